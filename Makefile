@@ -1,0 +1,38 @@
+# veilwatch: the two commands of the README, and the steps under them.
+#   make demo   set up, then run the main job on the bundled sample (embedded default: local files, local key)
+#   make test   set up, then run the test suite (what CI runs)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Re-install only when the pinned dependency set or the package definition changes.
+STAMP  := $(VENV)/.installed-$(shell cat setup.py constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
+DEMO_KEYSET := .veilwatch/demo_keyset.json
+DEMO_OUT    := out/demo
+
+.PHONY: setup demo test benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==24.3.1"
+	$(BIN)/pip install --quiet --constraint constraints.txt --editable ".[test]"
+	$(BIN)/pip check
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+$(DEMO_KEYSET): | $(STAMP)
+	$(BIN)/veilwatch keys create --out $(DEMO_KEYSET)
+
+demo: setup $(DEMO_KEYSET)
+	$(BIN)/veilwatch run --dataset_config templates/datasets/payments.yaml \
+	    --output_dir $(DEMO_OUT) --keyset $(DEMO_KEYSET) --allow_plaintext_keys --overwrite
+
+test: setup
+	$(BIN)/python -m pytest tests
+
+benchmark: setup
+	$(BIN)/python benchmarks/throughput.py --records 100000
+
+clean:
+	rm -rf out build *.egg-info

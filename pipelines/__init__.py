@@ -1,0 +1,1 @@
+"""veilwatch pipelines: graph assembly, pipeline options and the command line."""

@@ -1,0 +1,42 @@
+"""Human-readable form of run_summary.json, plus the flagged windows' explanations."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from apache_beam.io.filesystems import FileSystems
+
+# How many flagged windows the end-of-run report lists (all are in flagged_windows/).
+_MAX_LISTED = 10
+
+
+def format_summary(summary: dict[str, Any], output_dir: str) -> str:
+    def pairs(d: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v:,}" for k, v in d.items()) or "none"
+
+    lines = [
+        f"veilwatch run of dataset '{summary['dataset']}'",
+        f"  records read        {summary['records_read']:>10,}",
+        f"  anonymized          {summary['records_anonymized']:>10,}",
+        f"  dead-lettered       {summary['records_dead_lettered']:>10,}   ({pairs(summary['dead_letters_by_stage'])})",
+        f"  all accounted for   {'yes' if summary['all_records_accounted_for'] else 'NO':>10}",
+        f"  PII findings        {pairs(summary['findings_by_info_type'])}",
+        f"  windows scored      {summary['windows_scored']:>10,}",
+        f"  windows flagged     {summary['windows_flagged']:>10,}",
+    ]
+    flagged = _read_flagged(output_dir)
+    for record in flagged[:_MAX_LISTED]:
+        lines.append(f"    ! {record['window_start']} {record['series_key']}: {record['explanation']}")
+    if len(flagged) > _MAX_LISTED:
+        lines.append(f"    ... {len(flagged) - _MAX_LISTED} more in flagged_windows/")
+    lines.append(f"  outputs in {output_dir}: anonymized/ dead_letter/ findings/ flagged_windows/ run_summary.json")
+    return "\n".join(lines)
+
+
+def _read_flagged(output_dir: str) -> list[dict[str, Any]]:
+    pattern = FileSystems.join(output_dir, "flagged_windows", "part*")
+    records = []
+    for metadata in FileSystems.match([pattern])[0].metadata_list:
+        with FileSystems.open(metadata.path) as handle:
+            records.extend(json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip())
+    return sorted(records, key=lambda r: (r["window_start"], r["series_key"]))

@@ -1,0 +1,6 @@
+"""Reusable veilwatch transforms and the pure-Python engines under them.
+
+Layering: engines (config model, de-identification primitives, detectors,
+metrics) are plain Python and unit-tested without Beam; thin DoFns and
+composite PTransforms wrap them. Nothing here imports ``pipelines``.
+"""

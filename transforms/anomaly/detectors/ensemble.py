@@ -1,0 +1,66 @@
+"""Ensemble: flag a window when enough member detectors agree.
+
+``mode`` is "all", "any" or "k" (at least ``k`` of the n members). Agreement is
+per side: members flagging the window as high and members flagging it as
+low are counted apart, so a seasonal detector saying "too high" and a
+trailing one saying "too low" do not add up to an alert. The verdict reports
+the member that deviates most (in multiples of its own threshold) among
+those that agree, or among all members when the window is normal. The state
+is a dict of the members' states, keyed ``"<position>:<member name>"``.
+
+    both = Ensemble([Seasonal(...), RobustZScore(...)], EnsembleParams(mode="all"))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+from transforms.anomaly.base import Detector, Observation, State, Verdict
+from transforms.anomaly.params import bounded
+
+MODES = ("all", "any", "k")
+
+
+@dataclass(frozen=True)
+class EnsembleParams:
+    """mode: "all", "any" or "k"; k: members that must agree when mode is "k"."""
+
+    mode: str = field(default="all", metadata={"choices": MODES})
+    k: int = bounded(1, min=1, help='members that must agree when mode is "k"')
+
+
+class Ensemble(Detector):
+    """Combines member detectors by agreement."""
+
+    def __init__(self, members: Sequence[Detector], params: EnsembleParams = EnsembleParams()):
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        if params.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        if params.mode == "k" and params.k > len(members):
+            raise ValueError(f"k={params.k} exceeds the {len(members)} members")
+        self.members = list(members)
+        self.params = params
+        self.keys = [f"{i}:{m.name}" for i, m in enumerate(self.members)]
+        self.name = f"{params.mode if params.mode != 'k' else f'{params.k}_of'}({'+'.join(m.name for m in members)})"
+        self.required = {"all": len(members), "any": 1, "k": params.k}[params.mode]
+
+    def initial_state(self) -> State:
+        return {key: m.initial_state() for key, m in zip(self.keys, self.members)}
+
+    def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
+        verdicts, new_state = [], {}
+        for key, member in zip(self.keys, self.members):
+            verdict, new_state[key] = member.observe(state.get(key) or member.initial_state(), obs)
+            verdicts.append(verdict)
+        up = [v for v in verdicts if v.is_anomaly and v.score is not None and v.score > 0]
+        down = [v for v in verdicts if v.is_anomaly and v.score is not None and v.score < 0]
+        agreeing = max(up, down, key=len)
+        is_anomaly = len(agreeing) >= self.required
+        candidates = agreeing if is_anomaly else [v for v in verdicts if v.score is not None]
+        chosen = max(candidates, key=_severity) if candidates else verdicts[0]
+        return replace(chosen, is_anomaly=is_anomaly, detector=f"{self.name}:{chosen.detector}"), new_state
+
+
+def _severity(verdict: Verdict) -> float:
+    return abs(verdict.score) / verdict.threshold if verdict.threshold else abs(verdict.score)

@@ -1,0 +1,169 @@
+"""Detectors by name: validate a YAML mapping into a DetectorSpec, build a Detector.
+
+    spec = parse_detector({"type": "seasonal", "threshold": 4, "direction": "both",
+                           "min_abs_change": 5, "warmup": 8, "season": "week"},
+                          path="datasets.orders.anomaly.detector")
+    detector = build_detector(spec)
+
+    parse_detector({"type": "ensemble", "mode": "all", "members": [
+        {"type": "seasonal", "season": "day"}, {"type": "robust_zscore", "history": 96}]}, "d")
+
+Every problem found is reported at once as a ``ConfigError`` whose issues
+name the key path ("d.members[1].history") and say what is wrong; values are
+never echoed (they could be personal data), only key names, types and choices.
+A spec turns back into its mapping with :meth:`DetectorSpec.to_dict`, so it
+travels to workers as plain JSON.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from transforms.anomaly.base import Detector, Direction
+from transforms.anomaly.cooldown import Cooldown
+from transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
+from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
+from transforms.anomaly.detectors.iqr import Iqr, IqrParams
+from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
+from transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
+from transforms.config.errors import ConfigError, ConfigIssue
+
+# type name -> (detector class, params class); "ensemble" is built from its members.
+DETECTORS: dict[str, tuple[type, type]] = {
+    "robust_zscore": (RobustZScore, RobustZScoreParams),
+    "ewma": (Ewma, EwmaParams),
+    "seasonal": (Seasonal, SeasonalParams),
+    "iqr": (Iqr, IqrParams),
+    "ensemble": (Ensemble, EnsembleParams),
+}
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """A validated detector config: its type, typed params and (ensembles only) members."""
+
+    type: str
+    params: Any
+    members: tuple["DetectorSpec", ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type}
+        for f in dataclasses.fields(self.params):
+            value = getattr(self.params, f.name)
+            out[f.name] = value.value if isinstance(value, enum.Enum) else value
+        if self.type == "ensemble":
+            out["members"] = [m.to_dict() for m in self.members]
+        return out
+
+
+def parse_detector(mapping: Any, path: str) -> DetectorSpec:
+    """Validate one detector mapping; raise ConfigError naming every bad key."""
+    issues: list[ConfigIssue] = []
+    spec = _parse(mapping, path, issues)
+    if issues:
+        raise ConfigError(issues)
+    return spec
+
+
+def build_detector(spec: DetectorSpec) -> Detector:
+    detector_cls, _ = DETECTORS[spec.type]
+    if spec.type == "ensemble":
+        return Ensemble([build_detector(m) for m in spec.members], spec.params)
+    return detector_cls(spec.params)
+
+
+def parse_cooldown(mapping: Any, path: str) -> Cooldown:
+    """Validate ``{seconds: ..., windows: ...}`` (either or both) into a Cooldown."""
+    issues: list[ConfigIssue] = []
+    if not isinstance(mapping, Mapping):
+        raise ConfigError(ConfigIssue(path, f"expected a mapping, got {type(mapping).__name__}"))
+    kwargs = _fields(Cooldown, mapping, path, issues)
+    if issues:
+        raise ConfigError(issues)
+    return Cooldown(**kwargs)
+
+
+def _parse(mapping: Any, path: str, issues: list[ConfigIssue]) -> DetectorSpec | None:
+    if not isinstance(mapping, Mapping):
+        issues.append(ConfigIssue(path, f"expected a mapping, got {type(mapping).__name__}"))
+        return None
+    kind = mapping.get("type")
+    if kind not in DETECTORS:
+        issues.append(ConfigIssue(path + ".type", f"expected one of {', '.join(DETECTORS)}"))
+        return None
+    _, params_cls = DETECTORS[kind]
+    rest = {k: v for k, v in mapping.items() if k not in ("type", "members")}
+    members: tuple[DetectorSpec, ...] = ()
+    if kind == "ensemble":
+        members = _parse_members(mapping.get("members"), path + ".members", issues)
+    elif "members" in mapping:
+        issues.append(ConfigIssue(path + ".members", f"only an ensemble has members, not {kind}"))
+    before = len(issues)
+    kwargs = _fields(params_cls, rest, path, issues)
+    if len(issues) > before:
+        return None
+    params = params_cls(**kwargs)
+    _check_combination(kind, params, members, path, issues)
+    return DetectorSpec(kind, params, members)
+
+
+def _parse_members(raw: Any, path: str, issues: list[ConfigIssue]) -> tuple[DetectorSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        issues.append(ConfigIssue(path, "expected a non-empty list of detector mappings"))
+        return ()
+    parsed = [_parse(m, f"{path}[{i}]", issues) for i, m in enumerate(raw)]
+    return tuple(m for m in parsed if m is not None)
+
+
+def _fields(params_cls: type, mapping: Mapping, path: str, issues: list[ConfigIssue]) -> dict[str, Any]:
+    """Type- and range-check ``mapping`` against a params dataclass's fields."""
+    fields = {f.name: f for f in dataclasses.fields(params_cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in mapping.items():
+        where = f"{path}.{key}"
+        f = fields.get(key)
+        if f is None:
+            issues.append(ConfigIssue(where, f"unknown key; expected one of {', '.join(fields)}"))
+            continue
+        problem, converted = _check(f, value)
+        if problem:
+            issues.append(ConfigIssue(where, problem))
+        else:
+            kwargs[key] = converted
+    return kwargs
+
+
+def _check(f: dataclasses.Field, value: Any) -> tuple[str | None, Any]:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if kind == "Direction":
+        choices = [d.value for d in Direction]
+        if value not in choices:
+            return f"expected one of {', '.join(choices)}", None
+        return None, Direction(value)
+    if kind == "str":
+        choices = f.metadata.get("choices")
+        if not isinstance(value, str) or (choices and value not in choices):
+            return f"expected one of {', '.join(choices)}" if choices else "expected a string", None
+        return None, value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"expected an integer, got {type(value).__name__}", None
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"expected a number, got {type(value).__name__}", None
+        value = float(value)
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    if lo is not None and value < lo:
+        return f"must be at least {lo}", None
+    if hi is not None and value > hi:
+        return f"must be at most {hi}", None
+    return None, value
+
+
+def _check_combination(kind: str, params: Any, members: tuple, path: str, issues: list[ConfigIssue]) -> None:
+    if kind == "seasonal" and params.min_periods > params.periods:
+        issues.append(ConfigIssue(path + ".min_periods", "must not exceed periods"))
+    if kind == "ensemble" and params.mode == "k" and params.k > len(members):
+        issues.append(ConfigIssue(path + ".k", "exceeds the number of members"))

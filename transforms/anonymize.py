@@ -1,0 +1,128 @@
+"""AnonymizeRecords: raw batches -> anonymized batches, dead letters, findings, stats.
+
+The per-record work is :class:`~transforms.records.processor.RecordProcessor`;
+this module only runs it over batches inside one DoFn that builds the
+processor (keys, primitives, scanner) once in ``setup()``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, NamedTuple
+
+import apache_beam as beam
+from apache_beam import pvalue
+from apache_beam.metrics import Metrics
+
+from transforms.config.model import DatasetConfig, UnknownFieldPolicy
+from transforms.io.sources import RawBatch
+from transforms.keys.keyring import KeyRing
+from transforms.records.processor import Anonymized, RecordProcessor
+
+DEAD_LETTERS = "dead_letters"
+FINDINGS = "findings"
+STATS = "stats"
+
+
+@dataclass(frozen=True)
+class AnonymizedBatch:
+    records: tuple[dict, ...]
+    event_times: tuple[float, ...]
+
+
+class AnonymizeOutputs(NamedTuple):
+    anonymized: beam.PCollection  # AnonymizedBatch
+    dead_letters: beam.PCollection  # list[dict] per batch
+    findings: beam.PCollection  # list[dict] per batch
+    stats: beam.PCollection  # dict[str, int] per batch
+
+
+class ProcessorFactory:
+    """Picklable recipe for a RecordProcessor: loads keys and the scanner on the worker."""
+
+    def __init__(self, config: DatasetConfig, allow_plaintext_keys: bool):
+        self.config = config
+        self.allow_plaintext_keys = allow_plaintext_keys
+
+    def __call__(self) -> RecordProcessor:
+        return RecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys),
+                               build_scanner(self.config))
+
+
+def load_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> KeyRing | None:
+    """The dataset's KeyRing, or None when no transformation needs keys."""
+    if not config.keys.keyset:
+        return None
+    return KeyRing.load(config.keys, allow_plaintext_keys)
+
+
+def build_scanner(config: DatasetConfig):
+    """The detection engine when the config scans text, else None."""
+    if not config.pii.scan_fields and config.unknown_fields is not UnknownFieldPolicy.SCAN:
+        return None
+    from transforms.detection.engine import DetectionEngine
+
+    return DetectionEngine(config.pii.detection) if config.pii.detection is not None else DetectionEngine()
+
+
+class AnonymizeBatchFn(beam.DoFn):
+    """Runs the RecordProcessor over each RawBatch.
+
+    ``processor_factory`` is called in ``setup()`` on the worker, so keys are
+    loaded there and never pickled into the pipeline graph.
+    """
+
+    def __init__(self, processor_factory: Callable[[], RecordProcessor]):
+        self.processor_factory = processor_factory
+        self.anonymized_counter = Metrics.counter("veilwatch", "records_anonymized")
+        self.dead_letter_counter = Metrics.counter("veilwatch", "records_dead_lettered")
+        self.findings_counter = Metrics.counter("veilwatch", "findings")
+
+    def setup(self) -> None:
+        self.processor = self.processor_factory()
+
+    def process(self, batch: RawBatch) -> Iterator[Any]:
+        records: list[dict] = []
+        times: list[float] = []
+        dead: list[dict] = []
+        findings: list[dict] = []
+        stats: Counter = Counter(records_read=len(batch.items))
+        for item in batch.items:
+            outcome = self.processor.process(item)
+            if isinstance(outcome, Anonymized):
+                records.append(outcome.record)
+                times.append(outcome.event_time)
+                for f in outcome.findings:
+                    findings.append({"source": outcome.ref, "field": f.field, "start": f.start, "end": f.end,
+                                     "info_type": f.info_type, "likelihood": f.likelihood})
+                    stats[f"findings.{f.info_type}"] += 1
+            else:
+                dead.append(outcome.dead_letter)
+                stats[f"dead_letter_stage.{outcome.dead_letter['stage']}"] += 1
+        stats["records_anonymized"] = len(records)
+        stats["records_dead_lettered"] = len(dead)
+        self.anonymized_counter.inc(len(records))
+        self.dead_letter_counter.inc(len(dead))
+        self.findings_counter.inc(len(findings))
+        if records:
+            yield AnonymizedBatch(tuple(records), tuple(times))
+        if dead:
+            yield pvalue.TaggedOutput(DEAD_LETTERS, dead)
+        if findings:
+            yield pvalue.TaggedOutput(FINDINGS, findings)
+        yield pvalue.TaggedOutput(STATS, dict(stats))
+
+
+class AnonymizeRecords(beam.PTransform):
+    """PCollection[RawBatch] -> AnonymizeOutputs (see module docstring)."""
+
+    def __init__(self, config: DatasetConfig, processor_factory: Callable[[], RecordProcessor]):
+        super().__init__()
+        self.config = config
+        self.processor_factory = processor_factory
+
+    def expand(self, batches: beam.PCollection[RawBatch]) -> AnonymizeOutputs:
+        outputs = batches | "ParseValidateDeidentify" >> beam.ParDo(
+            AnonymizeBatchFn(self.processor_factory)
+        ).with_outputs(DEAD_LETTERS, FINDINGS, STATS, main="anonymized")
+        return AnonymizeOutputs(outputs.anonymized, outputs[DEAD_LETTERS], outputs[FINDINGS], outputs[STATS])

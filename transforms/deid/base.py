@@ -1,0 +1,84 @@
+"""The contract every de-identification primitive implements.
+
+A primitive is named as Cloud DLP names it (``characterMaskConfig``,
+``cryptoHashConfig`` ...). It is described by a :class:`PrimitiveSpec`:
+
+* ``parse(params, path)`` turns the YAML mapping under the DLP name into a
+  frozen params object, raising :class:`~transforms.config.errors.ConfigError`
+  that names ``path`` and the bad key. It runs at config-load time, on the
+  launcher, with no keys.
+* ``build(params, keys)`` makes the :class:`Transformation` once per worker
+  (in a DoFn's ``setup()``), loading key material through ``keys``.
+
+A :class:`Transformation` then maps one value at a time. Values are the JSON
+scalars of a record (str, int, float, bool); a primitive that only makes sense
+on strings converts with ``str()``.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Mapping, Protocol, TypeVar
+
+ParamsT = TypeVar("ParamsT")
+
+
+class NotReversibleError(ValueError):
+    """Raised when re-identification is asked of a one-way transformation."""
+
+
+class TransformationError(ValueError):
+    """A value cannot be transformed (wrong type, outside the domain ...).
+
+    The message must not contain the value itself: it ends up in dead letters.
+    """
+
+
+@dataclass(frozen=True)
+class ValueContext:
+    """What a primitive may know about the value it transforms.
+
+    info_type: the infoType declared for the field or found by the scanner.
+    record: the whole (parsed, not yet de-identified) record, for primitives
+        with a context field (cryptoDeterministicConfig, dateShiftConfig ...).
+    field_path: the dotted path of the field the value comes from.
+    """
+
+    info_type: str | None = None
+    record: Mapping[str, Any] = field(default_factory=dict)
+    field_path: str | None = None
+
+
+class KeyProvider(Protocol):
+    """Hands key material to primitives by name. Never logs or prints keys."""
+
+    def hmac_prf(self, key_name: str | None) -> Callable[[bytes], bytes]:
+        """A keyed HMAC-SHA256 function for ``key_name`` (None: the dataset default)."""
+
+    def raw_key(self, key_name: str | None, purpose: str) -> bytes:
+        """Raw symmetric key bytes for a primitive that needs them (FF1, AES-SIV)."""
+
+
+class Transformation(abc.ABC):
+    """A built primitive: maps values, and back where it is reversible."""
+
+    reversible: bool = False
+
+    @abc.abstractmethod
+    def transform(self, value: Any, ctx: ValueContext) -> Any:
+        """Return the de-identified form of ``value``."""
+
+    def reverse(self, value: Any, ctx: ValueContext) -> Any:
+        """Return the original of a value this primitive produced."""
+        raise NotReversibleError(f"{type(self).__name__} is not reversible")
+
+
+@dataclass(frozen=True)
+class PrimitiveSpec(Generic[ParamsT]):
+    """Registry entry for one DLP primitive transformation."""
+
+    dlp_name: str
+    parse: Callable[[Mapping[str, Any], str], ParamsT]
+    build: Callable[[ParamsT, KeyProvider], Transformation]
+    reversible: bool = False
+    needs_keys: bool = False

@@ -1,0 +1,73 @@
+"""Keyless DLP primitives: replaceConfig, redactConfig, replaceWithInfoTypeConfig.
+
+Each follows Cloud DLP's semantics for a whole value; applied to a finding in
+free text, the value is the matched span and the result replaces it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from transforms.config.errors import ConfigError, ConfigIssue
+from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
+
+# DLP's Value message: exactly one of these keys carries the replacement.
+_VALUE_KINDS = {"stringValue": str, "integerValue": int, "floatValue": float, "booleanValue": bool}
+
+
+@dataclass(frozen=True)
+class ReplaceParams:
+    new_value: Any
+
+
+def parse_replace(params: Mapping[str, Any] | None, path: str) -> ReplaceParams:
+    """``replaceConfig: {newValue: {stringValue: "n/a"}}`` (a bare scalar is accepted too)."""
+    if not isinstance(params, Mapping) or "newValue" not in params:
+        raise ConfigError(ConfigIssue(f"{path}.newValue", "is required (e.g. newValue: {stringValue: 'n/a'})"))
+    unknown = set(params) - {"newValue"}
+    if unknown:
+        raise ConfigError(ConfigIssue(f"{path}.{sorted(unknown)[0]}", "unknown key (allowed: newValue)"))
+    value = params["newValue"]
+    if isinstance(value, Mapping):
+        if len(value) != 1 or next(iter(value)) not in _VALUE_KINDS:
+            raise ConfigError(ConfigIssue(f"{path}.newValue", f"must hold exactly one of: {', '.join(_VALUE_KINDS)}"))
+        kind, inner = next(iter(value.items()))
+        if not isinstance(inner, _VALUE_KINDS[kind]) or (kind != "booleanValue" and isinstance(inner, bool)):
+            raise ConfigError(ConfigIssue(f"{path}.newValue.{kind}", f"must be a {_VALUE_KINDS[kind].__name__}"))
+        return ReplaceParams(inner)
+    if isinstance(value, (str, int, float, bool)):
+        return ReplaceParams(value)
+    raise ConfigError(ConfigIssue(f"{path}.newValue", "must be a scalar or a DLP Value mapping"))
+
+
+class Replace(Transformation):
+    def __init__(self, params: ReplaceParams):
+        self.new_value = params.new_value
+
+    def transform(self, value: Any, ctx: ValueContext) -> Any:
+        return self.new_value
+
+
+class Redact(Transformation):
+    """Removes the value: an empty string for a field, nothing for a span of text."""
+
+    def transform(self, value: Any, ctx: ValueContext) -> Any:
+        return ""
+
+
+class ReplaceWithInfoType(Transformation):
+    """Replaces the value with its infoType in brackets, as DLP does: ``[EMAIL_ADDRESS]``."""
+
+    def transform(self, value: Any, ctx: ValueContext) -> Any:
+        return f"[{ctx.info_type or 'REDACTED'}]"
+
+
+def parse_no_params(params: Mapping[str, Any] | None, path: str) -> None:
+    if params not in (None, {}):
+        raise ConfigError(ConfigIssue(path, "takes no parameters (write {} or nothing)"))
+    return None
+
+
+REPLACE = PrimitiveSpec("replaceConfig", parse_replace, lambda p, keys: Replace(p))
+REDACT = PrimitiveSpec("redactConfig", parse_no_params, lambda p, keys: Redact())
+REPLACE_WITH_INFO_TYPE = PrimitiveSpec("replaceWithInfoTypeConfig", parse_no_params, lambda p, keys: ReplaceWithInfoType())

@@ -1,0 +1,99 @@
+"""De-identify one record in place: declared PII fields, then scanned text.
+
+* Declared fields (``pii.fields``) get their record transformation, whatever
+  their content: the config says they hold PII.
+* Free-text fields (``pii.scan_fields``, and fields outside the schema when
+  ``unknown_fields: scan``) are scanned by the detection engine; every finding
+  is replaced by the transformation configured for its infoType
+  (``pii.info_type_transformations``, else ``default_scan_transformation``).
+
+Findings are returned as :class:`FieldFinding` (where and which infoType),
+never with the matched text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Protocol
+
+from transforms.config.model import PiiSpec
+from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
+from transforms.deid.registry import build_transformation
+from transforms.records.errors import RecordError
+from transforms.records.paths import Path, parse_path, update_values
+
+
+class Scanner(Protocol):
+    def scan(self, text: str) -> list[Any]:  # findings with start, end, info_type, likelihood
+        ...
+
+    def text_too_long(self, text: str) -> bool:
+        ...
+
+
+@dataclass(frozen=True)
+class FieldFinding:
+    field: str
+    start: int
+    end: int
+    info_type: str
+    likelihood: str
+
+
+class RecordDeidentifier:
+    """Built once per worker (keys loaded, primitives constructed), used per record."""
+
+    def __init__(self, pii: PiiSpec, keys: KeyProvider | None, scanner: Scanner | None = None,
+                 scan_unknown: Callable[[dict], list[str]] | None = None):
+        self._fields: list[tuple[str, str, Path, Transformation]] = [
+            (p.path, p.info_type, parse_path(p.path), build_transformation(p.transformation, keys))
+            for p in pii.fields
+        ]
+        self._scan_paths = [(path, parse_path(path)) for path in pii.scan_fields]
+        self._scanner = scanner
+        self._scan_unknown = scan_unknown
+        self._by_type = {t: build_transformation(s, keys) for t, s in pii.info_type_transformations.items()}
+        self._default = build_transformation(pii.default_scan_transformation, keys)
+        if (self._scan_paths or scan_unknown) and scanner is None:
+            raise ValueError("scanning is configured but no scanner was given")
+
+    def deidentify(self, record: dict) -> list[FieldFinding]:
+        """Rewrite ``record`` in place; return the findings in scanned text."""
+        for path_text, info_type, path, transformation in self._fields:
+            ctx = ValueContext(info_type=info_type, record=record, field_path=path_text)
+            try:
+                update_values(record, path, lambda v: transformation.transform(v, ctx))
+            except TransformationError as exc:
+                raise RecordError("deidentify", f"field '{path_text}': {exc}") from None
+        findings: list[FieldFinding] = []
+        scan_paths: Iterable[tuple[str, Path]] = self._scan_paths
+        if self._scan_unknown is not None:
+            scan_paths = list(scan_paths) + [(p, parse_path(p)) for p in self._scan_unknown(record)]
+        for path_text, path in scan_paths:
+            update_values(record, path, lambda v: self._scan_text(v, record, path_text, findings))
+        return findings
+
+    def _scan_text(self, value: Any, record: dict, field: str, out: list[FieldFinding]) -> Any:
+        if not isinstance(value, str):
+            return value
+        if self._scanner.text_too_long(value):
+            raise RecordError("scan", f"field '{field}' is longer than the scanner's max_text_chars")
+        found = self._scanner.scan(value)
+        if not found:
+            return value
+        pieces: list[str] = []
+        cursor = 0
+        for f in found:  # sorted by start, non-overlapping
+            ctx = ValueContext(info_type=f.info_type, record=record, field_path=field)
+            transformation = self._by_type.get(f.info_type, self._default)
+            pieces.append(value[cursor:f.start])
+            pieces.append(str(transformation.transform(value[f.start:f.end], ctx)))
+            cursor = f.end
+            out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))
+        pieces.append(value[cursor:])
+        return "".join(pieces)
+
+
+def _likelihood_name(likelihood: Any) -> str:
+    return getattr(likelihood, "name", str(likelihood))
+
+

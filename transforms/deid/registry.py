@@ -1,0 +1,58 @@
+"""The DLP primitive transformations the local engine knows, by DLP name.
+
+``parse_transformation`` validates the config form ``{<dlpName>: {params}}``
+(or a bare name for parameterless ones); ``build_transformation`` makes the
+runnable primitive on a worker.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from transforms.config.errors import ConfigError, ConfigIssue
+from transforms.config.model import TransformationSpec
+from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation
+from transforms.deid.primitives.character_mask import CHARACTER_MASK
+from transforms.deid.primitives.crypto_hash import CRYPTO_HASH
+from transforms.deid.primitives.simple import REDACT, REPLACE, REPLACE_WITH_INFO_TYPE
+
+PRIMITIVES: dict[str, PrimitiveSpec] = {
+    spec.dlp_name: spec for spec in (REPLACE, REDACT, REPLACE_WITH_INFO_TYPE, CHARACTER_MASK, CRYPTO_HASH)
+}
+
+# Cloud DLP primitives the local engine does not implement yet: named so that a
+# config using one gets "not supported yet" rather than "unknown".
+NOT_YET_LOCAL = (
+    "replaceDictionaryConfig",
+    "cryptoDeterministicConfig",
+    "cryptoReplaceFfxFpeConfig",
+    "dateShiftConfig",
+    "fixedSizeBucketingConfig",
+    "bucketingConfig",
+    "timePartConfig",
+)
+
+
+def parse_transformation(value: Any, path: str) -> TransformationSpec:
+    """``{characterMaskConfig: {...}}`` or ``redactConfig`` -> TransformationSpec."""
+    if isinstance(value, str):
+        name, params = value, None
+    elif isinstance(value, Mapping) and len(value) == 1:
+        name, params = next(iter(value.items()))
+    else:
+        raise ConfigError(ConfigIssue(path, "must name exactly one DLP primitive transformation, "
+                                            "e.g. {characterMaskConfig: {maskingCharacter: '#'}}"))
+    if name in NOT_YET_LOCAL:
+        raise ConfigError(ConfigIssue(path, f"transformation '{name}' is not supported by the local engine yet "
+                                            f"(supported: {', '.join(PRIMITIVES)})"))
+    spec = PRIMITIVES.get(name)
+    if spec is None:
+        raise ConfigError(ConfigIssue(path, f"unknown transformation '{name}' (supported: {', '.join(PRIMITIVES)})"))
+    return TransformationSpec(name, spec.parse(params, f"{path}.{name}"))
+
+
+def needs_keys(spec: TransformationSpec) -> bool:
+    return PRIMITIVES[spec.dlp_name].needs_keys
+
+
+def build_transformation(spec: TransformationSpec, keys: KeyProvider) -> Transformation:
+    return PRIMITIVES[spec.dlp_name].build(spec.params, keys)

@@ -1,0 +1,181 @@
+"""Write veilwatch outputs: JSONL batches, anonymized records in any format, the run summary.
+
+Batches are written as one text element per batch (its records joined by
+newlines), so the text sink pays its per-element cost once per batch.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+from collections import Counter
+from typing import Any, Iterable, Iterator
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.anonymize import AnonymizedBatch
+from transforms.config.model import DatasetConfig, SourceFormat
+from transforms.io.output_schema import avro_schema, flatten, parquet_schema
+
+
+def json_default(value: Any) -> Any:
+    """JSON for what Avro/Parquet sources hand over beyond JSON's types."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+def to_json_line(record: Any) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=json_default)
+
+
+def join_lines(records: Iterable[Any]) -> str:
+    return "\n".join(to_json_line(r) for r in records)
+
+
+class WriteJsonLines(beam.PTransform):
+    """PCollection[list[dict]] (batches) or PCollection[dict] -> ``<prefix>-SSSSS-of-NNNNN.jsonl``."""
+
+    def __init__(self, prefix: str, batched: bool = True):
+        super().__init__()
+        self.prefix = prefix
+        self.batched = batched
+
+    def expand(self, pcoll: beam.PCollection) -> beam.pvalue.PDone:
+        text = pcoll | "ToJsonText" >> (beam.Map(join_lines) if self.batched else beam.Map(to_json_line))
+        return text | "WriteText" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl")
+
+
+class WriteAnonymized(beam.PTransform):
+    """PCollection[AnonymizedBatch] -> files under ``<output_dir>/anonymized/`` in the sink's format."""
+
+    def __init__(self, config: DatasetConfig, output_dir: str):
+        super().__init__()
+        self.config = config
+        self.prefix = FileSystems.join(output_dir, "anonymized", "part")
+
+    def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.pvalue.PDone:
+        fmt = self.config.sinks.anonymized_format
+        if fmt is SourceFormat.JSONL:
+            return (batches
+                    | "Records" >> beam.Map(lambda b: b.records)
+                    | "WriteJsonl" >> WriteJsonLines(self.prefix))
+        if fmt is SourceFormat.CSV:
+            header = [name for name, _ in flatten_fields(self.config)]
+            return (batches
+                    | "ToCsvText" >> beam.Map(csv_text, header, self.config.source.csv_delimiter)
+                    | "WriteCsv" >> beam.io.WriteToText(self.prefix, file_name_suffix=".csv",
+                                                        header=_csv_line(header, self.config.source.csv_delimiter)))
+        if fmt is SourceFormat.AVRO:
+            return (batches
+                    | "AvroRecords" >> beam.FlatMap(lambda b: [flatten(r, self.config) for r in b.records])
+                    | "WriteAvro" >> beam.io.WriteToAvro(self.prefix, avro_schema(self.config), file_name_suffix=".avro"))
+        return (batches
+                | "ToArrowTables" >> beam.Map(_arrow_table, self.config)
+                | "WriteParquet" >> beam.io.WriteToParquetBatched(self.prefix, parquet_schema(self.config),
+                                                                  file_name_suffix=".parquet"))
+
+
+def flatten_fields(config: DatasetConfig) -> list[tuple[str, Any]]:
+    from transforms.io.output_schema import output_fields
+
+    return output_fields(config)
+
+
+def _csv_line(values: list[Any], delimiter: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(values)
+    return buffer.getvalue()
+
+
+def csv_text(batch: AnonymizedBatch, header: list[str], delimiter: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    for record in batch.records:
+        flat = _flat_dict(record)
+        writer.writerow(["" if flat.get(name) is None else _csv_cell(flat.get(name)) for name in header])
+    return buffer.getvalue().rstrip("\n")
+
+
+def _csv_cell(value: Any) -> Any:
+    return to_json_line(value) if isinstance(value, (dict, list)) else value
+
+
+def _flat_dict(record: dict, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(_flat_dict(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _arrow_table(batch: AnonymizedBatch, config: DatasetConfig):
+    import pyarrow as pa
+
+    return pa.Table.from_pylist([flatten(r, config) for r in batch.records], schema=parquet_schema(config))
+
+
+def merge_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: Counter = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(total)
+
+
+def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
+    """run_summary.json: totals, dead letters by stage, findings by infoType, windows."""
+    def prefixed(prefix: str) -> dict[str, int]:
+        return {k[len(prefix):]: v for k, v in sorted(counts.items()) if k.startswith(prefix)}
+
+    read = counts.get("records_read", 0)
+    anonymized = counts.get("records_anonymized", 0)
+    dead = counts.get("records_dead_lettered", 0)
+    return {
+        "dataset": dataset,
+        "records_read": read,
+        "records_anonymized": anonymized,
+        "records_dead_lettered": dead,
+        "all_records_accounted_for": read == anonymized + dead,
+        "dead_letters_by_stage": prefixed("dead_letter_stage."),
+        "findings_by_info_type": prefixed("findings."),
+        "windows_scored": counts.get("windows_scored", 0),
+        "windows_flagged": counts.get("windows_flagged", 0),
+    }
+
+
+class _WriteSummaryFn(beam.DoFn):
+    def __init__(self, path: str, dataset: str):
+        self.path = path
+        self.dataset = dataset
+
+    def process(self, counts: dict[str, int]) -> Iterator[dict[str, Any]]:
+        document = summary_document(self.dataset, counts)
+        with FileSystems.create(self.path) as handle:
+            handle.write(json.dumps(document, indent=2, sort_keys=False).encode("utf-8") + b"\n")
+        yield document
+
+
+class WriteRunSummary(beam.PTransform):
+    """PCollection[dict[str, int]] of partial counts -> ``<output_dir>/run_summary.json``."""
+
+    def __init__(self, output_dir: str, dataset: str):
+        super().__init__()
+        self.path = FileSystems.join(output_dir, "run_summary.json")
+        self.dataset = dataset
+
+    def expand(self, counts: beam.PCollection[dict]) -> beam.PCollection[dict]:
+        return (
+            counts
+            | "MergeCounts" >> beam.CombineGlobally(merge_counts)
+            | "WriteSummary" >> beam.ParDo(_WriteSummaryFn(self.path, self.dataset))
+        )

@@ -1,0 +1,63 @@
+"""Read a record's event time as epoch seconds (UTC).
+
+Formats: ``iso8601`` (``2026-11-27T10:15:00Z``, offsets honoured, naive read
+as UTC), ``epoch_seconds``, ``epoch_millis``, or a ``strptime`` pattern.
+Avro and Parquet sources may hand over ``datetime`` objects; those are used
+as they are.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from transforms.config.model import EventTimeSpec
+from transforms.records.errors import RecordError
+from transforms.records.paths import iter_values, parse_path
+
+_UTC = dt.timezone.utc
+# Event times outside this range are treated as malformed (year 1970..2200).
+_MIN_EPOCH, _MAX_EPOCH = 0.0, 7_258_118_400.0
+
+
+class EventTimeParser:
+    def __init__(self, spec: EventTimeSpec):
+        self.field = spec.field
+        self.path = parse_path(spec.field)
+        self.format = spec.format
+
+    def __call__(self, record: dict) -> float:
+        value = next(iter_values(record, self.path), None)
+        if value is None:
+            raise RecordError("event_time", f"event time field '{self.field}' is missing")
+        seconds = self.parse(value)
+        if seconds is None or not _MIN_EPOCH <= seconds <= _MAX_EPOCH:
+            raise RecordError("event_time", f"event time field '{self.field}' is not a valid {self.format} time")
+        return seconds
+
+    def parse(self, value: Any) -> float | None:
+        if isinstance(value, dt.datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=_UTC)).timestamp()
+        if isinstance(value, bool):
+            return None
+        fmt = self.format
+        try:
+            if fmt == "epoch_seconds":
+                return float(value)
+            if fmt == "epoch_millis":
+                return float(value) / 1000.0
+            if not isinstance(value, str):
+                return None
+            if fmt == "iso8601":
+                parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+            else:
+                parsed = dt.datetime.strptime(value.strip(), fmt)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=_UTC)
+        return parsed.timestamp()
+
+
+def to_iso(seconds: float) -> str:
+    """Epoch seconds -> ``2026-11-27T10:00:00Z``."""
+    return dt.datetime.fromtimestamp(seconds, _UTC).isoformat().replace("+00:00", "Z")

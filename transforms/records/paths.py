@@ -1,0 +1,113 @@
+"""Field paths into nested records: ``customer.email``, ``items[].sku``.
+
+A path is dot-separated names; a name ending in ``[]`` steps into every
+element of a list. Paths are parsed once (at config load) into segments and
+then used to read or rewrite values in place, so nested JSON keeps its
+structure through de-identification.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterator, NamedTuple
+
+from transforms.config.errors import ConfigError, ConfigIssue
+
+_NAME = re.compile(r"^[^.\[\]]+(\[\])?$")
+
+
+class Segment(NamedTuple):
+    name: str
+    each: bool  # the value under ``name`` is a list; step into every element
+
+
+Path = tuple[Segment, ...]
+
+
+def parse_path(path: str, where: str = "path") -> Path:
+    """``"items[].sku"`` -> (Segment("items", True), Segment("sku", False))."""
+    parts = path.split(".") if isinstance(path, str) else []
+    if not parts or not all(_NAME.match(p) for p in parts):
+        raise ConfigError(ConfigIssue(where, "is not a field path (names joined by '.', a list marked with '[]')"))
+    return tuple(Segment(p[:-2], True) if p.endswith("[]") else Segment(p, False) for p in parts)
+
+
+def iter_values(record: Any, path: Path) -> Iterator[Any]:
+    """Every value at ``path`` (missing keys and nulls on the way are skipped)."""
+    yield from _walk(record, path, 0)
+
+
+def _walk(node: Any, path: Path, depth: int) -> Iterator[Any]:
+    if depth == len(path):
+        yield node
+        return
+    if not isinstance(node, dict):
+        return
+    name, each = path[depth]
+    if name not in node:
+        return
+    child = node[name]
+    if each:
+        if isinstance(child, list):
+            for item in child:
+                yield from _walk(item, path, depth + 1)
+    else:
+        yield from _walk(child, path, depth + 1)
+
+
+def has_value(record: Any, path: Path) -> bool:
+    """Whether a non-null value exists at ``path`` (for lists: in at least one element)."""
+    return any(v is not None for v in iter_values(record, path))
+
+
+def update_values(record: Any, path: Path, fn: Callable[[Any], Any]) -> int:
+    """Replace every non-null value at ``path`` with ``fn(value)`` in place; return how many."""
+    return _update(record, path, 0, fn)
+
+
+def _update(node: Any, path: Path, depth: int, fn: Callable[[Any], Any]) -> int:
+    if not isinstance(node, dict):
+        return 0
+    name, each = path[depth]
+    if name not in node:
+        return 0
+    last = depth == len(path) - 1
+    child = node[name]
+    if each:
+        if not isinstance(child, list):
+            return 0
+        if last:
+            for i, item in enumerate(child):
+                if item is not None:
+                    child[i] = fn(item)
+            return sum(1 for item in child if item is not None)
+        return sum(_update(item, path, depth + 1, fn) for item in child)
+    if last:
+        if child is None:
+            return 0
+        node[name] = fn(child)
+        return 1
+    return _update(child, path, depth + 1, fn)
+
+
+def top_level_names(paths: list[Path]) -> set[str]:
+    return {p[0].name for p in paths}
+
+
+def unknown_leaf_paths(record: Any, known: set[str], prefix: str = "") -> Iterator[str]:
+    """Dotted paths of leaves in ``record`` not covered by a known path or a known parent.
+
+    ``known`` holds the schema's paths with ``[]`` removed (``items.sku``).
+    """
+    if not isinstance(record, dict):
+        return
+    for key, value in record.items():
+        path = f"{prefix}{key}"
+        if path in known:
+            continue
+        if isinstance(value, dict) and any(k.startswith(path + ".") for k in known):
+            yield from unknown_leaf_paths(value, known, path + ".")
+        elif isinstance(value, list) and any(k.startswith(path + ".") for k in known):
+            for item in value:
+                yield from unknown_leaf_paths(item, known, path + ".")
+        else:
+            yield path

@@ -1,0 +1,175 @@
+"""Check a parsed record against the dataset schema.
+
+* Required fields must be present and non-null.
+* Present values must have the declared type. Text sources (CSV) carry every
+  value as a string, so with ``coerce_text=True`` strings are converted to
+  the declared type first (``"12.5"`` -> 12.5, ``""`` -> null).
+* Fields the schema does not name follow the ``unknown_fields`` policy:
+  dropped, kept, kept for scanning, or the record is rejected.
+
+Error messages name the field path and the expected type, never the value.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from transforms.config.model import FieldSpec, FieldType, UnknownFieldPolicy
+from transforms.records.errors import RecordError
+from transforms.records.paths import Path, iter_values, parse_path, update_values
+
+_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+class SchemaTree:
+    """The schema's field names as a tree, for pruning fields it does not name."""
+
+    def __init__(self, fields: tuple[FieldSpec, ...]):
+        self.root: dict[str, Any] = {}
+        for spec in fields:
+            node = self.root
+            parts = [s.name for s in parse_path(spec.path)]
+            for name in parts[:-1]:
+                child = node.get(name)
+                if child is True:  # a declared leaf that also has declared children
+                    break
+                node = node.setdefault(name, {})
+            else:
+                node[parts[-1]] = True
+
+    def prune(self, record: dict) -> int:
+        """Remove keys the schema does not name; return how many were removed."""
+        return _prune(record, self.root)
+
+    def unknown_paths(self, record: dict) -> list[str]:
+        out: list[str] = []
+        _collect_unknown(record, self.root, "", out)
+        return out
+
+
+def _prune(node: Any, tree: dict[str, Any]) -> int:
+    if isinstance(node, list):
+        return sum(_prune(item, tree) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    removed = 0
+    for key in list(node):
+        sub = tree.get(key)
+        if sub is None:
+            del node[key]
+            removed += 1
+        elif sub is not True:
+            removed += _prune(node[key], sub)
+    return removed
+
+
+def _collect_unknown(node: Any, tree: dict[str, Any], prefix: str, out: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _collect_unknown(item, tree, prefix, out)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        sub = tree.get(key)
+        if sub is None:
+            out.append(f"{prefix}{key}")
+        elif sub is not True:
+            _collect_unknown(value, sub, f"{prefix}{key}.", out)
+
+
+class SchemaValidator:
+    """Validates (and for text sources coerces) records in place."""
+
+    def __init__(self, fields: tuple[FieldSpec, ...], unknown: UnknownFieldPolicy, coerce_text: bool = False):
+        self.fields: list[tuple[FieldSpec, Path]] = [(f, parse_path(f.path)) for f in fields]
+        self.unknown = unknown
+        self.coerce_text = coerce_text
+        self.tree = SchemaTree(fields)
+
+    def validate(self, record: Any) -> dict:
+        if not isinstance(record, dict):
+            raise RecordError("validate", "record is not an object")
+        if self.unknown is UnknownFieldPolicy.REJECT:
+            unknown = self.tree.unknown_paths(record)
+            if unknown:
+                raise RecordError("validate", f"fields not in the schema: {', '.join(sorted(set(unknown))[:5])}")
+        elif self.unknown is UnknownFieldPolicy.DROP:
+            self.tree.prune(record)
+        for spec, path in self.fields:
+            if self.coerce_text and spec.type is not FieldType.STRING:
+                update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
+            present = False
+            for value in iter_values(record, path):
+                if value is None:
+                    continue
+                present = True
+                if not _has_type(value, spec.type):
+                    raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {_kind(value)}")
+            if spec.required and not present:
+                raise RecordError("validate", f"required field '{spec.path}' is missing or null")
+        return record
+
+
+_TYPE_WORDS = {
+    FieldType.STRING: "a string",
+    FieldType.INTEGER: "an integer",
+    FieldType.FLOAT: "a number",
+    FieldType.BOOLEAN: "a boolean",
+    FieldType.TIMESTAMP: "a timestamp (ISO-8601 text or epoch number)",
+    FieldType.JSON: "any JSON value",
+}
+
+
+def _has_type(value: Any, ftype: FieldType) -> bool:
+    if ftype is FieldType.JSON:
+        return True
+    if ftype is FieldType.STRING:
+        return isinstance(value, str)
+    if ftype is FieldType.BOOLEAN:
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if ftype is FieldType.INTEGER:
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if ftype is FieldType.FLOAT:
+        return isinstance(value, (int, float)) and value == value  # NaN is not a number here
+    if ftype is FieldType.TIMESTAMP:
+        return isinstance(value, (str, int, float, dt.datetime, dt.date))
+    return False
+
+
+def _coerce(value: Any, ftype: FieldType, path: str) -> Any:
+    """Text -> declared type, for CSV. Leaves non-text untouched."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text == "":
+        return None
+    try:
+        if ftype is FieldType.INTEGER:
+            return int(text)
+        if ftype is FieldType.FLOAT:
+            return float(text)
+        if ftype is FieldType.BOOLEAN:
+            return _BOOL_TEXT[text.lower()]
+        if ftype is FieldType.JSON:
+            return json.loads(text)
+    except (ValueError, KeyError):
+        raise RecordError("validate", f"field '{path}' must be {_TYPE_WORDS[ftype]}, got text that is not") from None
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -1,0 +1,30 @@
+"""Event-time window assignment, as plain arithmetic (Beam's own rules).
+
+Fixed windows of ``size`` start at multiples of ``size`` since the epoch;
+sliding windows of ``size`` start every ``period``; a time belongs to every
+window [start, start + size) that contains it. Matches
+``apache_beam.transforms.window.FixedWindows`` / ``SlidingWindows`` with
+offset 0, so pre-aggregated partials land in the windows Beam would choose.
+"""
+from __future__ import annotations
+
+import math
+
+from transforms.config.model import WindowKind, WindowSpec
+
+
+class WindowAssigner:
+    def __init__(self, spec: WindowSpec):
+        self.size = spec.size_seconds
+        self.period = spec.period_seconds if spec.kind is WindowKind.SLIDING else spec.size_seconds
+
+    def starts(self, t: float) -> list[float]:
+        """Start times of the windows that contain ``t``, oldest first."""
+        last = math.floor(t / self.period) * self.period
+        starts = []
+        start = last
+        while start > t - self.size:
+            starts.append(start)
+            start -= self.period
+        starts.reverse()
+        return starts
