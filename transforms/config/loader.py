@@ -46,6 +46,7 @@ from transforms.records.paths import parse_path
 TOP_LEVEL_KEYS = ("dataset", "source", "schema", "event_time", "pii", "windowing", "metrics", "detector", "keys", "sinks")
 EVENT_TIME_FORMATS = ("iso8601", "epoch_seconds", "epoch_millis")
 DEFAULT_DETECTOR = {"type": "robust_zscore"}
+DEFAULT_WINDOW_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,8 @@ def _transformation(node: Node, key: str, required: bool) -> TransformationSpec 
 
 
 def _parse_window(node: Node) -> WindowSpec:
+    if node.value is None:
+        return WindowSpec(WindowKind.FIXED, DEFAULT_WINDOW_SECONDS)
     if not node.is_mapping():
         return WindowSpec(WindowKind.FIXED, 3600)
     node.reject_unknown(("type", "size", "period", "allowed_lateness"))

@@ -63,6 +63,9 @@ class Transformation(abc.ABC):
     """A built primitive: maps values, and back where it is reversible."""
 
     reversible: bool = False
+    # True when the output depends only on the value (and the field's fixed
+    # infoType), not on other fields of the record: such outputs may be cached.
+    context_free: bool = True
 
     @abc.abstractmethod
     def transform(self, value: Any, ctx: ValueContext) -> Any:

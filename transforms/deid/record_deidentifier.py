@@ -19,7 +19,7 @@ from transforms.config.model import PiiSpec
 from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
 from transforms.deid.registry import build_transformation
 from transforms.records.errors import RecordError
-from transforms.records.paths import Path, parse_path, update_values
+from transforms.records.paths import Path, get_simple, is_simple, parse_path, update_values
 
 
 class Scanner(Protocol):
@@ -39,15 +39,60 @@ class FieldFinding:
     likelihood: str
 
 
+# Distinct values remembered per declared field (a customer's email recurs in
+# every one of their transactions); the cache is emptied when full.
+VALUE_CACHE_SIZE = 65_536
+
+
+class FieldRewriter:
+    """Applies one field's transformation to every value at its path, caching context-free results."""
+
+    def __init__(self, path_text: str, info_type: str, transformation: Transformation):
+        self.path_text = path_text
+        self.path = parse_path(path_text)
+        self.simple = is_simple(self.path)
+        self.parents = tuple(s.name for s in self.path[:-1])
+        self.leaf = self.path[-1].name
+        self.info_type = info_type
+        self.transformation = transformation
+        self.cache: dict[Any, Any] | None = {} if transformation.context_free else None
+
+    def rewrite(self, record: dict) -> None:
+        if self.simple:
+            parent = get_simple(record, self.parents) if self.parents else record
+            if type(parent) is dict:
+                value = parent.get(self.leaf)
+                if value is not None:
+                    parent[self.leaf] = self._apply(value, record)
+        else:
+            update_values(record, self.path, lambda v: self._apply(v, record))
+
+    def _apply(self, value: Any, record: dict) -> Any:
+        cache = self.cache
+        if cache is not None:
+            key = (type(value), value) if not isinstance(value, (dict, list)) else None
+            if key is not None:
+                hit = cache.get(key)
+                if hit is not None:
+                    return hit
+        try:
+            out = self.transformation.transform(value, ValueContext(self.info_type, record, self.path_text))
+        except TransformationError as exc:
+            raise RecordError("deidentify", f"field '{self.path_text}': {exc}") from None
+        if cache is not None and key is not None:
+            if len(cache) >= VALUE_CACHE_SIZE:
+                cache.clear()
+            cache[key] = out
+        return out
+
+
 class RecordDeidentifier:
     """Built once per worker (keys loaded, primitives constructed), used per record."""
 
     def __init__(self, pii: PiiSpec, keys: KeyProvider | None, scanner: Scanner | None = None,
                  scan_unknown: Callable[[dict], list[str]] | None = None):
-        self._fields: list[tuple[str, str, Path, Transformation]] = [
-            (p.path, p.info_type, parse_path(p.path), build_transformation(p.transformation, keys))
-            for p in pii.fields
-        ]
+        self._fields = [FieldRewriter(p.path, p.info_type, build_transformation(p.transformation, keys))
+                        for p in pii.fields]
         self._scan_paths = [(path, parse_path(path)) for path in pii.scan_fields]
         self._scanner = scanner
         self._scan_unknown = scan_unknown
@@ -58,12 +103,8 @@ class RecordDeidentifier:
 
     def deidentify(self, record: dict) -> list[FieldFinding]:
         """Rewrite ``record`` in place; return the findings in scanned text."""
-        for path_text, info_type, path, transformation in self._fields:
-            ctx = ValueContext(info_type=info_type, record=record, field_path=path_text)
-            try:
-                update_values(record, path, lambda v: transformation.transform(v, ctx))
-            except TransformationError as exc:
-                raise RecordError("deidentify", f"field '{path_text}': {exc}") from None
+        for rewriter in self._fields:
+            rewriter.rewrite(record)
         findings: list[FieldFinding] = []
         scan_paths: Iterable[tuple[str, Path]] = self._scan_paths
         if self._scan_unknown is not None:

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
+import orjson
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.anonymize import AnonymizedBatch
@@ -34,7 +35,10 @@ def json_default(value: Any) -> Any:
 
 
 def to_json_line(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=json_default)
+    try:
+        return orjson.dumps(record, default=json_default).decode("utf-8")
+    except TypeError:  # integers beyond 64 bits: the standard library writes them exactly
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=json_default)
 
 
 def join_lines(records: Iterable[Any]) -> str:
@@ -69,7 +73,7 @@ class WriteAnonymized(beam.PTransform):
                     | "Records" >> beam.Map(lambda b: b.records)
                     | "WriteJsonl" >> WriteJsonLines(self.prefix))
         if fmt is SourceFormat.CSV:
-            header = [name for name, _ in flatten_fields(self.config)]
+            header = csv_header(self.config)
             return (batches
                     | "ToCsvText" >> beam.Map(csv_text, header, self.config.source.csv_delimiter)
                     | "WriteCsv" >> beam.io.WriteToText(self.prefix, file_name_suffix=".csv",
@@ -84,10 +88,15 @@ class WriteAnonymized(beam.PTransform):
                                                                   file_name_suffix=".parquet"))
 
 
-def flatten_fields(config: DatasetConfig) -> list[tuple[str, Any]]:
-    from transforms.io.output_schema import output_fields
-
-    return output_fields(config)
+def csv_header(config: DatasetConfig) -> list[str]:
+    """Columns named by dotted path (read back into nested records by the CSV source);
+    a list-valued path is one column holding the list as JSON."""
+    header: list[str] = []
+    for spec in config.fields:
+        name = spec.path.split("[]")[0]
+        if name not in header:
+            header.append(name)
+    return header
 
 
 def _csv_line(values: list[Any], delimiter: str) -> str:

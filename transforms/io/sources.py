@@ -172,7 +172,25 @@ def read_csv(path: str, delimiter: str, max_record_bytes: int) -> Iterator[RawIt
             elif len(row) != width:
                 yield RawItem(ref, None, size, f"row has {len(row)} columns, the header has {width}")
             else:
-                yield RawItem(ref, dict(zip(header, row)), size)
+                yield RawItem(ref, nest_dotted(zip(header, row)), size)
+
+
+def nest_dotted(pairs: Iterable[tuple[str, Any]]) -> dict:
+    """CSV columns named ``customer.email`` become nested records, as the CSV sink writes them."""
+    record: dict = {}
+    for name, value in pairs:
+        if "." not in name:
+            record[name] = value
+            continue
+        *parents, leaf = name.split(".")
+        node = record
+        for parent in parents:
+            child = node.get(parent)
+            if not isinstance(child, dict):
+                child = node[parent] = {}
+            node = child
+        node[leaf] = value
+    return record
 
 
 def _has_surrogates(cell: str) -> bool:

@@ -22,7 +22,7 @@ from apache_beam.utils.timestamp import Duration
 
 from transforms.anonymize import AnonymizedBatch
 from transforms.config.model import DatasetConfig, MetricSpec
-from transforms.records.paths import iter_values, parse_path
+from transforms.records.paths import first_value_getter
 from transforms.windows.assign import WindowAssigner
 
 # Group values longer than this are cut in series keys: a key names a series,
@@ -50,8 +50,8 @@ def series_key(metric: str, group_by: str | None, group: str | None) -> str:
     return metric if group_by is None else f"{metric}[{group_by}={group}]"
 
 
-def group_value(record: dict, path: Any) -> str:
-    value = next(iter_values(record, path), None)
+def group_value(value: Any) -> str:
+    """A group's name in a series key: the (de-identified) value as text, cut short."""
     if value is None:
         return "null"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
@@ -67,7 +67,7 @@ class PartialCountsFn(beam.DoFn):
     def setup(self) -> None:
         self.assigner = WindowAssigner(self.config.window)
         self.metrics: list[tuple[MetricSpec, Any]] = [
-            (m, parse_path(m.group_by) if m.group_by else None) for m in self.config.metrics
+            (m, first_value_getter(m.group_by) if m.group_by else None) for m in self.config.metrics
         ]
 
     def process(self, batch: AnonymizedBatch) -> Iterator[Any]:
@@ -75,8 +75,8 @@ class PartialCountsFn(beam.DoFn):
         size = self.assigner.size
         for record, t in zip(batch.records, batch.event_times):
             starts = self.assigner.starts(t)
-            for metric, path in self.metrics:
-                group = group_value(record, path) if path is not None else None
+            for metric, getter in self.metrics:
+                group = group_value(getter(record)) if getter is not None else None
                 for start in starts:
                     counts[(metric.name, metric.group_by, group, start)] += 1
         for (name, group_by, group, start), count in counts.items():

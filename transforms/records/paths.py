@@ -31,6 +31,32 @@ def parse_path(path: str, where: str = "path") -> Path:
     return tuple(Segment(p[:-2], True) if p.endswith("[]") else Segment(p, False) for p in parts)
 
 
+def is_simple(path: Path) -> bool:
+    """No ``[]`` step: the path names at most one value."""
+    return not any(segment.each for segment in path)
+
+
+def get_simple(record: Any, names: tuple[str, ...]) -> Any:
+    """The value at a path without ``[]`` steps, or None. The hot path of validation."""
+    node = record
+    for name in names:
+        if type(node) is not dict:
+            return None
+        node = node.get(name)
+        if node is None:
+            return None
+    return node
+
+
+def first_value_getter(path_text: str) -> Callable[[Any], Any]:
+    """A fast ``record -> first value at path (or None)`` for a path known at setup time."""
+    path = parse_path(path_text)
+    if is_simple(path):
+        names = tuple(s.name for s in path)
+        return lambda record: get_simple(record, names)
+    return lambda record: next(iter_values(record, path), None)
+
+
 def iter_values(record: Any, path: Path) -> Iterator[Any]:
     """Every value at ``path`` (missing keys and nulls on the way are skipped)."""
     yield from _walk(record, path, 0)

@@ -17,7 +17,7 @@ from typing import Any
 
 from transforms.config.model import FieldSpec, FieldType, UnknownFieldPolicy
 from transforms.records.errors import RecordError
-from transforms.records.paths import Path, iter_values, parse_path, update_values
+from transforms.records.paths import Path, get_simple, is_simple, iter_values, parse_path, update_values
 
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
@@ -80,26 +80,47 @@ def _collect_unknown(node: Any, tree: dict[str, Any], prefix: str, out: list[str
 
 
 class SchemaValidator:
-    """Validates (and for text sources coerces) records in place."""
+    """Validates (and for text sources coerces) records in place.
+
+    Paths without ``[]`` are read with a plain dict walk and values checked
+    with a precomputed type test: this runs for every field of every record.
+    """
 
     def __init__(self, fields: tuple[FieldSpec, ...], unknown: UnknownFieldPolicy, coerce_text: bool = False):
         self.fields: list[tuple[FieldSpec, Path]] = [(f, parse_path(f.path)) for f in fields]
+        self._simple = [(f, tuple(s.name for s in p)) for f, p in self.fields if is_simple(p)]
+        self._nested = [(f, p) for f, p in self.fields if not is_simple(p)]
         self.unknown = unknown
         self.coerce_text = coerce_text
         self.tree = SchemaTree(fields)
+        self._top_level = frozenset(self.tree.root)
+        self._flat_schema = all(v is True for v in self.tree.root.values())
 
     def validate(self, record: Any) -> dict:
-        if not isinstance(record, dict):
+        if type(record) is not dict:
             raise RecordError("validate", "record is not an object")
         if self.unknown is UnknownFieldPolicy.REJECT:
             unknown = self.tree.unknown_paths(record)
             if unknown:
                 raise RecordError("validate", f"fields not in the schema: {', '.join(sorted(set(unknown))[:5])}")
         elif self.unknown is UnknownFieldPolicy.DROP:
-            self.tree.prune(record)
-        for spec, path in self.fields:
-            if self.coerce_text and spec.type is not FieldType.STRING:
-                update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
+            if self._flat_schema:
+                for key in record.keys() - self._top_level:
+                    del record[key]
+            else:
+                self.tree.prune(record)
+        if self.coerce_text:
+            for spec, path in self.fields:
+                if spec.type is not FieldType.STRING:
+                    update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
+        for spec, names in self._simple:
+            value = get_simple(record, names)
+            if value is None:
+                if spec.required:
+                    raise RecordError("validate", f"required field '{spec.path}' is missing or null")
+            elif not _has_type(value, spec.type):
+                raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {_kind(value)}")
+        for spec, path in self._nested:
             present = False
             for value in iter_values(record, path):
                 if value is None:
@@ -123,21 +144,18 @@ _TYPE_WORDS = {
 
 
 def _has_type(value: Any, ftype: FieldType) -> bool:
-    if ftype is FieldType.JSON:
-        return True
+    kind = type(value)
     if ftype is FieldType.STRING:
-        return isinstance(value, str)
-    if ftype is FieldType.BOOLEAN:
-        return isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    if ftype is FieldType.INTEGER:
-        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return kind is str
     if ftype is FieldType.FLOAT:
-        return isinstance(value, (int, float)) and value == value  # NaN is not a number here
+        return (kind is float and value == value) or kind is int  # NaN is not a number here
+    if ftype is FieldType.INTEGER:
+        return kind is int or (kind is float and value.is_integer())
+    if ftype is FieldType.BOOLEAN:
+        return kind is bool
     if ftype is FieldType.TIMESTAMP:
-        return isinstance(value, (str, int, float, dt.datetime, dt.date))
-    return False
+        return kind in (str, int, float) or isinstance(value, (dt.datetime, dt.date))
+    return ftype is FieldType.JSON
 
 
 def _coerce(value: Any, ftype: FieldType, path: str) -> Any:

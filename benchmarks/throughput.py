@@ -1,0 +1,101 @@
+"""Throughput: the full veilwatch pipeline against a no-op Beam pipeline on the same input.
+
+    python benchmarks/throughput.py --records 100000 [--repeats 3] [--config templates/datasets/payments.yaml]
+
+Generates N payment records (JSONL), then in this one process runs on the
+DirectRunner, ``--repeats`` times each, alternating:
+
+  (a) no-op:  ReadFromText -> json.loads -> json.dumps -> WriteToText
+  (b) full:   veilwatch's build_pipeline (read, parse, validate, de-identify,
+              scan, write; window metrics, scoring, summary)
+
+and prints records/s for each (median of the repeats), their ratio, and the
+process's peak RSS after each phase.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import resource
+import statistics
+import sys
+import tempfile
+import time
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
+from pipelines.sample_data import iter_bulk, write_jsonl  # noqa: E402
+from transforms.config.loader import ConfigOverrides, load_config  # noqa: E402
+from transforms.keys.keyring import create_plaintext_keyset  # noqa: E402
+
+
+def options() -> PipelineOptions:
+    return PipelineOptions(["--runner=DirectRunner", "--direct_running_mode=in_memory"])
+
+
+def run_noop(data: pathlib.Path, out: pathlib.Path) -> float:
+    start = time.perf_counter()
+    with beam.Pipeline(options=options()) as p:
+        (p
+         | "Read" >> beam.io.ReadFromText(str(data))
+         | "Parse" >> beam.Map(json.loads)
+         | "Serialize" >> beam.Map(json.dumps)
+         | "Write" >> beam.io.WriteToText(str(out / "part"), file_name_suffix=".jsonl"))
+    return time.perf_counter() - start
+
+
+def run_full(config_path: str, data: pathlib.Path, out: pathlib.Path, keyset: pathlib.Path) -> float:
+    config = load_config(config_path, ConfigOverrides(input=str(data), output_dir=str(out), keyset=str(keyset)))
+    start = time.perf_counter()
+    with beam.Pipeline(options=options()) as p:
+        build_pipeline(p, config, allow_plaintext_keys=True)
+    elapsed = time.perf_counter() - start
+    summary = json.loads((out / "run_summary.json").read_text())
+    assert summary["records_read"] == summary["records_anonymized"] + summary["records_dead_lettered"]
+    return elapsed
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--config", default=str(REPO / "templates" / "datasets" / "payments.yaml"))
+    args = parser.parse_args()
+
+    import logging
+    logging.getLogger().setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(tmp)
+        data = work / "input.jsonl"
+        write_jsonl(str(data), list(iter_bulk("payments", args.records)))
+        keyset = work / "keyset.json"
+        keyset.write_text(create_plaintext_keyset())
+        size_mb = data.stat().st_size / 1e6
+        noop, full, rss = [], [], {}
+        for i in range(args.repeats):
+            noop.append(run_noop(data, work / f"noop-{i}"))
+            rss["noop"] = peak_rss_mib()
+            full.append(run_full(args.config, data, work / f"full-{i}", keyset))
+            rss["full"] = peak_rss_mib()
+    n = args.records
+    noop_rate, full_rate = n / statistics.median(noop), n / statistics.median(full)
+    print(f"records: {n:,} ({size_mb:.1f} MB JSONL), DirectRunner in_memory, median of {args.repeats}")
+    print(f"{'pipeline':<10} {'median s':>9} {'records/s':>11}  runs (s)")
+    print(f"{'no-op':<10} {statistics.median(noop):>9.2f} {noop_rate:>11,.0f}  {', '.join(f'{t:.2f}' for t in noop)}")
+    print(f"{'veilwatch':<10} {statistics.median(full):>9.2f} {full_rate:>11,.0f}  {', '.join(f'{t:.2f}' for t in full)}")
+    print(f"ratio veilwatch / no-op records/s: {full_rate / noop_rate:.2f}")
+    print(f"peak RSS after no-op runs: {rss['noop']:.0f} MiB; after veilwatch runs: {rss['full']:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

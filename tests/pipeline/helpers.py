@@ -1,0 +1,35 @@
+"""Helpers for end-to-end runs of the real CLI on small generated data."""
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import yaml
+
+from tests.conftest import REPO
+
+
+def read_jsonl_dir(directory: pathlib.Path) -> list[dict[str, Any]]:
+    records = []
+    for path in sorted(directory.glob("part-*")):
+        records.extend(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return records
+
+
+def all_output_text(output_dir: pathlib.Path) -> str:
+    """Every byte written under the output dir, decoded leniently (binary sinks included)."""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(output_dir.rglob("*")) if p.is_file())
+
+
+def example_config(tmp_path: pathlib.Path, name: str = "payments.yaml", **changes: Any) -> pathlib.Path:
+    """A copy of an example config with top-level sections replaced or updated."""
+    doc = yaml.safe_load((REPO / "templates" / "datasets" / name).read_text())
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(doc.get(key), dict):
+            doc[key] = {**doc[key], **value}
+        else:
+            doc[key] = value
+    path = tmp_path / f"config-{len(list(tmp_path.glob('config-*')))}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path

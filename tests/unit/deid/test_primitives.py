@@ -1,0 +1,108 @@
+"""The first DLP primitives, checked against DLP's documented examples and stdlib HMAC."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from transforms.config.errors import ConfigError
+from transforms.config.model import KeysSpec
+from transforms.deid.base import ValueContext
+from transforms.deid.registry import build_transformation, parse_transformation
+from transforms.keys.keyring import KeyRing, KeysetError, create_plaintext_keyset
+
+CTX = ValueContext(info_type="CREDIT_CARD_NUMBER")
+
+
+def make(config, keys=None):
+    return build_transformation(parse_transformation(config, "t"), keys)
+
+
+@pytest.mark.parametrize("params,value,expected", [
+    # DLP docs: "1234-5678-9012-3456", numberToMask -4, skip '-' -> last four kept
+    ({"maskingCharacter": "*", "numberToMask": -4, "charactersToIgnore": [{"charactersToSkip": "-"}]},
+     "1234-5678-9012-3456", "****-****-****-3456"),
+    ({"maskingCharacter": "#", "numberToMask": 5}, "jane@example.com", "#####example.com"),
+    ({"maskingCharacter": "#", "numberToMask": 5, "reverseOrder": True}, "jane@example.com", "jane@exampl#####"),
+    ({}, "abc", "***"),
+    ({"numberToMask": -4, "reverseOrder": True}, "4111111111111111", "4111************"),
+    ({"numberToMask": 50}, "abc", "***"),
+    ({"numberToMask": -10}, "abc", "abc"),
+    ({"charactersToIgnore": [{"commonCharactersToIgnore": "PUNCTUATION"}]}, "12-34", "**-**"),
+])
+def test_character_mask_follows_dlp(params, value, expected):
+    assert make({"characterMaskConfig": params}).transform(value, CTX) == expected
+
+
+def test_character_mask_rejects_bad_parameters():
+    with pytest.raises(ConfigError) as info:
+        parse_transformation({"characterMaskConfig": {"maskingCharacter": "**", "numberToMask": "3"}}, "f.t")
+    assert {i.path for i in info.value.issues} == {"f.t.characterMaskConfig.maskingCharacter",
+                                                    "f.t.characterMaskConfig.numberToMask"}
+
+
+def test_redact_replace_and_replace_with_info_type():
+    assert make("redactConfig").transform("secret", CTX) == ""
+    assert make({"replaceConfig": {"newValue": {"stringValue": "n/a"}}}).transform("secret", CTX) == "n/a"
+    assert make({"replaceConfig": {"newValue": 0}}).transform("secret", CTX) == 0
+    assert make({"replaceWithInfoTypeConfig": {}}).transform("4111111111111111", CTX) == "[CREDIT_CARD_NUMBER]"
+
+
+def _keyring(tmp_path, keyset_json):
+    path = tmp_path / "k.json"
+    path.write_text(keyset_json)
+    return KeyRing.load(KeysSpec(str(path)), allow_plaintext=True)
+
+
+def test_crypto_hash_is_hmac_sha256_of_the_keyset_key(tmp_path):
+    keyset_json = create_plaintext_keyset()
+    # tink's HmacPrfKey proto: params (hash=SHA256) then the 32 key bytes last.
+    key_value = json.loads(keyset_json)["key"][0]["keyData"]["value"]
+    raw_key = base64.b64decode(key_value)[-32:]
+    token = make({"cryptoHashConfig": {}}, _keyring(tmp_path, keyset_json)).transform("jane@example.com", CTX)
+    expected = base64.b64encode(hmac.new(raw_key, b"jane@example.com", hashlib.sha256).digest()).decode()
+    assert token == expected
+
+
+def test_crypto_hash_is_deterministic_per_key_and_differs_across_keys(tmp_path):
+    a = make({"cryptoHashConfig": {}}, _keyring(tmp_path, create_plaintext_keyset()))
+    b = make({"cryptoHashConfig": {}}, _keyring(tmp_path, create_plaintext_keyset()))
+    assert a.transform("x@y.org", CTX) == a.transform("x@y.org", CTX)
+    assert a.transform("x@y.org", CTX) != b.transform("x@y.org", CTX)
+    assert a.transform("x@y.org", CTX) != a.transform("x@y.orh", CTX)
+
+
+def test_inline_dlp_keys_are_refused():
+    with pytest.raises(ConfigError, match="inline DLP crypto keys are not supported"):
+        parse_transformation({"cryptoHashConfig": {"cryptoKey": {"transient": {"name": "k"}}}}, "t")
+
+
+def test_keyset_errors_are_clear_and_never_show_key_bytes(tmp_path):
+    keyset_json = create_plaintext_keyset()
+    secret = json.loads(keyset_json)["key"][0]["keyData"]["value"]
+    with pytest.raises(KeysetError, match="pass --allow_plaintext_keys"):
+        path = tmp_path / "k.json"
+        path.write_text(keyset_json)
+        KeyRing.load(KeysSpec(str(path)), allow_plaintext=False)
+    broken = tmp_path / "broken.json"
+    broken.write_text(keyset_json[: len(keyset_json) // 2])
+    with pytest.raises(KeysetError, match="is not a readable tink JSON keyset") as info:
+        KeyRing.load(KeysSpec(str(broken)), allow_plaintext=True)
+    assert secret[:12] not in str(info.value)
+    with pytest.raises(KeysetError, match="cannot read keyset"):
+        KeyRing.load(KeysSpec(str(tmp_path / "missing.json")), allow_plaintext=True)
+
+
+def test_wrong_keyset_type_is_named(tmp_path):
+    import tink
+    from tink import aead, secret_key_access
+
+    aead.register()
+    handle = tink.new_keyset_handle(aead.aead_key_templates.AES128_GCM)
+    path = tmp_path / "aead.json"
+    path.write_text(tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN))
+    with pytest.raises(KeysetError, match="is the wrong type: veilwatch needs an HMAC-SHA256 PRF keyset"):
+        KeyRing.load(KeysSpec(str(path)), allow_plaintext=True)
