@@ -88,7 +88,11 @@ class SchemaValidator:
 
     def __init__(self, fields: tuple[FieldSpec, ...], unknown: UnknownFieldPolicy, coerce_text: bool = False):
         self.fields: list[tuple[FieldSpec, Path]] = [(f, parse_path(f.path)) for f in fields]
-        self._simple = [(f, tuple(s.name for s in p)) for f, p in self.fields if is_simple(p)]
+        # (spec, top-level name or None, names, exact types accepted without a closer look)
+        self._simple = [
+            (f, p[0].name if len(p) == 1 else None, tuple(s.name for s in p), _FAST_TYPES[f.type])
+            for f, p in self.fields if is_simple(p)
+        ]
         self._nested = [(f, p) for f, p in self.fields if not is_simple(p)]
         self.unknown = unknown
         self.coerce_text = coerce_text
@@ -111,14 +115,13 @@ class SchemaValidator:
                 self.tree.prune(record)
         if self.coerce_text:
             for spec, path in self.fields:
-                if spec.type is not FieldType.STRING:
-                    update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
-        for spec, names in self._simple:
-            value = get_simple(record, names)
+                update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
+        for spec, name, names, fast_types in self._simple:
+            value = record.get(name) if name is not None else get_simple(record, names)
             if value is None:
                 if spec.required:
                     raise RecordError("validate", f"required field '{spec.path}' is missing or null")
-            elif not _has_type(value, spec.type):
+            elif type(value) not in fast_types and not _has_type(value, spec.type):
                 raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {_kind(value)}")
         for spec, path in self._nested:
             present = False
@@ -132,6 +135,16 @@ class SchemaValidator:
                 raise RecordError("validate", f"required field '{spec.path}' is missing or null")
         return record
 
+
+# Exact types that always satisfy a field type; anything else gets the full test.
+_FAST_TYPES = {
+    FieldType.STRING: frozenset({str}),
+    FieldType.INTEGER: frozenset({int}),
+    FieldType.FLOAT: frozenset({int}),  # floats need the NaN test
+    FieldType.BOOLEAN: frozenset({bool}),
+    FieldType.TIMESTAMP: frozenset({str, int, float}),
+    FieldType.JSON: frozenset({str, int, float, bool, dict, list}),
+}
 
 _TYPE_WORDS = {
     FieldType.STRING: "a string",
@@ -159,12 +172,14 @@ def _has_type(value: Any, ftype: FieldType) -> bool:
 
 
 def _coerce(value: Any, ftype: FieldType, path: str) -> Any:
-    """Text -> declared type, for CSV. Leaves non-text untouched."""
+    """Text -> declared type, for CSV: an empty cell is null. Leaves non-text untouched."""
     if not isinstance(value, str):
         return value
     text = value.strip()
     if text == "":
         return None
+    if ftype is FieldType.STRING or ftype is FieldType.TIMESTAMP:
+        return value
     try:
         if ftype is FieldType.INTEGER:
             return int(text)
