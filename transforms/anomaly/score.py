@@ -1,21 +1,35 @@
 """ScoreSeries: window metrics -> one scored record per window of every series.
 
 Each series (dataset + metric + group) is scored window by window in
-event-time order by the configured detector. A window in which an ungrouped
-count saw no record at all produces no partial, so such gaps are filled with
-zero before scoring: a feed that goes silent is the first thing to flag.
+event-time order by the configured detector, whatever order the windows
+arrive in. A stateful DoFn keyed by series buffers incoming window metrics and
+releases them on an event-time timer once the watermark has passed their end:
+in batch the watermark jumps to the end of time and everything is released at
+once, sorted; in streaming each window is scored when it is complete. The same
+graph serves both.
 
-This batch form gathers a series with ``GroupByKey`` in the global window and
-sorts it; a streaming form keeps the same per-series state in a stateful DoFn.
+State holds only plain data (JSON text and tuples of numbers and strings), so
+it survives a streaming pipeline update; no pickled class instances.
+
+A window in which an ungrouped count saw no record produces no metric, so
+such gaps are filled with zero before scoring: a feed that goes silent is the
+first thing to flag. A window metric arriving after its series has moved past
+it is counted (``late_windows``) and scored on its own against the current
+baseline, never dropped silently.
 """
 from __future__ import annotations
 
+import json
 import math
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import apache_beam as beam
+from apache_beam.coders import coders
 from apache_beam.metrics import Metrics
+from apache_beam.transforms import userstate
 from apache_beam.transforms import window as beam_window
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.utils.timestamp import Timestamp
 
 from transforms.anomaly.base import Observation, Verdict
 from transforms.anomaly.explain import explain
@@ -27,6 +41,12 @@ from transforms.records.event_time import to_iso
 # Gap filling emits at most this many empty windows in a row: a source that
 # was down for a month must not make the scorer loop over a million windows.
 _MAX_FILLED_GAP = 10_000
+
+# A buffered window metric in state: (metric, group_by, group, start, end, value).
+_BUFFER_CODER = coders.TupleCoder([
+    coders.StrUtf8Coder(), coders.NullableCoder(coders.StrUtf8Coder()), coders.NullableCoder(coders.StrUtf8Coder()),
+    coders.FloatCoder(), coders.FloatCoder(), coders.FloatCoder(),
+])
 
 
 def scored_record(dataset: str, m: WindowMetric, verdict: Verdict) -> dict[str, Any]:
@@ -55,24 +75,30 @@ def _round(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else round(x, 4)
 
 
-def fill_gaps(metrics: list[WindowMetric], step: float, kinds: dict[str, MetricKind]) -> list[WindowMetric]:
-    """Insert zero-valued windows between observed ones for ungrouped count series."""
-    if not metrics or metrics[0].group_by is not None or kinds.get(metrics[0].metric) is not MetricKind.COUNT:
-        return metrics
-    out = [metrics[0]]
-    for m in metrics[1:]:
-        prev = out[-1]
-        start = prev.window_start + step
-        filled = 0
-        while start < m.window_start - 1e-9 and filled < _MAX_FILLED_GAP:
-            out.append(WindowMetric(prev.metric, None, None, start, start + (prev.window_end - prev.window_start), 0.0))
-            start += step
-            filled += 1
-        out.append(m)
+def zero_windows_between(last_start: float | None, m: WindowMetric, step: float) -> list[WindowMetric]:
+    """Zero-valued windows of ``m``'s series after ``last_start`` and before ``m``."""
+    if last_start is None:
+        return []
+    out = []
+    start = last_start + step
+    while start < m.window_start - 1e-9 and len(out) < _MAX_FILLED_GAP:
+        out.append(WindowMetric(m.metric, m.group_by, m.group, start, start + (m.window_end - m.window_start), 0.0))
+        start += step
     return out
 
 
+def _to_tuple(m: WindowMetric) -> tuple:
+    return (m.metric, m.group_by, m.group, m.window_start, m.window_end, m.value)
+
+
 class ScoreSeriesFn(beam.DoFn):
+    """Per series: buffer window metrics, release them in event-time order on a timer, score."""
+
+    BUFFER = userstate.BagStateSpec("buffer", _BUFFER_CODER)
+    DETECTOR_STATE = userstate.ReadModifyWriteStateSpec("detector_state", coders.StrUtf8Coder())
+    LAST_START = userstate.ReadModifyWriteStateSpec("last_window_start", coders.FloatCoder())
+    RELEASE = userstate.TimerSpec("release", TimeDomain.WATERMARK)
+
     def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float, kinds: dict[str, MetricKind]):
         self.dataset = dataset
         self.detector_spec = detector_spec
@@ -80,20 +106,65 @@ class ScoreSeriesFn(beam.DoFn):
         self.kinds = kinds
         self.scored = Metrics.counter("veilwatch", "windows_scored")
         self.flagged = Metrics.counter("veilwatch", "windows_flagged")
+        self.late = Metrics.counter("veilwatch", "late_windows")
 
     def setup(self) -> None:
         self.detector = build_detector(self.detector_spec)
 
-    def process(self, element: tuple[str, Iterable[WindowMetric]]) -> Iterator[dict[str, Any]]:
-        _, metrics = element
-        ordered = fill_gaps(sorted(metrics, key=lambda m: m.window_start), self.step, self.kinds)
-        state = self.detector.initial_state()
-        for m in ordered:
-            verdict, state = self.detector.observe(state, Observation(m.window_start, m.window_end, m.value))
-            self.scored.inc()
-            if verdict.is_anomaly:
-                self.flagged.inc()
-            yield scored_record(self.dataset, m, verdict)
+    def process(
+        self,
+        element: tuple[str, WindowMetric],
+        buffer=beam.DoFn.StateParam(BUFFER),
+        release=beam.DoFn.TimerParam(RELEASE),
+    ) -> None:
+        _, metric = element
+        buffer.add(_to_tuple(metric))
+        release.set(Timestamp(metric.window_end))
+
+    @userstate.on_timer(RELEASE)
+    def on_release(
+        self,
+        fire_time=beam.DoFn.TimestampParam,
+        buffer=beam.DoFn.StateParam(BUFFER),
+        detector_state=beam.DoFn.StateParam(DETECTOR_STATE),
+        last_start=beam.DoFn.StateParam(LAST_START),
+        release=beam.DoFn.TimerParam(RELEASE),
+    ) -> Iterator[dict[str, Any]]:
+        pending = sorted((WindowMetric(*t) for t in buffer.read()), key=lambda m: m.window_start)
+        ready = [m for m in pending if Timestamp(m.window_end) <= fire_time]
+        waiting = [m for m in pending if Timestamp(m.window_end) > fire_time]
+        buffer.clear()
+        for m in waiting:
+            buffer.add(_to_tuple(m))
+        if waiting:
+            release.set(Timestamp(min(m.window_end for m in waiting)))
+        if not ready:
+            return
+        raw_state = detector_state.read()
+        state = json.loads(raw_state) if raw_state else self.detector.initial_state()
+        last = last_start.read()
+        for m in ready:
+            if last is not None and m.window_start <= last:
+                self.late.inc()  # already past this window: score it alone, keep the baseline's order
+                verdict, _ = self.detector.observe(state, Observation(m.window_start, m.window_end, m.value))
+                yield self._emit(m, verdict)
+                continue
+            fill = self._fills_gaps(m)
+            for gap in (zero_windows_between(last, m, self.step) if fill else []) + [m]:
+                verdict, state = self.detector.observe(state, Observation(gap.window_start, gap.window_end, gap.value))
+                yield self._emit(gap, verdict)
+            last = m.window_start
+        detector_state.write(json.dumps(state))
+        last_start.write(last)
+
+    def _fills_gaps(self, m: WindowMetric) -> bool:
+        return m.group_by is None and self.kinds.get(m.metric) is MetricKind.COUNT
+
+    def _emit(self, m: WindowMetric, verdict: Verdict) -> dict[str, Any]:
+        self.scored.inc()
+        if verdict.is_anomaly:
+            self.flagged.inc()
+        return scored_record(self.dataset, m, verdict)
 
 
 class ScoreSeries(beam.PTransform):
@@ -111,7 +182,6 @@ class ScoreSeries(beam.PTransform):
             metrics
             | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
             | "KeyBySeries" >> beam.Map(lambda m: (m.series_key, m))
-            | "GatherSeries" >> beam.GroupByKey()
             | "ScoreInEventTimeOrder" >> beam.ParDo(
                 ScoreSeriesFn(self.dataset, self.detector_spec, self.step, self.kinds)
             )

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import apache_beam as beam
 from apache_beam.coders import coders
+from apache_beam.transforms import trigger
 from apache_beam.transforms import window as beam_window
 from apache_beam.utils.timestamp import Duration
 
@@ -114,7 +115,12 @@ class ComputeWindowMetrics(beam.PTransform):
             batches
             | "PreAggregatePerBatch" >> beam.ParDo(PartialCountsFn(self.config))
             | "IntoEventTimeWindows" >> beam.WindowInto(
-                CarriedWindows(), allowed_lateness=Duration(seconds=self.config.window.allowed_lateness_seconds)
+                CarriedWindows(),
+                # One pane when the watermark passes the window, then one per late arrival within the
+                # allowed lateness carrying the window's corrected total (accumulating), never dropped.
+                trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
+                accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
+                allowed_lateness=Duration(seconds=self.config.window.allowed_lateness_seconds),
             )
             | "DropCarriedBounds" >> beam.MapTuple(lambda key, partial: (key, partial[2]))
             | "MergePartials" >> beam.CombinePerKey(sum)
