@@ -19,6 +19,7 @@ import re
 from typing import Any, Iterable, Iterator, TypeVar
 
 from transforms.config.errors import ConfigIssue
+from transforms.values import kind_of
 
 T = TypeVar("T")
 
@@ -65,7 +66,7 @@ class Node:
     def is_mapping(self) -> bool:
         if isinstance(self.value, dict):
             return True
-        self.error(f"expected a mapping, got {_describe(self.value)}")
+        self.error(f"expected a mapping, got {kind_of(self.value)}")
         return False
 
     def has(self, key: str) -> bool:
@@ -80,7 +81,7 @@ class Node:
             return default
         value = self.value[key]
         if not _is_instance(value, expected):
-            self.error(f"expected {_type_name(expected)}, got {_describe(value)}", key)
+            self.error(f"expected {_type_name(expected)}, got {kind_of(value)}", key)
             return default
         return float(value) if expected is float else value
 
@@ -132,7 +133,7 @@ class Node:
                 self.error("is required but missing", key)
             return
         if not isinstance(node.value, list):
-            node.error(f"expected a list, got {_describe(node.value)}")
+            node.error(f"expected a list, got {kind_of(node.value)}")
             return
         for i, item in enumerate(node.value):
             yield Node(item, node.child_path(i), self.issues)
@@ -143,7 +144,7 @@ class Node:
             if isinstance(item.value, str) and item.value:
                 out.append(item.value)
             else:
-                item.error(f"expected a non-empty string, got {_describe(item.value)}")
+                item.error(f"expected a non-empty string, got {kind_of(item.value)}")
         return tuple(out)
 
 
@@ -158,23 +159,6 @@ def parse_duration(value: Any) -> float | None:
         if m:
             return float(m.group(1)) * _DURATION_SECONDS[m.group(2)]
     return None
-
-
-def _describe(value: Any) -> str:
-    """A value's kind, never the value itself (it may be personal data)."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
 
 
 def _suggest(value: Any, allowed: list[str]) -> str:

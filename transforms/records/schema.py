@@ -17,6 +17,7 @@ from typing import Any
 
 from transforms.config.model import FieldSpec, FieldType, UnknownFieldPolicy
 from transforms.records.errors import RecordError
+from transforms.values import kind_of
 from transforms.records.paths import Path, get_simple, is_simple, iter_values, parse_path, update_values
 
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
@@ -122,7 +123,7 @@ class SchemaValidator:
                 if spec.required:
                     raise RecordError("validate", f"required field '{spec.path}' is missing or null")
             elif type(value) not in fast_types and not _has_type(value, spec.type):
-                raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {_kind(value)}")
+                raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {kind_of(value, 'an object')}")
         for spec, path in self._nested:
             present = False
             for value in iter_values(record, path):
@@ -130,7 +131,7 @@ class SchemaValidator:
                     continue
                 present = True
                 if not _has_type(value, spec.type):
-                    raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {_kind(value)}")
+                    raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {kind_of(value, 'an object')}")
             if spec.required and not present:
                 raise RecordError("validate", f"required field '{spec.path}' is missing or null")
         return record
@@ -192,17 +193,3 @@ def _coerce(value: Any, ftype: FieldType, path: str) -> Any:
     except (ValueError, KeyError):
         raise RecordError("validate", f"field '{path}' must be {_TYPE_WORDS[ftype]}, got text that is not") from None
     return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
