@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "validate_config",
     "generate_sample",
     "keys",
+    "scan",
 )
 
 

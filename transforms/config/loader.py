@@ -41,6 +41,7 @@ from transforms.config.model import (
 )
 from transforms.config.reader import Node
 from transforms.deid.registry import needs_keys, parse_transformation
+from transforms.detection.settings import parse_detection_settings
 from transforms.records.paths import parse_path
 
 TOP_LEVEL_KEYS = ("dataset", "source", "schema", "event_time", "pii", "windowing", "metrics", "detector", "keys", "sinks")
@@ -189,7 +190,8 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
         return PiiSpec()
     if not node.is_mapping():
         return PiiSpec()
-    node.reject_unknown(("fields", "scan_fields", "info_type_transformations", "default_scan_transformation"))
+    node.reject_unknown(("fields", "scan_fields", "info_type_transformations", "default_scan_transformation",
+                         "detection"))
     policies: list[FieldPolicy] = []
     for item in node.items("fields"):
         if not item.is_mapping():
@@ -225,7 +227,9 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
     default = _transformation(node, "default_scan_transformation", required=False) or TransformationSpec(
         "replaceWithInfoTypeConfig", None
     )
-    return PiiSpec(tuple(policies), scan_fields, per_type, default)
+    detection = _guard(node.issues, lambda: parse_detection_settings(node.child("detection").value,
+                                                                     node.child_path("detection")))
+    return PiiSpec(tuple(policies), scan_fields, per_type, default, detection)
 
 
 def _transformation(node: Node, key: str, required: bool) -> TransformationSpec | None:

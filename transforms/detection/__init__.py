@@ -1,0 +1,26 @@
+"""Local PII detection: a Cloud DLP-style infoType catalog with validation, context and overlap rules.
+
+Pure Python (no Beam): the DoFns wrap it. Public API:
+
+    from transforms.detection import DetectionEngine, DetectionSettings, parse_detection_settings
+    engine = DetectionEngine(parse_detection_settings(config.get("detection"), "detection"))
+    for f in engine.scan(text):
+        print(f.start, f.end, f.info_type, f.likelihood.name)   # never log text[f.start:f.end]
+"""
+from transforms.detection.catalog import DEFAULT_CATALOG, DEFAULT_HOTWORDS
+from transforms.detection.engine import DetectionEngine
+from transforms.detection.findings import Finding, Likelihood
+from transforms.detection.recognizer import Recognizer, RegexRecognizer
+from transforms.detection.settings import DetectionSettings, parse_detection_settings
+
+__all__ = [
+    "DEFAULT_CATALOG",
+    "DEFAULT_HOTWORDS",
+    "DetectionEngine",
+    "DetectionSettings",
+    "Finding",
+    "Likelihood",
+    "Recognizer",
+    "RegexRecognizer",
+    "parse_detection_settings",
+]

@@ -1,0 +1,1 @@
+"""Built-in recognizers, one family per module (network, phone, financial, ...)."""

@@ -1,0 +1,217 @@
+"""CREDIT_CARD_NUMBER, IBAN_CODE, SWIFT_CODE and US_BANK_ROUTING_MICR.
+
+Card numbers must pass Luhn *and* fall in an issuer's prefix range with that
+issuer's length (a Luhn-valid 16-digit order number starting with 9 is not a
+card). IBANs are checked by ``stdnum.iban`` (mod 97, country length and BBAN
+structure); because IBANs are written in groups, the candidate is cut back at
+group boundaries until a valid IBAN remains, so words after it never stick.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from stdnum import bic as _bic
+from stdnum import iban as _iban
+from stdnum.us import rtn as _rtn
+
+from transforms.detection.findings import Finding, Likelihood
+from transforms.detection.recognizer import Recognizer, RegexRecognizer
+from transforms.detection.validators import digits_of, luhn_valid
+
+# (prefix range low, high, allowed lengths) per issuer; prefixes compared on
+# the first len(str(low)) digits. Sources: ISO/IEC 7812 issuer ranges as
+# published by the networks (Visa, Mastercard incl. 2-series, Amex, Discover,
+# Diners, JCB, UnionPay, Maestro, Mir, RuPay, UATP).
+_ISSUER_RANGES: tuple[tuple[int, int, frozenset[int]], ...] = (
+    (4, 4, frozenset({13, 16, 19})),  # Visa
+    (51, 55, frozenset({16})),  # Mastercard
+    (2221, 2720, frozenset({16})),  # Mastercard 2-series
+    (34, 34, frozenset({15})),  # American Express
+    (37, 37, frozenset({15})),
+    (6011, 6011, frozenset({16, 17, 18, 19})),  # Discover
+    (644, 649, frozenset({16, 17, 18, 19})),
+    (65, 65, frozenset({16, 17, 18, 19})),
+    (300, 305, frozenset({14, 15, 16, 17, 18, 19})),  # Diners Club
+    (36, 36, frozenset({14, 15, 16, 17, 18, 19})),
+    (38, 39, frozenset({14, 15, 16, 17, 18, 19})),
+    (3528, 3589, frozenset({16, 17, 18, 19})),  # JCB
+    (62, 62, frozenset({16, 17, 18, 19})),  # UnionPay
+    (50, 50, frozenset(range(12, 20))),  # Maestro
+    (56, 69, frozenset(range(12, 20))),
+    (2200, 2204, frozenset({16, 17, 18, 19})),  # Mir
+    (60, 60, frozenset({16})),  # RuPay
+    (81, 82, frozenset({16})),
+    (1, 1, frozenset({15})),  # UATP
+)
+
+
+def issuer_known(digits: str) -> bool:
+    """Whether ``digits`` starts with a card issuer's prefix and has that issuer's length."""
+    length = len(digits)
+    for low, high, lengths in _ISSUER_RANGES:
+        if length in lengths and low <= int(digits[: len(str(low))]) <= high:
+            return True
+    return False
+
+
+def credit_card_valid(text: str) -> bool:
+    """Luhn checksum and a known issuer range/length."""
+    digits = digits_of(text)
+    return 12 <= len(digits) <= 19 and issuer_known(digits) and luhn_valid(digits)
+
+
+CREDIT_CARD = RegexRecognizer(
+    "CREDIT_CARD_NUMBER",
+    # 12-19 digits, compact or in groups separated by one space or dash (the same
+    # all along); the separator is not optional inside the grouped branch so a
+    # long digit run cannot be split many ways (no catastrophic backtracking)
+    r"(?:\d{12,19}|\d{4}([ \-])\d{2,7}(?:\1\d{1,7}){1,4})(?![\w]|[\-.]\d)",
+    likelihood=Likelihood.LIKELY,
+    validator=credit_card_valid,
+    not_after="-.",
+    gate=r"\d{4}[ \-]?\d{4}",
+    min_digit_run=4,
+    min_digits=12,
+)
+
+# Anchored on the two check digits (digits are rarer than letters, so the regex
+# engine skips ahead faster); the country code is checked by the look-behind and
+# the match is widened by two characters in Python.
+_IBAN_CANDIDATE = re.compile(
+    r"\d\d(?:(?<=[A-Z]{2}\d\d)|(?<=[a-z]{2}\d\d)|(?<=[A-Z]{2} \d\d)|(?<=[a-z]{2} \d\d))"
+    r"(?:[ \-.]?[A-Za-z0-9]){10,32}"
+)
+_SEPARATORS = re.compile(r"[ \-.]")
+_GROUP_END = re.compile(r"(?=[ \-.])|$")
+
+
+def _iban_lengths() -> dict[str, int]:
+    """Country code -> IBAN length, from python-stdnum's IBAN registry (``4!a6!n8!n`` -> 4 + 18)."""
+    lengths = {}
+    for _, code, _, info, _ in _iban._ibandb.prefixes:
+        bban = info.get("bban")
+        if bban:
+            lengths[code] = 4 + sum(int(n) for n in re.findall(r"(\d+)!", bban))
+    return lengths
+
+
+_IBAN_LENGTHS = _iban_lengths()
+
+
+class IbanRecognizer(Recognizer):
+    """IBANs, compact or grouped; the longest valid prefix ending at a group boundary wins."""
+
+    info_types = ("IBAN_CODE",)
+    min_digit_run = 2
+
+    def find(self, text: str) -> Iterator[Finding]:
+        for match in _IBAN_CANDIDATE.finditer(text):
+            start = match.start() - (3 if text[match.start() - 1] == " " else 2)
+            if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+                continue
+            head = match.start() - start  # country code, and the space after it if any
+            candidate = text[start:match.end()]
+            expected = _IBAN_LENGTHS.get(candidate[:2].upper())
+            if expected is None:
+                continue
+            # upper or lower case throughout: "LV80 bANK ..." is not how an IBAN is written
+            lower = candidate[0].islower()
+            candidate = candidate[:head] + _cut_at_case_change(candidate[head:], lower)
+            # cut back at group boundaries to the country's IBAN length, then validate once
+            for end in sorted({m.start() for m in _GROUP_END.finditer(candidate)}, reverse=True):
+                piece = candidate[:end]
+                size = len(_SEPARATORS.sub("", piece))
+                if size < expected:
+                    break
+                if size == expected and _mod97_ok(piece) and _iban_valid(piece):
+                    yield Finding(start, start + end, "IBAN_CODE", Likelihood.LIKELY)
+                    break
+
+
+def _cut_at_case_change(rest: str, lower: bool) -> str:
+    """``rest`` up to the first letter in the other case than the country code."""
+    for i, char in enumerate(rest):
+        if char.isalpha() and char.islower() != lower:
+            return rest[:i]
+    return rest
+
+
+def _mod97_ok(text: str) -> bool:
+    """ISO 7064 mod 97-10 over the rearranged IBAN: a cheap prefilter before stdnum's
+    full check (country length, BBAN structure, national check digits)."""
+    compact = _SEPARATORS.sub("", text)
+    try:
+        return int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4])) % 97 == 1
+    except ValueError:
+        return False
+
+
+def _iban_valid(text: str) -> bool:
+    try:
+        return _iban.is_valid(text)
+    except Exception:
+        return False
+
+
+def _swift_valid(text: str) -> bool:
+    try:
+        return _bic.is_valid(text)
+    except Exception:
+        return False
+
+
+class SwiftRecognizer(Recognizer):
+    """BIC/SWIFT codes: valid layout and country. Letters-only 8/11-letter words are
+    everywhere in upper-case text, so those are UNLIKELY unless context says "SWIFT"/"BIC";
+    a digit in the location/branch code or the ``XXX`` branch makes it POSSIBLE."""
+
+    info_types = ("SWIFT_CODE",)
+    gate = r"[A-Z]{6}[A-Z0-9]{2}"
+    _pattern = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![\w])")
+
+    def find(self, text: str) -> Iterator[Finding]:
+        for match in self._pattern.finditer(text):
+            if match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "_"):
+                continue
+            code = match.group()
+            if not _swift_valid(code):
+                continue
+            distinctive = any(c.isdigit() for c in code[6:]) or code.endswith("XXX")
+            yield Finding(
+                match.start(), match.end(), "SWIFT_CODE",
+                Likelihood.POSSIBLE if distinctive else Likelihood.UNLIKELY,
+            )
+
+
+# First two digits of a routing number: Federal Reserve districts 00-12,
+# thrift institutions 21-32, electronic 61-72, traveler's cheques 80.
+_RTN_PREFIX = frozenset([f"{i:02d}" for i in (*range(0, 13), *range(21, 33), *range(61, 73), 80)])
+
+
+def routing_valid(text: str) -> bool:
+    """ABA routing number: Fed prefix range and the 3-7-1 weighted check digit (stdnum.us.rtn)."""
+    digits = digits_of(text)
+    try:
+        return digits[:2] in _RTN_PREFIX and _rtn.is_valid(digits)
+    except Exception:
+        return False
+
+
+ROUTING = [
+    # MICR-style grouping (0711-0130-7) is distinctive on its own
+    RegexRecognizer(
+        "US_BANK_ROUTING_MICR", r"\d{4}-\d{4}-\d(?![\w\-])",
+        likelihood=Likelihood.POSSIBLE, validator=routing_valid, gate=r"\d{4}-\d{4}-\d", min_digit_run=4, min_digits=9,
+        not_after="-",
+    ),
+    # (nine bare digits are many things: see BARE_ROWS, context decides)
+]
+
+#: bare nine-digit routing numbers, for the shared BareNumberRecognizer
+BARE_ROWS = [("US_BANK_ROUTING_MICR", frozenset({9}), routing_valid, Likelihood.UNLIKELY)]
+
+
+def recognizers() -> list[Recognizer]:
+    """The financial family, in catalog order."""
+    return [CREDIT_CARD, IbanRecognizer(), SwiftRecognizer(), *ROUTING]
