@@ -76,6 +76,9 @@ class Recognizer(abc.ABC):
     needs_context: bool = False
     #: the highest likelihood ``find`` gives without context (used with ``needs_context``)
     likelihood: Likelihood = Likelihood.VERY_LIKELY
+    #: ``(regex source, re flags)`` pairs: ``find`` yields nothing unless one of them matches
+    #: somewhere in the text (the Hyperscan prefilter's exact-ish gate; empty: no such promise)
+    prefilter_patterns: tuple[tuple[str, int], ...] = ()
 
     @abc.abstractmethod
     def find(self, text: str) -> Iterable[Finding]:
@@ -127,6 +130,7 @@ class RegexRecognizer(Recognizer):
         self.group = group
         self.not_after = not_after
         self.needs_context = needs_context
+        self.prefilter_patterns = ((self.pattern.pattern, self.pattern.flags),)
 
     def find(self, text: str) -> Iterator[Finding]:
         group, validator, info_type, not_after = self.group, self.validator, self.info_type, self.not_after
@@ -174,6 +178,7 @@ class BareNumberRecognizer(Recognizer):
         self._by_length = by_length
         self.min_digit_run = min_length
         self.min_digits = min_length
+        self.prefilter_patterns = ((r"\d{%d}" % min_length, 0),)
 
     def find(self, text: str) -> Iterator[Finding]:
         by_length = self._by_length

@@ -5,6 +5,8 @@
       min_likelihood: POSSIBLE
       max_text_chars: 100000          # longer texts are dead-lettered by the caller
       phone_regions: [US, GB, DE]     # regions tried for numbers without +country code
+      use_prefilter: true             # Hyperscan multi-pattern prefilter, when installed (same findings)
+      result_cache_size: 4096         # findings of recent short texts kept per engine (repeated log lines)
       hotwords:                       # context raising (or fixing) a type's likelihood
         US_DRIVERS_LICENSE_NUMBER: {words: [permit], window_before: 40, likelihood: LIKELY}
         EMAIL_ADDRESS: {words: [contact], boost: 1}
@@ -94,12 +96,14 @@ class DetectionSettings:
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     use_ner: bool = True  # use the spaCy recognizer when spaCy and a model are installed
+    use_prefilter: bool = True  # one Hyperscan pass per text picks the recognizers (when hyperscan is installed)
+    result_cache_size: int = 4096  # findings of this many recent short texts are cached per engine (0: none)
     ner_model: str = "en_core_web_sm"
 
 
 _TOP_KEYS = {
     "info_types", "min_likelihood", "hotwords", "exclusions", "custom_info_types",
-    "max_text_chars", "phone_regions", "use_ner", "ner_model",
+    "max_text_chars", "phone_regions", "use_ner", "use_prefilter", "result_cache_size", "ner_model",
 }
 _LIKELIHOOD_NAMES = ", ".join(level.name for level in Likelihood)
 
@@ -282,6 +286,10 @@ def parse_detection_settings(mapping: Mapping | None, path: str) -> DetectionSet
         level = _likelihood(mapping["min_likelihood"], f"{path}.min_likelihood", issues)
         if level is not None:
             kwargs["min_likelihood"] = level
+    if "result_cache_size" in mapping:
+        size = _int(mapping["result_cache_size"], f"{path}.result_cache_size", issues, 0)
+        if size is not None:
+            kwargs["result_cache_size"] = size
     if "max_text_chars" in mapping:
         limit = _int(mapping["max_text_chars"], f"{path}.max_text_chars", issues, 1)
         if limit is not None:
@@ -295,7 +303,7 @@ def parse_detection_settings(mapping: Mapping | None, path: str) -> DetectionSet
             if region.upper() not in supported:
                 issues.add(f"{path}.phone_regions[{i}]", "is not a region phonenumbers knows (ISO 3166 alpha-2)")
         kwargs["phone_regions"] = tuple(r.upper() for r in regions)
-    for key in ("use_ner",):
+    for key in ("use_ner", "use_prefilter"):
         if key in mapping:
             if not isinstance(mapping[key], bool):
                 issues.add(f"{path}.{key}", "must be true or false")

@@ -104,6 +104,8 @@ class IbanRecognizer(Recognizer):
 
     info_types = ("IBAN_CODE",)
     min_digit_run = 2
+    # the candidate with the country code its look-behinds require, spelled out for the prefilter
+    prefilter_patterns = ((r"[A-Za-z]{2} ?\d\d(?:[ \-.]?[A-Za-z0-9]){10,32}", 0),)
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in _IBAN_CANDIDATE.finditer(text):
@@ -169,6 +171,7 @@ class SwiftRecognizer(Recognizer):
     info_types = ("SWIFT_CODE",)
     gate = r"[A-Z]{6}[A-Z0-9]{2}"
     _pattern = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![\w])")
+    prefilter_patterns = ((_pattern.pattern, 0),)
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in self._pattern.finditer(text):

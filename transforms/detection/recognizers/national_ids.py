@@ -133,6 +133,7 @@ class UkDriversLicenceRecognizer(Recognizer):
     info_types = ("UK_DRIVERS_LICENSE_NUMBER",)
     gate = r"[A-Z9]{5}\d{6}"
     min_digit_run = 6
+    prefilter_patterns = ((_UK_DL.pattern, 0),)
 
     def find(self, text: str):
         for match in _UK_DL.finditer(text):

@@ -55,6 +55,7 @@ class UrlRecognizer(Recognizer):
 
     info_types = ("URL",)
     gate = URL.gate
+    prefilter_patterns = URL.prefilter_patterns
     _trailing = ".,;:!?)'\""
 
     def find(self, text: str) -> Iterator[Finding]:

@@ -79,6 +79,7 @@ class PhoneRecognizer(Recognizer):
     info_types = ("PHONE_NUMBER",)
     min_digit_run = 2
     min_digits = 7
+    prefilter_patterns = ((_CANDIDATE.pattern, 0),)
     #: the engine hands this recognizer the spans already found at LIKELY or above
     wants_claimed = True
 

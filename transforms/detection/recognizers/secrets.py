@@ -79,6 +79,7 @@ class PemPrivateKeyRecognizer(Recognizer):
     info_types = ("ENCRYPTION_KEY",)
     gate = SECRETS_GATE
     _header = re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----")
+    prefilter_patterns = ((_header.pattern, 0),)
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in self._header.finditer(text):

@@ -97,6 +97,7 @@ class DateRecognizer(Recognizer):
     info_types = ("DATE", "DATE_OF_BIRTH")
     min_digit_run = 1
     min_digits = 4
+    prefilter_patterns = ((_NUMERIC.pattern, 0), (_WRITTEN.pattern, 0))
 
     def __init__(self, info_types: frozenset[str]) -> None:
         self.emit_date = "DATE" in info_types
@@ -124,6 +125,7 @@ class AgeRecognizer(Recognizer):
     info_types = ("AGE",)
     gate = AGE.gate
     min_digit_run = 1
+    prefilter_patterns = AGE.prefilter_patterns
 
     def find(self, text: str) -> Iterator[Finding]:
         for m in AGE.pattern.finditer(text):

@@ -31,6 +31,7 @@ class SsnRecognizer(Recognizer):
     min_digit_run = 4
     min_digits = 9
     _pattern = re.compile(r"\d{3}([ \-.]?)\d{2}([ \-.]?)\d{4}(?![\w]|[\-.]\d| \d)")
+    prefilter_patterns = ((_pattern.pattern, 0),)
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in self._pattern.finditer(text):

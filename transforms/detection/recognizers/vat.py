@@ -45,6 +45,11 @@ class VatRecognizer(Recognizer):
 
     info_types = ("VAT_NUMBER",)
     min_digit_run = 1
+    # the candidate starting with a known prefix (a superset: the Python checks are stricter)
+    prefilter_patterns = (
+        (f"(?:{_PREFIXES})[A-Z]{{0,2}}[ \\-.]{{0,3}}\\d", 0),
+        (_MVA_ONLY.pattern, 0),
+    )
     min_digits = 5  # the shortest bodies (old Irish layout 1S23456L) still hold five digits in a row
 
     def find(self, text: str) -> Iterator[Finding]:

@@ -1,0 +1,112 @@
+"""The Hyperscan prefilter only decides which recognizers run: findings must not change."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from transforms.detection import DetectionEngine, DetectionSettings
+from transforms.detection.settings import CustomInfoType
+from transforms.detection.prefilter import Condition, build_prefilter, python_to_hyperscan, widen
+
+hyperscan = pytest.importorskip("hyperscan")
+
+FAST = DetectionEngine()
+PLAIN = DetectionEngine(DetectionSettings(use_prefilter=False))
+
+_PIECES = st.sampled_from([
+    "4111 1111 1111 1111", "5500-0000-0000-0004", "GB29 NWBK 6016 1331 9268 19", "jane@example.org",
+    "+44 20 7123 4567", "(212) 555-0187", "0 7 2 0 1 4 6 8 2 0", "078-05-1123", "192.168.0.1", "fe80::1",
+    "00:1A:2B:3C:4D:5E", "https://x.io/a", "www.example.com", "2024-03-01", "March 1, 2024", "aged 42",
+    "DE 136 695 976", "CHE-116.281.710 MWST", "131052-308T", "RSSMRA85T10A562S", "ABCPE1234F", "DEUTDEFF500",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature", "AKIAIOSFODNN7EXAMPLE", "-----BEGIN PRIVATE KEY-----",
+    "SSN", "driver's license", "passport", "born", "BSN", "D1234567", "123456789", "97-12-1234",
+    " ", "-", ".", ":", "@", "\n", "\x1c", "١٢٣٤٥٦٧٨٩٠", "٣٣١-١٠٥-٢٦٨", "𝟙𝟚𝟛", "é",
+])
+_TEXT = st.lists(st.one_of(st.text(max_size=8), _PIECES), max_size=10).map(" ".join)
+
+
+def test_the_default_engine_uses_it():
+    assert FAST.prefiltered and not PLAIN.prefiltered
+
+
+@pytest.mark.parametrize("text", [
+    "Card 4111 1111 1111 1111, mail jane@example.org, call +44 20 7123 4567",
+    "my driver's license is D1234567 and my SSN 078-05-1123",
+    "IBAN GB29 NWBK 6016 1331 9268 19 / VAT DE 136 695 976 / BSN 111222333",
+    "0 7 2 0 1 4 6 8 2 0 0 0 0 0 0 1 0 6 2 3 4 0",  # spaced digits: no run of two
+    "٣٣١-١٠٥-٢٦٨",  # Arabic-Indic digits are digits for Python's re
+    "plain words only, nothing to see",
+    "",
+    "\ud800 lone surrogate 4111 1111 1111 1111",  # scanned with an ASCII stand-in
+])
+def test_same_findings_as_without_it(text):
+    assert FAST.scan(text) == PLAIN.scan(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXT)
+def test_same_findings_on_arbitrary_text(text):
+    assert FAST.scan(text) == PLAIN.scan(text)
+
+
+def test_widen_drops_lookarounds_and_backreferences():
+    assert widen(r"(?<![\w\-])AIza\d(?![\w])") == r"(?:)AIza\d(?:)"
+    assert widen(r"\d{3}([ \-])\d\1\d") == r"\d{3}([ \-])\d[\s\S]*\d"
+    assert widen(r"(?P<s>[\-/])\d(?P=s)") == r"(?P<s>[\-/])\d[\s\S]*"
+    assert widen(r"[(?!]x") == r"[(?!]x"  # inside a class, not a group
+    assert widen(r"\bx{2,30}y{1,3}") == r"x{2,}y{1,3}"  # word boundaries dropped, wide repeats opened
+
+
+def test_python_whitespace_is_kept():
+    source = python_to_hyperscan(r"a\sb[\s,]")
+    assert source == r"a[\s\x1c-\x1f]b[\s\x1c-\x1f,]"
+    assert re.fullmatch(source, "a\x1cb,")
+
+
+def test_conditions_are_anded():
+    prefilter = build_prefilter([
+        Condition(min_digits=12, gate=r"\d{4}[ \-]?\d{4}"),
+        Condition(gate="@"),
+        Condition(hotwords=frozenset({"passport"}), patterns=((r"[A-Z]\d{7}", 0),)),
+        Condition(),  # unconditional
+    ])
+    assert prefilter.scan("4111 1111 1111 1111") == [0, 3]
+    assert prefilter.scan("x@y") == [1, 3]
+    assert prefilter.scan("PASSPORT: X1234567") == [2, 3]
+    assert prefilter.scan("X1234567") == [3]
+    # non-ASCII characters are scanned as ASCII stand-ins of the same kind: Arabic-Indic digits are digits
+    assert prefilter.scan("é ٤١١١ ١١١١ ١١١١ ١١١١") == [0, 3]
+    assert prefilter.scan("PAſſPORT X1234567") == [2, 3]  # IGNORECASE: the long s is an s
+
+
+def test_stand_ins_keep_what_python_re_matches():
+    from transforms.detection.prefilter import _ASCII_STAND_INS
+
+    for char in "é٣\u00a0€\ud800İıſ\u212a²":
+        stand_in = char.translate(_ASCII_STAND_INS)
+        assert stand_in.isascii() and len(stand_in) == 1
+        for construct in (r"\d", r"\w", r"\s", r"[^\w]", r"[^\s<>]", r"[^\d.]", "."):
+            if re.fullmatch(construct, char):
+                assert re.fullmatch(construct, stand_in), (char, construct)
+
+
+def test_negated_classes_of_letters_still_hold_for_non_ascii_text():
+    settings = DetectionSettings(custom_info_types=(CustomInfoType("TICKET", regex=r"T[^a-z0-9]\d{4}"),))
+    fast, plain = DetectionEngine(settings), DetectionEngine(DetectionSettings(**{**vars(settings), "use_prefilter": False}))
+    for text in ("ticket Té1234", "ticket T-1234", "ticket Ta1234"):
+        assert fast.scan(text) == plain.scan(text)
+    assert [f.info_type for f in fast.scan("ticket Té1234")] == ["TICKET"]
+
+
+def test_engine_pickles_and_caches_results():
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(FAST))
+    text = "call +44 20 7123 4567"
+    assert copy.prefiltered and copy.scan(text) == FAST.scan(text) == PLAIN.scan(text)
+    first = FAST.scan(text)
+    first.clear()  # callers get their own list, the cached findings stay
+    assert FAST.scan(text) == PLAIN.scan(text)
