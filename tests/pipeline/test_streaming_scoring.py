@@ -96,3 +96,24 @@ def test_late_records_within_allowed_lateness_update_the_window_and_are_scored()
         observed = _scores(p, stream, _config(lateness="2h")) | beam.Map(lambda s: s[:2])
         # The on-time pane (10) is scored, then the late pane (the window's new total) is scored too.
         assert_that(observed, equal_to([("00:00", 10.0), ("00:00", 15.0)]))
+
+
+def test_cooldown_in_streaming_holds_back_repeated_alerts_across_firings():
+    from transforms.anomaly.cooldown import Cooldown
+    from transforms.metrics.window_metrics import WindowMetric
+
+    def metric(hour, value):
+        return TimestampedValue(WindowMetric("n", None, None, hour * H, (hour + 1) * H, value), (hour + 1) * H - 1)
+
+    stream = TestStream()
+    for hour in range(12):  # calm hours, each released by its own watermark advance
+        stream = stream.add_elements([metric(hour, 100.0 + hour % 2)]).advance_watermark_to((hour + 1) * H)
+    for hour in (12, 13, 14):  # an incident lasting three hours
+        stream = stream.add_elements([metric(hour, 400.0)]).advance_watermark_to((hour + 1) * H)
+    stream = stream.add_elements([metric(20, 400.0)]).advance_watermark_to(DAY).advance_watermark_to_infinity()
+    with _streaming_pipeline() as p:
+        alerts = (p | stream | ScoreSeries("d", DETECTOR, H, {"n": MetricKind.COUNT}, Cooldown(windows=4))
+                  | beam.Filter(lambda s: s["is_anomaly"] and s["observed"] == 400.0)
+                  | beam.Map(lambda s: (s["window_start"][11:16], s["alert"])))
+        # 12:00 alerts; 13:00 and 14:00 are within 4 windows of it; 20:00 is a new incident.
+        assert_that(alerts, equal_to([("12:00", True), ("13:00", False), ("14:00", False), ("20:00", True)]))

@@ -68,3 +68,32 @@ def test_silent_windows_are_scored_as_zero_and_flagged():
         scores = p | beam.Create(metrics) | ScoreSeries("d", spec, H, {"n": MetricKind.COUNT})
         flagged = scores | beam.Filter(lambda s: s["is_anomaly"]) | beam.Map(lambda s: (s["window_start"], s["observed"]))
         assert_that(flagged, equal_to([("1970-01-02T06:00:00Z", 0.0), ("1970-01-02T07:00:00Z", 0.0)]))
+
+
+def test_cooldown_keeps_anomalies_but_holds_back_repeated_alerts():
+    from transforms.anomaly.cooldown import Cooldown
+
+    # 20 calm hours of 100, then three hours of 400: all anomalous, only the first alerts.
+    metrics = [WindowMetric("n", None, None, h * H, (h + 1) * H, 100 + (h % 2)) for h in range(20)]
+    metrics += [WindowMetric("n", None, None, h * H, (h + 1) * H, 400) for h in (20, 21, 22)]
+    spec = parse_detector({"type": "robust_zscore", "warmup": 10, "threshold": 4}, "detector")
+    with TestPipeline() as p:
+        scores = (p | beam.Create(metrics)
+                  | ScoreSeries("d", spec, H, {"n": MetricKind.COUNT}, Cooldown(windows=5))
+                  | beam.Filter(lambda s: s["is_anomaly"])
+                  | beam.Map(lambda s: (s["window_start"][11:16], s["alert"])))
+        assert_that(scores, equal_to([("20:00", True), ("21:00", False), ("22:00", False)]))
+
+
+def test_session_windows_merge_fragments_across_batches_per_series():
+    config = _config({"type": "sessions", "gap": "10m"})
+    # shop a: 0s, 300s (batch 1) and 700s (batch 2) -> one session [0, 1300); then 5000s -> [5000, 5600).
+    # shop b: 100s -> [100, 700).
+    batches = [_batch((0, "a"), (300, "a"), (100, "b")), _batch((700, "a"), (5000, "a"))]
+    with TestPipeline() as p:
+        metrics = (p | beam.Create(batches) | ComputeWindowMetrics(config)
+                   | beam.Filter(lambda m: m.group_by is not None))
+        assert_that(metrics, equal_to([
+            WindowMetric("n_by_shop", "shop", "a", 0, 1300, 3), WindowMetric("n_by_shop", "shop", "a", 5000, 5600, 1),
+            WindowMetric("n_by_shop", "shop", "b", 100, 700, 1),
+        ]))

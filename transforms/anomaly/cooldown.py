@@ -3,7 +3,9 @@
 Suppressed windows stay anomalous (the verdict is unchanged and should still
 be recorded); only the alert is held back, so one incident pages once. The
 duration is ``seconds`` plus ``windows`` window lengths, counted from the
-start of the window that alerted. State is a JSON-serialisable dict, like the
+start of the window that alerted, or (``extend: true``) from the start of the
+latest anomalous window, so an incident alerts once however long it lasts
+and the series alerts again only after a quiet ``duration``. State is a JSON-serialisable dict, like the
 detectors' state.
 
     cooldown = Cooldown(windows=12)
@@ -21,10 +23,12 @@ from transforms.anomaly.params import bounded
 @dataclass(frozen=True)
 class Cooldown:
     """seconds and windows add up to the time after an alert during which
-    further anomalies of the series do not alert (both 0: every anomaly alerts)."""
+    further anomalies of the series do not alert (both 0: every anomaly alerts);
+    extend: every anomalous window, alerted or not, restarts the cooldown."""
 
     seconds: float = bounded(0.0, min=0.0, help="cooldown after an alert, in seconds")
     windows: float = bounded(0.0, min=0.0, help="cooldown after an alert, in window lengths")
+    extend: bool = False
 
     def initial_state(self) -> State:
         return {"last_alert": None}
@@ -38,5 +42,5 @@ class Cooldown:
             return False, state
         last = state.get("last_alert")
         if last is not None and obs.window_start < last + self.duration(obs):
-            return False, state
+            return False, ({"last_alert": obs.window_start} if self.extend else state)
         return True, {"last_alert": obs.window_start}

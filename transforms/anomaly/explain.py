@@ -24,6 +24,8 @@ def explain(verdict: Verdict, metric: str, window: Observation | None = None, *,
     if with_window and window is not None:
         head += f" in [{_when(window.window_start)}, {_when(window.window_end)})"
     if verdict.expected is None or verdict.score is None:
+        if verdict.basis.startswith("no "):          # e.g. seasonal with fallback: none
+            return f"{head}, {verdict.basis}"
         return f"{head} in warm-up (no baseline yet)"
     basis = verdict.basis
     where = f" for {basis}" if basis and not basis.startswith(("trailing", "EWMA", "quartiles")) else (

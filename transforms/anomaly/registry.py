@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 from transforms.anomaly.base import Detector, Direction
 from transforms.anomaly.cooldown import Cooldown
+from transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
 from transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
 from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from transforms.anomaly.detectors.iqr import Iqr, IqrParams
@@ -36,6 +37,7 @@ DETECTORS: dict[str, tuple[type, type]] = {
     "ewma": (Ewma, EwmaParams),
     "seasonal": (Seasonal, SeasonalParams),
     "iqr": (Iqr, IqrParams),
+    "beam": (BeamDetector, BeamDetectorParams),
     "ensemble": (Ensemble, EnsembleParams),
 }
 
@@ -146,6 +148,10 @@ def _check(f: dataclasses.Field, value: Any) -> tuple[str | None, Any]:
         choices = f.metadata.get("choices")
         if not isinstance(value, str) or (choices and value not in choices):
             return f"expected one of {', '.join(choices)}" if choices else "expected a string", None
+        return None, value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            return f"expected true or false, got {type(value).__name__}", None
         return None, value
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):

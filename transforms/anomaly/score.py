@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterator
+from typing import Any, Iterator, Tuple
 
 import apache_beam as beam
 from apache_beam.coders import coders
@@ -32,9 +32,10 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Timestamp
 
 from transforms.anomaly.base import Observation, Verdict
+from transforms.anomaly.cooldown import Cooldown
 from transforms.anomaly.explain import explain
 from transforms.anomaly.registry import DetectorSpec, build_detector
-from transforms.config.model import MetricKind
+from transforms.config.model import DatasetConfig, MetricKind, WindowKind
 from transforms.metrics.window_metrics import WindowMetric
 from transforms.records.event_time import to_iso
 
@@ -42,15 +43,17 @@ from transforms.records.event_time import to_iso
 # was down for a month must not make the scorer loop over a million windows.
 _MAX_FILLED_GAP = 10_000
 
-# A buffered window metric in state: (metric, group_by, group, start, end, value).
+# A buffered window metric in state: (metric, group_by, group, start, end, value, detail).
 _BUFFER_CODER = coders.TupleCoder([
     coders.StrUtf8Coder(), coders.NullableCoder(coders.StrUtf8Coder()), coders.NullableCoder(coders.StrUtf8Coder()),
-    coders.FloatCoder(), coders.FloatCoder(), coders.FloatCoder(),
+    coders.FloatCoder(), coders.FloatCoder(), coders.FloatCoder(), coders.NullableCoder(coders.StrUtf8Coder()),
 ])
 
 
-def scored_record(dataset: str, m: WindowMetric, verdict: Verdict) -> dict[str, Any]:
-    """The flagged-window shape (see README): bounds, values, verdict, explanation; never raw values."""
+def scored_record(dataset: str, m: WindowMetric, verdict: Verdict, alert: bool | None = None) -> dict[str, Any]:
+    """The flagged-window shape (see README): bounds, values, verdict, explanation; never raw values.
+
+    ``alert`` is False for an anomalous window inside the series' cooldown after an earlier alert."""
     obs = Observation(m.window_start, m.window_end, m.value)
     return {
         "dataset": dataset,
@@ -61,11 +64,14 @@ def scored_record(dataset: str, m: WindowMetric, verdict: Verdict) -> dict[str, 
         "window_start": to_iso(m.window_start),
         "window_end": to_iso(m.window_end),
         "observed": m.value,
+        "detail": m.detail,
         "expected": _round(verdict.expected),
         "spread": _round(verdict.spread),
         "score": _round(verdict.score),
+        "direction": None if not verdict.score else ("up" if verdict.score > 0 else "down"),
         "threshold": verdict.threshold,
         "is_anomaly": verdict.is_anomaly,
+        "alert": verdict.is_anomaly if alert is None else alert,
         "detector": verdict.detector,
         "explanation": explain(verdict, m.metric, obs),
     }
@@ -88,7 +94,7 @@ def zero_windows_between(last_start: float | None, m: WindowMetric, step: float)
 
 
 def _to_tuple(m: WindowMetric) -> tuple:
-    return (m.metric, m.group_by, m.group, m.window_start, m.window_end, m.value)
+    return (m.metric, m.group_by, m.group, m.window_start, m.window_end, m.value, m.detail)
 
 
 class ScoreSeriesFn(beam.DoFn):
@@ -96,30 +102,44 @@ class ScoreSeriesFn(beam.DoFn):
 
     BUFFER = userstate.BagStateSpec("buffer", _BUFFER_CODER)
     DETECTOR_STATE = userstate.ReadModifyWriteStateSpec("detector_state", coders.StrUtf8Coder())
+    COOLDOWN_STATE = userstate.ReadModifyWriteStateSpec("cooldown_state", coders.StrUtf8Coder())
     LAST_START = userstate.ReadModifyWriteStateSpec("last_window_start", coders.FloatCoder())
+    # The release timer's time: the latest window end buffered. One firing then releases
+    # every buffered window (a batch run fires once per series, not once per window).
+    TIMER_AT = userstate.ReadModifyWriteStateSpec("release_at", coders.FloatCoder())
     RELEASE = userstate.TimerSpec("release", TimeDomain.WATERMARK)
 
-    def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float, kinds: dict[str, MetricKind]):
+    def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float | None, kinds: dict[str, MetricKind],
+                 cooldown: Cooldown = Cooldown(), metric_detectors: dict[str, DetectorSpec] | None = None):
         self.dataset = dataset
         self.detector_spec = detector_spec
+        self.metric_detectors = metric_detectors or {}
         self.step = step_seconds
         self.kinds = kinds
+        self.cooldown = cooldown
+        self.alerts = Metrics.counter("veilwatch", "alerts")
         self.scored = Metrics.counter("veilwatch", "windows_scored")
         self.flagged = Metrics.counter("veilwatch", "windows_flagged")
         self.late = Metrics.counter("veilwatch", "late_windows")
 
     def setup(self) -> None:
-        self.detector = build_detector(self.detector_spec)
+        self.default_detector = build_detector(self.detector_spec)
+        self.detectors = {name: build_detector(spec) for name, spec in self.metric_detectors.items()}
 
     def process(
         self,
         element: tuple[str, WindowMetric],
         buffer=beam.DoFn.StateParam(BUFFER),
+        release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
-    ) -> None:
+    ) -> Iterator[dict[str, Any]]:
         _, metric = element
         buffer.add(_to_tuple(metric))
-        release.set(Timestamp(metric.window_end))
+        at = release_at.read()
+        if at is None or metric.window_end > at:
+            release_at.write(metric.window_end)
+            release.set(Timestamp(metric.window_end))
+        yield from ()  # scored records leave on the timer, in event-time order
 
     @userstate.on_timer(RELEASE)
     def on_release(
@@ -127,7 +147,9 @@ class ScoreSeriesFn(beam.DoFn):
         fire_time=beam.DoFn.TimestampParam,
         buffer=beam.DoFn.StateParam(BUFFER),
         detector_state=beam.DoFn.StateParam(DETECTOR_STATE),
+        cooldown_state=beam.DoFn.StateParam(COOLDOWN_STATE),
         last_start=beam.DoFn.StateParam(LAST_START),
+        release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
     ) -> Iterator[dict[str, Any]]:
         pending = sorted((WindowMetric(*t) for t in buffer.read()), key=lambda m: m.window_start)
@@ -137,52 +159,81 @@ class ScoreSeriesFn(beam.DoFn):
         for m in waiting:
             buffer.add(_to_tuple(m))
         if waiting:
-            release.set(Timestamp(min(m.window_end for m in waiting)))
+            latest = max(m.window_end for m in waiting)
+            release_at.write(latest)
+            release.set(Timestamp(latest))
+        else:
+            release_at.clear()
         if not ready:
             return
-        raw_state = detector_state.read()
-        state = json.loads(raw_state) if raw_state else self.detector.initial_state()
+        detector = self.detectors.get(ready[0].metric, self.default_detector)
+        raw_state, raw_cool = detector_state.read(), cooldown_state.read()
+        state = json.loads(raw_state) if raw_state else detector.initial_state()
+        cool = json.loads(raw_cool) if raw_cool else self.cooldown.initial_state()
         last = last_start.read()
         for m in ready:
+            obs = Observation(m.window_start, m.window_end, m.value)
             if last is not None and m.window_start <= last:
                 self.late.inc()  # already past this window: score it alone, keep the baseline's order
-                verdict, _ = self.detector.observe(state, Observation(m.window_start, m.window_end, m.value))
-                yield self._emit(m, verdict)
+                verdict, _ = detector.observe(state, obs)
+                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly)
+                yield self._emit(m, verdict, alert)
                 continue
             fill = self._fills_gaps(m)
-            for gap in (zero_windows_between(last, m, self.step) if fill else []) + [m]:
-                verdict, state = self.detector.observe(state, Observation(gap.window_start, gap.window_end, gap.value))
-                yield self._emit(gap, verdict)
+            for window in (zero_windows_between(last, m, self.step) if fill else []) + [m]:
+                obs = Observation(window.window_start, window.window_end, window.value)
+                verdict, state = detector.observe(state, obs)
+                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly)
+                yield self._emit(window, verdict, alert)
             last = m.window_start
         detector_state.write(json.dumps(state))
+        cooldown_state.write(json.dumps(cool))
         last_start.write(last)
 
     def _fills_gaps(self, m: WindowMetric) -> bool:
-        return m.group_by is None and self.kinds.get(m.metric) is MetricKind.COUNT
+        return self.step is not None and m.group_by is None and self.kinds.get(m.metric) is MetricKind.COUNT
 
-    def _emit(self, m: WindowMetric, verdict: Verdict) -> dict[str, Any]:
+    def _emit(self, m: WindowMetric, verdict: Verdict, alert: bool) -> dict[str, Any]:
         self.scored.inc()
-        if verdict.is_anomaly:
-            self.flagged.inc()
-        return scored_record(self.dataset, m, verdict)
+        self.flagged.inc(int(verdict.is_anomaly))
+        self.alerts.inc(int(alert))
+        return scored_record(self.dataset, m, verdict, alert)
 
 
 class ScoreSeries(beam.PTransform):
     """PCollection[WindowMetric] -> PCollection[dict] (one scored record per window)."""
 
-    def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float, kinds: dict[str, MetricKind]):
+    def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float | None, kinds: dict[str, MetricKind],
+                 cooldown: Cooldown = Cooldown(), metric_detectors: dict[str, DetectorSpec] | None = None):
         super().__init__()
         self.dataset = dataset
         self.detector_spec = detector_spec
         self.step = step_seconds
         self.kinds = kinds
+        self.cooldown = cooldown
+        self.metric_detectors = metric_detectors or {}
+
+    @classmethod
+    def for_config(cls, config: DatasetConfig) -> "ScoreSeries":
+        """Scoring as a dataset config declares it: windows, metrics, detectors, cooldown."""
+        return cls(
+            config.dataset,
+            config.detector,
+            # Sessions have no fixed step: nothing to fill between them.
+            None if config.window.kind is WindowKind.SESSIONS else (config.window.period_seconds
+                                                                   or config.window.size_seconds),
+            {m.name: m.kind for m in config.metrics},
+            config.cooldown,
+            {m.name: m.detector for m in config.metrics if m.detector is not None},
+        )
 
     def expand(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[dict]:
         return (
             metrics
             | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
-            | "KeyBySeries" >> beam.Map(lambda m: (m.series_key, m))
+            | "KeyBySeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(Tuple[str, Any])
             | "ScoreInEventTimeOrder" >> beam.ParDo(
-                ScoreSeriesFn(self.dataset, self.detector_spec, self.step, self.kinds)
+                ScoreSeriesFn(self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown,
+                              self.metric_detectors)
             )
         )

@@ -25,7 +25,15 @@ def median(values: Sequence[float]) -> float:
 
 def quantile(values: Sequence[float], q: float) -> float:
     """The q-quantile with linear interpolation between order statistics."""
-    ordered = sorted(values)
+    if q <= 0:
+        return min(values)
+    if q >= 1:
+        return max(values)
+    return sorted_quantile(sorted(values), q)
+
+
+def sorted_quantile(ordered: Sequence[float], q: float) -> float:
+    """:func:`quantile` of values already sorted ascending."""
     pos = (len(ordered) - 1) * q
     lo = math.floor(pos)
     hi = min(lo + 1, len(ordered) - 1)
@@ -42,3 +50,21 @@ def robust_sigma(values: Sequence[float], center: float | None = None) -> float:
     if mad > 0:
         return MAD_TO_SIGMA * mad
     return MEAN_AD_TO_SIGMA * sum(deviations) / len(deviations)
+
+
+# The 95th percentile of |x - center| is 1.96 sigma for normally distributed data.
+_Q95_TO_SIGMA = 1 / 1.959964
+
+
+def tail_sigma(values: Sequence[float], center: float | None = None) -> float:
+    """Standard deviation estimated from the 95th percentile of absolute
+    deviations: equals sigma for normal data and grows with heavy tails, e.g.
+    a metric that flips between two levels a fifth of the time (its MAD sees
+    only the common level and would call every flip many sigmas). Never less
+    than :func:`robust_sigma`."""
+    if center is None:
+        center = median(values)
+    deviations = sorted(abs(v - center) for v in values)
+    mad = sorted_quantile(deviations, 0.5)
+    sigma = MAD_TO_SIGMA * mad if mad > 0 else MEAN_AD_TO_SIGMA * sum(deviations) / len(deviations)
+    return max(sigma, sorted_quantile(deviations, 0.95) * _Q95_TO_SIGMA)

@@ -1,8 +1,9 @@
 """ComputeWindowMetrics: anonymized batches -> one value per (metric, group, window).
 
-Each batch is pre-aggregated on the worker into partial counts per
-(metric, group value, window) before anything is shuffled, so the shuffle
-carries a handful of partials per batch instead of every record. Each partial
+Each batch is pre-aggregated on the worker into partials per (metric, group
+value, window) before anything is shuffled (see ``calculators``: exact per
+batch, bounded sketches across batches), so the shuffle carries a handful of
+partials per batch instead of every record. Each partial
 is emitted in the event-time window it belongs to (:class:`CarriedWindows`
 puts it there), then ``CombinePerKey`` merges partials per window under
 Beam's own windowing: the same graph serves batch and streaming, with
@@ -11,7 +12,6 @@ watermarks and allowed lateness applying as for any windowed combine.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -22,7 +22,8 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.utils.timestamp import Duration
 
 from transforms.anonymize import AnonymizedBatch
-from transforms.config.model import DatasetConfig, MetricSpec
+from transforms.config.model import DatasetConfig, MetricSpec, WindowKind
+from transforms.metrics.calculators import Calculator, calculator_for
 from transforms.records.paths import first_value_getter
 from transforms.windows.assign import WindowAssigner
 
@@ -41,6 +42,7 @@ class WindowMetric:
     window_start: float
     window_end: float
     value: float
+    detail: str | None = None  # e.g. the heavy hitter's (de-identified) value
 
     @property
     def series_key(self) -> str:
@@ -59,31 +61,107 @@ def group_value(value: Any) -> str:
     return text[:_MAX_GROUP_CHARS]
 
 
-class PartialCountsFn(beam.DoFn):
-    """AnonymizedBatch -> ((metric, group_by, group), (start, end, count)) per window touched."""
+class PartialMetricsFn(beam.DoFn):
+    """AnonymizedBatch -> ((metric, group_by, group), (start, end, partial)) per window touched."""
 
     def __init__(self, config: DatasetConfig):
         self.config = config
 
     def setup(self) -> None:
-        self.assigner = WindowAssigner(self.config.window)
-        self.metrics: list[tuple[MetricSpec, Any]] = [
-            (m, first_value_getter(m.group_by) if m.group_by else None) for m in self.config.metrics
+        self.gap = self.config.window.gap_seconds if self.config.window.kind is WindowKind.SESSIONS else None
+        self.assigner = WindowAssigner(self.config.window) if self.gap is None else None
+        self.metrics: list[tuple[MetricSpec, Calculator, Any]] = [
+            (m, calculator_for(m), first_value_getter(m.group_by) if m.group_by else None) for m in self.config.metrics
         ]
+        self.calcs = {m.name: c for m, c, _ in self.metrics}
 
     def process(self, batch: AnonymizedBatch) -> Iterator[Any]:
-        counts: Counter = Counter()
-        size = self.assigner.size
-        for record, t in zip(batch.records, batch.event_times):
-            starts = self.assigner.starts(t)
-            for metric, getter in self.metrics:
+        no_findings = frozenset()
+        findings = batch.findings or (no_findings,) * len(batch.records)
+        rows = [(r, f, t, False) for r, f, t in zip(batch.records, findings, batch.event_times)]
+        rows += [(None, no_findings, t, True) for t in batch.dead_letter_times]
+        if self.gap is not None:
+            yield from self._session_partials(rows)
+        else:
+            yield from self._interval_partials(rows)
+
+    def _session_partials(self, rows: list[tuple]) -> Iterator[Any]:
+        """Per series, runs of records less than ``gap`` apart -> one partial per run over
+        [first, last + gap); Beam's session merging joins runs of different batches."""
+        per_series: dict[tuple, list[tuple]] = {}
+        for record, found, t, dead in rows:
+            for metric, _, getter in self.metrics:
+                if getter is not None and record is None:
+                    continue
+                group = group_value(getter(record)) if getter is not None else None
+                per_series.setdefault((metric.name, metric.group_by, group), []).append((t, record, found, dead))
+        for key, items in per_series.items():
+            calc = self.calcs[key[0]]
+            items.sort(key=lambda item: item[0])
+            start = end = local = None
+            for t, record, found, dead in items:
+                if start is None or t >= end:
+                    if start is not None:
+                        yield _partial(key, start, end, calc.partial(local))
+                    start, end, local = t, t + self.gap, calc.local()
+                calc.add(local, record, found, dead)
+                end = max(end, t + self.gap)
+            yield _partial(key, start, end, calc.partial(local))
+
+    def _interval_partials(self, rows: list[tuple]) -> Iterator[Any]:
+        locals_: dict[tuple, Any] = {}
+        starts_of = self.assigner.starts
+        for record, found, t, dead in rows:
+            starts = starts_of(t)
+            for metric, calc, getter in self.metrics:
+                if getter is not None and record is None:
+                    continue  # a dead letter has no (trusted) group value
                 group = group_value(getter(record)) if getter is not None else None
                 for start in starts:
-                    counts[(metric.name, metric.group_by, group, start)] += 1
-        for (name, group_by, group, start), count in counts.items():
-            end = start + size
-            element = ((name, group_by, group), (start, end, count))
-            yield beam_window.TimestampedValue(element, beam_window.IntervalWindow(start, end).max_timestamp())
+                    key = (metric.name, metric.group_by, group, start)
+                    local = locals_.get(key)
+                    if local is None:
+                        local = locals_[key] = calc.local()
+                    calc.add(local, record, found, dead)
+        size = self.assigner.size
+        for (name, group_by, group, start), local in locals_.items():
+            yield _partial((name, group_by, group), start, start + size, self.calcs[name].partial(local))
+
+
+def _partial(key: tuple, start: float, end: float, partial: Any) -> beam_window.TimestampedValue:
+    """A partial, timestamped inside the window it carries."""
+    element = (key, (start, end, partial))
+    return beam_window.TimestampedValue(element, beam_window.IntervalWindow(start, end).max_timestamp())
+
+
+class MergePartialsFn(beam.CombineFn):
+    """Merges the partials of one (metric, group, window) with the metric's calculator."""
+
+    def __init__(self, config: DatasetConfig):
+        self.config = config
+        self._calcs: dict[str, Calculator] | None = None
+
+    def _calc(self, name: str) -> Calculator:
+        if self._calcs is None:
+            self._calcs = {m.name: calculator_for(m) for m in self.config.metrics}
+        return self._calcs[name]
+
+    def create_accumulator(self) -> Any:
+        return None  # (metric name, merged partial) once the first partial arrives
+
+    def add_input(self, acc: Any, element: Any) -> Any:
+        name, partial = element
+        return (name, partial) if acc is None else (name, self._calc(name).merge(acc[1], partial))
+
+    def merge_accumulators(self, accumulators: Iterator[Any]) -> Any:
+        out = None
+        for acc in accumulators:
+            if acc is not None:
+                out = acc if out is None else (acc[0], self._calc(acc[0]).merge(out[1], acc[1]))
+        return out
+
+    def extract_output(self, acc: Any) -> tuple[float | None, str | None]:
+        return (None, None) if acc is None else self._calc(acc[0]).value(acc[1])
 
 
 class CarriedWindows(beam_window.NonMergingWindowFn):
@@ -97,32 +175,77 @@ class CarriedWindows(beam_window.NonMergingWindowFn):
         return coders.IntervalWindowCoder()
 
 
+class CarriedSessions(beam_window.Sessions):
+    """Like :class:`CarriedWindows`, but the carried windows are session fragments that
+    Beam merges when they overlap (per key), exactly as ``Sessions`` merges its own."""
+
+    def assign(self, context: beam_window.WindowFn.AssignContext) -> list[beam_window.IntervalWindow]:
+        start, end, _ = context.element[1]
+        return [beam_window.IntervalWindow(start, end)]
+
+    # Travel to the runner as this Python class (pickled), not as Beam's standard session URN,
+    # which the runner would re-implement from timestamps and lose the carried bounds.
+    to_runner_api_parameter = beam_window.WindowFn.to_runner_api_parameter
+
+
 class _ToWindowMetric(beam.DoFn):
     def process(self, element: Any, win=beam.DoFn.WindowParam) -> Iterator[WindowMetric]:
-        (name, group_by, group), value = element
-        yield WindowMetric(name, group_by, group, float(win.start), float(win.end), float(value))
+        (name, group_by, group), (value, detail) = element
+        if value is not None:  # e.g. a rate over a window that saw no record of the field
+            yield WindowMetric(name, group_by, group, float(win.start), float(win.end), float(value), detail)
 
 
 class ComputeWindowMetrics(beam.PTransform):
-    """PCollection[AnonymizedBatch] -> PCollection[WindowMetric], in event-time windows."""
+    """PCollection[AnonymizedBatch] -> PCollection[WindowMetric], in event-time windows.
+
+    Unbounded input (and sessions, which must merge) goes through Beam's windowing:
+    partials are placed in the windows they carry, fire when the watermark passes,
+    and re-fire for late data within the allowed lateness. A bounded input with
+    fixed or sliding windows has no watermark to wait for and no late data, so its
+    partials are merged by (series, window) key in one combine: the same values
+    without the per-window trigger bookkeeping.
+    """
 
     def __init__(self, config: DatasetConfig):
         super().__init__()
         self.config = config
 
+    def _window_into(self, bounded: bool) -> beam.WindowInto:
+        window = self.config.window
+        lateness = Duration(seconds=window.allowed_lateness_seconds)
+        carried = CarriedSessions(window.gap_seconds) if window.kind is WindowKind.SESSIONS else CarriedWindows()
+        if bounded:
+            return beam.WindowInto(carried, allowed_lateness=lateness)
+        # One pane when the watermark passes the window, then one per late arrival
+        # within the allowed lateness carrying the window's corrected value (accumulating).
+        return beam.WindowInto(
+            carried,
+            trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
+            accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
+            allowed_lateness=lateness,
+        )
+
     def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.PCollection[WindowMetric]:
-        return (
-            batches
-            | "PreAggregatePerBatch" >> beam.ParDo(PartialCountsFn(self.config))
-            | "IntoEventTimeWindows" >> beam.WindowInto(
-                CarriedWindows(),
-                # One pane when the watermark passes the window, then one per late arrival within the
-                # allowed lateness carrying the window's corrected total (accumulating), never dropped.
-                trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
-                accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
-                allowed_lateness=Duration(seconds=self.config.window.allowed_lateness_seconds),
+        partials = batches | "PreAggregatePerBatch" >> beam.ParDo(PartialMetricsFn(self.config))
+        if batches.is_bounded and self.config.window.kind is not WindowKind.SESSIONS:
+            return (
+                partials
+                | "KeyBySeriesAndWindow" >> beam.MapTuple(
+                    lambda key, partial: ((key, partial[0], partial[1]), (key[0], partial[2])))
+                | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
+                | "ToWindowMetric" >> beam.FlatMapTuple(_keyed_window_metric)
             )
-            | "DropCarriedBounds" >> beam.MapTuple(lambda key, partial: (key, partial[2]))
-            | "MergePartials" >> beam.CombinePerKey(sum)
+        return (
+            partials
+            | "IntoEventTimeWindows" >> self._window_into(batches.is_bounded)
+            | "DropCarriedBounds" >> beam.MapTuple(lambda key, partial: (key, (key[0], partial[2])))
+            | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
             | "ToWindowMetric" >> beam.ParDo(_ToWindowMetric())
         )
+
+
+def _keyed_window_metric(key: tuple, output: tuple) -> Iterator[WindowMetric]:
+    (name, group_by, group), start, end = key
+    value, detail = output
+    if value is not None:
+        yield WindowMetric(name, group_by, group, float(start), float(end), float(value), detail)

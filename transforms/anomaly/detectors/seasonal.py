@@ -6,7 +6,10 @@ started Tuesday 14:00 in the previous ``periods`` weeks (median and MAD, like
 ``robust_zscore``; ``neighbours`` also pools the adjacent slots on each side).
 Until a slot has values from ``min_periods`` earlier periods, the window is
 compared with the trailing ``history`` windows instead, so a new series is
-scored from its first days.
+scored from its first days. ``min_gain`` keeps the slot baseline for series
+the season actually explains (see SeasonalParams); ``fallback: none`` makes
+the detector silent otherwise, which suits an ``any`` ensemble whose other
+members watch the trailing history.
 
     detector = Seasonal(SeasonalParams(season="week", periods=4))
     verdict.basis   # "Tuesday 14:00 over 4 weeks" or "trailing 48 windows"
@@ -14,11 +17,12 @@ scored from its first days.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from transforms.anomaly.base import Detector, Observation, State, Verdict
 from transforms.anomaly.params import CommonParams, bounded, flags, spread_floor, z_score
-from transforms.anomaly.stats import median, robust_sigma
+from transforms.anomaly.stats import median, robust_sigma, tail_sigma
 
 PERIOD_SECONDS = {"day": 86_400, "week": 7 * 86_400}
 
@@ -28,7 +32,16 @@ class SeasonalParams(CommonParams):
     """season: "day" or "week"; periods: K, the periods a slot remembers;
     min_periods: earlier periods a slot needs before it is the baseline;
     neighbours: adjacent slots pooled on each side; slot_seconds: slot width
-    (0 = the window length); history: trailing windows of the fallback."""
+    (0 = the window length); history: trailing windows of the fallback;
+    spread: "slot" (MAD of the slot's values) or "residuals" (the last
+    ``history`` differences between windows and their slot medians: many
+    more values than one slot holds, so a steadier spread; MAD or 95th
+    percentile, whichever says wider, see ``stats.tail_sigma``), either floored
+    by the window-to-window noise of the trailing history; min_gain: use the
+    slot baseline only when the trailing spread is at least ``min_gain`` times
+    the seasonal spread, i.e. when the season explains the series (0 = always);
+    fallback: "trailing" (the trailing history) or "none" (no verdict) while
+    the slot baseline is not usable."""
 
     season: str = field(default="week", metadata={"choices": tuple(PERIOD_SECONDS)})
     periods: int = bounded(4, min=1, help="periods a slot remembers")
@@ -36,6 +49,9 @@ class SeasonalParams(CommonParams):
     neighbours: int = bounded(0, min=0, help="adjacent slots pooled on each side")
     slot_seconds: float = bounded(0.0, min=0.0, help="slot width; 0 = the window length")
     history: int = bounded(48, min=2, help="trailing windows of the fallback baseline")
+    spread: str = field(default="slot", metadata={"choices": ("slot", "residuals")})
+    min_gain: float = bounded(0.0, min=0.0, help="trailing spread / seasonal spread needed to use the season")
+    fallback: str = field(default="trailing", metadata={"choices": ("trailing", "none")})
 
 
 class Seasonal(Detector):
@@ -63,30 +79,65 @@ class Seasonal(Detector):
         pooled = [v for j in range(-p.neighbours, p.neighbours + 1)
                   for _, v in _recent(slots.get(str((slot + j) % n_slots), []), period, p.periods)]
         seen = {per for per, _ in own if per < period}
-        if len(seen) >= p.min_periods:
-            baseline, basis = pooled, f"{self._slot_name(obs.window_start)} over {len(seen)} {p.season}s"
-        else:
-            baseline, basis = state["history"], f"trailing {len(state['history'])} windows"
+        history, residuals = state["history"], state.get("residuals", [])
 
-        expected = spread = score = None
+        seasonal = None   # (expected, raw spread) of the slot baseline, once it exists
+        if len(seen) >= p.min_periods:
+            slot_median = median(pooled)
+            use_residuals = p.spread == "residuals" and len(residuals) >= min(p.history, 8)
+            raw = tail_sigma(residuals) if use_residuals else robust_sigma(pooled, slot_median)
+            seasonal = (slot_median, max(raw, _step_noise(history)))
+        if seasonal and self._season_explains(seasonal[1], history):
+            expected, raw_spread = seasonal
+            basis = f"{self._slot_name(obs.window_start)} over {len(seen)} {p.season}s"
+        elif p.fallback == "trailing" and history:
+            expected = median(history)
+            raw_spread, basis = robust_sigma(history, expected), f"trailing {len(history)} windows"
+        else:
+            expected = raw_spread = None
+            basis = "no seasonal baseline"
+
+        spread = score = None
         is_anomaly = False
-        if baseline and state["n"] >= p.warmup:
-            expected = median(baseline)
-            spread = max(robust_sigma(baseline, expected), spread_floor(p, expected))
+        if expected is not None and state["n"] >= p.warmup:
+            spread = max(raw_spread, spread_floor(p, expected))
             score = z_score(obs.value, expected, spread)
             is_anomaly = flags(p, score, obs.value - expected)
+        else:
+            expected = None
         verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, self.name, basis)
 
         slots = dict(slots)
         slots[str(slot)] = own + [[period, obs.value]]
-        new_state = {"n": state["n"] + 1, "history": (state["history"] + [obs.value])[-p.history:],
-                     "slots": slots}
+        new_state = {"n": state["n"] + 1, "history": (history + [obs.value])[-p.history:], "slots": slots}
+        if p.spread == "residuals" or p.min_gain > 0:
+            if seasonal:
+                residuals = (residuals + [obs.value - seasonal[0]])[-p.history:]
+            new_state["residuals"] = residuals
         return verdict, new_state
+
+    def _season_explains(self, seasonal_spread: float, history: list[float]) -> bool:
+        """Whether the slot baseline is tighter than the trailing one by ``min_gain``.
+
+        Both spreads are tail-aware (``tail_sigma``): a daily cycle between two
+        levels has a small MAD around either level, but a wide 95th percentile."""
+        if self.params.min_gain <= 0:
+            return True
+        return bool(history) and tail_sigma(history) >= self.params.min_gain * seasonal_spread
 
     def _slot_name(self, window_start: float) -> str:
         t = dt.datetime.fromtimestamp(window_start, tz=dt.timezone.utc)
         clock = t.strftime("%H:%M")
         return f"{t.strftime('%A')} {clock}" if self.params.season == "week" else clock
+
+
+def _step_noise(history: list[float]) -> float:
+    """Window-to-window noise of the trailing history: robust sigma of successive
+    differences / sqrt(2). Floors the seasonal spread, so a slot that happened
+    to repeat one value (a quantised, mostly idle metric) does not make the
+    next ordinary step an infinite deviation."""
+    steps = [b - a for a, b in zip(history, history[1:])]
+    return robust_sigma(steps) / math.sqrt(2) if steps else 0.0
 
 
 def _recent(entries: list, period: int, periods: int) -> list:

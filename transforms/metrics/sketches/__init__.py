@@ -1,0 +1,1 @@
+"""Mergeable sketches for window metrics: bounded memory, combinable in any order."""

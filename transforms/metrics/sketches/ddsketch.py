@@ -1,0 +1,68 @@
+"""Relative-error quantiles (DDSketch, Masson et al. 2019), mergeable.
+
+Values fall into logarithmic buckets ``ceil(log_gamma(|x|))`` with gamma =
+(1 + a) / (1 - a), so every quantile is returned within relative accuracy
+``a`` (1 % by default) of a true value at that rank. Negative values use a
+mirrored store and zeros a counter. Two sketches merge by adding bucket
+counts. Bucket count grows with log(max/min), not with the number of values.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+DEFAULT_RELATIVE_ACCURACY = 0.01
+# Values closer to zero than this are counted as zero.
+_MIN_MAGNITUDE = 1e-9
+
+
+@dataclass
+class DDSketch:
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY
+    positive: dict[int, int] = field(default_factory=dict)
+    negative: dict[int, int] = field(default_factory=dict)
+    zeros: int = 0
+    count: int = 0
+
+    @property
+    def _gamma(self) -> float:
+        return (1 + self.relative_accuracy) / (1 - self.relative_accuracy)
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        if abs(value) < _MIN_MAGNITUDE:
+            self.zeros += 1
+            return
+        store = self.positive if value > 0 else self.negative
+        key = math.ceil(math.log(abs(value)) / math.log(self._gamma))
+        store[key] = store.get(key, 0) + 1
+
+    def merge(self, other: "DDSketch") -> "DDSketch":
+        if other.relative_accuracy != self.relative_accuracy:
+            raise ValueError("cannot merge DDSketches of different accuracy")
+        out = DDSketch(self.relative_accuracy, dict(self.positive), dict(self.negative), self.zeros + other.zeros,
+                       self.count + other.count)
+        for key, n in other.positive.items():
+            out.positive[key] = out.positive.get(key, 0) + n
+        for key, n in other.negative.items():
+            out.negative[key] = out.negative.get(key, 0) + n
+        return out
+
+    def quantile(self, q: float) -> float | None:
+        if self.count == 0:
+            return None
+        rank = q * (self.count - 1)
+        seen = 0
+        gamma = self._gamma
+        for key in sorted(self.negative, reverse=True):  # most negative first
+            seen += self.negative[key]
+            if seen > rank:
+                return -2 * gamma ** key / (gamma + 1)
+        seen += self.zeros
+        if seen > rank:
+            return 0.0
+        for key in sorted(self.positive):
+            seen += self.positive[key]
+            if seen > rank:
+                return 2 * gamma ** key / (gamma + 1)
+        return 2 * gamma ** max(self.positive) / (gamma + 1) if self.positive else 0.0
