@@ -11,6 +11,8 @@ INSTALL_REQUIRES = [
     "apache-beam[gcp]==2.64.0",  # must match templates/Dockerfile
     "tensorflow-data-validation==1.16.1",  # newest that installs on Python 3.11 with Beam 2.64
     "google-cloud-dlp==3.38.0",
+    "google-cloud-kms==3.14.0",  # KMS-wrapped keysets (keys.kms_key_uri)
+    "google-cloud-secret-manager==2.29.0",  # keysets in Secret Manager (secretmanager://...)
     "tink==1.10.0",  # newest tink that fits protobuf < 5 (pinned by TFDV)
     "cryptography==50.0.2",
     "pyyaml==6.0.4",

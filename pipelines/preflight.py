@@ -8,6 +8,10 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.anonymize import build_scanner, load_keys
 from transforms.config.model import DatasetConfig
+from transforms.deid.base import TransformationError
+from transforms.deid.crypto.errors import CryptoError
+from transforms.deid.record_deidentifier import RecordDeidentifier
+from transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
 from transforms.io.sources import match_count
 from transforms.keys.keyring import KeysetError
 
@@ -23,11 +27,40 @@ def check_input(config: DatasetConfig) -> None:
         raise PreflightError(f"source.path: no input files match {config.source.path}")
 
 
-def check_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> None:
+def check_input_pattern(pattern: str, what: str) -> None:
+    if match_count(pattern) == 0:
+        raise PreflightError(f"{what}: no input files match {pattern}")
+
+
+def check_keys(config: DatasetConfig, allow_plaintext_keys: bool, key_id: int | None = None) -> None:
+    """Load the keyset (file, KMS, Secret Manager) and build every transformation with it,
+    so a missing, unreadable or wrong-type key stops the run here, before any output."""
     try:
-        load_keys(config, allow_plaintext_keys)
+        keys = load_keys(config, allow_plaintext_keys)
+        if keys is not None and key_id is not None:
+            keys = keys.pinned(key_id)
+        RecordDeidentifier(config.pii, keys, scanner=_NoScanner())
     except KeysetError as exc:
         raise PreflightError(f"keys.keyset: {exc}") from None
+    except (CryptoError, TransformationError, LookupError) as exc:
+        raise PreflightError(f"pii: a transformation cannot be built with the keyset ({exc})") from None
+
+
+class _NoScanner:
+    """Stands in for the detection engine: check_keys only builds the primitives."""
+
+    def scan(self, text: str) -> list:
+        return []
+
+    def text_too_long(self, text: str) -> bool:
+        return False
+
+
+def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
+    try:
+        return ReidentifyPlan.build(config.pii, fields)
+    except ReidentifyRefused as exc:
+        raise PreflightError(f"reidentify refused: {exc}") from None
 
 
 def check_scanner(config: DatasetConfig) -> None:
@@ -39,12 +72,15 @@ def check_scanner(config: DatasetConfig) -> None:
 
 def prepare_output_dir(config: DatasetConfig, overwrite: bool) -> None:
     """Refuse to mix two runs' files; with ``overwrite`` remove the previous run's outputs."""
-    out = config.sinks.output_dir
-    existing = [part for part in OUTPUT_PARTS if _exists(FileSystems.join(out, part))]
+    prepare_dir(config.sinks.output_dir, OUTPUT_PARTS, overwrite, "sinks.output_dir", "--output_dir")
+
+
+def prepare_dir(out: str, parts: tuple[str, ...], overwrite: bool, what: str, flag: str | None = None) -> None:
+    existing = [part for part in parts if _exists(FileSystems.join(out, part))]
     if existing and not overwrite:
         raise PreflightError(
-            f"sinks.output_dir: {out} already holds a run's outputs ({', '.join(existing)}); "
-            "pass --overwrite to replace them or choose another --output_dir"
+            f"{what}: {out} already holds a run's outputs ({', '.join(existing)}); "
+            f"pass --overwrite to replace them or choose another {flag or what}"
         )
     for part in existing:
         FileSystems.delete([FileSystems.join(out, part)])

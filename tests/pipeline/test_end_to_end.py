@@ -67,7 +67,11 @@ def test_no_declared_pii_value_reaches_any_output(spiked_feed, tmp_path, keyset_
     leaked = sorted(v for v in originals if v in text)
     assert leaked == []
     anonymized = read_jsonl_dir(out / "anonymized")
-    assert all(r["card_number"].startswith("*") and r["card_number"][-4:].isdigit() for r in anonymized)
+    original = {r["transaction_id"]: r for r in records}
+    # Card numbers: FF1 over NUMERIC keeps digits and length; emails: annotated AES-SIV tokens.
+    assert all(r["card_number"].isdigit() and len(r["card_number"]) == len(original[r["transaction_id"]]["card_number"])
+               and r["card_number"] != original[r["transaction_id"]]["card_number"] for r in anonymized)
+    assert all(r["customer"]["email"].startswith("EMAIL_TOKEN(") for r in anonymized)
     assert all(r["customer"]["name"] == "" and r["iban"] == "[IBAN_CODE]" for r in anonymized)
 
 
@@ -79,8 +83,9 @@ def test_tokens_are_deterministic_across_runs_and_keep_joins(spiked_feed, tmp_pa
     a = {r["transaction_id"]: r for r in read_jsonl_dir(tmp_path / "a" / "anonymized")}
     b = {r["transaction_id"]: r for r in read_jsonl_dir(tmp_path / "b" / "anonymized")}
     assert a == b
-    # The same customer gets the same email token: as many tokens as distinct emails.
+    # The same customer gets the same email and card token: as many tokens as distinct values.
     assert len({r["customer"]["email"] for r in a.values()}) == len({r["customer"]["email"] for r in records})
+    assert len({r["card_number"] for r in a.values()}) == len({r["card_number"] for r in records})
 
 
 def test_broken_records_are_dead_lettered_and_every_record_is_accounted_for(tmp_path, keyset_path):

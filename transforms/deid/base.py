@@ -42,11 +42,16 @@ class ValueContext:
     record: the whole (parsed, not yet de-identified) record, for primitives
         with a context field (cryptoDeterministicConfig, dateShiftConfig ...).
     field_path: the dotted path of the field the value comes from.
+    context_values: the values of context fields as they were before any
+        field of the record was de-identified (a context field may itself be
+        a declared PII field), by path. A primitive reads its context here
+        first and falls back to ``record``.
     """
 
     info_type: str | None = None
     record: Mapping[str, Any] = field(default_factory=dict)
     field_path: str | None = None
+    context_values: Mapping[str, Any] | None = None
 
 
 class KeyProvider(Protocol):
@@ -55,8 +60,17 @@ class KeyProvider(Protocol):
     def hmac_prf(self, key_name: str | None) -> Callable[[bytes], bytes]:
         """A keyed HMAC-SHA256 function for ``key_name`` (None: the dataset default)."""
 
-    def raw_key(self, key_name: str | None, purpose: str) -> bytes:
-        """Raw symmetric key bytes for a primitive that needs them (FF1, AES-SIV)."""
+    def raw_key(self, key_name: str | None, purpose: str, key_id: int | None = None) -> bytes:
+        """Raw symmetric key bytes for a primitive that needs them (FF1, AES-SIV).
+
+        ``key_id`` selects a key of the keyset by its tink key id (None: the
+        primary); reversible primitives use it to decrypt tokens made before
+        a rotation. An id not in the keyset raises ``LookupError`` (no key bytes
+        in the message).
+        """
+
+    def primary_key_id(self) -> int:
+        """The tink key id of the keyset's primary key (new tokens are made with it)."""
 
 
 class Transformation(abc.ABC):
@@ -66,6 +80,11 @@ class Transformation(abc.ABC):
     # True when the output depends only on the value (and the field's fixed
     # infoType), not on other fields of the record: such outputs may be cached.
     context_free: bool = True
+    # The record field this primitive reads its context from (DLP's
+    # ``context: {name: ...}``), or None.
+    context_field: str | None = None
+    # The surrogate infoType name its tokens are annotated with, or None.
+    surrogate_info_type: str | None = None
 
     @abc.abstractmethod
     def transform(self, value: Any, ctx: ValueContext) -> Any:

@@ -7,6 +7,10 @@
   is replaced by the transformation configured for its infoType
   (``pii.info_type_transformations``, else ``default_scan_transformation``).
 
+Primitives with a context field (``context: {name: ...}``) see the context
+value as it was before any field of the record was rewritten, as DLP reads
+it from the original record; so a context field may itself be de-identified.
+
 Findings are returned as :class:`FieldFinding` (where and which infoType),
 never with the matched text.
 """
@@ -19,7 +23,7 @@ from transforms.config.model import PiiSpec
 from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
 from transforms.deid.registry import build_transformation
 from transforms.records.errors import RecordError
-from transforms.records.paths import Path, get_simple, is_simple, parse_path, update_values
+from transforms.records.paths import Path, first_value_getter, get_simple, is_simple, parse_path, update_values
 
 
 class Scanner(Protocol):
@@ -57,17 +61,17 @@ class FieldRewriter:
         self.transformation = transformation
         self.cache: dict[Any, Any] | None = {} if transformation.context_free else None
 
-    def rewrite(self, record: dict) -> None:
+    def rewrite(self, record: dict, context_values: dict | None = None) -> None:
         if self.simple:
             parent = get_simple(record, self.parents) if self.parents else record
             if type(parent) is dict:
                 value = parent.get(self.leaf)
                 if value is not None:
-                    parent[self.leaf] = self._apply(value, record)
+                    parent[self.leaf] = self._apply(value, record, context_values)
         else:
-            update_values(record, self.path, lambda v: self._apply(v, record))
+            update_values(record, self.path, lambda v: self._apply(v, record, context_values))
 
-    def _apply(self, value: Any, record: dict) -> Any:
+    def _apply(self, value: Any, record: dict, context_values: dict | None = None) -> Any:
         cache = self.cache
         if cache is not None:
             key = (type(value), value) if not isinstance(value, (dict, list)) else None
@@ -76,7 +80,8 @@ class FieldRewriter:
                 if hit is not None:
                     return hit
         try:
-            out = self.transformation.transform(value, ValueContext(self.info_type, record, self.path_text))
+            out = self.transformation.transform(
+                value, ValueContext(self.info_type, record, self.path_text, context_values))
         except TransformationError as exc:
             raise RecordError("deidentify", f"field '{self.path_text}': {exc}") from None
         if cache is not None and key is not None:
@@ -100,20 +105,25 @@ class RecordDeidentifier:
         self._default = build_transformation(pii.default_scan_transformation, keys)
         if (self._scan_paths or scan_unknown) and scanner is None:
             raise ValueError("scanning is configured but no scanner was given")
+        built = [r.transformation for r in self._fields] + list(self._by_type.values()) + [self._default]
+        context_fields = sorted({t.context_field for t in built if t.context_field})
+        self._context_getters = [(path, first_value_getter(path)) for path in context_fields]
 
     def deidentify(self, record: dict) -> list[FieldFinding]:
         """Rewrite ``record`` in place; return the findings in scanned text."""
+        context_values = {path: get(record) for path, get in self._context_getters} or None
         for rewriter in self._fields:
-            rewriter.rewrite(record)
+            rewriter.rewrite(record, context_values)
         findings: list[FieldFinding] = []
         scan_paths: Iterable[tuple[str, Path]] = self._scan_paths
         if self._scan_unknown is not None:
             scan_paths = list(scan_paths) + [(p, parse_path(p)) for p in self._scan_unknown(record)]
         for path_text, path in scan_paths:
-            update_values(record, path, lambda v: self._scan_text(v, record, path_text, findings))
+            update_values(record, path, lambda v: self._scan_text(v, record, path_text, findings, context_values))
         return findings
 
-    def _scan_text(self, value: Any, record: dict, field: str, out: list[FieldFinding]) -> Any:
+    def _scan_text(self, value: Any, record: dict, field: str, out: list[FieldFinding],
+                   context_values: dict | None = None) -> Any:
         if not isinstance(value, str):
             return value
         if self._scanner.text_too_long(value):
@@ -124,10 +134,13 @@ class RecordDeidentifier:
         pieces: list[str] = []
         cursor = 0
         for f in found:  # sorted by start, non-overlapping
-            ctx = ValueContext(info_type=f.info_type, record=record, field_path=field)
+            ctx = ValueContext(info_type=f.info_type, record=record, field_path=field, context_values=context_values)
             transformation = self._by_type.get(f.info_type, self._default)
             pieces.append(value[cursor:f.start])
-            pieces.append(str(transformation.transform(value[f.start:f.end], ctx)))
+            try:
+                pieces.append(str(transformation.transform(value[f.start:f.end], ctx)))
+            except TransformationError as exc:
+                raise RecordError("scan", f"field '{field}': {exc}") from None
             cursor = f.end
             out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))
         pieces.append(value[cursor:])

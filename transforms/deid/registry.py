@@ -11,25 +11,28 @@ from typing import Any, Mapping
 from transforms.config.errors import ConfigError, ConfigIssue
 from transforms.config.model import TransformationSpec
 from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation
+from transforms.deid.primitives.bucketing import BUCKETING
 from transforms.deid.primitives.character_mask import CHARACTER_MASK
+from transforms.deid.primitives.crypto_deterministic import CRYPTO_DETERMINISTIC
+from transforms.deid.primitives.crypto_ffx_fpe import CRYPTO_REPLACE_FFX_FPE
 from transforms.deid.primitives.crypto_hash import CRYPTO_HASH
+from transforms.deid.primitives.date_shift import DATE_SHIFT
+from transforms.deid.primitives.fixed_size_bucketing import FIXED_SIZE_BUCKETING
+from transforms.deid.primitives.replace_dictionary import REPLACE_DICTIONARY
 from transforms.deid.primitives.simple import REDACT, REPLACE, REPLACE_WITH_INFO_TYPE
+from transforms.deid.primitives.time_part import TIME_PART
 
+# All twelve of Cloud DLP's primitive transformations.
 PRIMITIVES: dict[str, PrimitiveSpec] = {
-    spec.dlp_name: spec for spec in (REPLACE, REDACT, REPLACE_WITH_INFO_TYPE, CHARACTER_MASK, CRYPTO_HASH)
+    spec.dlp_name: spec for spec in (
+        REPLACE, REDACT, REPLACE_WITH_INFO_TYPE, CHARACTER_MASK, REPLACE_DICTIONARY, CRYPTO_HASH,
+        CRYPTO_DETERMINISTIC, CRYPTO_REPLACE_FFX_FPE, DATE_SHIFT, FIXED_SIZE_BUCKETING, BUCKETING, TIME_PART,
+    )
 }
 
 # Cloud DLP primitives the local engine does not implement yet: named so that a
-# config using one gets "not supported yet" rather than "unknown".
-NOT_YET_LOCAL = (
-    "replaceDictionaryConfig",
-    "cryptoDeterministicConfig",
-    "cryptoReplaceFfxFpeConfig",
-    "dateShiftConfig",
-    "fixedSizeBucketingConfig",
-    "bucketingConfig",
-    "timePartConfig",
-)
+# config using one gets "not supported yet" rather than "unknown". None left.
+NOT_YET_LOCAL: tuple[str, ...] = ()
 
 
 def parse_transformation(value: Any, path: str) -> TransformationSpec:
@@ -52,6 +55,10 @@ def parse_transformation(value: Any, path: str) -> TransformationSpec:
 
 def needs_keys(spec: TransformationSpec) -> bool:
     return PRIMITIVES[spec.dlp_name].needs_keys
+
+
+def is_reversible(spec: TransformationSpec) -> bool:
+    return PRIMITIVES[spec.dlp_name].reversible
 
 
 def build_transformation(spec: TransformationSpec, keys: KeyProvider) -> Transformation:

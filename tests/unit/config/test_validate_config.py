@@ -46,7 +46,7 @@ def test_minimal_config_is_valid_and_typed():
     assert config.pii.fields[0].transformation.dlp_name == "characterMaskConfig"
 
 
-@pytest.mark.parametrize("name", ["payments.yaml"])
+@pytest.mark.parametrize("name", ["payments.yaml", "app_logs.yaml"])
 def test_example_configs_are_valid(name):
     result = run_cli("validate-config", REPO / "templates" / "datasets" / name)
     assert result.code == 0, result.err
@@ -102,10 +102,10 @@ def test_event_time_must_name_a_schema_field():
     assert "event_time.field: names a field that is not in schema.fields" in _issues(_doc(event_time={"field": "when"}))
 
 
-def test_not_yet_supported_transformation_is_named_as_such():
+def test_missing_primitive_parameters_are_named_with_their_path():
     doc = _doc(pii={"fields": [{"path": "email", "info_type": "EMAIL_ADDRESS",
                                 "transformation": {"dateShiftConfig": {}}}]})
-    assert any("'dateShiftConfig' is not supported by the local engine yet" in i for i in _issues(doc))
+    assert any("dateShiftConfig.upperBoundDays: is required" in i for i in _issues(doc))
 
 
 def test_bad_duration_and_bad_yaml(tmp_path):

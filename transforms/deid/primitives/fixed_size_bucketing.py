@@ -1,0 +1,105 @@
+"""fixedSizeBucketingConfig: replace a number by its fixed-size range, as Cloud DLP.
+
+Parameters (DLP names): ``lowerBound``, ``upperBound`` (DLP ``Value``s,
+e.g. ``{integerValue: 10}``, or bare numbers) and ``bucketSize``. DLP's
+example: lowerBound 10, upperBound 89, bucketSize 10 gives the buckets
+``-10``, ``10-20``, ``20-30`` ... ``80-89``, ``89+``: values below the lower
+bound become ``"-10"``, values at or above the upper bound ``"89+"``, the
+others ``"{low}-{high}"`` (low inclusive, high exclusive). Numeric strings
+are converted first, as DLP converts the value to the bounds' type.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from transforms.config.errors import ConfigIssue
+from transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
+from transforms.deid.primitives.common import as_mapping, parse_value, raise_issues, reject_unknown
+
+NAME = "fixedSizeBucketingConfig"
+_KEYS = ("lowerBound", "upperBound", "bucketSize")
+# DLP: "Precision up to 2 decimals works"; bounds print with at most that.
+_DECIMALS = 2
+
+
+@dataclass(frozen=True)
+class FixedSizeBucketingParams:
+    lower: float
+    upper: float
+    size: float
+
+
+def _number(value: Any, where: str, issues: list[ConfigIssue]) -> float | None:
+    parsed = parse_value(value, where, issues)
+    if parsed is None:
+        return None
+    if isinstance(parsed, bool) or not isinstance(parsed, (int, float)) or not math.isfinite(parsed):
+        issues.append(ConfigIssue(where, "must be a finite number"))
+        return None
+    return float(parsed)
+
+
+def parse_fixed_size_bucketing(params: Mapping[str, Any] | None, path: str) -> FixedSizeBucketingParams:
+    issues: list[ConfigIssue] = []
+    params = as_mapping(params, path, NAME, issues)
+    reject_unknown(params, _KEYS, path, issues)
+    values = {}
+    for key in _KEYS:
+        if key not in params:
+            issues.append(ConfigIssue(f"{path}.{key}", "is required"))
+        else:
+            values[key] = _number(params[key], f"{path}.{key}", issues)
+    lower, upper, size = values.get("lowerBound"), values.get("upperBound"), values.get("bucketSize")
+    if lower is not None and upper is not None and lower >= upper:
+        issues.append(ConfigIssue(f"{path}.upperBound", "must be greater than lowerBound"))
+    if size is not None and size <= 0:
+        issues.append(ConfigIssue(f"{path}.bucketSize", "must be positive"))
+    raise_issues(issues)
+    return FixedSizeBucketingParams(lower, upper, size)
+
+
+def format_bound(x: float) -> str:
+    rounded = round(x, _DECIMALS)
+    return str(int(rounded)) if rounded.is_integer() else f"{rounded:.{_DECIMALS}f}".rstrip("0")
+
+
+def to_number(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise TransformationError(f"{what} needs a number, got bool")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise TransformationError(f"{what} needs a number, got a non-numeric string") from None
+    else:
+        raise TransformationError(f"{what} needs a number, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise TransformationError(f"{what} needs a finite number")
+    return number
+
+
+class FixedSizeBucketing(Transformation):
+    def __init__(self, params: FixedSizeBucketingParams):
+        self.p = params
+        self._below = f"-{format_bound(params.lower)}"
+        self._above = f"{format_bound(params.upper)}+"
+
+    def transform(self, value: Any, ctx: ValueContext) -> Any:
+        x = to_number(value, NAME)
+        p = self.p
+        if x < p.lower:
+            return self._below
+        if x >= p.upper:
+            return self._above
+        # A tolerance so that 30.0 with size 0.1 lands in 30-30.1, not 29.9-30.
+        k = math.floor((x - p.lower) / p.size + 1e-9)
+        low = p.lower + k * p.size
+        high = min(low + p.size, p.upper)
+        return f"{format_bound(low)}-{format_bound(high)}"
+
+
+FIXED_SIZE_BUCKETING = PrimitiveSpec(NAME, parse_fixed_size_bucketing, lambda p, keys: FixedSizeBucketing(p))

@@ -1,0 +1,160 @@
+"""Re-identification: restore the reversible fields of an anonymized record.
+
+    keys = KeyRing.load(config.keys, allow_plaintext=True)
+    plan = ReidentifyPlan.build(config.pii, ["customer.email", "card_number"])
+    restorer = RecordReidentifier(plan, keys)
+    restorer.reidentify(record)        # in place
+
+Only declared PII fields whose transformation is reversible
+(``cryptoDeterministicConfig``, ``cryptoReplaceFfxFpeConfig``) can be
+restored, plus scanned free-text fields in which findings were tokenized by a
+reversible transformation with a ``surrogateInfoType`` (the annotation is how
+tokens are found again in text). Anything else is refused by
+:meth:`ReidentifyPlan.build` with a message naming the field and why, before
+any data is read.
+
+A context field is read from the record being restored. It must therefore
+hold its original value there: a context field that was itself
+de-identified must be restored too (in the same ``--fields``; it is restored
+first), and one that was transformed one-way makes the field depending on it
+unrecoverable (refused).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from transforms.config.model import PiiSpec, TransformationSpec
+from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
+from transforms.deid.crypto.errors import CryptoError
+from transforms.deid.crypto.surrogate import SurrogateScanner, SurrogateToken
+from transforms.deid.registry import PRIMITIVES, build_transformation, is_reversible
+from transforms.records.errors import RecordError
+from transforms.records.paths import parse_path, update_values
+
+REVERSIBLE = tuple(name for name, spec in PRIMITIVES.items() if spec.reversible)
+
+
+class ReidentifyRefused(ValueError):
+    """A requested field cannot be restored; the message names it and why."""
+
+
+@dataclass(frozen=True)
+class FieldStep:
+    path: str
+    info_type: str
+    spec: TransformationSpec
+
+
+@dataclass(frozen=True)
+class TextStep:
+    path: str
+    specs: tuple[tuple[str, TransformationSpec], ...]  # (surrogate infoType name, transformation)
+
+
+@dataclass(frozen=True)
+class ReidentifyPlan:
+    """What to restore, in order: picklable plain data (built on the launcher)."""
+
+    fields: tuple[FieldStep, ...]
+    texts: tuple[TextStep, ...]
+
+    @classmethod
+    def build(cls, pii: PiiSpec, requested: Sequence[str]) -> "ReidentifyPlan":
+        if not requested:
+            raise ReidentifyRefused("--fields: name at least one field to restore")
+        declared = {p.path: p for p in pii.fields}
+        changed = set(declared) | set(pii.scan_fields)
+        steps: list[FieldStep] = []
+        texts: list[TextStep] = []
+        for path in dict.fromkeys(requested):
+            policy = declared.get(path)
+            if policy is not None:
+                spec = policy.transformation
+                if not is_reversible(spec):
+                    raise ReidentifyRefused(
+                        f"field '{path}' uses {spec.dlp_name}, which is not reversible "
+                        f"(reversible: {', '.join(REVERSIBLE)})")
+                context = getattr(spec.params, "context_field", None)
+                if context == path:
+                    raise ReidentifyRefused(f"field '{path}' is its own context field; it cannot be restored")
+                if context and context in changed and context not in requested:
+                    how = declared[context].transformation.dlp_name if context in declared else "text scanning"
+                    hint = ("add it to --fields" if context in declared and is_reversible(declared[context].transformation)
+                            else f"{how} is not reversible, so '{path}' cannot be restored")
+                    raise ReidentifyRefused(
+                        f"field '{path}' uses context field '{context}', which was itself de-identified ({how}); {hint}")
+                if context and context in pii.scan_fields:
+                    raise ReidentifyRefused(f"field '{path}' uses context field '{context}', a scanned text field; "
+                                            "its original value is not recoverable")
+                steps.append(FieldStep(path, policy.info_type, spec))
+            elif path in pii.scan_fields:
+                candidates = list(pii.info_type_transformations.values()) + [pii.default_scan_transformation]
+                usable = tuple((spec.params.surrogate_info_type, spec) for spec in candidates
+                               if is_reversible(spec) and getattr(spec.params, "surrogate_info_type", None))
+                if not usable:
+                    raise ReidentifyRefused(
+                        f"field '{path}' is scanned text; only findings tokenized by a reversible transformation "
+                        "with a surrogateInfoType can be restored, and pii.info_type_transformations has none")
+                texts.append(TextStep(path, usable))
+            else:
+                raise ReidentifyRefused(f"field '{path}' is neither a declared PII field (pii.fields) "
+                                        "nor a scanned field (pii.scan_fields); there is nothing to restore")
+        return cls(_order(steps), tuple(texts))
+
+
+def _order(steps: list[FieldStep]) -> tuple[FieldStep, ...]:
+    """Fields that are another's context first (DLP reads context from the original record)."""
+    pending = list(steps)
+    done: list[FieldStep] = []
+    while pending:
+        waiting = {s.path for s in pending}
+        ready = [s for s in pending if getattr(s.spec.params, "context_field", None) not in waiting]
+        if not ready:
+            raise ReidentifyRefused("the requested fields are each other's context fields (a cycle); "
+                                    f"cannot restore {', '.join(sorted(waiting))}")
+        done.extend(ready)
+        pending = [s for s in pending if s not in ready]
+    return tuple(done)
+
+
+class RecordReidentifier:
+    """Built once per worker from a plan and the keys; restores records in place."""
+
+    def __init__(self, plan: ReidentifyPlan, keys: KeyProvider):
+        self._fields = [(s.path, parse_path(s.path), s.info_type, build_transformation(s.spec, keys))
+                        for s in plan.fields]
+        self._texts = []
+        for step in plan.texts:
+            by_name = {name: build_transformation(spec, keys) for name, spec in step.specs}
+            self._texts.append((step.path, parse_path(step.path), SurrogateScanner(by_name), by_name))
+
+    def reidentify(self, record: dict) -> None:
+        for path_text, path, info_type, transformation in self._fields:
+            update_values(record, path, lambda v: self._reverse(transformation, v, info_type, record, path_text))
+        for path_text, path, scanner, by_name in self._texts:
+            update_values(record, path, lambda v: self._restore_text(v, scanner, by_name, record, path_text))
+
+    @staticmethod
+    def _reverse(t: Transformation, value: Any, info_type: str, record: dict, path: str) -> Any:
+        if value is None:
+            return None
+        try:
+            return t.reverse(value, ValueContext(info_type, record, path))
+        except TransformationError as exc:
+            raise RecordError("reidentify", f"field '{path}': {exc}") from None
+
+    @staticmethod
+    def _restore_text(value: Any, scanner: SurrogateScanner, by_name: dict[str, Transformation],
+                      record: dict, path: str) -> Any:
+        if not isinstance(value, str):
+            return value
+
+        def restore(token: SurrogateToken) -> str:
+            original = value[token.start:token.end]
+            return str(by_name[token.info_type].reverse(original, ValueContext(None, record, path)))
+
+        try:
+            return scanner.replace(value, restore)
+        except (TransformationError, CryptoError) as exc:
+            raise RecordError("reidentify", f"field '{path}': {exc}") from None
