@@ -4,9 +4,16 @@
         outputs = build_pipeline(p, config, allow_plaintext_keys=True)
 
 ``build_pipeline`` returns its output PCollections (exposed for tests).
-Everything it writes goes under ``config.sinks.output_dir``:
-``anonymized/``, ``dead_letter/``, ``findings/``, ``flagged_windows/``
-(``scores/`` too with ``sinks.write_all_scores``) and ``run_summary.json``.
+The source is ``config.source``: files (batch or streaming), a BigQuery
+table or query (batch) or a Pub/Sub subscription (streaming); ``read``
+replaces it (tests feed a ``TestStream`` through
+:class:`~transforms.io.pubsub.MessagesToRawBatches`). Each output goes to its
+BigQuery table and/or Pub/Sub topic when ``config.sinks`` names one, else to
+files under ``config.sinks.output_dir``: ``anonymized/``, ``dead_letter/``,
+``findings/``, ``flagged_windows/`` (``scores/`` too with
+``sinks.write_all_scores``) and, in batch, ``run_summary.json``. Streaming
+runs write files per minute (:mod:`transforms.io.windowed_files`) and no run
+summary (a streaming job has no end to sum up to).
 """
 from __future__ import annotations
 
@@ -17,9 +24,22 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.anomaly.score import ScoreSeries
 from transforms.anonymize import AnonymizeRecords, ProcessorFactory
-from transforms.config.model import DatasetConfig
+from transforms.config.model import DatasetConfig, SourceFormat
+from transforms.io.bigquery import (
+    DEAD_LETTER_SCHEMA,
+    FINDINGS_SCHEMA,
+    WINDOW_SCHEMA,
+    ReadBigQueryBatches,
+    WriteBatchesToBigQuery,
+    anonymized_table_schema,
+    dead_letter_row,
+    finding_row,
+)
+from transforms.io.output_schema import flatten
+from transforms.io.pubsub import ReadPubSubBatches, WriteJsonToPubSub
 from transforms.io.sinks import WriteAnonymized, WriteJsonLines, WriteRunSummary
 from transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
+from transforms.io.windowed_files import WriteWindowedJsonLines
 from transforms.metrics.window_metrics import ComputeWindowMetrics
 
 
@@ -30,7 +50,16 @@ class PipelineOutputs(NamedTuple):
     window_metrics: beam.PCollection  # WindowMetric
     scores: beam.PCollection  # dict per scored window
     flagged: beam.PCollection  # dict per anomalous window
-    summary: beam.PCollection  # the run_summary.json document
+    summary: beam.PCollection | None  # the run_summary.json document (batch runs with an output_dir)
+
+
+def read_source(config: DatasetConfig, batch_size: int) -> beam.PTransform:
+    """The transform that turns ``config.source`` into PCollection[RawBatch]."""
+    if config.source.format is SourceFormat.PUBSUB:
+        return ReadPubSubBatches(config.source, config.event_time, batch_size)
+    if config.source.format is SourceFormat.BIGQUERY:
+        return ReadBigQueryBatches(config.source, batch_size)
+    return ReadRawBatches(config.source, batch_size)
 
 
 def build_pipeline(
@@ -38,29 +67,81 @@ def build_pipeline(
     config: DatasetConfig,
     allow_plaintext_keys: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    streaming: bool = False,
+    read: beam.PTransform | None = None,
 ) -> PipelineOutputs:
-    out = config.sinks.output_dir
-    raw = pipeline | "Read" >> ReadRawBatches(config.source, batch_size)
+    sinks = config.sinks
+    raw = pipeline | "Read" >> (read or read_source(config, batch_size))
     anon = raw | "Anonymize" >> AnonymizeRecords(config, ProcessorFactory(config, allow_plaintext_keys))
-    anon.anonymized | "WriteAnonymized" >> WriteAnonymized(config, out)
-    anon.dead_letters | "WriteDeadLetters" >> WriteJsonLines(FileSystems.join(out, "dead_letter", "part"))
-    anon.findings | "WriteFindings" >> WriteJsonLines(FileSystems.join(out, "findings", "part"))
+    writer = _Writer(config, streaming)
+
+    if sinks.bigquery.anonymized_table:
+        anon.anonymized | "AnonymizedToBigQuery" >> writer.bigquery(
+            sinks.bigquery.anonymized_table, anonymized_table_schema(config),
+            lambda b, config=config: [flatten(r, config) for r in b.records])
+    if sinks.pubsub.anonymized_topic:
+        (anon.anonymized
+         | "AnonymizedRecordsForPubSub" >> beam.Map(lambda b: list(b.records))
+         | "AnonymizedToPubSub" >> WriteJsonToPubSub(sinks.pubsub.anonymized_topic, batched=True))
+    if sinks.anonymized_to_files:
+        if streaming:
+            (anon.anonymized
+             | "AnonymizedRecords" >> beam.Map(lambda b: list(b.records))
+             | "WriteAnonymized" >> writer.files("anonymized"))
+        else:
+            anon.anonymized | "WriteAnonymized" >> WriteAnonymized(config, sinks.output_dir)
+
+    if sinks.bigquery.dead_letter_table:
+        anon.dead_letters | "DeadLettersToBigQuery" >> writer.bigquery(
+            sinks.bigquery.dead_letter_table, DEAD_LETTER_SCHEMA, lambda batch: [dead_letter_row(d) for d in batch])
+    else:
+        anon.dead_letters | "WriteDeadLetters" >> writer.files("dead_letter")
+    if sinks.bigquery.findings_table:
+        anon.findings | "FindingsToBigQuery" >> writer.bigquery(
+            sinks.bigquery.findings_table, FINDINGS_SCHEMA, lambda batch: [finding_row(f) for f in batch])
+    else:
+        anon.findings | "WriteFindings" >> writer.files("findings")
 
     metrics = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config)
-    kinds = {m.name: m.kind for m in config.metrics}
-    step = config.window.period_seconds or config.window.size_seconds
-    scores = metrics | "Score" >> ScoreSeries(config.dataset, config.detector, step, kinds)
+    scores = metrics | "Score" >> ScoreSeries.for_config(config)
     flagged = scores | "KeepAnomalies" >> beam.Filter(lambda s: s["is_anomaly"])
-    flagged | "WriteFlagged" >> WriteJsonLines(FileSystems.join(out, "flagged_windows", "part"), batched=False)
-    if config.sinks.write_all_scores:
-        scores | "WriteScores" >> WriteJsonLines(FileSystems.join(out, "scores", "part"), batched=False)
+    if sinks.bigquery.flagged_windows_table:
+        flagged | "FlaggedToBigQuery" >> writer.bigquery(sinks.bigquery.flagged_windows_table, WINDOW_SCHEMA,
+                                                         lambda s: [s])
+    if sinks.pubsub.alerts_topic:
+        flagged | "AlertsToPubSub" >> WriteJsonToPubSub(sinks.pubsub.alerts_topic)
+    if sinks.flagged_to_files:
+        flagged | "WriteFlagged" >> writer.files("flagged_windows", batched=False)
+    if sinks.bigquery.scores_table:
+        scores | "ScoresToBigQuery" >> writer.bigquery(sinks.bigquery.scores_table, WINDOW_SCHEMA, lambda s: [s])
+    if sinks.scores_to_files:
+        scores | "WriteScores" >> writer.files("scores", batched=False)
 
-    window_counts = scores | "CountWindows" >> beam.Map(
-        lambda s: {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"])}
-    )
-    summary = (
-        (anon.stats, window_counts)
-        | "AllCounts" >> beam.Flatten()
-        | "Summary" >> WriteRunSummary(out, config.dataset)
-    )
+    summary = None
+    if not streaming and sinks.output_dir:
+        window_counts = scores | "CountWindows" >> beam.Map(
+            lambda s: {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
+        )
+        summary = (
+            (anon.stats, window_counts)
+            | "AllCounts" >> beam.Flatten()
+            | "Summary" >> WriteRunSummary(sinks.output_dir, config.dataset)
+        )
     return PipelineOutputs(anon.anonymized, anon.dead_letters, anon.findings, metrics, scores, flagged, summary)
+
+
+class _Writer:
+    """The file and BigQuery writers of one run (batch or streaming)."""
+
+    def __init__(self, config: DatasetConfig, streaming: bool):
+        self.output_dir = config.sinks.output_dir
+        self.streaming = streaming
+
+    def files(self, name: str, batched: bool = True) -> beam.PTransform:
+        directory = FileSystems.join(self.output_dir, name)
+        if self.streaming:
+            return WriteWindowedJsonLines(directory, batched=batched)
+        return WriteJsonLines(FileSystems.join(directory, "part"), batched=batched)
+
+    def bigquery(self, table: str, schema: dict, to_rows) -> beam.PTransform:
+        return WriteBatchesToBigQuery(table, schema, to_rows, streaming=self.streaming)

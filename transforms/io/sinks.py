@@ -67,6 +67,8 @@ class WriteAnonymized(beam.PTransform):
         self.prefix = FileSystems.join(output_dir, "anonymized", "part")
 
     def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.pvalue.PDone:
+        # A batch whose records were all dead-lettered carries no record: nothing to write.
+        batches = batches | "SkipEmptyBatches" >> beam.Filter(lambda b: len(b.records) > 0)
         fmt = self.config.sinks.anonymized_format
         if fmt is SourceFormat.JSONL:
             return (batches
@@ -157,9 +159,20 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
         "all_records_accounted_for": read == anonymized + dead,
         "dead_letters_by_stage": prefixed("dead_letter_stage."),
         "findings_by_info_type": prefixed("findings."),
+        "findings_by_field": _by_field(counts),
         "windows_scored": counts.get("windows_scored", 0),
         "windows_flagged": counts.get("windows_flagged", 0),
+        "alerts": counts.get("alerts", 0),
     }
+
+
+def _by_field(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for key in sorted(counts):
+        if key.startswith("findings_by_field|"):
+            _, field, info_type = key.split("|", 2)
+            out.setdefault(field, {})[info_type] = counts[key]
+    return out
 
 
 class _WriteSummaryFn(beam.DoFn):
