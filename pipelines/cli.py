@@ -27,6 +27,8 @@ COMMAND_MODULES = (
     "generate_sample",
     "keys",
     "scan",
+    "reidentify",
+    "discover",
 )
 
 

@@ -22,7 +22,7 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         f"  all accounted for   {'yes' if summary['all_records_accounted_for'] else 'NO':>10}",
         f"  PII findings        {pairs(summary['findings_by_info_type'])}",
         f"  windows scored      {summary['windows_scored']:>10,}",
-        f"  windows flagged     {summary['windows_flagged']:>10,}",
+        f"  windows flagged     {summary['windows_flagged']:>10,}   (alerts {summary.get('alerts', 0):,}, the rest within a cooldown)",
     ]
     flagged = _read_flagged(output_dir)
     for record in flagged[:_MAX_LISTED]:

@@ -26,8 +26,17 @@ STATS = "stats"
 
 @dataclass(frozen=True)
 class AnonymizedBatch:
+    """The de-identified records of one raw batch, with what window metrics need.
+
+    findings: per record, the (field, infoType) pairs found in its scanned text.
+    dead_letter_times: event times of the batch's dead-lettered records that had
+        a readable one (for the dead-letter rate); such a batch may hold no record.
+    """
+
     records: tuple[dict, ...]
     event_times: tuple[float, ...]
+    findings: tuple[frozenset, ...] = ()
+    dead_letter_times: tuple[float, ...] = ()
 
 
 class AnonymizeOutputs(NamedTuple):
@@ -84,7 +93,9 @@ class AnonymizeBatchFn(beam.DoFn):
     def process(self, batch: RawBatch) -> Iterator[Any]:
         records: list[dict] = []
         times: list[float] = []
+        record_findings: list[frozenset] = []
         dead: list[dict] = []
+        dead_times: list[float] = []
         findings: list[dict] = []
         stats: Counter = Counter(records_read=len(batch.items))
         for item in batch.items:
@@ -92,20 +103,24 @@ class AnonymizeBatchFn(beam.DoFn):
             if isinstance(outcome, Anonymized):
                 records.append(outcome.record)
                 times.append(outcome.event_time)
+                record_findings.append(frozenset((f.field, f.info_type) for f in outcome.findings))
                 for f in outcome.findings:
                     findings.append({"source": outcome.ref, "field": f.field, "start": f.start, "end": f.end,
                                      "info_type": f.info_type, "likelihood": f.likelihood})
                     stats[f"findings.{f.info_type}"] += 1
+                    stats[f"findings_by_field|{f.field}|{f.info_type}"] += 1
             else:
                 dead.append(outcome.dead_letter)
+                if outcome.event_time is not None:
+                    dead_times.append(outcome.event_time)
                 stats[f"dead_letter_stage.{outcome.dead_letter['stage']}"] += 1
         stats["records_anonymized"] = len(records)
         stats["records_dead_lettered"] = len(dead)
         self.anonymized_counter.inc(len(records))
         self.dead_letter_counter.inc(len(dead))
         self.findings_counter.inc(len(findings))
-        if records:
-            yield AnonymizedBatch(tuple(records), tuple(times))
+        if records or dead_times:
+            yield AnonymizedBatch(tuple(records), tuple(times), tuple(record_findings), tuple(dead_times))
         if dead:
             yield pvalue.TaggedOutput(DEAD_LETTERS, dead)
         if findings:

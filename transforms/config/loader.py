@@ -13,24 +13,32 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
-from transforms.anomaly.registry import parse_detector
+from transforms.anomaly.registry import parse_cooldown, parse_detector
 from transforms.config.errors import ConfigError, ConfigIssue
 from transforms.config.info_types import BUILT_IN_INFO_TYPES
 from transforms.config.model import (
+    FILE_FORMATS,
+    BigQuerySinksSpec,
+    BigQuerySourceSpec,
     DatasetConfig,
     EventTimeSpec,
     FieldPolicy,
     FieldSpec,
     FieldType,
     KeysSpec,
+    FIELD_METRICS,
+    NUMERIC_METRICS,
     MetricKind,
     MetricSpec,
     PiiSpec,
+    PubSubSinksSpec,
+    PubSubSourceSpec,
     SinksSpec,
     SourceFormat,
     SourceSpec,
@@ -44,10 +52,19 @@ from transforms.deid.registry import needs_keys, parse_transformation
 from transforms.detection.settings import parse_detection_settings
 from transforms.records.paths import parse_path
 
-TOP_LEVEL_KEYS = ("dataset", "source", "schema", "event_time", "pii", "windowing", "metrics", "detector", "keys", "sinks")
+TOP_LEVEL_KEYS = ("dataset", "source", "schema", "event_time", "pii", "windowing", "metrics", "detector", "cooldown",
+                  "keys", "sinks")
 EVENT_TIME_FORMATS = ("iso8601", "epoch_seconds", "epoch_millis")
 DEFAULT_DETECTOR = {"type": "robust_zscore"}
 DEFAULT_WINDOW_SECONDS = 3600.0
+
+# Google Cloud resource names, checked before a job is launched (a typo would
+# otherwise fail minutes later on the workers).
+TOPIC_PATTERN = r"^projects/[a-z][-a-z0-9.:]{4,61}[a-z0-9]/topics/[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$"
+SUBSCRIPTION_PATTERN = r"^projects/[a-z][-a-z0-9.:]{4,61}[a-z0-9]/subscriptions/[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$"
+TABLE_PATTERN = r"^([a-z][-a-z0-9.:]{4,61}[a-z0-9][:.])?[A-Za-z0-9_]{1,1024}\.[-A-Za-z0-9_ $]{1,1024}$"
+# Event-time attributes Beam can read as a timestamp (RFC 3339 or epoch milliseconds).
+ATTRIBUTE_TIME_FORMATS = ("iso8601", "epoch_millis")
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,14 @@ class ConfigOverrides:
     output_dir: str | None = None
     keyset: str | None = None
     kms_key_uri: str | None = None
+    input_subscription: str | None = None  # source.pubsub.subscription (format pubsub)
+    input_topic: str | None = None  # source.pubsub.topic (format pubsub)
+    input_table: str | None = None  # source.bigquery.table (format bigquery)
+    output_table: str | None = None  # sinks.bigquery.anonymized_table
+    output_topic: str | None = None  # sinks.pubsub.anonymized_topic
+    flagged_windows_table: str | None = None  # sinks.bigquery.flagged_windows_table
+    alerts_topic: str | None = None  # sinks.pubsub.alerts_topic
+    dead_letter_table: str | None = None  # sinks.bigquery.dead_letter_table
 
 
 def load_config(path: str, overrides: ConfigOverrides = ConfigOverrides()) -> DatasetConfig:
@@ -88,12 +113,26 @@ def parse_config(
     event_time = _parse_event_time(root.child("event_time"), known_paths)
     pii = _parse_pii(root.child("pii"), known_paths)
     window = _parse_window(root.child("windowing"))
-    metrics = _parse_metrics(root, known_paths)
+    metrics = _parse_metrics(root, known_paths, pii, unknown)
     detector = _guard(issues, lambda: parse_detector(root.child("detector").value or DEFAULT_DETECTOR, "detector"))
+    cooldown = _guard(issues, lambda: parse_cooldown(root.child("cooldown").value or {}, "cooldown"))
     keys = _parse_keys(root.child("keys"), base_dir, overrides, pii)
     sinks = _parse_sinks(root.child("sinks"), base_dir, overrides)
 
-    if sinks.anonymized_format is not SourceFormat.JSONL and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN):
+    if (source.pubsub is not None and source.pubsub.event_time_attribute
+            and event_time.format not in ATTRIBUTE_TIME_FORMATS):
+        issues.append(ConfigIssue(
+            "event_time.format",
+            f"must be one of {', '.join(ATTRIBUTE_TIME_FORMATS)} when source.pubsub.event_time_attribute is set "
+            "(Pub/Sub timestamp attributes are RFC 3339 or epoch milliseconds)",
+        ))
+    if (sinks.bigquery.anonymized_table and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN)):
+        issues.append(ConfigIssue(
+            "sinks.bigquery.anonymized_table",
+            "a table has a fixed schema and cannot carry fields outside it; set schema.unknown_fields to drop or reject",
+        ))
+    if (sinks.anonymized_to_files and sinks.anonymized_format is not SourceFormat.JSONL
+            and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN)):
         issues.append(ConfigIssue(
             "sinks.anonymized_format",
             f"{sinks.anonymized_format.value} has a fixed schema and cannot carry fields outside it; "
@@ -111,6 +150,7 @@ def parse_config(
         window=window,
         metrics=metrics,
         detector=detector,
+        cooldown=cooldown,
         keys=keys,
         sinks=sinks,
         config_path=config_path,
@@ -129,9 +169,16 @@ def _guard(issues: list[ConfigIssue], parse):
 def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> SourceSpec:
     if not node.is_mapping():
         return SourceSpec(SourceFormat.JSONL, "")
-    node.reject_unknown(("format", "path", "csv", "max_record_bytes"))
-    fmt = node.choice("format", [f.value for f in SourceFormat], "jsonl", required=True)
-    path = overrides.input or _resolve(node.required("path", str, ""), base_dir)
+    node.reject_unknown(("format", "path", "csv", "max_record_bytes", "pubsub", "bigquery"))
+    fmt = SourceFormat(node.choice("format", [f.value for f in SourceFormat], "jsonl", required=True) or "jsonl")
+    path = ""
+    if fmt in FILE_FORMATS:
+        path = overrides.input or _resolve(node.required("path", str, ""), base_dir)
+    elif node.has("path"):
+        node.error(f"applies to file sources only; a {fmt.value} source is named under source.{fmt.value}", "path")
+    for other in ("pubsub", "bigquery"):
+        if node.has(other) and fmt.value != other:
+            node.error(f"applies to source.format {other} only", other)
     delimiter = ","
     if node.has("csv"):
         csv = node.child("csv")
@@ -143,7 +190,57 @@ def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sour
     max_bytes = node.optional("max_record_bytes", int, 1_048_576)
     if max_bytes <= 0:
         node.error("must be a positive number of bytes", "max_record_bytes")
-    return SourceSpec(SourceFormat(fmt or "jsonl"), path, delimiter, max_bytes)
+    pubsub = _parse_pubsub_source(node, overrides) if fmt is SourceFormat.PUBSUB else None
+    bigquery = _parse_bigquery_source(node, overrides) if fmt is SourceFormat.BIGQUERY else None
+    return SourceSpec(fmt, path, delimiter, max_bytes, pubsub, bigquery)
+
+
+def _parse_pubsub_source(parent: Node, overrides: ConfigOverrides) -> PubSubSourceSpec:
+    node = parent.child("pubsub")
+    subscription = topic = attribute = None
+    if node.value is None:
+        if not (overrides.input_subscription or overrides.input_topic):
+            parent.error("is required for source.format pubsub (a subscription or a topic)", "pubsub")
+    elif node.is_mapping():
+        node.reject_unknown(("subscription", "topic", "event_time_attribute"))
+        subscription = _resource(node, "subscription", SUBSCRIPTION_PATTERN, "projects/PROJECT/subscriptions/NAME")
+        topic = _resource(node, "topic", TOPIC_PATTERN, "projects/PROJECT/topics/NAME")
+        attribute = node.optional("event_time_attribute", str, None)
+    if overrides.input_subscription or overrides.input_topic:
+        subscription, topic = overrides.input_subscription, overrides.input_topic
+    if node.value is not None and subscription and topic:
+        node.error("set either subscription or topic, not both")
+    elif node.value is not None and not (subscription or topic or node.has("subscription") or node.has("topic")):
+        node.error("needs a subscription or a topic (or pass --input_subscription)")
+    return PubSubSourceSpec(subscription, topic, attribute)
+
+
+def _parse_bigquery_source(parent: Node, overrides: ConfigOverrides) -> BigQuerySourceSpec:
+    node = parent.child("bigquery")
+    table = query = None
+    if node.value is None:
+        if not overrides.input_table:
+            parent.error("is required for source.format bigquery (a table or a query)", "bigquery")
+    elif node.is_mapping():
+        node.reject_unknown(("table", "query"))
+        table = _resource(node, "table", TABLE_PATTERN, "PROJECT:DATASET.TABLE")
+        query = node.optional("query", str, None)
+    if overrides.input_table:
+        table, query = overrides.input_table, None
+    if node.value is not None and table and query:
+        node.error("set either table or query, not both")
+    elif node.value is not None and not (table or query or node.has("table") or node.has("query")):
+        node.error("needs a table or a query (or pass --input_table)")
+    return BigQuerySourceSpec(table, query)
+
+
+def _resource(node: Node, key: str, pattern: str, shape: str) -> str | None:
+    """An optional Google Cloud resource name; reports the expected shape, never the value."""
+    value = node.optional(key, str, None)
+    if value is not None and not re.match(pattern, value):
+        node.error(f"must look like {shape}", key)
+        return None
+    return value
 
 
 def _parse_schema(node: Node) -> tuple[tuple[FieldSpec, ...], UnknownFieldPolicy]:
@@ -245,8 +342,19 @@ def _parse_window(node: Node) -> WindowSpec:
         return WindowSpec(WindowKind.FIXED, DEFAULT_WINDOW_SECONDS)
     if not node.is_mapping():
         return WindowSpec(WindowKind.FIXED, 3600)
-    node.reject_unknown(("type", "size", "period", "allowed_lateness"))
+    node.reject_unknown(("type", "size", "period", "gap", "allowed_lateness"))
     kind = WindowKind(node.choice("type", [k.value for k in WindowKind], "fixed") or "fixed")
+    lateness = node.duration("allowed_lateness", 0.0) or 0.0
+    if kind is WindowKind.SESSIONS:
+        gap = node.duration("gap", None, required=True)
+        if gap is not None and gap <= 0:
+            node.error("must be longer than zero", "gap")
+        for key in ("size", "period"):
+            if node.has(key):
+                node.error("does not apply to session windows (they end after a gap)", key)
+        return WindowSpec(kind, gap or 1.0, None, lateness, gap)
+    if node.has("gap"):
+        node.error("applies to session windows only", "gap")
     size = node.duration("size", 3600.0, required=True) or 3600.0
     if size <= 0:
         node.error("must be longer than zero", "size")
@@ -257,26 +365,53 @@ def _parse_window(node: Node) -> WindowSpec:
             node.error("must be longer than zero and at most the window size", "period")
     elif node.has("period"):
         node.error("applies to sliding windows only", "period")
-    lateness = node.duration("allowed_lateness", 0.0) or 0.0
     return WindowSpec(kind, size, period, lateness)
 
 
-def _parse_metrics(root: Node, known: dict[str, FieldSpec]) -> tuple[MetricSpec, ...]:
+def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
+                   unknown: UnknownFieldPolicy) -> tuple[MetricSpec, ...]:
     metrics: list[MetricSpec] = []
     names: set[str] = set()
+    scanned = set(pii.scan_fields)
     for item in root.items("metrics"):
         if not item.is_mapping():
             continue
-        item.reject_unknown(("name", "type", "group_by"))
+        item.reject_unknown(("name", "type", "group_by", "field", "info_type", "quantile", "k", "detector"))
         name = item.required("name", str, "")
         if name in names:
             item.error("is used by another metric", "name")
         names.add(name)
-        kind = item.choice("type", [k.value for k in MetricKind], "count", required=True) or "count"
+        kind = MetricKind(item.choice("type", [k.value for k in MetricKind], "count", required=True) or "count")
         group_by = item.optional("group_by", str, None)
         if group_by and group_by not in known:
             item.error("names a field that is not in schema.fields", "group_by")
-        metrics.append(MetricSpec(name, MetricKind(kind), group_by))
+        field = item.optional("field", str, None)
+        if kind in FIELD_METRICS:
+            if not field:
+                item.error(f"is required for a {kind.value} metric", "field")
+            elif field not in known:
+                item.error("names a field that is not in schema.fields", "field")
+            elif kind in NUMERIC_METRICS and known[field].type not in (FieldType.INTEGER, FieldType.FLOAT):
+                item.error(f"must name an integer or float field for a {kind.value} metric", "field")
+            elif kind is MetricKind.FINDINGS_RATE and field not in scanned and unknown is not UnknownFieldPolicy.SCAN:
+                item.error("must name a field in pii.scan_fields: only scanned fields have findings", "field")
+        elif field:
+            item.error(f"does not apply to a {kind.value} metric", "field")
+        info_type = item.optional("info_type", str, None)
+        if info_type and kind is not MetricKind.FINDINGS_RATE:
+            item.error("applies to findings_rate metrics only", "info_type")
+        elif info_type and info_type not in BUILT_IN_INFO_TYPES:
+            item.error("is not a Cloud DLP built-in infoType name", "info_type")
+        quantile = item.optional("quantile", float, None)
+        if kind is MetricKind.QUANTILE and (quantile is None or not 0 <= quantile <= 1):
+            item.error("is required for a quantile metric: a number from 0 to 1", "quantile")
+        k = item.optional("k", int, 1)
+        if k < 1:
+            item.error("must be at least 1", "k")
+        detector = None
+        if item.has("detector"):
+            detector = _guard(item.issues, lambda: parse_detector(item.value["detector"], item.child_path("detector")))
+        metrics.append(MetricSpec(name, kind, group_by, field, info_type, quantile, k, detector))
     if not metrics and not root.has("metrics"):
         metrics.append(MetricSpec("record_count", MetricKind.COUNT))
     return tuple(metrics)
@@ -304,15 +439,50 @@ def _parse_keys(node: Node, base_dir: str, overrides: ConfigOverrides, pii: PiiS
 def _parse_sinks(node: Node, base_dir: str, overrides: ConfigOverrides) -> SinksSpec:
     output_dir = fmt = None
     write_all = False
+    bigquery, pubsub = BigQuerySinksSpec(), PubSubSinksSpec()
     if node.value is not None and node.is_mapping():
-        node.reject_unknown(("output_dir", "anonymized_format", "write_all_scores"))
+        node.reject_unknown(("output_dir", "anonymized_format", "write_all_scores", "bigquery", "pubsub"))
         output_dir = node.optional("output_dir", str, None)
-        fmt = node.choice("anonymized_format", [f.value for f in SourceFormat], "jsonl")
+        fmt = node.choice("anonymized_format", [f.value for f in FILE_FORMATS], "jsonl")
         write_all = node.optional("write_all_scores", bool, False)
+        bigquery = _parse_bigquery_sinks(node.child("bigquery"))
+        pubsub = _parse_pubsub_sinks(node.child("pubsub"))
+    bigquery = replace(
+        bigquery,
+        anonymized_table=overrides.output_table or bigquery.anonymized_table,
+        flagged_windows_table=overrides.flagged_windows_table or bigquery.flagged_windows_table,
+        dead_letter_table=overrides.dead_letter_table or bigquery.dead_letter_table,
+    )
+    pubsub = replace(
+        pubsub,
+        anonymized_topic=overrides.output_topic or pubsub.anonymized_topic,
+        alerts_topic=overrides.alerts_topic or pubsub.alerts_topic,
+    )
     output_dir = overrides.output_dir or (_resolve(output_dir, base_dir) if output_dir else None)
-    if not output_dir:
-        node.issues.append(ConfigIssue("sinks.output_dir", "is required (set it in the config or pass --output_dir)"))
-    return SinksSpec(output_dir, SourceFormat(fmt or "jsonl"), write_all)
+    sinks = SinksSpec(output_dir, SourceFormat(fmt or "jsonl"), write_all, bigquery, pubsub)
+    if not output_dir and sinks.any_to_files:
+        node.issues.append(ConfigIssue(
+            "sinks.output_dir",
+            "is required (set it in the config or pass --output_dir) unless every output has a "
+            "sinks.bigquery table or sinks.pubsub topic",
+        ))
+    return sinks
+
+
+def _parse_bigquery_sinks(node: Node) -> BigQuerySinksSpec:
+    if node.value is None or not node.is_mapping():
+        return BigQuerySinksSpec()
+    keys = ("anonymized_table", "flagged_windows_table", "scores_table", "dead_letter_table", "findings_table")
+    node.reject_unknown(keys)
+    return BigQuerySinksSpec(**{k: _resource(node, k, TABLE_PATTERN, "PROJECT:DATASET.TABLE") for k in keys})
+
+
+def _parse_pubsub_sinks(node: Node) -> PubSubSinksSpec:
+    if node.value is None or not node.is_mapping():
+        return PubSubSinksSpec()
+    keys = ("anonymized_topic", "alerts_topic")
+    node.reject_unknown(keys)
+    return PubSubSinksSpec(**{k: _resource(node, k, TOPIC_PATTERN, "projects/PROJECT/topics/NAME") for k in keys})
 
 
 def _is_uri(path: str) -> bool:
@@ -348,7 +518,21 @@ def _read_text(path: str) -> str:
 def with_overrides(config: DatasetConfig, overrides: ConfigOverrides) -> DatasetConfig:
     """Apply run-time overrides to an already loaded config."""
     source = replace(config.source, path=overrides.input) if overrides.input else config.source
+    if source.pubsub is not None and (overrides.input_subscription or overrides.input_topic):
+        source = replace(source, pubsub=replace(source.pubsub, subscription=overrides.input_subscription,
+                                                topic=overrides.input_topic))
+    if source.bigquery is not None and overrides.input_table:
+        source = replace(source, bigquery=BigQuerySourceSpec(overrides.input_table, None))
     sinks = replace(config.sinks, output_dir=overrides.output_dir) if overrides.output_dir else config.sinks
+    bq, ps = sinks.bigquery, sinks.pubsub
+    sinks = replace(
+        sinks,
+        bigquery=replace(bq, anonymized_table=overrides.output_table or bq.anonymized_table,
+                         flagged_windows_table=overrides.flagged_windows_table or bq.flagged_windows_table,
+                         dead_letter_table=overrides.dead_letter_table or bq.dead_letter_table),
+        pubsub=replace(ps, anonymized_topic=overrides.output_topic or ps.anonymized_topic,
+                       alerts_topic=overrides.alerts_topic or ps.alerts_topic),
+    )
     keys = replace(config.keys, keyset=overrides.keyset or config.keys.keyset,
                    kms_key_uri=overrides.kms_key_uri or config.keys.kms_key_uri)
     return replace(config, source=source, sinks=sinks, keys=keys)

@@ -37,6 +37,12 @@ class SourceFormat(str, enum.Enum):
     CSV = "csv"
     AVRO = "avro"
     PARQUET = "parquet"
+    PUBSUB = "pubsub"  # source only: JSON messages from a subscription or topic (streaming)
+    BIGQUERY = "bigquery"  # source only: rows of a table or query (batch)
+
+
+# Formats that are files (sources with a path; anonymized_format of the file sink).
+FILE_FORMATS = (SourceFormat.JSONL, SourceFormat.CSV, SourceFormat.AVRO, SourceFormat.PARQUET)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,28 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class PubSubSourceSpec:
+    """Where JSON messages come from: a subscription, or a topic (Beam then makes
+    a subscription of its own). With ``event_time_attribute`` the message
+    attribute of that name carries the event time (RFC 3339 or epoch
+    milliseconds) and drives the watermark; it fills ``event_time.field`` when
+    the payload lacks it."""
+
+    subscription: str | None = None
+    topic: str | None = None
+    event_time_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class BigQuerySourceSpec:
+    """A table (``project:dataset.table`` or ``project.dataset.table``) or a
+    standard-SQL query, read once (batch)."""
+
+    table: str | None = None
+    query: str | None = None
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     format: SourceFormat
     path: str
@@ -57,6 +85,12 @@ class SourceSpec:
     # Records (lines, rows) larger than this go to the dead letters instead of
     # being parsed: one 100 MB line must not take a worker down.
     max_record_bytes: int = 1_048_576
+    pubsub: PubSubSourceSpec | None = None  # format pubsub only
+    bigquery: BigQuerySourceSpec | None = None  # format bigquery only
+
+    @property
+    def is_file(self) -> bool:
+        return self.format in FILE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -105,6 +139,7 @@ class PiiSpec:
 class WindowKind(str, enum.Enum):
     FIXED = "fixed"
     SLIDING = "sliding"
+    SESSIONS = "sessions"  # per series: activity separated by at least ``gap`` of silence
 
 
 @dataclass(frozen=True)
@@ -113,10 +148,31 @@ class WindowSpec:
     size_seconds: float
     period_seconds: float | None = None  # sliding only
     allowed_lateness_seconds: float = 0.0
+    gap_seconds: float | None = None  # sessions only (size is unused)
 
 
 class MetricKind(str, enum.Enum):
-    COUNT = "count"  # records per window (per group key when group_by is set)
+    """What a metric measures in each window (per group key when ``group_by`` is set)."""
+
+    COUNT = "count"  # records
+    NULL_RATE = "null_rate"  # share of records whose ``field`` is missing or null
+    FINDINGS_RATE = "findings_rate"  # share of records with a PII finding in ``field`` (of ``info_type``)
+    MEAN = "mean"  # of the numeric ``field``
+    STDDEV = "stddev"
+    MIN = "min"
+    MAX = "max"
+    SUM = "sum"
+    QUANTILE = "quantile"  # approximate ``quantile`` of ``field`` (DDSketch, 1 % relative error)
+    DISTINCT_COUNT = "distinct_count"  # approximate distinct values of ``field`` (HyperLogLog)
+    TOP_SHARE = "top_share"  # share of records whose ``field`` is one of its ``k`` most frequent values
+    HEAVY_HITTER = "heavy_hitter"  # records of the most frequent ``field`` value (e.g. one customer token)
+    DEAD_LETTER_RATE = "dead_letter_rate"  # share of records (with a readable event time) dead-lettered
+
+
+# Kinds that read a field, and those that need it numeric.
+FIELD_METRICS = frozenset(MetricKind) - {MetricKind.COUNT, MetricKind.DEAD_LETTER_RATE}
+NUMERIC_METRICS = frozenset({MetricKind.MEAN, MetricKind.STDDEV, MetricKind.MIN, MetricKind.MAX, MetricKind.SUM,
+                             MetricKind.QUANTILE})
 
 
 @dataclass(frozen=True)
@@ -127,6 +183,11 @@ class MetricSpec:
     name: str
     kind: MetricKind
     group_by: str | None = None
+    field: str | None = None
+    info_type: str | None = None  # findings_rate: only findings of this infoType
+    quantile: float | None = None  # quantile: which one (0..1)
+    k: int = 1  # top_share: how many top values
+    detector: Any = None  # this metric's own detector spec; None: the dataset's ``detector``
 
 
 @dataclass(frozen=True)
@@ -139,10 +200,60 @@ class KeysSpec:
 
 
 @dataclass(frozen=True)
+class BigQuerySinksSpec:
+    """BigQuery tables (``project:dataset.table``) per output; None keeps that
+    output elsewhere. Tables are created when missing, rows appended."""
+
+    anonymized_table: str | None = None  # schema derived from schema.fields after de-identification
+    flagged_windows_table: str | None = None
+    scores_table: str | None = None
+    dead_letter_table: str | None = None
+    findings_table: str | None = None
+
+
+@dataclass(frozen=True)
+class PubSubSinksSpec:
+    """Pub/Sub topics (``projects/P/topics/T``) per output: one JSON message per record or window."""
+
+    anonymized_topic: str | None = None
+    alerts_topic: str | None = None  # flagged windows
+
+
+@dataclass(frozen=True)
 class SinksSpec:
+    """Where outputs go. An output with a table or topic goes there; one with
+    neither goes to files under ``output_dir`` (required when any output does)."""
+
     output_dir: str | None = None
     anonymized_format: SourceFormat = SourceFormat.JSONL
     write_all_scores: bool = False
+    bigquery: BigQuerySinksSpec = BigQuerySinksSpec()
+    pubsub: PubSubSinksSpec = PubSubSinksSpec()
+
+    @property
+    def anonymized_to_files(self) -> bool:
+        return not (self.bigquery.anonymized_table or self.pubsub.anonymized_topic)
+
+    @property
+    def flagged_to_files(self) -> bool:
+        return not (self.bigquery.flagged_windows_table or self.pubsub.alerts_topic)
+
+    @property
+    def scores_to_files(self) -> bool:
+        return self.write_all_scores and not self.bigquery.scores_table
+
+    @property
+    def dead_letters_to_files(self) -> bool:
+        return not self.bigquery.dead_letter_table
+
+    @property
+    def findings_to_files(self) -> bool:
+        return not self.bigquery.findings_table
+
+    @property
+    def any_to_files(self) -> bool:
+        return (self.anonymized_to_files or self.flagged_to_files or self.scores_to_files
+                or self.dead_letters_to_files or self.findings_to_files)
 
 
 @dataclass(frozen=True)
@@ -156,6 +267,7 @@ class DatasetConfig:
     window: WindowSpec
     metrics: tuple[MetricSpec, ...]
     detector: Any  # a detector spec from transforms.anomaly.registry
+    cooldown: Any  # transforms.anomaly.cooldown.Cooldown: after an alert, a series stays quiet this long
     keys: KeysSpec
     sinks: SinksSpec
     config_path: str = ""

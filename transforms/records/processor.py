@@ -33,6 +33,7 @@ class Anonymized:
 @dataclass(frozen=True)
 class Rejected:
     dead_letter: dict
+    event_time: float | None = None  # when the record's event time could still be read
 
 
 class RecordProcessor:
@@ -58,7 +59,17 @@ class RecordProcessor:
             findings = self.deidentifier.deidentify(record)
             return Anonymized(item.ref, record, event_time, tuple(findings))
         except RecordError as exc:
-            return Rejected(make_dead_letter(exc.stage, exc.message, item.ref, self.redactor.redact(record)))
+            return Rejected(make_dead_letter(exc.stage, exc.message, item.ref, self.redactor.redact(record)),
+                            self._event_time_if_readable(record))
         except Exception as exc:  # noqa: BLE001 - a bad record must never fail the bundle
             error = f"unexpected {type(exc).__name__} while processing the record"
-            return Rejected(make_dead_letter(stage, error, item.ref, self.redactor.redact(record)))
+            return Rejected(make_dead_letter(stage, error, item.ref, self.redactor.redact(record)),
+                            self._event_time_if_readable(record))
+
+    def _event_time_if_readable(self, record: dict | None) -> float | None:
+        if not isinstance(record, dict):
+            return None
+        try:
+            return self.event_time(record)
+        except Exception:  # noqa: BLE001 - best effort: the record is rejected anyway
+            return None
