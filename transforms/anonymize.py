@@ -115,6 +115,8 @@ class AnonymizeBatchFn(beam.DoFn):
                     dead_times.append(outcome.event_time)
                 stats[f"dead_letter_stage.{outcome.dead_letter['stage']}"] += 1
         stats["records_anonymized"] = len(records)
+        if self.processor.primary_key_id is not None:
+            stats[f"primary_key_id|{self.processor.primary_key_id}"] = len(records)
         stats["records_dead_lettered"] = len(dead)
         self.anonymized_counter.inc(len(records))
         self.dead_letter_counter.inc(len(dead))

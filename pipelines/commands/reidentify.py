@@ -8,9 +8,9 @@ Restores fields de-identified with ``cryptoDeterministicConfig`` or
 ``cryptoReplaceFfxFpeConfig`` (with their context), and surrogate-annotated
 tokens inside scanned text fields; refuses other fields with a message saying
 why. Tokens record the key that made them, so a keyset rotated since the run
-still restores them; FF1 tokens without a surrogate carry no key id: pass
-``--key_id`` (see ``veilwatch keys list``) when they were made by a key that
-is no longer the primary.
+still restores them; FF1 tokens without a surrogate carry no key id: the key
+recorded in the run's ``run_summary.json`` (beside ``anonymized/``) is used,
+or pass ``--key_id`` (see ``veilwatch keys list``).
 
 Writes ``reidentified/``, ``dead_letter/`` and ``reidentify_summary.json``
 under ``--output``. Exit codes: 0 done, 1 the pipeline failed, 2 bad config,
@@ -56,6 +56,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(accepts_pipeline_args=True)
 
 
+def recorded_key_ids(input_path: str) -> list[int]:
+    """Primary key ids recorded in the run_summary.json beside an ``anonymized/`` input, if any."""
+    directory = input_path.rstrip("/")
+    if any(ch in directory for ch in "*?["):
+        directory = directory.rsplit("/", 1)[0]
+    summary_path = FileSystems.join(directory.rsplit("/", 1)[0] if "/" in directory else ".", "run_summary.json")
+    try:
+        with FileSystems.open(summary_path) as handle:
+            summary = json.loads(handle.read())
+    except Exception:  # noqa: BLE001 - no summary (streaming run, copied files): nothing recorded
+        return []
+    return sorted(int(k) for k in summary.get("records_by_primary_key_id", {}))
+
+
 def _input_pattern(path: str) -> str:
     """A directory (``out/run1/anonymized``) means its part files."""
     if any(ch in path for ch in "*?["):
@@ -86,15 +100,27 @@ def main(args: argparse.Namespace) -> int:
 
     bare = [s.path for s in plan.fields if not getattr(s.spec.params, "surrogate_info_type", None)
             and s.spec.dlp_name == "cryptoReplaceFfxFpeConfig"]
-    if bare and args.key_id is None:
-        print(f"veilwatch: note: {', '.join(bare)}: FF1 tokens without a surrogate carry no key id and are "
-              "restored with the keyset's primary key; pass --key_id if they were made before a rotation",
-              file=sys.stderr)
+    key_id = args.key_id
+    if bare and key_id is None:
+        recorded = recorded_key_ids(args.input)
+        if len(recorded) > 1:
+            print(f"veilwatch: {', '.join(bare)}: the run that made these records used keys "
+                  f"{', '.join(map(str, recorded))} (run_summary.json); FF1 tokens without a surrogate do not "
+                  "say which, so pass --key_id for the files of each", file=sys.stderr)
+            return 2
+        if recorded:
+            key_id = recorded[0]
+            print(f"veilwatch: note: {', '.join(bare)}: FF1 tokens carry no key id; using key {key_id}, "
+                  "which the run's run_summary.json records", file=sys.stderr)
+        else:
+            print(f"veilwatch: note: {', '.join(bare)}: FF1 tokens without a surrogate carry no key id and are "
+                  "restored with the keyset's primary key; pass --key_id if they were made before a rotation",
+                  file=sys.stderr)
     options = PipelineOptions(args.pipeline_args, save_main_session=False)
     try:
         with beam.Pipeline(options=options) as pipeline:
             build_reidentify_pipeline(pipeline, config, plan, pattern, args.output, args.allow_plaintext_keys,
-                                      args.key_id, args.batch_size)
+                                      key_id, args.batch_size)
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log
         logging.getLogger(__name__).error("pipeline failed: %s", type(exc).__name__)
         print(f"veilwatch: the pipeline failed ({type(exc).__name__}); see the log above", file=sys.stderr)

@@ -123,8 +123,17 @@ def test_reidentify_after_rotation(feed, anonymized, tmp_path):
     assert result.code == 0, result.err
     assert all(r["card_number"] == original[r["transaction_id"]]["card_number"]
                for r in read_jsonl_dir(tmp_path / "cards" / "reidentified"))
-    # Without it the command says which key it used and why it matters.
-    result = _reidentify(config, run / "anonymized", tmp_path / "nokey", keyset_path, "card_number")
+    # Without --key_id, the key the run recorded in its run_summary.json is used: restored exactly.
+    result = _reidentify(config, run / "anonymized", tmp_path / "recorded", keyset_path, "card_number")
+    assert result.code == 0 and f"using key {old_primary}" in result.err
+    assert all(r["card_number"] == original[r["transaction_id"]]["card_number"]
+               for r in read_jsonl_dir(tmp_path / "recorded" / "reidentified"))
+    # Files copied away from their run summary: the command says it falls back to the primary key.
+    copied = tmp_path / "copied" / "anonymized"
+    copied.mkdir(parents=True)
+    for part in (run / "anonymized").glob("part-*"):
+        (copied / part.name).write_bytes(part.read_bytes())
+    result = _reidentify(config, copied, tmp_path / "nokey", keyset_path, "card_number")
     assert result.code == 0 and "carry no key id" in result.err
 
 

@@ -160,6 +160,9 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
         "dead_letters_by_stage": prefixed("dead_letter_stage."),
         "findings_by_info_type": prefixed("findings."),
         "findings_by_field": _by_field(counts),
+        # records de-identified per primary key id of the keyset (no key material)
+        "records_by_primary_key_id": {k.split("|", 1)[1]: v for k, v in sorted(counts.items())
+                                      if k.startswith("primary_key_id|")},
         "windows_scored": counts.get("windows_scored", 0),
         "windows_flagged": counts.get("windows_flagged", 0),
         "alerts": counts.get("alerts", 0),

@@ -45,6 +45,10 @@ class RecordProcessor:
         scan_unknown = self.validator.tree.unknown_paths if config.unknown_fields is UnknownFieldPolicy.SCAN else None
         self.deidentifier = RecordDeidentifier(config.pii, keys, scanner, scan_unknown)
         self.redactor = DeadLetterRedactor(config)
+        # Which key made this worker's tokens: recorded in the run summary, so tokens that
+        # cannot carry a key id themselves (FF1 without surrogate) stay restorable after rotation.
+        primary = getattr(keys, "primary_key_id", None)
+        self.primary_key_id: int | None = primary() if callable(primary) else primary
 
     def process(self, item: RawItem) -> Anonymized | Rejected:
         record = None
