@@ -14,7 +14,7 @@ from transforms.anomaly.score import ScoreSeries
 from transforms.anonymize import AnonymizedBatch
 from transforms.config.loader import parse_config
 from transforms.config.model import MetricKind
-from transforms.metrics.window_metrics import ComputeWindowMetrics
+from transforms.metrics.window_metrics import TOO_LATE, ComputeWindowMetrics, LatenessGateFn
 
 pytestmark = pytest.mark.pipeline
 
@@ -117,3 +117,39 @@ def test_cooldown_in_streaming_holds_back_repeated_alerts_across_firings():
                   | beam.Map(lambda s: (s["window_start"][11:16], s["alert"])))
         # 12:00 alerts; 13:00 and 14:00 are within 4 windows of it; 20:00 is a new incident.
         assert_that(alerts, equal_to([("12:00", True), ("13:00", False), ("14:00", False), ("20:00", True)]))
+
+
+def test_records_later_than_the_allowed_lateness_are_counted_not_silently_dropped():
+    stream = (TestStream()
+              .add_elements([TimestampedValue(_records(0, 10), 0)])
+              .advance_watermark_to(3 * H)                    # hour 0 closed at 01:30 (30m lateness)
+              .add_elements([TimestampedValue(_records(0, 5), 3 * H)])   # 5 records for hour 0: too late
+              .add_elements([TimestampedValue(_records(2, 7), 3 * H)])   # hour 2 + 30m not passed: still on time
+              .advance_watermark_to(DAY)
+              .advance_watermark_to_infinity())
+    with _streaming_pipeline() as p:
+        observed = _scores(p, stream, _config(lateness="30m")) | beam.Map(lambda s: s[:2])
+        # Hour 0 keeps its 10 (the 5 late ones are not added), hour 1 was silent, hour 2 has its 7.
+        assert_that(observed, equal_to([("00:00", 10.0), ("01:00", 0.0), ("02:00", 7.0)]))
+
+
+def test_lateness_gate_reports_what_it_drops():
+    config = _config(lateness="30m")
+    # Partials as PartialMetricsFn emits them: ((metric, group_by, group), (start, end, partial, records)).
+    on_time = ((("n", None, None), (0.0, H, [10], 10)))
+    too_late = ((("n", None, None), (0.0, H, [5], 5)))
+    still_open = ((("n", None, None), (2 * H, 3 * H, [7], 7)))
+    stream = (TestStream()
+              .add_elements([TimestampedValue(on_time, H - 1)])
+              .advance_watermark_to(3 * H)
+              .add_elements([TimestampedValue(too_late, H - 1), TimestampedValue(still_open, 3 * H - 1)])
+              .advance_watermark_to(DAY)
+              .advance_watermark_to_infinity())
+    with _streaming_pipeline() as p:
+        gated = (p | stream
+                 | beam.Map(lambda kv: (0, kv))
+                 | beam.ParDo(LatenessGateFn(config.window.allowed_lateness_seconds, H, "n"))
+                 .with_outputs(TOO_LATE, main="on_time"))
+        assert_that(gated.on_time | "Kept" >> beam.Map(lambda kv: kv[1][3]), equal_to([10, 7]), label="kept")
+        assert_that(gated[TOO_LATE] | "Dropped" >> beam.Map(lambda t: t[1:]), equal_to([(0.0, H, 5)]),
+                    label="dropped")

@@ -12,14 +12,19 @@ watermarks and allowed lateness applying as for any windowed combine.
 from __future__ import annotations
 
 import json
+import math
+import zlib
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Tuple
 
 import apache_beam as beam
+from apache_beam import pvalue
 from apache_beam.coders import coders
-from apache_beam.transforms import trigger
+from apache_beam.metrics import Metrics
+from apache_beam.transforms import trigger, userstate
+from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms import window as beam_window
-from apache_beam.utils.timestamp import Duration
+from apache_beam.utils.timestamp import Duration, Timestamp
 
 from transforms.anonymize import AnonymizedBatch
 from transforms.config.model import DatasetConfig, MetricSpec, WindowKind
@@ -27,6 +32,9 @@ from transforms.metrics.calculators import Calculator, calculator_for
 from transforms.records.paths import first_value_getter
 from transforms.windows.assign import WindowAssigner
 
+TOO_LATE = "too_late"
+# Stateful shards of the lateness gate: enough to spread the partials over workers.
+_GATE_SHARDS = 16
 # Group values longer than this are cut in series keys: a key names a series,
 # it is not a place to store data.
 _MAX_GROUP_CHARS = 128
@@ -62,7 +70,7 @@ def group_value(value: Any) -> str:
 
 
 class PartialMetricsFn(beam.DoFn):
-    """AnonymizedBatch -> ((metric, group_by, group), (start, end, partial)) per window touched."""
+    """AnonymizedBatch -> ((metric, group_by, group), (start, end, partial, records)) per window touched."""
 
     def __init__(self, config: DatasetConfig):
         self.config = config
@@ -99,17 +107,20 @@ class PartialMetricsFn(beam.DoFn):
             calc = self.calcs[key[0]]
             items.sort(key=lambda item: item[0])
             start = end = local = None
+            n = 0
             for t, record, found, dead in items:
                 if start is None or t >= end:
                     if start is not None:
-                        yield _partial(key, start, end, calc.partial(local))
-                    start, end, local = t, t + self.gap, calc.local()
+                        yield _partial(key, start, end, calc.partial(local), n)
+                    start, end, local, n = t, t + self.gap, calc.local(), 0
                 calc.add(local, record, found, dead)
+                n += 1
                 end = max(end, t + self.gap)
-            yield _partial(key, start, end, calc.partial(local))
+            yield _partial(key, start, end, calc.partial(local), n)
 
     def _interval_partials(self, rows: list[tuple]) -> Iterator[Any]:
         locals_: dict[tuple, Any] = {}
+        counts: dict[tuple, int] = {}
         starts_of = self.assigner.starts
         for record, found, t, dead in rows:
             starts = starts_of(t)
@@ -122,16 +133,93 @@ class PartialMetricsFn(beam.DoFn):
                     local = locals_.get(key)
                     if local is None:
                         local = locals_[key] = calc.local()
+                        counts[key] = 0
                     calc.add(local, record, found, dead)
+                    counts[key] += 1
         size = self.assigner.size
         for (name, group_by, group, start), local in locals_.items():
-            yield _partial((name, group_by, group), start, start + size, self.calcs[name].partial(local))
+            yield _partial((name, group_by, group), start, start + size, self.calcs[name].partial(local),
+                           counts[(name, group_by, group, start)])
 
 
-def _partial(key: tuple, start: float, end: float, partial: Any) -> beam_window.TimestampedValue:
-    """A partial, timestamped inside the window it carries."""
-    element = (key, (start, end, partial))
+def _partial(key: tuple, start: float, end: float, partial: Any, n: int) -> beam_window.TimestampedValue:
+    """A partial of ``n`` records, timestamped inside the window it carries."""
+    element = (key, (start, end, partial, n))
     return beam_window.TimestampedValue(element, beam_window.IntervalWindow(start, end).max_timestamp())
+
+
+class LatenessGateFn(beam.DoFn):
+    """Unbounded input only: drop, and count, partials whose window has closed.
+
+    Beam's windowing drops data later than the allowed lateness without a
+    trace. This gate sees the watermark through a looping event-time timer
+    (one tick per window step, per shard) and drops partials of windows whose
+    end plus the allowed lateness lies behind the last tick, counting their
+    records in ``late_records_dropped``. Beam's own allowed lateness is set one
+    step wider than the configured one, so nothing the gate lets through is
+    dropped later without being counted. State is two floats per shard.
+
+    Input and output: (shard, (key, (start, end, partial, records))) ->
+    (key, (start, end, partial, records)), timestamps unchanged; what it drops
+    also leaves on the ``too_late`` output as (key, start, end, records).
+    """
+
+    WATERMARK_SEEN = userstate.ReadModifyWriteStateSpec("watermark_seen", coders.FloatCoder())
+    LATEST_CLOSE = userstate.ReadModifyWriteStateSpec("latest_close", coders.FloatCoder())
+    NEXT_TICK = userstate.ReadModifyWriteStateSpec("next_tick", coders.FloatCoder())
+    TICK = userstate.TimerSpec("tick", TimeDomain.WATERMARK)
+
+    def __init__(self, lateness_seconds: float, step_seconds: float, counted_metric: str):
+        self.lateness = lateness_seconds
+        self.step = step_seconds
+        self.counted_metric = counted_metric  # records counted once: on the partials of one metric
+        self.dropped_records = Metrics.counter("veilwatch", "late_records_dropped")
+        self.dropped_partials = Metrics.counter("veilwatch", "late_partials_dropped")
+
+    def process(
+        self,
+        element: tuple,
+        seen=beam.DoFn.StateParam(WATERMARK_SEEN),
+        latest=beam.DoFn.StateParam(LATEST_CLOSE),
+        next_tick=beam.DoFn.StateParam(NEXT_TICK),
+        tick=beam.DoFn.TimerParam(TICK),
+    ) -> Iterator[tuple]:
+        _, (key, carried) = element
+        end, records = carried[1], carried[3]
+        close = end + self.lateness
+        watermark = seen.read()
+        if watermark is not None and close < watermark:
+            self.dropped_partials.inc()
+            if key[0] == self.counted_metric:
+                self.dropped_records.inc(records)
+                yield pvalue.TaggedOutput(TOO_LATE, (key, carried[0], end, records))
+            return
+        if (latest.read() or -math.inf) < close:
+            latest.write(close)
+        if next_tick.read() is None:  # idle until now: start ticking again
+            at = max(end, (watermark if watermark is not None else -math.inf) + self.step)
+            next_tick.write(at)
+            tick.set(Timestamp(at))
+        yield key, carried
+
+    @userstate.on_timer(TICK)
+    def on_tick(
+        self,
+        fire_time=beam.DoFn.TimestampParam,
+        seen=beam.DoFn.StateParam(WATERMARK_SEEN),
+        latest=beam.DoFn.StateParam(LATEST_CLOSE),
+        next_tick=beam.DoFn.StateParam(NEXT_TICK),
+        tick=beam.DoFn.TimerParam(TICK),
+    ) -> Iterator[tuple]:
+        now = float(fire_time)
+        seen.write(now)
+        # Keep ticking while some window may still be open; then rest until data comes.
+        if now < (latest.read() or -math.inf) + self.step:
+            next_tick.write(now + self.step)
+            tick.set(Timestamp(now + self.step))
+        else:
+            next_tick.clear()
+        yield from ()
 
 
 class MergePartialsFn(beam.CombineFn):
@@ -168,7 +256,7 @@ class CarriedWindows(beam_window.NonMergingWindowFn):
     """Puts a partial into the window whose bounds it carries: (key, (start, end, value))."""
 
     def assign(self, context: beam_window.WindowFn.AssignContext) -> list[beam_window.IntervalWindow]:
-        start, end, _ = context.element[1]
+        start, end = context.element[1][:2]
         return [beam_window.IntervalWindow(start, end)]
 
     def get_window_coder(self):
@@ -180,7 +268,7 @@ class CarriedSessions(beam_window.Sessions):
     Beam merges when they overlap (per key), exactly as ``Sessions`` merges its own."""
 
     def assign(self, context: beam_window.WindowFn.AssignContext) -> list[beam_window.IntervalWindow]:
-        start, end, _ = context.element[1]
+        start, end = context.element[1][:2]
         return [beam_window.IntervalWindow(start, end)]
 
     # Travel to the runner as this Python class (pickled), not as Beam's standard session URN,
@@ -210,19 +298,24 @@ class ComputeWindowMetrics(beam.PTransform):
         super().__init__()
         self.config = config
 
+    def _step_seconds(self) -> float:
+        window = self.config.window
+        return window.gap_seconds if window.kind is WindowKind.SESSIONS else (window.period_seconds
+                                                                                or window.size_seconds)
+
     def _window_into(self, bounded: bool) -> beam.WindowInto:
         window = self.config.window
-        lateness = Duration(seconds=window.allowed_lateness_seconds)
         carried = CarriedSessions(window.gap_seconds) if window.kind is WindowKind.SESSIONS else CarriedWindows()
         if bounded:
-            return beam.WindowInto(carried, allowed_lateness=lateness)
+            return beam.WindowInto(carried, allowed_lateness=Duration(seconds=window.allowed_lateness_seconds))
         # One pane when the watermark passes the window, then one per late arrival
         # within the allowed lateness carrying the window's corrected value (accumulating).
+        # One step wider than configured: the LatenessGateFn ahead drops and counts what is later.
         return beam.WindowInto(
             carried,
             trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
             accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
-            allowed_lateness=lateness,
+            allowed_lateness=Duration(seconds=window.allowed_lateness_seconds + self._step_seconds()),
         )
 
     def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.PCollection[WindowMetric]:
@@ -235,6 +328,15 @@ class ComputeWindowMetrics(beam.PTransform):
                 | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
                 | "ToWindowMetric" >> beam.FlatMapTuple(_keyed_window_metric)
             )
+        if not batches.is_bounded:
+            partials = (
+                partials
+                | "ShardForLatenessGate" >> beam.Map(lambda kv: (zlib.crc32(repr(kv[0]).encode()) % _GATE_SHARDS, kv))
+                .with_output_types(Tuple[int, Any])
+                | "DropAndCountTooLate" >> beam.ParDo(LatenessGateFn(
+                    self.config.window.allowed_lateness_seconds, self._step_seconds(), self.config.metrics[0].name))
+                .with_outputs(TOO_LATE, main="on_time")
+            ).on_time
         return (
             partials
             | "IntoEventTimeWindows" >> self._window_into(batches.is_bounded)
