@@ -28,6 +28,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
 from pipelines.preflight import PreflightError, check_input_pattern, check_keys, plan_reidentify, prepare_dir
 from pipelines.reidentify_pipeline import OUTPUT_PARTS, build_reidentify_pipeline
 from transforms.config.errors import ConfigError
@@ -91,12 +92,8 @@ def main(args: argparse.Namespace) -> int:
         check_input_pattern(pattern, "--input")
         check_keys(config, args.allow_plaintext_keys, key_id=args.key_id)
         prepare_dir(args.output, OUTPUT_PARTS, args.overwrite, "--output")
-    except ConfigError as exc:
-        print(f"veilwatch: invalid dataset config {args.dataset_config}:\n{exc}", file=sys.stderr)
-        return 2
-    except PreflightError as exc:
-        print(f"veilwatch: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, PreflightError) as exc:
+        return report_bad_start(exc, args.dataset_config)
 
     bare = [s.path for s in plan.fields if not getattr(s.spec.params, "surrogate_info_type", None)
             and s.spec.dlp_name == "cryptoReplaceFfxFpeConfig"]
@@ -122,9 +119,7 @@ def main(args: argparse.Namespace) -> int:
             build_reidentify_pipeline(pipeline, config, plan, pattern, args.output, args.allow_plaintext_keys,
                                       key_id, args.batch_size)
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log
-        logging.getLogger(__name__).error("pipeline failed: %s", type(exc).__name__)
-        print(f"veilwatch: the pipeline failed ({type(exc).__name__}); see the log above", file=sys.stderr)
-        return 1
+        return report_pipeline_failure(exc, logging.getLogger(__name__))
     with FileSystems.open(FileSystems.join(args.output, "reidentify_summary.json")) as handle:
         summary = json.loads(handle.read())
     print(f"veilwatch reidentify of dataset '{summary['dataset']}' ({', '.join(fields)})\n"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -25,6 +24,7 @@ from apache_beam.runners.runner import PipelineRunner
 
 from pipelines.anonymize_pipeline import build_pipeline
 from pipelines.options import add_run_arguments
+from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
 from pipelines.preflight import PreflightError, check_input, check_keys, check_scanner, prepare_output_dir
 from pipelines.summary_report import format_summary
 from transforms.config.errors import ConfigError
@@ -72,12 +72,8 @@ def main(args: argparse.Namespace) -> int:
                 prepare_output_dir(config, args.overwrite)
         elif config.keys.keyset and not _is_uri(config.keys.keyset):
             check_keys(config, args.allow_plaintext_keys)  # a local keyset is checked without touching the network
-    except ConfigError as exc:
-        print(f"veilwatch: invalid dataset config {args.dataset_config}:\n{exc}", file=sys.stderr)
-        return 2
-    except PreflightError as exc:
-        print(f"veilwatch: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, PreflightError) as exc:
+        return report_bad_start(exc, args.dataset_config)
 
     if args.dry_run:
         # A runner-neutral pipeline object: the graph is the same, and nothing validates
@@ -95,9 +91,7 @@ def main(args: argparse.Namespace) -> int:
             return 0
         result.wait_until_finish()
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log
-        logging.getLogger(__name__).error("pipeline failed: %s", type(exc).__name__)
-        print(f"veilwatch: the pipeline failed ({type(exc).__name__}); see the log above", file=sys.stderr)
-        return 1
+        return report_pipeline_failure(exc, logging.getLogger(__name__))
     if not config.sinks.output_dir or streaming:
         print(f"veilwatch: run of dataset '{config.dataset}' finished")
         return 0

@@ -147,14 +147,7 @@ class DetectionEngine:
         steps = self._all_steps
         for index in hits:
             _, _, find, keep, wants_claimed = steps[index]
-            if wants_claimed:
-                results = find(text, [(f.start, f.end) for f in found if f.likelihood >= _CLAIM_LEVEL])
-            else:
-                results = find(text)
-            if keep is None:
-                found.extend(results)
-            else:
-                found.extend(f for f in results if f.info_type in keep)
+            _run_step(text, find, keep, wants_claimed, found)
         return found
 
     def _candidates(self, text: str) -> tuple[list[Finding], frozenset[str] | None]:
@@ -189,14 +182,7 @@ class DetectionEngine:
                         gate_hits[gate] = hit
                     if not hit:
                         continue
-                if wants_claimed:
-                    results = find(text, [(f.start, f.end) for f in found if f.likelihood >= _CLAIM_LEVEL])
-                else:
-                    results = find(text)
-                if keep is None:
-                    found.extend(results)
-                else:
-                    found.extend(f for f in results if f.info_type in keep)
+                _run_step(text, find, keep, wants_claimed, found)
         return found, tokens
 
     def scan(self, text: str) -> list[Finding]:
@@ -231,3 +217,18 @@ class DetectionEngine:
         if offset:
             findings = [Finding(f.start + offset, f.end + offset, f.info_type, f.likelihood) for f in findings]
         return findings
+
+
+def _run_step(text: str, find: Callable[..., Iterable[Finding]], keep: frozenset[str] | None,
+              wants_claimed: bool, found: list[Finding]) -> None:
+    """Run one recognizer step and add its findings (of the kept types) to ``found``.
+
+    A deferring recognizer is told the spans already found at LIKELY or above."""
+    if wants_claimed:
+        results = find(text, [(f.start, f.end) for f in found if f.likelihood >= _CLAIM_LEVEL])
+    else:
+        results = find(text)
+    if keep is None:
+        found.extend(results)
+    else:
+        found.extend(f for f in results if f.info_type in keep)
