@@ -368,6 +368,15 @@ def _parse_window(node: Node) -> WindowSpec:
     return WindowSpec(kind, size, period, lateness)
 
 
+# Series keys (group_by) and heavy-hitter details carry field values into flagged-window
+# records. A scanned free-text field keeps everything the detectors did not recognise
+# (names, addresses), so its values must not travel there.
+_SCANNED_VALUE_OUT = (
+    "names a field in pii.scan_fields: its de-identified text (where only detected PII is replaced) "
+    "would be copied into flagged-window records; use a declared field"
+)
+
+
 def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
                    unknown: UnknownFieldPolicy) -> tuple[MetricSpec, ...]:
     metrics: list[MetricSpec] = []
@@ -385,6 +394,8 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
         group_by = item.optional("group_by", str, None)
         if group_by and group_by not in known:
             item.error("names a field that is not in schema.fields", "group_by")
+        elif group_by in scanned:
+            item.error(_SCANNED_VALUE_OUT, "group_by")
         field = item.optional("field", str, None)
         if kind in FIELD_METRICS:
             if not field:
@@ -397,6 +408,8 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
                 item.error("must name a field in pii.scan_fields: only scanned fields have findings", "field")
         elif field:
             item.error(f"does not apply to a {kind.value} metric", "field")
+        if kind is MetricKind.HEAVY_HITTER and field in scanned:
+            item.error(_SCANNED_VALUE_OUT, "field")
         info_type = item.optional("info_type", str, None)
         if info_type and kind is not MetricKind.FINDINGS_RATE:
             item.error("applies to findings_rate metrics only", "info_type")

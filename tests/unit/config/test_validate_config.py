@@ -126,3 +126,25 @@ def test_tabular_sink_cannot_keep_unknown_fields():
     doc = _doc(sinks={"output_dir": "o", "anonymized_format": "parquet"})
     doc["schema"]["unknown_fields"] = "keep"
     assert any(i.startswith("sinks.anonymized_format: parquet has a fixed schema") for i in _issues(doc))
+
+
+def _with_scanned_note(metric):
+    doc = _doc(pii={"scan_fields": ["note"]}, metrics=[metric])
+    doc["schema"]["fields"].append({"name": "note", "type": "string"})
+    return doc
+
+
+def test_scanned_free_text_cannot_key_series_or_name_heavy_hitters():
+    # Their values would be copied into flagged-window records, where undetected PII
+    # (names, addresses) in the free text would leak.
+    grouped = _issues(_with_scanned_note({"name": "per_note", "type": "count", "group_by": "note"}))
+    assert any(i.startswith("metrics[0].group_by: names a field in pii.scan_fields") for i in grouped)
+    hitter = _issues(_with_scanned_note({"name": "top_note", "type": "heavy_hitter", "field": "note"}))
+    assert any(i.startswith("metrics[0].field: names a field in pii.scan_fields") for i in hitter)
+
+
+def test_numbers_about_scanned_text_stay_allowed():
+    # Counts that never carry the text itself are fine on a scanned field.
+    for metric in ({"name": "notes", "type": "distinct_count", "field": "note"},
+                   {"name": "note_nulls", "type": "null_rate", "field": "note"}):
+        parse_config(_with_scanned_note(metric))
