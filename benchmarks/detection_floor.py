@@ -1,0 +1,174 @@
+"""How close can detection get to 100x Presidio? The per-text cost the engine cannot avoid.
+
+    .venv/bin/python benchmarks/detection_floor.py \\
+        --gold ../shared/data/pii-dev/splits/pii_text_dev.jsonl [--repeats 5] [--no-presidio]
+
+Issue #3 asks for detection throughput of at least 100 times Presidio's on the
+dev texts. This benchmark splits veilwatch's per-text CPU time into the parts
+that no implementation of the *specified* engine (validation by phonenumbers
+and python-stdnum, in CPython) can drop, and compares their sum with the
+per-text budget that 100x leaves:
+
+* ``validation of reported spans``: phonenumbers (``parse`` + ``is_valid_number``,
+  trying the engine's regions in order, as the engine does) on every reported
+  PHONE_NUMBER, ``stdnum.iban.is_valid`` on every IBAN_CODE and ``stdnum.luhn``
+  on every CREDIT_CARD_NUMBER: the library calls needed just to confirm what
+  is reported, once each, ignoring every rejected candidate and every other
+  infoType (so a lower bound);
+* ``native multi-pattern pass``: Hyperscan scanning each text with the engine's
+  compiled database and no Python callback (the native work of finding out
+  which recognizers can match at all);
+* ``Python call per text``: a loop calling a function that returns ``[]``.
+
+All figures are CPU time per text (``time.process_time``), medians of
+``--repeats`` runs. Presidio's rate comes from the same runner as
+``pii_accuracy.py`` (``.venv-presidio``; ``--no-presidio`` skips it and
+``--presidio-rate`` takes a measured one).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import phonenumbers  # noqa: E402
+from stdnum import iban, luhn  # noqa: E402
+
+from pii_accuracy import DEFAULT_PRESIDIO_VENV, _read_texts, _write_texts, run_presidio  # noqa: E402
+from transforms.detection import DetectionEngine, DetectionSettings  # noqa: E402
+from transforms.detection.recognizers.phone import PhoneRecognizer  # noqa: E402
+
+
+def cpu_per_item(run: Callable[[], None], items: int, repeats: int) -> float:
+    """Median CPU microseconds per item of ``run()`` over ``repeats`` runs."""
+    times = []
+    for _ in range(repeats):
+        started = time.process_time()
+        run()
+        times.append(time.process_time() - started)
+    return statistics.median(times) / items * 1e6
+
+
+def phone_regions(engine: DetectionEngine) -> tuple[str, ...]:
+    """The regions the engine's phone recognizer tries for numbers without ``+``."""
+    for step in engine._all_steps:  # the engine's planned recognizer steps (find is a bound method)
+        owner = getattr(step[2], "__self__", None)
+        if isinstance(owner, PhoneRecognizer):
+            return owner.regions
+    return ("US",)
+
+
+def library_calls(engine: DetectionEngine, texts: list[str]) -> list[Callable[[], bool]]:
+    """One zero-argument call per reported span of the three library-validated types."""
+    regions = phone_regions(engine)
+
+    def phone(span: str) -> Callable[[], bool]:
+        def check() -> bool:
+            for region in (None,) if span.startswith("+") else regions:
+                try:
+                    if phonenumbers.is_valid_number(phonenumbers.parse(span, region)):
+                        return True
+                except phonenumbers.NumberParseException:
+                    continue
+            return False
+        return check
+
+    calls: list[Callable[[], bool]] = []
+    for text in texts:
+        for finding in engine.scan(text):
+            span = text[finding.start:finding.end]
+            if finding.info_type == "PHONE_NUMBER":
+                calls.append(phone(span))
+            elif finding.info_type == "IBAN_CODE":
+                calls.append(lambda span=span: iban.is_valid(span))
+            elif finding.info_type == "CREDIT_CARD_NUMBER":
+                digits = "".join(c for c in span if c.isdigit())
+                calls.append(lambda digits=digits: luhn.is_valid(digits))
+    return calls
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gold", type=Path, required=True, help="pii_text_dev.jsonl")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--presidio-venv", type=Path, default=DEFAULT_PRESIDIO_VENV)
+    parser.add_argument("--presidio-rate", type=float, help="Presidio texts per CPU-second, already measured")
+    parser.add_argument("--no-presidio", action="store_true")
+    args = parser.parse_args(argv)
+
+    texts = _read_texts(args.gold, "text")
+    n = len(texts)
+    engine = DetectionEngine(DetectionSettings(result_cache_size=0))
+
+    def scan_all() -> None:
+        for text in texts:
+            engine.scan(text)
+
+    engine_us = cpu_per_item(scan_all, n, args.repeats)
+
+    calls = library_calls(engine, texts)
+
+    def validate_all() -> None:
+        for call in calls:
+            call()
+
+    validation_us = cpu_per_item(validate_all, n, args.repeats)
+
+    native_us = 0.0
+    prefilter = getattr(engine, "_prefilter", None)
+    database = getattr(prefilter, "_database", None)
+    if database is not None:
+        encoded = [text.encode("utf-8", "replace") for text in texts]
+
+        def native_all() -> None:
+            for data in encoded:
+                try:
+                    database.scan(data)
+                except Exception:  # early termination is reported as an exception
+                    pass
+
+        native_us = cpu_per_item(native_all, n, args.repeats)
+
+    def nothing(text: str) -> list:
+        return []
+
+    def call_all() -> None:
+        for text in texts:
+            nothing(text)
+
+    call_us = cpu_per_item(call_all, n, args.repeats)
+
+    presidio_rate = args.presidio_rate
+    if presidio_rate is None and not args.no_presidio:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "texts.jsonl"
+            _write_texts(texts, path)
+            presidio_rate = statistics.median(run_presidio(args.presidio_venv, path, Path(tmp) / "p.jsonl", 3))
+
+    floor = validation_us + native_us + call_us
+    print(f"{n} texts, CPU microseconds per text, median of {args.repeats}")
+    print(f"  veilwatch engine (no result cache)       {engine_us:7.2f}")
+    print(f"  floor: validation of reported spans      {validation_us:7.2f}  ({len(calls)} library calls)")
+    print(f"  floor: native multi-pattern pass         {native_us:7.2f}")
+    print(f"  floor: Python call per text              {call_us:7.2f}")
+    print(f"  floor total                              {floor:7.2f}")
+    if presidio_rate:
+        budget = 1e6 / (100 * presidio_rate)
+        print(f"  Presidio: {presidio_rate:,.0f} texts/CPU-s = {1e6 / presidio_rate:,.0f} us/text; "
+              f"100x leaves {budget:.2f} us/text")
+        print(f"  left for finding, context, overlaps and output at 100x: {budget - floor:.2f} us/text")
+        print(f"  engine now: {presidio_rate and (1e6 / engine_us) / presidio_rate:.1f}x Presidio")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
