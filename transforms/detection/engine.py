@@ -37,8 +37,9 @@ from transforms.detection.settings import DetectionSettings
 _DIGIT_CLUSTER = re.compile(r"\d+(?:[ \-./()]{1,2}\d+)*")
 _DROP_SEPARATORS = str.maketrans("", "", " -./()")
 
-# (min cluster digits, gate index or -1, recognizer.find, types to keep or None for all, wants claimed spans)
-_Step = tuple[int, int, Callable[..., Iterable[Finding]], frozenset[str] | None, bool]
+# (min cluster digits, gate index or -1, recognizer.find, types to keep or None for all, wants claimed spans,
+#  hotword first words of its types if it wants a likelihood floor, else None)
+_Step = tuple[int, int, Callable[..., Iterable[Finding]], frozenset[str] | None, bool, frozenset[str] | None]
 # what the optional Hyperscan prefilter needs to know of a step (see prefilter.py)
 _Prefiltered = tuple[_Step, Condition]
 # Texts up to this long have their findings cached (longer ones rarely repeat and cost memory).
@@ -100,13 +101,16 @@ class DetectionEngine:
                 gate = gate_sources.index(gate_source)
             keep = None if types == set(recognizer.info_types) else frozenset(types)
             wants_claimed = bool(getattr(recognizer, "wants_claimed", False))
+            context: frozenset[str] | None = None
+            if getattr(recognizer, "wants_floor", False) and settings.min_likelihood > Likelihood.VERY_UNLIKELY:
+                context = frozenset().union(*(self._hotwords.keys(t) for t in types))
             # a run of n consecutive digits is also a cluster of at least n digits
             min_digits = max(recognizer.min_digits, recognizer.min_digit_run)
             condition = Condition(
                 min_digits=min_digits, gate=recognizer.gate,
                 hotwords=hotword_keys, patterns=tuple(recognizer.prefilter_patterns),
             )
-            planned.append(((min_digits, gate, recognizer.find, keep, wants_claimed), condition))
+            planned.append(((min_digits, gate, recognizer.find, keep, wants_claimed, context), condition))
         # Sorted by min_digits, so that per text the steps that cannot match are cut off
         # with one bisect instead of being visited; recognizers that defer to stronger
         # findings (phone numbers) run in a second pass, after everything else.
@@ -141,20 +145,34 @@ class DetectionEngine:
         """Whether ``text`` exceeds ``max_text_chars`` (the caller dead-letters such texts)."""
         return len(text) > self.settings.max_text_chars
 
-    def _prefiltered(self, text: str, hits: list[int]) -> list[Finding]:
-        """The findings of the steps the prefilter reported (``hits``, ascending)."""
+    def _floor(self, text: str, context: frozenset[str], tokens: frozenset[str] | None
+               ) -> tuple[Likelihood | None, frozenset[str]]:
+        """The lowest base likelihood worth finding for a step that wants a floor, and the
+        text's tokens: ``min_likelihood`` when no hotword of its types occurs (nothing can
+        raise a candidate then, so a weaker one would be filtered out), else None (no floor)."""
+        if tokens is None:
+            tokens = text_tokens(text)
+        return (None if not tokens.isdisjoint(context) else self._min), tokens
+
+    def _prefiltered(self, text: str, hits: list[int]) -> tuple[list[Finding], frozenset[str] | None]:
+        """The findings of the steps the prefilter reported (``hits``, ascending), and the
+        text's tokens if they were needed."""
         found: list[Finding] = []
+        tokens: frozenset[str] | None = None
         steps = self._all_steps
         for index in hits:
-            _, _, find, keep, wants_claimed = steps[index]
-            _run_step(text, find, keep, wants_claimed, found)
-        return found
+            _, _, find, keep, wants_claimed, context = steps[index]
+            floor = None
+            if context is not None:
+                floor, tokens = self._floor(text, context, tokens)
+            _run_step(text, find, keep, wants_claimed, floor, found)
+        return found, tokens
 
     def _candidates(self, text: str) -> tuple[list[Finding], frozenset[str] | None]:
         if self._prefilter is not None:
             hits = self._prefilter.scan(text)
             if hits is not None:
-                return (self._prefiltered(text, hits) if hits else []), None
+                return self._prefiltered(text, hits) if hits else ([], None)
         clusters = _DIGIT_CLUSTER.findall(text)
         most = 0
         if clusters:
@@ -166,7 +184,7 @@ class DetectionEngine:
         found: list[Finding] = []
         steps = self._steps[: bisect.bisect_right(self._thresholds, most)]
         for pass_steps in (steps, self._deferred):
-            for min_digits, gate, find, keep, wants_claimed in pass_steps:
+            for min_digits, gate, find, keep, wants_claimed, context in pass_steps:
                 if most < min_digits:
                     continue
                 if gate >= 0:
@@ -182,7 +200,10 @@ class DetectionEngine:
                         gate_hits[gate] = hit
                     if not hit:
                         continue
-                _run_step(text, find, keep, wants_claimed, found)
+                floor = None
+                if context is not None:
+                    floor, tokens = self._floor(text, context, tokens)
+                _run_step(text, find, keep, wants_claimed, floor, found)
         return found, tokens
 
     def scan(self, text: str) -> list[Finding]:
@@ -220,12 +241,16 @@ class DetectionEngine:
 
 
 def _run_step(text: str, find: Callable[..., Iterable[Finding]], keep: frozenset[str] | None,
-              wants_claimed: bool, found: list[Finding]) -> None:
+              wants_claimed: bool, floor: Likelihood | None, found: list[Finding]) -> None:
     """Run one recognizer step and add its findings (of the kept types) to ``found``.
 
-    A deferring recognizer is told the spans already found at LIKELY or above."""
+    A deferring recognizer is told the spans already found at LIKELY or above; one that
+    wants a floor is told the lowest likelihood worth finding (``floor``; None: any)."""
     if wants_claimed:
-        results = find(text, [(f.start, f.end) for f in found if f.likelihood >= _CLAIM_LEVEL])
+        claimed = [(f.start, f.end) for f in found if f.likelihood >= _CLAIM_LEVEL]
+        results = find(text, claimed) if floor is None else find(text, claimed, floor=floor)
+    elif floor is not None:
+        results = find(text, floor=floor)
     else:
         results = find(text)
     if keep is None:

@@ -8,9 +8,10 @@ recognizer's conditions are compiled once into one database:
 
 * its digit condition: a cluster of at least ``min_digits`` digits
   (``\\d(?:[ \\-./()]{0,2}\\d){n-1}``, the same clusters the pure-Python path
-  measures);
+  measures), unless its own candidate patterns (below) are compiled;
 * its gate (a regex, or literals one of which must occur);
-* for context-only recognizers, one of its hotwords' first words, caseless;
+* for context-only recognizers, one of its hotwords' first words, caseless
+  (spelled with the stand-ins below when they hold non-ASCII letters);
 * its own candidate patterns (``Recognizer.prefilter_patterns``, up to
   :data:`MAX_PATTERN_CHARS`), *widened* (:func:`widen`): look-arounds and word
   boundaries dropped, back-references and wide bounded repeats opened up, so
@@ -51,7 +52,7 @@ except ImportError:  # pragma: no cover - exercised where hyperscan is not insta
 # Recognizer patterns longer than this are not compiled into the prefilter (their
 # gates and digit conditions still are): Hyperscan's compile time grows fast with
 # long alternations and repeats, and the engine is built on every worker.
-MAX_PATTERN_CHARS = 100
+MAX_PATTERN_CHARS = 160
 # Sub-expression ids start here; ids below are the conditions' own indices.
 _SUB_BASE = 1 << 16
 
@@ -114,8 +115,11 @@ _MAX_SPAN = 3  # bounded repeats wider than this become open-ended (``{m,}``) in
 
 def widen(source: str) -> str:
     """A regex matching a superset of ``source``'s matches, without look-arounds and
-    back-references (which Hyperscan cannot compile): look-arounds are dropped, a
-    back-reference becomes "anything" (``[\\s\\S]*``), ``\\b`` is dropped."""
+    back-references (which Hyperscan cannot compile): look-arounds are dropped, ``\\b``
+    is dropped, and a back-reference becomes its group's own body when that is a plain
+    sub-pattern (``([ \\-])...\\1`` -> ``([ \\-])...(?:[ \\-])``: the repeated text was
+    matched by that body, so the body matches it again), else "anything" (``[\\s\\S]*``)."""
+    bodies = _plain_group_bodies(source)
     out: list[str] = []
     i, size = 0, len(source)
     in_class = False
@@ -130,7 +134,7 @@ def widen(source: str) -> str:
                 j = i + 1
                 while j < size and source[j].isdigit():
                     j += 1
-                out.append(r"[\s\S]*")
+                out.append(_reference(bodies, int(source[i + 1:j])))
                 i = j
                 continue
             out.append(source[i:i + 2])
@@ -158,8 +162,9 @@ def widen(source: str) -> str:
                 i = bound.end()
                 continue
         if source.startswith("(?P=", i):
-            i = source.index(")", i) + 1
-            out.append(r"[\s\S]*")
+            close = source.index(")", i)
+            out.append(_reference(bodies, source[i + 4:close]))
+            i = close + 1
             continue
         if any(source.startswith(a, i) for a in _LOOKAROUND):
             i = _group_end(source, i)
@@ -168,6 +173,59 @@ def widen(source: str) -> str:
         out.append(char)
         i += 1
     return "".join(out)
+
+
+# What a group body may hold to stand in for a back-reference to it: no nested group
+# (no look-around, no back-reference, no scoped flags) and no anchor, whose meaning
+# depends on where it stands.
+_NOT_PLAIN = re.compile(r"[()^$]|\\[1-9AZzbBG]")
+
+
+def _plain_group_bodies(source: str) -> dict[int | str, str]:
+    """Capturing groups of ``source`` (by number and by name) whose body is plain (see
+    ``_NOT_PLAIN``; a ``^`` inside a class is allowed), for :func:`widen`."""
+    bodies: dict[int | str, str] = {}
+    number, i, in_class = 0, 0, False
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 1 + (source[i + 1:i + 2] == "^")
+            i += source[i:i + 1] == "]"  # a leading ] is a literal
+            continue
+        elif char == "(" and (source[i + 1:i + 2] != "?" or source.startswith("(?P<", i)):
+            number += 1
+            name = None
+            start = i + 1
+            if source.startswith("(?P<", i):
+                start = source.index(">", i) + 1
+                name = source[i + 4:start - 1]
+            try:
+                body = source[start:_group_end(source, i) - 1]
+            except ValueError:
+                return bodies
+            if not _NOT_PLAIN.search(_CLASSES.sub("[]", body)):
+                bodies[number] = body
+                if name is not None:
+                    bodies[name] = body
+        i += 1
+    return bodies
+
+
+_CLASSES = re.compile(r"\[\^?\]?(?:\\.|[^\]\\])*\]")  # character classes, blanked before the plain test
+
+
+def _reference(bodies: dict[int | str, str], group: int | str) -> str:
+    """The widened stand-in for a back-reference to ``group`` (see :func:`widen`)."""
+    body = bodies.get(group)
+    if body is None:
+        return r"[\s\S]*"
+    return "(?:" + widen(body) + ")"
 
 
 def _group_end(source: str, start: int) -> int:
@@ -242,7 +300,7 @@ class _StandIns(dict):
     -> ``a``; whitespace (``\\s``) -> a space; anything else -> NUL, which no literal,
     ``\\w``, ``\\d`` or ``\\s`` matches but every negated class and ``.`` do. Literal
     characters and ``[A-Z]``-style ranges only ever accept more this way; hotwords
-    with non-ASCII letters are not prefilter conditions at all.
+    with non-ASCII letters are looked for as their stand-in spelling.
     """
 
     def __missing__(self, code: int) -> int:
@@ -292,26 +350,50 @@ def _groups(condition: Condition) -> tuple[tuple[tuple[bytes, int], ...], ...]:
     """The condition as an AND of ORs of (expression, re flags); an OR with an
     expression that cannot be had is left out (fewer conditions: more texts pass)."""
     groups: list[tuple[str, ...] | tuple[tuple[str, int], ...]] = []
-    if condition.min_digits > 1:
+    patterns = condition.patterns
+    if not (patterns and all(len(source) <= MAX_PATTERN_CHARS and _expression(source) for source, _ in patterns)):
+        patterns = ()
+    # The digit cluster is left out when the recognizer's own patterns are compiled: they
+    # pin its candidates down far better, and every cluster size is a costly bounded
+    # repeat for Hyperscan (dropping one of the ANDed conditions only lets more texts pass).
+    if condition.min_digits > 1 and not patterns:
         groups.append(((f"\\d(?:[ \\-./()]{{0,2}}\\d){{{condition.min_digits - 1}}}", 0),))
-    elif condition.min_digits == 1:
+    elif condition.min_digits == 1 and not patterns:
         groups.append(((r"\d", 0),))
     if isinstance(condition.gate, tuple):
         groups.append(((_literals(condition.gate), 0),))
     elif isinstance(condition.gate, str):
         groups.append(((condition.gate, 0),))
-    # hotwords with a non-ASCII letter cannot occur in an ASCII text: an ASCII-only set is a condition
-    if condition.hotwords and all(w.isascii() for w in condition.hotwords):
-        words = _literals(sorted(condition.hotwords))
+    words = _hotword_literals(condition.hotwords)
+    if words is not None:
         groups.append(((r"(?:^|[^\w])" + words + r"(?:[^\w]|\z)", re.IGNORECASE),))
-    if condition.patterns and all(len(source) <= MAX_PATTERN_CHARS for source, _ in condition.patterns):
-        groups.append(tuple(condition.patterns))
+    if patterns:
+        groups.append(tuple(patterns))
     out = []
     for group in groups:
         compiled = tuple((_expression(source), flags) for source, flags in group)
         if all(e is not None for e, _ in compiled):
             out.append(compiled)
     return tuple(out)
+
+
+_WORD_CHARS = re.compile(r"\w+")
+
+
+def _hotword_literals(hotwords: frozenset[str]) -> str | None:
+    """The alternation of ``hotwords`` (whole words of text.lower(), see ``context.text_tokens``)
+    as the scanned text spells them, or None when they are no condition (none, or a non-word one).
+
+    A text's non-ASCII characters are scanned as their ASCII stand-ins, so a word with
+    non-ASCII letters is looked for as its stand-in spelling ("numéro" -> "numaro"): a
+    letter and its lower case have the same stand-in (all non-ASCII letters that lower-case
+    to ASCII are case twins, see ``_CASE_TWINS``), so the word is found wherever the text holds it."""
+    if not hotwords or not all(_WORD_CHARS.fullmatch(w) for w in hotwords):
+        return None
+    spelled = sorted({w.translate(_ASCII_STAND_INS) for w in hotwords})
+    if not all(w.isascii() and "\x00" not in w for w in spelled):
+        return None  # (cannot happen for word characters; a NUL would end Hyperscan's expression)
+    return _literals(spelled)
 
 
 def build_prefilter(conditions: Sequence[Condition]) -> Prefilter | None:

@@ -79,6 +79,10 @@ class Recognizer(abc.ABC):
     #: ``(regex source, re flags)`` pairs: ``find`` yields nothing unless one of them matches
     #: somewhere in the text (the Hyperscan prefilter's exact-ish gate; empty: no such promise)
     prefilter_patterns: tuple[tuple[str, int], ...] = ()
+    #: ``find`` takes ``floor=``, the lowest likelihood worth finding in this text: the engine
+    #: passes ``min_likelihood`` when no hotword of the recognizer's types occurs in the text
+    #: (so nothing could raise a weaker candidate), and lets it skip validating those
+    wants_floor: bool = False
 
     @abc.abstractmethod
     def find(self, text: str) -> Iterable[Finding]:

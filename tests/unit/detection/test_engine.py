@@ -175,3 +175,18 @@ def test_ner_recognizer_maps_spacy_labels():
 
     found = list(SpacyNerRecognizer(fake_nlp).find("Jane in Paris now"))
     assert [(f.start, f.end, f.info_type) for f in found] == [(0, 4, "PERSON_NAME"), (8, 13, "LOCATION")]
+
+
+def test_weak_candidates_are_only_validated_where_context_could_lift_them():
+    """Bare digit runs (UNLIKELY phone numbers and SSNs) are skipped where no hotword of
+    their type occurs: the findings are the same as if they were found and filtered."""
+    from transforms.detection.settings import HotwordRule
+
+    engine = DetectionEngine()
+    assert engine.scan("2125550187") == []
+    assert [f.info_type for f in engine.scan("call 2125550187")] == ["PHONE_NUMBER"]
+    assert [f.info_type for f in engine.scan("SSN 078051123")] == ["US_SOCIAL_SECURITY_NUMBER"]
+    low = DetectionEngine(DetectionSettings(min_likelihood=Likelihood.UNLIKELY))
+    assert [(f.info_type, f.likelihood) for f in low.scan("2125550187")] == [("PHONE_NUMBER", Likelihood.UNLIKELY)]
+    custom = DetectionEngine(DetectionSettings(hotwords=(HotwordRule("PHONE_NUMBER", ("ring me",), 30, 10, None, 1),)))
+    assert [f.info_type for f in custom.scan("ring me at 2125550187")] == ["PHONE_NUMBER"]

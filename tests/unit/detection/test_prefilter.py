@@ -54,8 +54,13 @@ def test_same_findings_on_arbitrary_text(text):
 
 def test_widen_drops_lookarounds_and_backreferences():
     assert widen(r"(?<![\w\-])AIza\d(?![\w])") == r"(?:)AIza\d(?:)"
-    assert widen(r"\d{3}([ \-])\d\1\d") == r"\d{3}([ \-])\d[\s\S]*\d"
-    assert widen(r"(?P<s>[\-/])\d(?P=s)") == r"(?P<s>[\-/])\d[\s\S]*"
+    # a back-reference becomes its group's body when that is plain, else "anything"
+    assert widen(r"\d{3}([ \-])\d\1\d") == r"\d{3}([ \-])\d(?:[ \-])\d"
+    assert widen(r"(?P<s>[\-/])\d(?P=s)") == r"(?P<s>[\-/])\d(?:[\-/])"
+    assert widen(r"([^)(])(x)\1\2") == r"([^)(])(x)(?:[^)(])(?:x)"
+    assert widen(r"(a$)\1") == r"(a$)[\s\S]*"  # an anchor means something else elsewhere
+    assert widen(r"(a(?=b))\1") == r"(a(?:))[\s\S]*"
+    assert widen(r"(?:(a)|b)\1") == r"(?:(a)|b)(?:a)"  # an unset group matches nothing: still a superset
     assert widen(r"[(?!]x") == r"[(?!]x"  # inside a class, not a group
     assert widen(r"\bx{2,30}y{1,3}") == r"x{2,}y{1,3}"  # word boundaries dropped, wide repeats opened
 
@@ -110,3 +115,26 @@ def test_engine_pickles_and_caches_results():
     first = FAST.scan(text)
     first.clear()  # callers get their own list, the cached findings stay
     assert FAST.scan(text) == PLAIN.scan(text)
+
+
+def test_hotwords_with_non_ascii_letters_are_looked_for_as_their_stand_ins():
+    prefilter = build_prefilter([Condition(hotwords=frozenset({"numéro", "주민등록번호"})), Condition()])
+    assert prefilter.scan("NUMÉRO 123") == [0, 1]
+    assert prefilter.scan("주민등록번호: 123") == [0, 1]
+    assert prefilter.scan("numero 123") == [1]  # not the same word
+    assert prefilter.scan("xnuméro 123") == [1]  # not a whole word
+
+
+@pytest.mark.parametrize("text", [
+    "born 2024-03-01", "on 1.3.2024.", "3/4/21 at noon", "29-02-2023", "2024-03/01", "Sept. 3rd, 1999",
+    "1st of MARCH 2024", "Mar 2024", "deCEMBER 31 1999", "ſeptember 3, 2021",
+    "IBAN GB29 NWBK 6016 1331 9268 19", "gb29nwbk60161331926819", "xGB29NWBK60161331926819",
+    "€GB29NWBK60161331926819", "éGB29NWBK60161331926819", "at 11 Paso Rivero 7301, Tomas",
+    "VAT DE 136 695 976", "CHE-116.281.710 MWST", "974 760 673 MVA", "NINO QQ 12 34 56 C",
+    "call 2125550187", "2125550187", "SSN 078051123", "078051123", "078-05-1123",
+    "numéro d'assurance sociale 046 454 286", "046 454 286",
+])
+def test_same_findings_with_the_tighter_conditions(text):
+    assert FAST.scan(text) == PLAIN.scan(text)
+    for prefix in ("", "x", "-", "é", "٣", " "):
+        assert FAST.scan(prefix + text) == PLAIN.scan(prefix + text)

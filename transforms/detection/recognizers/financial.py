@@ -46,11 +46,15 @@ _ISSUER_RANGES: tuple[tuple[int, int, frozenset[int]], ...] = (
 )
 
 
+# (prefix digits, low, high, lengths): the ranges with their prefix length worked out once
+_ISSUER_CHECKS = tuple((len(str(low)), low, high, lengths) for low, high, lengths in _ISSUER_RANGES)
+
+
 def issuer_known(digits: str) -> bool:
     """Whether ``digits`` starts with a card issuer's prefix and has that issuer's length."""
     length = len(digits)
-    for low, high, lengths in _ISSUER_RANGES:
-        if length in lengths and low <= int(digits[: len(str(low))]) <= high:
+    for size, low, high, lengths in _ISSUER_CHECKS:
+        if length in lengths and low <= int(digits[:size]) <= high:
             return True
     return False
 
@@ -99,13 +103,28 @@ def _iban_lengths() -> dict[str, int]:
 _IBAN_LENGTHS = _iban_lengths()
 
 
+def _iban_prefilter_patterns() -> tuple[tuple[str, int], ...]:
+    """The candidate as ``IbanRecognizer.find`` accepts it, for the Hyperscan prefilter: a
+    known country code (any case: a superset) not right after a letter, digit or ``_-.``,
+    then the check digits and the BBAN. The codes are written by first letter
+    (``A[DELTZ]``) and split over two patterns, each short enough for the prefilter."""
+    by_letter: dict[str, str] = {}
+    for code in sorted(_IBAN_LENGTHS):
+        by_letter[code[0]] = by_letter.get(code[0], "") + code[1]
+    codes = [letter + (f"[{rest}]" if len(rest) > 1 else rest) for letter, rest in by_letter.items()]
+    half = len(codes) // 2
+    return tuple(
+        (r"(?:^|[^\w\-.])(?:" + "|".join(part) + r") ?\d\d(?:[ \-.]?[A-Za-z0-9]){10,32}", re.IGNORECASE)
+        for part in (codes[:half], codes[half:])
+    )
+
+
 class IbanRecognizer(Recognizer):
     """IBANs, compact or grouped; the longest valid prefix ending at a group boundary wins."""
 
     info_types = ("IBAN_CODE",)
     min_digit_run = 2
-    # the candidate with the country code its look-behinds require, spelled out for the prefilter
-    prefilter_patterns = ((r"[A-Za-z]{2} ?\d\d(?:[ \-.]?[A-Za-z0-9]){10,32}", 0),)
+    prefilter_patterns = _iban_prefilter_patterns()
 
     def find(self, text: str) -> Iterator[Finding]:
         for match in _IBAN_CANDIDATE.finditer(text):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import phonenumbers
 
@@ -82,6 +82,9 @@ class PhoneRecognizer(Recognizer):
     prefilter_patterns = ((_CANDIDATE.pattern, 0),)
     #: the engine hands this recognizer the spans already found at LIKELY or above
     wants_claimed = True
+    #: and the lowest likelihood worth finding: bare digit runs (UNLIKELY) are not parsed
+    #: in a text where no phone hotword could lift them to ``min_likelihood``
+    wants_floor = True
 
     def __init__(self, regions: Sequence[str]) -> None:
         # Regions sharing a calling code (US and CA: +1) validate identically, since
@@ -99,20 +102,24 @@ class PhoneRecognizer(Recognizer):
         for region in self.regions:  # load phonenumbers' lazy metadata now, not on the first text
             phonenumbers.is_valid_number(phonenumbers.parse("1234567", region))
 
-    def _regions_for(self, digits: str) -> list[str]:
+    def _regions_for(self, digits: str) -> Iterator[str]:
         """The configured regions whose general number pattern these digits (with or without the
-        national prefix) fit: phonenumbers' own metadata, used as a cheap filter before parsing."""
-        return [region for region, prefix, pattern in self._shapes if _fits(digits, prefix, pattern)]
+        national prefix) fit: phonenumbers' own metadata, used as a cheap filter before parsing.
+        Lazily, in order: most numbers are valid for the first region that fits."""
+        return (region for region, prefix, pattern in self._shapes if _fits(digits, prefix, pattern))
 
     def _valid_uncached(self, candidate: str) -> bool:
         number = _EXTENSION.sub("", candidate)
         digits = _NON_DIGIT.sub("", number)
-        if number.startswith("+"):
-            regions: Sequence[str | None] = (None,)
-        elif digits.startswith("00") or digits.startswith("011"):
+        if not number.startswith("+") and (digits.startswith("00") or digits.startswith("011")):
             # an international call prefix (00 in most of the world, 011 from North America)
             # stands for "+": parse the rest as an international number, once
             number = "+" + digits[3:] if digits.startswith("011") else "+" + digits[2:]
+        regions: Iterable[str | None]
+        if number.startswith("+"):
+            if number[1:2] == "0":
+                # no country calling code starts with 0: phonenumbers rejects "+0..." when parsing
+                return False
             regions = (None,)
         else:
             regions = self._regions_for(digits)
@@ -125,7 +132,9 @@ class PhoneRecognizer(Recognizer):
                 return True
         return False
 
-    def find(self, text: str, claimed: Sequence[tuple[int, int]] = ()) -> Iterator[Finding]:
+    def find(self, text: str, claimed: Sequence[tuple[int, int]] = (),
+             floor: Likelihood = Likelihood.VERY_UNLIKELY) -> Iterator[Finding]:
+        """Valid phone numbers outside ``claimed``, of at least likelihood ``floor``."""
         for match in _CANDIDATE.finditer(text):
             start, end = match.span()
             if start and _BAD_BEFORE.match(text, start - 1):
@@ -138,12 +147,12 @@ class PhoneRecognizer(Recognizer):
             international = candidate.startswith("+")
             if not international and sum(c.isdigit() for c in candidate) < _MIN_NATIONAL_DIGITS:
                 continue
-            if not self._valid(candidate):
-                continue
             if international:
                 level = Likelihood.LIKELY
             elif candidate.isdigit():  # a bare digit run is many things; context decides
                 level = Likelihood.UNLIKELY
             else:
                 level = Likelihood.POSSIBLE
+            if level < floor or not self._valid(candidate):  # (parsing is the expensive part)
+                continue
             yield Finding(start, end, "PHONE_NUMBER", level)

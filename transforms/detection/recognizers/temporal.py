@@ -63,6 +63,13 @@ def _written_ok(m: re.Match) -> bool:
     return 1800 <= int(m.group("y3")) <= 2200
 
 
+# Compact necessary conditions for the Hyperscan prefilter (``Recognizer.prefilter_patterns``;
+# the full patterns are too long to compile there): every _NUMERIC match holds a year-first
+# or a year-last layout with the same separator twice, and every _WRITTEN match holds a
+# month name (all start with their three-letter abbreviation) followed by ``\.?,?\s+`` and a digit.
+_NUMERIC_PREFILTER = r"\d{4}(?:-\d\d?-|/\d\d?/|\.\d\d?\.)\d|\d(?:-\d\d?-|/\d\d?/|\.\d\d?\.)\d\d"
+_WRITTEN_PREFILTER = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d"
+
 _NUMERIC_GATE = re.compile(r"\d[\-/.]\d{1,2}[\-/.]\d").search
 _YEAR_GATE = re.compile(r"\d{4}").search
 _MONTHS_LOWER = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -97,7 +104,7 @@ class DateRecognizer(Recognizer):
     info_types = ("DATE", "DATE_OF_BIRTH")
     min_digit_run = 1
     min_digits = 4
-    prefilter_patterns = ((_NUMERIC.pattern, 0), (_WRITTEN.pattern, 0))
+    prefilter_patterns = ((_NUMERIC_PREFILTER, 0), (_WRITTEN_PREFILTER, re.IGNORECASE))
 
     def __init__(self, info_types: frozenset[str]) -> None:
         self.emit_date = "DATE" in info_types

@@ -32,8 +32,11 @@ class SsnRecognizer(Recognizer):
     min_digits = 9
     _pattern = re.compile(r"\d{3}([ \-.]?)\d{2}([ \-.]?)\d{4}(?![\w]|[\-.]\d| \d)")
     prefilter_patterns = ((_pattern.pattern, 0),)
+    #: bare nine digits (UNLIKELY) are not validated where no SSN hotword could lift them
+    wants_floor = True
 
-    def find(self, text: str) -> Iterator[Finding]:
+    def find(self, text: str, floor: Likelihood = Likelihood.VERY_UNLIKELY) -> Iterator[Finding]:
+        """Valid SSNs of at least likelihood ``floor``."""
         for match in self._pattern.finditer(text):
             start = match.start()
             if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
@@ -43,15 +46,17 @@ class SsnRecognizer(Recognizer):
             first, second = match.group(1), match.group(2)
             if first and second and first != second:
                 continue
-            digits = digits_of(match.group())
-            if digits[0] == "9" or not _ssn_ok(f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"):
-                continue
             if first and second:
                 level = Likelihood.LIKELY
             elif first or second:
                 level = Likelihood.POSSIBLE
             else:
                 level = Likelihood.UNLIKELY
+            if level < floor:
+                continue
+            digits = digits_of(match.group())
+            if digits[0] == "9" or not _ssn_ok(f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"):
+                continue
             yield Finding(match.start(), match.end(), "US_SOCIAL_SECURITY_NUMBER", level)
 
 

@@ -7,6 +7,7 @@ cut back at group boundaries until a valid number remains.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterator
 
@@ -40,6 +41,14 @@ def _validator(candidate: str):
     return _BY_PREFIX.get(prefix[:2], _EU)
 
 
+def _valid(piece: str) -> bool:
+    """Whether ``piece`` is a valid VAT number for its prefix (python-stdnum)."""
+    return _validator(piece)(piece)
+
+
+_CACHE_SIZE = 4096  # distinct pieces remembered per engine: IBAN-like groups are cut and tried repeatedly
+
+
 class VatRecognizer(Recognizer):
     """VAT numbers with their country prefix (and Norwegian ``... MVA``)."""
 
@@ -52,6 +61,9 @@ class VatRecognizer(Recognizer):
     )
     min_digits = 5  # the shortest bodies (old Irish layout 1S23456L) still hold five digits in a row
 
+    def __init__(self) -> None:
+        self._valid = functools.lru_cache(maxsize=_CACHE_SIZE)(_valid)
+
     def find(self, text: str) -> Iterator[Finding]:
         for match in _CANDIDATE.finditer(text):
             candidate, start = match.group(), match.start()
@@ -60,11 +72,11 @@ class VatRecognizer(Recognizer):
             letters = _LETTERS.match(candidate).group()
             if not (letters[:3] == "CHE" or (letters[:2] in _PREFIX_SET and len(letters) <= 3)):
                 continue
-            validate = _validator(candidate)
+            valid = self._valid
             for end in sorted({m.start() for m in _BOUNDARY.finditer(candidate)}, reverse=True):
                 if end < 8:
                     break
-                if validate(candidate[:end]):
+                if valid(candidate[:end]):
                     yield Finding(start, start + end, "VAT_NUMBER", Likelihood.LIKELY)
                     break
         for match in _MVA_ONLY.finditer(text):
