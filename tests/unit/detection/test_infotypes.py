@@ -34,6 +34,10 @@ POSITIVES = [
     ("my domains: microsoft.com", "microsoft.com", "DOMAIN_NAME"),
     ("met on 2024-03-01 at noon", "2024-03-01", "DATE"),
     ("signed March 5, 2021", "March 5, 2021", "DATE"),
+    ("at 2024-03-15T14:30:00.123+02:00 the job failed", "2024-03-15T14:30:00.123+02:00", "DATE"),
+    ("ts=2024-03-15T14:30Z", "2024-03-15T14:30Z", "DATE"),
+    ("HIRED 05-MAY-2021", "05-MAY-2021", "DATE"),
+    ("since May-2021", "May-2021", "DATE"),
     ("born on 12/03/1985", "12/03/1985", "DATE_OF_BIRTH"),
     ("she is 42 years old", "42", "AGE"),
     ("passport number X12345678", "X12345678", "PASSPORT"),
@@ -103,6 +107,9 @@ NEGATIVES = [
     ("PESEL 44051401459", "POLAND_PESEL_NUMBER"),
     ("VAT DE 136 695 977", "VAT_NUMBER"),
     ("date 2023-02-30", "DATE"),  # no such day
+    ("at 2023-02-30T10:00Z", "DATE"),  # no such day, with a time
+    ("at 2024-03-15T25:00Z", "DATE"),  # no such hour: the date is not cut off from it either
+    ("call Mayday-2021", "DATE"),  # not a month name
     ("call 555-0132", "PHONE_NUMBER"),  # too short to be a number with an area code
     ("version 2024-01-15 14:30", "PHONE_NUMBER"),
     ("eyJub3QiOiJqd3QifQ.eyJzdWIiOiIxMjM0In0.abcdefghij", "JSON_WEB_TOKEN"),  # header has no alg

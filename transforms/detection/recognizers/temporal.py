@@ -1,8 +1,9 @@
 """DATE, DATE_OF_BIRTH and AGE.
 
-DATE covers numeric layouts (ISO ``2024-03-01``, ``01/03/2024``, ``1.3.2024``)
-validated as calendar dates, and written ones (``March 1, 2024``,
-``1 March 2024``, ``Mar 2024``). DATE_OF_BIRTH is the same span when birth
+DATE covers numeric layouts (ISO ``2024-03-01``, with an ISO time of day
+``2024-03-01T14:30:00Z`` as one span, ``01/03/2024``, ``1.3.2024``) validated
+as calendar dates, and written ones (``March 1, 2024``, ``1 March 2024``,
+``Mar 2024``, ``05-MAY-2021``, ``May-2021``). DATE_OF_BIRTH is the same span when birth
 context is near ("born", "DOB", ...): its recognizer emits every date as an
 UNLIKELY DATE_OF_BIRTH and the catalog hotwords lift it above DATE, so the
 overlap resolver keeps the more specific type. AGE needs its context inside
@@ -29,14 +30,21 @@ _MONTHS = {
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 
+# ISO 8601 time of day after a year-first date (``2024-03-15T14:30:00.123+02:00``): part of
+# the DATE span, so that a timestamp in a log line is one finding, not a date and a leftover.
+_ISO_TIME = r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d{1,9})?)?(?:Z|[+\-](?:[01]\d|2[0-3]):?[0-5]\d)?)?"
+
 _NUMERIC = re.compile(
-    r"(?:(?P<y1>\d{4})(?P<s1>[\-/.])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
+    r"(?:(?P<y1>\d{4})(?P<s1>[\-/.])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})" + _ISO_TIME +
     r"|(?P<a2>\d{1,2})(?P<s2>[\-/.])(?P<b2>\d{1,2})(?P=s2)(?P<y2>\d{4}|\d{2}))(?![\w]|[\-/.:]\d)"
 )
 _WRITTEN = re.compile(
     r"(?i)(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.replace("month", "m1")
     + r",?\s+(?P<y1>\d{4})|" + _MONTH.replace("month", "m2") + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
-    + r"|" + _MONTH.replace("month", "m3") + r",?\s+(?P<y3>\d{4}))(?!\w)"
+    + r"|" + _MONTH.replace("month", "m3") + r",?\s+(?P<y3>\d{4})"
+    # dashed layouts of logs and databases: 05-MAY-2021, May-2021
+    + r"|(?P<d4>\d{1,2})-" + _MONTH.replace("month", "m4") + r"-(?P<y4>\d{4})"
+    + r"|" + _MONTH.replace("month", "m5") + r"-(?P<y5>\d{4}))(?!\w)"
 )
 
 
@@ -57,18 +65,19 @@ def _numeric_ok(m: re.Match) -> bool:
 
 
 def _written_ok(m: re.Match) -> bool:
-    for d, mo, y in (("d1", "m1", "y1"), ("d2", "m2", "y2")):
+    for d, mo, y in (("d1", "m1", "y1"), ("d2", "m2", "y2"), ("d4", "m4", "y4")):
         if m.group(y) and m.group(mo) and m.group(d):
             return _real(int(m.group(y)), _MONTHS[m.group(mo).lower().rstrip(".")], int(m.group(d)))
-    return 1800 <= int(m.group("y3")) <= 2200
+    return 1800 <= int(m.group("y3") or m.group("y5")) <= 2200
 
 
 # Compact necessary conditions for the Hyperscan prefilter (``Recognizer.prefilter_patterns``;
 # the full patterns are too long to compile there): every _NUMERIC match holds a year-first
 # or a year-last layout with the same separator twice, and every _WRITTEN match holds a
-# month name (all start with their three-letter abbreviation) followed by ``\.?,?\s+`` and a digit.
+# month name (all start with their three-letter abbreviation) followed by ``\.?,?\s+`` or ``\.?-``
+# and a digit.
 _NUMERIC_PREFILTER = r"\d{4}(?:-\d\d?-|/\d\d?/|\.\d\d?\.)\d|\d(?:-\d\d?-|/\d\d?/|\.\d\d?\.)\d\d"
-_WRITTEN_PREFILTER = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d"
+_WRITTEN_PREFILTER = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:,?\s+|-)\d"
 
 _NUMERIC_GATE = re.compile(r"\d[\-/.]\d{1,2}[\-/.]\d").search
 _YEAR_GATE = re.compile(r"\d{4}").search
