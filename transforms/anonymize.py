@@ -22,6 +22,8 @@ from transforms.records.processor import Anonymized, RecordProcessor
 DEAD_LETTERS = "dead_letters"
 FINDINGS = "findings"
 STATS = "stats"
+# Shared by every record without findings (most of them): one object, not one per record.
+_NO_FINDINGS: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,9 @@ class AnonymizeBatchFn(beam.DoFn):
             if isinstance(outcome, Anonymized):
                 records.append(outcome.record)
                 times.append(outcome.event_time)
+                if not outcome.findings:
+                    record_findings.append(_NO_FINDINGS)
+                    continue
                 record_findings.append(frozenset((f.field, f.info_type) for f in outcome.findings))
                 for f in outcome.findings:
                     findings.append({"source": outcome.ref, "field": f.field, "start": f.start, "end": f.end,

@@ -103,6 +103,7 @@ def test_broken_records_are_dead_lettered_and_every_record_is_accounted_for(tmp_
     assert all(d["error"] and d["source"].startswith(str(data)) for d in dead)
     assert any(d["error"] == "record larger than max_record_bytes (1048576)" for d in dead)
     assert any(d["error"].startswith("line is not valid UTF-8") for d in dead)
+    assert any("lone UTF-16 surrogate" in d["error"] for d in dead)
     assert any(d["error"] == "required field 'amount' is missing or null" for d in dead)
     text = all_output_text(out)
     assert LEAKY_EMAIL not in text and LEAKY_CARD not in text

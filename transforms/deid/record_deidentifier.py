@@ -62,14 +62,23 @@ class FieldRewriter:
         self.cache: dict[Any, Any] | None = {} if transformation.context_free else None
 
     def rewrite(self, record: dict, context_values: dict | None = None) -> None:
-        if self.simple:
-            parent = get_simple(record, self.parents) if self.parents else record
-            if type(parent) is dict:
-                value = parent.get(self.leaf)
-                if value is not None:
-                    parent[self.leaf] = self._apply(value, record, context_values)
-        else:
+        if not self.simple:
             update_values(record, self.path, lambda v: self._apply(v, record, context_values))
+            return
+        parent = get_simple(record, self.parents) if self.parents else record
+        if type(parent) is not dict:
+            return
+        leaf = self.leaf
+        value = parent.get(leaf)
+        if value is None:
+            return
+        # The cache lookup of _apply, inlined: most declared values recur (a customer's email).
+        if self.cache is not None and not isinstance(value, (dict, list)):
+            hit = self.cache.get((type(value), value))
+            if hit is not None:
+                parent[leaf] = hit
+                return
+        parent[leaf] = self._apply(value, record, context_values)
 
     def _apply(self, value: Any, record: dict, context_values: dict | None = None) -> Any:
         cache = self.cache

@@ -54,7 +54,9 @@ class WriteJsonLines(beam.PTransform):
         self.batched = batched
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.PDone:
-        text = pcoll | "ToJsonText" >> (beam.Map(join_lines) if self.batched else beam.Map(to_json_line))
+        to_text = beam.Map(join_lines) if self.batched else beam.Map(to_json_line)
+        # Typed as str: the runner then sizes its samples of this step's output cheaply.
+        text = pcoll | "ToJsonText" >> to_text.with_output_types(str)
         return text | "WriteText" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl")
 
 
@@ -67,13 +69,15 @@ class WriteAnonymized(beam.PTransform):
         self.prefix = FileSystems.join(output_dir, "anonymized", "part")
 
     def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.pvalue.PDone:
-        # A batch whose records were all dead-lettered carries no record: nothing to write.
-        batches = batches | "SkipEmptyBatches" >> beam.Filter(lambda b: len(b.records) > 0)
         fmt = self.config.sinks.anonymized_format
         if fmt is SourceFormat.JSONL:
+            # One step from batch to text: every step between them would cost the runner
+            # a size estimate of sampled batches (a pickle of a thousand records each).
             return (batches
-                    | "Records" >> beam.Map(lambda b: b.records)
-                    | "WriteJsonl" >> WriteJsonLines(self.prefix))
+                    | "ToJsonText" >> beam.FlatMap(jsonl_text).with_output_types(str)
+                    | "WriteJsonl" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl"))
+        # A batch whose records were all dead-lettered carries no record: nothing to write.
+        batches = batches | "SkipEmptyBatches" >> beam.Filter(lambda b: len(b.records) > 0)
         if fmt is SourceFormat.CSV:
             header = csv_header(self.config)
             return (batches
@@ -88,6 +92,12 @@ class WriteAnonymized(beam.PTransform):
                 | "ToArrowTables" >> beam.Map(_arrow_table, self.config)
                 | "WriteParquet" >> beam.io.WriteToParquetBatched(self.prefix, parquet_schema(self.config),
                                                                   file_name_suffix=".parquet"))
+
+
+def jsonl_text(batch: AnonymizedBatch) -> Iterator[str]:
+    """The batch's records as JSON lines, or nothing for a batch without records."""
+    if batch.records:
+        yield join_lines(batch.records)
 
 
 def csv_header(config: DatasetConfig) -> list[str]:

@@ -119,27 +119,51 @@ class PartialMetricsFn(beam.DoFn):
             yield _partial(key, start, end, calc.partial(local), n)
 
     def _interval_partials(self, rows: list[tuple]) -> Iterator[Any]:
-        locals_: dict[tuple, Any] = {}
-        counts: dict[tuple, int] = {}
-        starts_of = self.assigner.starts
-        for record, found, t, dead in rows:
-            starts = starts_of(t)
-            for metric, calc, getter in self.metrics:
-                if getter is not None and record is None:
-                    continue  # a dead letter has no (trusted) group value
-                group = group_value(getter(record)) if getter is not None else None
-                for start in starts:
-                    key = (metric.name, metric.group_by, group, start)
-                    local = locals_.get(key)
-                    if local is None:
-                        local = locals_[key] = calc.local()
-                        counts[key] = 0
-                    calc.add(local, record, found, dead)
-                    counts[key] += 1
+        """Per fixed or sliding window the batch touches, one partial per series.
+
+        Rows are grouped by window, then by group value, keeping their order, so
+        each calculator sees the same rows in the same order as row by row.
+        """
         size = self.assigner.size
-        for (name, group_by, group, start), local in locals_.items():
-            yield _partial((name, group_by, group), start, start + size, self.calcs[name].partial(local),
-                           counts[(name, group_by, group, start)])
+        for start, window_rows in self._rows_by_window(rows).items():
+            for metric, calc, getter in self.metrics:
+                for group, series_rows in _rows_by_group(window_rows, getter).items():
+                    local = calc.local()
+                    calc.add_rows(local, series_rows)
+                    yield _partial((metric.name, metric.group_by, group), start, start + size,
+                                   calc.partial(local), len(series_rows))
+
+    def _rows_by_window(self, rows: list[tuple]) -> dict[float, list[tuple]]:
+        """Window start -> the rows (in order) whose event time lies in that window."""
+        by_window: dict[float, list[tuple]] = {}
+        starts_of = self.assigner.starts
+        for row in rows:
+            for start in starts_of(row[2]):
+                window_rows = by_window.get(start)
+                if window_rows is None:
+                    by_window[start] = [row]
+                else:
+                    window_rows.append(row)
+        return by_window
+
+
+def _rows_by_group(rows: list[tuple], getter: Any) -> dict[str | None, list[tuple]]:
+    """Group value -> rows (in order); one group ``None`` holding every row when the
+    metric has no ``group_by``. Dead letters have no (trusted) group value: left out."""
+    if getter is None:
+        return {None: rows}
+    groups: dict[str | None, list[tuple]] = {}
+    for row in rows:
+        record = row[0]
+        if record is None:
+            continue
+        group = group_value(getter(record))
+        group_rows = groups.get(group)
+        if group_rows is None:
+            groups[group] = [row]
+        else:
+            group_rows.append(row)
+    return groups
 
 
 def _partial(key: tuple, start: float, end: float, partial: Any, n: int) -> beam_window.TimestampedValue:

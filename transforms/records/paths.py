@@ -51,10 +51,31 @@ def get_simple(record: Any, names: tuple[str, ...]) -> Any:
 def first_value_getter(path_text: str) -> Callable[[Any], Any]:
     """A fast ``record -> first value at path (or None)`` for a path known at setup time."""
     path = parse_path(path_text)
-    if is_simple(path):
-        names = tuple(s.name for s in path)
-        return lambda record: get_simple(record, names)
-    return lambda record: next(iter_values(record, path), None)
+    if not is_simple(path):
+        return lambda record: next(iter_values(record, path), None)
+    names = tuple(s.name for s in path)
+    if len(names) == 1:
+        return _top_level_getter(names[0])
+    if len(names) == 2:
+        return _second_level_getter(*names)
+    return lambda record: get_simple(record, names)
+
+
+def _top_level_getter(name: str) -> Callable[[Any], Any]:
+    """``get_simple(record, (name,))`` without the loop (metrics read a field of every record)."""
+    def get(record: Any) -> Any:
+        return record.get(name) if type(record) is dict else None
+    return get
+
+
+def _second_level_getter(parent: str, name: str) -> Callable[[Any], Any]:
+    """``get_simple(record, (parent, name))`` without the loop."""
+    def get(record: Any) -> Any:
+        if type(record) is not dict:
+            return None
+        node = record.get(parent)
+        return node.get(name) if type(node) is dict else None
+    return get
 
 
 def iter_values(record: Any, path: Path) -> Iterator[Any]:

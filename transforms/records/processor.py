@@ -10,6 +10,7 @@ errors, only the exception's type (its message could quote the value).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from transforms.config.model import DatasetConfig, SourceFormat, UnknownFieldPolicy
 from transforms.deadletter import DeadLetterRedactor, make_dead_letter
@@ -22,8 +23,9 @@ from transforms.records.parse import parse_payload
 from transforms.records.schema import SchemaValidator
 
 
-@dataclass(frozen=True)
-class Anonymized:
+class Anonymized(NamedTuple):
+    """A de-identified record (a named tuple: one is built per record, cheaply)."""
+
     ref: str
     record: dict
     event_time: float

@@ -55,12 +55,12 @@ def _prune(node: Any, tree: dict[str, Any]) -> int:
     if not isinstance(node, dict):
         return 0
     removed = 0
-    for key in list(node):
-        sub = tree.get(key)
-        if sub is None:
+    if not node.keys() <= tree.keys():  # the common case, every key known, skips this loop
+        for key in [key for key in node if key not in tree]:
             del node[key]
             removed += 1
-        elif sub is not True:
+    for key, sub in tree.items():
+        if sub is not True and key in node:
             removed += _prune(node[key], sub)
     return removed
 

@@ -8,6 +8,7 @@ counts. Bucket count grows with log(max/min), not with the number of values.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -34,7 +35,7 @@ class DDSketch:
             self.zeros += 1
             return
         store = self.positive if value > 0 else self.negative
-        key = math.ceil(math.log(abs(value)) / math.log(self._gamma))
+        key = math.ceil(math.log(abs(value)) / _log_gamma(self.relative_accuracy))
         store[key] = store.get(key, 0) + 1
 
     def merge(self, other: "DDSketch") -> "DDSketch":
@@ -66,3 +67,9 @@ class DDSketch:
             if seen > rank:
                 return 2 * gamma ** key / (gamma + 1)
         return 2 * gamma ** max(self.positive) / (gamma + 1) if self.positive else 0.0
+
+
+@functools.lru_cache(maxsize=8)
+def _log_gamma(relative_accuracy: float) -> float:
+    """log(gamma) of an accuracy, computed once: every added value divides by it."""
+    return math.log((1 + relative_accuracy) / (1 - relative_accuracy))
