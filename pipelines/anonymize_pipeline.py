@@ -25,6 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.anomaly.score import ScoreSeries
 from transforms.anonymize import AnonymizeRecords, ProcessorFactory
 from transforms.config.model import DatasetConfig, SourceFormat
+from transforms.data_validation.transform import ValidateWindowStatistics
 from transforms.io.bigquery import (
     DEAD_LETTER_SCHEMA,
     FINDINGS_SCHEMA,
@@ -105,6 +106,10 @@ def build_pipeline(
     metrics = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config)
     scores = metrics | "Score" >> ScoreSeries.for_config(config)
     flagged = scores | "KeepAnomalies" >> beam.Filter(lambda s: s["is_anomaly"])
+    validation = None
+    if config.data_validation is not None and not streaming:
+        validation = anon.anonymized | "DataValidation" >> ValidateWindowStatistics(config)
+        flagged = (flagged, validation.flagged) | "AllFlagged" >> beam.Flatten()
     if sinks.bigquery.flagged_windows_table:
         flagged | "FlaggedToBigQuery" >> writer.bigquery(sinks.bigquery.flagged_windows_table, WINDOW_SCHEMA,
                                                          lambda s: [s])
@@ -122,8 +127,9 @@ def build_pipeline(
         window_counts = scores | "CountWindows" >> beam.Map(
             lambda s: {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
         )
+        counts = (anon.stats, window_counts) + ((validation.counts,) if validation is not None else ())
         summary = (
-            (anon.stats, window_counts)
+            counts
             | "AllCounts" >> beam.Flatten()
             | "Summary" >> WriteRunSummary(sinks.output_dir, config.dataset)
         )

@@ -15,7 +15,8 @@ from transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
 from transforms.io.sources import match_count
 from transforms.keys.keyring import KeysetError
 
-OUTPUT_PARTS = ("anonymized", "dead_letter", "findings", "flagged_windows", "scores", "run_summary.json")
+OUTPUT_PARTS = ("anonymized", "dead_letter", "findings", "flagged_windows", "scores", "data_validation",
+                "run_summary.json")
 
 
 class PreflightError(ValueError):
@@ -68,6 +69,31 @@ def check_scanner(config: DatasetConfig) -> None:
         build_scanner(config)
     except ImportError as exc:
         raise PreflightError(f"pii.scan_fields: the detection engine cannot be loaded ({exc.name})") from None
+
+
+def check_data_validation(config: DatasetConfig, streaming: bool) -> None:
+    """The data_validation stage can run: bounded input, TFDV importable, a given schema readable."""
+    spec = config.data_validation
+    if spec is None:
+        return
+    if streaming:
+        raise PreflightError("data_validation: runs on bounded input only (statistics and the schema cover the "
+                             "whole run); leave the section out of streaming runs")
+    try:
+        import tensorflow_data_validation  # noqa: F401
+    except ImportError as exc:
+        raise PreflightError(f"data_validation: TensorFlow Data Validation cannot be loaded ({exc.name})") from None
+    if spec.schema_path:
+        from google.protobuf.message import DecodeError
+        from google.protobuf.text_format import ParseError
+
+        from transforms.data_validation.transform import load_schema
+
+        try:
+            load_schema(spec.schema_path)
+        except (OSError, ParseError, DecodeError, UnicodeDecodeError) as exc:
+            raise PreflightError(f"data_validation.schema: {spec.schema_path} is not a readable TFDV schema "
+                                 f"in text format ({type(exc).__name__})") from None
 
 
 def prepare_output_dir(config: DatasetConfig, overwrite: bool) -> None:

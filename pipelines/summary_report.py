@@ -24,12 +24,18 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         f"  windows scored      {summary['windows_scored']:>10,}",
         f"  windows flagged     {summary['windows_flagged']:>10,}   (alerts {summary.get('alerts', 0):,}, the rest within a cooldown)",
     ]
+    validation = summary.get("data_validation")
+    if validation is not None:
+        lines.append(f"  data validation     {validation['windows_checked']:>10,}   windows checked by TFDV "
+                     f"(after {validation['windows'] - validation['windows_checked']:,} baseline), "
+                     f"{validation['flagged']:,} field anomalies")
     flagged = _read_flagged(output_dir)
     for record in flagged[:_MAX_LISTED]:
         lines.append(f"    ! {record['window_start']} {record['series_key']}: {record['explanation']}")
     if len(flagged) > _MAX_LISTED:
         lines.append(f"    ... {len(flagged) - _MAX_LISTED} more in flagged_windows/")
-    lines.append(f"  outputs in {output_dir}: anonymized/ dead_letter/ findings/ flagged_windows/ run_summary.json")
+    outputs = "anonymized/ dead_letter/ findings/ flagged_windows/ " + ("data_validation/ " if validation else "")
+    lines.append(f"  outputs in {output_dir}: {outputs}run_summary.json")
     return "\n".join(lines)
 
 

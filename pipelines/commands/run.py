@@ -25,7 +25,14 @@ from apache_beam.runners.runner import PipelineRunner
 from pipelines.anonymize_pipeline import build_pipeline
 from pipelines.options import add_run_arguments
 from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
-from pipelines.preflight import PreflightError, check_input, check_keys, check_scanner, prepare_output_dir
+from pipelines.preflight import (
+    PreflightError,
+    check_data_validation,
+    check_input,
+    check_keys,
+    check_scanner,
+    prepare_output_dir,
+)
 from pipelines.summary_report import format_summary
 from transforms.config.errors import ConfigError
 from transforms.config.loader import ConfigOverrides, load_config
@@ -68,6 +75,7 @@ def main(args: argparse.Namespace) -> int:
                 check_input(config)
             check_keys(config, args.allow_plaintext_keys)
             check_scanner(config)
+            check_data_validation(config, streaming)
             if config.sinks.output_dir:
                 prepare_output_dir(config, args.overwrite)
         elif config.keys.keyset and not _is_uri(config.keys.keyset):

@@ -27,6 +27,8 @@ from transforms.config.model import (
     BigQuerySinksSpec,
     BigQuerySourceSpec,
     DatasetConfig,
+    DataValidationSpec,
+    DriftComparator,
     EventTimeSpec,
     FieldPolicy,
     FieldSpec,
@@ -53,7 +55,7 @@ from transforms.detection.settings import parse_detection_settings
 from transforms.records.paths import parse_path
 
 TOP_LEVEL_KEYS = ("dataset", "source", "schema", "event_time", "pii", "windowing", "metrics", "detector", "cooldown",
-                  "keys", "sinks")
+                  "keys", "sinks", "data_validation")
 EVENT_TIME_FORMATS = ("iso8601", "epoch_seconds", "epoch_millis")
 DEFAULT_DETECTOR = {"type": "robust_zscore"}
 DEFAULT_WINDOW_SECONDS = 3600.0
@@ -118,6 +120,8 @@ def parse_config(
     cooldown = _guard(issues, lambda: parse_cooldown(root.child("cooldown").value or {}, "cooldown"))
     keys = _parse_keys(root.child("keys"), base_dir, overrides, pii)
     sinks = _parse_sinks(root.child("sinks"), base_dir, overrides)
+    data_validation = _parse_data_validation(root.child("data_validation"), known_paths, event_time.field, pii,
+                                             window, source, base_dir)
 
     if (source.pubsub is not None and source.pubsub.event_time_attribute
             and event_time.format not in ATTRIBUTE_TIME_FORMATS):
@@ -154,6 +158,7 @@ def parse_config(
         keys=keys,
         sinks=sinks,
         config_path=config_path,
+        data_validation=data_validation,
     )
 
 
@@ -428,6 +433,59 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
     if not metrics and not root.has("metrics"):
         metrics.append(MetricSpec("record_count", MetricKind.COUNT))
     return tuple(metrics)
+
+
+DEFAULT_BASELINE_WINDOWS = 24
+
+
+def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_field: str, pii: PiiSpec,
+                           window: WindowSpec, source: SourceSpec, base_dir: str) -> DataValidationSpec | None:
+    """The optional TFDV stage: which fields, the schema's origin and the drift thresholds."""
+    if node.value is None or not node.is_mapping():
+        return None
+    node.reject_unknown(("fields", "baseline_windows", "schema", "drift"))
+    scanned = set(pii.scan_fields)
+    if node.has("fields"):
+        fields = node.string_list("fields")
+        for i, path in enumerate(fields):
+            if path not in known:
+                node.child("fields").error("names a field that is not in schema.fields", i)
+            elif path in scanned:
+                node.child("fields").error(
+                    "names a field in pii.scan_fields: statistics list top values, and scanned text keeps "
+                    "what the detectors did not recognise", i)
+    else:  # every schema field but the event time (the window key) and scanned free text
+        fields = tuple(p for p in known if p != event_time_field and p not in scanned)
+    baseline = node.optional("baseline_windows", int, DEFAULT_BASELINE_WINDOWS)
+    if baseline < 1:
+        node.error("must be at least 1", "baseline_windows")
+    schema = node.optional("schema", str, None)
+    drift: dict[str, tuple[DriftComparator, float]] = {}
+    drift_node = node.child("drift")
+    if drift_node.value is not None and drift_node.is_mapping():
+        comparators = [c.value for c in DriftComparator]
+        for path, spec in drift_node.value.items():
+            item = drift_node.child(str(path))
+            if path not in fields:
+                item.error("names a field that data_validation does not profile (see data_validation.fields)")
+                continue
+            if not isinstance(spec, dict) or len(spec) != 1:
+                item.error(f"must be a mapping of one comparator ({', '.join(comparators)}) to a threshold")
+                continue
+            (name, threshold), = spec.items()
+            if name not in comparators:
+                item.error(f"unknown comparator (allowed: {', '.join(comparators)})", str(name))
+            elif isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+                item.error("must be a number above 0 and at most 1", str(name))
+            else:
+                drift[path] = (DriftComparator(name), float(threshold))
+    if window.kind is WindowKind.SESSIONS:
+        node.error("needs fixed or sliding windowing: statistics are computed per window step, "
+                   "and session windows have no fixed step")
+    if source.format is SourceFormat.PUBSUB:
+        node.error("runs on bounded sources only (files, BigQuery): statistics and the schema are "
+                   "computed over the whole run")
+    return DataValidationSpec(fields, baseline, _resolve(schema, base_dir) if schema else None, drift)
 
 
 def _parse_keys(node: Node, base_dir: str, overrides: ConfigOverrides, pii: PiiSpec) -> KeysSpec:

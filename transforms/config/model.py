@@ -256,6 +256,29 @@ class SinksSpec:
                 or self.dead_letters_to_files or self.findings_to_files)
 
 
+class DriftComparator(str, enum.Enum):
+    """TFDV's drift comparators: how far a feature's distribution in one window may move
+    from the previous window's (TFDV ``drift_comparator``)."""
+
+    INFINITY_NORM = "infinity_norm"  # largest change in any value's share: categorical fields
+    JENSEN_SHANNON_DIVERGENCE = "jensen_shannon_divergence"  # numeric histograms (and categorical)
+
+
+@dataclass(frozen=True)
+class DataValidationSpec:
+    """TFDV statistics per window, checked against a schema and the previous window (opt-in).
+
+    The schema is ``schema_path`` (a TFDV text-format schema) or, without it, inferred from
+    the statistics of the first ``baseline_windows`` windows; every later window is validated.
+    ``fields``: the schema fields profiled (never scanned free text). ``drift``: per field,
+    a comparator and its threshold."""
+
+    fields: tuple[str, ...]
+    baseline_windows: int = 24
+    schema_path: str | None = None
+    drift: Mapping[str, tuple[DriftComparator, float]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class DatasetConfig:
     dataset: str
@@ -271,6 +294,7 @@ class DatasetConfig:
     keys: KeysSpec
     sinks: SinksSpec
     config_path: str = ""
+    data_validation: DataValidationSpec | None = None  # TFDV checks per window; None: off
 
     def field(self, path: str) -> FieldSpec | None:
         for spec in self.fields:

@@ -176,6 +176,12 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
         "windows_scored": counts.get("windows_scored", 0),
         "windows_flagged": counts.get("windows_flagged", 0),
         "alerts": counts.get("alerts", 0),
+        # the TFDV stage, when configured: windows profiled, validated after the baseline, and flags
+        **({"data_validation": {
+            "windows": counts.get("data_validation_windows", 0),
+            "windows_checked": counts.get("data_validation_windows_checked", 0),
+            "flagged": counts.get("data_validation_flagged", 0),
+        }} if "data_validation_windows" in counts else {}),
     }
 
 

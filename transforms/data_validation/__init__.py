@@ -1,0 +1,11 @@
+"""TFDV statistics, schema and drift checks per event-time window (the optional ``data_validation`` stage).
+
+    anonymized batches -> Arrow RecordBatches (one column per profiled field, plus the window)
+      -> tfdv.GenerateStatistics, sliced per window
+      -> schema (given, or inferred from the first windows) + drift against the previous window
+      -> flagged-window records (the same shape as the metric anomalies)
+
+Statistics are computed on de-identified records only, and never on scanned free
+text; flagged records name the field and TFDV's anomaly type, never a value.
+TensorFlow is imported only when the stage is configured.
+"""
