@@ -68,6 +68,7 @@ def baseline_schema(windows: Sequence[tuple[float, Any]], spec: DataValidationSp
         schema = tfdv.infer_schema(baseline[0])
         for stats in baseline[1:]:
             schema = tfdv.update_schema(schema, stats)
+        _domains_of_the_whole_baseline(schema, baseline)
         _open_pseudonymous_domains(schema, columns)
     names = {c.path: c.name for c in columns}
     present = {f.name for f in schema.feature}
@@ -82,6 +83,52 @@ def baseline_schema(windows: Sequence[tuple[float, Any]], spec: DataValidationSp
     return schema
 
 
+# TFDV's own rule: a text feature with at most this many distinct values gets a value domain.
+MAX_DOMAIN_VALUES = 100
+
+
+def _domains_of_the_whole_baseline(schema: Any, baseline: Sequence[Any]) -> None:
+    """Apply TFDV's domain rule to the baseline as a whole, not window by window.
+
+    Inferring from one window and relaxing with the next keeps a domain for any field
+    with few values *per window*, so an id that is new in every record (a transaction
+    id: 60 per hour) would be "unexpected" in every later window. Here a text feature
+    keeps its domain only when all baseline windows together hold at most
+    MAX_DOMAIN_VALUES distinct values, and the domain is exactly those values."""
+    values: dict[str, set[str]] = {}
+    truncated: set[str] = set()
+    for stats in baseline:
+        for feature in stats.datasets[0].features:
+            if not feature.HasField("string_stats"):
+                continue
+            name = ".".join(feature.path.step)
+            labels = {b.label for b in feature.string_stats.rank_histogram.buckets}
+            if len(labels) < feature.string_stats.unique:
+                truncated.add(name)  # the histogram was cut: more values than it lists
+            values.setdefault(name, set()).update(labels)
+    shared = {d.name: d for d in schema.string_domain}
+    for feature in schema.feature:
+        kind = feature.WhichOneof("domain_info")
+        if kind not in ("domain", "string_domain"):
+            continue
+        seen = values.get(feature.name, set())
+        if feature.name in truncated or len(seen) > MAX_DOMAIN_VALUES:
+            feature.ClearField(kind)
+            continue
+        domain = shared.get(feature.domain) if kind == "domain" else feature.string_domain
+        if domain is not None:
+            del domain.value[:]
+            domain.value.extend(sorted(seen))
+    _drop_unused_domains(schema)
+
+
+def _drop_unused_domains(schema: Any) -> None:
+    used = {f.domain for f in schema.feature if f.WhichOneof("domain_info") == "domain"}
+    kept = [d for d in schema.string_domain if d.name in used]
+    del schema.string_domain[:]
+    schema.string_domain.extend(kept)
+
+
 def _open_pseudonymous_domains(schema: Any, columns: Sequence[Column]) -> None:
     """No inferred value domain for declared PII fields: their tokens are as open-ended as
     the customers behind them, and every new customer would be an "unexpected value".
@@ -90,10 +137,7 @@ def _open_pseudonymous_domains(schema: Any, columns: Sequence[Column]) -> None:
     for feature in schema.feature:
         if feature.name in pseudonymous and feature.WhichOneof("domain_info") in ("domain", "string_domain"):
             feature.ClearField(feature.WhichOneof("domain_info"))
-    used = {f.domain for f in schema.feature if f.WhichOneof("domain_info") == "domain"}
-    kept = [d for d in schema.string_domain if d.name in used]
-    del schema.string_domain[:]
-    schema.string_domain.extend(kept)
+    _drop_unused_domains(schema)
 
 
 def checked_windows(windows: Sequence[tuple[float, Any]], spec: DataValidationSpec, given_schema: bool

@@ -114,3 +114,23 @@ def test_statistics_and_schema_files_are_scrubbed_of_pii():
     assert CARD in str(schema)  # inferred from the leaking window: the domain holds the card
     redact_schema_domains(schema, scan)
     assert CARD not in str(schema) and '"api"' in str(schema)
+
+
+def test_an_id_new_in_every_record_gets_no_domain_even_with_few_ids_per_window():
+    # 30 transaction ids per window: TFDV alone would give the first window's 30 a domain
+    columns = (Column("txn", "txn", "text", parse_path("txn")), COLUMNS[0])
+
+    def window(hour):
+        frame = pd.DataFrame({"txn": [f"tx-{hour}-{i}" for i in range(30)], "service": ["api", "web"] * 15})
+        dataset = tfdv.generate_statistics_from_dataframe(frame).datasets[0]
+        dataset.name = f"{WINDOW_COLUMN}_1970-01-01T{hour:02d}:00:00Z"
+        return dataset
+
+    spec = DataValidationSpec(fields=("txn", "service"), baseline_windows=4)
+    windows = split_windows(_sliced(*(window(h) for h in range(6))))
+    schema = baseline_schema(windows, spec, columns)
+    assert tfdv.get_feature(schema, "txn").WhichOneof("domain_info") is None
+    assert list(tfdv.get_domain(schema, "service").value) == ["api", "web"]
+    flagged = [r for start, stats, previous in checked_windows(windows, spec, given_schema=False)
+               for r in flagged_records(window_anomalies(stats, schema, previous), "d", start, HOUR, columns)]
+    assert flagged == []
