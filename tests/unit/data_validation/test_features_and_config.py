@@ -109,3 +109,12 @@ def test_record_batch_types_values_and_window_key():
 def test_window_key_is_the_start_of_the_step():
     assert window_start(1_762_441_199.0, 3600) == "2025-11-06T14:00:00Z"
     assert window_start(1_762_441_200.0, 3600) == "2025-11-06T15:00:00Z"
+
+
+def test_preflight_refuses_streaming_runs_and_accepts_batch_ones():
+    from pipelines.preflight import PreflightError, check_data_validation
+
+    config = parse_config(_doc({}))
+    check_data_validation(config, streaming=False)
+    with pytest.raises(PreflightError, match="data_validation: runs on bounded input only"):
+        check_data_validation(config, streaming=True)
