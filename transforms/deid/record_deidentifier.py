@@ -16,8 +16,7 @@ never with the matched text.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, NamedTuple, Protocol
 
 from transforms.config.model import PiiSpec
 from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
@@ -34,8 +33,9 @@ class Scanner(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class FieldFinding:
+class FieldFinding(NamedTuple):
+    """Where a scanned field held which infoType (a named tuple: one is built per finding, cheaply)."""
+
     field: str
     start: int
     end: int
@@ -49,7 +49,12 @@ VALUE_CACHE_SIZE = 65_536
 
 
 class FieldRewriter:
-    """Applies one field's transformation to every value at its path, caching context-free results."""
+    """Applies one field's transformation to every value at its path, caching context-free results.
+
+    Context-free primitives read nothing but the value and the infoType (that
+    is what lets their outputs be cached), so one :class:`ValueContext` serves
+    every record for them instead of one built per value.
+    """
 
     def __init__(self, path_text: str, info_type: str, transformation: Transformation):
         self.path_text = path_text
@@ -59,7 +64,12 @@ class FieldRewriter:
         self.leaf = self.path[-1].name
         self.info_type = info_type
         self.transformation = transformation
-        self.cache: dict[Any, Any] | None = {} if transformation.context_free else None
+        context_free = transformation.context_free
+        # Strings (nearly every value) are cached by themselves; other scalars by (type, value),
+        # so that 1, 1.0 and True stay apart.
+        self.str_cache: dict[str, Any] | None = {} if context_free else None
+        self.cache: dict[Any, Any] | None = {} if context_free else None
+        self._shared_context = ValueContext(info_type, {}, path_text, None) if context_free else None
 
     def rewrite(self, record: dict, context_values: dict | None = None) -> None:
         if not self.simple:
@@ -72,32 +82,38 @@ class FieldRewriter:
         value = parent.get(leaf)
         if value is None:
             return
-        # The cache lookup of _apply, inlined: most declared values recur (a customer's email).
-        if self.cache is not None and not isinstance(value, (dict, list)):
-            hit = self.cache.get((type(value), value))
+        # The string cache lookup of _apply, inlined: most declared values recur (a customer's email).
+        if type(value) is str and self.str_cache is not None:
+            hit = self.str_cache.get(value)
             if hit is not None:
                 parent[leaf] = hit
                 return
         parent[leaf] = self._apply(value, record, context_values)
 
     def _apply(self, value: Any, record: dict, context_values: dict | None = None) -> Any:
-        cache = self.cache
+        cache, key = self._cache_for(value)
         if cache is not None:
-            key = (type(value), value) if not isinstance(value, (dict, list)) else None
-            if key is not None:
-                hit = cache.get(key)
-                if hit is not None:
-                    return hit
+            hit = cache.get(key)
+            if hit is not None:
+                return hit
+        ctx = self._shared_context or ValueContext(self.info_type, record, self.path_text, context_values)
         try:
-            out = self.transformation.transform(
-                value, ValueContext(self.info_type, record, self.path_text, context_values))
+            out = self.transformation.transform(value, ctx)
         except TransformationError as exc:
             raise RecordError("deidentify", f"field '{self.path_text}': {exc}") from None
-        if cache is not None and key is not None:
+        if cache is not None:
             if len(cache) >= VALUE_CACHE_SIZE:
                 cache.clear()
             cache[key] = out
         return out
+
+    def _cache_for(self, value: Any) -> tuple[dict | None, Any]:
+        """(the cache that may hold ``value``'s output, its key there); (None, None) when uncached."""
+        if self.cache is None or isinstance(value, (dict, list)):
+            return None, None
+        if type(value) is str:
+            return self.str_cache, value
+        return self.cache, (type(value), value)
 
 
 class RecordDeidentifier:
@@ -117,6 +133,8 @@ class RecordDeidentifier:
         built = [r.transformation for r in self._fields] + list(self._by_type.values()) + [self._default]
         context_fields = sorted({t.context_field for t in built if t.context_field})
         self._context_getters = [(path, first_value_getter(path)) for path in context_fields]
+        # (field, infoType) -> the context of context-free replacements in scanned text (see FieldRewriter)
+        self._shared_contexts: dict[tuple[str, str], ValueContext] = {}
 
     def deidentify(self, record: dict) -> list[FieldFinding]:
         """Rewrite ``record`` in place; return the findings in scanned text."""
@@ -128,6 +146,12 @@ class RecordDeidentifier:
         if self._scan_unknown is not None:
             scan_paths = list(scan_paths) + [(p, parse_path(p)) for p in self._scan_unknown(record)]
         for path_text, path in scan_paths:
+            if len(path) == 1 and not path[0].each:  # a top-level text field: no path walk
+                name = path[0].name
+                text = record.get(name)
+                if isinstance(text, str) and text:
+                    record[name] = self._scan_text(text, record, path_text, findings, context_values)
+                continue
             update_values(record, path, lambda v: self._scan_text(v, record, path_text, findings, context_values))
         return findings
 
@@ -143,8 +167,13 @@ class RecordDeidentifier:
         pieces: list[str] = []
         cursor = 0
         for f in found:  # sorted by start, non-overlapping
-            ctx = ValueContext(info_type=f.info_type, record=record, field_path=field, context_values=context_values)
             transformation = self._by_type.get(f.info_type, self._default)
+            if transformation.context_free:
+                ctx = self._shared_contexts.get((field, f.info_type))
+                if ctx is None:
+                    ctx = self._shared_contexts[(field, f.info_type)] = ValueContext(f.info_type, {}, field, None)
+            else:
+                ctx = ValueContext(f.info_type, record, field, context_values)
             pieces.append(value[cursor:f.start])
             try:
                 pieces.append(str(transformation.transform(value[f.start:f.end], ctx)))

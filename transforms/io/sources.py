@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import apache_beam as beam
 from apache_beam.io import fileio
@@ -35,10 +36,11 @@ DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024
 _READ_BLOCK = 1 << 16
 
 
-@dataclass(frozen=True)
-class RawItem:
+class RawItem(NamedTuple):
     """One record as read: ``payload`` is bytes (a JSONL line) or a mapping
-    (CSV, Avro, Parquet row); ``error`` says why it could not be read whole."""
+    (CSV, Avro, Parquet row); ``error`` says why it could not be read whole.
+
+    A named tuple, not a dataclass: one is built per record read, and a tuple is built fast."""
 
     ref: str
     payload: Any
@@ -113,17 +115,22 @@ def read_lines(r: FileRange, max_record_bytes: int) -> Iterator[RawItem]:
             position = r.start - 1
             skipped = _skip_line(handle)  # finish the line that began in the previous range
             position += skipped
-        while r.end is None or position < r.end:
-            line, length, truncated = _read_line(handle, max_record_bytes)
+        end = r.end if r.end is not None else math.inf
+        path = r.path
+        readline = handle.readline
+        while position < end:
+            line = readline(max_record_bytes + 2)  # room for the content plus "\r\n"
+            length = len(line)
             if length == 0:
                 break
-            ref = f"{r.path}@{position}"
+            stripped = line.rstrip(b"\r\n")
+            if len(stripped) > max_record_bytes:  # rare: read past the rest of the oversized line
+                length = _oversized_line_length(handle, line)
+                yield RawItem(f"{path}@{position}", None, length,
+                              f"record larger than max_record_bytes ({max_record_bytes})")
+            elif stripped.strip():
+                yield RawItem(f"{path}@{position}", stripped, length)
             position += length
-            stripped = line.rstrip(b"\r\n") if line is not None else None
-            if truncated:
-                yield RawItem(ref, None, length, f"record larger than max_record_bytes ({max_record_bytes})")
-            elif stripped is not None and stripped.strip():
-                yield RawItem(ref, stripped, length)
 
 
 def _skip_line(handle: Any) -> int:
@@ -135,20 +142,16 @@ def _skip_line(handle: Any) -> int:
             return skipped
 
 
-def _read_line(handle: Any, limit: int) -> tuple[bytes | None, int, bool]:
-    """(line or None when over ``limit``, bytes consumed, over the limit?) without holding a huge line."""
-    line = handle.readline(limit + 2)  # room for the content plus "\r\n"
-    if not line:
-        return None, 0, False
-    if len(line.rstrip(b"\r\n")) <= limit:
-        return line, len(line), False
+def _oversized_line_length(handle: Any, line: bytes) -> int:
+    """The length of a line over the limit whose beginning ``line`` was read: the rest is
+    read in blocks and dropped, so a huge line is never held whole."""
     consumed = len(line)
     while not line.endswith(b"\n"):
         line = handle.readline(_READ_BLOCK)
         if not line:
             break
         consumed += len(line)
-    return None, consumed, True
+    return consumed
 
 
 def read_csv(path: str, delimiter: str, max_record_bytes: int) -> Iterator[RawItem]:

@@ -24,9 +24,14 @@ class EventTimeParser:
         self.field = spec.field
         self.path = parse_path(spec.field)
         self.format = spec.format
+        # A top-level field (the usual case) is read with one dict lookup instead of a path walk.
+        self._top_level = self.path[0].name if len(self.path) == 1 and not self.path[0].each else None
 
     def __call__(self, record: dict) -> float:
-        value = next(iter_values(record, self.path), None)
+        if self._top_level is not None and isinstance(record, dict):
+            value = record.get(self._top_level)
+        else:
+            value = next(iter_values(record, self.path), None)
         if value is None:
             raise RecordError("event_time", f"event time field '{self.field}' is missing")
         seconds = self.parse(value)

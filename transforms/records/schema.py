@@ -38,10 +38,13 @@ class SchemaTree:
                 node = node.setdefault(name, {})
             else:
                 node[parts[-1]] = True
+        self._compiled: _PruneNode | None = None  # built on first use: ``root`` may still change
 
     def prune(self, record: dict) -> int:
         """Remove keys the schema does not name; return how many were removed."""
-        return _prune(record, self.root)
+        if self._compiled is None:
+            self._compiled = _compile_tree(self.root)
+        return _prune(record, self._compiled)
 
     def unknown_paths(self, record: dict) -> list[str]:
         out: list[str] = []
@@ -49,19 +52,30 @@ class SchemaTree:
         return out
 
 
-def _prune(node: Any, tree: dict[str, Any]) -> int:
+# A schema (sub)tree as pruning reads it: (the names it knows, (name, subtree) of its branches).
+_PruneNode = tuple[frozenset, tuple]
+
+
+def _compile_tree(tree: dict[str, Any]) -> _PruneNode:
+    """The tree as :func:`_prune` walks it: only branches are visited below a node, not every leaf."""
+    return frozenset(tree), tuple((key, _compile_tree(sub)) for key, sub in tree.items() if sub is not True)
+
+
+def _prune(node: Any, tree: _PruneNode) -> int:
     if isinstance(node, list):
         return sum(_prune(item, tree) for item in node)
     if not isinstance(node, dict):
         return 0
+    known, branches = tree
     removed = 0
-    if not node.keys() <= tree.keys():  # the common case, every key known, skips this loop
-        for key in [key for key in node if key not in tree]:
+    if not node.keys() <= known:  # the common case, every key known, skips this loop
+        for key in [key for key in node if key not in known]:
             del node[key]
             removed += 1
-    for key, sub in tree.items():
-        if sub is not True and key in node:
-            removed += _prune(node[key], sub)
+    for key, sub in branches:
+        child = node.get(key)
+        if child is not None:
+            removed += _prune(child, sub)
     return removed
 
 
@@ -95,6 +109,7 @@ class SchemaValidator:
             for f, p in self.fields if is_simple(p)
         ]
         self._nested = [(f, p) for f, p in self.fields if not is_simple(p)]
+        self._screen = _screen_groups(self._simple)
         self.unknown = unknown
         self.coerce_text = coerce_text
         self.tree = SchemaTree(fields)
@@ -117,13 +132,8 @@ class SchemaValidator:
         if self.coerce_text:
             for spec, path in self.fields:
                 update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
-        for spec, name, names, fast_types in self._simple:
-            value = record.get(name) if name is not None else get_simple(record, names)
-            if value is None:
-                if spec.required:
-                    raise RecordError("validate", f"required field '{spec.path}' is missing or null")
-            elif type(value) not in fast_types and not _has_type(value, spec.type):
-                raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {kind_of(value, 'an object')}")
+        if not self._passes_screen(record):
+            self._check_simple_fields(record)
         for spec, path in self._nested:
             present = False
             for value in iter_values(record, path):
@@ -135,6 +145,49 @@ class SchemaValidator:
             if spec.required and not present:
                 raise RecordError("validate", f"required field '{spec.path}' is missing or null")
         return record
+
+    def _passes_screen(self, record: dict) -> bool:
+        """Whether every field without ``[]`` is surely valid: present when required, of an
+        exact type the field accepts. Fields are read per parent object (``customer`` once for
+        ``customer.name`` and ``customer.email``). A ``False`` (a bad record, or a value that
+        needs the closer look, such as a date object) hands over to :meth:`_check_simple_fields`,
+        which decides and words the error of the first bad field in schema order."""
+        for parents, checks in self._screen:
+            node = get_simple(record, parents) if parents else record
+            if type(node) is not dict:
+                node = _EMPTY
+            for name, required, exact_types, is_float in checks:
+                value = node.get(name)
+                if value is None:
+                    if required:
+                        return False
+                elif type(value) not in exact_types or (is_float and value != value):  # NaN is not a number
+                    return False
+        return True
+
+    def _check_simple_fields(self, record: dict) -> None:
+        """The fields without ``[]`` in schema order: raise for the first bad one."""
+        for spec, name, names, fast_types in self._simple:
+            value = record.get(name) if name is not None else get_simple(record, names)
+            if value is None:
+                if spec.required:
+                    raise RecordError("validate", f"required field '{spec.path}' is missing or null")
+            elif type(value) not in fast_types and not _has_type(value, spec.type):
+                raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {kind_of(value, 'an object')}")
+
+
+_EMPTY: dict = {}
+
+
+def _screen_groups(simple: list[tuple]) -> list[tuple[tuple[str, ...], tuple[tuple[str, bool, frozenset, bool], ...]]]:
+    """The fields without ``[]`` grouped by parent path, as :meth:`SchemaValidator._passes_screen`
+    reads them: (parent names, ((name, required, exact types accepted, needs the NaN test), ...))."""
+    groups: dict[tuple[str, ...], list[tuple[str, bool, frozenset, bool]]] = {}
+    for spec, _, names, fast_types in simple:
+        is_float = spec.type is FieldType.FLOAT
+        exact = fast_types | {float} if is_float else fast_types
+        groups.setdefault(names[:-1], []).append((names[-1], spec.required, exact, is_float))
+    return [(parents, tuple(checks)) for parents, checks in groups.items()]
 
 
 # Exact types that always satisfy a field type; anything else gets the full test.

@@ -62,6 +62,31 @@ def test_schema_rejects_with_path_and_type_but_no_value(record, message):
     assert info.value.message == message
 
 
+# The validator screens fields per parent object, then words the error in schema order.
+ORDERED = (
+    FieldSpec("id", FieldType.STRING, True),
+    FieldSpec("user.email", FieldType.STRING, True),
+    FieldSpec("x", FieldType.FLOAT),
+)
+
+
+@pytest.mark.parametrize("record,message", [
+    ({"id": "a", "user": {}, "x": "1"}, "required field 'user.email' is missing or null"),
+    ({"id": "a", "user": "not an object", "x": float("nan")}, "required field 'user.email' is missing or null"),
+    ({"id": "a", "user": {"email": "e"}, "x": float("nan")}, "field 'x' must be a number, got a number"),
+])
+def test_schema_errors_name_the_first_bad_field_in_schema_order(record, message):
+    with pytest.raises(RecordError) as info:
+        SchemaValidator(ORDERED, UnknownFieldPolicy.DROP).validate(record)
+    assert info.value.message == message
+
+
+def test_schema_accepts_values_that_need_the_closer_look():
+    validator = SchemaValidator(ORDERED + (FieldSpec("when", FieldType.TIMESTAMP),), UnknownFieldPolicy.DROP)
+    record = {"id": "a", "user": {"email": "e", "pw": "s"}, "x": 1.5, "when": dt.date(2026, 11, 2)}
+    assert validator.validate(record) == {"id": "a", "user": {"email": "e"}, "x": 1.5, "when": dt.date(2026, 11, 2)}
+
+
 def test_reject_policy_names_unknown_fields():
     with pytest.raises(RecordError, match="fields not in the schema: user.pw"):
         SchemaValidator(FIELDS, UnknownFieldPolicy.REJECT).validate({"id": "a", "user": {"pw": "x"}})
