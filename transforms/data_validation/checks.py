@@ -57,7 +57,7 @@ def baseline_schema(windows: Sequence[tuple[float, Any]], spec: DataValidationSp
     ``given`` (a loaded schema) is used as it is, drift comparators included; else the
     schema is inferred from the first ``spec.baseline_windows`` windows (each later
     baseline window relaxes it where it differs, as TFDV's ``update_schema`` does).
-    Declared PII fields get no value domain (see ``_open_pseudonymous_domains``). Drift
+    Value domains follow ``_baseline_domains``. Drift
     thresholds from the config are set on either."""
     import tensorflow_data_validation as tfdv
 
@@ -68,8 +68,7 @@ def baseline_schema(windows: Sequence[tuple[float, Any]], spec: DataValidationSp
         schema = tfdv.infer_schema(baseline[0])
         for stats in baseline[1:]:
             schema = tfdv.update_schema(schema, stats)
-        _domains_of_the_whole_baseline(schema, baseline)
-        _open_pseudonymous_domains(schema, columns)
+        _baseline_domains(schema, baseline, {c.name for c in columns if c.pseudonymous})
     names = {c.path: c.name for c in columns}
     present = {f.name for f in schema.feature}
     for path, (comparator, threshold) in spec.drift.items():
@@ -87,14 +86,18 @@ def baseline_schema(windows: Sequence[tuple[float, Any]], spec: DataValidationSp
 MAX_DOMAIN_VALUES = 100
 
 
-def _domains_of_the_whole_baseline(schema: Any, baseline: Sequence[Any]) -> None:
-    """Apply TFDV's domain rule to the baseline as a whole, not window by window.
+def _baseline_domains(schema: Any, baseline: Sequence[Any], pseudonymous: set[str]) -> None:
+    """Value domains of text features, by TFDV's rule applied to the baseline as a whole.
 
     Inferring from one window and relaxing with the next keeps a domain for any field
     with few values *per window*, so an id that is new in every record (a transaction
     id: 60 per hour) would be "unexpected" in every later window. Here a text feature
     keeps its domain only when all baseline windows together hold at most
-    MAX_DOMAIN_VALUES distinct values, and the domain is exactly those values."""
+    MAX_DOMAIN_VALUES distinct values, and the domain is exactly those values.
+
+    ``pseudonymous`` features (declared PII fields) get no domain at all: their tokens are
+    as open-ended as the customers behind them, and every new customer would be an
+    "unexpected value" (their volume per value is what heavy_hitter metrics watch)."""
     values: dict[str, set[str]] = {}
     truncated: set[str] = set()
     for stats in baseline:
@@ -112,32 +115,17 @@ def _domains_of_the_whole_baseline(schema: Any, baseline: Sequence[Any]) -> None
         if kind not in ("domain", "string_domain"):
             continue
         seen = values.get(feature.name, set())
-        if feature.name in truncated or len(seen) > MAX_DOMAIN_VALUES:
+        if feature.name in pseudonymous or feature.name in truncated or len(seen) > MAX_DOMAIN_VALUES:
             feature.ClearField(kind)
             continue
         domain = shared.get(feature.domain) if kind == "domain" else feature.string_domain
         if domain is not None:
             del domain.value[:]
             domain.value.extend(sorted(seen))
-    _drop_unused_domains(schema)
-
-
-def _drop_unused_domains(schema: Any) -> None:
     used = {f.domain for f in schema.feature if f.WhichOneof("domain_info") == "domain"}
     kept = [d for d in schema.string_domain if d.name in used]
     del schema.string_domain[:]
     schema.string_domain.extend(kept)
-
-
-def _open_pseudonymous_domains(schema: Any, columns: Sequence[Column]) -> None:
-    """No inferred value domain for declared PII fields: their tokens are as open-ended as
-    the customers behind them, and every new customer would be an "unexpected value".
-    (Their volume per value is what heavy_hitter metrics watch.)"""
-    pseudonymous = {c.name for c in columns if c.pseudonymous}
-    for feature in schema.feature:
-        if feature.name in pseudonymous and feature.WhichOneof("domain_info") in ("domain", "string_domain"):
-            feature.ClearField(feature.WhichOneof("domain_info"))
-    _drop_unused_domains(schema)
 
 
 def checked_windows(windows: Sequence[tuple[float, Any]], spec: DataValidationSpec, given_schema: bool

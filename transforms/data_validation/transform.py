@@ -116,7 +116,8 @@ class CheckWindowsFn(beam.DoFn):
         redact_schema_domains(schema, self.scan)
         redact_statistics(stats_list, self.scan)
         directory = FileSystems.join(output_dir, ARTIFACTS_DIR)
-        FileSystems.mkdirs(directory) if not FileSystems.exists(directory) else None
+        if not FileSystems.exists(directory):
+            FileSystems.mkdirs(directory)
         with FileSystems.create(FileSystems.join(directory, "schema.pbtxt")) as handle:
             handle.write(text_format.MessageToString(schema).encode("utf-8"))
         with FileSystems.create(FileSystems.join(directory, "statistics.binpb")) as handle:

@@ -16,6 +16,7 @@ never with the matched text.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Iterable, NamedTuple, Protocol
 
 from transforms.config.model import PiiSpec
@@ -49,12 +50,8 @@ VALUE_CACHE_SIZE = 65_536
 
 
 class FieldRewriter:
-    """Applies one field's transformation to every value at its path, caching context-free results.
-
-    Context-free primitives read nothing but the value and the infoType (that
-    is what lets their outputs be cached), so one :class:`ValueContext` serves
-    every record for them instead of one built per value.
-    """
+    """Applies one field's transformation to every value at its path, caching context-free
+    results (which also share one context, see :func:`shared_context`)."""
 
     def __init__(self, path_text: str, info_type: str, transformation: Transformation):
         self.path_text = path_text
@@ -65,11 +62,10 @@ class FieldRewriter:
         self.info_type = info_type
         self.transformation = transformation
         context_free = transformation.context_free
-        # Strings (nearly every value) are cached by themselves; other scalars by (type, value),
-        # so that 1, 1.0 and True stay apart.
-        self.str_cache: dict[str, Any] | None = {} if context_free else None
+        # Strings (nearly every value) are keyed by themselves, other scalars by (type, value)
+        # so that 1, 1.0 and True stay apart (a str key never equals a tuple key).
         self.cache: dict[Any, Any] | None = {} if context_free else None
-        self._shared_context = ValueContext(info_type, {}, path_text, None) if context_free else None
+        self._shared_context = shared_context(info_type, path_text) if context_free else None
 
     def rewrite(self, record: dict, context_values: dict | None = None) -> None:
         if not self.simple:
@@ -82,17 +78,18 @@ class FieldRewriter:
         value = parent.get(leaf)
         if value is None:
             return
-        # The string cache lookup of _apply, inlined: most declared values recur (a customer's email).
-        if type(value) is str and self.str_cache is not None:
-            hit = self.str_cache.get(value)
+        # The cache lookup of _apply for strings, inlined: most declared values recur (a customer's email).
+        if type(value) is str and self.cache is not None:
+            hit = self.cache.get(value)
             if hit is not None:
                 parent[leaf] = hit
                 return
         parent[leaf] = self._apply(value, record, context_values)
 
     def _apply(self, value: Any, record: dict, context_values: dict | None = None) -> Any:
-        cache, key = self._cache_for(value)
+        cache = None if isinstance(value, (dict, list)) else self.cache  # only scalars are cached
         if cache is not None:
+            key = value if type(value) is str else (type(value), value)
             hit = cache.get(key)
             if hit is not None:
                 return hit
@@ -107,13 +104,14 @@ class FieldRewriter:
             cache[key] = out
         return out
 
-    def _cache_for(self, value: Any) -> tuple[dict | None, Any]:
-        """(the cache that may hold ``value``'s output, its key there); (None, None) when uncached."""
-        if self.cache is None or isinstance(value, (dict, list)):
-            return None, None
-        if type(value) is str:
-            return self.str_cache, value
-        return self.cache, (type(value), value)
+
+@functools.lru_cache(maxsize=4096)
+def shared_context(info_type: str, field: str) -> ValueContext:
+    """The one context a context-free primitive sees for ``field`` and ``info_type``: such
+    primitives read nothing but the value, the infoType and the field path (which is what
+    lets their outputs be cached), so no context is built per value. Bounded: with
+    ``unknown_fields: scan`` the field paths come from the data."""
+    return ValueContext(info_type, {}, field, None)
 
 
 class RecordDeidentifier:
@@ -133,8 +131,6 @@ class RecordDeidentifier:
         built = [r.transformation for r in self._fields] + list(self._by_type.values()) + [self._default]
         context_fields = sorted({t.context_field for t in built if t.context_field})
         self._context_getters = [(path, first_value_getter(path)) for path in context_fields]
-        # (field, infoType) -> the context of context-free replacements in scanned text (see FieldRewriter)
-        self._shared_contexts: dict[tuple[str, str], ValueContext] = {}
 
     def deidentify(self, record: dict) -> list[FieldFinding]:
         """Rewrite ``record`` in place; return the findings in scanned text."""
@@ -169,9 +165,7 @@ class RecordDeidentifier:
         for f in found:  # sorted by start, non-overlapping
             transformation = self._by_type.get(f.info_type, self._default)
             if transformation.context_free:
-                ctx = self._shared_contexts.get((field, f.info_type))
-                if ctx is None:
-                    ctx = self._shared_contexts[(field, f.info_type)] = ValueContext(f.info_type, {}, field, None)
+                ctx = shared_context(f.info_type, field)
             else:
                 ctx = ValueContext(f.info_type, record, field, context_values)
             pieces.append(value[cursor:f.start])

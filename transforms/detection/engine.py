@@ -145,11 +145,14 @@ class DetectionEngine:
         """Whether ``text`` exceeds ``max_text_chars`` (the caller dead-letters such texts)."""
         return len(text) > self.settings.max_text_chars
 
-    def _floor(self, text: str, context: frozenset[str], tokens: frozenset[str] | None
-               ) -> tuple[Likelihood | None, frozenset[str]]:
-        """The lowest base likelihood worth finding for a step that wants a floor, and the
-        text's tokens: ``min_likelihood`` when no hotword of its types occurs (nothing can
-        raise a candidate then, so a weaker one would be filtered out), else None (no floor)."""
+    def _floor(self, text: str, context: frozenset[str] | None, tokens: frozenset[str] | None
+               ) -> tuple[Likelihood | None, frozenset[str] | None]:
+        """The lowest base likelihood worth finding for a step, and the text's tokens (computed
+        only when needed): for a step that wants a floor (``context``: its types' hotword first
+        words), ``min_likelihood`` when none of them occurs (nothing can raise a candidate then,
+        so a weaker one would be filtered out); else None (no floor)."""
+        if context is None:
+            return None, tokens
         if tokens is None:
             tokens = text_tokens(text)
         return (None if not tokens.isdisjoint(context) else self._min), tokens
@@ -162,9 +165,7 @@ class DetectionEngine:
         steps = self._all_steps
         for index in hits:
             _, _, find, keep, wants_claimed, context = steps[index]
-            floor = None
-            if context is not None:
-                floor, tokens = self._floor(text, context, tokens)
+            floor, tokens = self._floor(text, context, tokens)
             _run_step(text, find, keep, wants_claimed, floor, found)
         return found, tokens
 
@@ -200,9 +201,7 @@ class DetectionEngine:
                         gate_hits[gate] = hit
                     if not hit:
                         continue
-                floor = None
-                if context is not None:
-                    floor, tokens = self._floor(text, context, tokens)
+                floor, tokens = self._floor(text, context, tokens)
                 _run_step(text, find, keep, wants_claimed, floor, found)
         return found, tokens
 

@@ -40,7 +40,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 LOG = logging.getLogger(__name__)
 
@@ -185,20 +185,9 @@ def _plain_group_bodies(source: str) -> dict[int | str, str]:
     """Capturing groups of ``source`` (by number and by name) whose body is plain (see
     ``_NOT_PLAIN``; a ``^`` inside a class is allowed), for :func:`widen`."""
     bodies: dict[int | str, str] = {}
-    number, i, in_class = 0, 0, False
-    while i < len(source):
-        char = source[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            i += 1 + (source[i + 1:i + 2] == "^")
-            i += source[i:i + 1] == "]"  # a leading ] is a literal
-            continue
-        elif char == "(" and (source[i + 1:i + 2] != "?" or source.startswith("(?P<", i)):
+    number = 0
+    for i, char in _outside_classes(source):
+        if char == "(" and (source[i + 1:i + 2] != "?" or source.startswith("(?P<", i)):
             number += 1
             name = None
             start = i + 1
@@ -213,7 +202,6 @@ def _plain_group_bodies(source: str) -> dict[int | str, str]:
                 bodies[number] = body
                 if name is not None:
                     bodies[name] = body
-        i += 1
     return bodies
 
 
@@ -230,7 +218,21 @@ def _reference(bodies: dict[int | str, str], group: int | str) -> str:
 
 def _group_end(source: str, start: int) -> int:
     """The index after the ``)`` closing the group opened at ``source[start]``."""
-    depth, i, in_class = 0, start, False
+    depth = 0
+    for i, char in _outside_classes(source, start):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    raise ValueError("unbalanced group")
+
+
+def _outside_classes(source: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character of a regex source from ``start`` on that is
+    neither escaped nor inside a character class: where group brackets can stand."""
+    i, in_class = start, False
     while i < len(source):
         char = source[i]
         if char == "\\":
@@ -240,18 +242,12 @@ def _group_end(source: str, start: int) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-            if source[i + 1:i + 2] == "^":
-                i += 1
-            if source[i + 1:i + 2] == "]":
-                i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+            i += 1 + (source[i + 1:i + 2] == "^")
+            i += source[i:i + 1] == "]"  # a leading ] is a literal
+            continue
+        else:
+            yield i, char
         i += 1
-    raise ValueError("unbalanced group")
 
 
 def _literals(words: Sequence[str]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from transforms.config.model import EventTimeSpec
 from transforms.records.errors import RecordError
-from transforms.records.paths import iter_values, parse_path
+from transforms.records.paths import first_value_getter
 
 _UTC = dt.timezone.utc
 # Event times outside this range are treated as malformed (year 1970..2200).
@@ -22,16 +22,11 @@ _MIN_EPOCH, _MAX_EPOCH = 0.0, 7_258_118_400.0
 class EventTimeParser:
     def __init__(self, spec: EventTimeSpec):
         self.field = spec.field
-        self.path = parse_path(spec.field)
         self.format = spec.format
-        # A top-level field (the usual case) is read with one dict lookup instead of a path walk.
-        self._top_level = self.path[0].name if len(self.path) == 1 and not self.path[0].each else None
+        self._get = first_value_getter(spec.field)  # a plain dict lookup for a top-level field
 
     def __call__(self, record: dict) -> float:
-        if self._top_level is not None and isinstance(record, dict):
-            value = record.get(self._top_level)
-        else:
-            value = next(iter_values(record, self.path), None)
+        value = self._get(record)
         if value is None:
             raise RecordError("event_time", f"event time field '{self.field}' is missing")
         seconds = self.parse(value)
