@@ -2,10 +2,16 @@
 
 * Declared fields (``pii.fields``) get their record transformation, whatever
   their content: the config says they hold PII.
-* Free-text fields (``pii.scan_fields``, and fields outside the schema when
-  ``unknown_fields: scan``) are scanned by the detection engine; every finding
-  is replaced by the transformation configured for its infoType
-  (``pii.info_type_transformations``, else ``default_scan_transformation``).
+* Free-text fields (``pii.scan_fields``, and with ``unknown_fields: scan``
+  every string and integer at any depth below a field outside the schema) are
+  scanned by the detection engine; every finding is replaced by the
+  transformation configured for its infoType (``pii.info_type_transformations``,
+  else ``default_scan_transformation``).
+* Key names are data: with ``unknown_fields: keep`` or ``scan`` every key
+  outside the schema is scanned the same way and a key holding PII is renamed
+  to its de-identified form (see :mod:`transforms.deid.unknown_fields`). Its
+  findings are reported on the pseudo-field ``<object path>.{key}`` (``{key}``
+  at the top level), offsets within the original key name.
 
 Primitives with a context field (``context: {name: ...}``) see the context
 value as it was before any field of the record was rewritten, as DLP reads
@@ -17,13 +23,18 @@ never with the matched text.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, NamedTuple, Protocol
+from typing import Any, Iterator, NamedTuple, Protocol
 
 from transforms.config.model import PiiSpec
 from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
 from transforms.deid.registry import build_transformation
 from transforms.records.errors import RecordError
-from transforms.records.paths import Path, first_value_getter, get_simple, is_simple, parse_path, update_values
+from transforms.deid.unknown_fields import join, rewrite_unknown_fields
+from transforms.records.nesting import non_finite_kind
+from transforms.records.paths import (
+    first_value_getter, get_simple, is_simple, iter_values, parse_path, update_values,
+)
+from transforms.records.schema import SchemaTree
 
 
 class Scanner(Protocol):
@@ -118,15 +129,20 @@ class RecordDeidentifier:
     """Built once per worker (keys loaded, primitives constructed), used per record."""
 
     def __init__(self, pii: PiiSpec, keys: KeyProvider | None, scanner: Scanner | None = None,
-                 scan_unknown: Callable[[dict], list[str]] | None = None):
+                 unknown_fields: SchemaTree | None = None, scan_unknown_values: bool = False):
+        """``unknown_fields``: the schema, when fields outside it reach the outputs (``keep``,
+        ``scan``): their key names are scanned, and with ``scan_unknown_values`` their values."""
         self._fields = [FieldRewriter(p.path, p.info_type, build_transformation(p.transformation, keys))
                         for p in pii.fields]
         self._scan_paths = [(path, parse_path(path)) for path in pii.scan_fields]
         self._scanner = scanner
-        self._scan_unknown = scan_unknown
+        self.scanner = scanner  # the batch path hands it a batch's texts first (RecordProcessor.prepare)
+        self._unknown_fields = unknown_fields
+        self._scan_unknown_values = scan_unknown_values
+        self._key_findings: dict[str, list[Any]] = {}  # scanner results per key name: keys recur
         self._by_type = {t: build_transformation(s, keys) for t, s in pii.info_type_transformations.items()}
         self._default = build_transformation(pii.default_scan_transformation, keys)
-        if (self._scan_paths or scan_unknown) and scanner is None:
+        if (self._scan_paths or unknown_fields is not None) and scanner is None:
             raise ValueError("scanning is configured but no scanner was given")
         built = [r.transformation for r in self._fields] + list(self._by_type.values()) + [self._default]
         context_fields = sorted({t.context_field for t in built if t.context_field})
@@ -138,10 +154,7 @@ class RecordDeidentifier:
         for rewriter in self._fields:
             rewriter.rewrite(record, context_values)
         findings: list[FieldFinding] = []
-        scan_paths: Iterable[tuple[str, Path]] = self._scan_paths
-        if self._scan_unknown is not None:
-            scan_paths = list(scan_paths) + [(p, parse_path(p)) for p in self._scan_unknown(record)]
-        for path_text, path in scan_paths:
+        for path_text, path in self._scan_paths:
             if len(path) == 1 and not path[0].each:  # a top-level text field: no path walk
                 name = path[0].name
                 text = record.get(name)
@@ -149,7 +162,63 @@ class RecordDeidentifier:
                     record[name] = self._scan_text(text, record, path_text, findings, context_values)
                 continue
             update_values(record, path, lambda v: self._scan_text(v, record, path_text, findings, context_values))
+        if self._unknown_fields is not None:
+            self._deidentify_unknown_fields(record, findings, context_values)
         return findings
+
+    def _deidentify_unknown_fields(self, record: dict, out: list[FieldFinding], context_values: dict | None) -> None:
+        """Keys outside the schema (keep, scan) and, with scan, the values below them."""
+        if self._scan_unknown_values:
+            def leaf(value: Any, path: str) -> Any:
+                return self._scan_unknown_value(value, path, record, out, context_values)
+        else:
+            leaf = _refuse_non_finite
+
+        def rename(key: str, path: str) -> str:
+            found = self._key_findings.get(key)
+            if found is not None and not found:  # a key seen before, without PII: most keys
+                return key
+            return self._scan_key(key, path, record, out, context_values)
+
+        # keep: only floats are looked at (a number that is not finite is refused)
+        rewrite_unknown_fields(record, self._unknown_fields, rename, leaf,
+                               (str, int, float) if self._scan_unknown_values else (float,))
+
+    def _scan_key(self, key: str, path: str, record: dict, out: list[FieldFinding],
+                  context_values: dict | None) -> str:
+        """A key name outside the schema -> the name with its findings de-identified."""
+        found = self._key_findings.get(key)
+        if found is None:
+            if self._scanner.text_too_long(key):
+                where = f"under '{path}'" if path else "at the top level"
+                raise RecordError("scan", f"a key name {where} is longer than the scanner's max_text_chars")
+            found = self._scanner.scan(key) if key else []
+            if len(self._key_findings) >= VALUE_CACHE_SIZE:
+                self._key_findings.clear()
+            self._key_findings[key] = found
+        if not found:
+            return key
+        return self._replace_findings(key, found, record, join(path, "{key}"), out, context_values)
+
+    def _scan_unknown_value(self, value: Any, path: str, record: dict, out: list[FieldFinding],
+                            context_values: dict | None) -> Any:
+        """A value below a field outside the schema: text and integers are scanned (an integer
+        holding PII becomes its de-identified text); a number that is not finite is refused."""
+        if type(value) is str:
+            return self._scan_text(value, record, path, out, context_values) if value else value
+        if type(value) is int:
+            text = str(value)
+            scanned = self._scan_text(text, record, path, out, context_values)
+            return value if scanned == text else scanned
+        return _refuse_non_finite(value, path)
+
+    def scan_texts(self, record: dict) -> Iterator[str]:
+        """The texts of ``record``'s declared free-text fields (``pii.scan_fields``): what a batch
+        hands the scanner's ``prepare`` before its records are de-identified one by one."""
+        for _, path in self._scan_paths:
+            for value in iter_values(record, path):
+                if isinstance(value, str) and value:
+                    yield value
 
     def _scan_text(self, value: Any, record: dict, field: str, out: list[FieldFinding],
                    context_values: dict | None = None) -> Any:
@@ -160,6 +229,11 @@ class RecordDeidentifier:
         found = self._scanner.scan(value)
         if not found:
             return value
+        return self._replace_findings(value, found, record, field, out, context_values)
+
+    def _replace_findings(self, value: str, found: list[Any], record: dict, field: str, out: list[FieldFinding],
+                          context_values: dict | None) -> str:
+        """``value`` with every finding replaced by its infoType's transformation."""
         pieces: list[str] = []
         cursor = 0
         for f in found:  # sorted by start, non-overlapping
@@ -177,6 +251,13 @@ class RecordDeidentifier:
             out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))
         pieces.append(value[cursor:])
         return "".join(pieces)
+
+
+def _refuse_non_finite(value: Any, path: str) -> Any:
+    """Fields outside the schema hold no NaN or Infinity either (no sink writes them as numbers)."""
+    if non_finite_kind(value) is not None:
+        raise RecordError("validate", "a field not in the schema holds a number that is not finite (NaN or Infinity)")
+    return value
 
 
 def _likelihood_name(likelihood: Any) -> str:

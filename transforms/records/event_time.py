@@ -29,10 +29,15 @@ class EventTimeParser:
         value = self._get(record)
         if value is None:
             raise RecordError("event_time", f"event time field '{self.field}' is missing")
-        seconds = self.parse(value)
-        if seconds is None or not _MIN_EPOCH <= seconds <= _MAX_EPOCH:
+        seconds = self.read(value)
+        if seconds is None:
             raise RecordError("event_time", f"event time field '{self.field}' is not a valid {self.format} time")
         return seconds
+
+    def read(self, value: Any) -> float | None:
+        """A value -> epoch seconds, or None when it is no valid event time (unreadable, out of range)."""
+        seconds = self.parse(value)
+        return seconds if seconds is not None and _MIN_EPOCH <= seconds <= _MAX_EPOCH else None
 
     def parse(self, value: Any) -> float | None:
         if isinstance(value, dt.datetime):

@@ -15,6 +15,10 @@ three ways, all handled:
 * it nests 1024 levels deep, where ``json`` stops at the interpreter's
   recursion limit: a line with more than :data:`MAX_FAST_NESTING` brackets
   takes the ``json`` path.
+
+Whatever the parser, a record nested deeper than ``max_depth`` levels
+(``source.max_depth``) is a ``parse`` dead letter, and so is a line too deep
+for ``json`` itself: no later step has to cope with unbounded nesting.
 """
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ from typing import Any
 
 import orjson
 
+from transforms.config.model import MAX_DEPTH_LIMIT
 from transforms.records.errors import RecordError
+from transforms.records.nesting import exceeds_depth
 
 # Lines with more opening brackets than this take the json path: it is far
 # below the depth at which json hits the recursion limit in any worker.
@@ -54,17 +60,26 @@ _LONG_AFTER_SEPARATOR = b":" + _LONG_DIGITS
 _LONG_AFTER_BRACKET = b"{" + _LONG_DIGITS
 
 
-def parse_payload(payload: Any, error: str | None) -> dict:
-    """A JSONL line (bytes) or an already structured row -> dict."""
+def parse_payload(payload: Any, error: str | None, max_depth: int = MAX_DEPTH_LIMIT) -> dict:
+    """A JSONL line (bytes) or an already structured row -> dict, at most ``max_depth`` levels deep."""
     if error is not None:
         raise RecordError("read", error)
     if isinstance(payload, (bytes, bytearray)):
         record = parse_line(payload)
+        # Every level opens a bracket: a line with few brackets (nearly all) cannot be too deep.
+        may_be_too_deep = payload.count(b"{") + payload.count(b"[") > max_depth
     else:
         record = payload
+        may_be_too_deep = True
     if not isinstance(record, dict):
         raise RecordError("parse", f"record must be a JSON object, got {type(record).__name__}")
+    if may_be_too_deep and exceeds_depth(record, max_depth):
+        raise RecordError("parse", too_deep_message(max_depth))
     return record
+
+
+def too_deep_message(max_depth: int) -> str:
+    return f"record nests objects and lists deeper than source.max_depth ({max_depth} levels)"
 
 
 def parse_line(line: bytes) -> Any:
@@ -99,7 +114,7 @@ def _parse_with_json(line: bytes) -> Any:
     except json.JSONDecodeError as exc:
         # exc.msg describes the syntax problem only; the document is not quoted.
         raise RecordError("parse", f"invalid JSON: {exc.msg} at character {exc.pos}") from None
-    except RecursionError:
+    except RecursionError:  # far deeper than any source.max_depth
         raise RecordError("parse", "invalid JSON: nested too deeply") from None
     if _SURROGATE_ESCAPE.search(text) and not _encodable(document):
         raise RecordError("parse", "a string holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF), "
@@ -113,9 +128,18 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _encodable(document: Any) -> bool:
-    """Whether every string (keys included) of ``document`` has a UTF-8 form."""
-    try:
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
+    """Whether every string (keys included) of ``document`` has a UTF-8 form (a walk without recursion)."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return True

@@ -138,23 +138,3 @@ def _update(node: Any, path: Path, depth: int, fn: Callable[[Any], Any]) -> int:
 
 def top_level_names(paths: list[Path]) -> set[str]:
     return {p[0].name for p in paths}
-
-
-def unknown_leaf_paths(record: Any, known: set[str], prefix: str = "") -> Iterator[str]:
-    """Dotted paths of leaves in ``record`` not covered by a known path or a known parent.
-
-    ``known`` holds the schema's paths with ``[]`` removed (``items.sku``).
-    """
-    if not isinstance(record, dict):
-        return
-    for key, value in record.items():
-        path = f"{prefix}{key}"
-        if path in known:
-            continue
-        if isinstance(value, dict) and any(k.startswith(path + ".") for k in known):
-            yield from unknown_leaf_paths(value, known, path + ".")
-        elif isinstance(value, list) and any(k.startswith(path + ".") for k in known):
-            for item in value:
-                yield from unknown_leaf_paths(item, known, path + ".")
-        else:
-            yield path

@@ -40,23 +40,44 @@ class Rejected:
 
 class RecordProcessor:
     def __init__(self, config: DatasetConfig, keys: KeyProvider | None, scanner: Scanner | None = None):
+        self.max_depth = config.source.max_depth
         self.validator = SchemaValidator(
-            config.fields, config.unknown_fields, coerce_text=config.source.format is SourceFormat.CSV
+            config.fields, config.unknown_fields, coerce_text=config.source.format is SourceFormat.CSV,
+            max_depth=self.max_depth,
         )
         self.event_time = EventTimeParser(config.event_time)
-        scan_unknown = self.validator.tree.unknown_paths if config.unknown_fields is UnknownFieldPolicy.SCAN else None
-        self.deidentifier = RecordDeidentifier(config.pii, keys, scanner, scan_unknown)
+        # Fields outside the schema that reach the outputs have their key names scanned (and with scan, values).
+        passed_on = config.unknown_fields in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN)
+        self.deidentifier = RecordDeidentifier(config.pii, keys, scanner, self.validator.tree if passed_on else None,
+                                               scan_unknown_values=config.unknown_fields is UnknownFieldPolicy.SCAN)
         self.redactor = DeadLetterRedactor(config)
         # Which key made this worker's tokens: recorded in the run summary, so tokens that
         # cannot carry a key id themselves (FF1 without surrogate) stay restorable after rotation.
         primary = getattr(keys, "primary_key_id", None)
         self.primary_key_id: int | None = primary() if callable(primary) else primary
 
+    def prepare(self, items: list[RawItem]) -> None:
+        """Hand the scanner the free text of a whole batch at once, before ``process`` takes the
+        records one by one: the NER model reads texts far faster in batches (``nlp.pipe``). A
+        record that does not parse is skipped here and dead-lettered by ``process``."""
+        prepare = getattr(self.deidentifier.scanner, "prepare", None)
+        if prepare is None or not getattr(self.deidentifier.scanner, "uses_ner", False):
+            return
+        texts: list[str] = []
+        for item in items:
+            try:
+                record = parse_payload(item.payload, item.error)
+            except Exception:  # noqa: BLE001 - process() reports it
+                continue
+            if isinstance(record, dict):
+                texts.extend(self.deidentifier.scan_texts(record))
+        prepare(texts)
+
     def process(self, item: RawItem) -> Anonymized | Rejected:
         record = None
         stage = "parse"
         try:
-            record = parse_payload(item.payload, item.error)
+            record = parse_payload(item.payload, item.error, self.max_depth)
             stage = "validate"
             self.validator.validate(record)
             stage = "event_time"

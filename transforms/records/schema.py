@@ -4,19 +4,26 @@
 * Present values must have the declared type. Text sources (CSV) carry every
   value as a string, so with ``coerce_text=True`` strings are converted to
   the declared type first (``"12.5"`` -> 12.5, ``""`` -> null).
+* Numbers must be finite: NaN and Infinity (``NaN``, ``1e999`` in JSON,
+  ``inf`` in CSV) are no value of a float, integer or timestamp field, nor
+  anywhere inside a ``json`` field.
 * Fields the schema does not name follow the ``unknown_fields`` policy:
   dropped, kept, kept for scanning, or the record is rejected.
 
-Error messages name the field path and the expected type, never the value.
+Error messages name the field path and the expected type, never the value;
+nor the name of a field outside the schema (key names are data too).
+Every walk over a record keeps its own stack: nothing recurses on input depth.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+from math import isfinite
 from typing import Any
 
-from transforms.config.model import FieldSpec, FieldType, UnknownFieldPolicy
+from transforms.config.model import DEFAULT_MAX_DEPTH, FieldSpec, FieldType, UnknownFieldPolicy
 from transforms.records.errors import RecordError
+from transforms.records.nesting import exceeds_depth, holds_non_finite, non_finite_kind
 from transforms.values import kind_of
 from transforms.records.paths import Path, get_simple, is_simple, iter_values, parse_path, update_values
 
@@ -46,9 +53,25 @@ class SchemaTree:
             self._compiled = _compile_tree(self.root)
         return _prune(record, self._compiled)
 
-    def unknown_paths(self, record: dict) -> list[str]:
-        out: list[str] = []
-        _collect_unknown(record, self.root, "", out)
+    def unknown_keys(self, record: Any) -> list[tuple[dict, str, str]]:
+        """``(object, key, path of the object)`` for every key the schema does not name, found
+        at the levels it does name (what lies below such a key is not visited). The path is
+        schema text (``""`` for the record, ``http``, ``items[]``), never a key from the data."""
+        out: list[tuple[dict, str, str]] = []
+        stack: list[tuple[Any, dict, str]] = [(record, self.root, "")]
+        while stack:
+            node, tree, path = stack.pop()
+            if isinstance(node, list):
+                stack.extend((item, tree, path + "[]") for item in reversed(node))
+            elif isinstance(node, dict):
+                branches = []
+                for key, value in node.items():
+                    sub = tree.get(key)
+                    if sub is None:
+                        out.append((node, key, path))
+                    elif sub is not True:
+                        branches.append((value, sub, f"{path}.{key}" if path else key))
+                stack.extend(reversed(branches))
         return out
 
 
@@ -61,37 +84,34 @@ def _compile_tree(tree: dict[str, Any]) -> _PruneNode:
     return frozenset(tree), tuple((key, _compile_tree(sub)) for key, sub in tree.items() if sub is not True)
 
 
-def _prune(node: Any, tree: _PruneNode) -> int:
-    if isinstance(node, list):
-        return sum(_prune(item, tree) for item in node)
-    if not isinstance(node, dict):
-        return 0
-    known, branches = tree
+def _prune(record: Any, tree: _PruneNode) -> int:
     removed = 0
-    if not node.keys() <= known:  # the common case, every key known, skips this loop
-        for key in [key for key in node if key not in known]:
-            del node[key]
-            removed += 1
-    for key, sub in branches:
-        child = node.get(key)
-        if child is not None:
-            removed += _prune(child, sub)
+    stack = [(record, tree)]
+    while stack:
+        node, tree = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, tree) for item in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        known, branches = tree
+        if not node.keys() <= known:  # the common case, every key known, skips this loop
+            for key in [key for key in node if key not in known]:
+                del node[key]
+                removed += 1
+        for key, sub in branches:
+            child = node.get(key)
+            if child is not None:
+                stack.append((child, sub))
     return removed
 
 
-def _collect_unknown(node: Any, tree: dict[str, Any], prefix: str, out: list[str]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _collect_unknown(item, tree, prefix, out)
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        sub = tree.get(key)
-        if sub is None:
-            out.append(f"{prefix}{key}")
-        elif sub is not True:
-            _collect_unknown(value, sub, f"{prefix}{key}.", out)
+def describe_unknown(unknown: list[tuple[dict, str, str]]) -> str:
+    """``"2 at the top level, 1 under 'http'"``: how many unknown keys sit where, without their names."""
+    counts: dict[str, int] = {}
+    for _, _, path in unknown:
+        counts[path] = counts.get(path, 0) + 1
+    return ", ".join(f"{n} under '{path}'" if path else f"{n} at the top level" for path, n in sorted(counts.items()))
 
 
 class SchemaValidator:
@@ -101,7 +121,8 @@ class SchemaValidator:
     with a precomputed type test: this runs for every field of every record.
     """
 
-    def __init__(self, fields: tuple[FieldSpec, ...], unknown: UnknownFieldPolicy, coerce_text: bool = False):
+    def __init__(self, fields: tuple[FieldSpec, ...], unknown: UnknownFieldPolicy, coerce_text: bool = False,
+                 max_depth: int = DEFAULT_MAX_DEPTH):
         self.fields: list[tuple[FieldSpec, Path]] = [(f, parse_path(f.path)) for f in fields]
         # (spec, top-level name or None, names, exact types accepted without a closer look)
         self._simple = [
@@ -115,14 +136,17 @@ class SchemaValidator:
         self.tree = SchemaTree(fields)
         self._top_level = frozenset(self.tree.root)
         self._flat_schema = all(v is True for v in self.tree.root.values())
+        self._json_fields = [(f, p) for f, p in self.fields if f.type is FieldType.JSON]
+        self.max_depth = max_depth  # CSV cells of json fields are parsed here: they must not nest deeper
 
     def validate(self, record: Any) -> dict:
         if type(record) is not dict:
             raise RecordError("validate", "record is not an object")
         if self.unknown is UnknownFieldPolicy.REJECT:
-            unknown = self.tree.unknown_paths(record)
+            unknown = self.tree.unknown_keys(record)
             if unknown:
-                raise RecordError("validate", f"fields not in the schema: {', '.join(sorted(set(unknown))[:5])}")
+                raise RecordError("validate", f"fields not in the schema: {describe_unknown(unknown)} "
+                                              "(names not shown: a key may hold personal data)")
         elif self.unknown is UnknownFieldPolicy.DROP:
             if self._flat_schema:
                 for key in record.keys() - self._top_level:
@@ -132,6 +156,10 @@ class SchemaValidator:
         if self.coerce_text:
             for spec, path in self.fields:
                 update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
+            for spec, path in self._json_fields:  # the record is level 1, a value at path a.b level 3
+                if any(exceeds_depth(value, self.max_depth - len(path)) for value in iter_values(record, path)):
+                    raise RecordError("validate", f"field '{spec.path}' nests objects and lists deeper than "
+                                                  f"source.max_depth ({self.max_depth} levels)")
         if not self._passes_screen(record):
             self._check_simple_fields(record)
         for spec, path in self._nested:
@@ -141,9 +169,12 @@ class SchemaValidator:
                     continue
                 present = True
                 if not _has_type(value, spec.type):
-                    raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {kind_of(value, 'an object')}")
+                    raise _type_error(spec, value)
             if spec.required and not present:
                 raise RecordError("validate", f"required field '{spec.path}' is missing or null")
+        for spec, path in self._json_fields:
+            if any(holds_non_finite(value) for value in iter_values(record, path)):
+                raise RecordError("validate", f"field '{spec.path}' holds a number that is not finite (NaN or Infinity)")
         return record
 
     def _passes_screen(self, record: dict) -> bool:
@@ -161,7 +192,7 @@ class SchemaValidator:
                 if value is None:
                     if required:
                         return False
-                elif type(value) not in exact_types or (is_float and value != value):  # NaN is not a number
+                elif type(value) not in exact_types or (is_float and type(value) is float and not isfinite(value)):
                     return False
         return True
 
@@ -173,18 +204,28 @@ class SchemaValidator:
                 if spec.required:
                     raise RecordError("validate", f"required field '{spec.path}' is missing or null")
             elif type(value) not in fast_types and not _has_type(value, spec.type):
-                raise RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {kind_of(value, 'an object')}")
+                raise _type_error(spec, value)
 
 
 _EMPTY: dict = {}
 
 
+def _type_error(spec: FieldSpec, value: Any) -> RecordError:
+    """What is wrong with a value of the wrong type: its kind, never the value."""
+    non_finite = non_finite_kind(value)
+    if non_finite is not None and spec.type in (FieldType.FLOAT, FieldType.INTEGER):
+        return RecordError("validate", f"field '{spec.path}' must be a finite number, got {non_finite}")
+    got = non_finite or kind_of(value, "an object")
+    return RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {got}")
+
+
 def _screen_groups(simple: list[tuple]) -> list[tuple[tuple[str, ...], tuple[tuple[str, bool, frozenset, bool], ...]]]:
     """The fields without ``[]`` grouped by parent path, as :meth:`SchemaValidator._passes_screen`
-    reads them: (parent names, ((name, required, exact types accepted, needs the NaN test), ...))."""
+    reads them: (parent names, ((name, required, exact types accepted, floats need the finiteness
+    test), ...))."""
     groups: dict[tuple[str, ...], list[tuple[str, bool, frozenset, bool]]] = {}
     for spec, _, names, fast_types in simple:
-        is_float = spec.type is FieldType.FLOAT
+        is_float = spec.type in (FieldType.FLOAT, FieldType.TIMESTAMP)
         exact = fast_types | {float} if is_float else fast_types
         groups.setdefault(names[:-1], []).append((names[-1], spec.required, exact, is_float))
     return [(parents, tuple(checks)) for parents, checks in groups.items()]
@@ -194,9 +235,9 @@ def _screen_groups(simple: list[tuple]) -> list[tuple[tuple[str, ...], tuple[tup
 _FAST_TYPES = {
     FieldType.STRING: frozenset({str}),
     FieldType.INTEGER: frozenset({int}),
-    FieldType.FLOAT: frozenset({int}),  # floats need the NaN test
+    FieldType.FLOAT: frozenset({int}),  # floats need the finiteness test
     FieldType.BOOLEAN: frozenset({bool}),
-    FieldType.TIMESTAMP: frozenset({str, int, float}),
+    FieldType.TIMESTAMP: frozenset({str, int}),  # likewise
     FieldType.JSON: frozenset({str, int, float, bool, dict, list}),
 }
 
@@ -215,13 +256,13 @@ def _has_type(value: Any, ftype: FieldType) -> bool:
     if ftype is FieldType.STRING:
         return kind is str
     if ftype is FieldType.FLOAT:
-        return (kind is float and value == value) or kind is int  # NaN is not a number here
+        return (kind is float and isfinite(value)) or kind is int  # NaN and Infinity are no value
     if ftype is FieldType.INTEGER:
         return kind is int or (kind is float and value.is_integer())
     if ftype is FieldType.BOOLEAN:
         return kind is bool
     if ftype is FieldType.TIMESTAMP:
-        return kind in (str, int, float) or isinstance(value, (dt.datetime, dt.date))
+        return kind in (str, int) or (kind is float and isfinite(value)) or isinstance(value, (dt.datetime, dt.date))
     return ftype is FieldType.JSON
 
 
@@ -243,6 +284,8 @@ def _coerce(value: Any, ftype: FieldType, path: str) -> Any:
             return _BOOL_TEXT[text.lower()]
         if ftype is FieldType.JSON:
             return json.loads(text)
+    except RecursionError:
+        raise RecordError("validate", f"field '{path}' nests objects and lists too deeply") from None
     except (ValueError, KeyError):
         raise RecordError("validate", f"field '{path}' must be {_TYPE_WORDS[ftype]}, got text that is not") from None
     return value

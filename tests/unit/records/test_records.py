@@ -73,7 +73,7 @@ ORDERED = (
 @pytest.mark.parametrize("record,message", [
     ({"id": "a", "user": {}, "x": "1"}, "required field 'user.email' is missing or null"),
     ({"id": "a", "user": "not an object", "x": float("nan")}, "required field 'user.email' is missing or null"),
-    ({"id": "a", "user": {"email": "e"}, "x": float("nan")}, "field 'x' must be a number, got a number"),
+    ({"id": "a", "user": {"email": "e"}, "x": float("nan")}, "field 'x' must be a finite number, got NaN"),
 ])
 def test_schema_errors_name_the_first_bad_field_in_schema_order(record, message):
     with pytest.raises(RecordError) as info:
@@ -87,9 +87,10 @@ def test_schema_accepts_values_that_need_the_closer_look():
     assert validator.validate(record) == {"id": "a", "user": {"email": "e"}, "x": 1.5, "when": dt.date(2026, 11, 2)}
 
 
-def test_reject_policy_names_unknown_fields():
-    with pytest.raises(RecordError, match="fields not in the schema: user.pw"):
+def test_reject_policy_counts_unknown_fields_without_naming_them():
+    with pytest.raises(RecordError) as info:
         SchemaValidator(FIELDS, UnknownFieldPolicy.REJECT).validate({"id": "a", "user": {"pw": "x"}})
+    assert info.value.message.startswith("fields not in the schema: 1 under 'user' (names not shown")
 
 
 def test_text_sources_are_coerced_to_declared_types():
@@ -155,7 +156,7 @@ def test_dead_letter_copy_keeps_only_known_safe_values():
                             "amount": "jane@example.com", "extra": {"phone": "+1 212 555 0100"},
                             "note": "x" * 1000})
     assert copy == {"ts": "2026-11-02T10:00:00Z", "email": REDACTED, "status": "ok", "amount": REDACTED,
-                    "extra": {"phone": REDACTED}, "note": REDACTED}
+                    "[KEY 1]": {"[KEY 1]": REDACTED}, "note": REDACTED}
 
 
 def test_processor_turns_every_failure_into_a_dead_letter_without_pii():
