@@ -29,8 +29,11 @@ class ParseRecordsFn(beam.DoFn):
     def __init__(self) -> None:
         self.parsed = Metrics.counter(self.__class__, "records_parsed")
         self.unparseable = Metrics.counter(self.__class__, "records_unparseable")
+        self.unreadable_files = Metrics.counter(self.__class__, "files_unreadable")
 
     def process(self, batch: RawBatch) -> Iterator[dict]:
+        if batch.file_errors:  # a file that cannot be read is skipped; the sample comes from the rest
+            self.unreadable_files.inc(len(batch.file_errors))
         for item in batch.items:
             try:
                 record = parse_payload(item.payload, item.error)

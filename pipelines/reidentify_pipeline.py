@@ -18,7 +18,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.config.model import DatasetConfig, SourceSpec
-from transforms.deadletter import DeadLetterRedactor
+from transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor
 from transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan
 from transforms.deid.reidentify import ReidentifyRecords
 from transforms.io.sinks import WriteJsonLines, merge_counts
@@ -54,7 +54,9 @@ class ReidentifyPipelineOutputs(NamedTuple):
 def _write_summary(counts: dict, path: str, dataset: str) -> dict:
     document = {"dataset": dataset, "records_read": counts.get("records_read", 0),
                 "records_reidentified": counts.get("records_reidentified", 0),
-                "records_dead_lettered": counts.get("records_dead_lettered", 0)}
+                "records_dead_lettered": counts.get("records_dead_lettered", 0),
+                # files that could not be read (to their end): one file-level dead letter each
+                "files_unreadable": sum(1 for key in counts if key.startswith(UNREADABLE_FILE_PREFIX))}
     with FileSystems.create(path) as handle:
         handle.write(json.dumps(document, indent=2).encode("utf-8"))
     return document

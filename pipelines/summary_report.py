@@ -6,6 +6,8 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.preflight import OUTPUT_PARTS
+
 # How many flagged windows the end-of-run report lists (all are in flagged_windows/).
 _MAX_LISTED = 10
 
@@ -20,9 +22,11 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         f"  anonymized          {summary['records_anonymized']:>10,}",
         f"  dead-lettered       {summary['records_dead_lettered']:>10,}   ({pairs(summary['dead_letters_by_stage'])})",
         f"  all accounted for   {'yes' if summary['all_records_accounted_for'] else 'NO':>10}",
+        f"  files unreadable    {summary.get('files_unreadable', 0):>10,}   "
+        f"({'none' if not summary.get('files_unreadable') else 'file-level dead letters, stage file'})",
         f"  PII findings        {pairs(summary['findings_by_info_type'])}",
         f"  windows scored      {summary['windows_scored']:>10,}",
-        f"  windows flagged     {summary['windows_flagged']:>10,}   (alerts {summary.get('alerts', 0):,}, the rest within a cooldown)",
+        f"  windows flagged     {summary['windows_flagged']:>10,}   ({_alerts(summary)})",
     ]
     validation = summary.get("data_validation")
     if validation is not None:
@@ -34,9 +38,21 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         lines.append(f"    ! {record['window_start']} {record['series_key']}: {record['explanation']}")
     if len(flagged) > _MAX_LISTED:
         lines.append(f"    ... {len(flagged) - _MAX_LISTED} more in flagged_windows/")
-    outputs = "anonymized/ dead_letter/ findings/ flagged_windows/ " + ("data_validation/ " if validation else "")
-    lines.append(f"  outputs in {output_dir}: {outputs}run_summary.json")
+    lines.append(f"  outputs in {output_dir}: {' '.join(_written_parts(output_dir))}")
     return "\n".join(lines)
+
+
+def _alerts(summary: dict[str, Any]) -> str:
+    """Alerts among the flagged windows; the others, if any, fell within an alert cooldown."""
+    alerts = summary.get("alerts", 0)
+    quiet = summary["windows_flagged"] - alerts
+    return f"alerts {alerts:,}" + (f", the other {quiet:,} within a cooldown" if quiet > 0 else "")
+
+
+def _written_parts(output_dir: str) -> list[str]:
+    """The output folders and files this run has in ``output_dir`` (``scores/`` only with write_all_scores)."""
+    return [f"{part}/" if "." not in part else part for part in OUTPUT_PARTS
+            if FileSystems.exists(FileSystems.join(output_dir, part))]
 
 
 def _read_flagged(output_dir: str) -> list[dict[str, Any]]:

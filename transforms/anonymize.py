@@ -15,6 +15,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
 from transforms.config.model import DatasetConfig, UnknownFieldPolicy
+from transforms.deadletter import UNREADABLE_FILE_PREFIX, file_dead_letter
 from transforms.io.sources import RawBatch
 from transforms.keys.keyring import KeyRing
 from transforms.records.processor import Anonymized, RecordProcessor
@@ -68,8 +69,9 @@ def load_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> KeyRing | No
 
 
 def build_scanner(config: DatasetConfig):
-    """The detection engine when the config scans text, else None."""
-    if not config.pii.scan_fields and config.unknown_fields is not UnknownFieldPolicy.SCAN:
+    """The detection engine when the config scans text (or key names: fields outside the
+    schema that reach the outputs, ``keep`` and ``scan``), else None."""
+    if not config.pii.scan_fields and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP):
         return None
     from transforms.detection.engine import DetectionEngine
 
@@ -100,6 +102,10 @@ class AnonymizeBatchFn(beam.DoFn):
         dead_times: list[float] = []
         findings: list[dict] = []
         stats: Counter = Counter(records_read=len(batch.items))
+        for failure in batch.file_errors:
+            dead.append(file_dead_letter(failure.path, failure.reason, failure.records_before))
+            stats[f"{UNREADABLE_FILE_PREFIX}{failure.path}"] = 1
+        self.processor.prepare(batch.items)
         for item in batch.items:
             outcome = self.processor.process(item)
             if isinstance(outcome, Anonymized):
@@ -122,9 +128,10 @@ class AnonymizeBatchFn(beam.DoFn):
         stats["records_anonymized"] = len(records)
         if self.processor.primary_key_id is not None:
             stats[f"primary_key_id|{self.processor.primary_key_id}"] = len(records)
-        stats["records_dead_lettered"] = len(dead)
+        records_dead = len(dead) - len(batch.file_errors)
+        stats["records_dead_lettered"] = records_dead
         self.anonymized_counter.inc(len(records))
-        self.dead_letter_counter.inc(len(dead))
+        self.dead_letter_counter.inc(records_dead)
         self.findings_counter.inc(len(findings))
         if records or dead_times:
             yield AnonymizedBatch(tuple(records), tuple(times), tuple(record_findings), tuple(dead_times))

@@ -23,7 +23,9 @@ from transforms.anomaly.registry import parse_cooldown, parse_detector
 from transforms.config.errors import ConfigError, ConfigIssue
 from transforms.config.info_types import BUILT_IN_INFO_TYPES
 from transforms.config.model import (
+    DEFAULT_MAX_DEPTH,
     FILE_FORMATS,
+    MAX_DEPTH_LIMIT,
     BigQuerySinksSpec,
     BigQuerySourceSpec,
     DatasetConfig,
@@ -174,7 +176,7 @@ def _guard(issues: list[ConfigIssue], parse):
 def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> SourceSpec:
     if not node.is_mapping():
         return SourceSpec(SourceFormat.JSONL, "")
-    node.reject_unknown(("format", "path", "csv", "max_record_bytes", "pubsub", "bigquery"))
+    node.reject_unknown(("format", "path", "csv", "max_record_bytes", "max_depth", "pubsub", "bigquery"))
     fmt = SourceFormat(node.choice("format", [f.value for f in SourceFormat], "jsonl", required=True) or "jsonl")
     path = ""
     if fmt in FILE_FORMATS:
@@ -195,9 +197,12 @@ def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sour
     max_bytes = node.optional("max_record_bytes", int, 1_048_576)
     if max_bytes <= 0:
         node.error("must be a positive number of bytes", "max_record_bytes")
+    max_depth = node.optional("max_depth", int, DEFAULT_MAX_DEPTH)
+    if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
+        node.error(f"must be a whole number from 1 to {MAX_DEPTH_LIMIT}", "max_depth")
     pubsub = _parse_pubsub_source(node, overrides) if fmt is SourceFormat.PUBSUB else None
     bigquery = _parse_bigquery_source(node, overrides) if fmt is SourceFormat.BIGQUERY else None
-    return SourceSpec(fmt, path, delimiter, max_bytes, pubsub, bigquery)
+    return SourceSpec(fmt, path, delimiter, max_bytes, pubsub, bigquery, max_depth)
 
 
 def _parse_pubsub_source(parent: Node, overrides: ConfigOverrides) -> PubSubSourceSpec:
@@ -278,7 +283,7 @@ def _parse_event_time(node: Node, known: dict[str, FieldSpec]) -> EventTimeSpec:
     node.reject_unknown(("field", "format"))
     field = node.required("field", str, "")
     if field and field not in known:
-        node.error("names a field that is not in schema.fields", "field")
+        node.error(_not_in_schema(field), "field")
     elif field and known[field].type not in (FieldType.TIMESTAMP, FieldType.STRING, FieldType.INTEGER, FieldType.FLOAT):
         node.error("must name a timestamp, string or numeric field", "field")
     fmt = node.optional("format", str, "iso8601")
@@ -301,7 +306,7 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
         item.reject_unknown(("path", "info_type", "transformation"))
         path = item.required("path", str, "")
         if path and path not in known:
-            item.error("names a field that is not in schema.fields", "path")
+            item.error(_not_in_schema(path), "path")
         info_type = item.required("info_type", str, "")
         if info_type and info_type not in BUILT_IN_INFO_TYPES:
             item.error("is not a Cloud DLP built-in infoType name", "info_type")
@@ -313,7 +318,7 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
     for i, path in enumerate(scan_fields):
         spec = known.get(path)
         if spec is None:
-            scan_node.error("names a field that is not in schema.fields", i)
+            scan_node.error(_not_in_schema(path), i)
         elif spec.type not in (FieldType.STRING, FieldType.JSON):
             scan_node.error("must name a string field (free text)", i)
     per_type: dict[str, TransformationSpec] = {}
@@ -398,7 +403,7 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
         kind = MetricKind(item.choice("type", [k.value for k in MetricKind], "count", required=True) or "count")
         group_by = item.optional("group_by", str, None)
         if group_by and group_by not in known:
-            item.error("names a field that is not in schema.fields", "group_by")
+            item.error(_not_in_schema(group_by), "group_by")
         elif group_by in scanned:
             item.error(_SCANNED_VALUE_OUT, "group_by")
         field = item.optional("field", str, None)
@@ -406,7 +411,7 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
             if not field:
                 item.error(f"is required for a {kind.value} metric", "field")
             elif field not in known:
-                item.error("names a field that is not in schema.fields", "field")
+                item.error(_not_in_schema(field), "field")
             elif kind in NUMERIC_METRICS and known[field].type not in (FieldType.INTEGER, FieldType.FLOAT):
                 item.error(f"must name an integer or float field for a {kind.value} metric", "field")
             elif kind is MetricKind.FINDINGS_RATE and field not in scanned and unknown is not UnknownFieldPolicy.SCAN:
@@ -449,7 +454,7 @@ def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_f
         fields = node.string_list("fields")
         for i, path in enumerate(fields):
             if path not in known:
-                node.child("fields").error("names a field that is not in schema.fields", i)
+                node.child("fields").error(_not_in_schema(path), i)
             elif path in scanned:
                 node.child("fields").error(
                     "names a field in pii.scan_fields: statistics list top values, and scanned text keeps "
@@ -510,12 +515,15 @@ def _parse_keys(node: Node, base_dir: str, overrides: ConfigOverrides, pii: PiiS
 def _parse_sinks(node: Node, base_dir: str, overrides: ConfigOverrides) -> SinksSpec:
     output_dir = fmt = None
     write_all = False
+    neutralize = True
     bigquery, pubsub = BigQuerySinksSpec(), PubSubSinksSpec()
     if node.value is not None and node.is_mapping():
-        node.reject_unknown(("output_dir", "anonymized_format", "write_all_scores", "bigquery", "pubsub"))
+        node.reject_unknown(("output_dir", "anonymized_format", "write_all_scores", "csv_neutralize_formulas",
+                             "bigquery", "pubsub"))
         output_dir = node.optional("output_dir", str, None)
         fmt = node.choice("anonymized_format", [f.value for f in FILE_FORMATS], "jsonl")
         write_all = node.optional("write_all_scores", bool, False)
+        neutralize = node.optional("csv_neutralize_formulas", bool, True)
         bigquery = _parse_bigquery_sinks(node.child("bigquery"))
         pubsub = _parse_pubsub_sinks(node.child("pubsub"))
     bigquery = replace(
@@ -530,7 +538,7 @@ def _parse_sinks(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sinks
         alerts_topic=overrides.alerts_topic or pubsub.alerts_topic,
     )
     output_dir = overrides.output_dir or (_resolve(output_dir, base_dir) if output_dir else None)
-    sinks = SinksSpec(output_dir, SourceFormat(fmt or "jsonl"), write_all, bigquery, pubsub)
+    sinks = SinksSpec(output_dir, SourceFormat(fmt or "jsonl"), write_all, bigquery, pubsub, neutralize)
     if not output_dir and sinks.any_to_files:
         node.issues.append(ConfigIssue(
             "sinks.output_dir",
@@ -572,14 +580,28 @@ def _dirname(path: str) -> str:
     return posixpath.dirname(path) if _is_uri(path) else os.path.dirname(os.path.abspath(path))
 
 
+# A dataset config is a few KB; YAML parsing takes about 30 times a file's size in memory
+# (a 71 MB file took 2.1 GB), so anything past this is refused before it is parsed.
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _not_in_schema(name: str) -> str:
+    """The message for a field reference that schema.fields does not declare; the name is
+    config (the operator wrote it), so it is quoted to say which reference is wrong."""
+    return f"names a field that is not in schema.fields ({name!r})"
+
+
 def _read_text(path: str) -> str:
     from apache_beam.io.filesystems import FileSystems
 
     try:
         with FileSystems.open(path) as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_CONFIG_BYTES + 1)  # never more than the limit and one byte
     except Exception as exc:  # noqa: BLE001 - any IO failure is "cannot read"
         raise ConfigError(ConfigIssue("", f"cannot read config file {path}: {type(exc).__name__}")) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(ConfigIssue("", f"config file {path} is larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB, "
+                                          "far more than any dataset config needs; refused before parsing"))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

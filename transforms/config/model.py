@@ -44,6 +44,12 @@ class SourceFormat(str, enum.Enum):
 # Formats that are files (sources with a path; anonymized_format of the file sink).
 FILE_FORMATS = (SourceFormat.JSONL, SourceFormat.CSV, SourceFormat.AVRO, SourceFormat.PARQUET)
 
+# source.max_depth: how deeply a record may nest objects and lists (the record is level 1).
+# The ceiling keeps every later step within its own limit (orjson writes at most 254 levels,
+# and a dead letter or an output row wraps a record in one more).
+DEFAULT_MAX_DEPTH = 64
+MAX_DEPTH_LIMIT = 200
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -87,6 +93,9 @@ class SourceSpec:
     max_record_bytes: int = 1_048_576
     pubsub: PubSubSourceSpec | None = None  # format pubsub only
     bigquery: BigQuerySourceSpec | None = None  # format bigquery only
+    # Records nested deeper than this (objects and lists) go to the dead letters
+    # (stage parse): no step may recurse on the depth of its input.
+    max_depth: int = DEFAULT_MAX_DEPTH
 
     @property
     def is_file(self) -> bool:
@@ -229,6 +238,8 @@ class SinksSpec:
     write_all_scores: bool = False
     bigquery: BigQuerySinksSpec = BigQuerySinksSpec()
     pubsub: PubSubSinksSpec = PubSubSinksSpec()
+    # CSV output: prefix text cells starting with = + - @ tab or CR with ' (OWASP CSV injection rule)
+    csv_neutralize_formulas: bool = True
 
     @property
     def anonymized_to_files(self) -> bool:

@@ -13,7 +13,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
 from transforms.config.model import SourceFormat
-from transforms.deadletter import DeadLetterRedactor, make_dead_letter
+from transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor, file_dead_letter, make_dead_letter
 from transforms.deid.reidentifier import RecordReidentifier
 from transforms.io.sources import RawBatch, nest_dotted
 from transforms.records.errors import RecordError
@@ -52,7 +52,8 @@ class ReidentifyBatchFn(beam.DoFn):
 
     def process(self, batch: RawBatch) -> Iterator:
         restored: list[dict] = []
-        dead: list[dict] = []
+        # Files that could not be read (to their end): one file-level dead letter each.
+        dead: list[dict] = [file_dead_letter(f.path, f.reason, f.records_before) for f in batch.file_errors]
         for item in batch.items:
             record = None
             try:
@@ -67,13 +68,16 @@ class ReidentifyBatchFn(beam.DoFn):
                 dead.append(make_dead_letter("reidentify", f"unexpected {type(exc).__name__}", item.ref,
                                              self.redactor.redact(record)))
         self.restored_counter.inc(len(restored))
-        self.dead_letter_counter.inc(len(dead))
+        records_dead = len(dead) - len(batch.file_errors)
+        self.dead_letter_counter.inc(records_dead)
         if restored:
             yield restored
         if dead:
             yield pvalue.TaggedOutput(DEAD_LETTERS, dead)
-        yield pvalue.TaggedOutput(STATS, dict(Counter(records_read=len(batch.items), records_reidentified=len(restored),
-                                                      records_dead_lettered=len(dead))))
+        stats = Counter(records_read=len(batch.items), records_reidentified=len(restored),
+                        records_dead_lettered=records_dead)
+        stats.update({f"{UNREADABLE_FILE_PREFIX}{f.path}": 1 for f in batch.file_errors})
+        yield pvalue.TaggedOutput(STATS, dict(stats))
 
 
 class ReidentifyRecords(beam.PTransform):

@@ -28,7 +28,7 @@ from apache_beam.metrics import Metrics
 from transforms.config.model import DatasetConfig, SourceFormat, SourceSpec
 from transforms.io.output_schema import output_fields
 from transforms.io.sinks import to_json_line
-from transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, RawItem
+from transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, json_ready_item
 
 _BQ_TYPES = {"string": "STRING", "long": "INT64", "double": "FLOAT64", "boolean": "BOOL"}
 
@@ -100,7 +100,8 @@ class RowsToBatchFn(beam.DoFn):
 
     def process(self, rows: list[dict]) -> Iterator[RawBatch]:
         batch_id = uuid.uuid4().hex[:12]  # rows have no stable position; the batch id keeps references unique
-        items = tuple(RawItem(f"bigquery:{self.name}#{batch_id}-{i}", dict(row), 0) for i, row in enumerate(rows))
+        # NUMERIC, BYTES, DATE, TIME ... arrive as Python types: turned into their JSON form, as for Avro.
+        items = tuple(json_ready_item(f"bigquery:{self.name}#{batch_id}-{i}", dict(row)) for i, row in enumerate(rows))
         self.records_read.inc(len(items))
         yield RawBatch(SourceFormat.BIGQUERY, items)
 

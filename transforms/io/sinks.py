@@ -11,6 +11,8 @@ import datetime as dt
 import decimal
 import io
 import json
+import re
+import uuid
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
@@ -20,6 +22,8 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.anonymize import AnonymizedBatch
 from transforms.config.model import DatasetConfig, SourceFormat
+from transforms.deadletter import UNREADABLE_FILE_PREFIX
+from transforms.io.json_values import duration_seconds
 from transforms.io.output_schema import avro_schema, flatten, parquet_schema
 
 
@@ -31,6 +35,14 @@ def json_default(value: Any) -> Any:
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, decimal.Decimal):
         return str(value)
+    # Sources hand these over in their JSON form already (transforms.io.json_values); kept
+    # here for values built elsewhere, in the same form.
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.timedelta):
+        return duration_seconds(value)
     raise TypeError(f"cannot write a {type(value).__name__} as JSON")
 
 
@@ -81,7 +93,8 @@ class WriteAnonymized(beam.PTransform):
         if fmt is SourceFormat.CSV:
             header = csv_header(self.config)
             return (batches
-                    | "ToCsvText" >> beam.Map(csv_text, header, self.config.source.csv_delimiter)
+                    | "ToCsvText" >> beam.Map(csv_text, header, self.config.source.csv_delimiter,
+                                              self.config.sinks.csv_neutralize_formulas)
                     | "WriteCsv" >> beam.io.WriteToText(self.prefix, file_name_suffix=".csv",
                                                         header=_csv_line(header, self.config.source.csv_delimiter)))
         if fmt is SourceFormat.AVRO:
@@ -117,17 +130,44 @@ def _csv_line(values: list[Any], delimiter: str) -> str:
     return buffer.getvalue()
 
 
-def csv_text(batch: AnonymizedBatch, header: list[str], delimiter: str) -> str:
+def csv_text(batch: AnonymizedBatch, header: list[str], delimiter: str, neutralize_formulas: bool = True) -> str:
+    """The batch's records as CSV rows; with ``neutralize_formulas``, formula-leading text cells
+    are neutralised (:func:`neutralize_formula`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     for record in batch.records:
         flat = _flat_dict(record)
-        writer.writerow(["" if flat.get(name) is None else _csv_cell(flat.get(name)) for name in header])
+        cells = ["" if flat.get(name) is None else _csv_cell(flat.get(name)) for name in header]
+        if neutralize_formulas:
+            cells = [neutralize_formula(cell) for cell in cells]
+        writer.writerow(cells)
     return buffer.getvalue().rstrip("\n")
 
 
+# OWASP's CSV injection rule: a cell that starts with one of these is read as a formula by
+# spreadsheet programs (Excel, LibreOffice, Google Sheets).
+_FORMULA_START = frozenset("=+-@\t\r")
+# A plain decimal number ("-12.5", "+3", "-1e-5") is data, not a formula: left as it is.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralize_formula(cell: Any) -> Any:
+    """A text cell starting with ``= + - @``, tab or carriage return, prefixed with ``'`` so that a
+    spreadsheet shows it as text instead of running it; a cell that is a plain decimal number
+    (``-12.5``) and every non-text value (numbers, booleans) are left as they are."""
+    if type(cell) is not str or not cell or cell[0] not in _FORMULA_START:
+        return cell
+    if _PLAIN_NUMBER.fullmatch(cell):
+        return cell
+    return "'" + cell
+
+
 def _csv_cell(value: Any) -> Any:
-    return to_json_line(value) if isinstance(value, (dict, list)) else value
+    if isinstance(value, (dict, list)):
+        return to_json_line(value)
+    if isinstance(value, dt.datetime):  # the ISO-8601 text the JSON sinks write, not str()'s form
+        return value.isoformat()
+    return value
 
 
 def _flat_dict(record: dict, prefix: str = "") -> dict[str, Any]:
@@ -161,12 +201,16 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
     read = counts.get("records_read", 0)
     anonymized = counts.get("records_anonymized", 0)
     dead = counts.get("records_dead_lettered", 0)
+    unreadable = sum(1 for key in counts if key.startswith(UNREADABLE_FILE_PREFIX))
     return {
         "dataset": dataset,
         "records_read": read,
         "records_anonymized": anonymized,
         "records_dead_lettered": dead,
+        # of the records read; a file that could not be read (to its end) is counted below
         "all_records_accounted_for": read == anonymized + dead,
+        # files that could not be read, or not to their end: one file-level dead letter each (stage "file")
+        "files_unreadable": unreadable,
         "dead_letters_by_stage": prefixed("dead_letter_stage."),
         "findings_by_info_type": prefixed("findings."),
         "findings_by_field": _by_field(counts),

@@ -11,10 +11,16 @@ one file per task. Paths are anything Beam's FileSystems resolves (local,
 Every record carries a reference to where it came from (``path@offset`` for
 lines, ``path#row`` for rows), which the dead letters and findings quote
 instead of any content.
+
+Bad input never stops a run: a file that cannot be read, or breaks off
+part-way, ends its records with a :class:`~transforms.io.file_failures.FileError`
+(:mod:`transforms.io.file_failures`); a CSV row over ``max_record_bytes`` is an
+error row (:mod:`transforms.io.csv_rows`); Avro and Parquet values without a
+JSON type get their JSON form here (:mod:`transforms.io.json_values`). A
+leading UTF-8 byte order mark is dropped.
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass
@@ -22,11 +28,20 @@ from typing import Any, Iterable, Iterator, NamedTuple
 
 import apache_beam as beam
 from apache_beam.io import fileio
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import CompressedFile, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.config.model import SourceFormat, SourceSpec
+from transforms.io.csv_rows import CsvRows
+from transforms.io.file_failures import (
+    NOT_UTF8,
+    UTF16_BOMS,
+    FileError,
+    UnreadableFile,
+    describe_file_failure,
+)
+from transforms.io.json_values import NoJsonForm, avro_duration_paths, decode_avro_durations, to_json_ready
 
 # Records per batch: large enough that runner overhead per element vanishes,
 # small enough that a batch's records and their outputs stay a few MB.
@@ -52,6 +67,8 @@ class RawItem(NamedTuple):
 class RawBatch:
     format: SourceFormat
     items: tuple[RawItem, ...]
+    # Files that failed while this batch was read: file-level dead letters, not records.
+    file_errors: tuple[FileError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,21 +93,38 @@ def split_into_ranges(metadata: Any, source: SourceSpec, split_bytes: int = DEFA
 
 
 class ReadRangeFn(beam.DoFn):
-    """Reads one :class:`FileRange` and emits :class:`RawBatch` es."""
+    """Reads one :class:`FileRange` and emits :class:`RawBatch` es.
+
+    A file that cannot be opened or decoded, or fails part-way (a truncated Avro
+    or Parquet file, a corrupt compressed file), does not fail the run: the
+    records read before the failure are emitted as usual, and the failure
+    itself is one :class:`FileError` (a file-level dead letter) in a last batch.
+    """
 
     def __init__(self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE):
         self.source = source
         self.batch_size = batch_size
         self.records_read = Metrics.counter("veilwatch", "records_read")
+        self.files_unreadable = Metrics.counter("veilwatch", "files_unreadable")
 
     def process(self, file_range: FileRange) -> Iterator[RawBatch]:
         items: list[RawItem] = []
-        for item in self._items(file_range):
-            items.append(item)
-            if len(items) >= self.batch_size:
-                self.records_read.inc(len(items))
-                yield RawBatch(self.source.format, tuple(items))
-                items = []
+        emitted = 0
+        try:
+            for item in self._items(file_range):
+                items.append(item)
+                if len(items) >= self.batch_size:
+                    self.records_read.inc(len(items))
+                    emitted += len(items)
+                    yield RawBatch(self.source.format, tuple(items))
+                    items = []
+        except Exception as exc:  # noqa: BLE001 - one bad file must not fail the run
+            reason = describe_file_failure(file_range.path, self.source.format, exc)
+            self.records_read.inc(len(items))
+            self.files_unreadable.inc()
+            failure = FileError(file_range.path, reason, emitted + len(items))
+            yield RawBatch(self.source.format, tuple(items), (failure,))
+            return
         if items:
             self.records_read.inc(len(items))
             yield RawBatch(self.source.format, tuple(items))
@@ -107,8 +141,11 @@ class ReadRangeFn(beam.DoFn):
 
 
 def read_lines(r: FileRange, max_record_bytes: int) -> Iterator[RawItem]:
-    """Lines that *start* in [start, end); the line crossing ``end`` belongs to this range."""
-    with FileSystems.open(r.path) as handle:
+    """Lines that *start* in [start, end); the line crossing ``end`` belongs to this range.
+
+    A UTF-8 byte order mark at file offset 0 is dropped (only there: a range that
+    starts later begins inside the file)."""
+    with _open_binary(r.path) as handle:
         position = 0
         if r.start > 0:
             handle.seek(r.start - 1)
@@ -118,19 +155,62 @@ def read_lines(r: FileRange, max_record_bytes: int) -> Iterator[RawItem]:
         end = r.end if r.end is not None else math.inf
         path = r.path
         readline = handle.readline
+        first = r.start == 0
         while position < end:
             line = readline(max_record_bytes + 2)  # room for the content plus "\r\n"
             length = len(line)
             if length == 0:
                 break
+            if first:
+                first = False
+                if line.startswith(_UTF8_BOM):
+                    line = line[len(_UTF8_BOM):]
+                elif line.startswith(UTF16_BOMS):
+                    raise UnreadableFile(NOT_UTF8)
             stripped = line.rstrip(b"\r\n")
             if len(stripped) > max_record_bytes:  # rare: read past the rest of the oversized line
-                length = _oversized_line_length(handle, line)
+                length += _oversized_line_length(handle, line) - len(line)
                 yield RawItem(f"{path}@{position}", None, length,
                               f"record larger than max_record_bytes ({max_record_bytes})")
             elif stripped.strip():
                 yield RawItem(f"{path}@{position}", stripped, length)
             position += length
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+# The UTF-16 marks as the CSV reader's lenient UTF-8 decoding gives them (one surrogate per byte).
+_UTF16_BOMS_DECODED = tuple(bom.decode("utf-8", "surrogateescape") for bom in UTF16_BOMS)
+
+
+class _CompressedRaw(io.RawIOBase):
+    """Beam's reader of compressed files as a raw stream, so that ``io.BufferedReader`` gives
+    it ``readline(limit)`` (its own ``readline()`` has no limit, and would hold a huge line whole)
+    and ``io.TextIOWrapper`` can decode it (it lacks what the wrapper needs)."""
+
+    def __init__(self, handle: Any):
+        super().__init__()
+        self._handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._handle.close()
+        super().close()
+
+
+def _open_binary(path: str) -> Any:
+    """A binary file object with ``readline(limit)``, compressed or not (a context manager)."""
+    handle = FileSystems.open(path)
+    if isinstance(handle, CompressedFile):
+        return io.BufferedReader(_CompressedRaw(handle), buffer_size=_READ_BLOCK)
+    return handle
 
 
 def _skip_line(handle: Any) -> int:
@@ -155,27 +235,38 @@ def _oversized_line_length(handle: Any, line: bytes) -> int:
 
 
 def read_csv(path: str, delimiter: str, max_record_bytes: int) -> Iterator[RawItem]:
-    """Rows as header->text mappings; undecodable bytes are reported per row, not per file."""
-    with FileSystems.open(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=delimiter)
-        header = next(reader, None)
-        if header is None:
+    """Rows as header->text mappings; undecodable bytes are reported per row, not per file.
+
+    A leading UTF-8 byte order mark is dropped. Rows of up to ``max_record_bytes``
+    are read whatever the size of one cell; a longer row (or one the csv module
+    refuses) is a dead letter and reading goes on after it (see :mod:`transforms.io.csv_rows`).
+    """
+    with _open_binary(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        rows = CsvRows(text, delimiter, max_record_bytes)
+        header_row = next(rows, None)
+        if header_row is None:
             return
-        width = len(header)
-        for row_number, row in enumerate(reader, start=2):
+        header = header_row.cells if header_row.error is None else None
+        if header and header[0].startswith(_UTF16_BOMS_DECODED):
+            raise UnreadableFile(NOT_UTF8)
+        width = len(header) if header is not None else 0
+        for row_number, row in enumerate(rows, start=2):
             ref = f"{path}#{row_number}"
-            size = sum(len(cell) for cell in row)
-            if not row:
+            if row.error is not None:
+                yield RawItem(ref, None, row.size, row.error)
                 continue
-            if size > max_record_bytes:
-                yield RawItem(ref, None, size, f"record larger than max_record_bytes ({max_record_bytes})")
-            elif any(_has_surrogates(cell) for cell in row):
-                yield RawItem(ref, None, size, "row is not valid UTF-8")
-            elif len(row) != width:
-                yield RawItem(ref, None, size, f"row has {len(row)} columns, the header has {width}")
+            cells = row.cells
+            if not cells:
+                continue
+            if header is None:
+                yield RawItem(ref, None, row.size, "the header row could not be read")
+            elif any(_has_surrogates(cell) for cell in cells):
+                yield RawItem(ref, None, row.size, "row is not valid UTF-8")
+            elif len(cells) != width:
+                yield RawItem(ref, None, row.size, f"row has {len(cells)} columns, the header has {width}")
             else:
-                yield RawItem(ref, nest_dotted(zip(header, row)), size)
+                yield RawItem(ref, nest_dotted(zip(header, cells)), row.size)
 
 
 def nest_dotted(pairs: Iterable[tuple[str, Any]]) -> dict:
@@ -205,14 +296,21 @@ def _has_surrogates(cell: str) -> bool:
 
 
 def read_avro(path: str) -> Iterator[RawItem]:
+    """Avro records, each turned into JSON values (:mod:`transforms.io.json_values`)."""
     import fastavro
 
     with FileSystems.open(path) as handle:
-        for index, record in enumerate(fastavro.reader(handle)):
-            yield RawItem(f"{path}#{index}", record, 0)
+        reader = fastavro.reader(handle)
+        durations = avro_duration_paths(reader.writer_schema)
+        for index, record in enumerate(reader):
+            ref = f"{path}#{index}"
+            if durations and isinstance(record, dict):
+                decode_avro_durations(record, durations)
+            yield json_ready_item(ref, record)
 
 
 def read_parquet(path: str, batch_size: int) -> Iterator[RawItem]:
+    """Parquet rows, each turned into JSON values (:mod:`transforms.io.json_values`)."""
     import pyarrow.parquet as pq
 
     with FileSystems.open(path) as handle:
@@ -220,8 +318,19 @@ def read_parquet(path: str, batch_size: int) -> Iterator[RawItem]:
     index = 0
     for batch in pq.ParquetFile(data).iter_batches(batch_size=batch_size):
         for row in batch.to_pylist():
-            yield RawItem(f"{path}#{index}", row, 0)
+            yield json_ready_item(f"{path}#{index}", row)
             index += 1
+
+
+def json_ready_item(ref: str, record: Any) -> RawItem:
+    """A row of a typed source (Avro, Parquet, BigQuery) with JSON values, or a read error
+    naming the type that has no JSON form."""
+    if not isinstance(record, dict):
+        return RawItem(ref, record, 0)
+    try:
+        return RawItem(ref, to_json_ready(record), 0)
+    except NoJsonForm as exc:
+        return RawItem(ref, None, 0, str(exc))
 
 
 class ReadRawBatches(beam.PTransform):
