@@ -55,7 +55,8 @@ RUN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--kms_key_uri", {"help": "Cloud KMS key wrapping the keyset (gcp-kms://projects/...); overrides keys.kms_key_uri"}),
     ("--allow_plaintext_keys", _switch("accept a plaintext keyset (local runs and tests only)")),
     ("--streaming", _switch("run as a streaming job (required for a Pub/Sub source)")),
-    ("--overwrite", _switch("replace the outputs of a previous run in output_dir")),
+    ("--overwrite", _switch("replace the outputs of a previous run in output_dir (only the files its "
+                                     "run_manifest.json lists)")),
     ("--batch_size", {"type": int, "default": DEFAULT_BATCH_SIZE,
                       "help": f"records per batch element (default {DEFAULT_BATCH_SIZE})"}),
     ("--dry_run", _switch("build the graph, print its steps and exit without running or writing anything")),

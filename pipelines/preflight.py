@@ -5,7 +5,9 @@ Each raises :class:`PreflightError` with a message naming what is wrong.
 from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, WorkerOptions
 
+from pipelines.output_manifest import remove_previous_outputs, remove_staging
 from transforms.anonymize import build_scanner, load_keys
 from transforms.config.model import DatasetConfig
 from transforms.deid.base import TransformationError
@@ -47,6 +49,21 @@ def check_keys(config: DatasetConfig, allow_plaintext_keys: bool, key_id: int | 
         raise PreflightError(f"pii: a transformation cannot be built with the keyset ({exc})") from None
 
 
+def check_keyset_holds(config: DatasetConfig, allow_plaintext_keys: bool, key_ids: list[int]) -> None:
+    """The keyset holds every key that made records of the run (``records_by_primary_key_id`` of
+    its run_summary.json): without one, those records could only be dead-lettered."""
+    if not key_ids:
+        return
+    keys = load_keys(config, allow_plaintext_keys)
+    held = set(keys.key_ids()) if keys is not None else set()
+    missing = [key_id for key_id in key_ids if key_id not in held]
+    if missing:
+        raise PreflightError(
+            f"keys.keyset: the keyset has no key {', '.join(map(str, missing))}, which made records of this run "
+            f"(records_by_primary_key_id in the run's run_summary.json); pass the keyset the run used, or a "
+            f"rotation of it (veilwatch keys list shows a keyset's key ids)")
+
+
 class _NoScanner:
     """Stands in for the detection engine: check_keys only builds the primitives."""
 
@@ -57,6 +74,19 @@ class _NoScanner:
         return False
 
 
+def check_worker_packages(options: PipelineOptions, runner: str) -> None:
+    """A Dataflow job's workers need veilwatch and its pinned dependencies: shipped with
+    ``--setup_file`` (or ``--extra_package``) or baked into ``--sdk_container_image``."""
+    if runner != "DataflowRunner":
+        return
+    setup = options.view_as(SetupOptions)
+    image = options.view_as(WorkerOptions).sdk_container_image
+    if not (setup.setup_file or setup.extra_packages or image):
+        raise PreflightError(
+            "--runner DataflowRunner: the workers would start without veilwatch and its dependencies; add "
+            "--setup_file ./setup.py, or --sdk_container_image with the flex template image (templates/README.md)")
+
+
 def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
     try:
         return ReidentifyPlan.build(config.pii, fields)
@@ -65,10 +95,17 @@ def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
 
 
 def check_scanner(config: DatasetConfig) -> None:
+    """The detection engine loads, with the NER model when the config's scope has names in it."""
+    from transforms.detection.ner import NerUnavailable
+
     try:
         build_scanner(config)
     except ImportError as exc:
         raise PreflightError(f"pii.scan_fields: the detection engine cannot be loaded ({exc.name})") from None
+    except NerUnavailable as exc:
+        raise PreflightError(
+            f"pii.detection.use_ner: scanned text is searched for PERSON_NAME, LOCATION and ORGANIZATION_NAME, "
+            f"but {exc} (or set pii.detection.use_ner: false to scan without them)") from None
 
 
 def check_data_validation(config: DatasetConfig, streaming: bool) -> None:
@@ -80,7 +117,9 @@ def check_data_validation(config: DatasetConfig, streaming: bool) -> None:
         raise PreflightError("data_validation: runs on bounded input only (statistics and the schema cover the "
                              "whole run); leave the section out of streaming runs")
     try:
-        import tensorflow_data_validation  # noqa: F401
+        from transforms.data_validation.tfdv_loader import import_tfdv
+
+        import_tfdv()  # quiet: TensorFlow's C++ log and TFDV's IPython note are silenced
     except ImportError as exc:
         raise PreflightError(f"data_validation: TensorFlow Data Validation cannot be loaded ({exc.name})") from None
     if spec.schema_path:
@@ -101,15 +140,23 @@ def prepare_output_dir(config: DatasetConfig, overwrite: bool) -> None:
     prepare_dir(config.sinks.output_dir, OUTPUT_PARTS, overwrite, "sinks.output_dir", "--output_dir")
 
 
+def manifest_name(parts: tuple[str, ...]) -> str:
+    """``run_manifest.json`` beside ``run_summary.json`` (the last part names the command's summary)."""
+    return parts[-1].replace("_summary.json", "_manifest.json")
+
+
 def prepare_dir(out: str, parts: tuple[str, ...], overwrite: bool, what: str, flag: str | None = None) -> None:
+    """Clear Beam staging debris; refuse a directory holding a run's outputs unless ``overwrite``,
+    which deletes only the files that run's manifest lists (see ``output_manifest``)."""
+    remove_staging(out, parts)
     existing = [part for part in parts if _exists(FileSystems.join(out, part))]
     if existing and not overwrite:
         raise PreflightError(
             f"{what}: {out} already holds a run's outputs ({', '.join(existing)}); "
             f"pass --overwrite to replace them or choose another {flag or what}"
         )
-    for part in existing:
-        FileSystems.delete([FileSystems.join(out, part)])
+    if existing:
+        remove_previous_outputs(out, parts, manifest_name(parts))
 
 
 def _exists(path: str) -> bool:

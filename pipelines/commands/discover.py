@@ -84,6 +84,12 @@ def print_table(config_text: str) -> None:
             print(line[4:])
 
 
+def _writable_path(output: str) -> str:
+    """A bare local file name (``proposed.yaml``) made absolute: Beam's local file system
+    creates the parent folder first, and a bare name has none (``os.makedirs('')`` fails)."""
+    return output if "://" in output else os.path.abspath(output)
+
+
 def main(args: argparse.Namespace) -> int:
     from pipelines.discover_pipeline import build_pipeline, write_proposal
     import apache_beam as beam
@@ -107,7 +113,7 @@ def main(args: argparse.Namespace) -> int:
         with beam.Pipeline(options=options) as pipeline:
             profiles = build_pipeline(pipeline, source, args.sample)
             write_proposal(
-                profiles, args.output, min_hit_rate=args.min_hit_rate, dataset=_dataset_name(args),
+                profiles, _writable_path(args.output), min_hit_rate=args.min_hit_rate, dataset=_dataset_name(args),
                 source_format=fmt, source_path=_source_path_for(args.output, args.input),
                 keyset=args.keyset, csv_delimiter=args.csv_delimiter if fmt == "csv" else None,
             )

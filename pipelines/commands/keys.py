@@ -45,11 +45,17 @@ def main(args: argparse.Namespace) -> int:
     except KeysetError as exc:
         print(f"veilwatch: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be made, a read-only disk ...: the path and the reason
+        where = args.out if args.keys_command == "create" else args.keyset
+        print(f"veilwatch: keys {args.keys_command}: cannot write {where} ({exc.strerror or type(exc).__name__})",
+              file=sys.stderr)
+        return 2
 
 
 def _create(args: argparse.Namespace) -> int:
-    if os.path.exists(args.out):
-        print(f"veilwatch: {args.out} exists; refusing to overwrite a keyset", file=sys.stderr)
+    if os.path.lexists(args.out):  # lexists: a symbolic link, even one pointing nowhere, is refused too
+        kind = "is a symbolic link" if os.path.islink(args.out) else "exists"
+        print(f"veilwatch: {args.out} {kind}; refusing to overwrite a keyset", file=sys.stderr)
         return 2
     # Serialized before the file exists: a failure leaves no empty keyset behind.
     keyset = serialize_keyset(new_keyset_handle(), args.kms_key_uri)

@@ -8,7 +8,9 @@ Restores fields de-identified with ``cryptoDeterministicConfig`` or
 ``cryptoReplaceFfxFpeConfig`` (with their context), and surrogate-annotated
 tokens inside scanned text fields; refuses other fields with a message saying
 why. Tokens record the key that made them, so a keyset rotated since the run
-still restores them; FF1 tokens without a surrogate carry no key id: the key
+still restores them, and a keyset that lacks a key the run recorded in its
+``run_summary.json`` (``records_by_primary_key_id``) is refused before anything
+is written; FF1 tokens without a surrogate carry no key id: the key
 recorded in the run's ``run_summary.json`` (beside ``anonymized/``) is used,
 or pass ``--key_id`` (see ``veilwatch keys list``).
 
@@ -26,10 +28,14 @@ import sys
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
-from pipelines.preflight import PreflightError, check_input_pattern, check_keys, plan_reidentify, prepare_dir
+from pipelines.output_manifest import output_files, record_outputs, remove_new_files
+from pipelines.preflight import (
+    PreflightError, check_input_pattern, check_keys, check_keyset_holds, check_worker_packages,
+    manifest_name, plan_reidentify, prepare_dir,
+)
 from pipelines.reidentify_pipeline import OUTPUT_PARTS, build_reidentify_pipeline
 from transforms.config.errors import ConfigError
 from transforms.config.loader import ConfigOverrides, load_config
@@ -82,15 +88,25 @@ def _input_pattern(path: str) -> str:
     return FileSystems.join(path, "part-*") if is_dir else path
 
 
+def _runner_name(runner) -> str:
+    if runner is None:
+        return ""
+    return runner if isinstance(runner, str) else type(runner).__name__
+
+
 def main(args: argparse.Namespace) -> int:
-    overrides = ConfigOverrides(keyset=args.keyset, kms_key_uri=args.kms_key_uri)
+    # --output is where everything goes: it stands in for sinks.output_dir, which a config may leave out
+    overrides = ConfigOverrides(output_dir=args.output, keyset=args.keyset, kms_key_uri=args.kms_key_uri)
     fields = [f.strip() for f in args.fields.split(",") if f.strip()]
     pattern = _input_pattern(args.input)
+    options = PipelineOptions(args.pipeline_args, save_main_session=False)
     try:
+        check_worker_packages(options, _runner_name(options.view_as(StandardOptions).runner))
         config = load_config(args.dataset_config, overrides)
         plan = plan_reidentify(config, fields)
         check_input_pattern(pattern, "--input")
         check_keys(config, args.allow_plaintext_keys, key_id=args.key_id)
+        check_keyset_holds(config, args.allow_plaintext_keys, recorded_key_ids(args.input))
         prepare_dir(args.output, OUTPUT_PARTS, args.overwrite, "--output")
     except (ConfigError, PreflightError) as exc:
         return report_bad_start(exc, args.dataset_config)
@@ -113,13 +129,15 @@ def main(args: argparse.Namespace) -> int:
             print(f"veilwatch: note: {', '.join(bare)}: FF1 tokens without a surrogate carry no key id and are "
                   "restored with the keyset's primary key; pass --key_id if they were made before a rotation",
                   file=sys.stderr)
-    options = PipelineOptions(args.pipeline_args, save_main_session=False)
+    before = output_files(args.output, OUTPUT_PARTS)
     try:
         with beam.Pipeline(options=options) as pipeline:
             build_reidentify_pipeline(pipeline, config, plan, pattern, args.output, args.allow_plaintext_keys,
                                       key_id, args.batch_size)
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log
+        remove_new_files(args.output, OUTPUT_PARTS, before)  # no partial output or beam-temp folders left
         return report_pipeline_failure(exc, logging.getLogger(__name__))
+    record_outputs(args.output, OUTPUT_PARTS, manifest_name(OUTPUT_PARTS), before)
     with FileSystems.open(FileSystems.join(args.output, "reidentify_summary.json")) as handle:
         summary = json.loads(handle.read())
     print(f"veilwatch reidentify of dataset '{summary['dataset']}' ({', '.join(fields)})\n"

@@ -8,8 +8,10 @@
     veilwatch run ... --dry-run      # build the graph for any runner, print its steps, run nothing
 
 Any further ``--flag`` goes to Beam (``--runner DataflowRunner --project ...``).
-Exit codes: 0 done (or submitted, on a remote runner), 1 the pipeline failed,
-2 bad config, input or keys (nothing written).
+Exit codes: 0 done (or submitted, on a remote runner), 1 the pipeline failed
+(the files it had written are removed), 2 bad config, input or keys (nothing
+written). A finished run lists its files in ``run_manifest.json``; ``--overwrite``
+deletes only those (see ``pipelines/output_manifest.py``).
 """
 from __future__ import annotations
 
@@ -25,12 +27,16 @@ from apache_beam.runners.runner import PipelineRunner
 from pipelines.anonymize_pipeline import build_pipeline
 from pipelines.options import add_run_arguments
 from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
+from pipelines.output_manifest import output_files, record_outputs, remove_new_files
 from pipelines.preflight import (
+    OUTPUT_PARTS,
     PreflightError,
     check_data_validation,
     check_input,
     check_keys,
     check_scanner,
+    check_worker_packages,
+    manifest_name,
     prepare_output_dir,
 )
 from pipelines.summary_report import format_summary
@@ -71,6 +77,7 @@ def main(args: argparse.Namespace) -> int:
         config = load_config(args.dataset_config, _overrides(args))
         check_run_options(config, args, streaming, runner)
         if not args.dry_run:
+            check_worker_packages(options, runner)
             if config.source.is_file:
                 check_input(config)
             check_keys(config, args.allow_plaintext_keys)
@@ -90,6 +97,8 @@ def main(args: argparse.Namespace) -> int:
         build_pipeline(pipeline, config, args.allow_plaintext_keys, args.batch_size, streaming)
         print(describe_steps(pipeline, config, runner or "DirectRunner", streaming))
         return 0
+    out = config.sinks.output_dir
+    before = output_files(out, OUTPUT_PARTS) if out else []  # files someone else left there stay
     try:
         pipeline = beam.Pipeline(options=options)
         build_pipeline(pipeline, config, args.allow_plaintext_keys, args.batch_size, streaming)
@@ -99,7 +108,11 @@ def main(args: argparse.Namespace) -> int:
             return 0
         result.wait_until_finish()
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log
+        if out:
+            remove_new_files(out, OUTPUT_PARTS, before)  # a failed run leaves no partial output behind
         return report_pipeline_failure(exc, logging.getLogger(__name__))
+    if out:
+        record_outputs(out, OUTPUT_PARTS, manifest_name(OUTPUT_PARTS), before)
     if not config.sinks.output_dir or streaming:
         print(f"veilwatch: run of dataset '{config.dataset}' finished")
         return 0
@@ -126,6 +139,9 @@ def check_run_options(config: DatasetConfig, args: argparse.Namespace, streaming
         raise PreflightError("source.format pubsub is unbounded: run it with --streaming")
     if streaming and fmt is SourceFormat.BIGQUERY:
         raise PreflightError("source.format bigquery is read once: run it without --streaming")
+    if streaming and config.source.is_file:
+        raise PreflightError(f"--streaming does not apply to source.format {fmt.value}: files are read once, "
+                             "as a batch run; run without --streaming, or read a Pub/Sub source")
     if streaming and config.sinks.anonymized_to_files and config.sinks.anonymized_format is not SourceFormat.JSONL:
         raise PreflightError("sinks.anonymized_format: streaming runs write anonymized files as jsonl only")
     if args.batch_size <= 0:

@@ -198,3 +198,30 @@ def test_reidentify_reads_flattened_parquet_output(feed, tmp_path):
     assert len(restored) == len(records)
     assert all(r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"]
                and r["card_number"] == original[r["transaction_id"]]["card_number"] for r in restored)
+
+
+@pytest.mark.parametrize("fields", ["customer.email,card_number", "customer.email"], ids=["ff1_and_siv", "siv_only"])
+def test_keyset_without_the_runs_key_is_refused_before_any_output(anonymized, tmp_path, fields):
+    config, _, run = anonymized
+    other = tmp_path / "other_keyset.json"
+    assert run_cli("keys", "create", "--out", other).code == 0
+    run_key = next(iter(json.loads((run / "run_summary.json").read_text())["records_by_primary_key_id"]))
+    result = _reidentify(config, run / "anonymized", tmp_path / "reid", other, fields)
+    assert result.code == 2, (result.code, result.err)
+    assert "keys.keyset:" in result.err and f"has no key {run_key}" in result.err
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "reid").exists()
+
+
+def test_reidentify_needs_no_sinks_output_dir(feed, anonymized, tmp_path):
+    _, records = feed
+    config, keyset, run = anonymized
+    import yaml
+
+    doc = yaml.safe_load(config.read_text())
+    doc["sinks"].pop("output_dir", None)
+    bare = tmp_path / "no_output_dir.yaml"
+    bare.write_text(yaml.safe_dump(doc, sort_keys=False))
+    result = _reidentify(bare, run / "anonymized", tmp_path / "reid", keyset, "customer.email")
+    assert result.code == 0, result.err
+    assert len(read_jsonl_dir(tmp_path / "reid" / "reidentified")) == len(records)

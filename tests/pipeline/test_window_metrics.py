@@ -97,3 +97,28 @@ def test_session_windows_merge_fragments_across_batches_per_series():
             WindowMetric("n_by_shop", "shop", "a", 0, 1300, 3), WindowMetric("n_by_shop", "shop", "a", 5000, 5600, 1),
             WindowMetric("n_by_shop", "shop", "b", 100, 700, 1),
         ]))
+
+
+def test_group_values_and_heavy_hitter_details_are_scrubbed_like_the_tfdv_top_values():
+    config = parse_config({
+        "dataset": "d",
+        "source": {"format": "jsonl", "path": "x"},
+        "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "shop", "type": "string"}]},
+        "event_time": {"field": "ts", "format": "epoch_seconds"},
+        "windowing": {"type": "fixed", "size": "1h"},
+        "metrics": [{"name": "n_by_shop", "type": "count", "group_by": "shop"},
+                    {"name": "top_shop", "type": "heavy_hitter", "field": "shop"}],
+        "pii": {"detection": {"use_ner": False}},
+        "sinks": {"output_dir": "o"},
+    })
+    # window [0h,1h): two different emails (one series, as both read [EMAIL_ADDRESS]) and "web"
+    batch = _batch((10, "jane.roe@leakmail.com"), (20, "orders via joe@mail.example.com"),
+                   (30, "web"), (40, "jane.roe@leakmail.com"))
+    with TestPipeline() as p:
+        metrics = p | beam.Create([batch]) | ComputeWindowMetrics(config)
+        assert_that(metrics, equal_to([
+            WindowMetric("n_by_shop", "shop", "[EMAIL_ADDRESS]", 0, H, 2),
+            WindowMetric("n_by_shop", "shop", "orders via [EMAIL_ADDRESS]", 0, H, 1),
+            WindowMetric("n_by_shop", "shop", "web", 0, H, 1),
+            WindowMetric("top_shop", None, None, 0, H, 2, "[EMAIL_ADDRESS]"),
+        ]))

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 from transforms.config.model import DataValidationSpec, DriftComparator
 from transforms.data_validation.features import WINDOW_COLUMN, Column
+from transforms.data_validation.tfdv_loader import import_tfdv
 from transforms.records.event_time import to_iso
 
 DETECTOR = "tfdv"
@@ -59,7 +60,7 @@ def baseline_schema(windows: Sequence[tuple[float, Any]], spec: DataValidationSp
     baseline window relaxes it where it differs, as TFDV's ``update_schema`` does).
     Value domains follow ``_baseline_domains``. Drift
     thresholds from the config are set on either."""
-    import tensorflow_data_validation as tfdv
+    tfdv = import_tfdv()  # quiet: no CUDA/TensorRT/IPython lines
 
     if given is not None:
         schema = given
@@ -142,7 +143,7 @@ def checked_windows(windows: Sequence[tuple[float, Any]], spec: DataValidationSp
 
 def window_anomalies(stats: Any, schema: Any, previous: Any) -> Any:
     """TFDV's anomalies for one window: schema checks, and drift against ``previous``."""
-    import tensorflow_data_validation as tfdv
+    tfdv = import_tfdv()  # quiet: no CUDA/TensorRT/IPython lines
 
     return tfdv.validate_statistics(stats, schema, previous_statistics=previous)
 

@@ -2,15 +2,15 @@
 
 A dictionary entry matches the finding's text exactly, ignoring case (test
 card numbers, the company's own support address); a regex must match the whole
-finding (``.*@example\\.com``).
+finding (``.*@example\\.com``), compiled by RE2 like every user regex (linear time).
 """
 from __future__ import annotations
 
-import re
-from typing import Iterable
+from typing import Any, Iterable
 
 from transforms.detection.findings import Finding
 from transforms.detection.settings import ExclusionRule
+from transforms.detection.user_regex import compile_user_regex, encodable
 
 
 class ExclusionIndex:
@@ -18,10 +18,10 @@ class ExclusionIndex:
 
     def __init__(self, rules: Iterable[ExclusionRule]) -> None:
         words: dict[str, set[str]] = {}
-        regexes: dict[str, list[re.Pattern]] = {}
+        regexes: dict[str, list[Any]] = {}  # RE2 patterns
         for rule in rules:
             words.setdefault(rule.info_type, set()).update(w.casefold() for w in rule.dictionary)
-            regexes.setdefault(rule.info_type, []).extend(re.compile(r) for r in rule.regexes)
+            regexes.setdefault(rule.info_type, []).extend(compile_user_regex(r) for r in rule.regexes)
         self._words = words
         self._regexes = regexes
         self.info_types = frozenset(words) | frozenset(regexes)
@@ -31,7 +31,8 @@ class ExclusionIndex:
         value = text[finding.start:finding.end]
         if value.casefold() in self._words.get(finding.info_type, ()):
             return True
-        return any(p.fullmatch(value) for p in self._regexes.get(finding.info_type, ()))
+        regexes = self._regexes.get(finding.info_type, ())
+        return bool(regexes) and any(p.fullmatch(encodable(value)) for p in regexes)
 
     def apply(self, text: str, findings: list[Finding]) -> list[Finding]:
         """``findings`` without the excluded ones."""

@@ -40,6 +40,10 @@ HMAC_SHA256_OUTPUT_BYTES = 32
 KEYSET_ASSOCIATED_DATA = b""
 
 
+# Keyset locations already warned about as plaintext in this process.
+_WARNED_PLAINTEXT: set[str] = set()
+
+
 class KeysetError(ValueError):
     """The key material cannot be used; the message is safe to print."""
 
@@ -174,8 +178,10 @@ def load_handle(spec: KeysSpec, allow_plaintext: bool) -> tink.KeysetHandle:
                 f"keyset {where} is a plaintext keyset; pass --allow_plaintext_keys to use it "
                 "(only for local runs and tests)"
             )
-        _LOG.warning("Using a plaintext keyset from %s: fine for local runs, use KMS-wrapped keys in production.",
-                     where)
+        if where not in _WARNED_PLAINTEXT:  # once per keyset and process: preflight and workers both load it
+            _WARNED_PLAINTEXT.add(where)
+            _LOG.warning("Using a plaintext keyset from %s: fine for local runs, use KMS-wrapped keys in production.",
+                         where)
     return parse_plaintext_keyset(text, where)
 
 

@@ -29,6 +29,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 from transforms.anonymize import AnonymizedBatch
 from transforms.config.model import DatasetConfig, MetricSpec, WindowKind
 from transforms.metrics.calculators import Calculator, calculator_for
+from transforms.metrics.group_scrub import ValueScrubber
 from transforms.records.paths import first_value_getter
 from transforms.windows.assign import WindowAssigner
 
@@ -69,6 +70,12 @@ def group_value(value: Any) -> str:
     return text[:_MAX_GROUP_CHARS]
 
 
+def _scrubbed_group_getter(group_by: str, scrub: ValueScrubber) -> Any:
+    """record -> its group's name, findings replaced by ``[INFO_TYPE]`` (``group_value`` of it is itself)."""
+    get = first_value_getter(group_by)
+    return lambda record: scrub(group_value(get(record)))
+
+
 class PartialMetricsFn(beam.DoFn):
     """AnonymizedBatch -> ((metric, group_by, group), (start, end, partial, records)) per window touched."""
 
@@ -78,8 +85,10 @@ class PartialMetricsFn(beam.DoFn):
     def setup(self) -> None:
         self.gap = self.config.window.gap_seconds if self.config.window.kind is WindowKind.SESSIONS else None
         self.assigner = WindowAssigner(self.config.window) if self.gap is None else None
+        scrub = ValueScrubber(self.config)  # group values name series in scores, flagged windows, reports
         self.metrics: list[tuple[MetricSpec, Calculator, Any]] = [
-            (m, calculator_for(m), first_value_getter(m.group_by) if m.group_by else None) for m in self.config.metrics
+            (m, calculator_for(m), _scrubbed_group_getter(m.group_by, scrub) if m.group_by else None)
+            for m in self.config.metrics
         ]
         self.calcs = {m.name: c for m, c, _ in self.metrics}
 
@@ -301,10 +310,19 @@ class CarriedSessions(beam_window.Sessions):
 
 
 class _ToWindowMetric(beam.DoFn):
+    def __init__(self, config: DatasetConfig):
+        self.scrub = ValueScrubber(config)
+
     def process(self, element: Any, win=beam.DoFn.WindowParam) -> Iterator[WindowMetric]:
         (name, group_by, group), (value, detail) = element
         if value is not None:  # e.g. a rate over a window that saw no record of the field
-            yield WindowMetric(name, group_by, group, float(win.start), float(win.end), float(value), detail)
+            yield WindowMetric(name, group_by, group, float(win.start), float(win.end), float(value),
+                               _scrubbed_detail(detail, self.scrub))
+
+
+def _scrubbed_detail(detail: Any, scrub: ValueScrubber) -> str | None:
+    """A heavy hitter's value, with findings replaced by ``[INFO_TYPE]`` as group names are."""
+    return None if detail is None else scrub(detail if isinstance(detail, str) else str(detail))
 
 
 class ComputeWindowMetrics(beam.PTransform):
@@ -350,7 +368,7 @@ class ComputeWindowMetrics(beam.PTransform):
                 | "KeyBySeriesAndWindow" >> beam.MapTuple(
                     lambda key, partial: ((key, partial[0], partial[1]), (key[0], partial[2])))
                 | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
-                | "ToWindowMetric" >> beam.FlatMapTuple(_keyed_window_metric)
+                | "ToWindowMetric" >> beam.ParDo(_KeyedToWindowMetric(self.config))
             )
         if not batches.is_bounded:
             partials = (
@@ -366,12 +384,18 @@ class ComputeWindowMetrics(beam.PTransform):
             | "IntoEventTimeWindows" >> self._window_into(batches.is_bounded)
             | "DropCarriedBounds" >> beam.MapTuple(lambda key, partial: (key, (key[0], partial[2])))
             | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
-            | "ToWindowMetric" >> beam.ParDo(_ToWindowMetric())
+            | "ToWindowMetric" >> beam.ParDo(_ToWindowMetric(self.config))
         )
 
 
-def _keyed_window_metric(key: tuple, output: tuple) -> Iterator[WindowMetric]:
-    (name, group_by, group), start, end = key
-    value, detail = output
-    if value is not None:
-        yield WindowMetric(name, group_by, group, float(start), float(end), float(value), detail)
+class _KeyedToWindowMetric(beam.DoFn):
+    """((series, start, end), (value, detail)) -> WindowMetric (the bounded path's keys carry the window)."""
+
+    def __init__(self, config: DatasetConfig):
+        self.scrub = ValueScrubber(config)
+
+    def process(self, element: Any) -> Iterator[WindowMetric]:
+        ((name, group_by, group), start, end), (value, detail) = element
+        if value is not None:
+            yield WindowMetric(name, group_by, group, float(start), float(end), float(value),
+                               _scrubbed_detail(detail, self.scrub))

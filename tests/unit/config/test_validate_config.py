@@ -13,7 +13,7 @@ BROKEN = {
     "broken_wrong_type.yaml": "source.max_record_bytes: expected an integer, got a string",
     "broken_unknown_info_type.yaml": "pii.fields[0].info_type: is not a Cloud DLP built-in infoType name",
     "broken_unknown_transformation.yaml": "pii.fields[0].transformation: unknown transformation 'maskConfig'",
-    "broken_missing_field.yaml": "pii.fields[0].path: names a field that is not in schema.fields",
+    "broken_missing_field.yaml": "pii.fields[0].path: names a field that is not in schema.fields ('customer.mail')",
 }
 
 
@@ -99,7 +99,7 @@ def test_keyed_transformation_needs_a_keyset():
 
 
 def test_event_time_must_name_a_schema_field():
-    assert "event_time.field: names a field that is not in schema.fields" in _issues(_doc(event_time={"field": "when"}))
+    assert "event_time.field: names a field that is not in schema.fields ('when')" in _issues(_doc(event_time={"field": "when"}))
 
 
 def test_missing_primitive_parameters_are_named_with_their_path():
@@ -148,3 +148,18 @@ def test_numbers_about_scanned_text_stay_allowed():
     for metric in ({"name": "notes", "type": "distinct_count", "field": "note"},
                    {"name": "note_nulls", "type": "null_rate", "field": "note"}):
         parse_config(_with_scanned_note(metric))
+
+
+def test_an_oversized_config_is_refused_before_parsing(tmp_path):
+    minimal = (FIXTURES / "configs" / "minimal.yaml").read_text(encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    big.write_text(minimal + "# padding\n" * 150_000, encoding="utf-8")  # 1.5 MB of valid YAML
+    result = run_cli("validate-config", big, "--output_dir", tmp_path / "out")
+    assert result.code == 2, result.err
+    assert "is larger than 1 MiB" in result.err
+    detection = tmp_path / "detection.yaml"
+    detection.write_text("detection: {}\n" + "# padding\n" * 150_000, encoding="utf-8")
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text('{"text": "x"}\n', encoding="utf-8")
+    scanned = run_cli("scan", "--input", texts, "--output", tmp_path / "f.jsonl", "--detection-config", detection)
+    assert scanned.code == 2 and "--detection-config" in scanned.err and "larger than 1 MiB" in scanned.err

@@ -78,6 +78,20 @@ def test_keys_cli_refuses_to_overwrite_and_reports_bad_files(tmp_path):
     assert missing.code == 2 and "cannot read keyset" in missing.err
 
 
+def test_keys_create_refuses_a_dangling_symlink_and_unwritable_places_clearly(tmp_path):
+    link = tmp_path / "keyset.json"
+    link.symlink_to(tmp_path / "elsewhere" / "target.json")  # points nowhere
+    result = run_cli("keys", "create", "--out", link)
+    assert result.code == 2, result.err
+    assert "is a symbolic link" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "elsewhere").exists()
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    result = run_cli("keys", "create", "--out", blocker / "keyset.json")  # its folder would have to be a file
+    assert result.code == 2
+    assert "cannot write" in result.err and "Traceback" not in result.err
+
+
 def test_wrong_type_missing_and_broken_keysets_are_named_without_key_bytes(tmp_path):
     aead.register()
     handle = tink.new_keyset_handle(aead.aead_key_templates.AES128_GCM)

@@ -1,0 +1,64 @@
+"""Group names and metric details leave the metrics stage without PII, by the TFDV stage's rule.
+
+A metric's ``group_by`` value names its series (``record_count[merchant=...]``)
+and so reaches ``scores/``, ``flagged_windows/``, alerts and the end-of-run
+report; a heavy hitter's ``detail`` is a field's most frequent value. Neither
+field need be declared PII, yet either may carry an email or a card number in
+some records. The data-validation stage scans the top values it writes with the
+detection engine and replaces each finding by ``[INFO_TYPE]``; this does the
+same (one rule for both) with the same engine and settings, places and organisations
+left as they are (``transforms.detection.labels``). A group value is
+scrubbed before records are grouped, so every value holding a finding of one
+type falls into one series (``record_count[merchant=[EMAIL_ADDRESS]]``) rather
+than two series under the same name.
+
+    scrub = ValueScrubber(config)
+    scrub("jane@example.org via web")   # '[EMAIL_ADDRESS] via web'
+"""
+from __future__ import annotations
+
+from transforms.config.model import DatasetConfig
+from transforms.data_validation.redact import redact_text
+
+# Distinct values remembered per worker: group values repeat in every batch, and a
+# scan costs far more than a lookup. Bounded, as a group_by field may be high-cardinality.
+_CACHE_SIZE = 10_000
+# What stands for a value too long to scan (the engine's max_text_chars): nothing of it is kept.
+TOO_LONG = "[TEXT_TOO_LONG]"
+
+
+class ValueScrubber:
+    """``text`` with every finding of the config's detection engine replaced by ``[INFO_TYPE]``.
+
+    Picklable; the engine is built on first use (on the worker), not in the constructor.
+    """
+
+    def __init__(self, config: DatasetConfig):
+        self.detection = config.pii.detection
+        self._engine = None
+        self._cache: dict[str, str] = {}
+
+    def __getstate__(self) -> dict:
+        return {"detection": self.detection}
+
+    def __setstate__(self, state: dict) -> None:
+        self.detection = state["detection"]
+        self._engine = None
+        self._cache = {}
+
+    def _scan(self, text: str) -> str:
+        if self._engine is None:
+            from transforms.detection.labels import LabelScanner
+
+            self._engine = LabelScanner(self.detection)
+        if self._engine.text_too_long(text):
+            return TOO_LONG
+        return redact_text(text, self._engine.scan)
+
+    def __call__(self, text: str) -> str:
+        scrubbed = self._cache.get(text)
+        if scrubbed is None:
+            scrubbed = self._scan(text)
+            if len(self._cache) < _CACHE_SIZE:
+                self._cache[text] = scrubbed
+        return scrubbed
