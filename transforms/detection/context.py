@@ -109,3 +109,73 @@ class HotwordIndex:
                     out = list(findings)
                 out[i] = Finding(finding.start, finding.end, finding.info_type, level)
         return out
+
+
+# Street designators written before the street's name ("Calle", "Via", "rue", "ul."), after it
+# ("Street", "Road", "straat"), and the endings of compound names ("Hauptstraße", "Kaldæavej").
+_STREET_PREFIXES = frozenset((
+    "calle avenida av rua travessa largo via viale piazza corso vicolo strada rue chemin allée impasse quai "
+    "boulevard bd avenue route ul ulica al aleja os osiedle plac plaza pl place pasaje paseo camino carrer "
+    "ronda glorieta urbanización praça praia rodovia estrada alameda vereda"
+).split())
+_STREET_SUFFIXES = frozenset((
+    "street st road rd avenue ave lane ln drive dr boulevard blvd way court ct place pl terrace square sq "
+    "highway hwy parkway pkwy crescent close circle cir trail alley row gardens grove green vale hill park "
+    "walk mews rise view wharf quay port ports pocket mission plaza path loop pike station junction "
+    "straat laan plein gracht vej gade gata gatan väg vägen katu tie strasse straße str gasse weg platz allee ring"
+).split())
+_COMPOUND_ENDINGS = (
+    "straße", "strasse", "str", "gasse", "weg", "platz", "allee", "damm", "ufer", "straat", "laan",
+    "plein", "gracht", "vej", "gade", "gatan", "vägen", "väg", "gränd", "katu", "tie", "kuja", "polku",
+)
+_PARTICLES = frozenset("de del la las los di da do dos das van der den von du le des".split())
+_STREET_WINDOW = 60
+_WORD_PUNCTUATION = ".,"
+
+
+def _street_word(word: str) -> bool:
+    """A street designator ("Street", "rd.", "Calle") or a compound street name ("Hauptstr.")."""
+    bare = word.rstrip(_WORD_PUNCTUATION).lower()
+    if bare in _STREET_PREFIXES or bare in _STREET_SUFFIXES:
+        return True
+    return any(bare.endswith(ending) and len(bare) > len(ending) + 2 for ending in _COMPOUND_ENDINGS)
+
+
+def _name_word(word: str) -> bool:
+    """A capitalised word or a name particle ("de", "van"): what stands between a street
+    designator and the name's end ("Calle de Zaida Carballo")."""
+    return word[0].isupper() or word in _PARTICLES
+
+
+def beside_street_name(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` stands in a postal address: right after a
+    street name ("Oak Street 4521 90210", "Hauptstr. 45 10115") or right before one
+    ("4521 Oak Street", "90210 4521 Kaldæavej"), on the same line. House numbers and
+    postcodes have the digits of phone numbers and SSNs; their neighbours say what they are.
+
+    Word lists, not regexes: this runs for every national phone candidate."""
+    before = text[max(0, start - _STREET_WINDOW):start]
+    if before[-1:] in (" ", "\t"):  # a number glued to a word or a bracket is not an address's
+        words = before.rsplit("\n", 1)[-1].split()[-4:]
+        for word in reversed(words):
+            if _street_word(word):
+                return True
+            if not _name_word(word) or word[-1:] == ",":
+                break
+    after = text[end:end + _STREET_WINDOW].split("\n", 1)[0]
+    if not after[:1].isspace() and after[:2] not in (", ", ",\t"):
+        return False
+    words = after.split(None, 4)[:4]
+    if not words:
+        return False
+    first = words[0].rstrip(_WORD_PUNCTUATION).lower()
+    if first in _STREET_PREFIXES:
+        return True
+    for word in words:
+        if not word[0].isupper():
+            return False
+        if word is not words[0] and word.rstrip(_WORD_PUNCTUATION).lower() in _STREET_SUFFIXES:
+            return True
+        if word is words[0] and any(first.endswith(e) and len(first) > len(e) + 2 for e in _COMPOUND_ENDINGS):
+            return True
+    return False

@@ -2,9 +2,11 @@
 
 Card numbers must pass Luhn *and* fall in an issuer's prefix range with that
 issuer's length (a Luhn-valid 16-digit order number starting with 9 is not a
-card). IBANs are checked by ``stdnum.iban`` (mod 97, country length and BBAN
-structure); because IBANs are written in groups, the candidate is cut back at
-group boundaries until a valid IBAN remains, so words after it never stick.
+card), unless a card word stands next to them: then any Luhn-valid 12 to 19
+digit number is a card (issuer tables age; ``CardRecognizer``). IBANs are
+checked by ``stdnum.iban`` (mod 97, country length and BBAN structure);
+because IBANs are written in groups, the candidate is cut back at group
+boundaries until a valid IBAN remains, so words after it never stick.
 """
 from __future__ import annotations
 
@@ -65,19 +67,71 @@ def credit_card_valid(text: str) -> bool:
     return 12 <= len(digits) <= 19 and issuer_known(digits) and luhn_valid(digits)
 
 
-CREDIT_CARD = RegexRecognizer(
-    "CREDIT_CARD_NUMBER",
-    # 12-19 digits, compact or in groups separated by one space or dash (the same
-    # all along); the separator is not optional inside the grouped branch so a
-    # long digit run cannot be split many ways (no catastrophic backtracking)
-    r"(?:\d{12,19}|\d{4}([ \-])\d{2,7}(?:\1\d{1,7}){1,4})(?![\w]|[\-.]\d)",
-    likelihood=Likelihood.LIKELY,
-    validator=credit_card_valid,
-    not_after="-.",
-    gate=r"\d{4}[ \-]?\d{4}",
-    min_digit_run=4,
-    min_digits=12,
+# 12-19 digits, compact or in groups separated by one space, dash or dot (the same
+# all along); the separator is not optional inside the grouped branch so a
+# long digit run cannot be split many ways (no catastrophic backtracking)
+_CARD_PATTERN = r"(?:\d{12,19}|\d{4}([ \-.])\d{2,7}(?:\1\d{1,7}){1,4})(?![\w]|[\-.]\d)"
+_CARD_GATE = r"\d{4}[ \-.]?\d{4}"
+
+#: words that say "payment card" next to a number (lower case, whole words)
+CARD_CONTEXT_WORDS = (
+    "card", "cards", "credit", "debit", "cc", "visa", "mastercard", "amex", "jcb", "discover", "diners",
+    "maestro", "unionpay", "rupay", "cvv", "cvc", "karte", "kreditkarte", "carte", "tarjeta", "cartão", "carta",
+    "kaart", "creditcard", "kort", "kortti", "karta",
 )
+_CARD_CONTEXT = re.compile(r"(?<!\w)(?:" + "|".join(CARD_CONTEXT_WORDS) + r")(?!\w)", re.IGNORECASE)
+# how far before and after a number a card word counts (the hotword window of CREDIT_CARD_NUMBER)
+_CARD_CONTEXT_BEFORE = 40
+_CARD_CONTEXT_AFTER = 15
+
+
+_OTHER_NUMBER = re.compile(r"\d{3}|\n")
+_DIGIT = re.compile(r"\d")
+
+
+def card_context_near(text: str, start: int, end: int) -> bool:
+    """Whether a card word stands within the window before ``start`` or after ``end``, on the
+    same line, with no other number between it and this one (the card word of "card 4111...
+    invoice 7436676402067" belongs to the first number, not to the invoice number), and a
+    word after the number followed by no number of its own."""
+    words = list(_CARD_CONTEXT.finditer(text, max(0, start - _CARD_CONTEXT_BEFORE), start))
+    if words and not _OTHER_NUMBER.search(text, words[-1].end(), start):
+        return True
+    # after the number, the word must not be the label of the next number ("... credit card 4788 ...")
+    word = _CARD_CONTEXT.search(text, end, min(len(text), end + _CARD_CONTEXT_AFTER))
+    return (word is not None and not _OTHER_NUMBER.search(text, end, word.start())
+            and not _DIGIT.search(text, word.end(), word.end() + _CARD_CONTEXT_AFTER))
+
+
+class CardRecognizer(Recognizer):
+    """Card numbers: Luhn-valid, and either in an issuer's range with its length, or
+    (any prefix, 12 to 19 digits) with a card word near them.
+
+    Issuer tables age (JCB's 15-digit 2131 range, new co-brands, private-label and
+    regional networks), so a Luhn-valid number with a card word next to it
+    (``CARD_CONTEXT_WORDS``, see :func:`card_context_near`) is a card whatever its
+    prefix; without a card word the issuer rule alone decides (a Luhn-valid order
+    number is not a card). Both are LIKELY; the CREDIT_CARD_NUMBER hotwords raise them."""
+
+    info_types = ("CREDIT_CARD_NUMBER",)
+    likelihood = Likelihood.LIKELY
+    gate = _CARD_GATE
+    min_digit_run = 4
+    min_digits = 12
+    _pattern = re.compile(_CARD_PATTERN)
+    prefilter_patterns = ((_CARD_PATTERN, 0),)
+
+    def find(self, text: str) -> Iterator[Finding]:
+        for match in self._pattern.finditer(text):
+            start, end = match.span()
+            if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+                continue
+            digits = digits_of(match.group())
+            if not 12 <= len(digits) <= 19 or not luhn_valid(digits):
+                continue
+            if issuer_known(digits) or card_context_near(text, start, end):
+                yield Finding(start, end, "CREDIT_CARD_NUMBER", Likelihood.LIKELY)
+
 
 # Anchored on the two check digits (digits are rarer than letters, so the regex
 # engine skips ahead faster); the country code is checked by the look-behind and
@@ -127,27 +181,48 @@ class IbanRecognizer(Recognizer):
     prefilter_patterns = _iban_prefilter_patterns()
 
     def find(self, text: str) -> Iterator[Finding]:
-        for match in _IBAN_CANDIDATE.finditer(text):
-            start = match.start() - (3 if text[match.start() - 1] == " " else 2)
-            if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
-                continue
-            head = match.start() - start  # country code, and the space after it if any
-            candidate = text[start:match.end()]
-            expected = _IBAN_LENGTHS.get(candidate[:2].upper())
-            if expected is None:
-                continue
-            # upper or lower case throughout: "LV80 bANK ..." is not how an IBAN is written
-            lower = candidate[0].islower()
-            candidate = candidate[:head] + _cut_at_case_change(candidate[head:], lower)
-            # cut back at group boundaries to the country's IBAN length, then validate once
-            for end in sorted({m.start() for m in _GROUP_END.finditer(candidate)}, reverse=True):
-                piece = candidate[:end]
-                size = len(_SEPARATORS.sub("", piece))
-                if size < expected:
-                    break
-                if size == expected and _mod97_ok(piece) and _iban_valid(piece):
-                    yield Finding(start, start + end, "IBAN_CODE", Likelihood.LIKELY)
-                    break
+        # The candidate regex is greedy across single separators, so one candidate can run
+        # over the words after it and swallow the next IBAN ("ssn 201-41-7101 DE02...":
+        # the candidate starts at "sn 20" and ends at the IBAN's end). The search therefore
+        # resumes right after a rejected candidate's start, and after a found IBAN's end,
+        # instead of after the whole candidate.
+        search = _IBAN_CANDIDATE.search
+        position = 0
+        while True:
+            match = search(text, position)
+            if match is None:
+                return
+            found = self._validated(text, match)
+            if found is None:
+                position = match.start() + 1
+            else:
+                yield found
+                position = found.end
+
+    @staticmethod
+    def _validated(text: str, match: re.Match) -> Finding | None:
+        """The valid IBAN that starts with ``match`` (cut back to its country's length), or None."""
+        start = match.start() - (3 if text[match.start() - 1] == " " else 2)
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+            return None
+        head = match.start() - start  # country code, and the space after it if any
+        candidate = text[start:match.end()]
+        expected = _IBAN_LENGTHS.get(candidate[:2].upper())
+        if expected is None:
+            return None
+        # upper or lower case throughout: "LV80 bANK ..." is not how an IBAN is written;
+        # a separator left at the end by that cut is not part of the IBAN
+        lower = candidate[0].islower()
+        candidate = (candidate[:head] + _cut_at_case_change(candidate[head:], lower)).rstrip(" -.")
+        # cut back at group boundaries to the country's IBAN length, then validate once
+        for end in sorted({m.start() for m in _GROUP_END.finditer(candidate)}, reverse=True):
+            piece = candidate[:end]
+            size = len(_SEPARATORS.sub("", piece))
+            if size < expected:
+                return None
+            if size == expected and _mod97_ok(piece) and _iban_valid(piece):
+                return Finding(start, start + end, "IBAN_CODE", Likelihood.LIKELY)
+        return None
 
 
 def _cut_at_case_change(rest: str, lower: bool) -> str:
@@ -236,4 +311,4 @@ BARE_ROWS = [("US_BANK_ROUTING_MICR", frozenset({9}), routing_valid, Likelihood.
 
 def recognizers() -> list[Recognizer]:
     """The financial family, in catalog order."""
-    return [CREDIT_CARD, IbanRecognizer(), SwiftRecognizer(), *ROUTING]
+    return [CardRecognizer(), IbanRecognizer(), SwiftRecognizer(), *ROUTING]

@@ -4,6 +4,17 @@ A cheap regex finds phone-shaped candidates (optional ``+country``, an area
 code in brackets, 8 to 15 digits with separators, an optional extension).
 Each is then parsed and must be a *valid* number (assigned range, right
 length) for its own ``+country`` code or for one of the configured regions.
+A candidate right after a phone label (``Phone:``, ``Mobile``, ``Desk:``,
+``Fax:``, ``Tel.``; see ``PHONE_LABELS``) is judged by phonenumbers'
+*possible*-number rules instead (length for the region, local-only 7-digit
+numbers included): the label already says what it is. Extensions (``x769``,
+``ext. 12``) are part of the span. An unlabelled national candidate shaped
+like a postcode next to another number (two groups, one of five digits: a
+ZIP+4 code, a house number and a postcode, a 5 + 4 reference) must be grouped
+as its region writes numbers (phonenumbers' EXACT_GROUPING: "83972 1976" is a
+valid Spanish number, but Spain writes it "839 72 19 76", nobody 5 + 4). An unlabelled national
+candidate right before or after a street name is a house number or postcode
+(``context.beside_street_name``).
 Parsing is the expensive part, so two prefilters come first: a candidate
 already covered by a stronger finding (a card, an IBAN, a formatted SSN) is
 not parsed at all, and a region is only tried when the candidate's digit count
@@ -18,23 +29,40 @@ from typing import Iterable, Iterator, Sequence
 
 import phonenumbers
 
+from transforms.detection.context import beside_street_name
 from transforms.detection.findings import Finding, Likelihood
 from transforms.detection.recognizer import Recognizer
 
 _CANDIDATE = re.compile(
-    r"(?:\+\d{1,3}[ .\-]{0,2}(?:\(\d{1,4}\)[ .\-]?)?|\(\d{1,5}\)[ .\-]?)?"
-    r"\d(?:[ .\-]?\d){5,14}"
-    r"(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?"
+    r"(?:(?:\+\d{1,3}[ .\-]{0,2}(?:\(\d{1,4}\)[ .\-]?)?)?\d(?:[ .\-]?\d){5,14}"
+    r"|\(\d{1,5}\)[ .\-]?\d(?:[ .\-]?\d){3,14})"  # an area code in brackets: "(08264) 32797"
+    r"(?:,?[ ]?(?:[xX]|[eE][xX][tT]\.?|#)[ ]?\d{1,6})?"
     r"(?![\w]|[.\-:/]\d)"
 )
 _BAD_BEFORE = re.compile(r"[\w+\-.]")
 # ISO dates and d.m.Y dates have phone-like shapes; they are DATE's business.
 _DATE_SHAPE = re.compile(r"\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4}")
-_EXTENSION = re.compile(r"[ ]?(?:x|ext\.?|#)[ ]?\d{1,6}$")
+_EXTENSION = re.compile(r",?[ ]?(?:x|ext\.?|#)[ ]?\d{1,6}$", re.IGNORECASE)
+# A label right before a number says it is a phone number ("Phone:", "Mobile", "Desk:",
+# "Fax:", "Tel.", "Cell #", "Work phone:"): such a number is judged by phonenumbers'
+# possible-number rules (length for the region, local-only numbers included), not by
+# whether its range is assigned. Only the words right before the candidate count.
+PHONE_LABELS = (
+    "phone", "telephone", "tel", "tele", "telefon", "téléphone", "teléfono", "telefone", "telefono", "mobile",
+    "mobil", "mob", "cell", "cellphone", "cell phone", "mobile phone", "desk", "desk phone", "fax", "ph",
+    "direct line", "direct dial", "landline", "handy", "portable", "gsm", "whatsapp", "sms", "contact number",
+    "work phone", "home phone", "office phone", "tlf", "puh",
+)
+_LABELS = frozenset(PHONE_LABELS)
+_LABEL_SUFFIXES = frozenset(("no", "nr", "number", "num", "#"))  # "Phone no.", "Tel nr", "Phone #"
+_LABEL_PUNCTUATION = ":.#-"
+_LABEL_WINDOW = 40  # characters before a candidate searched for its label
 _NON_DIGIT = re.compile(r"\D")
 # Without a country code, fewer digits than this is a local number, or a house
-# number next to a street number: not something to flag.
+# number next to a street number: not something to flag (unless a label says phone).
 _MIN_NATIONAL_DIGITS = 8
+_MIN_LABELLED_DIGITS = 7  # a local number (555-0199) after "Phone:"
+_POSSIBLE = (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 _CACHE_SIZE = 8192  # distinct candidate strings remembered per engine
 
 
@@ -73,8 +101,60 @@ def _fits(digits: str, prefix: re.Pattern | None, pattern: re.Pattern | None) ->
     return False
 
 
+def _number_to_parse(candidate: str) -> tuple[str, str]:
+    """The candidate without its extension, with an international call prefix (00 in most
+    of the world, 011 from North America) written as "+", and its digits."""
+    number = _EXTENSION.sub("", candidate)
+    digits = _NON_DIGIT.sub("", number)
+    if not number.startswith("+") and (digits.startswith("00") or digits.startswith("011")):
+        number = "+" + digits[3:] if digits.startswith("011") else "+" + digits[2:]
+    return number, digits
+
+
+_GROUPS = re.compile(r"\d+")
+
+
+def postcode_shaped(number: str) -> bool:
+    """Whether a national candidate is two digit groups, one of five digits, not starting
+    with 0: the shape of a ZIP+4 code ("90210-1234"), a postcode next to a house number
+    ("4521 90210", "90210 4521") or a 5 + 4 reference."""
+    groups = _GROUPS.findall(number)
+    return len(groups) == 2 and groups[0][0] != "0" and any(len(g) == 5 for g in groups)
+
+
+def _grouped_as_in(number: str, region: str) -> bool:
+    """Whether ``number`` (national, with separators) is a valid number of ``region`` whose
+    digit groups are the ones that region writes (phonenumbers' EXACT_GROUPING leniency,
+    which knows the alternate formats: "0207 946 0958" as well as "020 7946 0958").
+
+    A 5 + 4 digit run ("83972 1976": an order number, a ZIP+4 code, a postcode and a
+    house number) can be a valid national number of some region, but nobody there
+    groups it that way."""
+    matches = phonenumbers.PhoneNumberMatcher(number, region, leniency=phonenumbers.Leniency.EXACT_GROUPING)
+    return any(match.start == 0 and match.end == len(number) for match in matches)
+
+
+def labelled(text: str, start: int) -> bool:
+    """Whether a phone label ("Phone:", "Mobile", "Fax:", "Tel.", "Phone no.", "Cell (work):")
+    ends right before ``start``: the last one or two words before it, punctuation stripped,
+    are one of ``PHONE_LABELS``. (Word lists, not a regex search: this runs per candidate.)"""
+    before = text[max(0, start - _LABEL_WINDOW):start].rstrip().rstrip(_LABEL_PUNCTUATION).rstrip()
+    if before.endswith(")"):  # "Phone (work):"
+        before = before[:before.rfind("(")].rstrip()
+    words = before.lower().rsplit(None, 3)[-3:]
+    if words and words[-1].rstrip(_LABEL_PUNCTUATION) in _LABEL_SUFFIXES:
+        words.pop()
+    if not words:
+        return False
+    last = words[-1].rstrip(_LABEL_PUNCTUATION)
+    if last in _LABELS:
+        return True
+    return len(words) > 1 and f"{words[-2]} {last}" in _LABELS
+
+
 class PhoneRecognizer(Recognizer):
-    """Valid phone numbers: ``+`` notation LIKELY, grouped national POSSIBLE, bare digits UNLIKELY."""
+    """Valid phone numbers: ``+`` notation LIKELY, grouped national POSSIBLE, bare digits UNLIKELY;
+    any possible number right after a phone label LIKELY."""
 
     info_types = ("PHONE_NUMBER",)
     min_digit_run = 2
@@ -99,6 +179,7 @@ class PhoneRecognizer(Recognizer):
         self.regions = tuple(distinct)
         self._shapes = tuple((region, *_region_shape(region)) for region in self.regions)
         self._valid = functools.lru_cache(maxsize=_CACHE_SIZE)(self._valid_uncached)
+        self._possible = functools.lru_cache(maxsize=_CACHE_SIZE)(self._possible_uncached)
         for region in self.regions:  # load phonenumbers' lazy metadata now, not on the first text
             phonenumbers.is_valid_number(phonenumbers.parse("1234567", region))
 
@@ -109,12 +190,7 @@ class PhoneRecognizer(Recognizer):
         return (region for region, prefix, pattern in self._shapes if _fits(digits, prefix, pattern))
 
     def _valid_uncached(self, candidate: str) -> bool:
-        number = _EXTENSION.sub("", candidate)
-        digits = _NON_DIGIT.sub("", number)
-        if not number.startswith("+") and (digits.startswith("00") or digits.startswith("011")):
-            # an international call prefix (00 in most of the world, 011 from North America)
-            # stands for "+": parse the rest as an international number, once
-            number = "+" + digits[3:] if digits.startswith("011") else "+" + digits[2:]
+        number, digits = _number_to_parse(candidate)
         regions: Iterable[str | None]
         if number.startswith("+"):
             if number[1:2] == "0":
@@ -123,12 +199,31 @@ class PhoneRecognizer(Recognizer):
             regions = (None,)
         else:
             regions = self._regions_for(digits)
+            if postcode_shaped(number):  # the groups must be the region's own
+                return any(_grouped_as_in(number, region) for region in regions)
         for region in regions:
             try:
                 parsed = phonenumbers.parse(number, region)
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(parsed):
+                return True
+        return False
+
+    def _possible_uncached(self, candidate: str) -> bool:
+        """A labelled number: a possible number (length rules, local-only numbers included)
+        for its own +country code or for one of the configured regions."""
+        number, _ = _number_to_parse(candidate)
+        if number.startswith("+"):
+            regions: Iterable[str | None] = () if number[1:2] == "0" else (None,)
+        else:
+            regions = self.regions
+        for region in regions:
+            try:
+                parsed = phonenumbers.parse(number, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_possible_number_with_reason(parsed) in _POSSIBLE:
                 return True
         return False
 
@@ -145,6 +240,11 @@ class PhoneRecognizer(Recognizer):
             if _DATE_SHAPE.fullmatch(candidate):
                 continue
             international = candidate.startswith("+")
+            if labelled(text, start):
+                # the label says phone: judged by the possible-number rules
+                if len(_NON_DIGIT.sub("", candidate)) >= _MIN_LABELLED_DIGITS and self._possible(candidate):
+                    yield Finding(start, end, "PHONE_NUMBER", Likelihood.LIKELY)
+                continue
             if not international and sum(c.isdigit() for c in candidate) < _MIN_NATIONAL_DIGITS:
                 continue
             if international:
@@ -153,6 +253,10 @@ class PhoneRecognizer(Recognizer):
                 level = Likelihood.UNLIKELY
             else:
                 level = Likelihood.POSSIBLE
-            if level < floor or not self._valid(candidate):  # (parsing is the expensive part)
+            if level < floor:
+                continue
+            if not international and beside_street_name(text, start, end):
+                continue  # a house number or postcode ("4521 90210 Oak Street")
+            if not self._valid(candidate):  # (parsing is the expensive part)
                 continue
             yield Finding(start, end, "PHONE_NUMBER", level)

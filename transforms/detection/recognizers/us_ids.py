@@ -21,9 +21,12 @@ _itin_ok = stdnum_validator("us.itin")
 
 
 class SsnRecognizer(Recognizer):
-    """SSNs: ``ddd-dd-dddd`` (or space/dot) is LIKELY, one separator POSSIBLE, bare UNLIKELY.
+    """SSNs have the 3-2-4 shape: ``ddd-dd-dddd`` (or space/dot) is LIKELY, nine bare
+    digits UNLIKELY (reportable only with an SSN hotword near them).
 
-    Two different separators (``693-09.4444``) are not an SSN layout.
+    Any other grouping is not an SSN layout: two different separators (``693-09.4444``),
+    and one separator, which makes 5 + 4 (a ZIP+4 code ``90210-1234``, a postcode and a
+    house number ``62704 4521``) or 3 + 6 digits.
     """
 
     info_types = ("US_SOCIAL_SECURITY_NUMBER",)
@@ -49,7 +52,7 @@ class SsnRecognizer(Recognizer):
             if first and second:
                 level = Likelihood.LIKELY
             elif first or second:
-                level = Likelihood.POSSIBLE
+                continue  # 5 + 4 or 3 + 6: not the 3-2-4 shape
             else:
                 level = Likelihood.UNLIKELY
             if level < floor:
