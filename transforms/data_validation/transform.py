@@ -36,6 +36,7 @@ from transforms.data_validation.features import (
     window_step_seconds,
 )
 from transforms.data_validation.redact import redact_schema_domains, redact_statistics
+from transforms.data_validation.tfdv_loader import import_tfdv
 
 COUNTS = "counts"
 ARTIFACTS_DIR = "data_validation"
@@ -74,14 +75,13 @@ class CheckWindowsFn(beam.DoFn):
         self.config = config
 
     def setup(self) -> None:
-        from transforms.detection.engine import DetectionEngine
+        from transforms.detection.labels import label_scanner
 
         spec = self.config.data_validation
         self.columns = profiled_columns(self.config)
         self.step = window_step_seconds(self.config)
         self.given = load_schema(spec.schema_path) if spec.schema_path else None
-        detection = self.config.pii.detection
-        self.scan = (DetectionEngine(detection) if detection is not None else DetectionEngine()).scan
+        self.scan = label_scanner(self.config.pii.detection)
 
     def process(self, stats_list) -> Iterator[Any]:
         spec = self.config.data_validation
@@ -133,7 +133,7 @@ class ValidateWindowStatistics(beam.PTransform):
 
     def expand(self, batches: beam.PCollection) -> ValidationOutputs:
         import pyarrow as pa
-        import tensorflow_data_validation as tfdv
+        tfdv = import_tfdv()  # quiet: no CUDA/TensorRT/IPython lines
         from tensorflow_data_validation.utils import slicing_util
 
         # No feature_allowlist: it applies before slicing, and would hide the window column

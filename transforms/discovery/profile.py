@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 import apache_beam as beam
 
-from transforms.detection import DetectionEngine, Finding, Likelihood
+from transforms.detection import DetectionEngine, DetectionSettings, Finding, Likelihood
 from transforms.discovery.paths import CONTAINER, leaves
 
 # A value "is" an infoType when one finding covers at least this share of it
@@ -224,10 +224,16 @@ class FieldProfiles:
         return self
 
 
+def discovery_engine() -> DetectionEngine:
+    """The default catalog, names included when the NER model is installed (a warning on stderr
+    says when it is not: a name column then gets no PERSON_NAME proposal from its values)."""
+    return DetectionEngine(DetectionSettings(use_ner=None))
+
+
 class ProfileFields(beam.CombineFn):
     """records -> one :class:`FieldProfiles` (the engine is built once per worker)."""
 
-    def __init__(self, engine_factory=DetectionEngine) -> None:
+    def __init__(self, engine_factory=discovery_engine) -> None:
         super().__init__()
         self._factory = engine_factory
         self._engine: DetectionEngine | None = None

@@ -150,33 +150,6 @@ def test_identifier_fixture(engine):
     assert wrong == []
 
 
-def test_ner_is_skipped_with_one_log_line(caplog):
-    import logging
-
-    from transforms.detection import ner
-
-    ner._reported.clear()
-    with caplog.at_level(logging.INFO, logger="transforms.detection.ner"):
-        DetectionEngine()
-        DetectionEngine()
-    lines = [r.getMessage() for r in caplog.records if r.name == "transforms.detection.ner"]
-    assert len(lines) == 1 and "PERSON_NAME" in lines[0]
-
-
-def test_ner_recognizer_maps_spacy_labels():
-    from types import SimpleNamespace
-
-    from transforms.detection.ner import SpacyNerRecognizer
-
-    def fake_nlp(text):
-        return SimpleNamespace(ents=[SimpleNamespace(start_char=0, end_char=4, label_="PERSON"),
-                                     SimpleNamespace(start_char=8, end_char=13, label_="GPE"),
-                                     SimpleNamespace(start_char=14, end_char=17, label_="DATE")])
-
-    found = list(SpacyNerRecognizer(fake_nlp).find("Jane in Paris now"))
-    assert [(f.start, f.end, f.info_type) for f in found] == [(0, 4, "PERSON_NAME"), (8, 13, "LOCATION")]
-
-
 def test_weak_candidates_are_only_validated_where_context_could_lift_them():
     """Bare digit runs (UNLIKELY phone numbers and SSNs) are skipped where no hotword of
     their type occurs: the findings are the same as if they were found and filtered."""
