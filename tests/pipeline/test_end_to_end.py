@@ -128,3 +128,25 @@ def test_no_matching_input_and_reused_output_dir_are_refused(spiked_feed, tmp_pa
     again = _run(config, data, tmp_path / "o2", keyset_path)
     assert again.code == 2 and "pass --overwrite" in again.err
     assert _run(config, data, tmp_path / "o2", keyset_path, "--overwrite").code == 0
+
+
+def test_group_by_values_with_pii_are_scrubbed_in_scores_flagged_windows_and_stdout(tmp_path, keyset_path):
+    records, _ = generate("payments", days=2, seed=8, base_per_hour=6,
+                          anomalies=(Anomaly("volume_spike", 24 + 15),))
+    planted = "jane.roe@leakmail.com"
+    for i, record in enumerate(records):
+        if i % 5 == 0:  # the category field carries an email in some records
+            record["merchant_category"] = planted
+    data = tmp_path / "in.jsonl"
+    write_jsonl(str(data), records)
+    out = tmp_path / "out"
+    config = example_config(tmp_path, sinks={"write_all_scores": True})
+    result = _run(config, data, out, keyset_path)
+    assert result.code == 0, result.err
+    scores = read_jsonl_dir(out / "scores")
+    grouped = [s for s in scores if s["group_by"] == "merchant_category"]
+    assert any(s["group"] == "[EMAIL_ADDRESS]" and "[EMAIL_ADDRESS]" in s["series_key"] for s in grouped)
+    for name in ("scores", "flagged_windows", "findings"):
+        text = "\n".join(p.read_text() for p in (out / name).glob("part-*"))
+        assert planted not in text and "leakmail" not in text, name
+    assert planted not in result.out + result.err
