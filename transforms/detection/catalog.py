@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from transforms.detection.findings import Likelihood
 from transforms.detection.recognizer import BareNumberRecognizer, Recognizer
-from transforms.detection.recognizers import financial, national_ids, network, phone, secrets, temporal, us_ids, vat
+from transforms.detection.recognizers import (
+    address, financial, national_ids, network, phone, secrets, temporal, us_ids, vat,
+)
 from transforms.detection.settings import DetectionSettings, HotwordRule
 
 _FIXED_LIKELY = Likelihood.LIKELY
@@ -42,6 +44,9 @@ DEFAULT_HOTWORDS: tuple[HotwordRule, ...] = (
     _rule("SWIFT_CODE", "swift|bic|swift code|bank code", boost=2),
     _rule("US_BANK_ROUTING_MICR", "routing|aba|rtn|transit|routing number|bank", boost=2),
     _rule("EMAIL_ADDRESS", "email|e-mail|mail", boost=1),
+    _rule("STREET_ADDRESS", "address|addresses|lives at|live at|living at|ship to|shipping|deliver to|delivery|"
+          "send to|sent to|mail to|mailing|billing|located at|moved to|postal|adresse|anschrift|wohnhaft|"
+          "dirección|direccion|indirizzo|adres|endereço|endereco", boost=1, before=60, after=10),
     # national numbers: bare digits need the country's name for them
     _rule("CANADA_SOCIAL_INSURANCE_NUMBER", "sin|social insurance|numéro d'assurance sociale|nas", boost=2),
     _rule("NETHERLANDS_BSN_NUMBER", "bsn|burgerservicenummer|sofinummer|sofi", boost=2),
@@ -85,6 +90,7 @@ def all_recognizers(settings: DetectionSettings) -> list[Recognizer]:
         phone.PhoneRecognizer(settings.phone_regions),  # after the IDs: on a tie, the ID layout wins
         temporal.DateRecognizer(wanted),
         temporal.AgeRecognizer(),
+        *address.recognizers(),  # last: on a tie, an identifier's own layout wins
     ]
 
 
