@@ -40,7 +40,7 @@ NER_INFO_TYPES = (PERSON, LOCATION, ORGANIZATION)
 # spaCy (OntoNotes) labels -> Cloud DLP infoTypes
 MODEL_LABELS = {"PERSON": PERSON, "GPE": LOCATION, "LOC": LOCATION, "FAC": LOCATION, "ORG": ORGANIZATION}
 # labels the model gives names it does not recognise as people; re-read with the lexicons
-_RELABEL_FROM = {"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"}
+_RELABEL_FROM = {"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "LANGUAGE"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +109,9 @@ def _given(word: str, cased_context: bool) -> bool:
     """Whether ``word`` reads as a given name: in the lexicon and, when written in lower case
     (or all capitals), not also an ordinary English word."""
     low = word.lower()
+    if "-" in low and low not in first_names():  # "Jean-Luc", "Adélaïde-Colette": every part a given name
+        parts = low.split("-")
+        return all(part in first_names() and part not in english_words() for part in parts if part) and len(parts) > 1
     if low not in first_names() or low in _NOT_NAMES or low in _FUNCTION_WORDS or len(low) < 2:
         return False
     return low not in english_words()
@@ -240,7 +243,8 @@ def _paired_people(text: str, spans: _Spans, cased: bool) -> None:
     words = _words(text)
     for i, (s, e, word) in enumerate(words[:-1]):
         low = word.lower()
-        if low not in first_names() or low in _FUNCTION_WORDS or low in _NOT_NAMES or not spans.free(s, e):
+        if (low not in first_names() and not _given(word, cased)) or low in _FUNCTION_WORDS or low in _NOT_NAMES \
+                or not spans.free(s, e):
             continue
         if _given(word, cased):
             run = _name_run(text, s, cased, lexicon_first=True)
@@ -283,13 +287,18 @@ def _model_entities(text: str, entities: Sequence[Entity], cased: bool) -> Itera
                     end = run[1]
             piece = text[start:end]
             if piece.lower() in _NOT_NAMES or not any(ch.isalpha() for ch in piece) or _acronym(piece) \
-                    or _code_like(_token_of(text, start, end)):
+                    or _code_like(_token_of(text, start, end)) or _field_label(text, piece, end):
                 continue
             info_type = _relabel(piece, entity.label, cased)
             if info_type is None:
                 continue
             likelihood = Likelihood.LIKELY if info_type != ORGANIZATION else Likelihood.POSSIBLE
             yield start, end, info_type, likelihood
+
+
+def _field_label(text: str, piece: str, end: int) -> bool:
+    """An ordinary word before a colon ("Date: 1984-06-15", "Where: ..."): a form's label."""
+    return text[end:end + 1] == ":" and piece.lower() in english_words()
 
 
 def _acronym(piece: str) -> bool:
@@ -345,6 +354,9 @@ def _pieces(text: str, entity: Entity) -> Iterator[tuple[int, int]]:
             possessive = re.search(r"['’]s\b", text[rs:re_])
             if possessive and entity.label == "PERSON":
                 re_ = rs + possessive.start()
+            while len(run) > 1 and run[-1][2].lower() in ("and", "of", "the", "&"):
+                run = run[:-1]
+                re_ = run[-1][1]
             if text[re_ - 2:re_] in ("'s", "’s"):
                 re_ -= 2
             if text.startswith(("'s", "’s"), re_):
@@ -454,7 +466,7 @@ def _places(text: str, spans: _Spans) -> None:
             i += 1
 
 
-_LOCATIVE = re.compile(r"\b(?:[Ii]n|[Ff]rom|[Aa]t|[Nn]ear|[Ii]nto|[Vv]isit(?:ing|ed)?|[Mm]oved\s+to|[Ll]ives?\s+in"
+_LOCATIVE = re.compile(r"\b(?:[Ii]n|[Ff]rom|[Nn]ear|[Ii]nto|[Vv]isit(?:ing|ed)?|[Mm]oved\s+to|[Ll]ives?\s+in"
                        r"|[Bb]ased\s+in|[Tt]rip\s+to|[Ff]lying\s+to|[Aa]rrived\s+(?:at|in))\s+")
 # words that may sit inside a place name without being capitalised
 _PLACE_JOINERS = {"de", "del", "la", "le", "les", "di", "da", "do", "dos", "das", "du", "of", "on", "upon", "am", "an",
