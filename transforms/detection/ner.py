@@ -10,8 +10,8 @@ The model's entities go through the rule layer in ``names.py`` (context,
 titles, lexicons), which is what lifts them from F1 0.44 to the figures in
 the README. Cost is what shapes the rest of this module:
 
-- the model is loaded once per engine (once per worker: engines are built in
-  a DoFn's ``setup()``), with only the components NER needs (``tok2vec`` and
+- the model is loaded once per process and shared by its engines (built in
+  DoFns' ``setup()``), with only the components NER needs (``tok2vec`` and
   ``ner``; the tagger, parser and lemmatizer are excluded);
 - ``prepare(texts)`` runs ``nlp.pipe`` over a batch (the pipeline calls it
   once per batch of records before scanning them one by one) and keeps the
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator
 
@@ -87,7 +88,7 @@ class SpacyNerRecognizer(Recognizer):
         if not pending:
             return
         try:
-            docs = list(self.nlp.pipe([_model_text(t) for t in pending], batch_size=_BATCH_SIZE))
+            docs = self.nlp.pipe([_model_text(t) for t in pending], batch_size=_BATCH_SIZE)
         except Exception:  # noqa: BLE001 - each text is read again on its own in find(), where a
             return  # failure makes its record a dead letter instead of failing the whole batch
         for text, doc in zip(pending, docs):
@@ -113,8 +114,43 @@ class SpacyNerRecognizer(Recognizer):
         return iter(refine(text, self._model_entities(text)))
 
 
+class _SharedPipeline:
+    """One loaded spaCy pipeline per process and model, used under a lock.
+
+    Loading takes about a second and some 50 MB; every engine of a worker process (one per
+    DoFn instance, so one per SDK harness thread on Dataflow) shares it. spaCy does not promise
+    that one pipeline may run in several threads at once, so calls are serialised; the GIL
+    would serialise most of the work anyway."""
+
+    def __init__(self, nlp: Any) -> None:
+        self.nlp = nlp
+        self.pipe_names = nlp.pipe_names
+        self.meta = nlp.meta
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> Any:
+        with self._lock:
+            return self.nlp(text)
+
+    def pipe(self, texts: list[str], batch_size: int) -> list[Any]:
+        with self._lock:
+            return list(self.nlp.pipe(texts, batch_size=batch_size))
+
+
+_LOADED: dict[str, _SharedPipeline] = {}
+_LOADING = threading.Lock()
+
+
 def load_ner_recognizer(model: str = DEFAULT_NER_MODEL) -> SpacyNerRecognizer:
     """The recognizer for ``model`` (a spaCy package name or path); ``NerUnavailable`` when it cannot load."""
+    with _LOADING:
+        shared = _LOADED.get(model)
+        if shared is None:
+            shared = _LOADED[model] = _SharedPipeline(_load(model))
+    return SpacyNerRecognizer(shared)
+
+
+def _load(model: str) -> Any:
     try:
         import spacy  # the 'ner' extra
     except ImportError as exc:
@@ -126,4 +162,4 @@ def load_ner_recognizer(model: str = DEFAULT_NER_MODEL) -> SpacyNerRecognizer:
                              f"{INSTALL_HINT}") from None
     if "ner" not in nlp.pipe_names:
         raise NerUnavailable(f"the spaCy model {model!r} has no 'ner' component: {INSTALL_HINT}")
-    return SpacyNerRecognizer(nlp)
+    return nlp
