@@ -150,3 +150,35 @@ def test_group_by_values_with_pii_are_scrubbed_in_scores_flagged_windows_and_std
         text = "\n".join(p.read_text() for p in (out / name).glob("part-*"))
         assert planted not in text and "leakmail" not in text, name
     assert planted not in result.out + result.err
+
+
+# IBANs in the scanned free-text `note` (issue 11 item 1): after words, after another identifier, two in one note.
+_NOTE_IBANS = ("DE02370400450532001131", "GB82WEST12345698765432", "NL91ABNA0417164300")
+
+
+def test_ibans_in_a_scanned_note_are_removed_and_counted(tmp_path, keyset_path):
+    notes = (
+        f"paid 20 EUR to {_NOTE_IBANS[0]}",
+        f"ssn 201-41-7101 then {_NOTE_IBANS[0]}",
+        f"refund from {_NOTE_IBANS[1]} to {_NOTE_IBANS[2]} today",
+    )
+    data = tmp_path / "notes.jsonl"
+    data.write_text("".join(json.dumps({
+        "transaction_id": f"t{i}", "ts": f"2026-03-01T10:0{i}:00Z", "customer": {"email": f"c{i}@example.com"},
+        "card_number": "4111111111111111", "amount": 20.0, "currency": "EUR", "note": note,
+    }) + "\n" for i, note in enumerate(notes)), encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run(example_config(tmp_path), data, out, keyset_path)
+    assert result.code == 0, result.err
+    anonymized = read_jsonl_dir(out / "anonymized")
+    assert len(anonymized) == 3
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (out / "anonymized").rglob("*") if p.is_file())
+    for iban in _NOTE_IBANS:
+        assert iban not in text
+    assert "201-41-7101" not in text
+    assert sorted(r["note"].count("[IBAN_CODE]") for r in anonymized) == [1, 1, 2]
+    summary = json.loads((out / "run_summary.json").read_text())
+    assert summary["records_read"] == 3 and summary["records_anonymized"] == 3
+    assert summary["findings_by_info_type"]["IBAN_CODE"] == 4
+    assert summary["findings_by_field"]["note"]["IBAN_CODE"] == 4
+    assert summary["findings_by_field"]["note"]["US_SOCIAL_SECURITY_NUMBER"] == 1

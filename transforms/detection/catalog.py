@@ -32,7 +32,9 @@ DEFAULT_HOTWORDS: tuple[HotwordRule, ...] = (
     # context-only types: a hotword is what makes them reportable
     _rule("US_DRIVERS_LICENSE_NUMBER", "driver|drivers|driver's|driving|license|licence|licenses|dl|dln|dl#",
           fixed=_FIXED_LIKELY, before=60, after=10),
-    _rule("PASSPORT", "passport|passports|passport#|passport no", fixed=_FIXED_LIKELY, before=50, after=10),
+    # (US_PASSPORT checks its own context: recognizers/us_ids.py PASSPORT_WORDS)
+    _rule("PASSPORT", "passport|passports|passport#|passport no|travel document", fixed=_FIXED_LIKELY,
+          before=50, after=10),
     _rule("DATE_OF_BIRTH", "born|birth|birthday|birthdate|dob|d.o.b|date of birth|geboren|né|née",
           fixed=_FIXED_LIKELY, before=40, after=10),
     # valid on their own, stronger with context

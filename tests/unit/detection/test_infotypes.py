@@ -28,6 +28,10 @@ POSITIVES = [
     ("from 192.168.1.1, port 80", "192.168.1.1", "IP_ADDRESS"),
     ("Connect to [2001:db8::1]:8080", "2001:db8::1", "IP_ADDRESS"),
     ("fe80::1%eth0 up", "fe80::1%eth0", "IP_ADDRESS"),
+    # found by tests/reliability: an IPv6 address before a colon (end of a clause) was missed
+    ("blocked 2a02:8fd2:c515:3137:5247:921a:9b06:9be6: too many requests", "2a02:8fd2:c515:3137:5247:921a:9b06:9be6",
+     "IP_ADDRESS"),
+    ("peer fe80::1:", "fe80::1", "IP_ADDRESS"),
     ("MAC 00:1A:2B:3C:4D:5E", "00:1A:2B:3C:4D:5E", "MAC_ADDRESS"),
     ("Cisco 0012.3456.789A", "0012.3456.789A", "MAC_ADDRESS"),
     ("see https://www.example.com/a?b=1.", "https://www.example.com/a?b=1", "URL"),
@@ -40,7 +44,8 @@ POSITIVES = [
     ("since May-2021", "May-2021", "DATE"),
     ("born on 12/03/1985", "12/03/1985", "DATE_OF_BIRTH"),
     ("she is 42 years old", "42", "AGE"),
-    ("passport number X12345678", "X12345678", "PASSPORT"),
+    ("passport number X12345678", "X12345678", "US_PASSPORT"),  # next-generation US layout
+    ("passport number XA1234567", "XA1234567", "PASSPORT"),  # not a US layout
     ("henkilötunnus 131052-308T", "131052-308T", "FINLAND_NATIONAL_ID_NUMBER"),
     ("temporary hetu 010594Y9032.", "010594Y9032", "FINLAND_NATIONAL_ID_NUMBER"),  # 2023 separator, 9xx
     ("personnummer 880320+0016", "880320+0016", "SWEDEN_NATIONAL_ID_NUMBER"),  # + = over 100 years old
@@ -95,6 +100,7 @@ NEGATIVES = [
     ("my ip: 192.168.0", "IP_ADDRESS"),
     ("256.256.256.256", "IP_ADDRESS"),
     ("Time 12:34:56", "IP_ADDRESS"),
+    ("Time 12:34:56: done", "IP_ADDRESS"),
     ("std::cout << x", "IP_ADDRESS"),
     ("Broadcast: FF:FF:FF:FF:FF:FF", "MAC_ADDRESS"),
     ("Not a MAC: 00:1A:2B:3C:4D", "MAC_ADDRESS"),

@@ -245,3 +245,95 @@ def test_text_without_compatibility_forms_is_scanned_as_is(patterns):
     text = "Müller zahlt an DE02370400450532001131, Tel. 030 1234567"
     assert found(patterns, text, "IBAN_CODE") == ["DE02370400450532001131"]
     assert found(patterns, text, "PHONE_NUMBER") == ["030 1234567"]
+
+
+# --- US_PASSPORT, UK NHS numbers, ITINs, bank account numbers (issue 10: every type >= Presidio's).
+# Each negative is paired with a near positive (one change apart), so every case fails without the rule.
+
+@pytest.mark.parametrize("text, number", [
+    ("passport number X12345678", "X12345678"),  # next-generation book: a letter + 8 digits
+    ("Passport: 531604826", "531604826"),  # nine digits
+    ("my travel document is C03005988", "C03005988"),
+    ("renewed: 488839667 (passport)", "488839667"),  # the word right after the number
+])
+def test_us_passport_layouts_with_a_passport_word(patterns, text, number):
+    assert found(patterns, text, "US_PASSPORT") == [number]
+
+
+@pytest.mark.parametrize("negative, positive", [
+    ("order 531604826 shipped", "passport 531604826 shipped"),  # no passport word: any reference number
+    ("C03005988", "passport C03005988"),
+    ("UK passport 531604826", "US passport 531604826"),  # another country's passport
+    ("passport number C01X00T47", "passport number C01400347"),  # not a US layout
+])
+def test_us_passport_needs_the_word_the_layout_and_no_other_country(patterns, negative, positive):
+    assert found(patterns, negative, "US_PASSPORT") == []
+    assert len(found(patterns, positive, "US_PASSPORT")) == 1
+
+
+def test_other_passport_layouts_stay_passport(patterns):
+    assert found(patterns, "passport number XA1234567", "PASSPORT") == ["XA1234567"]
+    assert found(patterns, "Canadian passport 531604826", "PASSPORT") == ["531604826"]
+    assert found(patterns, "passport number X12345678", "PASSPORT") == []  # the US type wins its layout
+
+
+@pytest.mark.parametrize("number", ["480-986-5347", "401 023 2137", "611-969-2495"])
+def test_nhs_number_in_its_3_3_4_layout_with_a_valid_check_digit(patterns, number):
+    # mod 11 valid, and the NHS's own grouping: reportable without context
+    text = f"ref {number} on file"
+    assert found(patterns, text, "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == [number]
+
+
+def test_nhs_number_checksum_and_context(patterns):
+    assert found(patterns, "ref 480-986-5347 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == ["480-986-5347"]
+    assert found(patterns, "ref 480-986-5348 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == []  # bad check digit
+    assert found(patterns, "ref 4809865347 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == []  # bare: needs context
+    assert found(patterns, "NHS number 4809865347", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == ["4809865347"]
+
+
+@pytest.mark.parametrize("text, number", [
+    ("ITIN 912-781234 on the form", "912-781234"),  # 3 + 6: one dash in the wrong place
+    ("tax id 93390-4321", "93390-4321"),  # 5 + 4 ("id" is not Idaho's state code)
+    ("numbers 900-701234 and 98852-0001", "900-701234"),
+    ("911-701234 91170-1234", "91170-1234"),  # two of them side by side
+])
+def test_itin_with_a_misplaced_separator(patterns, text, number):
+    assert number in found(patterns, text, "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER")
+
+
+@pytest.mark.parametrize("negative, positive", [
+    ("Pasadena, CA 91170-1234", "Pasadena, ref 91170-1234"),  # ZIP+4 after a state code
+    ("Seattle WA 98150-1234", "Seattle: 98150-1234"),
+    ("zip code 98150-1234", "code 98150-1234"),
+    ("ITIN 911-891234", "ITIN 911-881234"),  # group 89 is not issued
+    ("ref 812-781234", "ref 912-781234"),  # no 9 first
+    ("ref 912 781234 5", "ref 912 781234."),  # part of a longer space-grouped number
+])
+def test_itin_look_alikes(patterns, negative, positive):
+    itin = "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER"
+    assert found(patterns, negative, itin) == []
+    assert len(found(patterns, positive, itin)) == 1
+
+
+@pytest.mark.parametrize("text, number", [
+    ("account 12345678", "12345678"),
+    ("Acct #: 000123456789", "000123456789"),
+    ("my checking account number is 1234567890123", "1234567890123"),
+    ("wire it to a/c 40309876512 today", "40309876512"),
+    ("Savings: 98765432109876543", "98765432109876543"),  # 17 digits
+])
+def test_bank_account_number_after_an_account_word(patterns, text, number):
+    assert found(patterns, text, "FINANCIAL_ACCOUNT_NUMBER") == [number]
+
+
+@pytest.mark.parametrize("negative, positive", [
+    ("945456787654", "account 945456787654"),  # no account word: any twelve-digit number
+    ("order 12345678 shipped", "account 12345678 shipped"),
+    ("account ref 553 then 12345678", "account ref 553, account 12345678"),  # the word labels the other number
+    ("account 1234567", "account 12345670"),  # seven digits: too short
+    ("account 123456789012345678", "account 12345678901234567"),  # eighteen: too long
+    ("account 4111111111111111", "account 4111111111111112"),  # a card number stays a card
+])
+def test_bank_account_number_needs_its_word_and_length(patterns, negative, positive):
+    assert found(patterns, negative, "FINANCIAL_ACCOUNT_NUMBER") == []
+    assert len(found(patterns, positive, "FINANCIAL_ACCOUNT_NUMBER")) == 1

@@ -1,4 +1,4 @@
-"""CREDIT_CARD_NUMBER, IBAN_CODE, SWIFT_CODE and US_BANK_ROUTING_MICR.
+"""CREDIT_CARD_NUMBER, IBAN_CODE, SWIFT_CODE, US_BANK_ROUTING_MICR and FINANCIAL_ACCOUNT_NUMBER.
 
 Card numbers must pass Luhn *and* fall in an issuer's prefix range with that
 issuer's length (a Luhn-valid 16-digit order number starting with 9 is not a
@@ -309,6 +309,48 @@ ROUTING = [
 BARE_ROWS = [("US_BANK_ROUTING_MICR", frozenset({9}), routing_valid, Likelihood.UNLIKELY)]
 
 
+#: words that label a number as a bank account number (lower case, whole words)
+ACCOUNT_CONTEXT_WORDS = (
+    "account", "accounts", "acct", "acc", "a/c", "account no", "account number", "acct#", "acct no",
+    "bank account", "checking", "chequing", "savings", "kontonummer", "konto", "compte", "cuenta", "conto",
+    "rekeningnummer", "rekening",
+)
+_ACCOUNT_CONTEXT = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in ACCOUNT_CONTEXT_WORDS),
+                                    key=len, reverse=True)) + r")(?![\w/])",
+    re.IGNORECASE)
+_ACCOUNT_CONTEXT_BEFORE = 30
+_ACCOUNT_NUMBER = re.compile(r"\d{8,17}(?![\w]|[\-./]\d)")
+
+
+class AccountNumberRecognizer(Recognizer):
+    """FINANCIAL_ACCOUNT_NUMBER: 8 to 17 bare digits (the range of US bank account
+    numbers) right after an account word (``ACCOUNT_CONTEXT_WORDS``: "account",
+    "acct", "a/c", "checking", "savings" ...), within 30 characters, on the same line
+    and with no other number in between (``"account 12345678"``, ``"Acct #: 000123456789"``).
+
+    An account number has no checksum and no layout of its own, so the word is
+    what makes it one: without it nothing is reported (Presidio's US_BANK_NUMBER
+    reports every 8 to 17 digit run, which is most order, invoice and phone
+    numbers). POSSIBLE, so a card, routing or phone layout on the same digits wins."""
+
+    info_types = ("FINANCIAL_ACCOUNT_NUMBER",)
+    likelihood = Likelihood.POSSIBLE
+    gate = r"\d{8}"
+    min_digit_run = 8
+    min_digits = 8
+    prefilter_patterns = ((_ACCOUNT_NUMBER.pattern, 0),)
+
+    def find(self, text: str) -> Iterator[Finding]:
+        for match in _ACCOUNT_NUMBER.finditer(text):
+            start, end = match.span()
+            if start and (text[start - 1].isalnum() or text[start - 1] in "_-./"):
+                continue
+            words = list(_ACCOUNT_CONTEXT.finditer(text, max(0, start - _ACCOUNT_CONTEXT_BEFORE), start))
+            if words and not _OTHER_NUMBER.search(text, words[-1].end(), start):
+                yield Finding(start, end, "FINANCIAL_ACCOUNT_NUMBER", Likelihood.POSSIBLE)
+
+
 def recognizers() -> list[Recognizer]:
     """The financial family, in catalog order."""
-    return [CardRecognizer(), IbanRecognizer(), SwiftRecognizer(), *ROUTING]
+    return [CardRecognizer(), IbanRecognizer(), SwiftRecognizer(), *ROUTING, AccountNumberRecognizer()]

@@ -9,7 +9,9 @@ context follows how much a valid match says on its own:
 * LIKELY: a layout nobody else uses plus a check character (Finnish HETU
   ``131052-308T``, Italian codice fiscale, Spanish NIE, ``YYMMDD-NNNNNNN``);
 * POSSIBLE: digits only, but a date and one or two check digits (PESEL,
-  Turkish TC Kimlik, Swedish personnummer, South African ID);
+  Turkish TC Kimlik, Swedish personnummer, South African ID), or the NHS
+  number's own 3-3-4 grouping with its mod-11 check digit (bare, the same ten
+  digits stay UNLIKELY: without the grouping they are any ten-digit number);
 * UNLIKELY: nine to eleven bare digits behind a single mod-11/Luhn digit (BSN,
   SIN, TFN, NHS ...): one random number in ten passes, so only context words
   (see ``catalog.DEFAULT_HOTWORDS``) lift these to a reportable level.
@@ -50,7 +52,7 @@ _FORMATTED: tuple[tuple[str, str, str, Likelihood, int], ...] = (
     ("NETHERLANDS_BSN_NUMBER", "nl.bsn", r"\d{4}\.\d{2}\.\d{3}", U, 4),
     ("FRANCE_NIR", "fr.nir", r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}", P, 2),
     ("BELGIUM_NATIONAL_ID_CARD_NUMBER", "be.nn", r"\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}", L, 2),
-    ("UK_NATIONAL_HEALTH_SERVICE_NUMBER", "gb.nhs", r"\d{3}([ \-])\d{3}\1\d{4}", U, 3),
+    ("UK_NATIONAL_HEALTH_SERVICE_NUMBER", "gb.nhs", r"\d{3}([ \-])\d{3}\1\d{4}", P, 3),  # 3-3-4 + mod 11
     ("UK_TAXPAYER_REFERENCE", "gb.utr", r"\d{5} \d{5}", U, 5),
     ("GERMANY_TAXPAYER_IDENTIFICATION_NUMBER", "de.idnr", r"\d{2} \d{3} \d{3} \d{3}", U, 2),
     ("PORTUGAL_CDC_NUMBER", "pt.cc", r"\d{8} ?\d ?[A-Z]{2}\d", L, 8),

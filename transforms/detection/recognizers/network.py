@@ -88,9 +88,11 @@ IPV4 = RegexRecognizer(
     min_digit_run=1,
 )
 
+# a colon right after the address ends it ("blocked 2a02:...:9be6: too many requests"); one followed
+# by more hex or colons continues it (or is a port: ambiguous without brackets, not flagged)
 IPV6 = RegexRecognizer(
     "IP_ADDRESS",
-    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?:%[A-Za-z0-9_\-]+)?(?![\w:]|\.\d)",
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?:%[A-Za-z0-9_\-]+)?(?<![0-9A-Fa-f]:)(?!\w|:[0-9A-Fa-f:]|\.\d)",
     likelihood=Likelihood.LIKELY,
     validator=ip_address_valid,
     gate=r":[0-9A-Fa-f]{0,4}:",
