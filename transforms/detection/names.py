@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from transforms.detection.findings import Finding, Likelihood
+from transforms.detection.intervals import DisjointSpans
 from transforms.detection.lexicons import english_words, first_names, last_names, places
 
 PERSON, LOCATION, ORGANIZATION = "PERSON_NAME", "LOCATION", "ORGANIZATION_NAME"
@@ -54,7 +55,10 @@ class Entity:
 
 # A word: letters (any script), inner apostrophes, hyphens and dots ("O'Neil", "Jean-Luc", "St.").
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-](?=[^\W\d_]))*")
-_BLOCKED = re.compile(r"\S*@\S+|\b(?:https?|ftp)://\S+|\bwww\.\S+|\S+\.(?:com|org|net|io|de|uk)\b\S*", re.IGNORECASE)
+# Matches start only where a token starts, and a token is read once (possessive quantifiers):
+# linear in the text, however long a run without spaces is.
+_BLOCKED = re.compile(r"(?<!\S)[^\s@]*+@\S++|\b(?:https?|ftp)://\S++|\bwww\.\S++"
+                      r"|(?<!\S)[^\s.]++(?:\.[^\s.]++)*?\.(?:com|org|net|io|de|uk)\b\S*+", re.IGNORECASE)
 _TITLE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Mister|Doctor|Professor)"
     r"(?:\.|\b)[ \t]*", re.IGNORECASE)
@@ -137,17 +141,28 @@ class _Spans:
 
     def __init__(self, blocked: list[tuple[int, int]]) -> None:
         self.items: list[Finding] = []
-        self._blocked = blocked
+        self._blocked = DisjointSpans()
+        for start, end in blocked:  # regex matches: disjoint and in order
+            self._blocked.add(start, end)
+        self._taken = DisjointSpans()
 
     def free(self, start: int, end: int) -> bool:
-        return not any(start < e and s < end for s, e in self._blocked) and not any(
-            start < f.end and f.start < end for f in self.items)
+        return not self._blocked.overlaps(start, end) and not self._taken.overlaps(start, end)
 
     def add(self, start: int, end: int, info_type: str, likelihood: Likelihood) -> bool:
         if end <= start or not self.free(start, end):
             return False
         self.items.append(Finding(start, end, info_type, likelihood))
+        self._taken.add(start, end)
         return True
+
+    def overlapping(self, start: int, end: int) -> list[Finding]:
+        """The findings that overlap ``[start, end)`` (a rule that extends a span replaces them)."""
+        return [f for f in self.items if f.start < end and start < f.end]
+
+    def remove(self, finding: Finding) -> None:
+        self.items.remove(finding)
+        self._taken.remove(finding.start, finding.end)
 
 
 def refine(text: str, entities: Sequence[Entity]) -> list[Finding]:
@@ -261,11 +276,16 @@ def _paired_people(text: str, spans: _Spans, cased: bool) -> None:
             spans.add(s, ne, PERSON, Likelihood.LIKELY)
 
 
+# "a, b, c and d": items start at word starts, are read once, and a list has at most 12 of them
+# (linear in the text: a long run of commas cannot make each start rescan it)
+_LIST = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*+(?:[ \t]*,[ \t]*[^\W\d_][\w'’-]*+){1,12}"
+                   r"(?:,?[ \t]+(?:and|&)[ \t]+[^\W\d_][\w'’-]*+)")
+
+
 def _listed_people(text: str, spans: _Spans, cased: bool) -> None:
     """Lists of three or more single words, most of them given names ("they had 6: natalina,
     thomas, crystal, omar, zachary and brandy")."""
-    for match in re.finditer(r"[^\W\d_][\w'’-]*(?:\s*,\s*[^\W\d_][\w'’-]*){1,}(?:,?\s+(?:and|&)\s+[^\W\d_][\w'’-]*)",
-                             text):
+    for match in _LIST.finditer(text):
         items = _words(text, match.start(), match.end())
         items = [w for w in items if w[2].lower() not in ("and",)]
         if len(items) < 3:
@@ -399,9 +419,9 @@ _FIRM = re.compile(r"\b([A-Z][\w'’-]+, [A-Z][\w'’-]+,? (?:and|&) [A-Z][\w'�
 
 def _firms(text: str, spans: _Spans) -> None:
     for match in _FIRM.finditer(text):
-        for f in list(spans.items):
-            if f.start < match.end(1) and match.start(1) < f.end and f.likelihood < Likelihood.VERY_LIKELY:
-                spans.items.remove(f)
+        for f in spans.overlapping(match.start(1), match.end(1)):
+            if f.likelihood < Likelihood.VERY_LIKELY:
+                spans.remove(f)
         spans.add(match.start(1), match.end(1), ORGANIZATION, Likelihood.LIKELY)
 
 
@@ -424,9 +444,9 @@ def _org_suffixes(text: str, spans: _Spans) -> None:
             continue
         end = e + 1 if text[e:e + 1] == "." and word in ("Inc", "Ltd", "Corp", "Co") else e
         # extend over a model entity that covers only part of the name
-        for f in list(spans.items):
-            if f.start < end and words[j][0] < f.end and f.info_type != PERSON:
-                spans.items.remove(f)
+        for f in spans.overlapping(words[j][0], end):
+            if f.info_type != PERSON:
+                spans.remove(f)
         spans.add(words[j][0], end, ORGANIZATION, Likelihood.LIKELY)
 
 

@@ -16,6 +16,7 @@ the address in clear, while the address covers the part anyway.
 from __future__ import annotations
 
 from transforms.detection.findings import Finding
+from transforms.detection.intervals import Covering, DisjointSpans
 
 #: infoTypes whose findings take every finding wholly inside them (see module docstring)
 CONTAINER_TYPES = frozenset({"STREET_ADDRESS"})
@@ -30,22 +31,20 @@ def resolve_overlaps(findings: list[Finding], rank: dict[str, int]) -> list[Find
 
     containers = [(f.start, f.end) for f in findings if f.info_type in CONTAINER_TYPES]
     if containers:  # findings inside an address come last: only where their address did not survive
+        covering = Covering(containers)
         rest: list[Finding] = []
         inside: list[Finding] = []
         for f in findings:
-            contained = f.info_type not in CONTAINER_TYPES and any(
-                start <= f.start and f.end <= end for start, end in containers)
+            contained = f.info_type not in CONTAINER_TYPES and covering.covers(f.start, f.end)
             (inside if contained else rest).append(f)
         ordered = sorted(rest, key=key) + sorted(inside, key=key)
     else:
         ordered = sorted(findings, key=key)
     kept: list[Finding] = []
+    taken = DisjointSpans()
     for finding in ordered:
-        start, end = finding.start, finding.end
-        for other in kept:
-            if start < other.end and other.start < end:
-                break
-        else:
+        if not taken.overlaps(finding.start, finding.end):
+            taken.add(finding.start, finding.end)
             kept.append(finding)
     kept.sort(key=lambda f: f.start)
     return kept

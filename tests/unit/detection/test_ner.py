@@ -97,3 +97,18 @@ def test_a_missing_model_only_warns_when_names_are_optional(capsys):
 def test_use_ner_false_or_a_scope_without_names_never_loads_the_model():
     assert not DetectionEngine(DetectionSettings(ner_model="nope", use_ner=False)).uses_ner
     assert not DetectionEngine(DetectionSettings(ner_model="nope", info_types=("EMAIL_ADDRESS",))).uses_ner
+
+
+@pytest.mark.parametrize("text", [
+    "x" * 200_000,                # one 200,000-character word (it hung the rule layer's regexes)
+    "ab, " * 50_000,              # a list that never ends in "and"
+    "a@" * 100_000,               # e-mail-like runs
+    "Anna\n" * 40_000,            # 40,000 names: overlap tests against every earlier finding took 80 s
+], ids=["one-word", "commas", "at-signs", "names-per-line"])
+def test_long_texts_scan_in_linear_time(text):
+    import time
+
+    engine = DetectionEngine(DetectionSettings(result_cache_size=0))
+    started = time.process_time()
+    engine.scan(text)
+    assert time.process_time() - started < 30  # seconds; quadratic behaviour took minutes to hours
