@@ -47,6 +47,9 @@ def warn_once(message: str) -> None:
         print(f"veilwatch: warning: {message}", file=sys.stderr)
 
 
+# a backslash escape written out as two characters: \n \t \r (and \" or \\ beside them)
+_ESCAPE = re.compile(r"\\[ntr]")
+
 # digit groups joined by at most two separators: what Recognizer.min_digits counts in
 _DIGIT_CLUSTER = re.compile(r"\d+(?:[ \-./()]{1,2}\d+)*")
 _DROP_SEPARATORS = str.maketrans("", "", " -./()")
@@ -252,6 +255,11 @@ class DetectionEngine:
             view = for_matching(text)
             if view is not None:
                 return view.to_original(self.scan(view.text))
+        if "\\" in text and _ESCAPE.search(text):
+            # JSON or log text kept in a string: "\n" written as two characters glues its "n" to
+            # the next value ("\n+44 161 ..."); matched with the escape as two blanks, so every
+            # offset is the same in ``text``
+            text = _ESCAPE.sub("  ", text)
         if self._cached is not None and len(text) <= _CACHED_TEXT_CHARS:
             return list(self._cached(text))
         return self._scan(text)
