@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from transforms.detection.findings import Finding, Likelihood
 from transforms.detection.intervals import DisjointSpans
@@ -209,9 +209,8 @@ def _name_run(text: str, start: int, cased: bool, *, lexicon_first: bool) -> tup
         if taken >= _MAX_NAME_WORDS or gap not in (" ", " ", "-"):
             break
         if word.lower() in _PARTICLES and taken < _MAX_NAME_WORDS - 1:
-            end_candidate = e
+            end = e  # kept only if a name word follows (trailing particles are cut below)
             taken += 1
-            end = end_candidate
             continue
         if word.lower() in _NOT_NAMES or _ORG_SUFFIX.match(word):
             break
@@ -379,8 +378,6 @@ def _pieces(text: str, entity: Entity) -> Iterator[tuple[int, int]]:
                 re_ = run[-1][1]
             if text[re_ - 2:re_] in ("'s", "’s"):
                 re_ -= 2
-            if text.startswith(("'s", "’s"), re_):
-                pass
             yield rs, re_
 
 
@@ -535,9 +532,3 @@ def _line_of(text: str, start: int, end: int) -> str:
 def entities_from_doc(doc: object) -> list[Entity]:
     """The entities of a spaCy ``Doc`` as plain values (no spaCy types leave the recognizer)."""
     return [Entity(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]  # type: ignore[attr-defined]
-
-
-def findings(texts: Iterable[str], docs: Iterable[object]) -> Iterator[list[Finding]]:
-    """``refine`` over parallel texts and spaCy docs."""
-    for text, doc in zip(texts, docs):
-        yield refine(text, entities_from_doc(doc))
