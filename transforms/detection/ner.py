@@ -48,6 +48,12 @@ INSTALL_HINT = ("pip install -c constraints.txt -e '.[ner]' (installs spaCy and 
 _EXCLUDED_COMPONENTS = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "textcat"]
 _BATCH_SIZE = 64  # texts per nlp.pipe batch: spaCy's own default is 1000, but records come in batches
 _CACHE_SIZE = 8192  # distinct recent texts whose model entities are kept
+# ... and at most this many characters of them: the cache keys are the texts themselves, and a
+# scanned field may hold up to max_text_chars (1,000,000 by default) per record
+_CACHE_CHARS = 4_000_000
+# The model reads a long text in pieces of this many characters: its memory grows with what it
+# reads at once (spaCy refuses over 1,000,000 and warns of about 1 GB per 100,000 for its parser)
+_CHUNK_CHARS = 10_000
 
 
 class NerUnavailable(RuntimeError):
@@ -67,6 +73,24 @@ def _model_text(text: str) -> str:
     return text if text.isascii() else _INVISIBLE.sub(" ", _SURROGATE.sub("\ufffd", text))
 
 
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """``text`` in pieces of at most ``_CHUNK_CHARS``, cut after a line break or space where there
+    is one in the piece's last tenth: (offset, piece)."""
+    if len(text) <= _CHUNK_CHARS:
+        return [(0, text)]
+    pieces = []
+    start = 0
+    while start < len(text):
+        end = min(start + _CHUNK_CHARS, len(text))
+        if end < len(text):
+            cut = max(text.rfind("\n", end - _CHUNK_CHARS // 10, end), text.rfind(" ", end - _CHUNK_CHARS // 10, end))
+            if cut > start:
+                end = cut + 1
+        pieces.append((start, text[start:end]))
+        start = end
+    return pieces
+
+
 def _needs_model(text: str) -> bool:
     """The model finds names by their capitals: a text without an upper-case letter is left to the rules."""
     return any(ch.isupper() for ch in text)
@@ -81,6 +105,7 @@ class SpacyNerRecognizer(Recognizer):
         self.nlp = nlp
         self._entities: OrderedDict[str, list[Entity]] = OrderedDict()
         self._cache_size = cache_size
+        self._cached_chars = 0
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Run the model over the texts not seen recently, as one ``nlp.pipe`` batch."""
@@ -88,23 +113,39 @@ class SpacyNerRecognizer(Recognizer):
         if not pending:
             return
         try:
-            docs = self.nlp.pipe([_model_text(t) for t in pending], batch_size=_BATCH_SIZE)
+            read = self._read(pending)
         except Exception:  # noqa: BLE001 - each text is read again on its own in find(), where a
             return  # failure makes its record a dead letter instead of failing the whole batch
-        for text, doc in zip(pending, docs):
-            self._remember(text, entities_from_doc(doc))
+        for text, entities in zip(pending, read):
+            self._remember(text, entities)
+
+    def _read(self, texts: list[str]) -> list[list[Entity]]:
+        """The model's entities of each text, long texts read in pieces of at most ``_CHUNK_CHARS``
+        (spaCy's memory grows with the length of what it reads at once), offsets in the whole text."""
+        pieces = [(i, offset, chunk) for i, text in enumerate(texts) for offset, chunk in _chunks(_model_text(text))]
+        docs = self.nlp.pipe([chunk for _, _, chunk in pieces], batch_size=_BATCH_SIZE)
+        read: list[list[Entity]] = [[] for _ in texts]
+        for (i, offset, _), doc in zip(pieces, docs):
+            read[i].extend(Entity(e.start + offset, e.end + offset, e.label) for e in entities_from_doc(doc))
+        return read
 
     def _remember(self, text: str, entities: list[Entity]) -> None:
+        """Keep ``text``'s entities; the oldest go when the cache holds too many texts or characters
+        (the newest always stays: ``prepare`` fills the cache for the scans that follow it)."""
+        if text not in self._entities:
+            self._cached_chars += len(text)
         self._entities[text] = entities
-        if len(self._entities) > self._cache_size:
-            self._entities.popitem(last=False)
+        while len(self._entities) > 1 and (len(self._entities) > self._cache_size
+                                           or self._cached_chars > _CACHE_CHARS):
+            oldest, _ = self._entities.popitem(last=False)
+            self._cached_chars -= len(oldest)
 
     def _model_entities(self, text: str) -> list[Entity]:
         if not _needs_model(text):
             return []
         entities = self._entities.get(text)
         if entities is None:
-            entities = entities_from_doc(self.nlp(_model_text(text)))
+            entities = self._read([text])[0]
             self._remember(text, entities)
         return entities
 
