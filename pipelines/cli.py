@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "scan",
     "reidentify",
     "discover",
+    "dlp",
 )
 
 

@@ -53,7 +53,8 @@ RUN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--dead_letter_table", {"help": "BigQuery table P:D.T for dead letters; overrides sinks.bigquery.dead_letter_table"}),
     ("--keyset", {"help": "tink keyset path or URI; overrides keys.keyset"}),
     ("--kms_key_uri", {"help": "Cloud KMS key wrapping the keyset (gcp-kms://projects/...); overrides keys.kms_key_uri"}),
-    ("--allow_plaintext_keys", _switch("accept a plaintext keyset (local runs and tests only)")),
+    ("--allow_plaintext_keys", _switch("accept plaintext key material: a plaintext keyset, DLP unwrapped cryptoKeys "
+                                      "(local runs and tests only)")),
     ("--streaming", _switch("run as a streaming job (required for a Pub/Sub source)")),
     ("--overwrite", _switch("replace the outputs of a previous run in output_dir (only the files its "
                                      "run_manifest.json lists)")),

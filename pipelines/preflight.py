@@ -12,6 +12,7 @@ from transforms.anonymize import build_scanner, load_keys
 from transforms.config.model import DatasetConfig
 from transforms.deid.base import TransformationError
 from transforms.deid.crypto.errors import CryptoError
+from transforms.deid.crypto_key import CryptoKeyError
 from transforms.deid.record_deidentifier import RecordDeidentifier
 from transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
 from transforms.io.sources import match_count
@@ -45,6 +46,8 @@ def check_keys(config: DatasetConfig, allow_plaintext_keys: bool, key_id: int | 
         RecordDeidentifier(config.pii, keys, scanner=_NoScanner())
     except KeysetError as exc:
         raise PreflightError(f"keys.keyset: {exc}") from None
+    except CryptoKeyError as exc:  # a DLP cryptoKey: the message names its config path
+        raise PreflightError(str(exc)) from None
     except (CryptoError, TransformationError, LookupError) as exc:
         raise PreflightError(f"pii: a transformation cannot be built with the keyset ({exc})") from None
 

@@ -17,13 +17,13 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.config.model import DatasetConfig, SourceSpec
+from transforms.anonymize import load_keys
+from transforms.config.model import DatasetConfig, DlpMode, PiiEngine, SourceSpec
 from transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor
 from transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan
 from transforms.deid.reidentify import ReidentifyRecords
 from transforms.io.sinks import WriteJsonLines, merge_counts
 from transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
-from transforms.keys.keyring import KeyRing
 
 OUTPUT_PARTS = ("reidentified", "dead_letter", "reidentify_summary.json")
 
@@ -39,7 +39,11 @@ class ReidentifierFactory:
         self.key_id = key_id
 
     def __call__(self) -> RecordReidentifier:
-        keys = KeyRing.load(self.config.keys, self.allow_plaintext_keys)
+        if self.config.pii.engine is PiiEngine.DLP and self.config.pii.dlp.mode is DlpMode.DEIDENTIFY:
+            from transforms.dlp.reidentify import DlpRecordReidentifier  # DLP made the tokens: content.reidentify
+
+            return DlpRecordReidentifier(self.config, self.plan)
+        keys = load_keys(self.config, self.allow_plaintext_keys)  # NoKeyset: DLP cryptoKeys only
         if self.key_id is not None:
             keys = keys.pinned(self.key_id)
         return RecordReidentifier(self.plan, keys)

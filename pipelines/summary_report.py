@@ -21,10 +21,13 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         f"  records read        {summary['records_read']:>10,}",
         f"  anonymized          {summary['records_anonymized']:>10,}",
         f"  dead-lettered       {summary['records_dead_lettered']:>10,}   ({pairs(summary['dead_letters_by_stage'])})",
+        *([f"  suppressed          {summary['records_suppressed']:>10,}   (pii.record_suppressions)"]
+          if summary.get("records_suppressed") else []),
         f"  all accounted for   {'yes' if summary['all_records_accounted_for'] else 'NO':>10}",
         f"  files unreadable    {summary.get('files_unreadable', 0):>10,}   "
         f"({'none' if not summary.get('files_unreadable') else 'file-level dead letters, stage file'})",
         f"  PII findings        {pairs(summary['findings_by_info_type'])}",
+        f"  transform errors    {_transformation_errors(summary)}",
         f"  windows scored      {summary['windows_scored']:>10,}",
         f"  windows flagged     {summary['windows_flagged']:>10,}   ({_alerts(summary)})",
     ]
@@ -40,6 +43,14 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         lines.append(f"    ... {len(flagged) - _MAX_LISTED} more in flagged_windows/")
     lines.append(f"  outputs in {output_dir}: {' '.join(_written_parts(output_dir))}")
     return "\n".join(lines)
+
+
+def _transformation_errors(summary: dict[str, Any]) -> str:
+    """Values that could not be transformed, by outcome (details per field and reason in run_summary.json)."""
+    totals: dict[str, int] = {}
+    for entry in summary.get("transformation_errors", ()):
+        totals[entry["outcome"]] = totals.get(entry["outcome"], 0) + entry["count"]
+    return ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(totals.items())) or "none"
 
 
 def _alerts(summary: dict[str, Any]) -> str:

@@ -14,11 +14,11 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from transforms.config.model import DatasetConfig, UnknownFieldPolicy
+from transforms.config.model import DatasetConfig, PiiEngine, UnknownFieldPolicy
 from transforms.deadletter import UNREADABLE_FILE_PREFIX, file_dead_letter
 from transforms.io.sources import RawBatch
-from transforms.keys.keyring import KeyRing
-from transforms.records.processor import Anonymized, RecordProcessor
+from transforms.keys.keyring import KeyRing, NoKeyset
+from transforms.records.processor import Anonymized, RecordProcessor, Suppressed
 
 DEAD_LETTERS = "dead_letters"
 FINDINGS = "findings"
@@ -57,21 +57,27 @@ class ProcessorFactory:
         self.allow_plaintext_keys = allow_plaintext_keys
 
     def __call__(self) -> RecordProcessor:
+        if self.config.pii.engine is PiiEngine.DLP:
+            from transforms.dlp.processor import DlpRecordProcessor
+
+            return DlpRecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys))
         return RecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys),
                                build_scanner(self.config))
 
 
-def load_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> KeyRing | None:
-    """The dataset's KeyRing, or None when no transformation needs keys."""
+def load_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> KeyRing | NoKeyset:
+    """The dataset's KeyRing, or a NoKeyset when it has no keyset (no transformation needs
+    one; DLP cryptoKeys still see the run's ``--allow_plaintext_keys`` through it)."""
     if not config.keys.keyset:
-        return None
+        return NoKeyset(allow_plaintext_keys)
     return KeyRing.load(config.keys, allow_plaintext_keys)
 
 
 def build_scanner(config: DatasetConfig):
     """The detection engine when the config scans text (or key names: fields outside the
     schema that reach the outputs, ``keep`` and ``scan``), else None."""
-    if not config.pii.scan_fields and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP):
+    if (not config.pii.scan_fields and not any(p.scans for p in config.pii.fields)
+            and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP)):
         return None
     from transforms.detection.engine import DetectionEngine
 
@@ -89,10 +95,20 @@ class AnonymizeBatchFn(beam.DoFn):
         self.processor_factory = processor_factory
         self.anonymized_counter = Metrics.counter("veilwatch", "records_anonymized")
         self.dead_letter_counter = Metrics.counter("veilwatch", "records_dead_lettered")
+        self.suppressed_counter = Metrics.counter("veilwatch", "records_suppressed")  # pii.record_suppressions
         self.findings_counter = Metrics.counter("veilwatch", "findings")
 
     def setup(self) -> None:
         self.processor = self.processor_factory()
+
+    def _outcomes(self, items: list) -> Any:
+        """Per item, Anonymized or Rejected: record by record (local engine), or the whole
+        bundle at once when the processor works in batches (the DLP engine)."""
+        process_batch = getattr(self.processor, "process_batch", None)
+        if process_batch is not None:
+            return process_batch(items)
+        self.processor.prepare(items)
+        return map(self.processor.process, items)
 
     def process(self, batch: RawBatch) -> Iterator[Any]:
         records: list[dict] = []
@@ -105,9 +121,7 @@ class AnonymizeBatchFn(beam.DoFn):
         for failure in batch.file_errors:
             dead.append(file_dead_letter(failure.path, failure.reason, failure.records_before))
             stats[f"{UNREADABLE_FILE_PREFIX}{failure.path}"] = 1
-        self.processor.prepare(batch.items)
-        for item in batch.items:
-            outcome = self.processor.process(item)
+        for outcome in self._outcomes(batch.items):
             if isinstance(outcome, Anonymized):
                 records.append(outcome.record)
                 times.append(outcome.event_time)
@@ -120,11 +134,14 @@ class AnonymizeBatchFn(beam.DoFn):
                                      "info_type": f.info_type, "likelihood": f.likelihood})
                     stats[f"findings.{f.info_type}"] += 1
                     stats[f"findings_by_field|{f.field}|{f.info_type}"] += 1
+            elif isinstance(outcome, Suppressed):  # pii.record_suppressions: no output, counted
+                stats["records_suppressed"] += 1
             else:
                 dead.append(outcome.dead_letter)
                 if outcome.event_time is not None:
                     dead_times.append(outcome.event_time)
                 stats[f"dead_letter_stage.{outcome.dead_letter['stage']}"] += 1
+        self._count_transformation_errors(stats)
         stats["records_anonymized"] = len(records)
         if self.processor.primary_key_id is not None:
             stats[f"primary_key_id|{self.processor.primary_key_id}"] = len(records)
@@ -132,6 +149,8 @@ class AnonymizeBatchFn(beam.DoFn):
         stats["records_dead_lettered"] = records_dead
         self.anonymized_counter.inc(len(records))
         self.dead_letter_counter.inc(records_dead)
+        if stats["records_suppressed"]:
+            self.suppressed_counter.inc(stats["records_suppressed"])
         self.findings_counter.inc(len(findings))
         if records or dead_times:
             yield AnonymizedBatch(tuple(records), tuple(times), tuple(record_findings), tuple(dead_times))
@@ -140,6 +159,17 @@ class AnonymizeBatchFn(beam.DoFn):
         if findings:
             yield pvalue.TaggedOutput(FINDINGS, findings)
         yield pvalue.TaggedOutput(STATS, dict(stats))
+
+
+    def _count_transformation_errors(self, stats: Counter) -> None:
+        """Transformation errors of this batch per field, outcome and reason (DLP's
+        TransformationOverview): into the stats and a Beam counter each (names hold no value)."""
+        errors = getattr(getattr(self.processor, "deidentifier", None), "transformation_errors", None)
+        if errors is None:
+            return
+        for key, count in errors.drain().items():
+            stats[key] += count
+            Metrics.counter("veilwatch", key).inc(count)
 
 
 class AnonymizeRecords(beam.PTransform):

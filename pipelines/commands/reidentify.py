@@ -53,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keyset", help="tink keyset path or URI; overrides keys.keyset")
     parser.add_argument("--kms_key_uri", help="Cloud KMS key of an encrypted keyset; overrides keys.kms_key_uri")
     parser.add_argument("--allow_plaintext_keys", action="store_true",
-                        help="accept a plaintext keyset (local runs and tests only)")
+                        help="accept plaintext key material: a plaintext keyset, DLP unwrapped cryptoKeys "
+                             "(local runs and tests only)")
     parser.add_argument("--key_id", type=int,
                         help="tink key id that made tokens without a key id (FF1 without surrogate); default primary")
     parser.add_argument("--overwrite", action="store_true", help="replace a previous result in --output")
@@ -111,8 +112,9 @@ def main(args: argparse.Namespace) -> int:
     except (ConfigError, PreflightError) as exc:
         return report_bad_start(exc, args.dataset_config)
 
+    # FF1 tokens of the keyset without a surrogate carry no key id (a DLP cryptoKey is one key: no question)
     bare = [s.path for s in plan.fields if not getattr(s.spec.params, "surrogate_info_type", None)
-            and s.spec.dlp_name == "cryptoReplaceFfxFpeConfig"]
+            and s.spec.dlp_name == "cryptoReplaceFfxFpeConfig" and getattr(s.spec.params, "crypto_key", None) is None]
     key_id = args.key_id
     if bare and key_id is None:
         recorded = recorded_key_ids(args.input)

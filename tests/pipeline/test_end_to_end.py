@@ -96,7 +96,8 @@ def test_broken_records_are_dead_lettered_and_every_record_is_accounted_for(tmp_
     summary = json.loads((out / "run_summary.json").read_text())
     assert summary["records_read"] == total
     assert summary["records_dead_lettered"] == bad
-    assert summary["records_anonymized"] + summary["records_dead_lettered"] == summary["records_read"]
+    assert (summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+            == summary["records_read"])
     dead = read_jsonl_dir(out / "dead_letter")
     assert len(dead) == bad
     assert {d["stage"] for d in dead} == {"read", "parse", "validate", "event_time"}

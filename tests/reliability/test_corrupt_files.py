@@ -99,7 +99,8 @@ def test_a_broken_file_among_good_ones_is_counted_and_the_rest_is_processed(tmp_
                                         "--output_dir", out, "--keyset", keyset_path, "--allow_plaintext_keys")
     assert code == 0, own_output["stderr"][-3000:]
     summary = json.loads((out / "run_summary.json").read_text())
-    assert summary["records_read"] == summary["records_anonymized"] + summary["records_dead_lettered"]
+    assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
+                                      + summary["records_suppressed"])
     assert summary["all_records_accounted_for"] is True
     assert summary["files_unreadable"] == unreadable, summary
     if fmt == "jsonl":

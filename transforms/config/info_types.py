@@ -6,6 +6,8 @@ for scanning. A config may add its own names under ``pii.custom_info_types``.
 """
 from __future__ import annotations
 
+import re
+
 BUILT_IN_INFO_TYPES: frozenset[str] = frozenset(
     """
     ADVERTISING_ID AGE AUTH_TOKEN AWS_CREDENTIALS AZURE_AUTH_TOKEN BASIC_AUTH_HEADER
@@ -45,3 +47,21 @@ BUILT_IN_INFO_TYPES: frozenset[str] = frozenset(
     UK_TAXPAYER_REFERENCE URUGUAY_CDI_NUMBER VENEZUELA_CDI_NUMBER
     """.split()
 )
+
+# DLP's rule for an infoType name ("should conform to the pattern [A-Za-z0-9$_-]{1,64}",
+# google.cloud.dlp_v2 InfoType.name). DLP keeps adding built-in types (e.g. BRAZIL_RG_NUMBER),
+# so a well-formed name the catalog above does not list is not an error.
+INFO_TYPE_NAME = re.compile(r"[A-Za-z0-9$_-]{1,64}")
+MALFORMED_INFO_TYPE = "is not an infoType name (DLP: 1 to 64 of A-Z a-z 0-9 $ _ -)"
+
+
+def is_well_formed(name: str) -> bool:
+    return bool(INFO_TYPE_NAME.fullmatch(name))
+
+
+def unknown_info_type_warning(where: str, name: str) -> str:
+    """The warning for a well-formed infoType name the local catalog does not know (names are
+    config, never record values)."""
+    return (f"{where}: infoType '{name}' is not in veilwatch's local catalog: the local engine still "
+            "de-identifies the declared field's values as configured, but a local scan finds nothing "
+            "of this type; the DLP engine (pii.engine: dlp) passes the name to Cloud DLP")

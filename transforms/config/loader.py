@@ -11,6 +11,7 @@ command line) are taken as given.
 """
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
 import re
@@ -21,15 +22,21 @@ import yaml
 
 from transforms.anomaly.registry import parse_cooldown, parse_detector
 from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.config.info_types import BUILT_IN_INFO_TYPES
+from transforms.config.info_types import (
+    BUILT_IN_INFO_TYPES, MALFORMED_INFO_TYPE, is_well_formed, unknown_info_type_warning,
+)
 from transforms.config.model import (
     DEFAULT_MAX_DEPTH,
+    DLP_DEFAULT_REQUESTS_PER_MINUTE,
     FILE_FORMATS,
     MAX_DEPTH_LIMIT,
     BigQuerySinksSpec,
     BigQuerySourceSpec,
     DatasetConfig,
     DataValidationSpec,
+    DlpEngineSpec,
+    TransformationErrorHandling,
+    DlpMode,
     DriftComparator,
     EventTimeSpec,
     FieldPolicy,
@@ -40,6 +47,7 @@ from transforms.config.model import (
     NUMERIC_METRICS,
     MetricKind,
     MetricSpec,
+    PiiEngine,
     PiiSpec,
     PubSubSinksSpec,
     PubSubSourceSpec,
@@ -52,9 +60,12 @@ from transforms.config.model import (
     WindowSpec,
 )
 from transforms.config.reader import Node
+from transforms.deid.conditions import parse_record_condition
 from transforms.deid.registry import needs_keys, parse_transformation
 from transforms.detection.settings import parse_detection_settings
-from transforms.records.paths import parse_path
+from transforms.records.paths import is_simple, parse_path
+
+_log = logging.getLogger(__name__)
 
 TOP_LEVEL_KEYS = ("dataset", "source", "schema", "event_time", "pii", "windowing", "metrics", "detector", "cooldown",
                   "keys", "sinks", "data_validation")
@@ -143,6 +154,12 @@ def parse_config(
             "sinks.anonymized_format",
             f"{sinks.anonymized_format.value} has a fixed schema and cannot carry fields outside it; "
             "use jsonl or set schema.unknown_fields to drop or reject",
+        ))
+    if pii.engine is PiiEngine.DLP and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN):
+        issues.append(ConfigIssue(
+            "pii.engine",
+            "dlp de-identifies the declared and scanned fields as a table; fields outside the schema "
+            "cannot reach the outputs: set schema.unknown_fields to drop or reject",
         ))
     if issues:
         raise ConfigError(issues)
@@ -298,21 +315,12 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
     if not node.is_mapping():
         return PiiSpec()
     node.reject_unknown(("fields", "scan_fields", "info_type_transformations", "default_scan_transformation",
-                         "detection"))
+                         "detection", "engine", "dlp", "transformation_error_handling",
+                         "record_suppressions"))
     policies: list[FieldPolicy] = []
-    for item in node.items("fields"):
-        if not item.is_mapping():
-            continue
-        item.reject_unknown(("path", "info_type", "transformation"))
-        path = item.required("path", str, "")
-        if path and path not in known:
-            item.error(_not_in_schema(path), "path")
-        info_type = item.required("info_type", str, "")
-        if info_type and info_type not in BUILT_IN_INFO_TYPES:
-            item.error("is not a Cloud DLP built-in infoType name", "info_type")
-        spec = _transformation(item, "transformation", required=True)
-        if path and spec is not None:
-            policies.append(FieldPolicy(path, info_type, spec))
+    for index, item in enumerate(node.items("fields")):
+        if item.is_mapping():
+            policies.extend(_parse_field_item(item, index, known))
     scan_fields = node.string_list("scan_fields")
     scan_node = node.child("scan_fields")
     for i, path in enumerate(scan_fields):
@@ -325,8 +333,7 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
     mapping = node.child("info_type_transformations")
     if mapping.value is not None and mapping.is_mapping():
         for info_type in mapping.value:
-            if info_type not in BUILT_IN_INFO_TYPES:
-                mapping.error("is not a Cloud DLP built-in infoType name", str(info_type))
+            if not _check_info_type(mapping, str(info_type), str(info_type)):
                 continue
             spec = _transformation(mapping, str(info_type), required=True)
             if spec is not None:
@@ -336,7 +343,207 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
     )
     detection = _guard(node.issues, lambda: parse_detection_settings(node.child("detection").value,
                                                                      node.child_path("detection")))
-    return PiiSpec(tuple(policies), scan_fields, per_type, default, detection)
+    engine, dlp = _parse_pii_engine(node, policies, scan_fields, per_type, default)
+    return PiiSpec(tuple(policies), scan_fields, per_type, default, detection, engine=engine, dlp=dlp,
+                   transformation_error_handling=_parse_error_handling(node),
+                   record_suppressions=tuple(_parse_conditions(node, known)))
+
+
+_DLP_KEYS = ("project", "location", "endpoint", "inspect_template_name", "deidentify_template_name",
+             "reidentify_template_name", "requests_per_minute", "mode", "max_attempts")
+_DLP_TEMPLATE = re.compile(r"^(projects|organizations)/[^/]+/(locations/[a-z0-9-]+/)?(inspectTemplates|deidentifyTemplates)/[A-Za-z0-9_-]+$")
+_DLP_LOCATION = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+_DLP_PROJECT = re.compile(r"^[a-z][a-z0-9.:-]{0,99}$")
+
+
+def _parse_error_handling(node: Node) -> TransformationErrorHandling:
+    """``pii.transformation_error_handling``: DLP's JSON, ``{throwError: {}}`` or ``{leaveUntransformed: {}}``."""
+    value = node.child("transformation_error_handling").value
+    if value is None:
+        return TransformationErrorHandling.DEAD_LETTER
+    modes = (TransformationErrorHandling.THROW_ERROR, TransformationErrorHandling.LEAVE_UNTRANSFORMED)
+    if isinstance(value, dict) and len(value) == 1:
+        (name, body), = value.items()
+        for mode in modes:
+            if name == mode.value and body in (None, {}):
+                return mode
+    node.error("must be DLP's {throwError: {}} or {leaveUntransformed: {}} (leave it out to dead-letter "
+               "the record, as throwError does)", "transformation_error_handling")
+    return TransformationErrorHandling.DEAD_LETTER
+
+
+def _check_info_type(node: Node, key: str, name: str) -> bool:
+    """A malformed infoType name is an error; a well-formed one the local catalog does not know
+    (DLP keeps adding types) is a logged warning. False when the name is malformed."""
+    if not is_well_formed(name):
+        node.error(MALFORMED_INFO_TYPE, key)
+        return False
+    if name not in BUILT_IN_INFO_TYPES:
+        _log.warning("%s", unknown_info_type_warning(node.child_path(key), name))
+    return True
+
+
+def _is_simple_path(path: str) -> bool:
+    try:
+        return is_simple(parse_path(path))
+    except Exception:  # noqa: BLE001 - a bad path is reported where it is declared
+        return True
+
+
+def _parse_pii_engine(node: Node, policies: list[FieldPolicy], scan_fields: tuple[str, ...],
+                      per_type: dict[str, TransformationSpec], default: TransformationSpec
+                      ) -> tuple[PiiEngine, DlpEngineSpec | None]:
+    """``pii.engine`` (local | dlp) and, for dlp, ``pii.dlp`` (see DlpEngineSpec)."""
+    engine = PiiEngine(node.choice("engine", [e.value for e in PiiEngine], "local") or "local")
+    dlp_node = node.child("dlp")
+    if engine is PiiEngine.LOCAL:
+        if dlp_node.value is not None:
+            node.error("applies to pii.engine dlp only", "dlp")
+        return engine, None
+    if dlp_node.value is None:
+        node.error("is required with pii.engine dlp (at least {project: ...})", "dlp")
+        return engine, None
+    if not dlp_node.is_mapping():
+        return engine, None
+    dlp_node.reject_unknown(_DLP_KEYS)
+    project = dlp_node.required("project", str, "")
+    if project and not _DLP_PROJECT.match(project):
+        dlp_node.error("must be a Google Cloud project id (lower-case letters, digits, hyphens)", "project")
+    location = dlp_node.optional("location", str, "global")
+    if not _DLP_LOCATION.match(location):
+        dlp_node.error("must be a DLP location such as global, us-central1 or europe-west3", "location")
+    endpoint = dlp_node.optional("endpoint", str, None)
+    if endpoint is not None and (not endpoint or "/" in endpoint or " " in endpoint):
+        dlp_node.error("must be a host[:port] such as dlp.europe-west3.rep.googleapis.com", "endpoint")
+    templates = {}
+    for key, kind in (("inspect_template_name", "inspectTemplates"), ("deidentify_template_name", "deidentifyTemplates"),
+                      ("reidentify_template_name", "deidentifyTemplates")):
+        name = dlp_node.optional(key, str, None)
+        match = _DLP_TEMPLATE.match(name) if name is not None else None
+        if name is not None and (match is None or match.group(3) != kind):
+            dlp_node.error(f"must be a template resource name: projects/P/locations/L/{kind}/T", key)
+        templates[key] = name
+    rpm = dlp_node.optional("requests_per_minute", int, DLP_DEFAULT_REQUESTS_PER_MINUTE)
+    if rpm <= 0:
+        dlp_node.error("must be a positive number of requests per minute (per worker)", "requests_per_minute")
+    attempts = dlp_node.optional("max_attempts", int, 5)
+    if not 1 <= attempts <= 20:
+        dlp_node.error("must be between 1 and 20", "max_attempts")
+    mode = DlpMode(dlp_node.choice("mode", [m.value for m in DlpMode], "deidentify") or "deidentify")
+    # Records go to DLP as table rows: one column per declared or scanned field, so each
+    # path must name one value per record.
+    for i, policy in enumerate(policies):
+        if not _is_simple_path(policy.path):
+            node.child("fields").error("pii.engine dlp sends one table cell per field: lists ([]) are not supported", i)
+    for i, path in enumerate(scan_fields):
+        if not _is_simple_path(path):
+            node.child("scan_fields").error("pii.engine dlp sends one table cell per field: lists ([]) are not supported", i)
+    if mode is DlpMode.DEIDENTIFY and templates["deidentify_template_name"] is None:
+        # DLP transforms: it cannot use the dataset's tink keyset, only DLP's own cryptoKey.
+        keyed = [f"pii.fields[{i}]" for i, p in enumerate(policies)
+                 if any(needs_keys(s) for s in (p.transformation, getattr(p, "default_scan_transformation", None),
+                                                *getattr(p, "info_type_transformations", {}).values())
+                        if s is not None)]
+        keyed += [f"pii.info_type_transformations.{t}" for t, s in per_type.items() if needs_keys(s)]
+        keyed += ["pii.default_scan_transformation"] if needs_keys(default) else []
+        if keyed:
+            node.error(f"dlp (mode deidentify) cannot use the dataset keyset: give {', '.join(keyed[:3])} DLP's "
+                       "cryptoKey (unwrapped, kmsWrapped or transient), or use mode detect", "engine")
+    return engine, DlpEngineSpec(project, location, endpoint, templates["inspect_template_name"],
+                                 templates["deidentify_template_name"], templates["reidentify_template_name"],
+                                 rpm if rpm > 0 else DLP_DEFAULT_REQUESTS_PER_MINUTE, mode, attempts)
+
+
+_FIELD_ITEM_KEYS = ("path", "paths", "info_type", "condition", "transformation", "info_type_transformations",
+                    "default_scan_transformation")
+
+
+def _parse_field_item(item: Node, index: int, known: dict[str, FieldSpec]) -> list[FieldPolicy]:
+    """One ``pii.fields`` item (one DLP record fieldTransformation) -> a policy per path it names."""
+    item.reject_unknown(_FIELD_ITEM_KEYS)
+    paths: tuple[str, ...] = ()
+    if item.has("path") == item.has("paths"):
+        item.error("needs exactly one of path (one field) or paths (a list of fields sharing the transformation)")
+    elif item.has("path"):
+        path = item.required("path", str, "")
+        paths = (path,) if path else ()
+        if path and path not in known:
+            item.error(_not_in_schema(path), "path")
+    else:
+        paths = item.string_list("paths")
+        if not paths and isinstance(item.value.get("paths"), list):
+            item.error("must name at least one field", "paths")
+        for i, path in enumerate(paths):
+            if path not in known:
+                item.child("paths").error(_not_in_schema(path), i)
+            elif path in paths[:i]:
+                item.child("paths").error("names a field already in this list", i)
+    condition = None
+    if item.has("condition"):
+        condition = _guard(item.issues, lambda: parse_record_condition(item.value["condition"],
+                                                                      item.child_path("condition")))
+        _check_condition_fields(item.child("condition"), condition, known)
+    scans = item.has("info_type_transformations") or item.has("default_scan_transformation")
+    if scans == item.has("transformation"):
+        item.error("needs exactly one of transformation (a DLP primitive for the whole value) or "
+                   "info_type_transformations / default_scan_transformation (scan the field: a primitive "
+                   "per infoType found, and one for the others)")
+        return []
+    per_type: dict[str, TransformationSpec] = {}
+    default = None
+    if scans:
+        info_type = item.optional("info_type", str, "")
+        if info_type:
+            _check_info_type(item, "info_type", info_type)
+        mapping = item.child("info_type_transformations")
+        if mapping.value is not None and mapping.is_mapping():
+            for name in mapping.value:
+                if _check_info_type(mapping, str(name), str(name)):
+                    spec = _transformation(mapping, str(name), required=True)
+                    if spec is not None:
+                        per_type[str(name)] = spec
+        default = _transformation(item, "default_scan_transformation", required=False)
+        for path in paths:
+            if path in known and known[path].type not in (FieldType.STRING, FieldType.JSON):
+                item.error("scans text: every field must be a string field", "paths" if item.has("paths") else "path")
+                break
+        spec = None
+    else:
+        info_type = item.required("info_type", str, "")
+        if info_type or item.child("info_type").value == "":
+            _check_info_type(item, "info_type", info_type)
+        spec = _transformation(item, "transformation", required=True)
+        if spec is None:
+            return []
+    return [FieldPolicy(path, info_type, spec, condition, per_type, default, index) for path in paths]
+
+
+def _parse_conditions(node: Node, known: dict[str, FieldSpec]) -> list:
+    """``pii.record_suppressions``: ``[{condition: <DLP RecordCondition>}]``, records to leave out."""
+    out = []
+    for item in node.items("record_suppressions"):
+        if not item.is_mapping():
+            continue
+        item.reject_unknown(("condition",))
+        if not item.has("condition"):
+            item.error("is required (a DLP RecordCondition)", "condition")
+            continue
+        condition = _guard(item.issues, lambda: parse_record_condition(item.value["condition"],
+                                                                      item.child_path("condition")))
+        _check_condition_fields(item.child("condition"), condition, known)
+        if condition is not None:
+            out.append(condition)
+    return out
+
+
+def _check_condition_fields(node: Node, condition, known: dict[str, FieldSpec]) -> None:
+    """Every field a condition compares must be declared in schema.fields."""
+    if condition is None:
+        return
+    for i, c in enumerate(condition.conditions):
+        if c.field not in known:
+            node.issues.append(ConfigIssue(f"{node.path}.expressions.conditions.conditions[{i}].field.name",
+                                           _not_in_schema(c.field)))
 
 
 def _transformation(node: Node, key: str, required: bool) -> TransformationSpec | None:
@@ -423,8 +630,8 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
         info_type = item.optional("info_type", str, None)
         if info_type and kind is not MetricKind.FINDINGS_RATE:
             item.error("applies to findings_rate metrics only", "info_type")
-        elif info_type and info_type not in BUILT_IN_INFO_TYPES:
-            item.error("is not a Cloud DLP built-in infoType name", "info_type")
+        elif info_type:
+            _check_info_type(item, "info_type", info_type)
         quantile = item.optional("quantile", float, None)
         if kind is MetricKind.QUANTILE and (quantile is None or not 0 <= quantile <= 1):
             item.error("is required for a quantile metric: a number from 0 to 1", "quantile")
@@ -501,7 +708,9 @@ def _parse_keys(node: Node, base_dir: str, overrides: ConfigOverrides, pii: PiiS
         kms = node.optional("kms_key_uri", str, None)
     keyset = overrides.keyset or (_resolve(keyset, base_dir) if keyset else None)
     kms = overrides.kms_key_uri or kms
-    users = [p.path for p in pii.fields if needs_keys(p.transformation)]
+    users = [p.path for p in pii.fields
+             if any(needs_keys(s) for s in (p.transformation, p.default_scan_transformation,
+                                            *p.info_type_transformations.values()) if s is not None)]
     users += [t for t, spec in pii.info_type_transformations.items() if needs_keys(spec)]
     if users and not keyset:
         node.issues.append(ConfigIssue(

@@ -114,19 +114,89 @@ class EventTimeSpec:
 
 @dataclass(frozen=True)
 class TransformationSpec:
-    """A DLP primitive transformation by its DLP name, with parsed parameters."""
+    """A DLP primitive transformation by its DLP name, with parsed parameters.
+
+    ``source`` keeps the YAML mapping it was parsed from (``{dlpName: {...}}``), which
+    is DLP's JSON form: ``transforms.dlp.convert`` turns it back into DLP's message.
+    It takes no part in equality (two specs with the same params are the same), nor in the
+    repr: it may hold an ``unwrapped`` cryptoKey in clear."""
 
     dlp_name: str
     params: Any
+    source: Mapping | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class FieldPolicy:
-    """A declared PII field: which infoType it holds and how to de-identify it."""
+    """A declared PII field: which infoType it holds and how to de-identify it.
+
+    One ``pii.fields`` item is one of DLP's record ``fieldTransformations``; an item
+    naming several ``paths`` gives one policy per path, sharing ``group`` (the item's
+    index). The field gets ``transformation`` (a primitive) or, when that is None, is
+    scanned like free text with ``info_type_transformations`` (infoType -> primitive;
+    other findings get ``default_scan_transformation``, else the pii-level default).
+    ``condition`` (a ``transforms.deid.conditions.RecordCondition``): the policy applies
+    only to records that match it, as they were before de-identification."""
 
     path: str
     info_type: str
-    transformation: TransformationSpec
+    transformation: TransformationSpec | None
+    condition: Any = None
+    info_type_transformations: Mapping[str, TransformationSpec] = field(default_factory=dict)
+    default_scan_transformation: TransformationSpec | None = None
+    group: int = -1
+
+    @property
+    def scans(self) -> bool:
+        """True when the field is scanned (infoTypeTransformations) rather than transformed whole."""
+        return self.transformation is None
+
+
+class PiiEngine(str, enum.Enum):
+    """Who de-identifies: veilwatch itself, or the Cloud DLP API (``pii.engine``)."""
+
+    LOCAL = "local"
+    DLP = "dlp"
+
+
+class DlpMode(str, enum.Enum):
+    """What the DLP engine asks of the API (``pii.dlp.mode``)."""
+
+    DEIDENTIFY = "deidentify"  # content.deidentify: DLP detects and transforms
+    DETECT = "detect"  # content.inspect: DLP detects, veilwatch transforms (tokens as local runs)
+
+
+# Cloud DLP's default quota for content methods: 600 requests per minute per project.
+DLP_DEFAULT_REQUESTS_PER_MINUTE = 600
+
+
+@dataclass(frozen=True)
+class DlpEngineSpec:
+    """``pii.dlp``: where and how the DLP engine calls the API. ``endpoint`` overrides the
+    host that ``location`` picks (``dlp.googleapis.com`` for global, else
+    ``dlp.<location>.rep.googleapis.com``); template names replace the configs veilwatch
+    derives from ``pii``. ``requests_per_minute`` is per worker."""
+
+    project: str
+    location: str = "global"
+    endpoint: str | None = None
+    inspect_template_name: str | None = None
+    deidentify_template_name: str | None = None
+    reidentify_template_name: str | None = None
+    requests_per_minute: int = DLP_DEFAULT_REQUESTS_PER_MINUTE
+    mode: DlpMode = DlpMode.DEIDENTIFY
+    max_attempts: int = 5  # per request, on RESOURCE_EXHAUSTED / UNAVAILABLE / DEADLINE_EXCEEDED
+
+
+class TransformationErrorHandling(str, enum.Enum):
+    """What happens when a value cannot be transformed (a date shift of a non-date ...), DLP's
+    ``transformationErrorHandling``. A streaming job cannot fail a request as DLP's ``throwError``
+    does, so it dead-letters the record, as veilwatch's default (no key) does; ``leaveUntransformed``
+    keeps the value as it was. Each error is counted per field and reason in run_summary.json."""
+
+    DEAD_LETTER = "dead_letter"  # no pii.transformation_error_handling: veilwatch's safe default
+    THROW_ERROR = "throwError"  # DLP's throwError: the record goes to the dead letter
+    LEAVE_UNTRANSFORMED = "leaveUntransformed"  # DLP's leaveUntransformed: the value is kept
 
 
 @dataclass(frozen=True)
@@ -137,6 +207,13 @@ class PiiSpec:
     info_type_transformations: Mapping[str, TransformationSpec] = field(default_factory=dict)
     default_scan_transformation: TransformationSpec = TransformationSpec("replaceWithInfoTypeConfig", None)
     detection: Any = None  # transforms.detection settings, when the detection engine is configured
+    # DLP recordSuppressions: records matching any of these conditions (RecordCondition) are dropped
+    # whole (counted as suppressed in run_summary.json, neither anonymized nor dead-lettered)
+    record_suppressions: tuple[Any, ...] = ()
+    engine: PiiEngine = PiiEngine.LOCAL
+    dlp: DlpEngineSpec | None = None  # engine dlp only
+    # DLP's transformationErrorHandling (pii.transformation_error_handling), see TransformationErrorHandling
+    transformation_error_handling: TransformationErrorHandling = TransformationErrorHandling.DEAD_LETTER
 
     def policy_for(self, path: str) -> FieldPolicy | None:
         for policy in self.fields:

@@ -55,7 +55,12 @@ class ValueContext:
 
 
 class KeyProvider(Protocol):
-    """Hands key material to primitives by name. Never logs or prints keys."""
+    """Hands key material to primitives by name. Never logs or prints keys.
+
+    A provider may also carry ``allow_plaintext_keys`` (bool, default False when
+    absent): whether the run accepts plaintext key material, which decides whether
+    a DLP ``unwrapped`` cryptoKey may be used (see :mod:`transforms.deid.crypto_key`).
+    """
 
     def hmac_prf(self, key_name: str | None) -> Callable[[bytes], bytes]:
         """A keyed HMAC-SHA256 function for ``key_name`` (None: the dataset default)."""
@@ -78,7 +83,8 @@ class Transformation(abc.ABC):
 
     reversible: bool = False
     # True when the output depends only on the value (and the field's fixed
-    # infoType), not on other fields of the record: such outputs may be cached.
+    # infoType), not on other fields of the record, and is the same every time:
+    # such outputs may be cached (dateShiftConfig's random shift is not).
     context_free: bool = True
     # The record field this primitive reads its context from (DLP's
     # ``context: {name: ...}``), or None.

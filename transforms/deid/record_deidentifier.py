@@ -1,7 +1,11 @@
 """De-identify one record in place: declared PII fields, then scanned text.
 
 * Declared fields (``pii.fields``) get their record transformation, whatever
-  their content: the config says they hold PII.
+  their content: the config says they hold PII. As DLP's record transformations,
+  an item may name several fields, apply only where its ``condition`` holds (on
+  the record as it was before de-identification; a field gets the first item that
+  applies) or scan its field with its own infoType transformations; a record
+  matching a ``pii.record_suppressions`` condition raises :class:`RecordSuppressed`.
 * Free-text fields (``pii.scan_fields``, and with ``unknown_fields: scan``
   every string and integer at any depth below a field outside the schema) are
   scanned by the detection engine; every finding is replaced by the
@@ -28,6 +32,7 @@ from typing import Any, Iterator, NamedTuple, Protocol
 from transforms.config.model import PiiSpec
 from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
 from transforms.deid.registry import build_transformation
+from transforms.deid.transformation_errors import OUTSIDE_SCHEMA, TransformationErrors
 from transforms.records.errors import RecordError
 from transforms.deid.unknown_fields import join, rewrite_unknown_fields
 from transforms.records.nesting import non_finite_kind
@@ -64,8 +69,10 @@ class FieldRewriter:
     """Applies one field's transformation to every value at its path, caching context-free
     results (which also share one context, see :func:`shared_context`)."""
 
-    def __init__(self, path_text: str, info_type: str, transformation: Transformation):
+    def __init__(self, path_text: str, info_type: str, transformation: Transformation,
+                 errors: TransformationErrors | None = None):
         self.path_text = path_text
+        self.errors = errors  # pii.transformation_error_handling; None: dead-letter the record
         self.path = parse_path(path_text)
         self.simple = is_simple(self.path)
         self.parents = tuple(s.name for s in self.path[:-1])
@@ -108,7 +115,10 @@ class FieldRewriter:
         try:
             out = self.transformation.transform(value, ctx)
         except TransformationError as exc:
-            raise RecordError("deidentify", f"field '{self.path_text}': {exc}") from None
+            if self.errors is None:
+                raise RecordError("deidentify", f"field '{self.path_text}': {exc}") from None
+            self.errors.handle(self.path_text, exc, "deidentify")  # raises unless leaveUntransformed
+            return value  # left untransformed, and not cached: every such value is counted
         if cache is not None:
             if len(cache) >= VALUE_CACHE_SIZE:
                 cache.clear()
@@ -125,6 +135,29 @@ def shared_context(info_type: str, field: str) -> ValueContext:
     return ValueContext(info_type, {}, field, None)
 
 
+class FieldScan(NamedTuple):
+    """A declared field scanned like free text, with its own transformation per infoType
+    (DLP's per-field ``infoTypeTransformations``); other findings get ``default``."""
+
+    path_text: str
+    path: Any  # the parsed path
+    by_type: dict
+    default: Transformation
+
+
+class FieldStep(NamedTuple):
+    """One pii.fields path: what is done to it (FieldRewriter or FieldScan) and when (a condition or None)."""
+
+    path: str
+    condition: Any
+    action: Any
+
+
+class RecordSuppressed(Exception):
+    """The record matches a ``pii.record_suppressions`` condition: it is left out of the
+    outputs (counted as suppressed), as DLP's recordSuppressions omit it from the table."""
+
+
 class RecordDeidentifier:
     """Built once per worker (keys loaded, primitives constructed), used per record."""
 
@@ -132,9 +165,32 @@ class RecordDeidentifier:
                  unknown_fields: SchemaTree | None = None, scan_unknown_values: bool = False):
         """``unknown_fields``: the schema, when fields outside it reach the outputs (``keep``,
         ``scan``): their key names are scanned, and with ``scan_unknown_values`` their values."""
-        self._fields = [FieldRewriter(p.path, p.info_type, build_transformation(p.transformation, keys))
-                        for p in pii.fields]
+        # Transformation errors: dead letter or leaveUntransformed, counted per field and reason.
+        self.transformation_errors = TransformationErrors(pii.transformation_error_handling)
+        # pii.fields in order: a primitive over the whole value (FieldRewriter) or a scan of the
+        # field (FieldScan, its own infoTypeTransformations), each with its item's condition.
+        self._steps: list[FieldStep] = []
+        for p in pii.fields:
+            if p.transformation is not None:
+                action: Any = FieldRewriter(p.path, p.info_type, build_transformation(p.transformation, keys),
+                                            self.transformation_errors)
+            else:
+                action = FieldScan(p.path, parse_path(p.path),
+                                   {t: build_transformation(s, keys) for t, s in p.info_type_transformations.items()},
+                                   build_transformation(p.default_scan_transformation
+                                                        or pii.default_scan_transformation, keys))
+            self._steps.append(FieldStep(p.path, p.condition, action))
+        self._fields = [s.action for s in self._steps if isinstance(s.action, FieldRewriter)]
+        self._field_scans = [s.action for s in self._steps if isinstance(s.action, FieldScan)]
+        # Without conditions, field scans or a field named twice, every step applies: the fast path.
+        paths = [s.path for s in self._steps]
+        self._plain = not self._field_scans and all(s.condition is None for s in self._steps) \
+            and len(set(paths)) == len(paths)
+        self._conditions = list({id(s.condition): s.condition for s in self._steps
+                                 if s.condition is not None}.values())
+        self._suppressions = tuple(pii.record_suppressions)
         self._scan_paths = [(path, parse_path(path)) for path in pii.scan_fields]
+        self._scan_path_texts = frozenset(pii.scan_fields) | {scan.path_text for scan in self._field_scans}
         self._scanner = scanner
         self.scanner = scanner  # the batch path hands it a batch's texts first (RecordProcessor.prepare)
         self._unknown_fields = unknown_fields
@@ -142,18 +198,25 @@ class RecordDeidentifier:
         self._key_findings: dict[str, list[Any]] = {}  # scanner results per key name: keys recur
         self._by_type = {t: build_transformation(s, keys) for t, s in pii.info_type_transformations.items()}
         self._default = build_transformation(pii.default_scan_transformation, keys)
-        if (self._scan_paths or unknown_fields is not None) and scanner is None:
+        if (self._scan_paths or self._field_scans or unknown_fields is not None) and scanner is None:
             raise ValueError("scanning is configured but no scanner was given")
         built = [r.transformation for r in self._fields] + list(self._by_type.values()) + [self._default]
+        built += [t for scan in self._field_scans for t in (*scan.by_type.values(), scan.default)]
         context_fields = sorted({t.context_field for t in built if t.context_field})
         self._context_getters = [(path, first_value_getter(path)) for path in context_fields]
 
     def deidentify(self, record: dict) -> list[FieldFinding]:
-        """Rewrite ``record`` in place; return the findings in scanned text."""
+        """Rewrite ``record`` in place; return the findings in scanned text. Raises
+        :class:`RecordSuppressed` (before any change) when a ``record_suppressions`` condition matches."""
+        if self._suppressions and any(c.matches(record) for c in self._suppressions):
+            raise RecordSuppressed()
         context_values = {path: get(record) for path, get in self._context_getters} or None
-        for rewriter in self._fields:
-            rewriter.rewrite(record, context_values)
         findings: list[FieldFinding] = []
+        if self._plain:
+            for rewriter in self._fields:
+                rewriter.rewrite(record, context_values)
+        else:
+            self._apply_steps(record, context_values, findings)
         for path_text, path in self._scan_paths:
             if len(path) == 1 and not path[0].each:  # a top-level text field: no path walk
                 name = path[0].name
@@ -165,6 +228,22 @@ class RecordDeidentifier:
         if self._unknown_fields is not None:
             self._deidentify_unknown_fields(record, findings, context_values)
         return findings
+
+    def _apply_steps(self, record: dict, context_values: dict | None, findings: list[FieldFinding]) -> None:
+        """The pii.fields items in order, each where its condition holds on the record as it was
+        before any field was rewritten; a field named by several items gets the first that applies."""
+        holds = {id(c): c.matches(record) for c in self._conditions}
+        done: set[str] = set()
+        for step in self._steps:
+            if step.path in done or (step.condition is not None and not holds[id(step.condition)]):
+                continue
+            done.add(step.path)
+            action = step.action
+            if isinstance(action, FieldRewriter):
+                action.rewrite(record, context_values)
+            else:
+                update_values(record, action.path, lambda v: self._scan_text(
+                    v, record, action.path_text, findings, context_values, action.by_type, action.default))
 
     def _deidentify_unknown_fields(self, record: dict, out: list[FieldFinding], context_values: dict | None) -> None:
         """Keys outside the schema (keep, scan) and, with scan, the values below them."""
@@ -215,13 +294,16 @@ class RecordDeidentifier:
     def scan_texts(self, record: dict) -> Iterator[str]:
         """The texts of ``record``'s declared free-text fields (``pii.scan_fields``): what a batch
         hands the scanner's ``prepare`` before its records are de-identified one by one."""
-        for _, path in self._scan_paths:
+        for path in [p for _, p in self._scan_paths] + [scan.path for scan in self._field_scans]:
             for value in iter_values(record, path):
                 if isinstance(value, str) and value:
                     yield value
 
     def _scan_text(self, value: Any, record: dict, field: str, out: list[FieldFinding],
-                   context_values: dict | None = None) -> Any:
+                   context_values: dict | None = None, by_type: dict | None = None,
+                   default: Transformation | None = None) -> Any:
+        """``value`` with its findings replaced; ``by_type``/``default``: a field's own
+        infoTypeTransformations (pii.fields), else pii.info_type_transformations."""
         if not isinstance(value, str):
             return value
         if self._scanner.text_too_long(value):
@@ -229,15 +311,17 @@ class RecordDeidentifier:
         found = self._scanner.scan(value)
         if not found:
             return value
-        return self._replace_findings(value, found, record, field, out, context_values)
+        return self._replace_findings(value, found, record, field, out, context_values, by_type, default)
 
     def _replace_findings(self, value: str, found: list[Any], record: dict, field: str, out: list[FieldFinding],
-                          context_values: dict | None) -> str:
+                          context_values: dict | None, by_type: dict | None = None,
+                          default: Transformation | None = None) -> str:
         """``value`` with every finding replaced by its infoType's transformation."""
         pieces: list[str] = []
         cursor = 0
         for f in found:  # sorted by start, non-overlapping
-            transformation = self._by_type.get(f.info_type, self._default)
+            transformation = (self._by_type.get(f.info_type, self._default) if by_type is None
+                              else by_type.get(f.info_type, default))
             if transformation.context_free:
                 ctx = shared_context(f.info_type, field)
             else:
@@ -246,7 +330,10 @@ class RecordDeidentifier:
             try:
                 pieces.append(str(transformation.transform(value[f.start:f.end], ctx)))
             except TransformationError as exc:
-                raise RecordError("scan", f"field '{field}': {exc}") from None
+                # A field outside the schema is data: it is counted, never named.
+                label = field if field in self._scan_path_texts else OUTSIDE_SCHEMA
+                self.transformation_errors.handle(label, exc, "scan")  # raises unless leaveUntransformed
+                pieces.append(value[f.start:f.end])
             cursor = f.end
             out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))
         pieces.append(value[cursor:])

@@ -50,11 +50,13 @@ def parse_transformation(value: Any, path: str) -> TransformationSpec:
     spec = PRIMITIVES.get(name)
     if spec is None:
         raise ConfigError(ConfigIssue(path, f"unknown transformation '{name}' (supported: {', '.join(PRIMITIVES)})"))
-    return TransformationSpec(name, spec.parse(params, f"{path}.{name}"))
+    return TransformationSpec(name, spec.parse(params, f"{path}.{name}"), source={name: params})
 
 
 def needs_keys(spec: TransformationSpec) -> bool:
-    return PRIMITIVES[spec.dlp_name].needs_keys
+    """Whether the transformation needs the dataset's keyset: a keyed primitive that names
+    its own DLP ``cryptoKey`` (its params' ``crypto_key``) does not."""
+    return PRIMITIVES[spec.dlp_name].needs_keys and getattr(spec.params, "crypto_key", None) is None
 
 
 def is_reversible(spec: TransformationSpec) -> bool:

@@ -6,8 +6,10 @@
     restorer.reidentify(record)        # in place
 
 Only declared PII fields whose transformation is reversible
-(``cryptoDeterministicConfig``, ``cryptoReplaceFfxFpeConfig``) can be
-restored, plus scanned free-text fields in which findings were tokenized by a
+(``cryptoDeterministicConfig``, ``cryptoReplaceFfxFpeConfig``, with the
+dataset keyset or a DLP ``unwrapped`` / ``kmsWrapped`` cryptoKey; never a
+``transient`` one, which DLP discards) can be restored, plus scanned free-text
+fields in which findings were tokenized by a
 reversible transformation with a ``surrogateInfoType`` (the annotation is how
 tokens are found again in text). Anything else is refused by
 :meth:`ReidentifyPlan.build` with a message naming the field and why, before
@@ -70,11 +72,21 @@ class ReidentifyPlan:
         for path in dict.fromkeys(requested):
             policy = declared.get(path)
             if policy is not None:
+                if policy.transformation is None:
+                    raise ReidentifyRefused(f"field '{path}' is scanned with its own info_type_transformations "
+                                            "(pii.fields); restoring findings in it is not supported")
+                if any(p.condition is not None for p in pii.fields if p.path == path):
+                    raise ReidentifyRefused(f"field '{path}' is transformed under a condition; which records "
+                                            "were transformed is not recorded, so it cannot be restored")
                 spec = policy.transformation
                 if not is_reversible(spec):
                     raise ReidentifyRefused(
                         f"field '{path}' uses {spec.dlp_name}, which is not reversible "
                         f"(reversible: {', '.join(REVERSIBLE)})")
+                if _transient(spec):
+                    raise ReidentifyRefused(
+                        f"field '{path}' uses {spec.dlp_name} with a transient cryptoKey: the key is discarded "
+                        "(as DLP does), so its tokens cannot be restored")
                 context = getattr(spec.params, "context_field", None)
                 if context == path:
                     raise ReidentifyRefused(f"field '{path}' is its own context field; it cannot be restored")
@@ -91,16 +103,24 @@ class ReidentifyPlan:
             elif path in pii.scan_fields:
                 candidates = list(pii.info_type_transformations.values()) + [pii.default_scan_transformation]
                 usable = tuple((spec.params.surrogate_info_type, spec) for spec in candidates
-                               if is_reversible(spec) and getattr(spec.params, "surrogate_info_type", None))
+                               if is_reversible(spec) and getattr(spec.params, "surrogate_info_type", None)
+                               and not _transient(spec))
                 if not usable:
                     raise ReidentifyRefused(
                         f"field '{path}' is scanned text; only findings tokenized by a reversible transformation "
-                        "with a surrogateInfoType can be restored, and pii.info_type_transformations has none")
+                        "with a surrogateInfoType (and no transient cryptoKey) can be restored, and "
+                        "pii.info_type_transformations has none")
                 texts.append(TextStep(path, usable))
             else:
                 raise ReidentifyRefused(f"field '{path}' is neither a declared PII field (pii.fields) "
                                         "nor a scanned field (pii.scan_fields); there is nothing to restore")
         return cls(_order(steps), tuple(texts))
+
+
+def _transient(spec: TransformationSpec) -> bool:
+    """A DLP ``transient`` cryptoKey: DLP discards it after the request, so nothing it made is reversible."""
+    crypto_key = getattr(spec.params, "crypto_key", None)
+    return crypto_key is not None and not crypto_key.reversible
 
 
 def _order(steps: list[FieldStep]) -> tuple[FieldStep, ...]:

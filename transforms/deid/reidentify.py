@@ -54,12 +54,19 @@ class ReidentifyBatchFn(beam.DoFn):
         restored: list[dict] = []
         # Files that could not be read (to their end): one file-level dead letter each.
         dead: list[dict] = [file_dead_letter(f.path, f.reason, f.records_before) for f in batch.file_errors]
+        # A reidentifier working a bundle at a time (the DLP engine: content.reidentify) gets the
+        # parsed records together after the loop.
+        reidentify_batch = getattr(self.reidentifier, "reidentify_batch", None)
+        pending: list[tuple] = []
         for item in batch.items:
             record = None
             try:
                 record = parse_payload(item.payload, item.error)
                 if batch.format in _FLAT_FORMATS:
                     record = unflatten(record)
+                if reidentify_batch is not None:
+                    pending.append((item, record))
+                    continue
                 self.reidentifier.reidentify(record)
                 restored.append(record)
             except RecordError as exc:
@@ -67,6 +74,12 @@ class ReidentifyBatchFn(beam.DoFn):
             except Exception as exc:  # noqa: BLE001 - one bad record must not fail the bundle
                 dead.append(make_dead_letter("reidentify", f"unexpected {type(exc).__name__}", item.ref,
                                              self.redactor.redact(record)))
+        if pending:
+            for (item, record), reason in zip(pending, reidentify_batch([r for _, r in pending])):
+                if reason is None:
+                    restored.append(record)
+                else:
+                    dead.append(make_dead_letter("reidentify", reason, item.ref, self.redactor.redact(record)))
         self.restored_counter.inc(len(restored))
         records_dead = len(dead) - len(batch.file_errors)
         self.dead_letter_counter.inc(records_dead)

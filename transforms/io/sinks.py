@@ -23,6 +23,7 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.anonymize import AnonymizedBatch
 from transforms.config.model import DatasetConfig, SourceFormat
 from transforms.deadletter import UNREADABLE_FILE_PREFIX
+from transforms.deid.transformation_errors import summary_entries as transformation_error_entries
 from transforms.io.json_values import duration_seconds
 from transforms.io.output_schema import avro_schema, flatten, parquet_schema
 
@@ -201,19 +202,25 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
     read = counts.get("records_read", 0)
     anonymized = counts.get("records_anonymized", 0)
     dead = counts.get("records_dead_lettered", 0)
+    suppressed = counts.get("records_suppressed", 0)
     unreadable = sum(1 for key in counts if key.startswith(UNREADABLE_FILE_PREFIX))
     return {
         "dataset": dataset,
         "records_read": read,
         "records_anonymized": anonymized,
         "records_dead_lettered": dead,
+        # left out on purpose: matched a pii.record_suppressions condition (DLP recordSuppressions)
+        "records_suppressed": suppressed,
         # of the records read; a file that could not be read (to its end) is counted below
-        "all_records_accounted_for": read == anonymized + dead,
+        "all_records_accounted_for": read == anonymized + dead + suppressed,
         # files that could not be read, or not to their end: one file-level dead letter each (stage "file")
         "files_unreadable": unreadable,
         "dead_letters_by_stage": prefixed("dead_letter_stage."),
         "findings_by_info_type": prefixed("findings."),
         "findings_by_field": _by_field(counts),
+        # values that could not be transformed, per field, outcome (dead_lettered, left_untransformed)
+        # and reason, as DLP's TransformationOverview (pii.transformation_error_handling)
+        "transformation_errors": transformation_error_entries(counts),
         # records de-identified per primary key id of the keyset (no key material)
         "records_by_primary_key_id": {k.split("|", 1)[1]: v for k, v in sorted(counts.items())
                                       if k.startswith("primary_key_id|")},

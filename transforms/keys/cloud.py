@@ -4,6 +4,8 @@
   (``gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K``), the key
   that encrypts a tink keyset (tink's encrypted keyset, as ``tinkey
   create-keyset --master-key-uri`` writes it).
+* :func:`kms_decrypt` unwraps a DLP ``kmsWrapped`` crypto key (KMS Decrypt,
+  no associated data).
 * :func:`access_secret` reads a Secret Manager secret version
   (``secretmanager://projects/P/secrets/S/versions/V``, V may be ``latest``).
 
@@ -101,6 +103,14 @@ class GcpKmsAead(aead.Aead):
 def kms_aead(key_uri: str) -> aead.Aead:
     name = kms_key_name(key_uri)
     return GcpKmsAead(_client("kms"), name)
+
+
+def kms_decrypt(key_name: str, ciphertext: bytes) -> bytes:
+    """Cloud KMS Decrypt with ``projects/.../cryptoKeys/K`` and no associated data: how
+    DLP unwraps a ``kmsWrapped`` crypto key (its ``wrappedKey`` is KMS Encrypt's output)."""
+    if not isinstance(key_name, str) or not _KMS_KEY.match(key_name):
+        raise CloudKeyError("a KMS key name must be projects/P/locations/L/keyRings/R/cryptoKeys/K")
+    return GcpKmsAead(_client("kms"), key_name).decrypt(ciphertext, b"")
 
 
 def is_secret_uri(location: str) -> bool:

@@ -188,17 +188,21 @@ def load_handle(spec: KeysSpec, allow_plaintext: bool) -> tink.KeysetHandle:
 class KeyRing:
     """The KeyProvider primitives see: keyed functions, never raw key dumps."""
 
-    def __init__(self, handle: tink.KeysetHandle, primary_id: int | None = None):
+    def __init__(self, handle: tink.KeysetHandle, primary_id: int | None = None,
+                 allow_plaintext_keys: bool = False):
         prf_set = handle.primitive(prf.PrfSet)
         self._prfs = prf_set.all()
         self._primary_id = prf_set.primary_id() if primary_id is None else primary_id
         if self._primary_id not in self._prfs:
             raise KeysetError(f"key id {self._primary_id} is not in the keyset")
         self._handle = handle
+        # Whether the run accepts plaintext key material: DLP ``unwrapped`` cryptoKeys in
+        # the config are refused without it (transforms.deid.crypto_key).
+        self.allow_plaintext_keys = allow_plaintext_keys
 
     @classmethod
     def load(cls, spec: KeysSpec, allow_plaintext: bool) -> "KeyRing":
-        ring = cls(load_handle(spec, allow_plaintext))
+        ring = cls(load_handle(spec, allow_plaintext), allow_plaintext_keys=allow_plaintext)
         _LOG.info("Keyset %s loaded: %d key(s), primary key id %d.", spec.keyset, len(ring.key_ids()),
                   ring.primary_key_id())
         return ring
@@ -208,7 +212,7 @@ class KeyRing:
         carry no key id, made before a rotation)."""
         if key_id not in self._prfs:
             raise KeysetError(f"key id {key_id} is not in the keyset")
-        return KeyRing(self._handle, key_id)
+        return KeyRing(self._handle, key_id, self.allow_plaintext_keys)
 
     def primary_key_id(self) -> int:
         return self._primary_id
@@ -236,6 +240,37 @@ class KeyRing:
 
     def __reduce__(self) -> tuple:
         raise TypeError("KeyRing holds key material and cannot be pickled; load it in DoFn.setup()")
+
+
+class NoKeyset:
+    """The KeyProvider of a dataset without ``keys.keyset``: its keyed primitives all name
+    a DLP ``cryptoKey``. It only carries the run's plaintext-key flag; asking it for
+    keyset material is an error."""
+
+    def __init__(self, allow_plaintext_keys: bool = False):
+        self.allow_plaintext_keys = allow_plaintext_keys
+
+    def _missing(self) -> KeysetError:
+        return KeysetError("no keyset configured (keys.keyset or --keyset); a transformation without "
+                           "a cryptoKey needs one")
+
+    def hmac_prf(self, key_name: str | None = None) -> Callable[[bytes], bytes]:
+        raise self._missing()
+
+    def raw_key(self, key_name: str | None, purpose: str, key_id: int | None = None) -> bytes:
+        raise self._missing()
+
+    def primary_key_id(self) -> None:
+        return None
+
+    def key_ids(self) -> tuple[int, ...]:
+        return ()
+
+    def pinned(self, key_id: int) -> "NoKeyset":
+        raise KeysetError(f"key id {key_id} is not in the keyset (no keyset configured)")
+
+    def __repr__(self) -> str:
+        return f"NoKeyset(allow_plaintext_keys={self.allow_plaintext_keys})"
 
 
 def _read(path: str) -> str:

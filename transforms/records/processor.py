@@ -15,7 +15,7 @@ from typing import NamedTuple
 from transforms.config.model import DatasetConfig, SourceFormat, UnknownFieldPolicy
 from transforms.deadletter import DeadLetterRedactor, make_dead_letter
 from transforms.deid.base import KeyProvider
-from transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, Scanner
+from transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, RecordSuppressed, Scanner
 from transforms.io.sources import RawItem
 from transforms.records.errors import RecordError
 from transforms.records.event_time import EventTimeParser
@@ -30,6 +30,12 @@ class Anonymized(NamedTuple):
     record: dict
     event_time: float
     findings: tuple[FieldFinding, ...]
+
+
+class Suppressed(NamedTuple):
+    """A record a ``pii.record_suppressions`` condition matched: left out of every output, counted."""
+
+    ref: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class RecordProcessor:
                 texts.extend(self.deidentifier.scan_texts(record))
         prepare(texts)
 
-    def process(self, item: RawItem) -> Anonymized | Rejected:
+    def process(self, item: RawItem) -> Anonymized | Rejected | Suppressed:
         record = None
         stage = "parse"
         try:
@@ -85,6 +91,8 @@ class RecordProcessor:
             stage = "deidentify"
             findings = self.deidentifier.deidentify(record)
             return Anonymized(item.ref, record, event_time, tuple(findings))
+        except RecordSuppressed:
+            return Suppressed(item.ref)
         except RecordError as exc:
             return Rejected(make_dead_letter(exc.stage, exc.message, item.ref, self.redactor.redact(record)),
                             self._event_time_if_readable(record))

@@ -11,7 +11,7 @@ from transforms.config.model import FieldType, SourceFormat, UnknownFieldPolicy,
 BROKEN = {
     "broken_unknown_key.yaml": "windowing.sise: unknown key 'sise' (did you mean 'size'?)",
     "broken_wrong_type.yaml": "source.max_record_bytes: expected an integer, got a string",
-    "broken_unknown_info_type.yaml": "pii.fields[0].info_type: is not a Cloud DLP built-in infoType name",
+    "broken_unknown_info_type.yaml": "pii.fields[0].info_type: is not an infoType name",
     "broken_unknown_transformation.yaml": "pii.fields[0].transformation: unknown transformation 'maskConfig'",
     "broken_missing_field.yaml": "pii.fields[0].path: names a field that is not in schema.fields ('customer.mail')",
 }

@@ -75,9 +75,62 @@ def test_crypto_hash_is_deterministic_per_key_and_differs_across_keys(tmp_path):
     assert a.transform("x@y.org", CTX) != a.transform("x@y.orh", CTX)
 
 
-def test_inline_dlp_keys_are_refused():
-    with pytest.raises(ConfigError, match="inline DLP crypto keys are not supported"):
-        parse_transformation({"cryptoHashConfig": {"cryptoKey": {"transient": {"name": "k"}}}}, "t")
+CRYPTO_PRIMITIVES = {"cryptoHashConfig": {}, "cryptoDeterministicConfig": {},
+                     "cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}}
+KEY32 = base64.b64encode(bytes(range(32))).decode()
+
+
+@pytest.mark.parametrize("name", CRYPTO_PRIMITIVES)
+@pytest.mark.parametrize("crypto_key", [
+    {"unwrapped": {"key": KEY32}},
+    {"kmsWrapped": {"wrappedKey": "CiQAz0hX4+go8fJwn80Fr8pVImwx", "cryptoKeyName":
+                    "projects/p/locations/global/keyRings/r/cryptoKeys/k"}},
+    {"transient": {"name": "k"}},
+])
+def test_every_crypto_primitive_accepts_a_dlp_crypto_key(name, crypto_key):
+    spec = parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": crypto_key}}, "t")
+    assert spec.params.crypto_key.to_dlp_json() == crypto_key
+    from transforms.deid.registry import needs_keys
+
+    assert not needs_keys(spec)  # the key is in the config: no keys.keyset needed
+    assert needs_keys(parse_transformation({name: CRYPTO_PRIMITIVES[name]}, "t"))
+
+
+@pytest.mark.parametrize("name", CRYPTO_PRIMITIVES)
+@pytest.mark.parametrize("crypto_key,path,message", [
+    ({"unwrapped": {"key": "%%%"}}, "cryptoKey.unwrapped.key", "not valid base64"),
+    ({"unwrapped": {"key": base64.b64encode(bytes(20)).decode()}}, "cryptoKey.unwrapped.key", "got 20 bytes"),
+    ({"unwrapped": {"key": KEY32}, "transient": {"name": "k"}}, "cryptoKey", "exactly one of"),
+])
+def test_bad_dlp_crypto_keys_are_refused_by_path(name, crypto_key, path, message):
+    with pytest.raises(ConfigError) as info:
+        parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": crypto_key}}, "t")
+    assert [(i.path, message in i.message) for i in info.value.issues] == [(f"t.{name}.{path}", True)]
+    assert KEY32 not in str(info.value)
+
+
+def test_key_sizes_follow_dlp_per_primitive():
+    key16 = {"unwrapped": {"key": base64.b64encode(bytes(16)).decode()}}
+    key64 = {"unwrapped": {"key": base64.b64encode(bytes(64)).decode()}}
+    with pytest.raises(ConfigError, match="must be a key of 32, 64 bytes"):  # DLP: hash keys are 32 or 64 bytes
+        parse_transformation({"cryptoHashConfig": {"cryptoKey": key16}}, "t")
+    parse_transformation({"cryptoHashConfig": {"cryptoKey": key64}}, "t")
+    for name in ("cryptoDeterministicConfig", "cryptoReplaceFfxFpeConfig"):  # AES keys: 16, 24 or 32 bytes
+        parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": key16}}, "t")
+        with pytest.raises(ConfigError, match="must be a key of 16, 24, 32 bytes"):
+            parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": key64}}, "t")
+
+
+@pytest.mark.parametrize("name", CRYPTO_PRIMITIVES)
+def test_unwrapped_keys_are_refused_without_allow_plaintext(name):
+    from transforms.deid.crypto_key import CryptoKeyError
+    from transforms.keys.keyring import NoKeyset
+
+    spec = parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": {"unwrapped": {"key": KEY32}}}}, "t")
+    for keys in (None, NoKeyset()):
+        with pytest.raises(CryptoKeyError, match=f"t.{name}.cryptoKey.unwrapped: an unwrapped key is plaintext"):
+            build_transformation(spec, keys)
+    assert build_transformation(spec, NoKeyset(allow_plaintext_keys=True)).transform("123456", CTX) != "123456"
 
 
 def test_keyset_errors_are_clear_and_never_show_key_bytes(tmp_path):

@@ -3,9 +3,14 @@
 Parameters (DLP names): ``buckets: [{min, max, replacementValue}, ...]``,
 each bound a DLP ``Value`` or a bare scalar, ``min`` inclusive, ``max``
 exclusive, either one may be left out for an open range; ranges must not
-overlap. Bounds are numbers or strings (ISO-8601 timestamps compare as
-strings when written in one format); a value is converted to the bounds'
-type before comparing, as DLP does. A value in no bucket is left as it is.
+overlap. Bounds are numbers or strings; when every bound is a date or a
+timestamp (``{dateValue: {year: 2000, month: 1, day: 1}}``, ``{timestampValue:
+"2000-01-01T00:00:00Z"}``) values are read as dates in any layout of
+:mod:`transforms.deid.primitives.dates` (``01/15/2016``, ``January 15, 2016`` ...)
+and compared as moments in UTC (a date is its midnight). A value is converted
+to the bounds' type before comparing, as DLP does. Replacements are DLP
+``Value``s of any kind (see ``common.parse_value``). A value in no bucket is
+left as it is.
 
     bucketingConfig:
       buckets:
@@ -15,15 +20,19 @@ type before comparing, as DLP does. A value in no bucket is left as it is.
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from transforms.config.errors import ConfigIssue
 from transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
 from transforms.deid.primitives.common import as_mapping, parse_value, raise_issues, reject_unknown
+from transforms.deid.primitives.dates import parse_date
 from transforms.deid.primitives.fixed_size_bucketing import to_number
 
 NAME = "bucketingConfig"
+_ISO_BOUND = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+\-]\d{2}:\d{2}))?")
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,20 @@ class Bucket:
 class BucketingParams:
     buckets: tuple[Bucket, ...]
     numeric: bool
+    # Every bound a date or an RFC 3339 timestamp (dateValue, timestampValue): values are read
+    # as dates in any layout of transforms.deid.primitives.dates and compared as moments in UTC.
+    dates: bool = False
+
+
+def _as_moment(value: Any) -> dt.datetime | None:
+    """A date or timestamp bound -> an aware UTC datetime (a date is its midnight UTC), else None."""
+    if not isinstance(value, str) or not _ISO_BOUND.fullmatch(value):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
 
 def _kind(value: Any) -> str:
@@ -86,6 +109,11 @@ def parse_bucketing(params: Mapping[str, Any] | None, path: str) -> BucketingPar
                 issues.append(ConfigIssue(f"{path}.buckets", "ranges must not overlap"))
                 break
     raise_issues(issues)
+    bounds = [b for bucket in buckets for b in (bucket.min, bucket.max) if b is not None]
+    if kinds == {"str"} and all(_as_moment(b) is not None for b in bounds):
+        buckets = [Bucket(_as_moment(b.min) if b.min is not None else None,
+                          _as_moment(b.max) if b.max is not None else None, b.replacement) for b in buckets]
+        return BucketingParams(tuple(buckets), False, dates=True)
     return BucketingParams(tuple(buckets), kinds == {"number"})
 
 
@@ -96,6 +124,11 @@ class Bucketing(Transformation):
     def transform(self, value: Any, ctx: ValueContext) -> Any:
         if self.p.numeric:
             x: Any = to_number(value, NAME)
+        elif self.p.dates:
+            moment = parse_date(value, NAME).moment()
+            if not isinstance(moment, dt.datetime):
+                moment = dt.datetime.combine(moment, dt.time())
+            x = moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
         elif isinstance(value, str):
             x = value
         elif isinstance(value, (int, float)) and not isinstance(value, bool):

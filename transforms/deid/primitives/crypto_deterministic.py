@@ -1,25 +1,50 @@
 """cryptoDeterministicConfig: AES-SIV deterministic encryption, reversible, as Cloud DLP.
 
-Parameters (DLP names): ``surrogateInfoType: {name: EMAIL_TOKEN}`` (annotate
-tokens ``EMAIL_TOKEN(<len>):<token>`` so they can be found again in free
-text) and ``context: {name: <field>}`` (the context field's value is bound to
-the token as associated data: the same value in two contexts gets two tokens,
-and decryption needs the same context). Without the field in a record the
-value is encrypted without context, as DLP does.
+Parameters (DLP names): ``cryptoKey`` (see below), ``surrogateInfoType: {name:
+EMAIL_TOKEN}`` (annotate tokens ``EMAIL_TOKEN(<len>):<token>``, len the
+token's character count, so they can be found again in free text) and
+``context: {name: <field>}``. DLP: "the same identifier in two different
+contexts will be given a distinct surrogate ... On decryption the provided
+context is validated against the value used during encryption. If a context
+was provided during encryption, same context must be provided during
+decryption as well"; without the field in a record (or without a record) the
+plaintext is encrypted "as is". veilwatch binds the context value (DLP's
+tweak encoding, :mod:`transforms.deid.crypto.tweak`) as AES-SIV associated
+data: same context in, same token; another context, no decryption.
 
-The token is base64 (standard alphabet, padded, as DLP outputs) of tink's
-key-id prefix followed by RFC 5297 ``SIV || C``::
+Two token formats, by where the key comes from:
 
-    0x01 || key_id (4 bytes, big endian) || SIV (16) || C (len(plaintext))
+* **DLP's** (``cryptoKey: unwrapped | kmsWrapped | transient``, a 16, 24 or 32
+  byte key): the token is standard base64 of ``0x01 || SIV (16) || C
+  (len(plaintext))``, no key id. The length is pinned by Google's samples:
+  ``PHONE_TOKEN(36):`` for a 10-digit phone (golang-samples
+  ``dlp/snippets/deid/deid_deterministic_test.go``), and the leading version
+  byte 0x01 by every DLP token published with its plaintext length:
+  ``SSN_TOKEN(36):ATeRUd3W...Nas=`` for the 9-digit SSN of python-docs-samples
+  ``dlp/snippets/Deidentify/*deterministic_test.py`` and
+  ``AWDeSznl9C7+NzTaCgiqiEAZ8Y55fZSuvCQ=`` for ``Plaintext`` in BigQuery's
+  DLP-compatible ``DLP_DETERMINISTIC_ENCRYPT`` docs, both 26 bytes = 1 + 16 + 9.
+  DLP says the key "is internally expanded to 64 bytes prior to use" but not
+  how; no published vector pairs a plain key with a token. veilwatch's choice
+  (:func:`expand_dlp_key`): HKDF-SHA256 of the key (empty salt, info
+  ``veilwatch/cryptoDeterministicConfig/aes-siv-512``) to a 64-byte AES-SIV
+  key. Tokens made here therefore restore here (and with the same key and
+  config in any veilwatch run), but are not expected to equal the API's byte
+  for byte; only their format and length are DLP's. A ``transient`` key's
+  tokens cannot be restored (DLP discards the key; veilwatch keeps it for the
+  worker process only) and re-identification refuses them.
+* **veilwatch's tink keyset** (no ``cryptoKey``; the dataset's ``keys.keyset``):
+  the token carries tink's key-id prefix, so ``veilwatch keys rotate`` keeps old
+  tokens restorable::
 
-The prefix is how tink's own deterministic AEAD marks its outputs
-(``OutputPrefixType.TINK``): re-identification reads the key id and picks
-that key from the keyset, so tokens made before ``veilwatch keys rotate``
-still decrypt. The AES-SIV key is 64 bytes (AES-SIV-512, DLP "expands the key
-to 64 bytes") derived per tink key from that key's PRF.
+      0x01 || key_id (4 bytes, big endian) || SIV (16) || C (len(plaintext))
 
-    cryptoDeterministicConfig: {surrogateInfoType: {name: EMAIL_TOKEN}}
-    jane@example.com -> EMAIL_TOKEN(52):AT7v... (5 + 16 + 16 bytes, base64)
+  The AES-SIV key is 64 bytes (AES-SIV-512) derived per tink key from that
+  key's PRF. Such tokens are 4 bytes (about 5 characters) longer than DLP's.
+
+    cryptoDeterministicConfig: {surrogateInfoType: {name: EMAIL_TOKEN},
+                                cryptoKey: {kmsWrapped: {wrappedKey: CiQA..., cryptoKeyName: projects/...}}}
+    jane@example.com -> EMAIL_TOKEN(44):AZ3v... (1 + 16 + 16 bytes, base64)
 """
 from __future__ import annotations
 
@@ -30,10 +55,17 @@ from typing import Any, Mapping
 
 from transforms.config.errors import ConfigIssue
 from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
-from transforms.deid.crypto.aes_siv import AesSiv
+from transforms.deid.crypto.aes_siv import SIV_SIZE, AesSiv
 from transforms.deid.crypto.errors import CryptoError
 from transforms.deid.crypto.surrogate import annotate, parse_annotated
 from transforms.deid.crypto.tweak import context_tweak
+from transforms.deid.crypto_key import (
+    AES_KEY_SIZES,
+    CryptoKeySpec,
+    parse_crypto_key,
+    plaintext_allowed,
+    resolve_crypto_key,
+)
 from transforms.deid.primitives.common import (
     ContextReader,
     as_mapping,
@@ -45,16 +77,20 @@ from transforms.deid.primitives.common import (
 )
 
 NAME = "cryptoDeterministicConfig"
-_KEYS = ("surrogateInfoType", "context")
+_KEYS = ("cryptoKey", "surrogateInfoType", "context")
 # tink's OutputPrefixType.TINK: a version byte then the 4-byte key id.
 TINK_PREFIX_BYTE = 0x01
 PREFIX_SIZE = 5
+# DLP's tokens: one version byte before SIV || C (see the module docstring).
+DLP_VERSION_BYTE = 0x01
+DLP_KEY_INFO = b"veilwatch/cryptoDeterministicConfig/aes-siv-512"
 
 
 @dataclass(frozen=True)
 class CryptoDeterministicParams:
     surrogate_info_type: str | None = None
     context_field: str | None = None
+    crypto_key: CryptoKeySpec | None = None  # DLP's cryptoKey; None: the dataset keyset (tink format)
 
 
 def parse_crypto_deterministic(params: Mapping[str, Any] | None, path: str) -> CryptoDeterministicParams:
@@ -63,8 +99,18 @@ def parse_crypto_deterministic(params: Mapping[str, Any] | None, path: str) -> C
     reject_unknown(params, _KEYS, path, issues)
     surrogate = parse_info_type_name(params, "surrogateInfoType", path, issues)
     context = parse_field_id(params, "context", path, issues)
+    crypto_key = parse_crypto_key(params, path, issues, allowed_sizes=AES_KEY_SIZES)
     raise_issues(issues)
-    return CryptoDeterministicParams(surrogate, context)
+    return CryptoDeterministicParams(surrogate, context, crypto_key)
+
+
+def expand_dlp_key(key: bytes) -> bytes:
+    """A DLP cryptoKey (16, 24 or 32 bytes) -> the 64-byte AES-SIV key (veilwatch's choice:
+    DLP documents that it expands the key to 64 bytes, not how)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=DLP_KEY_INFO).derive(key)
 
 
 def siv_key(keys: KeyProvider, key_id: int | None) -> bytes:
@@ -72,21 +118,15 @@ def siv_key(keys: KeyProvider, key_id: int | None) -> bytes:
     return keys.raw_key(None, f"{NAME}/siv-1", key_id) + keys.raw_key(None, f"{NAME}/siv-2", key_id)
 
 
-class CryptoDeterministic(Transformation):
-    reversible = True
+class _Context:
+    """The context field's value as AES-SIV associated data (shared by both token formats)."""
 
-    def __init__(self, params: CryptoDeterministicParams, keys: KeyProvider):
-        self._keys = keys
-        self._primary_id = keys.primary_key_id()
-        self._ciphers: dict[int, AesSiv] = {self._primary_id: AesSiv(siv_key(keys, None))}
-        self._prefix = bytes([TINK_PREFIX_BYTE]) + self._primary_id.to_bytes(4, "big")
-        self._context = ContextReader(params.context_field)
-        self.context_field = params.context_field
-        self.context_free = params.context_field is None
-        self.surrogate_info_type = params.surrogate_info_type
+    def __init__(self, context_field: str | None):
+        self._read = ContextReader(context_field)
+        self.context_field = context_field
 
-    def _associated_data(self, ctx: ValueContext) -> list[bytes]:
-        value = self._context(ctx)
+    def __call__(self, ctx: ValueContext) -> list[bytes]:
+        value = self._read(ctx)
         if value is None:
             return []
         try:
@@ -94,27 +134,51 @@ class CryptoDeterministic(Transformation):
         except CryptoError as exc:
             raise crypto_error(exc, f"{NAME} context field '{self.context_field}'") from None
 
+
+def _plaintext(value: Any) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TransformationError(f"{NAME} encrypts strings and integers, got {type(value).__name__}")
+    return str(value).encode("utf-8")
+
+
+def _token_bytes(value: Any, surrogate_info_type: str | None) -> bytes:
+    if not isinstance(value, str):
+        raise TransformationError(f"{NAME} tokens are strings, got {type(value).__name__}")
+    token = value
+    if surrogate_info_type:
+        try:
+            token = parse_annotated(value, surrogate_info_type).surrogate
+        except CryptoError as exc:
+            raise crypto_error(exc, NAME) from None
+    try:
+        return base64.b64decode(token.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise TransformationError(f"{NAME} token is not base64") from None
+
+
+class CryptoDeterministic(Transformation):
+    """veilwatch's format: tink keyset, key-id prefix (see the module docstring)."""
+
+    reversible = True
+
+    def __init__(self, params: CryptoDeterministicParams, keys: KeyProvider):
+        self._keys = keys
+        self._primary_id = keys.primary_key_id()
+        self._ciphers: dict[int, AesSiv] = {self._primary_id: AesSiv(siv_key(keys, None))}
+        self._prefix = bytes([TINK_PREFIX_BYTE]) + self._primary_id.to_bytes(4, "big")
+        self._associated_data = _Context(params.context_field)
+        self.context_field = params.context_field
+        self.context_free = params.context_field is None
+        self.surrogate_info_type = params.surrogate_info_type
+
     def transform(self, value: Any, ctx: ValueContext) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise TransformationError(f"{NAME} encrypts strings and integers, got {type(value).__name__}")
-        plaintext = str(value).encode("utf-8")
+        plaintext = _plaintext(value)
         ciphertext = self._ciphers[self._primary_id].encrypt(plaintext, self._associated_data(ctx))
         token = base64.b64encode(self._prefix + ciphertext).decode("ascii")
         return annotate(self.surrogate_info_type, token) if self.surrogate_info_type else token
 
     def reverse(self, value: Any, ctx: ValueContext) -> Any:
-        if not isinstance(value, str):
-            raise TransformationError(f"{NAME} tokens are strings, got {type(value).__name__}")
-        token = value
-        if self.surrogate_info_type:
-            try:
-                token = parse_annotated(value, self.surrogate_info_type).surrogate
-            except CryptoError as exc:
-                raise crypto_error(exc, NAME) from None
-        try:
-            raw = base64.b64decode(token.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError):
-            raise TransformationError(f"{NAME} token is not base64") from None
+        raw = _token_bytes(value, self.surrogate_info_type)
         if len(raw) < PREFIX_SIZE or raw[0] != TINK_PREFIX_BYTE:
             raise TransformationError(f"{NAME} token has no key-id prefix (not made by veilwatch)")
         cipher = self._cipher(int.from_bytes(raw[1:PREFIX_SIZE], "big"))
@@ -137,7 +201,46 @@ class CryptoDeterministic(Transformation):
         return cipher
 
 
+class DlpCryptoDeterministic(Transformation):
+    """DLP's format: a DLP cryptoKey, ``0x01 || SIV || C``, no key id (see the module docstring)."""
+
+    reversible = True
+
+    def __init__(self, params: CryptoDeterministicParams, keys: KeyProvider | None):
+        spec = params.crypto_key
+        assert spec is not None
+        self._spec = spec
+        self._cipher = AesSiv(expand_dlp_key(resolve_crypto_key(spec, allow_plaintext=plaintext_allowed(keys))))
+        self._associated_data = _Context(params.context_field)
+        self.context_field = params.context_field
+        self.context_free = params.context_field is None
+        self.surrogate_info_type = params.surrogate_info_type
+
+    def transform(self, value: Any, ctx: ValueContext) -> Any:
+        ciphertext = self._cipher.encrypt(_plaintext(value), self._associated_data(ctx))
+        token = base64.b64encode(bytes([DLP_VERSION_BYTE]) + ciphertext).decode("ascii")
+        return annotate(self.surrogate_info_type, token) if self.surrogate_info_type else token
+
+    def reverse(self, value: Any, ctx: ValueContext) -> Any:
+        if not self._spec.reversible:
+            raise TransformationError(f"{NAME} tokens made with a transient cryptoKey cannot be restored "
+                                      "(the key is discarded, as DLP does)")
+        raw = _token_bytes(value, self.surrogate_info_type)
+        if len(raw) < 1 + SIV_SIZE or raw[0] != DLP_VERSION_BYTE:
+            raise TransformationError(f"{NAME} token is not a DLP deterministic token (version byte and SIV)")
+        try:
+            plaintext = self._cipher.decrypt(raw[1:], self._associated_data(ctx))
+        except CryptoError as exc:
+            raise crypto_error(exc, NAME) from None
+        return plaintext.decode("utf-8")
+
+
+def build_crypto_deterministic(params: CryptoDeterministicParams, keys: KeyProvider) -> Transformation:
+    if params.crypto_key is not None:
+        return DlpCryptoDeterministic(params, keys)
+    return CryptoDeterministic(params, keys)
+
+
 CRYPTO_DETERMINISTIC = PrimitiveSpec(
-    NAME, parse_crypto_deterministic, lambda p, keys: CryptoDeterministic(p, keys),
-    reversible=True, needs_keys=True,
+    NAME, parse_crypto_deterministic, build_crypto_deterministic, reversible=True, needs_keys=True,
 )

@@ -1,12 +1,21 @@
 """fixedSizeBucketingConfig: replace a number by its fixed-size range, as Cloud DLP.
 
 Parameters (DLP names): ``lowerBound``, ``upperBound`` (DLP ``Value``s,
-e.g. ``{integerValue: 10}``, or bare numbers) and ``bucketSize``. DLP's
-example: lowerBound 10, upperBound 89, bucketSize 10 gives the buckets
-``-10``, ``10-20``, ``20-30`` ... ``80-89``, ``89+``: values below the lower
-bound become ``"-10"``, values at or above the upper bound ``"89+"``, the
-others ``"{low}-{high}"`` (low inclusive, high exclusive). Numeric strings
-are converted first, as DLP converts the value to the bounds' type.
+e.g. ``{integerValue: 10}``, or bare numbers) and ``bucketSize`` (a double:
+``2.5`` is allowed; DLP: "Precision up to 2 decimals works").
+
+Labels are what the API returns: a bucket is ``"{low}:{high}"`` (low
+inclusive, high exclusive). Google's sample tests (python-docs-samples
+``dlp/snippets/Deidentify/deidentify_table_bucketing_test.py``, and the Java,
+Go and PHP ones) expect ``"90:100"``, ``"20:30"``, ``"70:80"`` for 95, 21 and
+75 with bounds 0 and 100 and size 10, although the proto's comment writes
+"10-20". Values below the lower bound become ``"-{lower}"`` and values at or
+above the upper bound ``"{upper}+"``, as DLP's documentation describes
+(``-10`` and ``89+`` for bounds 10 and 89; no published sample shows these two
+labels from the API). The last bucket ends at the upper bound (``80:89``).
+Bounds print as integers when whole (``90``, not ``90.0``), else with at most
+two decimals (``0.25``). Numeric strings are converted first, as DLP converts
+the value to the bounds' type.
 """
 from __future__ import annotations
 
@@ -99,7 +108,7 @@ class FixedSizeBucketing(Transformation):
         k = math.floor((x - p.lower) / p.size + 1e-9)
         low = p.lower + k * p.size
         high = min(low + p.size, p.upper)
-        return f"{format_bound(low)}-{format_bound(high)}"
+        return f"{format_bound(low)}:{format_bound(high)}"
 
 
 FIXED_SIZE_BUCKETING = PrimitiveSpec(NAME, parse_fixed_size_bucketing, lambda p, keys: FixedSizeBucketing(p))

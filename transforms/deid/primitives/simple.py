@@ -10,9 +10,7 @@ from typing import Any, Mapping
 
 from transforms.config.errors import ConfigError, ConfigIssue
 from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
-
-# DLP's Value message: exactly one of these keys carries the replacement.
-_VALUE_KINDS = {"stringValue": str, "integerValue": int, "floatValue": float, "booleanValue": bool}
+from transforms.deid.primitives.common import parse_value, raise_issues
 
 
 @dataclass(frozen=True)
@@ -21,23 +19,19 @@ class ReplaceParams:
 
 
 def parse_replace(params: Mapping[str, Any] | None, path: str) -> ReplaceParams:
-    """``replaceConfig: {newValue: {stringValue: "n/a"}}`` (a bare scalar is accepted too)."""
+    """``replaceConfig: {newValue: {stringValue: "n/a"}}``: every kind of DLP ``Value`` in DLP's JSON
+    form (``{integerValue: "10"}``, ``{dateValue: {year: 2016, month: 1, day: 15}}`` ...), written into
+    the record in its natural JSON form (see :func:`~transforms.deid.primitives.common.parse_value`);
+    a bare scalar is accepted too."""
     if not isinstance(params, Mapping) or "newValue" not in params:
         raise ConfigError(ConfigIssue(f"{path}.newValue", "is required (e.g. newValue: {stringValue: 'n/a'})"))
     unknown = set(params) - {"newValue"}
     if unknown:
         raise ConfigError(ConfigIssue(f"{path}.{sorted(unknown)[0]}", "unknown key (allowed: newValue)"))
-    value = params["newValue"]
-    if isinstance(value, Mapping):
-        if len(value) != 1 or next(iter(value)) not in _VALUE_KINDS:
-            raise ConfigError(ConfigIssue(f"{path}.newValue", f"must hold exactly one of: {', '.join(_VALUE_KINDS)}"))
-        kind, inner = next(iter(value.items()))
-        if not isinstance(inner, _VALUE_KINDS[kind]) or (kind != "booleanValue" and isinstance(inner, bool)):
-            raise ConfigError(ConfigIssue(f"{path}.newValue.{kind}", f"must be a {_VALUE_KINDS[kind].__name__}"))
-        return ReplaceParams(inner)
-    if isinstance(value, (str, int, float, bool)):
-        return ReplaceParams(value)
-    raise ConfigError(ConfigIssue(f"{path}.newValue", "must be a scalar or a DLP Value mapping"))
+    issues: list[ConfigIssue] = []
+    value = parse_value(params["newValue"], f"{path}.newValue", issues)
+    raise_issues(issues)
+    return ReplaceParams(value)
 
 
 class Replace(Transformation):

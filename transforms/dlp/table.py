@@ -1,0 +1,74 @@
+"""Records <-> DLP table items.
+
+A batch of records becomes one ``Table``: one column per field the config
+de-identifies or scans (the header is the field's dotted path), one row per
+record. Cell values keep their JSON type (string, integer, float, boolean); a
+missing or null field is an empty ``Value`` and is left alone on the way back.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from google.cloud.dlp_v2 import types as dlp
+
+from transforms.records.paths import get_simple
+
+
+def to_value(value: Any) -> dlp.Value:
+    if value is None:
+        return dlp.Value()
+    if isinstance(value, bool):
+        return dlp.Value(boolean_value=value)
+    if isinstance(value, int):
+        return dlp.Value(integer_value=value)
+    if isinstance(value, float):
+        return dlp.Value(float_value=value)
+    if isinstance(value, str):
+        return dlp.Value(string_value=value)
+    raise TypeError(f"a {type(value).__name__} cannot be a DLP table value")
+
+
+def from_value(value: dlp.Value) -> Any:
+    """The Python scalar a ``Value`` holds (None when empty)."""
+    kind = dlp.Value.pb(value).WhichOneof("type")
+    if kind is None:
+        return None
+    if kind in ("string_value", "integer_value", "float_value", "boolean_value"):
+        return getattr(value, kind)
+    if kind == "date_value":
+        d = value.date_value
+        return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+    if kind == "time_value":
+        t = value.time_value
+        return f"{t.hours:02d}:{t.minutes:02d}:{t.seconds:02d}"
+    if kind == "timestamp_value":
+        return value.timestamp_value.isoformat().replace("+00:00", "Z")
+    if kind == "day_of_week_value":
+        return dlp.DayOfWeek(value.day_of_week_value).name
+    return None
+
+
+def column_names(paths: Iterable[str]) -> tuple[str, ...]:
+    """Distinct columns in first-seen order."""
+    return tuple(dict.fromkeys(paths))
+
+
+def record_row(record: dict, columns: tuple[tuple[str, ...], ...]) -> dlp.Table.Row:
+    """One table row: the record's value at each (split) column path."""
+    values = []
+    for names in columns:
+        value = get_simple(record, names)
+        values.append(to_value(value if isinstance(value, (str, int, float, bool)) else None))
+    return dlp.Table.Row(values=values)
+
+
+def write_back(record: dict, columns: tuple[tuple[str, ...], ...], row: dlp.Table.Row,
+               only: frozenset[int]) -> None:
+    """Put the de-identified cells of ``row`` (column indexes in ``only``) into ``record``,
+    where the record had a value."""
+    for i in only:
+        names = columns[i]
+        parent = get_simple(record, names[:-1]) if len(names) > 1 else record
+        if not isinstance(parent, dict) or parent.get(names[-1]) is None:
+            continue
+        parent[names[-1]] = from_value(row.values[i])
