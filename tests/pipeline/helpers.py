@@ -33,3 +33,22 @@ def example_config(tmp_path: pathlib.Path, name: str = "payments.yaml", **change
     path = tmp_path / f"config-{len(list(tmp_path.glob('config-*')))}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
+
+
+def write_payments_feed(directory: pathlib.Path, *, seed: int, base_per_hour: int, days: int = 1,
+                        anomalies: tuple = ()) -> tuple[pathlib.Path, list[dict[str, Any]], Any]:
+    """Generated payments written to ``directory/payments.jsonl``: (path, records, labels)."""
+    from pipelines.sample_data import generate, write_jsonl
+
+    records, labels = generate("payments", days=days, seed=seed, base_per_hour=base_per_hour, anomalies=anomalies)
+    path = directory / "payments.jsonl"
+    write_jsonl(str(path), records)
+    return path, records, labels
+
+
+def run_with_keyset(config: Any, data: Any, out: Any, keyset: Any, *extra: Any) -> Any:
+    """``veilwatch run`` of ``config`` over ``data`` into ``out`` with a plaintext keyset."""
+    from tests.conftest import run_cli
+
+    return run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
+                   "--keyset", keyset, "--allow_plaintext_keys", *extra)

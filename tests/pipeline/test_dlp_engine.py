@@ -9,9 +9,9 @@ import grpc
 import pytest
 import yaml
 
-from pipelines.sample_data import generate, write_jsonl
+from pipelines.sample_data import generate
 from tests.conftest import REPO, run_cli
-from tests.pipeline.helpers import read_jsonl_dir
+from tests.pipeline.helpers import read_jsonl_dir, write_payments_feed
 from tests.support.fake_dlp import FakeDlp
 
 pytestmark = pytest.mark.pipeline
@@ -40,10 +40,7 @@ def fake(monkeypatch):
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("dlp-feed")
-    records, _ = generate("payments", days=1, seed=5, base_per_hour=8)
-    path = directory / "payments.jsonl"
-    write_jsonl(str(path), records)
+    path, records, _ = write_payments_feed(tmp_path_factory.mktemp("dlp-feed"), seed=5, base_per_hour=8)
     return path, records
 
 

@@ -12,9 +12,8 @@ import base64
 
 import pytest
 
-from pipelines.sample_data import generate, write_jsonl
 from tests.conftest import run_cli
-from tests.pipeline.helpers import example_config, read_jsonl_dir
+from tests.pipeline.helpers import example_config, read_jsonl_dir, write_payments_feed
 
 pytestmark = pytest.mark.pipeline
 
@@ -40,10 +39,7 @@ def _pii(siv_key: dict, fpe_key: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("feed")
-    records, _ = generate("payments", days=1, seed=5, base_per_hour=4)
-    path = directory / "payments.jsonl"
-    write_jsonl(str(path), records)
+    path, records, _ = write_payments_feed(tmp_path_factory.mktemp("feed"), seed=5, base_per_hour=4)
     return path, records
 
 

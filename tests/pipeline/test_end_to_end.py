@@ -6,9 +6,8 @@ import json
 import pytest
 
 from pipelines.sample_data import Anomaly, generate, write_jsonl
-from tests.conftest import run_cli
 from tests.fixtures.broken_records import LEAKY_CARD, LEAKY_EMAIL, write_broken_records
-from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir
+from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir, run_with_keyset, write_payments_feed
 
 pytestmark = pytest.mark.pipeline
 
@@ -22,20 +21,14 @@ def _value(record, path):
     return record
 
 
-def _run(config, data, out, keyset, *extra):
-    return run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                   "--keyset", keyset, "--allow_plaintext_keys", *extra)
+_run = run_with_keyset
 
 
 @pytest.fixture(scope="module")
 def spiked_feed(tmp_path_factory):
     """Three days of payments with a sixfold volume spike on day 3, 15:00-16:00 UTC."""
-    directory = tmp_path_factory.mktemp("feed")
-    records, labels = generate("payments", days=3, seed=21, base_per_hour=25,
+    return write_payments_feed(tmp_path_factory.mktemp("feed"), seed=21, base_per_hour=25, days=3,
                                anomalies=(Anomaly("volume_spike", 2 * 24 + 15),))
-    path = directory / "payments.jsonl"
-    write_jsonl(str(path), records)
-    return path, records, labels
 
 
 def test_run_flags_the_injected_spike_and_accounts_for_every_record(spiked_feed, tmp_path, keyset_path):

@@ -5,9 +5,7 @@ import json
 
 import pytest
 
-from pipelines.sample_data import generate, write_jsonl
-from tests.conftest import run_cli
-from tests.pipeline.helpers import example_config, read_jsonl_dir
+from tests.pipeline.helpers import example_config, read_jsonl_dir, run_with_keyset, write_payments_feed
 from transforms.io import sinks
 
 pytestmark = pytest.mark.pipeline
@@ -15,16 +13,11 @@ pytestmark = pytest.mark.pipeline
 
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("feed")
-    records, _ = generate("payments", days=1, seed=5, base_per_hour=4)
-    path = directory / "payments.jsonl"
-    write_jsonl(str(path), records)
+    path, records, _ = write_payments_feed(tmp_path_factory.mktemp("feed"), seed=5, base_per_hour=4)
     return path, records
 
 
-def _run(config, data, out, keyset, *extra):
-    return run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                   "--keyset", keyset, "--allow_plaintext_keys", *extra)
+_run = run_with_keyset
 
 
 def _files(directory):

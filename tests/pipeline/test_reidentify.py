@@ -11,16 +11,14 @@ import pytest
 import tink
 from tink import aead, secret_key_access
 
-from pipelines.sample_data import generate, write_jsonl
+from pipelines.sample_data import write_jsonl
 from tests.conftest import run_cli
-from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir
+from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir, run_with_keyset, write_payments_feed
 
 pytestmark = pytest.mark.pipeline
 
 
-def _run(config, data, out, keyset, *extra):
-    return run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                   "--keyset", keyset, "--allow_plaintext_keys", *extra)
+_run = run_with_keyset
 
 
 def _reidentify(config, anonymized, out, keyset, fields="customer.email,card_number", *extra):
@@ -31,10 +29,7 @@ def _reidentify(config, anonymized, out, keyset, fields="customer.email,card_num
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory):
     """One day of payments (about 480 records, 400 customers to draw from)."""
-    directory = tmp_path_factory.mktemp("feed")
-    records, _ = generate("payments", days=1, seed=11, base_per_hour=20)
-    path = directory / "payments.jsonl"
-    write_jsonl(str(path), records)
+    path, records, _ = write_payments_feed(tmp_path_factory.mktemp("feed"), seed=11, base_per_hour=20)
     return path, records
 
 

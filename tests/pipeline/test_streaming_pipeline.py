@@ -23,9 +23,9 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
 from pipelines.anonymize_pipeline import build_pipeline
-from pipelines.sample_data import Anomaly, generate, write_jsonl
+from pipelines.sample_data import Anomaly
 from tests.conftest import run_cli
-from tests.pipeline.helpers import example_config, read_jsonl_dir
+from tests.pipeline.helpers import example_config, read_jsonl_dir, write_payments_feed
 from transforms.config.loader import ConfigOverrides, load_config, parse_config
 from transforms.io.pubsub import MessagesToRawBatches
 from transforms.io.windowed_files import DEFAULT_EVERY_SECONDS
@@ -67,12 +67,8 @@ class _Stream(beam.PTransform):
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory):
     """Three days of payments, a sixfold volume spike on day 3 at 15:00."""
-    directory = tmp_path_factory.mktemp("stream-feed")
-    records, labels = generate("payments", days=3, seed=5, base_per_hour=4,
+    return write_payments_feed(tmp_path_factory.mktemp("stream-feed"), seed=5, base_per_hour=4, days=3,
                                anomalies=(Anomaly("volume_spike", 2 * 24 + 15),))
-    path = directory / "payments.jsonl"
-    write_jsonl(str(path), records)
-    return path, records, labels
 
 
 def test_streaming_and_batch_runs_agree_on_anonymized_records_and_flagged_windows(feed, tmp_path, keyset_path):

@@ -275,11 +275,7 @@ def _coerce(actual: Any, kind: str) -> Any:
             text = actual.strip()
             if kind == "integerValue":
                 return int(text) if re.fullmatch(r"[+-]?\d+", text) else _INCOMPARABLE
-            try:
-                number = float(text)
-            except ValueError:
-                return _INCOMPARABLE
-            return number if math.isfinite(number) else _INCOMPARABLE
+            return _finite_float(text)
         return _INCOMPARABLE
     if not isinstance(actual, str):
         return _INCOMPARABLE
@@ -321,9 +317,14 @@ def _string_as(value: str, actual: Any) -> Any:
     if isinstance(actual, bool):
         return {"true": True, "false": False}.get(text.lower(), _INCOMPARABLE)
     if isinstance(actual, (int, float)):
-        try:
-            number = float(text)
-        except ValueError:
-            return _INCOMPARABLE
-        return number if math.isfinite(number) else _INCOMPARABLE
+        return _finite_float(text)
     return _INCOMPARABLE
+
+
+def _finite_float(text: str) -> Any:
+    """``text`` as a finite float, or _INCOMPARABLE (not a number, NaN or infinite)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return _INCOMPARABLE
+    return number if math.isfinite(number) else _INCOMPARABLE

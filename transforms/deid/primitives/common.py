@@ -235,3 +235,10 @@ class ContextReader:
 def crypto_error(exc: Exception, what: str) -> TransformationError:
     """A TransformationError for a crypto failure (crypto messages never hold values)."""
     return TransformationError(f"{what}: {exc}")
+
+
+def refuse_transient_restore(restorable: bool, what: str) -> None:
+    """Refuse to restore a token made with a transient cryptoKey: DLP discards such keys."""
+    if not restorable:
+        raise TransformationError(f"{what} tokens made with a transient cryptoKey cannot be restored "
+                                  "(the key is discarded, as DLP does)")

@@ -73,6 +73,7 @@ from transforms.deid.primitives.common import (
     parse_field_id,
     parse_info_type_name,
     raise_issues,
+    refuse_transient_restore,
     reject_unknown,
 )
 
@@ -156,37 +157,46 @@ def _token_bytes(value: Any, surrogate_info_type: str | None) -> bytes:
         raise TransformationError(f"{NAME} token is not base64") from None
 
 
-class CryptoDeterministic(Transformation):
-    """veilwatch's format: tink keyset, key-id prefix (see the module docstring)."""
+class _SivTransformation(Transformation):
+    """What both token formats share: base64 of ``prefix || SIV || C``, the context, the surrogate."""
 
     reversible = True
 
-    def __init__(self, params: CryptoDeterministicParams, keys: KeyProvider):
-        self._keys = keys
-        self._primary_id = keys.primary_key_id()
-        self._ciphers: dict[int, AesSiv] = {self._primary_id: AesSiv(siv_key(keys, None))}
-        self._prefix = bytes([TINK_PREFIX_BYTE]) + self._primary_id.to_bytes(4, "big")
+    def __init__(self, params: CryptoDeterministicParams, cipher: AesSiv, prefix: bytes):
+        self._encrypting = cipher
+        self._prefix = prefix
         self._associated_data = _Context(params.context_field)
         self.context_field = params.context_field
         self.context_free = params.context_field is None
         self.surrogate_info_type = params.surrogate_info_type
 
     def transform(self, value: Any, ctx: ValueContext) -> Any:
-        plaintext = _plaintext(value)
-        ciphertext = self._ciphers[self._primary_id].encrypt(plaintext, self._associated_data(ctx))
+        ciphertext = self._encrypting.encrypt(_plaintext(value), self._associated_data(ctx))
         token = base64.b64encode(self._prefix + ciphertext).decode("ascii")
         return annotate(self.surrogate_info_type, token) if self.surrogate_info_type else token
+
+    def _decrypt(self, cipher: AesSiv, sealed: bytes, ctx: ValueContext) -> str:
+        try:
+            plaintext = cipher.decrypt(sealed, self._associated_data(ctx))
+        except CryptoError as exc:
+            raise crypto_error(exc, NAME) from None
+        return plaintext.decode("utf-8")
+
+
+class CryptoDeterministic(_SivTransformation):
+    """veilwatch's format: tink keyset, key-id prefix (see the module docstring)."""
+
+    def __init__(self, params: CryptoDeterministicParams, keys: KeyProvider):
+        self._keys = keys
+        primary_id = keys.primary_key_id()
+        self._ciphers: dict[int, AesSiv] = {primary_id: AesSiv(siv_key(keys, None))}
+        super().__init__(params, self._ciphers[primary_id], bytes([TINK_PREFIX_BYTE]) + primary_id.to_bytes(4, "big"))
 
     def reverse(self, value: Any, ctx: ValueContext) -> Any:
         raw = _token_bytes(value, self.surrogate_info_type)
         if len(raw) < PREFIX_SIZE or raw[0] != TINK_PREFIX_BYTE:
             raise TransformationError(f"{NAME} token has no key-id prefix (not made by veilwatch)")
-        cipher = self._cipher(int.from_bytes(raw[1:PREFIX_SIZE], "big"))
-        try:
-            plaintext = cipher.decrypt(raw[PREFIX_SIZE:], self._associated_data(ctx))
-        except CryptoError as exc:
-            raise crypto_error(exc, NAME) from None
-        return plaintext.decode("utf-8")
+        return self._decrypt(self._cipher(int.from_bytes(raw[1:PREFIX_SIZE], "big")), raw[PREFIX_SIZE:], ctx)
 
     def _cipher(self, key_id: int) -> AesSiv:
         cipher = self._ciphers.get(key_id)
@@ -201,38 +211,22 @@ class CryptoDeterministic(Transformation):
         return cipher
 
 
-class DlpCryptoDeterministic(Transformation):
+class DlpCryptoDeterministic(_SivTransformation):
     """DLP's format: a DLP cryptoKey, ``0x01 || SIV || C``, no key id (see the module docstring)."""
-
-    reversible = True
 
     def __init__(self, params: CryptoDeterministicParams, keys: KeyProvider | None):
         spec = params.crypto_key
         assert spec is not None
         self._spec = spec
-        self._cipher = AesSiv(expand_dlp_key(resolve_crypto_key(spec, allow_plaintext=plaintext_allowed(keys))))
-        self._associated_data = _Context(params.context_field)
-        self.context_field = params.context_field
-        self.context_free = params.context_field is None
-        self.surrogate_info_type = params.surrogate_info_type
-
-    def transform(self, value: Any, ctx: ValueContext) -> Any:
-        ciphertext = self._cipher.encrypt(_plaintext(value), self._associated_data(ctx))
-        token = base64.b64encode(bytes([DLP_VERSION_BYTE]) + ciphertext).decode("ascii")
-        return annotate(self.surrogate_info_type, token) if self.surrogate_info_type else token
+        cipher = AesSiv(expand_dlp_key(resolve_crypto_key(spec, allow_plaintext=plaintext_allowed(keys))))
+        super().__init__(params, cipher, bytes([DLP_VERSION_BYTE]))
 
     def reverse(self, value: Any, ctx: ValueContext) -> Any:
-        if not self._spec.reversible:
-            raise TransformationError(f"{NAME} tokens made with a transient cryptoKey cannot be restored "
-                                      "(the key is discarded, as DLP does)")
+        refuse_transient_restore(self._spec.reversible, NAME)
         raw = _token_bytes(value, self.surrogate_info_type)
         if len(raw) < 1 + SIV_SIZE or raw[0] != DLP_VERSION_BYTE:
             raise TransformationError(f"{NAME} token is not a DLP deterministic token (version byte and SIV)")
-        try:
-            plaintext = self._cipher.decrypt(raw[1:], self._associated_data(ctx))
-        except CryptoError as exc:
-            raise crypto_error(exc, NAME) from None
-        return plaintext.decode("utf-8")
+        return self._decrypt(self._encrypting, raw[1:], ctx)
 
 
 def build_crypto_deterministic(params: CryptoDeterministicParams, keys: KeyProvider) -> Transformation:

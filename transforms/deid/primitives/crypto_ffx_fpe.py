@@ -84,6 +84,7 @@ from transforms.deid.primitives.common import (
     parse_field_id,
     parse_info_type_name,
     raise_issues,
+    refuse_transient_restore,
     reject_unknown,
 )
 
@@ -147,97 +148,6 @@ def key_id_width(radix: int) -> int:
     return width
 
 
-class FfxFpe(Transformation):
-    reversible = True
-
-    def __init__(self, params: FfxFpeParams, keys: KeyProvider):
-        self._keys = keys
-        self._alphabet = params.alphabet
-        self._radix = len(params.alphabet)
-        self._index = {ch: i for i, ch in enumerate(params.alphabet)}
-        self._primary_id = keys.primary_key_id()
-        self._ciphers: dict[int, FF1] = {self._primary_id: self._make_cipher(None)}
-        self._width = key_id_width(self._radix)
-        self._key_prefix = self._encode_key_id(self._primary_id)
-        self._context = ContextReader(params.context_field)
-        self._small = SmallDomain(params.small_domain, self._ciphers[self._primary_id].min_length, self._radix)
-        self.context_field = params.context_field
-        self.context_free = params.context_field is None
-        self.surrogate_info_type = params.surrogate_info_type
-
-    def _make_cipher(self, key_id: int | None) -> FF1:
-        return FF1(self._keys.raw_key(None, f"{NAME}/ff1", key_id), alphabet=self._alphabet)
-
-    def _encode_key_id(self, key_id: int) -> str:
-        chars = []
-        for _ in range(self._width):
-            key_id, digit = divmod(key_id, self._radix)
-            chars.append(self._alphabet[digit])
-        return "".join(reversed(chars))
-
-    def _decode_key_id(self, text: str) -> int:
-        value = 0
-        for ch in text:
-            digit = self._index.get(ch)
-            if digit is None:
-                raise TransformationError(f"{NAME} surrogate holds a character outside the alphabet")
-            value = value * self._radix + digit
-        return value
-
-    def _tweak(self, ctx: ValueContext) -> bytes:
-        return tweak_of(self._context, ctx)
-
-    def transform(self, value: Any, ctx: ValueContext) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise TransformationError(f"{NAME} encrypts strings and integers, got {type(value).__name__}")
-        text = str(value)
-        if not text:
-            return text
-        if self._small.applies(text):
-            return self._small.transform(text)
-        try:
-            token = self._ciphers[self._primary_id].encrypt(text, self._tweak(ctx))
-        except CryptoError as exc:
-            raise crypto_error(exc, NAME) from None
-        if self.surrogate_info_type:
-            return annotate(self.surrogate_info_type, self._key_prefix + token)
-        return token
-
-    def reverse(self, value: Any, ctx: ValueContext) -> Any:
-        if not isinstance(value, str):
-            raise TransformationError(f"{NAME} tokens are strings, got {type(value).__name__}")
-        if not value:
-            return value
-        if self._small.applies(value):
-            return value  # too short to be a token: it was left untransformed when de-identified
-        key_id = self._primary_id
-        token = value
-        if self.surrogate_info_type:
-            try:
-                surrogate = parse_annotated(value, self.surrogate_info_type).surrogate
-            except CryptoError as exc:
-                raise crypto_error(exc, NAME) from None
-            if len(surrogate) <= self._width:
-                raise TransformationError(f"{NAME} surrogate is shorter than its key id")
-            key_id, token = self._decode_key_id(surrogate[: self._width]), surrogate[self._width:]
-        try:
-            return self._cipher(key_id).decrypt(token, self._tweak(ctx))
-        except CryptoError as exc:
-            raise crypto_error(exc, NAME) from None
-
-    def _cipher(self, key_id: int) -> FF1:
-        cipher = self._ciphers.get(key_id)
-        if cipher is None:
-            try:
-                cipher = self._make_cipher(key_id)
-            except LookupError:
-                raise TransformationError(
-                    f"{NAME} token was made by key id {key_id}, which is not in the keyset"
-                ) from None
-            self._ciphers[key_id] = cipher
-        return cipher
-
-
 class SmallDomain:
     """What a value shorter than FF1's minimum length for the radix becomes (veilwatchSmallDomain)."""
 
@@ -267,28 +177,34 @@ class SmallDomain:
         return text if self.choice == SMALL_DOMAIN_LEAVE else ""
 
 
-class DlpFfxFpe(Transformation):
-    """DLP's format: FF1 with a DLP cryptoKey, the token as long as the value, no key id."""
+class _Ff1Transformation(Transformation):
+    """What both token formats share: value checks, the small domain, the tweak, the surrogate.
+
+    Subclasses say how a token becomes a surrogate body (``_surrogate_of``)
+    and which cipher restores a surrogate body (``_cipher_for_surrogate``).
+    """
 
     reversible = True
 
-    def __init__(self, params: FfxFpeParams, keys: KeyProvider | None):
-        spec = params.crypto_key
-        assert spec is not None
-        self._spec = spec
-        key = resolve_crypto_key(spec, allow_plaintext=plaintext_allowed(keys))
-        try:
-            self._cipher = FF1(key, alphabet=params.alphabet)
-        except CryptoError as exc:
-            raise crypto_error(exc, f"{NAME} at {spec.path}") from None
+    def __init__(self, params: FfxFpeParams, primary: FF1):
+        self._primary = primary
         self._context = ContextReader(params.context_field)
-        self._small = SmallDomain(params.small_domain, self._cipher.min_length, len(params.alphabet))
+        self._small = SmallDomain(params.small_domain, primary.min_length, len(params.alphabet))
         self.context_field = params.context_field
         self.context_free = params.context_field is None
         self.surrogate_info_type = params.surrogate_info_type
 
     def _tweak(self, ctx: ValueContext) -> bytes:
         return tweak_of(self._context, ctx)
+
+    def _surrogate_of(self, token: str) -> str:
+        return token
+
+    def _cipher_for_surrogate(self, surrogate: str) -> tuple[FF1, str]:
+        return self._primary, surrogate
+
+    def _check_restorable(self) -> None:
+        """Raise a TransformationError when this key's tokens cannot be restored."""
 
     def transform(self, value: Any, ctx: ValueContext) -> Any:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -299,10 +215,12 @@ class DlpFfxFpe(Transformation):
         if self._small.applies(text):
             return self._small.transform(text)
         try:
-            token = self._cipher.encrypt(text, self._tweak(ctx))
+            token = self._primary.encrypt(text, self._tweak(ctx))
         except CryptoError as exc:
             raise crypto_error(exc, NAME) from None
-        return annotate(self.surrogate_info_type, token) if self.surrogate_info_type else token
+        if self.surrogate_info_type:
+            return annotate(self.surrogate_info_type, self._surrogate_of(token))
+        return token
 
     def reverse(self, value: Any, ctx: ValueContext) -> Any:
         if not isinstance(value, str):
@@ -311,19 +229,90 @@ class DlpFfxFpe(Transformation):
             return value
         if self._small.applies(value):
             return value  # too short to be a token: it was left untransformed when de-identified
-        if not self._spec.reversible:
-            raise TransformationError(f"{NAME} tokens made with a transient cryptoKey cannot be restored "
-                                      "(the key is discarded, as DLP does)")
-        token = value
+        self._check_restorable()
+        cipher, token = self._primary, value
         if self.surrogate_info_type:
             try:
-                token = parse_annotated(value, self.surrogate_info_type).surrogate
+                surrogate = parse_annotated(value, self.surrogate_info_type).surrogate
             except CryptoError as exc:
                 raise crypto_error(exc, NAME) from None
+            cipher, token = self._cipher_for_surrogate(surrogate)
         try:
-            return self._cipher.decrypt(token, self._tweak(ctx))
+            return cipher.decrypt(token, self._tweak(ctx))
         except CryptoError as exc:
             raise crypto_error(exc, NAME) from None
+
+
+class FfxFpe(_Ff1Transformation):
+    """veilwatch's format: FF1 with a key of the dataset's tink keyset; a surrogate starts with the key id."""
+
+    def __init__(self, params: FfxFpeParams, keys: KeyProvider):
+        self._keys = keys
+        self._alphabet = params.alphabet
+        self._radix = len(params.alphabet)
+        self._index = {ch: i for i, ch in enumerate(params.alphabet)}
+        self._primary_id = keys.primary_key_id()
+        self._ciphers: dict[int, FF1] = {self._primary_id: self._make_cipher(None)}
+        self._width = key_id_width(self._radix)
+        self._key_prefix = self._encode_key_id(self._primary_id)
+        super().__init__(params, self._ciphers[self._primary_id])
+
+    def _make_cipher(self, key_id: int | None) -> FF1:
+        return FF1(self._keys.raw_key(None, f"{NAME}/ff1", key_id), alphabet=self._alphabet)
+
+    def _encode_key_id(self, key_id: int) -> str:
+        chars = []
+        for _ in range(self._width):
+            key_id, digit = divmod(key_id, self._radix)
+            chars.append(self._alphabet[digit])
+        return "".join(reversed(chars))
+
+    def _decode_key_id(self, text: str) -> int:
+        value = 0
+        for ch in text:
+            digit = self._index.get(ch)
+            if digit is None:
+                raise TransformationError(f"{NAME} surrogate holds a character outside the alphabet")
+            value = value * self._radix + digit
+        return value
+
+    def _surrogate_of(self, token: str) -> str:
+        return self._key_prefix + token
+
+    def _cipher_for_surrogate(self, surrogate: str) -> tuple[FF1, str]:
+        if len(surrogate) <= self._width:
+            raise TransformationError(f"{NAME} surrogate is shorter than its key id")
+        return self._cipher(self._decode_key_id(surrogate[: self._width])), surrogate[self._width:]
+
+    def _cipher(self, key_id: int) -> FF1:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            try:
+                cipher = self._make_cipher(key_id)
+            except LookupError:
+                raise TransformationError(
+                    f"{NAME} token was made by key id {key_id}, which is not in the keyset"
+                ) from None
+            self._ciphers[key_id] = cipher
+        return cipher
+
+
+class DlpFfxFpe(_Ff1Transformation):
+    """DLP's format: FF1 with a DLP cryptoKey, the token as long as the value, no key id."""
+
+    def __init__(self, params: FfxFpeParams, keys: KeyProvider | None):
+        spec = params.crypto_key
+        assert spec is not None
+        self._spec = spec
+        key = resolve_crypto_key(spec, allow_plaintext=plaintext_allowed(keys))
+        try:
+            cipher = FF1(key, alphabet=params.alphabet)
+        except CryptoError as exc:
+            raise crypto_error(exc, f"{NAME} at {spec.path}") from None
+        super().__init__(params, cipher)
+
+    def _check_restorable(self) -> None:
+        refuse_transient_restore(self._spec.reversible, NAME)
 
 
 def build_ffx_fpe(params: FfxFpeParams, keys: KeyProvider) -> Transformation:
