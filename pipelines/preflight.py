@@ -92,9 +92,17 @@ def check_worker_packages(options: PipelineOptions, runner: str) -> None:
 
 def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
     try:
-        return ReidentifyPlan.build(config.pii, fields)
+        plan = ReidentifyPlan.build(config.pii, fields)
     except ReidentifyRefused as exc:
         raise PreflightError(f"reidentify refused: {exc}") from None
+    if config.pii.dlp is not None and config.pii.dlp.fields is not None:
+        from transforms.dlp.reidentify import restored_by_dlp
+
+        try:
+            restored_by_dlp(config, plan)
+        except ValueError as exc:
+            raise PreflightError(f"reidentify refused: {exc}") from None
+    return plan
 
 
 def check_scanner(config: DatasetConfig) -> None:

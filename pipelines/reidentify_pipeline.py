@@ -40,9 +40,10 @@ class ReidentifierFactory:
 
     def __call__(self) -> RecordReidentifier:
         if self.config.pii.engine is PiiEngine.DLP and self.config.pii.dlp.mode is DlpMode.DEIDENTIFY:
-            from transforms.dlp.reidentify import DlpRecordReidentifier  # DLP made the tokens: content.reidentify
+            from transforms.dlp.reidentify import DlpRecordReidentifier, restored_by_dlp
 
-            return DlpRecordReidentifier(self.config, self.plan)
+            if restored_by_dlp(self.config, self.plan):  # DLP made the tokens: content.reidentify
+                return DlpRecordReidentifier(self.config, self.plan)
         keys = load_keys(self.config, self.allow_plaintext_keys)  # NoKeyset: DLP cryptoKeys only
         if self.key_id is not None:
             keys = keys.pinned(self.key_id)

@@ -164,7 +164,9 @@ class AnonymizeBatchFn(beam.DoFn):
     def _count_transformation_errors(self, stats: Counter) -> None:
         """Transformation errors of this batch per field, outcome and reason (DLP's
         TransformationOverview): into the stats and a Beam counter each (names hold no value)."""
-        errors = getattr(getattr(self.processor, "deidentifier", None), "transformation_errors", None)
+        errors = getattr(self.processor, "transformation_errors", None)  # the DLP engine's processor
+        if errors is None:
+            errors = getattr(getattr(self.processor, "deidentifier", None), "transformation_errors", None)
         if errors is None:
             return
         for key, count in errors.drain().items():

@@ -57,9 +57,12 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _read(path: str, flag: str) -> str | None:
+    """The file's text, read no further than a template can be (a larger file fails its parse)."""
+    from transforms.dlp.convert import MAX_TEMPLATE_CHARS
+
     try:
         with open(path, encoding="utf-8") as handle:
-            return handle.read()
+            return handle.read(MAX_TEMPLATE_CHARS + 1)
     except (OSError, UnicodeDecodeError) as exc:
         print(f"veilwatch dlp import: {flag}: cannot read {path} ({type(exc).__name__})", file=sys.stderr)
         return None
@@ -93,7 +96,8 @@ def _import(args: argparse.Namespace) -> int:
     try:
         document, notes = dataset_config_from_templates(deidentify, inspect, dataset)
     except TemplateError as exc:
-        print(f"veilwatch dlp import: --deidentify-template {args.deidentify_template}: {exc}", file=sys.stderr)
+        path = args.inspect_template if exc.flag == "--inspect-template" else args.deidentify_template
+        print(f"veilwatch dlp import: {exc.flag} {path}: {exc}", file=sys.stderr)
         return 2
     rendered = render_yaml(document, notes, args.deidentify_template)
     if args.output:
@@ -104,8 +108,14 @@ def _import(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(rendered)
     for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {one_line(note)}", file=sys.stderr)
     return 0
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters escaped: a note is one comment line of the YAML (a
+    newline from a template would start a config line) and one line of the terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _write(path: str, text: str, action: str) -> bool:
@@ -123,12 +133,19 @@ def _dataset_name(text: str) -> str:
     return name or "imported"
 
 
+# A line ``key: <a placeholder>`` (FILL_ME.jsonl, FILL+ME+ ...): one word holding FILL after a key.
+# Not any line with FILL in it: a long value the template gives (a replaceConfig text) is folded
+# over several lines, and a comment added to one of them would become part of the value.
+_PLACEHOLDER_LINE = re.compile(r"(?:- )?[A-Za-z_][A-Za-z0-9_]*: '?[^\s']*FILL[^\s']*'?")
+
+
 def render_yaml(document: dict, notes: list[str], source: str) -> str:
     """The config as YAML: the notes as a comment block on top, and a ``# FILL IN`` / ``# CHECK``
     comment above every key section (``cryptoKey``) and on every placeholder line."""
-    header = [f"# Dataset config imported from the DLP template {os.path.basename(source)} by `veilwatch dlp import`.",
+    header = [f"# Dataset config imported from the DLP template {one_line(os.path.basename(source))} by "
+              "`veilwatch dlp import`.",
               "# Check every note below, then run `veilwatch validate-config` on this file."]
-    header += [f"# {'' if n.startswith(('FILL IN', 'CHECK')) else 'NOTE: '}{n}" for n in notes]
+    header += [f"# {'' if n.startswith(('FILL IN', 'CHECK')) else 'NOTE: '}{one_line(n)}" for n in notes]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
     lines = []
     for line in body.splitlines():
@@ -136,7 +153,7 @@ def render_yaml(document: dict, notes: list[str], source: str) -> str:
         if stripped.startswith("cryptoKey:"):
             indent = line[: len(line) - len(stripped)]
             lines.append(f"{indent}# FILL IN / CHECK: key section (see the notes at the top)")
-        if "FILL" in line and not stripped.startswith("#"):
+        if _PLACEHOLDER_LINE.fullmatch(stripped):
             line = f"{line}  # FILL IN"
         lines.append(line)
     return "\n".join(header + lines) + "\n"

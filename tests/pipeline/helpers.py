@@ -52,3 +52,28 @@ def run_with_keyset(config: Any, data: Any, out: Any, keyset: Any, *extra: Any) 
 
     return run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
                    "--keyset", keyset, "--allow_plaintext_keys", *extra)
+
+
+def visits_config(tmp_path: pathlib.Path, data: pathlib.Path, *, handling: dict | None = None,
+                  dlp: dict | None = None, name: str = "config") -> pathlib.Path:
+    """A one-field dataset: ``visit`` dates shifted by exactly 3 days (a value that is no date cannot be),
+    with ``pii.transformation_error_handling`` ``handling`` and, given ``dlp``, ``pii.engine: dlp``."""
+    doc: dict[str, Any] = {
+        "dataset": "visits",
+        "source": {"format": "jsonl", "path": str(data)},
+        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
+                              {"name": "visit", "type": "string"}]},
+        "event_time": {"field": "ts"},
+        "pii": {"fields": [{"path": "visit", "info_type": "DATE",
+                            "transformation": {"dateShiftConfig": {"lowerBoundDays": 3, "upperBoundDays": 3}}}]},
+        "windowing": {"type": "fixed", "size": "1h"},
+        "metrics": [{"name": "record_count", "type": "count"}],
+    }
+    if handling is not None:
+        doc["pii"]["transformation_error_handling"] = handling
+    if dlp is not None:
+        doc["pii"]["engine"] = "dlp"
+        doc["pii"]["dlp"] = dlp
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path

@@ -12,7 +12,6 @@ import yaml
 from pipelines.sample_data import generate
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import read_jsonl_dir, write_payments_feed
-from tests.support.fake_dlp import FakeDlp
 
 pytestmark = pytest.mark.pipeline
 
@@ -23,19 +22,8 @@ KEYLESS_FIELDS = {
     "customer.email": {"characterMaskConfig": {"maskingCharacter": "*", "charactersToIgnore": [
         {"charactersToSkip": "@."}]}},
     "card_number": {"characterMaskConfig": {"maskingCharacter": "#", "numberToMask": 12}},
-    "iban": {"replaceConfig": {"newValue": {"stringValue": "[IBAN_CODE]"}}},
     "ip_address": "redactConfig",
-}
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    from transforms.dlp import client
-
-    server = FakeDlp()
-    monkeypatch.setitem(client.CLIENT_FACTORIES, "dlp", lambda spec: server.client(spec.endpoint))
-    yield server
-    server.stop()
+}  # iban keeps the example's replaceWithInfoTypeConfig
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +194,113 @@ def test_payments_with_dlp_keys_gives_the_local_tokens_and_dlp_restores_them(fak
             assert "EMAIL_TOKEN(" not in record["note"]
     assert fake.count("ReidentifyContent") >= 1
 
+
+def _condition(field, operator, value=None):
+    item = {"field": {"name": field}, "operator": operator}
+    if value is not None:
+        item["value"] = value
+    return {"expressions": {"conditions": {"conditions": [item]}}}
+
+
+def record_rules_config(tmp_path, name, engine="local", dlp=None):
+    """The payments config with DLP's record-transformation features: conditions on fields
+    nothing else reads (amount, country, currency), fields named by several items (the first
+    that applies wins: for note a whole-value item, then per-field infoTypeTransformations with
+    and without a condition), recordSuppressions, and replaceWithInfoTypeConfig (iban)."""
+    doc = yaml.safe_load(payments_config(tmp_path, f"{name}-base", engine, dlp).read_text())
+    fields = doc["pii"]["fields"]
+    phone = next(i for i, item in enumerate(fields) if item["path"] == "customer.phone")
+    fields.insert(phone, {"path": "customer.phone", "info_type": "PHONE_NUMBER", "transformation": "redactConfig",
+                          "condition": _condition("amount", "GREATER_THAN", {"floatValue": 100})})
+    fields.append({"path": "note", "info_type": "GENERIC_ID", "transformation": "redactConfig",
+                   "condition": _condition("country", "EQUAL_TO", {"stringValue": "FR"})})
+    fields.append({"path": "note", "info_type_transformations": {
+        "EMAIL_ADDRESS": {"replaceConfig": {"newValue": {"stringValue": "[EUR_MAIL]"}}}},
+        "condition": _condition("currency", "EQUAL_TO", {"stringValue": "EUR"})})
+    fields.append({"path": "note", "info_type_transformations": {
+        "EMAIL_ADDRESS": {"replaceConfig": {"newValue": {"stringValue": "[MAIL]"}}}},
+        "default_scan_transformation": "replaceWithInfoTypeConfig"})
+    doc["pii"]["scan_fields"] = []
+    doc["pii"]["record_suppressions"] = [{"condition": _condition("country", "EQUAL_TO", {"stringValue": "DE"})}]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def test_conditions_suppressions_and_per_field_scans_give_the_local_output_with_engine_dlp(fake, feed, tmp_path):
+    data, records = feed
+    local = run(record_rules_config(tmp_path, "local"), data, tmp_path / "local")
+    remote = run(record_rules_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test",
+                                                              "endpoint": fake.endpoint}), data, tmp_path / "dlp")
+    suppressed = sum(1 for r in records if r["country"] == "DE")
+    assert 0 < suppressed < len(records)
+    for summary in (local, remote):
+        assert summary["records_read"] == len(records)
+        assert summary["records_suppressed"] == suppressed
+        assert summary["records_anonymized"] == len(records) - suppressed
+        assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
+                                           + summary["records_suppressed"])
+        assert summary["all_records_accounted_for"]
+    expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "dlp")
+    assert len(got) == len(records) - suppressed and got == expected
+    by_id = {r["transaction_id"]: r for r in records}
+    big = [r for r in got if by_id[r["transaction_id"]]["amount"] > 100]
+    assert big and all(r["customer"]["phone"] == "" for r in big)  # the condition on amount held
+    assert any(r["customer"]["phone"] for r in got)
+    assert {r["iban"] for r in got if r.get("iban")} == {"[IBAN_CODE]"}  # replaceWithInfoTypeConfig
+    notes = [r["note"] for r in got if r.get("note") and "@" in by_id[r["transaction_id"]]["note"]]
+    assert any("[EUR_MAIL]" in n for n in notes) and any("[MAIL]" in n for n in notes)
+    french = [r for r in got if by_id[r["transaction_id"]]["country"] == "FR" and by_id[r["transaction_id"]]["note"]]
+    assert french and all(r["note"] == "" for r in french)  # a whole-value item first: no scan, no findings
+    findings = lambda out: sorted(json.dumps(f, sort_keys=True) for f in read_jsonl_dir(out / "findings"))  # noqa: E731
+    assert findings(tmp_path / "dlp") == findings(tmp_path / "local") and findings(tmp_path / "dlp")
+
+
+def field_group_config(tmp_path, name, engine="local", dlp=None):
+    """payments with its keyset primitives (email, card_number, ip_address: local) and keyless ones
+    (name, phone, iban, the note's findings); a condition on a DLP item reads a field the local
+    engine transforms (ip_address), and recordSuppressions drop some records."""
+    doc = yaml.safe_load(payments_config(tmp_path, f"{name}-base", engine, dlp,
+                                         fields={"customer.name": "redactConfig"}).read_text())
+    doc["pii"]["fields"].insert(0, {"path": "customer.name", "info_type": "PERSON_NAME",
+                                    "transformation": {"replaceConfig": {"newValue": {"stringValue": "[NAME]"}}},
+                                    "condition": _condition("ip_address", "GREATER_THAN", {"stringValue": "5"})})
+    doc["pii"]["record_suppressions"] = [{"condition": _condition("country", "EQUAL_TO", {"stringValue": "DE"})}]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def test_dlp_fields_sends_only_those_fields_to_dlp_and_merges_both_engines(fake, feed, tmp_path, keyset_path):
+    """pii.dlp.fields: name, phone, iban and note go to DLP, the keyset fields stay local; each
+    record comes out as one, identical to a local run, with the findings of both, all accounted for."""
+    data, records = feed
+    keys = ("--keyset", keyset_path, "--allow_plaintext_keys")
+    local = run(field_group_config(tmp_path, "local"), data, tmp_path / "local", *keys)
+    split = {"project": "veilwatch-test", "endpoint": fake.endpoint,
+             "fields": ["customer.name", "customer.phone", "iban", "note"]}
+    remote = run(field_group_config(tmp_path, "split", "dlp", split), data, tmp_path / "split", *keys)
+    suppressed = sum(1 for r in records if r["country"] == "DE")
+    assert remote["records_suppressed"] == local["records_suppressed"] == suppressed > 0
+    assert remote["records_anonymized"] == local["records_anonymized"] == len(records) - suppressed
+    assert remote["records_read"] == remote["records_anonymized"] + remote["records_dead_lettered"] + suppressed
+    expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "split")
+    assert len(got) == len(records) - suppressed and got == expected
+    assert any(r["customer"]["name"] == "[NAME]" for r in got) and any(r["customer"]["name"] == "" for r in got)
+    assert all(r["customer"]["email"].startswith("EMAIL_TOKEN(") for r in got)  # the local keyset's tokens
+    findings = lambda out: sorted(json.dumps(f, sort_keys=True) for f in read_jsonl_dir(out / "findings"))  # noqa: E731
+    assert findings(tmp_path / "split") == findings(tmp_path / "local") and findings(tmp_path / "split")
+    # Only the listed fields and the field the condition reads went to DLP (and the row id).
+    sent = {c.headers for c in fake.calls if c.method == "DeidentifyContent"}
+    assert sent == {("customer.name", "customer.phone", "iban", "note", "ip_address", "veilwatch_row_id")}
+    # The keyset fields were made locally: veilwatch reidentify restores them locally, not through DLP.
+    result = run_cli("reidentify", "--dataset_config", tmp_path / "split.yaml", "--input",
+                     tmp_path / "split" / "anonymized", "--fields", "customer.email,card_number",
+                     "--output", tmp_path / "reid", *keys)
+    assert result.code == 0, result.err
+    restored = read_jsonl_dir(tmp_path / "reid" / "reidentified")
+    by_id = {r["transaction_id"]: r for r in records}
+    assert len(restored) == len(got)
+    assert all(r["customer"]["email"] == by_id[r["transaction_id"]]["customer"]["email"]
+               and r["card_number"] == by_id[r["transaction_id"]]["card_number"] for r in restored)
+    assert fake.count("ReidentifyContent") == 0

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from tests.conftest import run_cli
-from tests.pipeline.helpers import all_output_text, read_jsonl_dir
+from tests.pipeline.helpers import all_output_text, read_jsonl_dir, visits_config
 
 pytestmark = pytest.mark.pipeline
 
@@ -22,22 +21,7 @@ BAD = ["Planted-Not-A-Date-1", "Planted-Not-A-Date-2"]
 
 
 def _config(tmp_path, data, handling):
-    doc = {
-        "dataset": "visits",
-        "source": {"format": "jsonl", "path": str(data)},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "visit", "type": "string"}]},
-        "event_time": {"field": "ts"},
-        "pii": {"fields": [{"path": "visit", "info_type": "DATE",
-                            "transformation": {"dateShiftConfig": {"lowerBoundDays": 3, "upperBoundDays": 3}}}]},
-        "windowing": {"type": "fixed", "size": "1h"},
-        "metrics": [{"name": "record_count", "type": "count"}],
-    }
-    if handling is not None:
-        doc["pii"]["transformation_error_handling"] = handling
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return path
+    return visits_config(tmp_path, data, handling=handling)
 
 
 @pytest.mark.parametrize("handling", [None, {"leaveUntransformed": {}}])

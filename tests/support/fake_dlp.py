@@ -22,9 +22,23 @@ messages, and computes its answers:
   a parent naming another location is refused (a regional endpoint serves its
   region only).
 
-What it does not model: conditions and record suppressions of record
-transformations, ``replaceWithInfoTypeConfig`` as a record transformation,
-``transformationErrorHandling`` other than DLP's default (throw), KMS-wrapped
+Record transformations as DLP documents them: each ``fieldTransformations``
+item (a primitive over the whole cell, or the cell scanned with its own
+``infoTypeTransformations``) applies where its ``condition`` holds, conditions
+read the row as it came in (veilwatch's ``transforms.deid.conditions``, DLP's
+comparison rules; a field a condition names must be a column), a column gets
+the first item that applies, and a row matching a ``recordSuppressions``
+condition is left out of the answer's table. ``replaceWithInfoTypeConfig``
+over a whole cell replaces each finding in it (the InspectConfig's) with its
+infoType's name, DLP's definition of the primitive: a cell has no infoType of
+its own, so a value DLP finds nothing in stays as it is (which is why the
+engine sends a declared field's own infoType as a ``replaceConfig``).
+
+``transformationErrorHandling``: DLP's default (throw) fails the request; ``leaveUntransformed`` keeps a
+whole cell that its primitive cannot take, and the answer's ``overview`` (TransformationOverview) counts
+per field and transformation the values done (SUCCESS) and left (ERROR, details quoting the value).
+
+What it does not model: ``leaveUntransformed`` for findings in scanned cells, KMS-wrapped
 and transient keys, an InspectConfig's ``ruleSet`` and custom infoTypes (other
 than ``surrogateType`` ones, for re-identification), image items, stored
 templates beyond a name -> config map.
@@ -45,7 +59,9 @@ from google.protobuf import json_format
 
 from transforms.config.errors import ConfigError
 from transforms.deid.base import ValueContext
+from transforms.deid.conditions import parse_record_condition
 from transforms.deid.crypto.surrogate import SurrogateScanner
+from transforms.deid.primitives.simple import ReplaceWithInfoType
 from transforms.deid.registry import build_transformation, parse_transformation
 from transforms.detection.engine import DetectionEngine
 from transforms.detection.findings import Likelihood
@@ -59,6 +75,9 @@ MAX_REQUEST_BYTES = 524_288
 MAX_TABLE_VALUES = 50_000
 MAX_FINDINGS = 3_000
 TOO_MANY_FINDINGS = "Too many findings to de-identify. Retry with a smaller request."
+# replaceWithInfoTypeConfig over a whole cell: every finding of the cell becomes its infoType's name.
+_ALL_FINDINGS_TO_INFO_TYPE = dlp.InfoTypeTransformations.from_json(
+    '{"transformations": [{"primitiveTransformation": {"replaceWithInfoTypeConfig": {}}}]}')
 
 
 class Call(NamedTuple):
@@ -66,6 +85,7 @@ class Call(NamedTuple):
     size: int  # serialized request bytes
     rows: int
     at: float  # time.monotonic() when the server received it
+    headers: tuple[str, ...] = ()  # the table's column names (a table item)
 
 
 class FakeDlp:
@@ -78,6 +98,7 @@ class FakeDlp:
         self.calls: list[Call] = []
         self.templates: dict[str, Any] = {}  # template name -> DeidentifyConfig or InspectConfig
         self._failures: deque[tuple[grpc.StatusCode, str]] = deque()
+        self._tampers: dict[str, deque[Any]] = {"DeidentifyContent": deque(), "InspectContent": deque()}
         self._lock = threading.Lock()
         self._built: dict[bytes, Any] = {}
         self._engines: dict[tuple, DetectionEngine] = {}
@@ -113,6 +134,18 @@ class FakeDlp:
             for _ in range(times):
                 self._failures.append((code, message or default.get(code, code.name)))
 
+    def tamper_next(self, change: Any, times: int = 1, method: str = "DeidentifyContent") -> None:
+        """Pass the next ``times`` answers of ``method`` through ``change``: a faulty server.
+        DeidentifyContent: ``change(rows) -> rows`` (the answer table's rows: missing, added, cut short);
+        InspectContent: ``change(findings) -> findings`` (e.g. a range outside its text)."""
+        with self._lock:
+            self._tampers[method].extend([change] * times)
+
+    def _tampered(self, method: str, items: list) -> list:
+        with self._lock:
+            change = self._tampers[method].popleft() if self._tampers[method] else None
+        return items if change is None else change(items)
+
     def count(self, method: str) -> int:
         return sum(1 for c in self.calls if c.method == method)
 
@@ -122,7 +155,8 @@ class FakeDlp:
         table = request.item.table if "item" in request and "table" in request.item else None
         rows = len(table.rows) if table is not None else 1
         with self._lock:
-            self.calls.append(Call(method, size, rows, time.monotonic()))
+            self.calls.append(Call(method, size, rows, time.monotonic(),
+                                   tuple(h.name for h in table.headers) if table is not None else ()))
             failure = self._failures.popleft() if self._failures else None
         if failure is not None:
             context.abort(*failure)
@@ -168,6 +202,20 @@ class FakeDlp:
             self._built[raw] = built
         return built
 
+    def _condition(self, condition: dlp.RecordCondition, headers: list[str], where: str, context) -> Any:
+        """A RecordCondition parsed and evaluated by veilwatch's own transforms.deid.conditions
+        (DLP's comparison rules); every field it reads must be a column of the table."""
+        document = json_format.MessageToDict(dlp.RecordCondition.pb(condition))
+        try:
+            parsed = parse_record_condition(document, where)
+        except ConfigError as exc:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"Invalid record condition: {exc}")
+        for name in parsed.fields:
+            if name not in headers:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                              f"Field {name} in the condition at {where} is not a table header.")
+        return parsed
+
     # -- InspectContent -------------------------------------------------------------------------
     def _inspect(self, request: dlp.InspectContentRequest, context) -> dlp.InspectContentResponse:
         self._admit("InspectContent", request, context)
@@ -183,27 +231,34 @@ class FakeDlp:
                     truncated = True
                     break
                 findings.append(_finding(f, row_index, header))
+        findings = self._tampered("InspectContent", findings)
         return dlp.InspectContentResponse(result=dlp.InspectResult(findings=findings, findings_truncated=truncated))
 
     # -- DeidentifyContent / ReidentifyContent --------------------------------------------------
     def _deidentify(self, request: dlp.DeidentifyContentRequest, context) -> dlp.DeidentifyContentResponse:
-        self._admit("DeidentifyContent", request, context)
-        config = self._config(request, "deidentify_config", "deidentify_template_name", dlp.DeidentifyConfig,
-                              context)
-        inspect = self._config(request, "inspect_config", "inspect_template_name", dlp.InspectConfig, context)
-        item, _ = self._transform(request.item, config, inspect, context, reverse=False)
-        return dlp.DeidentifyContentResponse(item=item)
+        item, summary = self._content("DeidentifyContent", "deidentify", request, context)
+        if "table" in item:
+            item = dlp.ContentItem(table=dlp.Table(headers=item.table.headers,
+                                                   rows=self._tampered("DeidentifyContent", list(item.table.rows))))
+        return dlp.DeidentifyContentResponse(item=item, overview=_overview(summary))
 
     def _reidentify(self, request: dlp.ReidentifyContentRequest, context) -> dlp.ReidentifyContentResponse:
-        self._admit("ReidentifyContent", request, context)
-        config = self._config(request, "reidentify_config", "reidentify_template_name", dlp.DeidentifyConfig,
-                              context)
-        inspect = self._config(request, "inspect_config", "inspect_template_name", dlp.InspectConfig, context)
-        item, _ = self._transform(request.item, config, inspect, context, reverse=True)
+        item, _ = self._content("ReidentifyContent", "reidentify", request, context)
         return dlp.ReidentifyContentResponse(item=item)
 
+    def _content(self, method: str, action: str, request: Any, context) -> tuple[dlp.ContentItem, dict]:
+        """The item of a ``<action>_config`` (or ``<action>_template_name``) request transformed
+        (reidentify: reversed), and the per-field tallies of what was done (see ``_overview``)."""
+        self._admit(method, request, context)
+        config = self._config(request, f"{action}_config", f"{action}_template_name", dlp.DeidentifyConfig, context)
+        inspect = self._config(request, "inspect_config", "inspect_template_name", dlp.InspectConfig, context)
+        summary: dict = {}
+        item, _ = self._transform(request.item, config, inspect, context, reverse=action == "reidentify",
+                                  summary=summary)
+        return item, summary
+
     def _transform(self, item: dlp.ContentItem, config: dlp.DeidentifyConfig, inspect: dlp.InspectConfig,
-                   context, reverse: bool) -> tuple[dlp.ContentItem, int]:
+                   context, reverse: bool, summary: dict | None = None) -> tuple[dlp.ContentItem, int]:
         if "table" not in item:
             if "info_type_transformations" not in config:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT,
@@ -213,44 +268,58 @@ class FakeDlp:
             return dlp.ContentItem(value=out), n
         table = item.table
         headers = [h.name for h in table.headers]
-        plans: list[tuple[int, Any]] = []  # (column, field transformation)
+        plans: list[tuple[int, Any, Any]] = []  # (column, field transformation, its RecordCondition or None)
+        suppressions: list[Any] = []
         if "record_transformations" in config:
             rt = config.record_transformations
-            if rt.record_suppressions:
-                context.abort(grpc.StatusCode.UNIMPLEMENTED, "recordSuppressions are not modelled by this server")
-            for ft in rt.field_transformations:
-                if "condition" in ft:
-                    context.abort(grpc.StatusCode.UNIMPLEMENTED, "conditions are not modelled by this server")
+            suppressions = [self._condition(s.condition, headers, f"recordSuppressions[{i}].condition", context)
+                            for i, s in enumerate(rt.record_suppressions)]
+            for i, ft in enumerate(rt.field_transformations):
+                condition = self._condition(ft.condition, headers, f"fieldTransformations[{i}].condition",
+                                            context) if "condition" in ft else None
                 for field in ft.fields:
                     if field.name not in headers:
                         context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                                       f"Field {field.name} in the transformation is not a table header.")
-                    plans.append((headers.index(field.name), ft))
+                    plans.append((headers.index(field.name), ft, condition))
         elif "info_type_transformations" in config:
-            plans = [(j, config) for j in range(len(headers))]
+            plans = [(j, config, None) for j in range(len(headers))]
         rows = []
         findings = 0
         for row_index, row in enumerate(table.rows):
             values = [from_value(v) for v in row.values]
             record = _nested(headers, values)
+            if any(c.matches(record) for c in suppressions):
+                continue  # DLP leaves a suppressed row out of the answer's table
             originals = dict(zip(headers, values))
             out = list(row.values)
-            for j, plan in plans:
+            done: set[int] = set()
+            for j, plan, condition in plans:
                 value = values[j]
-                if value is None:
+                # Conditions read the row as it came in; a column gets the first transformation that applies.
+                if value is None or j in done or (condition is not None and not condition.matches(record)):
                     continue
+                done.add(j)
                 if "primitive_transformation" in plan:
                     built = self._primitive(plan.primitive_transformation, context)
-                    if built.__class__.__name__ == "ReplaceWithInfoType":
-                        context.abort(grpc.StatusCode.UNIMPLEMENTED,
-                                      "replaceWithInfoTypeConfig as a record transformation (no finding, so no "
-                                      "infoType) is not modelled by this server")
+                    if isinstance(built, ReplaceWithInfoType):
+                        # DLP: "replace each matching finding with the name of the info_type"; a cell
+                        # has no infoType of its own, so its findings (the InspectConfig's) are replaced.
+                        new, n = self._info_types(value, _ALL_FINDINGS_TO_INFO_TYPE, inspect, context, reverse,
+                                                  record=record, field=headers[j], originals=originals)
+                        findings += n
+                        out[j] = to_value(new)
+                        continue
                     ctx = ValueContext(None, record, headers[j], originals)
                     try:
                         new = built.reverse(value, ctx) if reverse else built.transform(value, ctx)
-                    except Exception as exc:  # noqa: BLE001 - DLP's default handling: throw
-                        context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                      f"Failed to transform field {headers[j]}: {type(exc).__name__}")
+                    except Exception as exc:  # noqa: BLE001
+                        if "leave_untransformed" not in config.transformation_error_handling:  # DLP's default: throw
+                            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                          f"Failed to transform field {headers[j]}: {type(exc).__name__}")
+                        _tally(summary, headers[j], plan, value)  # leaveUntransformed: the value as it came
+                        continue
+                    _tally(summary, headers[j], plan)
                     out[j] = to_value(new)
                 else:
                     new, n = self._info_types(value, plan.info_type_transformations, inspect, context, reverse,
@@ -304,6 +373,36 @@ class FakeDlp:
             cursor = f.end
         pieces.append(value[cursor:])
         return "".join(pieces), len(found)
+
+
+def _tally(summary: dict | None, field: str, plan: Any, failed_value: Any = None) -> None:
+    """Count one whole-cell transformation of ``field`` (an error when ``failed_value`` is given)."""
+    if summary is None:
+        return
+    key = (field, dlp.PrimitiveTransformation.pb(plan.primitive_transformation).SerializeToString())
+    entry = summary.setdefault(key, [plan, 0, 0, None])
+    if failed_value is None:
+        entry[1] += 1
+    else:
+        entry[2] += 1
+        entry[3] = failed_value
+
+
+def _overview(summary: dict) -> dlp.TransformationOverview:
+    """DLP's TransformationOverview of a de-identification: per field and transformation, the values
+    done (SUCCESS) and those left untransformed (ERROR). The ERROR details quote a value, as free text
+    from the API may: the engine must never copy them."""
+    code = dlp.TransformationSummary.TransformationResultCode
+    summaries = []
+    for (field, _), (plan, done, failed, value) in summary.items():
+        results = [dlp.TransformationSummary.SummaryResult(count=done, code=code.SUCCESS)] if done else []
+        if failed:
+            results.append(dlp.TransformationSummary.SummaryResult(
+                count=failed, code=code.ERROR, details=f"Unable to transform value '{value}'"))
+        summaries.append(dlp.TransformationSummary(field=dlp.FieldId(name=field),
+                                                   transformation=plan.primitive_transformation,
+                                                   field_transformations=[plan], results=results))
+    return dlp.TransformationOverview(transformation_summaries=summaries)
 
 
 class _Span(NamedTuple):

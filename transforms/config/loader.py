@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from transforms.anomaly.registry import parse_cooldown, parse_detector
+from transforms.config.clear_values import fields_left_in_clear
 from transforms.config.errors import ConfigError, ConfigIssue
 from transforms.config.info_types import (
     BUILT_IN_INFO_TYPES, MALFORMED_INFO_TYPE, is_well_formed, unknown_info_type_warning,
@@ -109,6 +110,8 @@ def load_config(path: str, overrides: ConfigOverrides = ConfigOverrides()) -> Da
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(ConfigIssue("", f"is not valid YAML{where}")) from None
+    except RecursionError:  # thousands of nested [ or {: PyYAML builds them recursively
+        raise ConfigError(ConfigIssue("", "is nested too deeply for a dataset config (thousands of levels)")) from None
     return parse_config(document, base_dir=_dirname(path), overrides=overrides, config_path=path)
 
 
@@ -350,7 +353,7 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
 
 
 _DLP_KEYS = ("project", "location", "endpoint", "inspect_template_name", "deidentify_template_name",
-             "reidentify_template_name", "requests_per_minute", "mode", "max_attempts")
+             "reidentify_template_name", "requests_per_minute", "mode", "max_attempts", "fields")
 _DLP_TEMPLATE = re.compile(r"^(projects|organizations)/[^/]+/(locations/[a-z0-9-]+/)?(inspectTemplates|deidentifyTemplates)/[A-Za-z0-9_-]+$")
 _DLP_LOCATION = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 _DLP_PROJECT = re.compile(r"^[a-z][a-z0-9.:-]{0,99}$")
@@ -430,6 +433,7 @@ def _parse_pii_engine(node: Node, policies: list[FieldPolicy], scan_fields: tupl
     if not 1 <= attempts <= 20:
         dlp_node.error("must be between 1 and 20", "max_attempts")
     mode = DlpMode(dlp_node.choice("mode", [m.value for m in DlpMode], "deidentify") or "deidentify")
+    dlp_fields = _parse_dlp_fields(dlp_node, policies, scan_fields, mode, templates["deidentify_template_name"])
     # Records go to DLP as table rows: one column per declared or scanned field, so each
     # path must name one value per record.
     for i, policy in enumerate(policies):
@@ -439,19 +443,48 @@ def _parse_pii_engine(node: Node, policies: list[FieldPolicy], scan_fields: tupl
         if not _is_simple_path(path):
             node.child("scan_fields").error("pii.engine dlp sends one table cell per field: lists ([]) are not supported", i)
     if mode is DlpMode.DEIDENTIFY and templates["deidentify_template_name"] is None:
-        # DLP transforms: it cannot use the dataset's tink keyset, only DLP's own cryptoKey.
-        keyed = [f"pii.fields[{i}]" for i, p in enumerate(policies)
+        # DLP transforms: it cannot use the dataset's tink keyset, only DLP's own cryptoKey
+        # (with pii.dlp.fields, in the items that go to DLP; the others run locally).
+        to_dlp = set(dlp_fields) if dlp_fields is not None else None
+        keyed = [f"pii.fields[{i}]" for i, p in enumerate(policies) if to_dlp is None or p.path in to_dlp
                  if any(needs_keys(s) for s in (p.transformation, getattr(p, "default_scan_transformation", None),
                                                 *getattr(p, "info_type_transformations", {}).values())
                         if s is not None)]
-        keyed += [f"pii.info_type_transformations.{t}" for t, s in per_type.items() if needs_keys(s)]
-        keyed += ["pii.default_scan_transformation"] if needs_keys(default) else []
+        scans_to_dlp = to_dlp is None or any(path in to_dlp for path in scan_fields)
+        keyed += [f"pii.info_type_transformations.{t}" for t, s in per_type.items() if needs_keys(s) and scans_to_dlp]
+        keyed += ["pii.default_scan_transformation"] if needs_keys(default) and scans_to_dlp else []
         if keyed:
             node.error(f"dlp (mode deidentify) cannot use the dataset keyset: give {', '.join(keyed[:3])} DLP's "
                        "cryptoKey (unwrapped, kmsWrapped or transient), or use mode detect", "engine")
     return engine, DlpEngineSpec(project, location, endpoint, templates["inspect_template_name"],
                                  templates["deidentify_template_name"], templates["reidentify_template_name"],
-                                 rpm if rpm > 0 else DLP_DEFAULT_REQUESTS_PER_MINUTE, mode, attempts)
+                                 rpm if rpm > 0 else DLP_DEFAULT_REQUESTS_PER_MINUTE, mode, attempts, dlp_fields)
+
+
+def _parse_dlp_fields(dlp_node: Node, policies: list[FieldPolicy], scan_fields: tuple[str, ...], mode: DlpMode,
+                      deidentify_template: str | None) -> tuple[str, ...] | None:
+    """``pii.dlp.fields``: the declared (pii.fields) and scanned (pii.scan_fields) paths DLP
+    de-identifies; every other one stays with the local engine. None when absent (all go to DLP)."""
+    if not dlp_node.has("fields"):
+        return None
+    raw = dlp_node.child("fields").value
+    if not isinstance(raw, list) or not raw:
+        dlp_node.error("must be a non-empty list of paths from pii.fields and pii.scan_fields", "fields")
+        return None
+    paths = dlp_node.string_list("fields")
+    declared = {p.path for p in policies} | set(scan_fields)
+    for i, path in enumerate(paths):
+        if path not in declared:
+            dlp_node.child("fields").error("is not a path of pii.fields or pii.scan_fields", i)
+        elif path in paths[:i]:
+            dlp_node.child("fields").error("names a field already in this list", i)
+    if mode is not DlpMode.DEIDENTIFY:
+        dlp_node.error("applies to mode deidentify only (with mode detect DLP finds and veilwatch transforms "
+                       "every field)", "fields")
+    if deidentify_template is not None:
+        dlp_node.error("cannot be combined with deidentify_template_name (the template decides which fields "
+                       "DLP transforms)", "fields")
+    return paths
 
 
 _FIELD_ITEM_KEYS = ("path", "paths", "info_type", "condition", "transformation", "info_type_transformations",
@@ -592,6 +625,9 @@ _SCANNED_VALUE_OUT = (
     "names a field in pii.scan_fields: its de-identified text (where only detected PII is replaced) "
     "would be copied into flagged-window records; use a declared field"
 )
+# The same for a declared field whose anonymized values may be clear (see transforms.config.clear_values).
+_CLEAR_VALUE_OUT = ("; its values would be copied into flagged-window records: use a field that is always "
+                    "de-identified (or not PII)")
 
 
 def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
@@ -599,6 +635,7 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
     metrics: list[MetricSpec] = []
     names: set[str] = set()
     scanned = set(pii.scan_fields)
+    clear = fields_left_in_clear(pii)
     for item in root.items("metrics"):
         if not item.is_mapping():
             continue
@@ -613,6 +650,8 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
             item.error(_not_in_schema(group_by), "group_by")
         elif group_by in scanned:
             item.error(_SCANNED_VALUE_OUT, "group_by")
+        elif group_by in clear:
+            item.error(clear[group_by] + _CLEAR_VALUE_OUT, "group_by")
         field = item.optional("field", str, None)
         if kind in FIELD_METRICS:
             if not field:
@@ -627,6 +666,8 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
             item.error(f"does not apply to a {kind.value} metric", "field")
         if kind is MetricKind.HEAVY_HITTER and field in scanned:
             item.error(_SCANNED_VALUE_OUT, "field")
+        elif kind is MetricKind.HEAVY_HITTER and field in clear:
+            item.error(clear[field] + _CLEAR_VALUE_OUT, "field")
         info_type = item.optional("info_type", str, None)
         if info_type and kind is not MetricKind.FINDINGS_RATE:
             item.error("applies to findings_rate metrics only", "info_type")
@@ -657,6 +698,7 @@ def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_f
         return None
     node.reject_unknown(("fields", "baseline_windows", "schema", "drift"))
     scanned = set(pii.scan_fields)
+    clear = fields_left_in_clear(pii)
     if node.has("fields"):
         fields = node.string_list("fields")
         for i, path in enumerate(fields):
@@ -666,8 +708,10 @@ def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_f
                 node.child("fields").error(
                     "names a field in pii.scan_fields: statistics list top values, and scanned text keeps "
                     "what the detectors did not recognise", i)
-    else:  # every schema field but the event time (the window key) and scanned free text
-        fields = tuple(p for p in known if p != event_time_field and p not in scanned)
+            elif path in clear:
+                node.child("fields").error(f"{clear[path]}; statistics list top values", i)
+    else:  # every schema field but the event time (the window key), scanned free text and clear PII
+        fields = tuple(p for p in known if p != event_time_field and p not in scanned and p not in clear)
     baseline = node.optional("baseline_windows", int, DEFAULT_BASELINE_WINDOWS)
     if baseline < 1:
         node.error("must be at least 1", "baseline_windows")

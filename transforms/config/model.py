@@ -186,6 +186,9 @@ class DlpEngineSpec:
     requests_per_minute: int = DLP_DEFAULT_REQUESTS_PER_MINUTE
     mode: DlpMode = DlpMode.DEIDENTIFY
     max_attempts: int = 5  # per request, on RESOURCE_EXHAUSTED / UNAVAILABLE / DEADLINE_EXCEEDED
+    # pii.dlp.fields: the pii.fields paths and pii.scan_fields DLP de-identifies; the others stay with
+    # the local engine (None: every field goes to DLP). Mode deidentify only.
+    fields: tuple[str, ...] | None = None
 
 
 class TransformationErrorHandling(str, enum.Enum):

@@ -109,4 +109,10 @@ class PrimitiveSpec(Generic[ParamsT]):
     parse: Callable[[Mapping[str, Any], str], ParamsT]
     build: Callable[[ParamsT, KeyProvider], Transformation]
     reversible: bool = False
-    needs_keys: bool = False
+    # Whether it uses the dataset keyset: a bool, or a function of its parsed params when
+    # that depends on them (a date shift without a context draws random shifts, no key).
+    needs_keys: bool | Callable[[ParamsT], bool] = False
+
+    def uses_keyset(self, params: ParamsT) -> bool:
+        """``needs_keys`` for these params."""
+        return self.needs_keys(params) if callable(self.needs_keys) else self.needs_keys

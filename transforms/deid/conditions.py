@@ -233,7 +233,7 @@ def _parse_value(kind: str, raw: Any) -> Any:
             if any(isinstance(p, bool) or not isinstance(p, int) for p in parts):
                 return _INCOMPARABLE
             return dt.time(parts[0], parts[1], parts[2], parts[3] // 1000)
-        except ValueError:
+        except (ValueError, OverflowError):  # out of range; beyond a C long (10**30 hours) overflows
             return _INCOMPARABLE
     if kind == "dateValue":
         if not isinstance(raw, Mapping) or set(raw) - {"year", "month", "day"}:
@@ -243,7 +243,7 @@ def _parse_value(kind: str, raw: Any) -> Any:
             if any(isinstance(p, bool) or not isinstance(p, int) for p in parts):
                 return _INCOMPARABLE
             return dt.date(*parts)
-        except ValueError:
+        except (ValueError, OverflowError):  # out of range; beyond a C long overflows
             return _INCOMPARABLE
     return DAYS.index(raw) if raw in DAYS else _INCOMPARABLE  # dayOfWeekValue
 
@@ -274,7 +274,7 @@ def _coerce(actual: Any, kind: str) -> Any:
         if isinstance(actual, str):
             text = actual.strip()
             if kind == "integerValue":
-                return int(text) if re.fullmatch(r"[+-]?\d+", text) else _INCOMPARABLE
+                return _integer_text(text)
             return _finite_float(text)
         return _INCOMPARABLE
     if not isinstance(actual, str):
@@ -319,6 +319,17 @@ def _string_as(value: str, actual: Any) -> Any:
     if isinstance(actual, (int, float)):
         return _finite_float(text)
     return _INCOMPARABLE
+
+
+def _integer_text(text: str) -> Any:
+    """``text`` as an integer, or _INCOMPARABLE: not an integer, or more digits than Python reads
+    from text (4,300 by default; far beyond DLP's int64), which would raise ValueError."""
+    if not re.fullmatch(r"[+-]?\d+", text):
+        return _INCOMPARABLE
+    try:
+        return int(text)
+    except ValueError:
+        return _INCOMPARABLE
 
 
 def _finite_float(text: str) -> Any:

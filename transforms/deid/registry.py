@@ -55,8 +55,9 @@ def parse_transformation(value: Any, path: str) -> TransformationSpec:
 
 def needs_keys(spec: TransformationSpec) -> bool:
     """Whether the transformation needs the dataset's keyset: a keyed primitive that names
-    its own DLP ``cryptoKey`` (its params' ``crypto_key``) does not."""
-    return PRIMITIVES[spec.dlp_name].needs_keys and getattr(spec.params, "crypto_key", None) is None
+    its own DLP ``cryptoKey`` (its params' ``crypto_key``) does not, nor one whose params use
+    no key at all (``dateShiftConfig`` without a context)."""
+    return PRIMITIVES[spec.dlp_name].uses_keyset(spec.params) and getattr(spec.params, "crypto_key", None) is None
 
 
 def is_reversible(spec: TransformationSpec) -> bool:

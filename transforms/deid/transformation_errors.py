@@ -52,6 +52,13 @@ class TransformationErrors:
         if not self.leave_untransformed:
             raise RecordError(stage, f"field '{field}': {exc}")
 
+    def count_reported(self, field: str, reason: str, count: int) -> None:
+        """Count ``count`` errors another engine reports (DLP's TransformationOverview) for values it
+        answered with: left untransformed, as DLP's leaveUntransformed does (a throwError request
+        fails, and its rows are dead-lettered by the caller). ``reason`` must hold no value."""
+        reason = reason[:_MAX_REASON_CHARS].replace("|", "/")
+        self.counts[f"{STATS_PREFIX}{field.replace('|', '/')}|{LEFT_UNTRANSFORMED}|{reason}"] += count
+
     def drain(self) -> dict[str, int]:
         """The counts since the last drain (stats keys), and start again from zero."""
         counts, self.counts = dict(self.counts), Counter()

@@ -1,13 +1,14 @@
 """Recognizers for the custom infoTypes a dataset config declares (regex + validator, or words).
 
+A word list matches as Cloud DLP's dictionary does (see :func:`dictionary_pattern`).
 A custom regex is compiled by RE2 (:mod:`transforms.detection.user_regex`), as
 Cloud DLP does: a user pattern with nested repeats cannot hang a scan.
 """
 from __future__ import annotations
 
-from typing import Iterator
+import re
+from typing import Iterable, Iterator
 
-from transforms.detection.context import words_pattern
 from transforms.detection.findings import Finding
 from transforms.detection.recognizer import Recognizer, RegexRecognizer
 from transforms.detection.settings import CustomInfoType
@@ -31,10 +32,37 @@ class Re2Recognizer(RegexRecognizer):
         return super().find(encodable(text))
 
 
+_TOKEN = re.compile(r"[^\W_]+")  # a run of letters and digits
+
+
+def _edge(char: str, before: bool) -> str:
+    """DLP: "letters must be next to non-letters and digits next to non-digits"."""
+    kind = r"\d" if char.isdigit() else r"[^\W\d_]"
+    return f"(?<!{kind})" if before else f"(?!{kind})"
+
+
+def dictionary_pattern(words: Iterable[str]) -> re.Pattern:
+    """One regex matching any of ``words`` as Cloud DLP's dictionary does (``CustomInfoType.Dictionary``):
+    any case, and every character other than letters and digits, in the word and in the text, read as
+    whitespace ("Sam Johnson" finds "sam johnson", "Sam, Johnson" and "Sam (Johnson)"; "RM-GREEN" finds
+    "rm green"); a match is not next to a letter where the word starts or ends with a letter, nor to a
+    digit where it starts or ends with a digit ("jen" finds the first three letters of "jen123", nothing
+    in "jennifer"). A word without letters or digits matches nothing."""
+    parts = set()
+    for word in words:
+        tokens = _TOKEN.findall(word)
+        if tokens:
+            body = r"[\W_]+".join(re.escape(t) for t in tokens)
+            parts.add(_edge(tokens[0][0], True) + body + _edge(tokens[-1][-1], False))
+    if not parts:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.IGNORECASE)
+
+
 def build_custom(spec: CustomInfoType) -> Recognizer:
     """The recognizer for one custom infoType (its config was validated by the settings parser)."""
     if spec.words:
-        return RegexRecognizer(spec.name, words_pattern(spec.words), likelihood=spec.likelihood)
+        return RegexRecognizer(spec.name, dictionary_pattern(spec.words), likelihood=spec.likelihood)
     validator = named_validator(spec.validator) if spec.validator else None
     return Re2Recognizer(
         spec.name, spec.regex, ignore_case=spec.ignore_case, likelihood=spec.likelihood, validator=validator,

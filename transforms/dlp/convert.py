@@ -32,7 +32,7 @@ from google.cloud import dlp_v2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from transforms.config.info_types import BUILT_IN_INFO_TYPES
+from transforms.config.info_types import BUILT_IN_INFO_TYPES, is_well_formed
 from transforms.config.model import DatasetConfig, FieldPolicy, TransformationSpec, UnknownFieldPolicy
 
 # The placeholder key of an exported keyed primitive that had none (it used the tink keyset).
@@ -52,7 +52,12 @@ IMPORTED_INFO_TYPE = "GENERIC_ID"
 
 
 class TemplateError(ValueError):
-    """A DLP template that cannot become a dataset config; the message names the key."""
+    """A DLP template that cannot become a dataset config; the message names the key.
+    ``flag``: the command-line flag of the file at fault, when it is not the deidentify template."""
+
+    def __init__(self, message: str, flag: str = "--deidentify-template"):
+        super().__init__(message)
+        self.flag = flag
 
 
 # --------------------------------------------------------------------------- export
@@ -67,12 +72,11 @@ def deidentify_config_for(config: DatasetConfig, warnings: list[str] | None = No
     for index, group in enumerate(_policy_groups(pii.fields)):
         first = group[0]
         where = f"pii.fields[{index}]"
-        item: dict[str, Any] = {"fields": [{"name": _header(p.path)} for p in group]}
+        item: dict[str, Any] = {"fields": [{"name": _header(p.path, where, warnings)} for p in group]}
         if first.condition is not None:
             item["condition"] = copy.deepcopy(dict(first.condition.source))
         if first.transformation is not None:
-            item["primitiveTransformation"] = _primitive_dict(first.transformation, f"{where}.transformation",
-                                                              warnings)
+            item["primitiveTransformation"] = _whole_value_primitive(first, f"{where}.transformation", warnings)
         else:
             item["infoTypeTransformations"] = _info_type_transformations(
                 first.info_type_transformations, first.default_scan_transformation or pii.default_scan_transformation,
@@ -80,7 +84,7 @@ def deidentify_config_for(config: DatasetConfig, warnings: list[str] | None = No
         transformations.append(item)
     if pii.scan_fields:
         transformations.append({
-            "fields": [{"name": _header(path)} for path in pii.scan_fields],
+            "fields": [{"name": _header(path, "pii.scan_fields", warnings)} for path in pii.scan_fields],
             "infoTypeTransformations": _info_type_transformations(
                 pii.info_type_transformations, pii.default_scan_transformation, "pii.info_type_transformations",
                 "pii.default_scan_transformation", warnings),
@@ -164,9 +168,15 @@ def _policy_groups(policies: Iterable[FieldPolicy]) -> list[list[FieldPolicy]]:
     return list(groups.values())
 
 
-def _header(path: str) -> str:
-    """A record path as DLP's FieldId name: list markers dropped (DLP ignores list indexes)."""
-    return path.replace("[]", "")
+def _header(path: str, where: str, warnings: list[str]) -> str:
+    """A record path as DLP's FieldId name: the path itself. A FieldId name is free text, and
+    keeping the list marker (``items[].sku``) lets ``dlp import`` map the header back to the
+    same path (``items.sku`` would be another field)."""
+    if "[]" in path:
+        warnings.append(f"{where}: {path} steps into a list; the DLP header keeps veilwatch's [] so that "
+                        "dlp import reads it back, but DLP tables hold one cell per header (pii.engine dlp "
+                        "refuses such paths)")
+    return path
 
 
 def _transformed_info_types(config: DatasetConfig) -> list[str]:
@@ -185,6 +195,16 @@ def _info_type_transformations(per_type: Mapping[str, TransformationSpec], defau
     # no infoTypes: every other finding (veilwatch's default, explicit so DLP behaves the same)
     items.append({"primitiveTransformation": _primitive_dict(default, default_where, warnings)})
     return {"transformations": items}
+
+
+def _whole_value_primitive(policy: FieldPolicy, where: str, warnings: list[str]) -> dict:
+    """The DLP JSON of a declared field's whole-value primitive. ``replaceWithInfoTypeConfig``
+    becomes the ``replaceConfig`` of the field's declared infoType (``[IBAN_CODE]``): DLP defines it
+    per finding, and a cell DLP finds nothing in would be left as it is, where veilwatch replaces
+    every value of the declared field."""
+    if policy.transformation.dlp_name == "replaceWithInfoTypeConfig":
+        return {"replaceConfig": {"newValue": {"stringValue": f"[{policy.info_type or 'REDACTED'}]"}}}
+    return _primitive_dict(policy.transformation, where, warnings)
 
 
 def _primitive_dict(spec: TransformationSpec, where: str, warnings: list[str]) -> dict:
@@ -316,6 +336,9 @@ def config_sections_from_templates(
                 _key_notes(default, f"{where}.default_scan_transformation", notes)
             for name in names:
                 schema.setdefault(name, "string")
+        if not {"transformation", "info_type_transformations", "default_scan_transformation"} & set(out):
+            raise TemplateError(f"deidentifyConfig.recordTransformations.fieldTransformations[{i}]: needs a "
+                                "primitiveTransformation or infoTypeTransformations with transformations")
         if "condition" in out:  # last: path, what is done, then when
             out["condition"] = out.pop("condition")
         fields.append(out)
@@ -344,11 +367,64 @@ def config_sections_from_templates(
         if "throwError" in handling:
             notes.append("pii.transformation_error_handling: throwError; a streaming run cannot fail a request, "
                          "so the local engine dead-letters the record")
+    _check_imported(pii)
     if inspect is not None:
         inspect_config = inspect.inspect_config if isinstance(inspect, dlp_v2.InspectTemplate) else inspect
         pii["detection"] = _detection_from(json_format.MessageToDict(inspect_config._pb), notes)
+        _check_imported_detection(pii["detection"])
     sections = {"schema": {"fields": [{"name": name, "type": kind} for name, kind in schema.items()]}, "pii": pii}
     return sections, notes
+
+
+def _check_imported(pii: Mapping[str, Any]) -> None:
+    """Refuse what ``validate-config`` would refuse in the imported transformations and conditions
+    (a key of a size the primitive does not take, parameters out of range ...), with the same
+    messages (key paths of the dataset config, never a value). Keys left out (the dataset keyset)
+    and placeholder keys pass: they are the notes' business."""
+    from transforms.config.errors import ConfigError
+    from transforms.deid.conditions import parse_record_condition
+    from transforms.deid.registry import parse_transformation
+
+    issues: list[Any] = []
+
+    def check(parse: Any, value: Any, where: str) -> None:
+        try:
+            parse(value, where)
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+
+    def check_scan(item: Mapping[str, Any], per_type_key: str, default_key: str, prefix: str) -> None:
+        for name, primitive in (item.get(per_type_key) or {}).items():
+            check(parse_transformation, primitive, f"{prefix}{per_type_key}.{name}")
+        if item.get(default_key) is not None:
+            check(parse_transformation, item[default_key], f"{prefix}{default_key}")
+
+    for i, item in enumerate(pii.get("fields", [])):
+        where = f"pii.fields[{i}]."
+        if "transformation" in item:
+            check(parse_transformation, item["transformation"], f"{where}transformation")
+        check_scan(item, "info_type_transformations", "default_scan_transformation", where)
+        if "condition" in item:
+            check(parse_record_condition, item["condition"], f"{where}condition")
+    check_scan(pii, "info_type_transformations", "default_scan_transformation", "pii.")
+    for i, item in enumerate(pii.get("record_suppressions", [])):
+        check(parse_record_condition, item.get("condition"), f"pii.record_suppressions[{i}].condition")
+    if issues:
+        raise TemplateError("the imported config would be invalid: " + "; ".join(str(i) for i in issues))
+
+
+def _check_imported_detection(detection: Mapping[str, Any]) -> None:
+    """Refuse an inspect template whose detection settings ``validate-config`` would refuse: a
+    custom infoType regex RE2 does not accept (back-references, look-arounds: DLP, which compiles
+    them with RE2, refuses them too), one matching the empty string, an infoType without a name."""
+    from transforms.config.errors import ConfigError
+    from transforms.detection.settings import parse_detection_settings
+
+    try:
+        parse_detection_settings(detection, "pii.detection")
+    except ConfigError as exc:
+        raise TemplateError("the imported config would be invalid: " + "; ".join(str(i) for i in exc.issues),
+                            flag="--inspect-template") from None
 
 
 def dataset_config_from_templates(
@@ -359,6 +435,10 @@ def dataset_config_from_templates(
     """A whole dataset config (the imported sections plus placeholders for the rest: source,
     event time, sinks), so that ``validate-config`` can check it once the notes are dealt with."""
     sections, notes = config_sections_from_templates(deidentify, inspect)
+    pii = sections["pii"]
+    if not (pii.get("fields") or pii.get("scan_fields") or pii.get("record_suppressions")):
+        raise TemplateError("deidentifyConfig: has no recordTransformations or infoTypeTransformations; "
+                            "an empty template de-identifies nothing")
     fields = sections["schema"]["fields"]
     if not any(f["name"] == IMPORTED_EVENT_TIME_FIELD for f in fields):
         fields.insert(0, {"name": IMPORTED_EVENT_TIME_FIELD, "type": "timestamp", "required": True})
@@ -381,6 +461,10 @@ def _split_info_type_transformations(value: Mapping, where: str, notes: list[str
     for i, item in enumerate(value.get("transformations", [])):
         primitive = item.get("primitiveTransformation", {})
         names = [t.get("name", "") for t in item.get("infoTypes", [])]
+        if not all(is_well_formed(name) for name in names):
+            # names become config keys and notes (YAML comments): a newline would write config lines
+            raise TemplateError(f"{where}: transformations[{i}].infoTypes: every name must match DLP's pattern "
+                                "[A-Za-z0-9$_-]{1,64}")
         if not names:
             default = primitive
             continue
@@ -543,6 +627,11 @@ def _exclusion_from(rule: Mapping, types: list[str], out: dict, where: str, note
 # --------------------------------------------------------------------------- reading template JSON
 
 _TEMPLATE_KEYS = ("name", "displayName", "description", "createTime", "updateTime")
+# Refused before anything else reads them: DLP's messages nest about a dozen levels (a hostile or
+# broken file nests thousands, which Python's and protobuf's readers meet with RecursionError), and
+# a template is a few kilobytes (a file of hundreds of megabytes is some other file).
+MAX_TEMPLATE_DEPTH = 64
+MAX_TEMPLATE_CHARS = 8 * 1024 * 1024
 
 
 def parse_deidentify_template(text: str) -> dlp_v2.DeidentifyTemplate | dlp_v2.DeidentifyConfig:
@@ -559,8 +648,14 @@ def parse_inspect_template(text: str) -> dlp_v2.InspectTemplate | dlp_v2.Inspect
 def _parse_template(text: str, template_type: type, config_type: type, config_key: str) -> Any:
     import json
 
+    if len(text) > MAX_TEMPLATE_CHARS:
+        raise TemplateError(f"is larger than {MAX_TEMPLATE_CHARS // (1024 * 1024)} MB; a DLP template is a few "
+                            "kilobytes (is it the right file?)")
     try:
         document = json.loads(text)
+    except RecursionError:  # thousands of nested [ or {: Python's reader gives up before reading it all
+        raise TemplateError(f"is nested more than {MAX_TEMPLATE_DEPTH} levels deep (DLP's messages nest far "
+                            "less)") from None
     except ValueError as exc:
         line, column = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
         raise TemplateError(f"is not valid JSON (line {line}, column {column})") from None
@@ -568,16 +663,67 @@ def _parse_template(text: str, template_type: type, config_type: type, config_ke
         raise TemplateError(f"must be a JSON object (a {template_type.__name__} or a {config_type.__name__})")
     message_type = template_type if (config_key in document or set(_TEMPLATE_KEYS) & set(document)) else config_type
     root = message_type.__name__
+    too_deep = _deeper_than(document, MAX_TEMPLATE_DEPTH, root)
+    if too_deep is not None:
+        raise TemplateError(f"{too_deep}: nested more than {MAX_TEMPLATE_DEPTH} levels deep (DLP's messages "
+                            "nest far less)")
     unknown: list[str] = []
     _known_keys(document, message_type()._pb.DESCRIPTOR, root, unknown)
     if unknown:
         raise TemplateError("; ".join(f"{path}: unknown field" for path in unknown))
+    # protobuf's JSON reader skips characters outside the base64 alphabet: a mistyped key would
+    # silently become other key bytes. Keys are read here as veilwatch reads them, strictly.
+    bad_keys = _bad_key_encodings(document, root)
+    if bad_keys:
+        raise TemplateError("; ".join(bad_keys))
     try:
         return message_type.from_json(text)
     except json_format.ParseError:
         # protobuf's message may quote the value: only the key path it is about is reported
         where = _bad_value_path(document, message_type()._pb.DESCRIPTOR, root)
         raise TemplateError(f"{where}: not a valid value in DLP's JSON form") from None
+
+
+def _deeper_than(value: Any, limit: int, root: str) -> str | None:
+    """The path of the first container nested more than ``limit`` levels below ``value``, or None
+    (walked without recursion: protobuf and the converters below recurse per level)."""
+    stack = [(value, root, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if depth > limit:
+            return where
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}", depth + 1) for k, v in item.items() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(item) if isinstance(v, (dict, list)))
+    return None
+
+
+def _bad_key_encodings(value: Any, where: str) -> list[str]:
+    """Problems with the base64 of every ``cryptoKey`` below ``value`` (key paths only, never a key)."""
+    from transforms.deid.crypto_key import decode_base64
+
+    problems: list[str] = []
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            problems.extend(_bad_key_encodings(item, f"{where}[{i}]"))
+        return problems
+    if not isinstance(value, dict):
+        return problems
+    for key, item in value.items():
+        path = f"{where}.{key}"
+        if key == "cryptoKey" and isinstance(item, dict):
+            for source, field in (("unwrapped", "key"), ("kmsWrapped", "wrappedKey")):
+                inner = item.get(source)
+                if isinstance(inner, dict) and field in inner:
+                    try:
+                        decode_base64(inner[field])
+                    except ValueError:
+                        problems.append(f"{path}.{source}.{field}: is not valid base64 (standard or URL-safe "
+                                        "alphabet)")
+        else:
+            problems.extend(_bad_key_encodings(item, path))
+    return problems
 
 
 def _bad_value_path(value: Any, descriptor: Descriptor, where: str) -> str:

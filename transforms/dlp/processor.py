@@ -9,22 +9,28 @@ with the local engine. Then, for the bundle's records:
 * ``mode: detect`` (mixed): the scanned texts go to ``content.inspect`` only; the
   local RecordDeidentifier then transforms, reading DLP's findings instead of the
   local scanner's, so tokens are those of a local run (same keys, reversible).
+* ``pii.dlp.fields`` (mode deidentify): only those fields' items go to DLP, as
+  above, on a copy of the record as it came in; a local RecordDeidentifier does
+  the others (and ``record_suppressions``), then DLP's cells are put into the
+  locally de-identified record: one record, the findings of both.
 
 A record whose rows DLP does not process goes to the dead letter (stage
-``deidentify``, its PII redacted), so ``records_read == anonymized + dead_lettered``.
+``deidentify``, its PII redacted); a row DLP's recordSuppressions leave out is
+suppressed: ``records_read == anonymized + dead_lettered + suppressed``.
 """
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import replace
 from typing import Any, Sequence
 
 from google.cloud.dlp_v2 import types as dlp
 
-from transforms.config.model import DatasetConfig, DlpMode, PiiSpec
+from transforms.config.model import DatasetConfig, DlpMode, PiiEngine, PiiSpec
 from transforms.deadletter import DeadLetterRedactor, make_dead_letter
 from transforms.deid.base import KeyProvider
-from transforms.deid.record_deidentifier import FieldFinding
+from transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, RecordSuppressed
 from transforms.dlp.caller import BatchCaller, RowFailure
 from transforms.dlp.client import build_client
 from transforms.dlp.engine import SUPPRESSED, DlpFinding, DlpTableEngine, context_fields
@@ -79,6 +85,41 @@ def dlp_configs(config: DatasetConfig) -> tuple[dlp.DeidentifyConfig | None, dlp
     return deidentify, inspect
 
 
+def split_pii(pii: PiiSpec, to_dlp: Sequence[str] | None) -> tuple[PiiSpec, PiiSpec | None]:
+    """(what DLP de-identifies, what the local engine does) for ``pii.dlp.fields``: the pii.fields
+    items and scan_fields of those paths go to DLP, the others (and record_suppressions, which
+    then drop a record before either engine works on it) stay local. None: all to DLP."""
+    if to_dlp is None:
+        return pii, None
+    chosen = set(to_dlp)
+    remote = replace(pii, fields=tuple(p for p in pii.fields if p.path in chosen),
+                     scan_fields=tuple(s for s in pii.scan_fields if s in chosen), record_suppressions=())
+    local = replace(pii, fields=tuple(p for p in pii.fields if p.path not in chosen),
+                    scan_fields=tuple(s for s in pii.scan_fields if s not in chosen),
+                    engine=PiiEngine.LOCAL, dlp=None)
+    return remote, local
+
+
+class _BothErrors:
+    """The transformation errors of DLP's answers and of the local engine, drained as one."""
+
+    def __init__(self, *parts: Any):
+        self.parts = parts
+
+    def drain(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in self.parts:
+            for key, count in part.drain().items():
+                out[key] = out.get(key, 0) + count
+        return out
+
+
+def condition_fields(pii: PiiSpec) -> list[str]:
+    """Fields the conditions of pii.fields items and pii.record_suppressions compare, in order."""
+    conditions = [p.condition for p in pii.fields if p.condition is not None] + list(pii.record_suppressions)
+    return list(dict.fromkeys(name for c in conditions for name in c.fields))
+
+
 def _message(kind: Any, value: Any) -> Any:
     if value is None or isinstance(value, kind):
         return value
@@ -95,6 +136,10 @@ class DlpRecordProcessor:
                  inspect_config: dlp.InspectConfig | None = None):
         spec = config.pii.dlp
         self.mode = spec.mode
+        full_config = config
+        # pii.dlp.fields: DLP gets those fields' items only, the local engine the others.
+        dlp_pii, local_pii = split_pii(config.pii, spec.fields)
+        config = replace(config, pii=dlp_pii)
         if deidentify_config is None and inspect_config is None:
             deidentify_config, inspect_config = dlp_configs(config)
         client = client if client is not None else build_client(spec)
@@ -102,23 +147,41 @@ class DlpRecordProcessor:
                                        spec.max_attempts)
         extra = context_fields(json.loads(dlp.DeidentifyConfig.to_json(deidentify_config))) \
             if deidentify_config is not None else []
+        # Columns DLP reads but does not change: context fields, and the fields conditions compare
+        # (DLP evaluates a RecordCondition on the row, so a field it names must be a column).
+        extra = [c for c in extra if config.field(c) is not None] + condition_fields(config.pii)
         self.engine = DlpTableEngine(config.pii, spec, client, caller, deidentify_config, inspect_config,
-                                     extra_columns=[c for c in extra if config.field(c) is not None])
+                                     extra_columns=extra)
         self.caller = caller
         # Texts DLP inspects: the scanned fields, and declared fields scanned with their own
-        # infoTypeTransformations (a pii.fields item without a whole-value transformation).
+        # infoTypeTransformations (a pii.fields item without a whole-value transformation), where
+        # that item is the one that applies to the record (see _field_scan_paths).
+        self.scan_fields = tuple((path, tuple(path.split("."))) for path in config.pii.scan_fields)
+        self.scan_field_names = frozenset(config.pii.scan_fields)
+        self.field_items = tuple((p.path, p.condition, p.transformation is None) for p in config.pii.fields)
         scanned = list(config.pii.scan_fields) + [p.path for p in config.pii.fields if p.transformation is None]
         self.scan_paths = tuple((path, tuple(path.split("."))) for path in dict.fromkeys(scanned))
         self.max_depth = config.source.max_depth
         if self.mode is DlpMode.DETECT:
             self.scanner = BatchFindingsScanner()
             self.local = RecordProcessor(config, keys, self.scanner if self.scan_paths else None)
-            self.deidentifier = self.local.deidentifier  # its transformation errors are counted per batch
+            self.deidentifier = self.local.deidentifier
+            self.transformation_errors = self.deidentifier.transformation_errors  # counted per batch
         else:
             # Parse, validate and event time only; DLP de-identifies. Dead letters are redacted
             # as the real config says (its PII fields and scanned texts).
             self.local = RecordProcessor(replace(config, pii=PiiSpec()), None)
-            self.local.redactor = DeadLetterRedactor(config)
+            self.local.redactor = DeadLetterRedactor(full_config)
+            # what DLP's answers report (their overview), in the local engine's shape
+            self.transformation_errors = self.engine.transformation_errors
+            # pii.dlp.fields: the other fields de-identified here, on the record as it came in
+            self.local_fields = None
+            if local_pii is not None:
+                from transforms.anonymize import build_scanner
+
+                self.local_fields = RecordDeidentifier(local_pii, keys, build_scanner(replace(config, pii=local_pii)))
+                self.transformation_errors = _BothErrors(self.engine.transformation_errors,
+                                                         self.local_fields.transformation_errors)
         self.primary_key_id = self.local.primary_key_id
 
     def prepare(self, items: list[RawItem]) -> None:  # process_batch does the batch work
@@ -133,13 +196,26 @@ class DlpRecordProcessor:
         return self._deidentify(items)
 
     def _texts(self, record: Any) -> list[tuple[str, str]]:
+        """(path, text) of the record's texts DLP scans: its scanned fields, and its declared fields
+        whose applying pii.fields item scans them."""
         out = []
         if isinstance(record, dict):
-            for path, names in self.scan_paths:
+            for path, names in self.scan_fields + self._field_scan_paths(record):
                 value = get_simple(record, names)
                 if isinstance(value, str) and value:
                     out.append((path, value))
         return out
+
+    def _field_scan_paths(self, record: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Declared fields scanned in this record: per path, the first pii.fields item whose condition
+        holds on the record as it came in applies (as locally and in DLP); only a scanning item's
+        path is inspected, so findings are those of the texts actually scanned."""
+        chosen: dict[str, bool] = {}
+        for path, condition, scans in self.field_items:
+            if path not in chosen and (condition is None or condition.matches(record)):
+                chosen[path] = scans
+        return tuple((path, tuple(path.split("."))) for path, scans in chosen.items()
+                     if scans and path not in self.scan_field_names)
 
     def _parsed_texts(self, items: Sequence[RawItem]) -> list[str]:
         """The distinct scanned texts of the bundle's records (a record that does not parse is
@@ -157,8 +233,17 @@ class DlpRecordProcessor:
     def _deidentify(self, items: Sequence[RawItem]) -> list[Anonymized | Rejected]:
         outcomes: list[Anonymized | Rejected] = [self.local.process(item) for item in items]
         admitted = [i for i, o in enumerate(outcomes) if isinstance(o, Anonymized)]
+        # The records DLP gets: with pii.dlp.fields, copies taken before the local engine works on
+        # the other fields (conditions and contexts read every field as it came in, on both sides).
+        sent = {i: outcomes[i].record for i in admitted}
+        local_findings: dict[int, list[FieldFinding]] = {}
+        if self.local_fields is not None:
+            sent = {i: copy.deepcopy(record) for i, record in sent.items()}
+            for i in admitted:
+                outcomes[i], local_findings[i] = self._deidentify_locally(items[i], outcomes[i])
+            admitted = [i for i in admitted if isinstance(outcomes[i], Anonymized)]
         # Findings first (DLP's de-identify answer carries none), on the original texts.
-        per_record = {i: self._texts(outcomes[i].record) for i in admitted}
+        per_record = {i: self._texts(sent[i]) for i in admitted}
         distinct = list(dict.fromkeys(text for pairs in per_record.values() for _, text in pairs))
         inspected = dict(zip(distinct, self.engine.inspect_texts(distinct)))
         findings: dict[int, list[FieldFinding]] = {}
@@ -177,15 +262,31 @@ class DlpRecordProcessor:
                 continue
             findings[i] = found
             to_send.append(i)
-        results = self.engine.deidentify_records([outcomes[i].record for i in to_send])
+        results = self.engine.deidentify_records([sent[i] for i in to_send])
         for i, failure in zip(to_send, results):
             if failure is SUPPRESSED:
                 outcomes[i] = Suppressed(items[i].ref)
             elif failure is not None:
                 outcomes[i] = self._reject(items[i], outcomes[i], failure)
             else:
-                outcomes[i] = outcomes[i]._replace(findings=tuple(findings[i]))
+                if sent[i] is not outcomes[i].record:  # DLP's cells into the locally de-identified record
+                    self.engine.copy_transformed(sent[i], outcomes[i].record)
+                outcomes[i] = outcomes[i]._replace(findings=tuple(local_findings.get(i, ())) + tuple(findings[i]))
         return outcomes
+
+    def _deidentify_locally(self, item: RawItem, outcome: Anonymized) -> tuple[Any, list[FieldFinding]]:
+        """The fields pii.dlp.fields leaves to the local engine, de-identified in place: the
+        outcome (Suppressed or Rejected when the local engine says so) and its findings."""
+        try:
+            return outcome, self.local_fields.deidentify(outcome.record)
+        except RecordSuppressed:
+            return Suppressed(item.ref), []
+        except RecordError as exc:
+            reason, stage = exc.message, exc.stage
+        except Exception as exc:  # noqa: BLE001 - a bad record must never fail the bundle
+            reason, stage = f"unexpected {type(exc).__name__} while processing the record", STAGE
+        return Rejected(make_dead_letter(stage, reason, item.ref, self.local.redactor.redact(outcome.record)),
+                        outcome.event_time), []
 
     def _reject(self, item: RawItem, outcome: Anonymized, failure: RowFailure) -> Rejected:
         return Rejected(make_dead_letter(STAGE, failure.reason, item.ref, self.local.redactor.redact(outcome.record)),

@@ -17,14 +17,13 @@ from typing import Any, Sequence
 from google.cloud.dlp_v2 import types as dlp
 from google.protobuf import json_format
 
-from transforms.config.model import DatasetConfig
+from transforms.config.model import DatasetConfig, DlpMode
 from transforms.deid.reidentifier import ReidentifyPlan
-from transforms.dlp.batching import RowCost, field_size
 from transforms.dlp.caller import BatchCaller, RowFailure, SplitNeeded
 from transforms.dlp.client import CALL_TIMEOUT_SECONDS, build_client, parent_for
 from transforms.dlp.engine import context_fields
 from transforms.dlp.rate_limit import shared_limiter
-from transforms.dlp.table import column_names, record_row, write_back
+from transforms.dlp.table import cell_problem, column_names, record_row, row_cost, with_refused, write_back
 
 
 def reidentify_configs(config: DatasetConfig, plan: ReidentifyPlan) -> tuple[dict, dict | None]:
@@ -59,6 +58,24 @@ def reidentify_configs(config: DatasetConfig, plan: ReidentifyPlan) -> tuple[dic
     inspect = {"customInfoTypes": [{"infoType": {"name": s}, "surrogateType": {}} for s in sorted(surrogates)]} \
         if surrogates else None
     return {"recordTransformations": {"fieldTransformations": out}}, inspect
+
+
+def restored_by_dlp(config: DatasetConfig, plan: ReidentifyPlan) -> bool:
+    """Whether ``content.reidentify`` restores what ``plan`` asks for: the DLP engine made the tokens
+    (mode deidentify), and with ``pii.dlp.fields`` every requested field is one DLP de-identified
+    (the others were made locally, with the keyset). Raises ValueError when the plan mixes both."""
+    pii = config.pii
+    if pii.dlp is None or pii.dlp.mode is not DlpMode.DEIDENTIFY:
+        return False
+    if pii.dlp.fields is None:
+        return True
+    paths = [s.path for s in plan.fields] + [s.path for s in plan.texts]
+    by_dlp = {path in pii.dlp.fields for path in paths}
+    if len(by_dlp) > 1:
+        raise ValueError("--fields names fields pii.dlp.fields sends to DLP (restored by content.reidentify) "
+                         "and fields the local engine de-identified (restored with the keyset): restore each "
+                         "group in a run of its own")
+    return by_dlp == {True}
 
 
 def _surrogate(primitive: dict) -> str | None:
@@ -107,8 +124,12 @@ class DlpRecordReidentifier:
         """Restore ``records`` in place; per record None, or the reason it was not restored."""
         if not records:
             return []
+        refused = {i: problem for i, r in enumerate(records)
+                   if (problem := cell_problem(r, self.columns, self.column_paths, self.restored))}
+        if refused:  # those fail here; the others are sent
+            return with_refused(records, refused, self.reidentify_batch)
         rows = [record_row(r, self.columns) for r in records]
-        costs = [RowCost(field_size(dlp.Table.Row.pb(r).ByteSize()), len(self.columns), 1) for r in rows]
+        costs = [row_cost(r, len(self.columns), 1) for r in rows]
         overhead = dlp.ReidentifyContentRequest.pb(self._request([])).ByteSize()
 
         def send(chunk: Sequence[dlp.Table.Row]) -> list[dlp.Table.Row]:

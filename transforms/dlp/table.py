@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from google.cloud.dlp_v2 import types as dlp
 
+from transforms.dlp.batching import RowCost, field_size
 from transforms.records.paths import get_simple
 
 
@@ -53,6 +54,25 @@ def column_names(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(paths))
 
 
+# DLP's integerValue is an int64: a JSON integer beyond it cannot be a cell (protobuf refuses it,
+# quoting it, which would crash the whole bundle and write the value into the error).
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+def cell_problem(record: dict, columns: tuple[tuple[str, ...], ...], paths: Iterable[str],
+                 transformed: frozenset[int]) -> str | None:
+    """Why ``record`` cannot be sent as a table row (naming the field, never the value), or None:
+    an integer beyond int64 in any column, an object or a list in a column DLP transforms (a cell
+    holds one value; sent empty, it would come back empty and the field be lost silently)."""
+    for i, (names, path) in enumerate(zip(columns, paths)):
+        value = get_simple(record, names)
+        if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+            return f"field '{path}' holds an integer beyond DLP's 64-bit integers; a DLP table cannot carry it"
+        if i in transformed and isinstance(value, (dict, list)):
+            return f"field '{path}' holds an object or a list; a DLP table cell holds a single value"
+    return None
+
+
 def record_row(record: dict, columns: tuple[tuple[str, ...], ...]) -> dlp.Table.Row:
     """One table row: the record's value at each (split) column path."""
     values = []
@@ -60,6 +80,20 @@ def record_row(record: dict, columns: tuple[tuple[str, ...], ...]) -> dlp.Table.
         value = get_simple(record, names)
         values.append(to_value(value if isinstance(value, (str, int, float, bool)) else None))
     return dlp.Table.Row(values=values)
+
+
+def with_refused(records: list[dict] | Any, refused: dict[int, Any], send: Any) -> list[Any]:
+    """``send`` (records -> one result each) over the records not in ``refused``, merged in order
+    with the ``refused`` results (index -> result)."""
+    rest = [i for i in range(len(records)) if i not in refused]
+    sent = dict(zip(rest, send([records[i] for i in rest]) if rest else []))
+    return [refused[i] if i in refused else sent[i] for i in range(len(records))]
+
+
+def row_cost(row: dlp.Table.Row, values: int, findings: int) -> RowCost:
+    """What ``row`` adds to a request (its bytes on the wire, ``values`` table values, an estimate
+    of its ``findings``), for the batch planner."""
+    return RowCost(field_size(dlp.Table.Row.pb(row).ByteSize()), values, findings)
 
 
 def write_back(record: dict, columns: tuple[tuple[str, ...], ...], row: dlp.Table.Row,

@@ -83,3 +83,12 @@ def test_context_tweak_follows_dlp_encoding():
     for bad in (True, 1.5, b"x", 2**63):
         with pytest.raises(InvalidInputError):
             context_tweak(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [{"PLANTED": 1}, ["PLANTED"], "PLANTED\ud800"], ids=["dict", "list", "lone-surrogate"])
+def test_context_tweak_refuses_what_has_no_dlp_encoding_without_quoting_it(bad):
+    # a lone surrogate has no UTF-8 (JSON can carry one): an InvalidInputError (a transformation
+    # error naming the context field), not a UnicodeEncodeError quoting the character
+    with pytest.raises(InvalidInputError) as info:
+        context_tweak(bad)  # type: ignore[arg-type]
+    assert "PLANTED" not in str(info.value) and "\ud800" not in str(info.value)

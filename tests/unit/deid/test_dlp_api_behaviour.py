@@ -192,8 +192,9 @@ def test_date_shift_reproduces_googles_sample():
 
 def test_date_shift_of_googles_dates_csv_keeps_the_layout():
     # Input: java-docs-samples dlp/src/test/resources/dates.csv (birth_date, register_date), shifted
-    # with bounds 5..5 as DeIdentificationTests.testDeidentifyWithDateShift does. The expected file
-    # (results.correct.csv) is not published, so the expected dates are the inputs + 5 days.
+    # with bounds 5..5 as DeIdentificationTests.testDeidentifyWithDateShift does: the inputs + 5 days, in
+    # their layout (results.correct.csv beside it, written by the sample as yyyy-MM-dd, is reproduced in
+    # tests/unit/deid/test_dlp_sample_pairs.py).
     dates = ["01/01/1970", "07/21/1996", "03/06/1988", "04/09/2001", "08/14/1945", "11/15/2011",
              "11/03/1992", "01/04/2017"]
     expected = [(dt.datetime.strptime(d, "%m/%d/%Y") + dt.timedelta(days=5)).strftime("%m/%d/%Y") for d in dates]

@@ -43,4 +43,7 @@ def context_tweak(value: int | str | None) -> bytes:
             return value.to_bytes(8, "big", signed=True) + _INT_TAG
         except OverflowError:
             raise InvalidInputError("integer context field does not fit in 64 bits") from None
-    return value.encode("utf-8") + _STR_TAG
+    try:
+        return value.encode("utf-8") + _STR_TAG
+    except UnicodeEncodeError:  # a lone surrogate (JSON can carry "\ud800") has no UTF-8
+        raise InvalidInputError("string context field is not valid Unicode (it holds a lone surrogate)") from None

@@ -1,6 +1,6 @@
 """characterMaskConfig: mask characters with a fixed character, as Cloud DLP does.
 
-Parameters (DLP names): ``maskingCharacter`` (default ``*``), ``numberToMask``
+Parameters (DLP names): ``maskingCharacter`` (default ``*``, also when ``""``), ``numberToMask``
 (0 or absent: all; negative: all but the last ``-n``, or the first ``-n`` with
 ``reverseOrder``), ``reverseOrder`` (mask from the end), ``charactersToIgnore``
 (a list of ``{charactersToSkip: "-"}`` or ``{commonCharactersToIgnore:
@@ -42,7 +42,10 @@ def parse_character_mask(params: Mapping[str, Any] | None, path: str) -> Charact
     if not isinstance(params, Mapping):
         raise ConfigError(ConfigIssue(path, "expected a mapping of characterMaskConfig parameters"))
     issues = [ConfigIssue(f"{path}.{k}", f"unknown key (allowed: {', '.join(_KEYS)})") for k in params if k not in _KEYS]
+    # "" is DLP's unset character (proto3 cannot tell them apart: the Go samples pass ""): the default.
     char = params.get("maskingCharacter", "*")
+    if char == "":
+        char = "*"
     if not isinstance(char, str) or len(char) != 1:
         issues.append(ConfigIssue(f"{path}.maskingCharacter", "must be exactly one character"))
     number = params.get("numberToMask", 0)

@@ -185,7 +185,7 @@ def _date_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str | None
             isinstance(v, int) and not isinstance(v, bool) for v in inner.values()):
         try:
             return dt.date(inner["year"], inner["month"], inner["day"]).isoformat()
-        except ValueError:
+        except (ValueError, OverflowError):  # out of range; beyond a C long overflows
             pass
     issues.append(ConfigIssue(where, "must be a full DLP Date {year, month, day} (a real calendar date) "
                                      "or YYYY-MM-DD"))

@@ -120,8 +120,10 @@ class DateShift(Transformation):
         """The shift for a context value: the same for the same value and key."""
         if context_value is None or self._key is None:
             return self.random_shift()
-        key = (type(context_value), context_value)
-        shift = self._shifts.get(key)
+        # Only integers and strings are context values (and hashable); anything else, a dict or a
+        # list included, is refused by context_tweak below as a transformation error.
+        key = (type(context_value), context_value) if isinstance(context_value, (str, int)) else None
+        shift = self._shifts.get(key) if key is not None else None
         if shift is None:
             try:
                 data = context_tweak(context_value)
@@ -143,4 +145,6 @@ class DateShift(Transformation):
         return parsed.with_date(shifted)
 
 
-DATE_SHIFT = PrimitiveSpec(NAME, parse_date_shift, lambda p, keys: DateShift(p, keys), needs_keys=True)
+DATE_SHIFT = PrimitiveSpec(NAME, parse_date_shift, lambda p, keys: DateShift(p, keys),
+                           # only a context's shift is keyed; without one each value's shift is random
+                           needs_keys=lambda p: p.context_field is not None)

@@ -44,10 +44,18 @@ def _number(value: Any, where: str, issues: list[ConfigIssue]) -> float | None:
     parsed = parse_value(value, where, issues)
     if parsed is None:
         return None
-    if isinstance(parsed, bool) or not isinstance(parsed, (int, float)) or not math.isfinite(parsed):
+    if isinstance(parsed, bool) or not isinstance(parsed, (int, float)) or not _finite(parsed):
         issues.append(ConfigIssue(where, "must be a finite number"))
         return None
     return float(parsed)
+
+
+def _finite(number: int | float) -> bool:
+    """Whether ``number`` is a finite float (an integer beyond float's range is not one)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def parse_fixed_size_bucketing(params: Mapping[str, Any] | None, path: str) -> FixedSizeBucketingParams:
@@ -78,7 +86,10 @@ def to_number(value: Any, what: str) -> float:
     if isinstance(value, bool):
         raise TransformationError(f"{what} needs a number, got bool")
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond float's range (JSON integers have no bound)
+            raise TransformationError(f"{what} needs a finite number") from None
     elif isinstance(value, str):
         try:
             number = float(value)

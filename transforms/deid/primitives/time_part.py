@@ -49,7 +49,7 @@ def parse_time_part(params: Mapping[str, Any] | None, path: str) -> TimePartPara
     params = as_mapping(params, path, NAME, issues)
     reject_unknown(params, ("partToExtract",), path, issues)
     part = params.get("partToExtract")
-    if part not in PARTS:
+    if not isinstance(part, str) or part not in PARTS:
         issues.append(ConfigIssue(f"{path}.partToExtract", f"is required, one of: {', '.join(PARTS)}"))
     raise_issues(issues)
     return TimePartParams(part)

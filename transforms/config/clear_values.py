@@ -1,0 +1,63 @@
+"""Declared PII fields whose anonymized values may still hold clear text, and why.
+
+Metrics copy field values into flagged-window records (a ``group_by`` value names
+a series, a ``heavy_hitter``'s ``detail`` is the field's most frequent value), and
+the data-validation stage writes top string values into its statistics. A field
+in ``pii.fields`` is normally always de-identified, so what travels there is a
+token; these are the cases where it is not:
+
+* the field is *scanned* (an item with ``info_type_transformations``): its text keeps
+  everything the detectors did not recognise, as a ``pii.scan_fields`` field does;
+* every item naming the field has a ``condition``: where none holds, the value
+  stays as it was (DLP's RecordCondition semantics);
+* ``pii.transformation_error_handling: {leaveUntransformed: {}}``: a value the
+  primitive cannot take (a date shift of a non-date ...) stays as it was;
+* ``cryptoReplaceFfxFpeConfig`` with ``veilwatchSmallDomain: leaveUntransformed``:
+  values below FF1's minimum domain stay as they were.
+
+The config loader refuses such a field as ``group_by``, ``heavy_hitter`` field or
+``data_validation`` field (and leaves it out of data_validation's default fields).
+
+    why = fields_left_in_clear(config.pii)
+    why.get("merchant_reference")  # 'is de-identified only where its pii.fields[3] condition holds ...'
+"""
+from __future__ import annotations
+
+from transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
+
+# The primitive and parameter value that leave short FF1 values in clear (crypto_ffx_fpe's names).
+_FF1 = "cryptoReplaceFfxFpeConfig"
+_FF1_LEAVE = "leaveUntransformed"
+
+
+def fields_left_in_clear(pii: PiiSpec) -> dict[str, str]:
+    """Declared field path -> why some of its anonymized values may be clear text (no value quoted)."""
+    by_path: dict[str, list[FieldPolicy]] = {}
+    for policy in pii.fields:
+        by_path.setdefault(policy.path, []).append(policy)
+    why: dict[str, str] = {}
+    leave = pii.transformation_error_handling is TransformationErrorHandling.LEAVE_UNTRANSFORMED
+    for path, policies in by_path.items():
+        reason = _reason(policies, leave)
+        if reason:
+            why[path] = reason
+    return why
+
+
+def _reason(policies: list[FieldPolicy], leave_untransformed: bool) -> str | None:
+    scanning = [p for p in policies if p.scans]
+    if scanning:
+        return (f"is scanned (pii.fields[{scanning[0].group}] info_type_transformations): its de-identified "
+                "text keeps what the detectors did not recognise")
+    if all(p.condition is not None for p in policies):
+        return (f"is de-identified only where its pii.fields[{policies[0].group}] condition holds: "
+                "elsewhere its value stays in clear")
+    if leave_untransformed:
+        return ("is declared PII and pii.transformation_error_handling is leaveUntransformed: a value "
+                "that cannot be transformed stays in clear")
+    for p in policies:
+        if (p.transformation is not None and p.transformation.dlp_name == _FF1
+                and getattr(p.transformation.params, "small_domain", None) == _FF1_LEAVE):
+            return (f"uses pii.fields[{p.group}] cryptoReplaceFfxFpeConfig with veilwatchSmallDomain "
+                    "leaveUntransformed: values below FF1's minimum domain stay in clear")
+    return None
