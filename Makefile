@@ -6,10 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Re-install only when the pinned dependency set or the package definition changes.
 STAMP  := $(VENV)/.installed-$(shell cat setup.py constraints.txt pyproject.toml templates/ner-model.txt | cksum | cut -d' ' -f1)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_KEYSET := .veilwatch/demo_keyset.json
 DEMO_OUT    := out/demo
 
-.PHONY: setup demo test benchmark clean
+.PHONY: setup chromium demo test benchmark clean
 
 setup: $(STAMP)
 
@@ -29,7 +30,11 @@ demo: setup $(DEMO_KEYSET)
 	$(BIN)/veilwatch run --dataset_config templates/datasets/payments.yaml \
 	    --output_dir $(DEMO_OUT) --keyset $(DEMO_KEYSET) --allow_plaintext_keys --overwrite
 
-test: setup
+# Debian's Chromium for the report's browser test (tests/browser); as root, or with sudo.
+chromium:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+test: setup chromium
 	$(BIN)/python -m pytest tests
 
 benchmark: setup

@@ -22,6 +22,7 @@ INSTALL_REQUIRES = [
     "python-stdnum==2.2",
     "hyperscan==0.9.1",  # one native multi-pattern pass gates the PII recognizers (wheel bundles the library)
     "google-re2==1.1.20240702",  # user-supplied regexes (custom infoTypes, exclusions) match in linear time, as in DLP
+    "matplotlib==3.9.4",  # report.html's charts as inline SVG (the last release that fits numpy < 2)
 ]
 
 TEST_REQUIRES = [

@@ -10,8 +10,9 @@ replaces it (tests feed a ``TestStream`` through
 :class:`~transforms.io.pubsub.MessagesToRawBatches`). Each output goes to its
 BigQuery table and/or Pub/Sub topic when ``config.sinks`` names one, else to
 files under ``config.sinks.output_dir``: ``anonymized/``, ``dead_letter/``,
-``findings/``, ``flagged_windows/`` (``scores/`` too with
-``sinks.write_all_scores``) and, in batch, ``run_summary.json``. Streaming
+``findings/``, ``flagged_windows/``, ``scores/`` (in batch, and in streaming with
+``sinks.write_all_scores``) and, in batch, ``run_summary.json`` (``report.html``
+is drawn from these after the run: ``pipelines/commands/run.py``). Streaming
 runs write files per minute (:mod:`transforms.io.windowed_files`) and no run
 summary (a streaming job has no end to sum up to).
 """
@@ -22,6 +23,7 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.anomaly.coverage import InputExtent
 from transforms.anomaly.score import ScoreSeries
 from transforms.anonymize import AnonymizeRecords, ProcessorFactory
 from transforms.config.model import DatasetConfig, SourceFormat
@@ -42,6 +44,7 @@ from transforms.io.sinks import WriteAnonymized, WriteJsonLines, WriteRunSummary
 from transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
 from transforms.io.windowed_files import WriteWindowedJsonLines
 from transforms.metrics.window_metrics import ComputeWindowMetrics
+from transforms.report.timeline import TimelineCounts, bucket_seconds
 
 
 class PipelineOutputs(NamedTuple):
@@ -104,7 +107,9 @@ def build_pipeline(
         anon.findings | "WriteFindings" >> writer.files("findings")
 
     metrics = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config)
-    scores = metrics | "Score" >> ScoreSeries.for_config(config)
+    # A bounded input's first and last event time: windows it only partly covers are not scored.
+    extent = anon.anonymized | "InputExtent" >> InputExtent() if anon.anonymized.is_bounded else None
+    scores = metrics | "Score" >> ScoreSeries.for_config(config, extent)
     flagged = scores | "KeepAnomalies" >> beam.Filter(lambda s: s["is_anomaly"])
     validation = None
     if config.data_validation is not None and not streaming:
@@ -119,7 +124,8 @@ def build_pipeline(
         flagged | "WriteFlagged" >> writer.files("flagged_windows", batched=False)
     if sinks.bigquery.scores_table:
         scores | "ScoresToBigQuery" >> writer.bigquery(sinks.bigquery.scores_table, WINDOW_SCHEMA, lambda s: [s])
-    if sinks.scores_to_files:
+    if sinks.scores_to_files or (not streaming and sinks.output_dir and not sinks.bigquery.scores_table):
+        # batch runs keep every scored window on file: report.html plots each series with its expected band
         scores | "WriteScores" >> writer.files("scores", batched=False)
 
     summary = None
@@ -127,7 +133,8 @@ def build_pipeline(
         window_counts = scores | "CountWindows" >> beam.Map(
             lambda s: {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
         )
-        counts = (anon.stats, window_counts) + ((validation.counts,) if validation is not None else ())
+        timeline = anon.anonymized | "CountTimeline" >> beam.Map(TimelineCounts(bucket_seconds(config.window)))
+        counts = (anon.stats, window_counts, timeline) + ((validation.counts,) if validation is not None else ())
         summary = (
             counts
             | "AllCounts" >> beam.Flatten()

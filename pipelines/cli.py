@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "reidentify",
     "discover",
     "dlp",
+    "report",
 )
 
 

@@ -19,7 +19,7 @@ from transforms.io.sources import match_count
 from transforms.keys.keyring import KeysetError
 
 OUTPUT_PARTS = ("anonymized", "dead_letter", "findings", "flagged_windows", "scores", "data_validation",
-                "run_summary.json")
+                "report.html", "run_summary.json")
 
 
 class PreflightError(ValueError):

@@ -11,7 +11,7 @@ Two datasets match the example configs in ``templates/datasets/``:
 
 Volume follows a daily cycle (quiet nights, busy afternoons) with Poisson
 noise. Anomalies are injected into chosen hours and returned as labels:
-``volume_spike``, ``volume_drop``, ``null_rate`` (a field goes missing),
+``volume_spike``, ``volume_drop``, ``outage`` (no record at all), ``null_rate`` (a field goes missing),
 ``pii_leak`` (card numbers appear in a field that never carries them),
 ``value_shift`` (amounts jump tenfold) and ``token_burst`` (one customer does
 a hundred times the usual).
@@ -170,6 +170,8 @@ def generate(
             rate *= 6
         elif anomaly and anomaly.kind == "volume_drop":
             rate *= 0.05
+        elif anomaly and anomaly.kind == "outage":
+            rate = 0.0  # the feed is silent for the hour
         n = _poisson(rng, rate)
         burst = customers[0] if anomaly and anomaly.kind == "token_burst" else None
         if burst is not None:

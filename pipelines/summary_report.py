@@ -61,7 +61,7 @@ def _alerts(summary: dict[str, Any]) -> str:
 
 
 def _written_parts(output_dir: str) -> list[str]:
-    """The output folders and files this run has in ``output_dir`` (``scores/`` only with write_all_scores)."""
+    """The output folders and files this run has in ``output_dir`` (``scores/`` unless scores go to BigQuery)."""
     return [f"{part}/" if "." not in part else part for part in OUTPUT_PARTS
             if FileSystems.exists(FileSystems.join(output_dir, part))]
 

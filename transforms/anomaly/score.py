@@ -11,11 +11,20 @@ graph serves both.
 State holds only plain data (JSON text and tuples of numbers and strings), so
 it survives a streaming pipeline update; no pickled class instances.
 
-A window in which an ungrouped count saw no record produces no metric, so
-such gaps are filled with zero before scoring: a feed that goes silent is the
-first thing to flag. A window metric arriving after its series has moved past
-it is counted (``late_windows``) and scored on its own against the current
-baseline, never dropped silently.
+A window in which a count saw no record produces no metric (Beam has no
+window without an element), so such gaps are filled with zero before scoring,
+for an ungrouped count (the feed went silent) and a grouped one (the series of
+one group went missing) alike: between two windows the series did see, never
+before its first or after its last (no window is invented after the input
+ends; in streaming a gap is filled once the series is heard of again). A
+window metric arriving after its series has moved past it is counted (``late_windows``) and scored on its own against the current
+baseline, never dropped silently. A count window of 0 whose baseline
+expected many records is anomalous whatever its z-score (see ``silence``).
+
+Given the input's extent (``extent``: a bounded input's first and last event
+time, see ``coverage.InputExtent``), windows the input only partly covers (the
+first and last, usually) are written but not scored and stay out of the
+baseline: a file that stops at 12:30 must not make the 12:00 window a drop.
 """
 from __future__ import annotations
 
@@ -33,8 +42,10 @@ from apache_beam.utils.timestamp import Timestamp
 
 from transforms.anomaly.base import Observation, Verdict
 from transforms.anomaly.cooldown import Cooldown
+from transforms.anomaly.coverage import split_by_coverage, unscored_verdict
 from transforms.anomaly.explain import explain
 from transforms.anomaly.registry import DetectorSpec, build_detector
+from transforms.anomaly.silence import judge_silence
 from transforms.config.model import DatasetConfig, MetricKind, WindowKind
 from transforms.metrics.window_metrics import WindowMetric
 from transforms.records.event_time import to_iso
@@ -176,6 +187,7 @@ class ScoreSeriesFn(beam.DoFn):
             if last is not None and m.window_start <= last:
                 self.late.inc()  # already past this window: score it alone, keep the baseline's order
                 verdict, _ = detector.observe(state, obs)
+                verdict = self._silence(m, verdict)
                 alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly)
                 yield self._emit(m, verdict, alert)
                 continue
@@ -183,6 +195,7 @@ class ScoreSeriesFn(beam.DoFn):
             for window in (zero_windows_between(last, m, self.step) if fill else []) + [m]:
                 obs = Observation(window.window_start, window.window_end, window.value)
                 verdict, state = detector.observe(state, obs)
+                verdict = self._silence(window, verdict)
                 alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly)
                 yield self._emit(window, verdict, alert)
             last = m.window_start
@@ -190,8 +203,11 @@ class ScoreSeriesFn(beam.DoFn):
         cooldown_state.write(json.dumps(cool))
         last_start.write(last)
 
+    def _silence(self, m: WindowMetric, verdict: Verdict) -> Verdict:
+        return judge_silence(verdict, m.value) if self.kinds.get(m.metric) is MetricKind.COUNT else verdict
+
     def _fills_gaps(self, m: WindowMetric) -> bool:
-        return self.step is not None and m.group_by is None and self.kinds.get(m.metric) is MetricKind.COUNT
+        return self.step is not None and self.kinds.get(m.metric) is MetricKind.COUNT
 
     def _emit(self, m: WindowMetric, verdict: Verdict, alert: bool) -> dict[str, Any]:
         self.scored.inc()
@@ -204,8 +220,12 @@ class ScoreSeries(beam.PTransform):
     """PCollection[WindowMetric] -> PCollection[dict] (one scored record per window)."""
 
     def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float | None, kinds: dict[str, MetricKind],
-                 cooldown: Cooldown = Cooldown(), metric_detectors: dict[str, DetectorSpec] | None = None):
+                 cooldown: Cooldown = Cooldown(), metric_detectors: dict[str, DetectorSpec] | None = None,
+                 extent: beam.PCollection | None = None):
+        """``extent``: a singleton PCollection of the bounded input's (first, last) event time
+        (``coverage.InputExtent``); windows it only partly covers are not scored. None: all are."""
         super().__init__()
+        self.extent = extent
         self.dataset = dataset
         self.detector_spec = detector_spec
         self.step = step_seconds
@@ -214,8 +234,9 @@ class ScoreSeries(beam.PTransform):
         self.metric_detectors = metric_detectors or {}
 
     @classmethod
-    def for_config(cls, config: DatasetConfig) -> "ScoreSeries":
-        """Scoring as a dataset config declares it: windows, metrics, detectors, cooldown."""
+    def for_config(cls, config: DatasetConfig, extent: beam.PCollection | None = None) -> "ScoreSeries":
+        """Scoring as a dataset config declares it: windows, metrics, detectors, cooldown
+        (``extent``: see ``__init__``)."""
         return cls(
             config.dataset,
             config.detector,
@@ -225,9 +246,21 @@ class ScoreSeries(beam.PTransform):
             {m.name: m.kind for m in config.metrics},
             config.cooldown,
             {m.name: m.detector for m in config.metrics if m.detector is not None},
+            # A session ends a gap after its last record: sticking out of the input is what it does.
+            None if config.window.kind is WindowKind.SESSIONS else extent,
         )
 
     def expand(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[dict]:
+        if self.extent is None:
+            return self._score(metrics)
+        whole, partial = split_by_coverage(metrics, self.extent)
+        specs, default, dataset = self.metric_detectors, self.detector_spec, self.dataset
+        unscored = partial | "PartialWindowsNotScored" >> beam.MapTuple(
+            lambda m, coverage: scored_record(
+                dataset, m, unscored_verdict(m.value, specs.get(m.metric, default), coverage), False))
+        return (self._score(whole), unscored) | "AllWindows" >> beam.Flatten()
+
+    def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[dict]:
         return (
             metrics
             | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())

@@ -11,7 +11,10 @@ as context, as a column header would be, so that context-only infoTypes
 column named for them; findings inside that prefix are ignored.
 
 No value is kept: distinct values are counted through 64-bit hashes (a
-bounded set), so a profile can be logged or shipped between workers.
+bounded set), so a profile can be logged or shipped between workers. The one
+exception is the earliest and latest time of a timestamp field whose name does
+not suggest personal data (``dob`` does): the sample's time span, from which
+``discover`` chooses the detector it proposes.
 
 ``ProfileFields`` is the CombineFn: one accumulator per worker bundle, merged
 into one :class:`FieldProfiles` for the whole sample.
@@ -19,6 +22,7 @@ into one :class:`FieldProfiles` for the whole sample.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from typing import Any, Iterable
 import apache_beam as beam
 
 from transforms.detection import DetectionEngine, DetectionSettings, Finding, Likelihood
+from transforms.discovery.hints import name_hint
 from transforms.discovery.paths import CONTAINER, leaves
 
 # A value "is" an infoType when one finding covers at least this share of it
@@ -59,6 +64,17 @@ class FieldStats:
     embedded: Counter = field(default_factory=Counter)  # infoType -> values that contain one
     distinct: set = field(default_factory=set)  # 64-bit hashes of values (bounded)
     distinct_overflow: bool = False
+    first_time: float | None = None  # earliest / latest timestamp string, epoch seconds (naive = UTC)
+    last_time: float | None = None
+
+    @property
+    def time_span_seconds(self) -> float:
+        """Seconds between the earliest and the latest timestamp value (0 without two)."""
+        return 0.0 if self.first_time is None else self.last_time - self.first_time
+
+    def _add_time(self, t: float) -> None:
+        self.first_time = t if self.first_time is None else min(self.first_time, t)
+        self.last_time = t if self.last_time is None else max(self.last_time, t)
 
     def merge(self, other: "FieldStats") -> None:
         self.records += other.records
@@ -74,6 +90,9 @@ class FieldStats:
         self.embedded.update(other.embedded)
         self._add_hashes(other.distinct)
         self.distinct_overflow |= other.distinct_overflow
+        if other.first_time is not None:
+            self._add_time(other.first_time)
+            self._add_time(other.last_time)
 
     def _add_hashes(self, hashes: Iterable[int]) -> None:
         for h in hashes:
@@ -97,14 +116,26 @@ def _stable_hash(value: Any) -> int:
     return int.from_bytes(hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
-def _is_timestamp(text: str) -> bool:
+def _timestamp(text: str) -> float | None:
+    """Epoch seconds of an ISO-8601 date-time string (naive = UTC), else None."""
     if not 10 <= len(text) <= 40 or not text[:4].isdigit():
-        return False
+        return None
     try:
-        datetime.datetime.fromisoformat(text)
+        t = datetime.datetime.fromisoformat(text)
     except ValueError:
-        return False
-    return True
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=datetime.timezone.utc)
+    try:
+        return t.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _may_keep_times(path: str) -> bool:
+    """Whether a timestamp field's earliest and latest values may be kept: not when its name says personal."""
+    return name_hint(path) is None
 
 
 _BOOLEANS = frozenset({"true", "false"})
@@ -201,8 +232,11 @@ class FieldProfiles:
             text = str(value)[:MAX_VALUE_CHARS]
             stats.types["string"] += 1
             stats.chars += len(text)
-            if _is_timestamp(text):
+            when = _timestamp(text)
+            if when is not None:
                 stats.timestamps += 1
+                if _may_keep_times(path):
+                    stats._add_time(when)
                 continue
             kind = _scalar_kind(text)
             if kind:

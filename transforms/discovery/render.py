@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from transforms.discovery.detector_proposal import propose_detector
 from transforms.discovery.rules import DatasetProposal, FieldProposal
 
 
@@ -115,6 +116,11 @@ def render_config(
         out.append("  scan_fields: []")
     out += ["  default_scan_transformation: replaceWithInfoTypeConfig", "", "windowing:", "  type: fixed",
             "  size: 1h", "", "metrics:", "  - {name: record_count, type: count}"]
+    if proposal.event_time:  # without event times every record is in one window: nothing to compare
+        detector = propose_detector(proposal.event_time_span_seconds)
+        out += ["", f"# {detector.reason} (see transforms/discovery/detector_proposal.py);",
+                "# a window with no record where many were expected is flagged too.",
+                f"detector: {_flow(detector.detector)}"]
     if proposal.needs_keys:
         out += ["", "keys:", f"  keyset: {json.dumps(keyset or 'keyset.json')}    # keyed transformations above use it;"
                 " `veilwatch keys create --out ...` makes one"]

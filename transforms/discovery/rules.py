@@ -99,6 +99,7 @@ class DatasetProposal:
     fields: tuple[FieldProposal, ...]
     event_time: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    event_time_span_seconds: float = 0.0  # latest minus earliest event time in the sample
 
     @property
     def pii_fields(self) -> tuple[FieldProposal, ...]:
@@ -193,7 +194,9 @@ def propose(
             transformation=transformation_for(info_type) if info_type else None,
             scan=scan, embedded=embedded, distinct=stats.distinct_count,
         ))
-    return DatasetProposal(total, tuple(proposals), _event_time(proposals))
+    event_time = _event_time(proposals)
+    span = profiles.fields[event_time].time_span_seconds if event_time else 0.0
+    return DatasetProposal(total, tuple(proposals), event_time, event_time_span_seconds=span)
 
 
 def _event_time(fields: list[FieldProposal]) -> str | None:

@@ -26,6 +26,7 @@ from transforms.deadletter import UNREADABLE_FILE_PREFIX
 from transforms.deid.transformation_errors import summary_entries as transformation_error_entries
 from transforms.io.json_values import duration_seconds
 from transforms.io.output_schema import avro_schema, flatten, parquet_schema
+from transforms.report.timeline import timeline_entries
 
 
 def json_default(value: Any) -> Any:
@@ -233,6 +234,8 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
             "windows_checked": counts.get("data_validation_windows_checked", 0),
             "flagged": counts.get("data_validation_flagged", 0),
         }} if "data_validation_windows" in counts else {}),
+        # per window-sized bucket of event time: records anonymized, with a PII finding, dead-lettered (report.html)
+        "timeline": timeline_entries(counts),
     }
 
 

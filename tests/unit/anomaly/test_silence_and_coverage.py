@@ -1,0 +1,38 @@
+"""A silent count window flags when many records were expected; partial windows are measured by coverage."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from transforms.anomaly.base import Verdict
+from transforms.anomaly.coverage import MIN_COVERAGE, window_coverage
+from transforms.anomaly.silence import SILENT_EXPECTED, judge_silence
+
+H = 3600.0
+
+
+def _verdict(expected, score=-1.3, is_anomaly=False):
+    return Verdict(0.0, expected, 225.0, score, 4.0, is_anomaly, "robust_zscore", "trailing 24 windows")
+
+
+def test_zero_against_a_busy_baseline_is_anomalous_whatever_the_z_score():
+    flagged = judge_silence(_verdict(283.0), observed=0.0)
+    assert flagged.is_anomaly and flagged.score == -1.3 and flagged.basis.endswith("silent window")
+    assert math.exp(-SILENT_EXPECTED) < 1e-4
+
+
+@pytest.mark.parametrize("expected, observed", [(None, 0.0), (SILENT_EXPECTED - 0.5, 0.0), (283.0, 1.0)])
+def test_warm_up_a_quiet_baseline_or_any_record_is_not_silence(expected, observed):
+    verdict = _verdict(expected)
+    assert judge_silence(verdict, observed) is verdict
+
+
+def test_coverage_of_first_last_and_whole_windows():
+    extent = (0.5 * H, 10.4 * H)
+    assert window_coverage(0, H, extent) == 0.5
+    assert window_coverage(5 * H, 6 * H, extent) == 1.0
+    assert window_coverage(10 * H, 11 * H, extent) == pytest.approx(0.4)
+    assert window_coverage(12 * H, 13 * H, extent) == 0.0
+    assert window_coverage(0, H, None) == 1.0
+    assert window_coverage(10 * H, 11 * H, (0, 10.95 * H)) >= MIN_COVERAGE  # a whole window's last record

@@ -1,0 +1,102 @@
+"""Partial windows of a bounded input: the first and last windows the data only partly covers.
+
+A bounded input spans [first event, last event]. A window that sticks out of
+that span holds fewer records than a whole one only because the input starts
+or stops inside it (a file cut at 12:30 fills half of the 12:00 window), so
+comparing it with whole windows flags a drop that is not there. Such a window
+is **not scored**: its record is written (observed value, ``is_anomaly`` and
+``alert`` false, the explanation says how much of it the input covers), and it
+is kept out of the series' baseline. A window counts as partial when less than
+:data:`MIN_COVERAGE` of it lies inside the input's span; records are not
+spaced evenly, so a whole window's last record usually falls a little before
+its end and a few per cent are tolerated.
+
+Only bounded inputs have a span. In streaming a window is scored once the
+watermark has passed its end, so the last window is always whole; the first
+window of a streaming run may be partial and falls in every detector's
+warm-up (unless ``warmup: 0``).
+
+    extent = batches | InputExtent()           # (first, last) event time, or nothing for no input
+    whole, partial = SplitByCoverage.apply(metrics, extent)
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import apache_beam as beam
+from apache_beam import pvalue
+
+from transforms.anomaly.base import Verdict
+from transforms.anomaly.registry import DetectorSpec
+
+# Windows less covered than this by the input's time span are not scored.
+MIN_COVERAGE = 0.9
+PARTIAL = "partial"
+
+
+def window_coverage(start: float, end: float, extent: tuple[float, float] | None) -> float:
+    """Share of [start, end) inside the input's span [first, last] (1.0 when the span is unknown)."""
+    if extent is None or end <= start:
+        return 1.0
+    first, last = extent
+    inside = min(end, last) - max(start, first)
+    return max(0.0, min(1.0, inside / (end - start)))
+
+
+class _ExtentFn(beam.CombineFn):
+    """Batches -> (first, last) event time over records and dead letters; None for no time at all."""
+
+    def create_accumulator(self) -> Any:
+        return None
+
+    def add_input(self, acc: Any, batch: Any) -> Any:
+        times = tuple(batch.event_times) + tuple(getattr(batch, "dead_letter_times", ()) or ())
+        if not times:
+            return acc
+        lo, hi = min(times), max(times)
+        return (lo, hi) if acc is None else (min(acc[0], lo), max(acc[1], hi))
+
+    def merge_accumulators(self, accumulators: Any) -> Any:
+        out = None
+        for acc in accumulators:
+            if acc is not None:
+                out = acc if out is None else (min(out[0], acc[0]), max(out[1], acc[1]))
+        return out
+
+    def extract_output(self, acc: Any) -> Any:
+        return acc
+
+
+class InputExtent(beam.PTransform):
+    """PCollection[AnonymizedBatch] (bounded) -> one (first, last) event time, or None for no input."""
+
+    def expand(self, batches: beam.PCollection) -> beam.PCollection:
+        return batches | "FirstAndLastEventTime" >> beam.CombineGlobally(_ExtentFn())
+
+
+class _SplitFn(beam.DoFn):
+    def __init__(self, min_coverage: float):
+        self.min_coverage = min_coverage
+
+    def process(self, metric: Any, extent: Any) -> Iterator[Any]:
+        coverage = window_coverage(metric.window_start, metric.window_end, extent)
+        if coverage < self.min_coverage:
+            yield pvalue.TaggedOutput(PARTIAL, (metric, coverage))
+        else:
+            yield metric
+
+
+def split_by_coverage(metrics: beam.PCollection, extent: beam.PCollection,
+                      min_coverage: float = MIN_COVERAGE) -> tuple[beam.PCollection, beam.PCollection]:
+    """(whole windows, (partial window, coverage) pairs) given the input's extent (a singleton)."""
+    out = metrics | "SplitByCoverage" >> beam.ParDo(
+        _SplitFn(min_coverage), extent=pvalue.AsSingleton(extent, default_value=None)
+    ).with_outputs(PARTIAL, main="whole")
+    return out.whole, out[PARTIAL]
+
+
+def unscored_verdict(value: float, spec: DetectorSpec, coverage: float) -> Verdict:
+    """The verdict of a partial window: no baseline, no score, not anomalous."""
+    threshold = getattr(spec.params, "threshold", 0.0)
+    return Verdict(value, None, None, None, threshold, False, spec.type,
+                   f"no score: the input covers only {coverage:.0%} of this window (partial window)")

@@ -1,0 +1,1 @@
+"""report.html: one self-contained page drawn from a run's already PII-free outputs."""

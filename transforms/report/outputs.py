@@ -1,0 +1,70 @@
+"""Reads what report.html is drawn from: a run's summary, scores, flagged windows, findings and dead letters.
+
+Only outputs that are PII-free by construction are read (never ``anonymized/``),
+and of those only the fields the page shows: series keys, window times and
+numbers, dead-letter stages and reasons (findings per field and infoType come
+from the summary). A dead letter's ``source`` and ``record`` are not kept.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.data_validation.checks import DETECTOR as TFDV_DETECTOR
+
+_SCORE_FIELDS = ("series_key", "metric", "window_start", "window_end", "observed", "expected", "spread",
+                 "threshold", "is_anomaly", "alert", "detector", "explanation")
+
+
+class ReportInputError(ValueError):
+    """The output directory has no run summary to build a report from."""
+
+
+@dataclass
+class RunOutputs:
+    summary: dict[str, Any]
+    scores: list[dict[str, Any]] = field(default_factory=list)  # every scored window (or only flagged ones)
+    scores_complete: bool = False  # False: scores/ was not written, the series show flagged windows only
+    validation_flags: list[dict[str, Any]] = field(default_factory=list)  # TFDV anomalies, per window and feature
+    dead_letter_reasons: Counter = field(default_factory=Counter)  # (stage, reason) -> dead letters
+
+
+def _json_lines(output_dir: str, folder: str) -> Iterator[dict[str, Any]]:
+    pattern = FileSystems.join(output_dir, folder, "part*")
+    try:
+        matched = FileSystems.match([pattern])[0].metadata_list
+    except Exception:  # noqa: BLE001 - no such folder: the run did not write this output
+        return
+    for metadata in sorted(matched, key=lambda m: m.path):
+        with FileSystems.open(metadata.path) as handle:
+            for line in handle.read().decode("utf-8").splitlines():
+                if line.strip():
+                    yield json.loads(line)
+
+
+def _keep(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: record.get(name) for name in names}
+
+
+def read_run_outputs(output_dir: str) -> RunOutputs:
+    """The outputs of the batch run in ``output_dir``; raises ReportInputError without run_summary.json."""
+    summary_path = FileSystems.join(output_dir, "run_summary.json")
+    if not FileSystems.exists(summary_path):
+        raise ReportInputError(f"{summary_path} not found: not the output directory of a finished batch run")
+    with FileSystems.open(summary_path) as handle:
+        summary = json.loads(handle.read())
+    outputs = RunOutputs(summary=summary)
+    scores = [_keep(r, _SCORE_FIELDS) for r in _json_lines(output_dir, "scores")]
+    flagged = list(_json_lines(output_dir, "flagged_windows"))
+    outputs.validation_flags = [_keep(r, ("series_key", "window_start", "detail", "explanation"))
+                                for r in flagged if r.get("detector") == TFDV_DETECTOR]
+    outputs.scores_complete = bool(scores)
+    outputs.scores = scores or [_keep(r, _SCORE_FIELDS) for r in flagged if r.get("detector") != TFDV_DETECTOR]
+    # findings per field and infoType are in the summary (findings/ is not read); dead letters by stage and reason:
+    outputs.dead_letter_reasons = Counter((str(r.get("stage")), str(r.get("error")))
+                                          for r in _json_lines(output_dir, "dead_letter"))
+    return outputs
