@@ -34,7 +34,8 @@ from transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 from transforms.config.errors import ConfigError, ConfigIssue
 
 # type name -> (detector class, params class); "ensemble" is built from its members,
-# "likelihood" from the one detector (key ``detector``) whose raw scores it models.
+# "likelihood" from the one detector (key ``detector``) whose raw scores it models; "cusum"
+# sums its own z-scores, or a member detector's scores when it has a ``detector``.
 DETECTORS: dict[str, tuple[type, type]] = {
     "robust_zscore": (RobustZScore, RobustZScoreParams),
     "ewma": (Ewma, EwmaParams),
@@ -62,7 +63,7 @@ class DetectorSpec:
             out[f.name] = value.value if isinstance(value, enum.Enum) else value
         if self.type == "ensemble":
             out["members"] = [m.to_dict() for m in self.members]
-        if self.type == "likelihood":
+        if self.type in ("likelihood", "cusum") and self.members:
             out["detector"] = self.members[0].to_dict()
         return out
 
@@ -82,6 +83,8 @@ def build_detector(spec: DetectorSpec) -> Detector:
         return Ensemble([build_detector(m) for m in spec.members], spec.params)
     if spec.type == "likelihood":
         return Likelihood(build_detector(spec.members[0]), spec.params)
+    if spec.type == "cusum":
+        return Cusum(spec.params, build_detector(spec.members[0]) if spec.members else None)
     return detector_cls(spec.params)
 
 
@@ -105,7 +108,7 @@ def _parse(mapping: Any, path: str, issues: list[ConfigIssue]) -> DetectorSpec |
         issues.append(ConfigIssue(path + ".type", f"expected one of {', '.join(DETECTORS)}"))
         return None
     _, params_cls = DETECTORS[kind]
-    nested = "detector" if kind == "likelihood" else "members"
+    nested = "detector" if kind in ("likelihood", "cusum") else "members"
     rest = {k: v for k, v in mapping.items() if k not in ("type", nested)}
     members: tuple[DetectorSpec, ...] = ()
     if kind == "ensemble":
@@ -116,6 +119,9 @@ def _parse(mapping: Any, path: str, issues: list[ConfigIssue]) -> DetectorSpec |
         else:
             member = _parse(mapping["detector"], path + ".detector", issues)
             members = () if member is None else (member,)
+    elif kind == "cusum" and mapping.get("detector") is not None:   # optional: CUSUM of a member's scores
+        member = _parse(mapping["detector"], path + ".detector", issues)
+        members = () if member is None else (member,)
     elif "members" in mapping:
         issues.append(ConfigIssue(path + ".members", f"only an ensemble has members, not {kind}"))
     before = len(issues)

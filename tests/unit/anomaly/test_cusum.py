@@ -60,3 +60,26 @@ def test_state_round_trips_through_json_and_stays_bounded():
         v2, copy = d.observe(json.loads(json.dumps(copy)), obs(i, v))
         assert v1 == v2
         assert len(state["history"]) <= PARAMS.history and len(state["since"]) <= PARAMS.history
+
+
+def test_with_a_seasonal_member_the_daily_ramp_is_not_a_shift_and_a_real_one_is_found():
+    import math
+    from transforms.anomaly.registry import build_detector, parse_detector
+    rng = random.Random(4)
+    # hourly, daily sine of amplitude 10 sigma; from hour 24 * 10 on, 3 sigma higher
+    values = [100 + 10 * math.sin(2 * math.pi * i / 24) + rng.gauss(0, 1) + (3 if i >= 240 else 0)
+              for i in range(24 * 14)]
+    windows = [obs(i, v) for i, v in enumerate(values)]
+    # a trailing baseline shorter than the day takes every ramp for a shift
+    plain = run(Cusum(CusumParams(threshold=12, history=12, warmup=12, min_spread=0, min_relative_spread=0)),
+                windows)[0]
+    seasonal = build_detector(parse_detector({
+        "type": "cusum", "threshold": 12, "detector": {"type": "seasonal", "season": "day", "periods": 4,
+                                                        "min_periods": 2, "warmup": 24, "min_spread": 0,
+                                                        "min_relative_spread": 0}}, "d"))
+    verdicts, state = run(seasonal, windows)
+    assert sum(v.is_anomaly for v in plain[:240]) >= 10
+    found = [i for i, v in enumerate(verdicts) if v.is_anomaly]
+    assert found and all(i >= 240 for i in found) and found[0] <= 252
+    assert verdicts[found[0]].detector == "cusum(seasonal)" and verdicts[found[0]].score > 0
+    assert json.loads(json.dumps(state)) == state and len(state["since"]) <= CusumParams().history

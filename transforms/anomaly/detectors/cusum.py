@@ -28,9 +28,16 @@ negative), in cumulative sigmas, against ``threshold``.
 
     detector = Cusum(CusumParams(threshold=12, slack=0.5, history=96))
 
+With ``detector`` (a member detector, e.g. ``seasonal``) the sums collect the
+member's signed scores instead of z-scores against the trailing median: a
+seasonal member makes the test blind to the daily ramp that a trailing
+baseline mistakes for a shift. After an alarm the member restarts from the
+windows since the change began, replayed into a fresh state.
+
 State: ``{"history": [<= history floats], "up": float, "down": float,
-"since": [<= history floats]}`` (``since``: the values since the larger sum
-last left zero, the new level's first windows).
+"since": [<= history [start, end, value]], "member": <member state, with a
+member only>}`` (``since``: the windows since the larger sum last left zero,
+the new level's first windows; ``history`` stays empty with a member).
 """
 from __future__ import annotations
 
@@ -56,26 +63,35 @@ class CusumParams(CommonParams):
 
 
 class Cusum(Detector):
-    """Page's two-sided CUSUM over robust z-scores against a trailing median."""
+    """Page's two-sided CUSUM over robust z-scores against a trailing median, or over a member's scores."""
 
     name = "cusum"
 
-    def __init__(self, params: CusumParams = CusumParams()):
+    def __init__(self, params: CusumParams = CusumParams(), member: Detector | None = None):
         self.params = params
+        self.member = member
 
     def initial_state(self) -> State:
-        return {"history": [], "up": 0.0, "down": 0.0, "since": []}
+        state = {"history": [], "up": 0.0, "down": 0.0, "since": []}
+        if self.member is not None:
+            state["member"] = self.member.initial_state()
+        return state
 
     def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
         p = self.params
         history: list[float] = list(state["history"])
-        up, down, since = state["up"], state["down"], list(state["since"])
-        expected = spread = score = None
-        is_anomaly = False
-        if history and len(history) >= max(p.warmup, 2):
+        up, down, since = state["up"], state["down"], [list(s) for s in state["since"]]
+        expected = spread = score = z = None
+        basis, member_state = f"trailing {len(history)} windows", None
+        if self.member is not None:
+            inner, member_state = self.member.observe(state["member"], obs)
+            expected, spread, z, basis = inner.expected, inner.spread, inner.score, inner.basis
+        elif history and len(history) >= max(p.warmup, 2):
             expected = median(history)
             spread = max(robust_sigma(history, expected), spread_floor(p, expected))
             z = z_score(obs.value, expected, spread)
+        is_anomaly = False
+        if z is not None:
             if p.clip > 0:
                 z = max(-p.clip, min(p.clip, z))
             was_active = up > 0 or down > 0
@@ -83,11 +99,24 @@ class Cusum(Detector):
             down = max(0.0, down - z - p.slack)
             score = up if up >= down else -down
             is_anomaly = flags(p, score, obs.value - expected)
-            since = (since + [obs.value])[-p.history:] if (up > 0 or down > 0) and was_active else (
-                [obs.value] if up > 0 or down > 0 else [])
-        verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, self.name,
-                          basis=f"trailing {len(history)} windows")
+            window = [obs.window_start, obs.window_end, obs.value]
+            since = (since + [window])[-p.history:] if (up > 0 or down > 0) and was_active else (
+                [window] if up > 0 or down > 0 else [])
+        name = self.name if self.member is None else f"{self.name}({self.member.name})"
+        verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, name, basis=basis)
         if is_anomaly:   # the change is real: restart on the new level
-            return verdict, {"history": since[-p.history:], "up": 0.0, "down": 0.0, "since": []}
-        history.append(obs.value)
-        return verdict, {"history": history[-p.history:], "up": up, "down": down, "since": since}
+            return verdict, self._restart(since)
+        history = [] if self.member is not None else (history + [obs.value])[-p.history:]
+        new = {"history": history, "up": up, "down": down, "since": since}
+        if member_state is not None:
+            new["member"] = member_state
+        return verdict, new
+
+    def _restart(self, since: list[list[float]]) -> State:
+        """The state of a detector that has seen only the windows since the change began."""
+        if self.member is None:
+            return {"history": [v for _, _, v in since], "up": 0.0, "down": 0.0, "since": []}
+        member_state = self.member.initial_state()
+        for start, end, value in since:
+            _, member_state = self.member.observe(member_state, Observation(start, end, value))
+        return {"history": [], "up": 0.0, "down": 0.0, "since": [], "member": member_state}
