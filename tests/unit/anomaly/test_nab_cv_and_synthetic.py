@@ -74,3 +74,17 @@ def test_spikes_leave_the_recent_range_and_silences_read_zero(synthetic):
         assert not min(before) <= values[start] <= max(before)
         values, start = synthetic.series("silence", random.Random(seed))
         assert values[start:start + 12] == [0.0] * 12 and min(values[:start]) > 0
+
+
+def test_the_shipped_config_and_every_grid_candidate_are_valid(cv):
+    from transforms.anomaly.registry import build_detector, parse_cooldown, parse_detector
+    shipped = _BENCH / "nab_detector.yaml"
+    import yaml
+    raw = yaml.safe_load(shipped.read_text())
+    build_detector(parse_detector(raw["detector"], "detector"))
+    grid = cv.load_grid(_BENCH / "nab_cv_grid.yaml")
+    assert 2 <= len(grid) <= 16                      # a SMALL grid: the more candidates, the more luck
+    assert len({name for name, _, _ in grid}) == len(grid)
+    for name, detector, cooldown in grid:
+        build_detector(parse_detector(detector, name))
+        parse_cooldown(cooldown, name)

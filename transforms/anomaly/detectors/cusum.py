@@ -32,7 +32,12 @@ With ``detector`` (a member detector, e.g. ``seasonal``) the sums collect the
 member's signed scores instead of z-scores against the trailing median: a
 seasonal member makes the test blind to the daily ramp that a trailing
 baseline mistakes for a shift. After an alarm the member restarts from the
-windows since the change began, replayed into a fresh state.
+windows since the change began, replayed into a fresh state. Measured on NAB
+(2026-12-01) this restart is the weak point: a restarted seasonal member has
+no slot history and falls back to its trailing baseline for days, which
+raises the ramp alarms it was there to avoid (many false alarms on the dev
+set and on nab_synthetic.py series); re-basing the member by the estimated
+shift instead of replaying is the next thing to try.
 
 State: ``{"history": [<= history floats], "up": float, "down": float,
 "since": [<= history [start, end, value]], "member": <member state, with a
