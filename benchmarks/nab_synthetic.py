@@ -18,9 +18,9 @@ they read the dev set. One category per kind of event:
 | silence | the feed reads 0 for 12-72 windows |
 | none | no event (false alarms only) |
 
-Every series is a level, a daily pattern (amplitude 0-8 sigma; at least 4
-for ``seasonality_break``), Gaussian or heavy-tailed (Student t, 3 degrees
-of freedom) noise and, on a third of them, a slow random walk; 5-minute
+Every series is a level, on half of them a daily pattern (amplitude 4-8
+sigma; always for ``seasonality_break``), Gaussian or heavy-tailed (Student
+t, 3 degrees of freedom) noise and, on a third of them, a slow random walk; 5-minute
 windows, 4,032 rows (two weeks, as most NAB files). The event starts after
 NAB's probationary 15% at a random place; its label window is centred on the
 start and 10% of the file long (NAB's convention for one anomaly). The
@@ -53,7 +53,8 @@ def series(kind: str, rng: random.Random) -> tuple[list[float], int | None]:
     """Values of one series and the row where its event starts (None for ``none``)."""
     sigma = 10 ** rng.uniform(-1, 3)
     level = sigma * rng.uniform(20, 200)
-    amplitude = sigma * rng.uniform(4 if kind == "seasonality_break" else 0, 8)
+    seasonal = kind == "seasonality_break" or rng.random() < 0.5
+    amplitude = sigma * rng.uniform(4, 8) if seasonal else 0.0
     phase = rng.uniform(0, 2 * math.pi)
     heavy = rng.random() < 0.3
     walk_step = sigma * 0.05 if rng.random() < 1 / 3 else 0.0
