@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 
 from transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
 from transforms.anomaly.params import bounded, is_deviation
+from transforms.anomaly.stats import ewm_update
 
 # nupic's computeLogLikelihood: log(1.0000000001 - likelihood) / log(1e-10).
 _LOG_FLOOR = 1e-10
@@ -111,9 +112,7 @@ class Likelihood(Detector):
         verdict = replace(inner, score=signed, threshold=p.threshold, is_anomaly=is_anomaly,
                           detector=self._label(inner))
         weight = max(self.weight, 1 / (n + 1))   # a plain running mean until the horizon is filled
-        diff = average - mean
-        mean += weight * diff
-        var = (1 - weight) * (var + weight * diff * diff)
+        mean, var = ewm_update(mean, var, average, weight)
         return verdict, {"member": member_state, "recent": recent, "n": n + 1, "mean": mean, "var": var,
                          "red": red}
 
