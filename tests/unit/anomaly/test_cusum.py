@@ -81,5 +81,6 @@ def test_with_a_seasonal_member_the_daily_ramp_is_not_a_shift_and_a_real_one_is_
     assert sum(v.is_anomaly for v in plain[:240]) >= 10
     found = [i for i, v in enumerate(verdicts) if v.is_anomaly]
     assert found and all(i >= 240 for i in found) and found[0] <= 252
+    assert len(found) == 1 and abs(state["offset"] - 3) < 1.5   # the shift is taken out, not alarmed again
     assert verdicts[found[0]].detector == "cusum(seasonal)" and verdicts[found[0]].score > 0
     assert json.loads(json.dumps(state)) == state and len(state["since"]) <= CusumParams().history
