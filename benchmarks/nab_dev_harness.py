@@ -12,7 +12,9 @@ each row is one window whose length is the file's median sampling interval
     cooldown: {windows: 144}                              # optional, see transforms/anomaly/cooldown.py
 
 A row is written to ``--out`` when its window alerts: anomalous and not
-within the cooldown of an earlier alert. Labels are never read. The real
+within the cooldown of an earlier alert. Labels are never read, except by the
+NAB scorer under ``--cv GRID`` (leave-one-category-out cross-validation of a
+small grid of configs, see ``nab_cv.py``; needs ``--nab-root`` and ``--scorer``). The real
 benchmark (``benchmarks/nab.py``, issue 5) runs the same detectors through the
 pipeline; this harness only makes iterating on detector configs quick.
 """
@@ -30,6 +32,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parent))   # nab_cv beside this file
 
 from transforms.anomaly.base import Observation  # noqa: E402
 from transforms.anomaly.cooldown import Cooldown  # noqa: E402
@@ -77,28 +80,48 @@ def detect_file(path: Path, detector_cfg: dict, cooldown_cfg: dict) -> list[str]
     return flagged
 
 
+def detect_dir(data_dir: Path, detector_cfg: dict, cooldown_cfg: dict, workers: int = 2) -> dict[str, list[str]]:
+    """Flagged timestamps per ``<category>/<file>.csv`` under ``data_dir``, one config for all."""
+    files = sorted(data_dir.rglob("*.csv"))
+    jobs = (files, [detector_cfg] * len(files), [cooldown_cfg] * len(files))
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(detect_file, *jobs))
+    else:
+        results = list(map(detect_file, *jobs))
+    return {f.relative_to(data_dir).as_posix(): r for f, r in zip(files, results)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--workers", type=int, default=2, help="processes (1 = run in this process)")
+    parser.add_argument("--cv", type=Path, help="grid of configs: leave-one-category-out cross-validation")
+    parser.add_argument("--nab-root", type=Path, help="--cv: NAB root of --data-dir (data/, labels/, config/)")
+    parser.add_argument("--scorer", type=Path, help="--cv: path of nab_score.py")
+    parser.add_argument("--extra-root", type=Path, help="--cv: NAB-shaped root of extra selection data")
+    parser.add_argument("--cache", type=Path, help="--cv: reuse detections of unchanged configs and code")
     args = parser.parse_args(argv)
     try:
         detector_cfg, cooldown_cfg = load_config(args.config)
     except ConfigError as err:
         print(f"invalid config {args.config}:\n{err}", file=sys.stderr)
         return 2
-    files = sorted(args.data_dir.rglob("*.csv"))
-    jobs = (files, [detector_cfg] * len(files), [cooldown_cfg] * len(files))
-    if args.workers > 1:
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            results = list(pool.map(detect_file, *jobs))
-    else:
-        results = list(map(detect_file, *jobs))
-    detections = {f.relative_to(args.data_dir).as_posix(): r for f, r in zip(files, results)}
+    if args.cv:
+        if not (args.nab_root and args.scorer):
+            parser.error("--cv needs --nab-root and --scorer")
+        from nab_cv import load_grid, run_cv   # noqa: PLC0415 - only the CV mode needs it
+
+        def detect(data_dir, detector, cooldown):
+            return detect_dir(data_dir, detector, cooldown, args.workers)
+        run_cv(load_grid(args.cv), (detector_cfg, cooldown_cfg), detect, args.data_dir, args.nab_root,
+               args.scorer, args.extra_root, args.out, args.cache)
+        return 0
+    detections = detect_dir(args.data_dir, detector_cfg, cooldown_cfg, args.workers)
     args.out.write_text(json.dumps(detections, indent=1, sort_keys=True))
-    print(f"{len(files)} files, {sum(map(len, detections.values()))} flagged rows -> {args.out}")
+    print(f"{len(detections)} files, {sum(map(len, detections.values()))} flagged rows -> {args.out}")
     return 0
 
 

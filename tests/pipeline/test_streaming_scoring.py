@@ -153,3 +153,33 @@ def test_lateness_gate_reports_what_it_drops():
         assert_that(gated.on_time | "Kept" >> beam.Map(lambda kv: kv[1][3]), equal_to([10, 7]), label="kept")
         assert_that(gated[TOO_LATE] | "Dropped" >> beam.Map(lambda t: t[1:]), equal_to([(0.0, H, 5)]),
                     label="dropped")
+
+
+@pytest.mark.parametrize("mapping", [
+    {"type": "likelihood", "warmup": 8, "average": 3, "history": 20, "threshold": 0.3,
+     "detector": {"type": "ewma", "halflife": 8, "warmup": 3, "min_spread": 0.5}},
+    {"type": "cusum", "history": 12, "warmup": 6, "threshold": 6, "min_spread": 0.5},
+], ids=["likelihood", "cusum"])
+def test_state_of_the_new_detectors_carries_across_firings_as_in_the_engine(mapping):
+    from transforms.anomaly.base import Observation
+    from transforms.anomaly.registry import build_detector
+
+    counts = [10, 12, 11, 9, 10, 13, 11, 10, 12, 9, 11, 10, 12, 11, 10, 9, 11, 12, 30, 31, 29, 30, 32, 31]
+    spec = parse_detector(mapping, "detector")
+    engine, state, expected = build_detector(spec), None, []
+    state = engine.initial_state()
+    for hour, n in enumerate(counts):
+        verdict, state = engine.observe(state, Observation(hour * H, (hour + 1) * H, float(n)))
+        expected.append((f"{hour:02d}:00", float(n), verdict.is_anomaly,
+                         None if verdict.score is None else round(verdict.score, 4)))
+    assert any(e[2] for e in expected)                 # the jump at hour 18 is found by the engine
+    stream = TestStream()
+    for lo, hi in ((0, 7), (7, 15), (15, len(counts))):   # three firings: state goes through Beam between them
+        stream = stream.add_elements([TimestampedValue(_records(h, counts[h]), h * H) for h in range(lo, hi)])
+        stream = stream.advance_watermark_to(hi * H)
+    stream = stream.advance_watermark_to(DAY * 2).advance_watermark_to_infinity()
+    with _streaming_pipeline() as p:
+        scores = (p | stream | ComputeWindowMetrics(_config())
+                  | ScoreSeries("d", spec, H, {"n": MetricKind.COUNT}))
+        assert_that(scores | beam.Map(lambda s: (s["window_start"][11:16], s["observed"], s["is_anomaly"],
+                                                 s["score"])), equal_to(expected))

@@ -6,7 +6,8 @@
     # "count 12 in warm-up (no baseline yet)"
 
 Numbers are shown with 3-4 significant digits; the unit is "sigma" for the
-z-score detectors and "IQR beyond the fence" for ``iqr``. The window is
+z-score detectors, "IQR beyond the fence" for ``iqr``, "cumulative sigma"
+for ``cusum`` and a log-likelihood (0 to 1) for ``likelihood``. The window is
 named by its bounds only when ``with_window=True`` (records carry the bounds
 in their own fields already).
 """
@@ -31,10 +32,16 @@ def explain(verdict: Verdict, metric: str, window: Observation | None = None, *,
     where = f" for {basis}" if basis and not basis.startswith(("trailing", "EWMA", "quartiles")) else (
         f" over {basis}" if basis else "")
     side = "above" if verdict.score > 0 else "below" if verdict.score < 0 else "at"
-    unit = "IQR beyond the fence" if verdict.detector.split(":")[-1] == "iqr" else "sigma"
+    unit = _unit(verdict.detector.split(":")[-1])
     size = "inf" if math.isinf(verdict.score) else f"{abs(verdict.score):.1f}"
     line = f"{head} vs expected {_num(verdict.expected)} +/- {_num(verdict.spread)}{where}, {size} {unit} {side}"
     return line if verdict.is_anomaly else line + " (normal)"
+
+
+def _unit(detector: str) -> str:
+    if detector.startswith("likelihood"):
+        return "log-likelihood (0.5 = tail probability 1e-5)"
+    return {"iqr": "IQR beyond the fence", "cusum": "cumulative sigma"}.get(detector, "sigma")
 
 
 def _num(x: float | None) -> str:

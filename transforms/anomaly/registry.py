@@ -24,21 +24,27 @@ from typing import Any, Mapping
 from transforms.anomaly.base import Detector, Direction
 from transforms.anomaly.cooldown import Cooldown
 from transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
+from transforms.anomaly.detectors.cusum import Cusum, CusumParams
 from transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
 from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from transforms.anomaly.detectors.iqr import Iqr, IqrParams
+from transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
 from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 from transforms.config.errors import ConfigError, ConfigIssue
 
-# type name -> (detector class, params class); "ensemble" is built from its members.
+# type name -> (detector class, params class); "ensemble" is built from its members,
+# "likelihood" from the one detector (key ``detector``) whose raw scores it models; "cusum"
+# sums its own z-scores, or a member detector's scores when it has a ``detector``.
 DETECTORS: dict[str, tuple[type, type]] = {
     "robust_zscore": (RobustZScore, RobustZScoreParams),
     "ewma": (Ewma, EwmaParams),
     "seasonal": (Seasonal, SeasonalParams),
     "iqr": (Iqr, IqrParams),
+    "cusum": (Cusum, CusumParams),
     "beam": (BeamDetector, BeamDetectorParams),
     "ensemble": (Ensemble, EnsembleParams),
+    "likelihood": (Likelihood, LikelihoodParams),
 }
 
 
@@ -57,6 +63,8 @@ class DetectorSpec:
             out[f.name] = value.value if isinstance(value, enum.Enum) else value
         if self.type == "ensemble":
             out["members"] = [m.to_dict() for m in self.members]
+        if self.type in ("likelihood", "cusum") and self.members:
+            out["detector"] = self.members[0].to_dict()
         return out
 
 
@@ -73,6 +81,10 @@ def build_detector(spec: DetectorSpec) -> Detector:
     detector_cls, _ = DETECTORS[spec.type]
     if spec.type == "ensemble":
         return Ensemble([build_detector(m) for m in spec.members], spec.params)
+    if spec.type == "likelihood":
+        return Likelihood(build_detector(spec.members[0]), spec.params)
+    if spec.type == "cusum":
+        return Cusum(spec.params, build_detector(spec.members[0]) if spec.members else None)
     return detector_cls(spec.params)
 
 
@@ -96,10 +108,20 @@ def _parse(mapping: Any, path: str, issues: list[ConfigIssue]) -> DetectorSpec |
         issues.append(ConfigIssue(path + ".type", f"expected one of {', '.join(DETECTORS)}"))
         return None
     _, params_cls = DETECTORS[kind]
-    rest = {k: v for k, v in mapping.items() if k not in ("type", "members")}
+    nested = "detector" if kind in ("likelihood", "cusum") else "members"
+    rest = {k: v for k, v in mapping.items() if k not in ("type", nested)}
     members: tuple[DetectorSpec, ...] = ()
     if kind == "ensemble":
         members = _parse_members(mapping.get("members"), path + ".members", issues)
+    elif kind == "likelihood":
+        if mapping.get("detector") is None:
+            issues.append(ConfigIssue(path + ".detector", "expected the detector whose raw scores are modelled"))
+        else:
+            member = _parse(mapping["detector"], path + ".detector", issues)
+            members = () if member is None else (member,)
+    elif kind == "cusum" and mapping.get("detector") is not None:   # optional: CUSUM of a member's scores
+        member = _parse(mapping["detector"], path + ".detector", issues)
+        members = () if member is None else (member,)
     elif "members" in mapping:
         issues.append(ConfigIssue(path + ".members", f"only an ensemble has members, not {kind}"))
     before = len(issues)

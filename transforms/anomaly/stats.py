@@ -3,6 +3,7 @@
     median([3, 1, 2])                 # 2
     quantile([1, 2, 3, 4], 0.25)      # 1.75 (linear interpolation, as numpy's default)
     robust_sigma([1, 2, 3, 4, 100])   # 1.4826 * MAD = 1.4826 * 1 = 1.4826
+    ewm_update(10.0, 4.0, 12.0, 0.5)  # (11.0, 3.0): exponentially weighted mean and variance
 """
 from __future__ import annotations
 
@@ -68,3 +69,9 @@ def tail_sigma(values: Sequence[float], center: float | None = None) -> float:
     mad = sorted_quantile(deviations, 0.5)
     sigma = MAD_TO_SIGMA * mad if mad > 0 else MEAN_AD_TO_SIGMA * sum(deviations) / len(deviations)
     return max(sigma, sorted_quantile(deviations, 0.95) * _Q95_TO_SIGMA)
+
+
+def ewm_update(mean: float, var: float, value: float, weight: float) -> tuple[float, float]:
+    """Exponentially weighted mean and variance after one more value of weight ``weight``."""
+    diff = value - mean
+    return mean + weight * diff, (1 - weight) * (var + weight * diff * diff)

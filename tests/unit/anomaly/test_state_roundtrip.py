@@ -16,6 +16,11 @@ CONFIGS = {
     "seasonal_day": {"type": "seasonal", "season": "day", "periods": 3, "neighbours": 1, "warmup": 5},
     "seasonal_week_residuals": {"type": "seasonal", "season": "week", "spread": "residuals", "warmup": 5},
     "iqr": {"type": "iqr", "history": 20, "warmup": 5},
+    "cusum": {"type": "cusum", "history": 24, "warmup": 5, "threshold": 8},
+    "cusum_seasonal": {"type": "cusum", "history": 24, "threshold": 8,
+                       "detector": {"type": "seasonal", "season": "day", "periods": 3, "warmup": 5}},
+    "likelihood": {"type": "likelihood", "warmup": 40, "average": 1, "history": 50, "threshold": 0.3,
+                   "detector": {"type": "robust_zscore", "history": 20, "warmup": 5}},
     "ensemble": {"type": "ensemble", "mode": "k", "k": 2, "members": [
         {"type": "seasonal", "season": "day", "warmup": 5}, {"type": "robust_zscore", "warmup": 5},
         {"type": "ewma", "warmup": 5}]},

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from transforms.anomaly.base import Detector, Observation, State, Verdict
 from transforms.anomaly.params import CommonParams, bounded, flags, spread_floor, z_score
+from transforms.anomaly.stats import ewm_update
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,7 @@ class Ewma(Detector):
         if p.clip > 0 and n >= max(p.warmup, 2):
             bound = p.clip * max(math.sqrt(var), spread_floor(p, mean))
             value = min(max(value, mean - bound), mean + bound)
-        diff = value - mean
-        mean += weight * diff
-        var = (1 - weight) * (var + weight * diff * diff)
+        mean, var = ewm_update(mean, var, value, weight)
         return {"n": n + 1, "mean": mean, "var": var, "last_start": obs.window_start}
 
 

@@ -1,0 +1,126 @@
+"""Two-sided CUSUM on robust z-scores: level shifts and drifts that no single window shows.
+
+Each window's value is standardised against a trailing baseline (median and
+robust sigma of the last ``history`` windows, as ``robust_zscore`` does, so
+the test is in sigmas on every series), and two cumulative sums collect the
+evidence of a change (Page's CUSUM):
+
+    up   = max(0, up   + z - slack)
+    down = max(0, down - z - slack)
+
+A shift of ``d`` sigmas adds about ``d - slack`` per window, so it is found
+after ``threshold / (d - slack)`` windows: a 1.5-sigma shift with the defaults
+(slack 0.5, threshold 12) after about 12 windows, where a z-score at 4 sigmas
+never sees it. Stationary noise adds ``z - slack``, which averages below zero,
+so the sums keep returning to 0: on Gaussian noise the defaults raise about
+one false alarm per 7,500 windows (2 in 3 x 5,000 in the tests; threshold 8
+with a 48-window baseline raises one per 800, the baseline's own estimation
+error being most of it). Each ``z`` is clipped at ``clip`` sigmas so a
+single spike cannot make an alarm on its own (spikes are the z-score's job).
+
+After an alarm the change is taken as real: both sums restart at 0 and the
+baseline restarts from the windows since the sum last left zero (the new
+level), so the next alarm needs new evidence. While the baseline has fewer
+than ``warmup`` windows nothing is scored.
+
+The verdict's score is the larger sum with its sign (``up`` positive, ``down``
+negative), in cumulative sigmas, against ``threshold``.
+
+    detector = Cusum(CusumParams(threshold=12, slack=0.5, history=96))
+
+With ``detector`` (a member detector, e.g. ``seasonal``) the sums collect the
+member's signed scores instead of z-scores against the trailing median: a
+seasonal member makes the test blind to the daily ramp that a trailing
+baseline mistakes for a shift. After an alarm the member keeps its memory
+(a seasonal member its slots) and from then on sees the series with the
+shift taken out: the mean difference between the values and their expected
+values since the change began is added to an offset subtracted from every
+later value. (Restarting the member instead, as the trailing mode restarts
+its history, left a seasonal member without slots for days, falling back to
+its trailing baseline and raising the very ramp alarms it was there to avoid:
+measured on NAB and nab_synthetic.py series, 2026-12-01.)
+
+State: ``{"history": [<= history floats], "up": float, "down": float,
+"since": [<= history [value, expected]]}``, with a member also ``"member":
+<member state>, "offset": float`` (``since``: the windows since the larger
+sum last left zero, the new level's first windows; ``history`` stays empty
+with a member).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transforms.anomaly.base import Detector, Observation, State, Verdict
+from transforms.anomaly.params import CommonParams, bounded, flags, spread_floor, z_score
+from transforms.anomaly.stats import median, robust_sigma
+
+
+@dataclass(frozen=True)
+class CusumParams(CommonParams):
+    """threshold: cumulative sigmas at which a change alarms; slack: sigmas of
+    drift per window tolerated without accumulating (half the smallest shift
+    worth finding); clip: per-window z clipped at this many sigmas; history:
+    trailing windows in the baseline. See CommonParams for the rest."""
+
+    threshold: float = bounded(12.0, min=0.0, help="cumulative sigmas at which a change alarms")
+    warmup: int = bounded(48, min=0, help="windows in the baseline before any flag")
+    slack: float = bounded(0.5, min=0.0, help="sigmas per window tolerated without accumulating")
+    clip: float = bounded(4.0, min=0.0, help="per-window z clipped at this many sigmas (0 = off)")
+    history: int = bounded(96, min=2, help="trailing windows in the baseline")
+
+
+class Cusum(Detector):
+    """Page's two-sided CUSUM over robust z-scores against a trailing median, or over a member's scores."""
+
+    name = "cusum"
+
+    def __init__(self, params: CusumParams = CusumParams(), member: Detector | None = None):
+        self.params = params
+        self.member = member
+
+    def initial_state(self) -> State:
+        state = {"history": [], "up": 0.0, "down": 0.0, "since": []}
+        if self.member is not None:
+            state.update(member=self.member.initial_state(), offset=0.0)
+        return state
+
+    def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
+        p = self.params
+        history: list[float] = list(state["history"])
+        up, down, since = state["up"], state["down"], [list(s) for s in state["since"]]
+        expected = spread = score = z = None
+        basis, member_state, offset = f"trailing {len(history)} windows", None, state.get("offset", 0.0)
+        if self.member is not None:   # the member sees the series with the shifts found so far taken out
+            inner, member_state = self.member.observe(
+                state["member"], Observation(obs.window_start, obs.window_end, obs.value - offset))
+            spread, z, basis = inner.spread, inner.score, inner.basis
+            expected = None if inner.expected is None else inner.expected + offset
+        elif history and len(history) >= max(p.warmup, 2):
+            expected = median(history)
+            spread = max(robust_sigma(history, expected), spread_floor(p, expected))
+            z = z_score(obs.value, expected, spread)
+        is_anomaly = False
+        if z is not None:
+            if p.clip > 0:
+                z = max(-p.clip, min(p.clip, z))
+            was_active = up > 0 or down > 0
+            up = max(0.0, up + z - p.slack)
+            down = max(0.0, down - z - p.slack)
+            score = up if up >= down else -down
+            is_anomaly = flags(p, score, obs.value - expected)
+            window = [obs.value, expected]
+            since = (since + [window])[-p.history:] if (up > 0 or down > 0) and was_active else (
+                [window] if up > 0 or down > 0 else [])
+        name = self.name if self.member is None else f"{self.name}({self.member.name})"
+        verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, name, basis=basis)
+        if is_anomaly:   # the change is real: restart on the new level
+            if self.member is None:
+                return verdict, {"history": [v for v, _ in since], "up": 0.0, "down": 0.0, "since": []}
+            shift = sum(v - e for v, e in since) / len(since)
+            return verdict, {"history": [], "up": 0.0, "down": 0.0, "since": [], "member": member_state,
+                             "offset": offset + shift}
+        history = [] if self.member is not None else (history + [obs.value])[-p.history:]
+        new = {"history": history, "up": up, "down": down, "since": since}
+        if member_state is not None:
+            new.update(member=member_state, offset=offset)
+        return verdict, new
