@@ -254,7 +254,13 @@ class DetectionEngine:
         if not text.isascii():  # full-width digits, "＠" ...: matched in NFKC form, offsets in ``text``
             view = for_matching(text)
             if view is not None:
-                return view.to_original(self.scan(view.text))
+                # the view is NFKC per character, which need not be NFKC as a whole ("e" + U+0301
+                # stays two characters): it is scanned as it is, never normalised again
+                return view.to_original(self._scan_matching(view.text))
+        return self._scan_matching(text)
+
+    def _scan_matching(self, text: str) -> list[Finding]:
+        """``scan`` of a text in the form the recognizers match (after the NFKC view)."""
         if "\\" in text and _ESCAPE.search(text):
             # JSON or log text kept in a string: "\n" written as two characters glues its "n" to
             # the next value ("\n+44 161 ..."); matched with the escape as two blanks, so every

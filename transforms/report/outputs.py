@@ -8,6 +8,7 @@ from the summary). A dead letter's ``source`` and ``record`` are not kept.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -33,7 +34,15 @@ class RunOutputs:
     dead_letter_reasons: Counter = field(default_factory=Counter)  # (stage, reason) -> dead letters
 
 
-def _json_lines(output_dir: str, folder: str) -> Iterator[dict[str, Any]]:
+# A dead letter line as the JSONL sink writes it (transforms/deadletter.py: stage and error first):
+# its stage and error are read without parsing the record, which may be nested too deep for json.
+_DEAD_LETTER_HEAD = re.compile(r'\{\s*"stage"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"error"\s*:\s*("(?:[^"\\]|\\.)*")')
+UNREADABLE = ("(unknown)", "(a dead letter the report could not read)")
+
+
+def _lines(output_dir: str, folder: str) -> Iterator[str]:
+    """The non-empty lines of ``folder``'s shards. Only "\\n" ends a line: the sinks write U+2028 and
+    other Unicode line breaks as they are (ensure_ascii=False), inside JSON strings."""
     pattern = FileSystems.join(output_dir, folder, "part*")
     try:
         matched = FileSystems.match([pattern])[0].metadata_list
@@ -41,9 +50,22 @@ def _json_lines(output_dir: str, folder: str) -> Iterator[dict[str, Any]]:
         return
     for metadata in sorted(matched, key=lambda m: m.path):
         with FileSystems.open(metadata.path) as handle:
-            for line in handle.read().decode("utf-8").splitlines():
+            for line in handle.read().decode("utf-8").split("\n"):
                 if line.strip():
-                    yield json.loads(line)
+                    yield line
+
+
+def _json_lines(output_dir: str, folder: str) -> Iterator[dict[str, Any]]:
+    for line in _lines(output_dir, folder):
+        yield json.loads(line)
+
+
+def _dead_letter_reason(line: str) -> tuple[str, str]:
+    """(stage, error) of one dead letter line, whatever its record holds."""
+    head = _DEAD_LETTER_HEAD.match(line)
+    if head is None:
+        return UNREADABLE
+    return json.loads(head.group(1)), json.loads(head.group(2))
 
 
 def _keep(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
@@ -65,6 +87,5 @@ def read_run_outputs(output_dir: str) -> RunOutputs:
     outputs.scores_complete = bool(scores)
     outputs.scores = scores or [_keep(r, _SCORE_FIELDS) for r in flagged if r.get("detector") != TFDV_DETECTOR]
     # findings per field and infoType are in the summary (findings/ is not read); dead letters by stage and reason:
-    outputs.dead_letter_reasons = Counter((str(r.get("stage")), str(r.get("error")))
-                                          for r in _json_lines(output_dir, "dead_letter"))
+    outputs.dead_letter_reasons = Counter(_dead_letter_reason(line) for line in _lines(output_dir, "dead_letter"))
     return outputs

@@ -28,3 +28,16 @@ def test_offsets_map_back_through_expansions():
     assert (mapped.start, mapped.end) == (0, 1)
     # two findings inside one expanded character do not come back overlapping
     assert len(view.to_original([Finding(0, 1, "T", Likelihood.LIKELY), Finding(1, 2, "T", Likelihood.LIKELY)])) == 1
+
+
+def test_a_text_whose_view_is_not_nfkc_as_a_whole_is_scanned_once(engine):
+    # NFKC per character leaves "e" + U+0301 as two characters, which NFKC of the whole text would
+    # compose: the view is not NFKC, and re-normalising it never converges (it recursed until
+    # RecursionError, failing a run whose group value held such a text).
+    text = "Cafe\u0301 ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"
+    view = for_matching(text)
+    assert view is not None
+    assert for_matching(view.text) is not None  # the view itself still "needs" a view
+    findings = engine.scan(text)
+    assert [(text[f.start:f.end], f.info_type) for f in findings] == [("ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "EMAIL_ADDRESS")]
+    assert engine.scan("e\u0301" * 3) == []

@@ -64,3 +64,33 @@ def test_report_command_rebuilds_the_page_and_refuses_a_folder_without_a_run(run
     assert not (empty / "report.html").exists()
     with pytest.raises(ReportInputError):
         read_run_outputs(str(empty))
+
+
+def test_dead_letters_nested_too_deep_for_json_or_holding_unicode_line_breaks_are_read(tmp_path):
+    # The JSONL sink (to_json_line) writes U+2028 as it is; a record may be nested deeper than json reads.
+    import json as _json
+
+    from tests.support.report_outputs import write_run_outputs
+    from transforms.io.sinks import to_json_line
+    from transforms.report.outputs import read_run_outputs
+
+    out = write_run_outputs(tmp_path / "run")
+    deep = "[" * 5_000 + '"leaf"' + "]" * 5_000
+    lines = [
+        to_json_line({"stage": "parse", "error": "nested deeper than 64 levels", "source": "s", "record": None}
+                     ).replace('"record":null', f'"record":{deep}'),
+        to_json_line({"stage": "validate", "error": "line\u2028break", "source": "s", "record": {"k": "a\u2028b"}}),
+        "not json at all",
+    ]
+    (out / "dead_letter" / "part-00000-of-00001.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    scores = out / "scores" / "part-00000-of-00001.jsonl"
+    scores.write_text(scores.read_text() + _json.dumps(
+        {"series_key": "per_category[merchant_category=a\u2028b]", "metric": "per_category",
+         "window_start": "2026-11-02T09:00:00Z", "observed": 1.0}, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    outputs = read_run_outputs(str(out))
+
+    assert outputs.dead_letter_reasons == {("parse", "nested deeper than 64 levels"): 1,
+                                           ("validate", "line\u2028break"): 1,
+                                           ("(unknown)", "(a dead letter the report could not read)"): 1}
+    assert any(s["series_key"] == "per_category[merchant_category=a\u2028b]" for s in outputs.scores)
