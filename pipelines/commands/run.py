@@ -43,7 +43,6 @@ from pipelines.summary_report import format_summary
 from transforms.config.errors import ConfigError
 from transforms.config.loader import ConfigOverrides, load_config
 from transforms.config.model import DatasetConfig, SourceFormat
-from transforms.report.write import write_report
 
 NAME = "run"
 HELP = "De-identify a dataset, write it out and flag anomalous windows (a Beam pipeline)."
@@ -109,6 +108,8 @@ def main(args: argparse.Namespace) -> int:
             return 0
         result.wait_until_finish()
         if out and not streaming:
+            from transforms.report.write import write_report  # matplotlib: only when a report is written
+
             write_report(out)  # report.html, from the outputs just written
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log
         if out:

@@ -77,3 +77,20 @@ def visits_config(tmp_path: pathlib.Path, data: pathlib.Path, *, handling: dict 
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
+
+
+# Where the generated payments records hold PII (pipelines/sample_data.py).
+PAYMENTS_PII_PATHS = (("customer", "name"), ("customer", "email"), ("customer", "phone"), ("card_number",),
+                      ("iban",), ("ip_address",))
+
+
+def planted_values(records: list[dict[str, Any]], paths: tuple = PAYMENTS_PII_PATHS) -> set[Any]:
+    """Every non-empty value at ``paths`` in ``records``: what no output but anonymized/ may hold."""
+    values = set()
+    for record in records:
+        for path in paths:
+            value: Any = record
+            for name in path:
+                value = value.get(name) if isinstance(value, dict) else None
+            values.add(value)
+    return values - {None, ""}

@@ -9,19 +9,9 @@ import pytest
 from pipelines.sample_data import Anomaly, generate
 from tests.conftest import run_cli
 from tests.fixtures.broken_records import LEAKY_CARD, LEAKY_EMAIL, bad_lines
-from tests.pipeline.helpers import example_config, run_with_keyset
+from tests.pipeline.helpers import example_config, planted_values, run_with_keyset
 
 pytestmark = pytest.mark.pipeline
-
-PII_PATHS = (("customer", "name"), ("customer", "email"), ("customer", "phone"), ("card_number",), ("iban",),
-             ("ip_address",))
-
-
-def _value(record, path):
-    for name in path:
-        record = record.get(name) if isinstance(record, dict) else None
-    return record
-
 
 def test_run_writes_a_report_without_any_planted_value_and_the_command_rebuilds_it(tmp_path, keyset_path):
     records, _ = generate("payments", days=3, seed=5, base_per_hour=12,
@@ -34,7 +24,7 @@ def test_run_writes_a_report_without_any_planted_value_and_the_command_rebuilds_
 
     page = (out / "report.html").read_text()
     assert "report.html" in json.loads((out / "run_manifest.json").read_text())["files"]
-    planted = {_value(r, p) for r in records for p in PII_PATHS} - {None, ""} | {LEAKY_EMAIL, LEAKY_CARD}
+    planted = planted_values(records) | {LEAKY_EMAIL, LEAKY_CARD}
     assert len(planted) > 300
     assert sorted(v for v in planted if v in page) == []
     # Non-trivial: every scored series has a chart, the spike's series is first and marked, the sections are there.
