@@ -22,7 +22,15 @@ _SCORE_FIELDS = ("series_key", "metric", "window_start", "window_end", "observed
 
 
 class ReportInputError(ValueError):
-    """The output directory has no run summary to build a report from."""
+    """The output directory has no run summary to build a report from, or an output is not what a run writes."""
+
+
+def _parsed(text: str, where: str) -> Any:
+    """``text`` as JSON; a ReportInputError naming ``where`` (never the text) when it is not."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise ReportInputError(f"{where}: not valid JSON (a run writes none such: was it changed?)") from None
 
 
 @dataclass
@@ -50,14 +58,21 @@ def _lines(output_dir: str, folder: str) -> Iterator[str]:
         return
     for metadata in sorted(matched, key=lambda m: m.path):
         with FileSystems.open(metadata.path) as handle:
-            for line in handle.read().decode("utf-8").split("\n"):
-                if line.strip():
-                    yield line
+            try:
+                text = handle.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise ReportInputError(f"{metadata.path}: not UTF-8 (a run writes none such: was it changed?)") from None
+        for line in text.split("\n"):
+            if line.strip():
+                yield line
 
 
 def _json_lines(output_dir: str, folder: str) -> Iterator[dict[str, Any]]:
+    where = FileSystems.join(output_dir, folder)
     for line in _lines(output_dir, folder):
-        yield json.loads(line)
+        record = _parsed(line, where)
+        if isinstance(record, dict):
+            yield record
 
 
 def _dead_letter_reason(line: str) -> tuple[str, str]:
@@ -78,7 +93,9 @@ def read_run_outputs(output_dir: str) -> RunOutputs:
     if not FileSystems.exists(summary_path):
         raise ReportInputError(f"{summary_path} not found: not the output directory of a finished batch run")
     with FileSystems.open(summary_path) as handle:
-        summary = json.loads(handle.read())
+        summary = _parsed(handle.read(), summary_path)
+    if not isinstance(summary, dict):
+        raise ReportInputError(f"{summary_path}: not a run summary (a JSON object)")
     outputs = RunOutputs(summary=summary)
     scores = [_keep(r, _SCORE_FIELDS) for r in _json_lines(output_dir, "scores")]
     flagged = list(_json_lines(output_dir, "flagged_windows"))

@@ -66,6 +66,30 @@ def test_report_command_rebuilds_the_page_and_refuses_a_folder_without_a_run(run
         read_run_outputs(str(empty))
 
 
+
+@pytest.mark.parametrize("damage", ["empty summary", "summary not an object", "summary nested too deep",
+                                    "broken score line", "scores not UTF-8"])
+def test_damaged_outputs_exit_2_naming_the_file_and_no_value(run_dir, damage):
+    scores = run_dir / "scores" / "part-00000-of-00001.jsonl"
+    summary = run_dir / "run_summary.json"
+    if damage == "empty summary":
+        summary.write_text("")
+    elif damage == "summary not an object":
+        summary.write_text("[1, 2]")
+    elif damage == "summary nested too deep":
+        summary.write_text("[" * 100_000 + "]" * 100_000)
+    elif damage == "broken score line":
+        scores.write_text(scores.read_text() + '{"series_key": "' + SECRET_EMAIL + '", broken\n')
+    else:
+        scores.write_bytes(scores.read_bytes() + b"\xff\xfe" + SECRET_EMAIL.encode() + b"\n")
+    result = run_cli("report", "--output_dir", run_dir)
+    assert result.code == 2, result.err
+    where = "run_summary.json" if "summary" in damage else "scores"
+    assert where in result.err
+    assert SECRET_EMAIL not in result.err + result.out
+    assert "Traceback" not in result.err
+    assert not (run_dir / "report.html").exists()
+
 def test_dead_letters_nested_too_deep_for_json_or_holding_unicode_line_breaks_are_read(tmp_path):
     # The JSONL sink (to_json_line) writes U+2028 as it is; a record may be nested deeper than json reads.
     import json as _json
