@@ -23,6 +23,7 @@ INSTALL_REQUIRES = [
     "hyperscan==0.9.1",  # one native multi-pattern pass gates the PII recognizers (wheel bundles the library)
     "google-re2==1.1.20240702",  # user-supplied regexes (custom infoTypes, exclusions) match in linear time, as in DLP
     "matplotlib==3.9.4",  # report.html's charts as inline SVG (the last release that fits numpy < 2)
+    "virtualenv-clone==0.5.7",  # Beam YAML's runner imports it (transforms/beam_yaml)
 ]
 
 TEST_REQUIRES = [

@@ -1,4 +1,4 @@
-"""Leave-one-category-out cross-validation of detector settings on NAB (used by nab_dev_harness.py --cv).
+"""Leave-one-category-out cross-validation of detector settings on NAB (nab_dev_harness.py --cv, nab.py --cv).
 
     python benchmarks/nab_dev_harness.py --data-dir ../shared/data/nab-dev/data \
         --config benchmarks/nab_detector.yaml --out /tmp/cv_detections.json \

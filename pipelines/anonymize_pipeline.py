@@ -14,7 +14,10 @@ files under ``config.sinks.output_dir``: ``anonymized/``, ``dead_letter/``,
 ``sinks.write_all_scores``) and, in batch, ``run_summary.json`` (``report.html``
 is drawn from these after the run: ``pipelines/commands/run.py``). Streaming
 runs write files per minute (:mod:`transforms.io.windowed_files`) and no run
-summary (a streaming job has no end to sum up to).
+summary (a streaming job has no end to sum up to). The dead letters include,
+in streaming, the rows BigQuery refused and the records too late for their
+window's metrics (:mod:`transforms.dead_letter_routes`); BigQuery tables are
+created partitioned and clustered (:func:`transforms.io.bigquery.table_parameters`).
 """
 from __future__ import annotations
 
@@ -23,11 +26,13 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.anomaly.coverage import InputExtent
+from transforms.anomaly.coverage import InputExtent, is_unscored_partial
 from transforms.anomaly.score import ScoreSeries
 from transforms.anonymize import AnonymizeRecords, ProcessorFactory
 from transforms.config.model import DatasetConfig, SourceFormat
+from transforms.data_validation.streaming import ValidateStreamingWindows
 from transforms.data_validation.transform import ValidateWindowStatistics
+from transforms.dead_letter_routes import FailedRowsToDeadLetters, TooLateToDeadLetters
 from transforms.io.bigquery import (
     DEAD_LETTER_SCHEMA,
     FINDINGS_SCHEMA,
@@ -37,6 +42,7 @@ from transforms.io.bigquery import (
     anonymized_table_schema,
     dead_letter_row,
     finding_row,
+    table_parameters,
 )
 from transforms.io.output_schema import flatten
 from transforms.io.pubsub import ReadPubSubBatches, WriteJsonToPubSub
@@ -80,9 +86,9 @@ def build_pipeline(
     writer = _Writer(config, streaming)
 
     if sinks.bigquery.anonymized_table:
-        anon.anonymized | "AnonymizedToBigQuery" >> writer.bigquery(
-            sinks.bigquery.anonymized_table, anonymized_table_schema(config),
-            lambda b, config=config: [flatten(r, config) for r in b.records])
+        writer.to_bigquery(anon.anonymized, "AnonymizedToBigQuery", sinks.bigquery.anonymized_table,
+                           anonymized_table_schema(config),
+                           lambda b, config=config: [flatten(r, config) for r in b.records], anonymized=True)
     if sinks.pubsub.anonymized_topic:
         (anon.anonymized
          | "AnonymizedRecordsForPubSub" >> beam.Map(lambda b: list(b.records))
@@ -95,43 +101,47 @@ def build_pipeline(
         else:
             anon.anonymized | "WriteAnonymized" >> WriteAnonymized(config, sinks.output_dir)
 
-    if sinks.bigquery.dead_letter_table:
-        anon.dead_letters | "DeadLettersToBigQuery" >> writer.bigquery(
-            sinks.bigquery.dead_letter_table, DEAD_LETTER_SCHEMA, lambda batch: [dead_letter_row(d) for d in batch])
-    else:
-        anon.dead_letters | "WriteDeadLetters" >> writer.files("dead_letter")
     if sinks.bigquery.findings_table:
-        anon.findings | "FindingsToBigQuery" >> writer.bigquery(
-            sinks.bigquery.findings_table, FINDINGS_SCHEMA, lambda batch: [finding_row(f) for f in batch])
+        writer.to_bigquery(anon.findings, "FindingsToBigQuery", sinks.bigquery.findings_table, FINDINGS_SCHEMA,
+                           lambda batch: [finding_row(f) for f in batch])
     else:
         anon.findings | "WriteFindings" >> writer.files("findings")
 
-    metrics = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config)
+    if anon.anonymized.is_bounded:
+        metrics = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config)
+    else:  # what the lateness gate drops from the metrics: counted in the dead letter
+        metrics, too_late = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config, with_too_late=True)
+        writer.dead_letters.append(too_late | "TooLateToDeadLetters" >> TooLateToDeadLetters(config))
     # A bounded input's first and last event time: windows it only partly covers are not scored.
     extent = anon.anonymized | "InputExtent" >> InputExtent() if anon.anonymized.is_bounded else None
     scores = metrics | "Score" >> ScoreSeries.for_config(config, extent)
     flagged = scores | "KeepAnomalies" >> beam.Filter(lambda s: s["is_anomaly"])
     validation = None
-    if config.data_validation is not None and not streaming:
-        validation = anon.anonymized | "DataValidation" >> ValidateWindowStatistics(config)
+    if config.data_validation is not None:
+        # batch: TFDV over the whole run; streaming: per Beam window, checked as windows close
+        stage = ValidateStreamingWindows(config) if streaming else ValidateWindowStatistics(config)
+        validation = anon.anonymized | "DataValidation" >> stage
         flagged = (flagged, validation.flagged) | "AllFlagged" >> beam.Flatten()
     if sinks.bigquery.flagged_windows_table:
-        flagged | "FlaggedToBigQuery" >> writer.bigquery(sinks.bigquery.flagged_windows_table, WINDOW_SCHEMA,
-                                                         lambda s: [s])
+        writer.to_bigquery(flagged, "FlaggedToBigQuery", sinks.bigquery.flagged_windows_table, WINDOW_SCHEMA,
+                           lambda s: [s])
     if sinks.pubsub.alerts_topic:
         flagged | "AlertsToPubSub" >> WriteJsonToPubSub(sinks.pubsub.alerts_topic)
     if sinks.flagged_to_files:
         flagged | "WriteFlagged" >> writer.files("flagged_windows", batched=False)
     if sinks.bigquery.scores_table:
-        scores | "ScoresToBigQuery" >> writer.bigquery(sinks.bigquery.scores_table, WINDOW_SCHEMA, lambda s: [s])
+        writer.to_bigquery(scores, "ScoresToBigQuery", sinks.bigquery.scores_table, WINDOW_SCHEMA, lambda s: [s])
     if sinks.scores_to_files or (not streaming and sinks.output_dir and not sinks.bigquery.scores_table):
         # batch runs keep every scored window on file: report.html plots each series with its expected band
         scores | "WriteScores" >> writer.files("scores", batched=False)
+    dead_letters = _write_dead_letters(anon.dead_letters, writer)
 
     summary = None
     if not streaming and sinks.output_dir:
+        # a partial window of the input is written without a score: counted apart, not as scored
         window_counts = scores | "CountWindows" >> beam.Map(
-            lambda s: {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
+            lambda s: {"windows_unscored_partial": 1} if is_unscored_partial(s) else
+            {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
         )
         timeline = anon.anonymized | "CountTimeline" >> beam.Map(TimelineCounts(bucket_seconds(config.window)))
         counts = (anon.stats, window_counts, timeline) + ((validation.counts,) if validation is not None else ())
@@ -140,15 +150,36 @@ def build_pipeline(
             | "AllCounts" >> beam.Flatten()
             | "Summary" >> WriteRunSummary(sinks.output_dir, config.dataset)
         )
-    return PipelineOutputs(anon.anonymized, anon.dead_letters, anon.findings, metrics, scores, flagged, summary)
+    return PipelineOutputs(anon.anonymized, dead_letters, anon.findings, metrics, scores, flagged, summary)
+
+
+def _write_dead_letters(records_dead: beam.PCollection, writer: "_Writer") -> beam.PCollection:
+    """Every dead letter of the run (the records', and the later stages': rows BigQuery refused,
+    records too late for their window) to the dead-letter table or files; returns them all."""
+    dead_letters = records_dead
+    if writer.dead_letters:
+        dead_letters = (records_dead, *writer.dead_letters) | "AllDeadLetters" >> beam.Flatten()
+    table = writer.config.sinks.bigquery.dead_letter_table
+    if table:
+        # Rows the dead-letter table itself refuses are counted (veilwatch/dead_letters_bigquery_insert)
+        # and go to files when there is an output_dir: never back into the same table.
+        refused = writer.to_bigquery(dead_letters, "DeadLettersToBigQuery", table, DEAD_LETTER_SCHEMA,
+                                     lambda batch: [dead_letter_row(d) for d in batch], route_failures=False)
+        if refused is not None and writer.output_dir:
+            refused | "WriteRefusedDeadLetters" >> writer.files("dead_letter")
+    else:
+        dead_letters | "WriteDeadLetters" >> writer.files("dead_letter")
+    return dead_letters
 
 
 class _Writer:
     """The file and BigQuery writers of one run (batch or streaming)."""
 
     def __init__(self, config: DatasetConfig, streaming: bool):
+        self.config = config
         self.output_dir = config.sinks.output_dir
         self.streaming = streaming
+        self.dead_letters: list[beam.PCollection] = []  # of later stages, list[dict] per element
 
     def files(self, name: str, batched: bool = True) -> beam.PTransform:
         directory = FileSystems.join(self.output_dir, name)
@@ -156,5 +187,19 @@ class _Writer:
             return WriteWindowedJsonLines(directory, batched=batched)
         return WriteJsonLines(FileSystems.join(directory, "part"), batched=batched)
 
-    def bigquery(self, table: str, schema: dict, to_rows) -> beam.PTransform:
-        return WriteBatchesToBigQuery(table, schema, to_rows, streaming=self.streaming)
+    def to_bigquery(self, pcoll: beam.PCollection, label: str, table: str, schema: dict, to_rows,
+                    anonymized: bool = False, route_failures: bool = True) -> beam.PCollection | None:
+        """Write ``pcoll`` to ``table`` (partitioned and clustered as the config says). In streaming,
+        the rows BigQuery refuses become dead letters: added to the run's (``route_failures``) or
+        returned. Batch load jobs have no refused rows: a load either succeeds or fails the run."""
+        result = pcoll | label >> WriteBatchesToBigQuery(
+            table, schema, to_rows, streaming=self.streaming,
+            parameters=table_parameters(schema, self.config.sinks.bigquery))
+        if not self.streaming:
+            return None
+        refused = result.failed_rows_with_errors | f"{label}RefusedRows" >> FailedRowsToDeadLetters(
+            self.config, table, schema, anonymized=anonymized)
+        if route_failures:
+            self.dead_letters.append(refused)
+            return None
+        return refused

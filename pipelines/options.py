@@ -60,8 +60,15 @@ RUN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
                                      "run_manifest.json lists)")),
     ("--batch_size", {"type": int, "default": DEFAULT_BATCH_SIZE,
                       "help": f"records per batch element (default {DEFAULT_BATCH_SIZE})"}),
-    ("--dry_run", _switch("build the graph, print its steps and exit without running or writing anything")),
+    ("--dry_run", _switch("check config and flags, build the graph, print its steps and exit without running "
+                          "or writing anything (no Google Cloud access)")),
+    ("--progress_interval", {"type": float, "default": 10.0, "metavar": "SECONDS",
+                             "help": "local batch runs: print records read, rate and elapsed time to stderr every "
+                                     "SECONDS when it is a terminal (default 10; 0: never)"}),
 )
+
+# Options for the terminal of a local run only: not flex template parameters.
+LOCAL_ONLY_OPTIONS = ("--dry_run", "--progress_interval")
 
 # Options the command line spells with a dash too (``--dry-run``).
 ALIASES = {"--dry_run": ("--dry-run",)}

@@ -8,15 +8,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, WorkerOptions
 
 from pipelines.output_manifest import remove_previous_outputs, remove_staging
-from transforms.anonymize import build_scanner, load_keys
+from transforms import stage_checks
+from transforms.anonymize import load_keys
 from transforms.config.model import DatasetConfig
-from transforms.deid.base import TransformationError
-from transforms.deid.crypto.errors import CryptoError
-from transforms.deid.crypto_key import CryptoKeyError
-from transforms.deid.record_deidentifier import RecordDeidentifier
 from transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
 from transforms.io.sources import match_count
-from transforms.keys.keyring import KeysetError
 
 OUTPUT_PARTS = ("anonymized", "dead_letter", "findings", "flagged_windows", "scores", "data_validation",
                 "report.html", "run_summary.json")
@@ -38,18 +34,12 @@ def check_input_pattern(pattern: str, what: str) -> None:
 
 def check_keys(config: DatasetConfig, allow_plaintext_keys: bool, key_id: int | None = None) -> None:
     """Load the keyset (file, KMS, Secret Manager) and build every transformation with it,
-    so a missing, unreadable or wrong-type key stops the run here, before any output."""
+    so a missing, unreadable or wrong-type key stops the run here, before any output
+    (:func:`transforms.stage_checks.check_keys`)."""
     try:
-        keys = load_keys(config, allow_plaintext_keys)
-        if keys is not None and key_id is not None:
-            keys = keys.pinned(key_id)
-        RecordDeidentifier(config.pii, keys, scanner=_NoScanner())
-    except KeysetError as exc:
-        raise PreflightError(f"keys.keyset: {exc}") from None
-    except CryptoKeyError as exc:  # a DLP cryptoKey: the message names its config path
+        stage_checks.check_keys(config, allow_plaintext_keys, key_id)
+    except stage_checks.StageCheckError as exc:
         raise PreflightError(str(exc)) from None
-    except (CryptoError, TransformationError, LookupError) as exc:
-        raise PreflightError(f"pii: a transformation cannot be built with the keyset ({exc})") from None
 
 
 def check_keyset_holds(config: DatasetConfig, allow_plaintext_keys: bool, key_ids: list[int]) -> None:
@@ -65,16 +55,6 @@ def check_keyset_holds(config: DatasetConfig, allow_plaintext_keys: bool, key_id
             f"keys.keyset: the keyset has no key {', '.join(map(str, missing))}, which made records of this run "
             f"(records_by_primary_key_id in the run's run_summary.json); pass the keyset the run used, or a "
             f"rotation of it (veilwatch keys list shows a keyset's key ids)")
-
-
-class _NoScanner:
-    """Stands in for the detection engine: check_keys only builds the primitives."""
-
-    def scan(self, text: str) -> list:
-        return []
-
-    def text_too_long(self, text: str) -> bool:
-        return False
 
 
 def check_worker_packages(options: PipelineOptions, runner: str) -> None:
@@ -106,27 +86,20 @@ def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
 
 
 def check_scanner(config: DatasetConfig) -> None:
-    """The detection engine loads, with the NER model when the config's scope has names in it."""
-    from transforms.detection.ner import NerUnavailable
-
+    """The detection engine loads, with the NER model when the config's scope has names in it
+    (:func:`transforms.stage_checks.check_scanner`)."""
     try:
-        build_scanner(config)
-    except ImportError as exc:
-        raise PreflightError(f"pii.scan_fields: the detection engine cannot be loaded ({exc.name})") from None
-    except NerUnavailable as exc:
-        raise PreflightError(
-            f"pii.detection.use_ner: scanned text is searched for PERSON_NAME, LOCATION and ORGANIZATION_NAME, "
-            f"but {exc} (or set pii.detection.use_ner: false to scan without them)") from None
+        stage_checks.check_scanner(config)
+    except stage_checks.StageCheckError as exc:
+        raise PreflightError(str(exc)) from None
 
 
-def check_data_validation(config: DatasetConfig, streaming: bool) -> None:
-    """The data_validation stage can run: bounded input, TFDV importable, a given schema readable."""
+def check_data_validation(config: DatasetConfig) -> None:
+    """The data_validation stage can run: TFDV importable, a given schema readable (batch and
+    streaming alike: streaming computes statistics per Beam window)."""
     spec = config.data_validation
     if spec is None:
         return
-    if streaming:
-        raise PreflightError("data_validation: runs on bounded input only (statistics and the schema cover the "
-                             "whole run); leave the section out of streaming runs")
     try:
         from transforms.data_validation.tfdv_loader import import_tfdv
 

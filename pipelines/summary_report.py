@@ -28,7 +28,9 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         f"({'none' if not summary.get('files_unreadable') else 'file-level dead letters, stage file'})",
         f"  PII findings        {pairs(summary['findings_by_info_type'])}",
         f"  transform errors    {_transformation_errors(summary)}",
-        f"  windows scored      {summary['windows_scored']:>10,}",
+        f"  windows scored      {summary['windows_scored']:>10,}"
+        + (f"   (and {summary['windows_unscored_partial']:,} partial windows of the input, not scored)"
+           if summary.get("windows_unscored_partial") else ""),
         f"  windows flagged     {summary['windows_flagged']:>10,}   ({_alerts(summary)})",
     ]
     validation = summary.get("data_validation")

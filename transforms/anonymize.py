@@ -152,6 +152,7 @@ class AnonymizeBatchFn(beam.DoFn):
         if stats["records_suppressed"]:
             self.suppressed_counter.inc(stats["records_suppressed"])
         self.findings_counter.inc(len(findings))
+        self._count_per_name(stats)
         if records or dead_times:
             yield AnonymizedBatch(tuple(records), tuple(times), tuple(record_findings), tuple(dead_times))
         if dead:
@@ -160,6 +161,20 @@ class AnonymizeBatchFn(beam.DoFn):
             yield pvalue.TaggedOutput(FINDINGS, findings)
         yield pvalue.TaggedOutput(STATS, dict(stats))
 
+
+    def _count_per_name(self, stats: Counter) -> None:
+        """Beam counters for dashboards (Cloud Monitoring): findings per infoType
+        (``findings_<INFO_TYPE>``) and dead letters per stage (``dead_letters_<stage>``, a file
+        that could not be read is ``dead_letters_file``). The names hold an infoType or a
+        stage name only, never a value, a field outside the schema or a path."""
+        for key, count in stats.items():
+            if key.startswith("findings.") and count:
+                Metrics.counter("veilwatch", f"findings_{key[len('findings.'):]}").inc(count)
+            elif key.startswith("dead_letter_stage.") and count:
+                Metrics.counter("veilwatch", f"dead_letters_{key[len('dead_letter_stage.'):]}").inc(count)
+        files = sum(1 for key in stats if key.startswith(UNREADABLE_FILE_PREFIX))
+        if files:
+            Metrics.counter("veilwatch", "dead_letters_file").inc(files)
 
     def _count_transformation_errors(self, stats: Counter) -> None:
         """Transformation errors of this batch per field, outcome and reason (DLP's

@@ -7,6 +7,10 @@
         --runner DataflowRunner --project P --region R --temp_location gs://b/tmp --setup_file ./setup.py
     veilwatch run ... --dry-run      # build the graph for any runner, print its steps, run nothing
 
+A local batch run prints its progress to stderr when that is a terminal
+(records read, rate, elapsed; every ``--progress_interval`` seconds, 10 by
+default, 0 for none: ``pipelines/progress.py``).
+
 Any further ``--flag`` goes to Beam (``--runner DataflowRunner --project ...``).
 Exit codes: 0 done (or submitted, on a remote runner), 1 the pipeline failed
 (the files it had written are removed), 2 bad config, input or keys (nothing
@@ -28,6 +32,7 @@ from pipelines.anonymize_pipeline import build_pipeline
 from pipelines.options import add_run_arguments
 from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
 from pipelines.output_manifest import output_files, record_outputs, remove_new_files
+from pipelines.progress import ProgressLine
 from pipelines.preflight import (
     OUTPUT_PARTS,
     PreflightError,
@@ -82,7 +87,7 @@ def main(args: argparse.Namespace) -> int:
                 check_input(config)
             check_keys(config, args.allow_plaintext_keys)
             check_scanner(config)
-            check_data_validation(config, streaming)
+            check_data_validation(config)
             if config.sinks.output_dir:
                 prepare_output_dir(config, args.overwrite)
         elif config.keys.keyset and not _is_uri(config.keys.keyset):
@@ -102,11 +107,14 @@ def main(args: argparse.Namespace) -> int:
     try:
         pipeline = beam.Pipeline(options=options)
         build_pipeline(pipeline, config, args.allow_plaintext_keys, args.batch_size, streaming)
-        result = pipeline.run()
-        if runner not in LOCAL_RUNNERS:  # submitted; the job runs (and reports) on the service
-            print(f"veilwatch: submitted dataset '{config.dataset}' to {runner}{_job_suffix(result)}")
-            return 0
-        result.wait_until_finish()
+        # A local batch run prints its progress on a terminal; a submitted job reports on the service.
+        local_batch = runner in LOCAL_RUNNERS and not streaming
+        with ProgressLine(args.progress_interval if local_batch else 0):
+            result = pipeline.run()
+            if runner not in LOCAL_RUNNERS:  # submitted; the job runs (and reports) on the service
+                print(f"veilwatch: submitted dataset '{config.dataset}' to {runner}{_job_suffix(result)}")
+                return 0
+            result.wait_until_finish()
         if out and not streaming:
             from transforms.report.write import write_report  # matplotlib: only when a report is written
 
@@ -150,6 +158,8 @@ def check_run_options(config: DatasetConfig, args: argparse.Namespace, streaming
         raise PreflightError("sinks.anonymized_format: streaming runs write anonymized files as jsonl only")
     if args.batch_size <= 0:
         raise PreflightError("--batch_size must be a positive number of records")
+    if not args.progress_interval >= 0:  # NaN too
+        raise PreflightError("--progress_interval must be 0 (no progress) or a positive number of seconds")
     if runner not in LOCAL_RUNNERS:
         _check_remote_paths(config)
 

@@ -106,3 +106,47 @@ def test_a_series_missing_from_a_window_scores_zero_and_flags_while_the_others_c
         assert_that(scores | beam.Filter(lambda s: s["is_anomaly"]) | beam.Map(
             lambda s: (s["series_key"], s["window_start"][11:16], s["observed"])),
             equal_to([("n_by_shop[shop=a]", "06:00", 0.0)]))
+
+
+SHOPS_CONFIG = parse_config({
+    "dataset": "d", "source": {"format": "jsonl", "path": "x"},
+    "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "shop", "type": "string"}]},
+    "event_time": {"field": "ts", "format": "epoch_seconds"},
+    "windowing": {"type": "fixed", "size": "1h"},
+    "metrics": [{"name": "n_by_shop", "type": "count", "group_by": "shop"}], "sinks": {"output_dir": "o"},
+})
+STOP = 28  # shop a sends its last record in hour 27 (after the warm-up) and nothing after; b carries on
+
+
+def _shops_until(hours: int, last_minutes: int = 60) -> list[AnonymizedBatch]:
+    """20 records an hour per shop, one a minute from :00 (a: until STOP), the last hour cut at ``last_minutes``."""
+    batches = []
+    for hour in range(hours):
+        shops = ("a", "b") if hour < STOP else ("b",)
+        minutes = last_minutes if hour == hours - 1 else 60
+        rows = [(hour * H + i * 60.0, shop) for shop in shops for i in range(0, minutes, 3)]
+        batches.append(AnonymizedBatch(tuple({"ts": t, "shop": s} for t, s in rows), tuple(t for t, _ in rows)))
+    return batches
+
+
+def test_a_series_that_stops_before_a_bounded_input_ends_is_flagged_and_the_ordinary_one_is_not():
+    # The input runs to 39:39; hour 39 is 66 % covered (partial, not scored), so shop a is silent
+    # from day 2 04:00 to 14:00 and those windows are scored as 0; shop b never alerts.
+    with TestPipeline() as p:
+        records = p | beam.Create(_shops_until(40, last_minutes=40))
+        scores = records | ComputeWindowMetrics(SHOPS_CONFIG) | ScoreSeries(
+            "d", WIDE, H, {"n_by_shop": MetricKind.COUNT}, extent=records | InputExtent())
+        windows = scores | beam.Map(lambda s: (s["series_key"][-2], s["window_start"][8:16], s["observed"],
+                                               "partial window" not in s["explanation"]))
+        a_tail = [("a", f"{1 + h // 24:02d}T{h % 24:02d}:00", 0.0, True) for h in range(STOP, 39)]
+        assert_that(windows | "ShopATail" >> beam.Filter(lambda w: w[0] == "a" and w[1] >= "02T04:00"),
+                    equal_to(a_tail), label="a_tail")
+        assert_that(windows | "ShopB" >> beam.Filter(lambda w: w[0] == "b") | beam.Map(lambda w: (w[1], w[3])),
+                    equal_to([(f"{1 + h // 24:02d}T{h % 24:02d}:00", h < 39) for h in range(40)]), label="b")
+        flagged = scores | beam.Filter(lambda s: s["is_anomaly"]) | beam.Map(
+            lambda s: (s["series_key"], s["window_start"][8:16], s["observed"]))
+        assert_that(flagged | "FirstFlag" >> beam.combiners.Top.Of(1, key=lambda f: f[1], reverse=True)
+                    | beam.FlatMap(lambda top: top),
+                    equal_to([("n_by_shop[shop=a]", "02T04:00", 0.0)]), label="first_flag")
+        assert_that(flagged | "FlaggedSeries" >> beam.Map(lambda f: (f[0], f[2])) | beam.Distinct(),
+                    equal_to([("n_by_shop[shop=a]", 0.0)]), label="only_a_silence")

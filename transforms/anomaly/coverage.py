@@ -32,6 +32,8 @@ from transforms.anomaly.registry import DetectorSpec
 # Windows less covered than this by the input's time span are not scored.
 MIN_COVERAGE = 0.9
 PARTIAL = "partial"
+# How an unscored partial window's explanation ends (``unscored_verdict``; ``is_unscored_partial`` reads it).
+_PARTIAL_NOTE = "(partial window)"
 
 
 def window_coverage(start: float, end: float, extent: tuple[float, float] | None) -> float:
@@ -99,4 +101,9 @@ def unscored_verdict(value: float, spec: DetectorSpec, coverage: float) -> Verdi
     """The verdict of a partial window: no baseline, no score, not anomalous."""
     threshold = getattr(spec.params, "threshold", 0.0)
     return Verdict(value, None, None, None, threshold, False, spec.type,
-                   f"no score: the input covers only {coverage:.0%} of this window (partial window)")
+                   f"no score: the input covers only {coverage:.0%} of this window {_PARTIAL_NOTE}")
+
+
+def is_unscored_partial(scored: dict[str, Any]) -> bool:
+    """Whether a scored-window record is a partial window written without a score (run summary counts)."""
+    return scored.get("score") is None and str(scored.get("explanation", "")).endswith(_PARTIAL_NOTE)

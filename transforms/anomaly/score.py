@@ -15,8 +15,12 @@ A window in which a count saw no record produces no metric (Beam has no
 window without an element), so such gaps are filled with zero before scoring,
 for an ungrouped count (the feed went silent) and a grouped one (the series of
 one group went missing) alike: between two windows the series did see, never
-before its first or after its last (no window is invented after the input
-ends; in streaming a gap is filled once the series is heard of again). A
+before its first; in streaming a gap is filled once the series is heard of
+again. Given a bounded input's extent, a count series that stops before the
+input does is also filled after its last window, up to the input's last
+window that is whole (a partial one is not scored anyway, see below), so a
+group that goes silent and stays silent is judged like any other silence;
+no window is invented after the input ends. A
 window metric arriving after its series has moved past it is counted (``late_windows``) and scored on its own against the current
 baseline, never dropped silently. A count window of 0 whose baseline
 expected many records is anomalous whatever its z-score (see ``silence``).
@@ -33,6 +37,7 @@ import math
 from typing import Any, Iterator, Tuple
 
 import apache_beam as beam
+from apache_beam import pvalue
 from apache_beam.coders import coders
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import userstate
@@ -42,7 +47,7 @@ from apache_beam.utils.timestamp import Timestamp
 
 from transforms.anomaly.base import Observation, Verdict
 from transforms.anomaly.cooldown import Cooldown
-from transforms.anomaly.coverage import split_by_coverage, unscored_verdict
+from transforms.anomaly.coverage import MIN_COVERAGE, split_by_coverage, unscored_verdict, window_coverage
 from transforms.anomaly.explain import explain
 from transforms.anomaly.registry import DetectorSpec, build_detector
 from transforms.anomaly.silence import judge_silence
@@ -102,6 +107,36 @@ def zero_windows_between(last_start: float | None, m: WindowMetric, step: float)
         out.append(WindowMetric(m.metric, m.group_by, m.group, start, start + (m.window_end - m.window_start), 0.0))
         start += step
     return out
+
+
+def zero_windows_after(m: WindowMetric, step: float, extent: tuple[float, float] | None,
+                       min_coverage: float = MIN_COVERAGE) -> list[WindowMetric]:
+    """Zero-valued windows of ``m``'s series after ``m`` (its last window) that the input's
+    extent covers whole (at least ``min_coverage``): the series was silent in them."""
+    if extent is None:
+        return []
+    out = []
+    size = m.window_end - m.window_start
+    start = m.window_start + step
+    while len(out) < _MAX_FILLED_GAP and window_coverage(start, start + size, extent) >= min_coverage:
+        out.append(WindowMetric(m.metric, m.group_by, m.group, start, start + size, 0.0))
+        start += step
+    return out
+
+
+def _latest(metrics) -> WindowMetric:
+    return max(metrics, key=lambda m: m.window_start)
+
+
+class _SilentTailFn(beam.DoFn):
+    """(series key, its last window) -> the zero windows after it inside the input (``zero_windows_after``)."""
+
+    def __init__(self, step: float):
+        self.step = step
+
+    def process(self, element: tuple[str, WindowMetric], extent: Any) -> Iterator[Any]:
+        for m in zero_windows_after(element[1], self.step, extent):
+            yield beam_window.TimestampedValue(m, m.window_end)
 
 
 def _to_tuple(m: WindowMetric) -> tuple:
@@ -223,7 +258,8 @@ class ScoreSeries(beam.PTransform):
                  cooldown: Cooldown = Cooldown(), metric_detectors: dict[str, DetectorSpec] | None = None,
                  extent: beam.PCollection | None = None):
         """``extent``: a singleton PCollection of the bounded input's (first, last) event time
-        (``coverage.InputExtent``); windows it only partly covers are not scored. None: all are."""
+        (``coverage.InputExtent``); windows it only partly covers are not scored, and a count series
+        that stops early is filled with zeros up to its last whole window. None: all are scored, no fill."""
         super().__init__()
         self.extent = extent
         self.dataset = dataset
@@ -258,7 +294,24 @@ class ScoreSeries(beam.PTransform):
         unscored = partial | "PartialWindowsNotScored" >> beam.MapTuple(
             lambda m, coverage: scored_record(
                 dataset, m, unscored_verdict(m.value, specs.get(m.metric, default), coverage), False))
-        return (self._score(whole), unscored) | "AllWindows" >> beam.Flatten()
+        return (self._score(self._with_silent_tails(metrics, whole)), unscored) | "AllWindows" >> beam.Flatten()
+
+    def _with_silent_tails(self, metrics: beam.PCollection, whole: beam.PCollection) -> beam.PCollection:
+        """``whole`` plus, for each count series, zero windows from its last window to the input's end."""
+        if self.step is None or not any(k is MetricKind.COUNT for k in self.kinds.values()):
+            return whole
+        kinds = self.kinds
+        tails = (
+            metrics
+            | "SeriesInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
+            | "CountSeries" >> beam.Filter(lambda m: kinds.get(m.metric) is MetricKind.COUNT)
+            | "KeyCountSeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(Tuple[str, Any])
+            | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)
+            | "SilentTails" >> beam.ParDo(_SilentTailFn(self.step),
+                                          extent=pvalue.AsSingleton(self.extent, default_value=None))
+        )
+        return ((whole | "WholeInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows()), tails)
+                | "WithSilentTails" >> beam.Flatten())
 
     def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[dict]:
         return (

@@ -57,6 +57,7 @@ from transforms.config.model import (
     SourceSpec,
     TransformationSpec,
     UnknownFieldPolicy,
+    WINDOW_TABLE_COLUMNS,
     WindowKind,
     WindowSpec,
 )
@@ -137,7 +138,7 @@ def parse_config(
     keys = _parse_keys(root.child("keys"), base_dir, overrides, pii)
     sinks = _parse_sinks(root.child("sinks"), base_dir, overrides)
     data_validation = _parse_data_validation(root.child("data_validation"), known_paths, event_time.field, pii,
-                                             window, source, base_dir)
+                                             window, base_dir)
 
     if (source.pubsub is not None and source.pubsub.event_time_attribute
             and event_time.format not in ATTRIBUTE_TIME_FORMATS):
@@ -692,7 +693,7 @@ DEFAULT_BASELINE_WINDOWS = 24
 
 
 def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_field: str, pii: PiiSpec,
-                           window: WindowSpec, source: SourceSpec, base_dir: str) -> DataValidationSpec | None:
+                           window: WindowSpec, base_dir: str) -> DataValidationSpec | None:
     """The optional TFDV stage: which fields, the schema's origin and the drift thresholds."""
     if node.value is None or not node.is_mapping():
         return None
@@ -738,9 +739,6 @@ def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_f
     if window.kind is WindowKind.SESSIONS:
         node.error("needs fixed or sliding windowing: statistics are computed per window step, "
                    "and session windows have no fixed step")
-    if source.format is SourceFormat.PUBSUB:
-        node.error("runs on bounded sources only (files, BigQuery): statistics and the schema are "
-                   "computed over the whole run")
     return DataValidationSpec(fields, baseline, _resolve(schema, base_dir) if schema else None, drift)
 
 
@@ -805,8 +803,49 @@ def _parse_bigquery_sinks(node: Node) -> BigQuerySinksSpec:
     if node.value is None or not node.is_mapping():
         return BigQuerySinksSpec()
     keys = ("anonymized_table", "flagged_windows_table", "scores_table", "dead_letter_table", "findings_table")
-    node.reject_unknown(keys)
-    return BigQuerySinksSpec(**{k: _resource(node, k, TABLE_PATTERN, "PROJECT:DATASET.TABLE") for k in keys})
+    node.reject_unknown(keys + ("time_partitioning", "clustering"))
+    tables = {k: _resource(node, k, TABLE_PATTERN, "PROJECT:DATASET.TABLE") for k in keys}
+    return BigQuerySinksSpec(**tables, time_partitioning=_time_partitioning(node),
+                             clustering=_clustering(node))
+
+
+# BigQuery's time partitioning types, as the config spells them; none: no partitioning.
+_PARTITIONINGS = ("hour", "day", "month", "year", "none")
+# BigQuery clusters a table by at most four columns.
+_MAX_CLUSTERING_COLUMNS = 4
+
+
+def _time_partitioning(node: Node) -> str | None:
+    value = node.value.get("time_partitioning", "day")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.lower() not in _PARTITIONINGS:
+        # the value is not repeated: a config value may be anything
+        node.error(f"must be one of: {', '.join(_PARTITIONINGS)}", "time_partitioning")
+        return "DAY"
+    return None if value.lower() == "none" else value.upper()
+
+
+def _clustering(node: Node) -> tuple[str, ...]:
+    default = BigQuerySinksSpec().clustering
+    if "clustering" not in node.value:
+        return default
+    value = node.value["clustering"]
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        node.error("expected a list of column names (dataset, series_key, metric, ...)", "clustering")
+        return default
+    child = node.child("clustering")
+    if len(value) > _MAX_CLUSTERING_COLUMNS:
+        child.error(f"names {len(value)} columns; BigQuery clusters by at most {_MAX_CLUSTERING_COLUMNS} columns")
+    for i, column in enumerate(value):
+        if not isinstance(column, str) or column not in WINDOW_TABLE_COLUMNS:
+            child.error(f"is not a column of the flagged windows and scores tables "
+                        f"(one of: {', '.join(WINDOW_TABLE_COLUMNS)})", i)
+        elif column in value[:i]:
+            child.error("names a column twice", i)
+    return tuple(c for c in value if isinstance(c, str))
 
 
 def _parse_pubsub_sinks(node: Node) -> PubSubSinksSpec:

@@ -288,6 +288,13 @@ class KeysSpec:
     kms_key_uri: str | None = None
 
 
+# The columns of the flagged windows and scores tables (transforms.io.bigquery.WINDOW_SCHEMA;
+# a test keeps the two equal): what sinks.bigquery.clustering may name.
+WINDOW_TABLE_COLUMNS = ("dataset", "series_key", "metric", "group_by", "group", "window_start", "window_end",
+                        "observed", "detail", "expected", "spread", "score", "direction", "threshold",
+                        "is_anomaly", "alert", "detector", "explanation")
+
+
 @dataclass(frozen=True)
 class BigQuerySinksSpec:
     """BigQuery tables (``project:dataset.table``) per output; None keeps that
@@ -298,6 +305,12 @@ class BigQuerySinksSpec:
     scores_table: str | None = None
     dead_letter_table: str | None = None
     findings_table: str | None = None
+    # How the tables are created (BigQuery's timePartitioning and clustering): partitioned by
+    # day (HOUR, DAY, MONTH, YEAR; None: not partitioned) on the event time (window_start) of
+    # the flagged windows and scores tables, on ingestion time for the others; the windows
+    # tables clustered by these columns (at most 4; none: not clustered).
+    time_partitioning: str | None = "DAY"
+    clustering: tuple[str, ...] = ("dataset", "series_key")
 
 
 @dataclass(frozen=True)

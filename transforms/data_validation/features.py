@@ -85,12 +85,16 @@ def column_values(records: Sequence[dict], column: Column) -> list[list | None]:
     return out
 
 
-def to_record_batch(records: Sequence[dict], event_times: Iterable[float], columns: Sequence[Column],
+def to_record_batch(records: Sequence[dict], event_times: Iterable[float] | None, columns: Sequence[Column],
                     step: float):
-    """One Arrow RecordBatch (TFDV's input) for ``records``."""
+    """One Arrow RecordBatch (TFDV's input) for ``records``; without the window column when
+    ``event_times`` is None (in streaming, Beam's windows hold the records of one window)."""
     import pyarrow as pa
 
     types = {_INTEGER: pa.int64(), _FLOAT: pa.float64(), _TEXT: pa.string()}
     arrays = [pa.array(column_values(records, c), type=pa.list_(types[c.kind])) for c in columns]
-    arrays.append(pa.array([[window_start(t, step)] for t in event_times], type=pa.list_(pa.string())))
-    return pa.RecordBatch.from_arrays(arrays, [c.name for c in columns] + [WINDOW_COLUMN])
+    names = [c.name for c in columns]
+    if event_times is not None:
+        arrays.append(pa.array([[window_start(t, step)] for t in event_times], type=pa.list_(pa.string())))
+        names.append(WINDOW_COLUMN)
+    return pa.RecordBatch.from_arrays(arrays, names)

@@ -7,8 +7,9 @@
 TFDV's ``GenerateStatistics`` combines globally, so windows are not Beam
 windows here: every record carries the start of its window step as a column,
 and TFDV's feature-value slicer gives one statistics dataset per window. That
-needs the whole run's input, so the stage runs on bounded sources (the config
-refuses it for Pub/Sub). The schema used and all statistics are written to
+needs the whole run's input, so batch runs use this transform and streaming runs
+``streaming.ValidateStreamingWindows`` (statistics per Beam window, the same checks).
+The schema used and all statistics are written to
 ``<output_dir>/data_validation/`` (``schema.pbtxt``, loadable with
 ``tfdv.load_schema_text`` and reusable as ``data_validation.schema``;
 ``statistics.binpb``, with ``tfdv.load_stats_binary``).
@@ -20,6 +21,7 @@ from typing import Any, Iterator, NamedTuple
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
 
 from transforms.config.model import DatasetConfig
 from transforms.data_validation.checks import (
@@ -39,6 +41,8 @@ from transforms.data_validation.redact import redact_schema_domains, redact_stat
 from transforms.data_validation.tfdv_loader import import_tfdv
 
 COUNTS = "counts"
+# The counts output's keys, and the Beam counters' names (namespace veilwatch) they become.
+COUNTED = ("data_validation_windows", "data_validation_windows_checked", "data_validation_flagged")
 ARTIFACTS_DIR = "data_validation"
 
 
@@ -108,20 +112,39 @@ class CheckWindowsFn(beam.DoFn):
         output_dir = self.config.sinks.output_dir
         if not output_dir:
             return
-        from google.protobuf import text_format
-
-        schema, stats_list = type(original_schema)(), type(original_stats)()
-        schema.CopyFrom(original_schema)
+        write_schema(original_schema, output_dir, self.scan)
+        stats_list = type(original_stats)()
         stats_list.CopyFrom(original_stats)
-        redact_schema_domains(schema, self.scan)
         redact_statistics(stats_list, self.scan)
-        directory = FileSystems.join(output_dir, ARTIFACTS_DIR)
-        if not FileSystems.exists(directory):
-            FileSystems.mkdirs(directory)
-        with FileSystems.create(FileSystems.join(directory, "schema.pbtxt")) as handle:
-            handle.write(text_format.MessageToString(schema).encode("utf-8"))
-        with FileSystems.create(FileSystems.join(directory, "statistics.binpb")) as handle:
+        with FileSystems.create(FileSystems.join(output_dir, ARTIFACTS_DIR, "statistics.binpb")) as handle:
             handle.write(stats_list.SerializeToString())
+
+
+def write_schema(original_schema: Any, output_dir: str, scan: Any) -> None:
+    """``<output_dir>/data_validation/schema.pbtxt``, domain values holding a finding left out
+    (see ``redact.py``; ``original_schema`` is not changed)."""
+    from google.protobuf import text_format
+
+    schema = type(original_schema)()
+    schema.CopyFrom(original_schema)
+    redact_schema_domains(schema, scan)
+    directory = FileSystems.join(output_dir, ARTIFACTS_DIR)
+    if not FileSystems.exists(directory):
+        FileSystems.mkdirs(directory)
+    with FileSystems.create(FileSystems.join(directory, "schema.pbtxt")) as handle:
+        handle.write(text_format.MessageToString(schema).encode("utf-8"))
+
+
+class CountersFn(beam.DoFn):
+    """Counts -> Beam counters of the same names (Dataflow's job page, Cloud Monitoring); passed on."""
+
+    def __init__(self):
+        self.counters = {name: Metrics.counter("veilwatch", name) for name in COUNTED}
+
+    def process(self, counts: dict) -> Iterator[dict]:
+        for name, value in counts.items():
+            self.counters[name].inc(value)
+        yield counts
 
 
 class ValidateWindowStatistics(beam.PTransform):
@@ -147,4 +170,5 @@ class ValidateWindowStatistics(beam.PTransform):
             | "GenerateStatistics" >> tfdv.GenerateStatistics(options)
             | "CheckWindows" >> beam.ParDo(CheckWindowsFn(self.config)).with_outputs(COUNTS, main="flagged")
         )
-        return ValidationOutputs(results.flagged, results[COUNTS])
+        counts = results[COUNTS] | "ToCounters" >> beam.ParDo(CountersFn())
+        return ValidationOutputs(results.flagged, counts)

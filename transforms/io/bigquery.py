@@ -15,6 +15,16 @@ Tables are created when missing and appended to. Batch jobs load files
 (``FILE_LOADS``, through ``--temp_location``); streaming jobs use streaming
 inserts. Rows are one per record; a dead letter's ``record`` (already
 redacted) is JSON text.
+
+Tables are created partitioned and clustered (:func:`table_parameters`, from
+``sinks.bigquery.time_partitioning`` and ``clustering``): the flagged windows
+and scores tables by the day of ``window_start`` (their event time) and
+clustered by ``dataset, series_key``; the others, which have no event-time
+column of type TIMESTAMP, by ingestion day. A streaming insert BigQuery
+refuses for good leaves on ``failed_rows_with_errors`` (transient errors are
+retried); the pipeline turns those into dead letters
+(:mod:`transforms.dead_letter_routes`). A batch load job either loads a
+file or fails the run (exit 1).
 """
 from __future__ import annotations
 
@@ -23,10 +33,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.io.gcp.bigquery import BigQueryDisposition, ReadFromBigQuery, WriteToBigQuery
-from apache_beam.metrics import Metrics
+from apache_beam.io.gcp.bigquery_tools import RetryStrategy
 
-from transforms.config.model import DatasetConfig, SourceFormat, SourceSpec
+from transforms.config.model import BigQuerySinksSpec, DatasetConfig, SourceFormat, SourceSpec
 from transforms.io.output_schema import output_fields
+from transforms.io.progress import RecordsReadCounter
 from transforms.io.sinks import to_json_line
 from transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, json_ready_item
 
@@ -81,6 +92,26 @@ FINDINGS_SCHEMA = {"fields": [
 ]}
 
 
+# The event-time column a table is partitioned on, when it has one of type TIMESTAMP.
+_EVENT_TIME_COLUMN = "window_start"
+
+
+def table_parameters(schema: dict[str, Any], spec: BigQuerySinksSpec) -> dict[str, Any]:
+    """``additional_bq_parameters`` for a table created with ``schema``: BigQuery's
+    ``timePartitioning`` (on ``window_start`` when the table has it, else ingestion time)
+    and, for tables that have every configured clustering column, ``clustering``."""
+    columns = {f["name"]: f["type"] for f in schema["fields"]}
+    parameters: dict[str, Any] = {}
+    if spec.time_partitioning:
+        partitioning = {"type": spec.time_partitioning}
+        if columns.get(_EVENT_TIME_COLUMN) == "TIMESTAMP":
+            partitioning["field"] = _EVENT_TIME_COLUMN
+        parameters["timePartitioning"] = partitioning
+    if spec.clustering and all(c in columns for c in spec.clustering):
+        parameters["clustering"] = {"fields": list(spec.clustering)}
+    return parameters
+
+
 def dead_letter_row(dead_letter: dict[str, Any]) -> dict[str, Any]:
     record = dead_letter.get("record")
     return {**dead_letter, "record": None if record is None else to_json_line(record)}
@@ -96,7 +127,7 @@ class RowsToBatchFn(beam.DoFn):
     def __init__(self, source: SourceSpec):
         spec = source.bigquery
         self.name = spec.table if spec.table else "query"
-        self.records_read = Metrics.counter("veilwatch", "records_read")
+        self.records_read = RecordsReadCounter()  # a Beam counter, also read by the progress line
 
     def process(self, rows: list[dict]) -> Iterator[RawBatch]:
         batch_id = uuid.uuid4().hex[:12]  # rows have no stable position; the batch id keeps references unique
@@ -130,15 +161,21 @@ class WriteBatchesToBigQuery(beam.PTransform):
     """PCollection[batch] -> rows appended to ``table`` (created with ``schema`` when missing)."""
 
     def __init__(self, table: str, schema: dict[str, Any], to_rows: Callable[[Any], Iterable[dict]],
-                 streaming: bool = False):
+                 streaming: bool = False, parameters: dict[str, Any] | None = None):
         super().__init__()
         self.table = table
         self.schema = schema
         self.to_rows = to_rows
         self.streaming = streaming
+        self.parameters = parameters or {}  # table_parameters(): partitioning and clustering
 
     def expand(self, pcoll: beam.PCollection) -> Any:
+        """The WriteToBigQuery result: in streaming, its ``failed_rows_with_errors`` holds
+        (table, row, errors) per row BigQuery refused for good."""
         method = WriteToBigQuery.Method.STREAMING_INSERTS if self.streaming else WriteToBigQuery.Method.FILE_LOADS
+        # Streaming inserts retry transient errors only: a row BigQuery refuses (a bad value) would
+        # otherwise be retried forever, never reaching the failed rows (and the dead letter).
+        retry = {"insert_retry_strategy": RetryStrategy.RETRY_ON_TRANSIENT_ERROR} if self.streaming else {}
         return (pcoll
                 | "ToRows" >> beam.FlatMap(self.to_rows)
                 | "WriteRows" >> WriteToBigQuery(
@@ -147,4 +184,6 @@ class WriteBatchesToBigQuery(beam.PTransform):
                     create_disposition=BigQueryDisposition.CREATE_IF_NEEDED,
                     write_disposition=BigQueryDisposition.WRITE_APPEND,
                     method=method,
+                    additional_bq_parameters=self.parameters,
+                    **retry,
                 ))

@@ -23,12 +23,12 @@ from typing import Any, Iterator
 
 import apache_beam as beam
 from apache_beam.io.gcp.pubsub import PubsubMessage, ReadFromPubSub, WriteToPubSub
-from apache_beam.metrics import Metrics
 from apache_beam.transforms import window as beam_window
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.config.model import EventTimeSpec, PubSubSourceSpec, SourceFormat, SourceSpec
+from transforms.io.progress import RecordsReadCounter
 from transforms.io.sinks import to_json_line
 from transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, RawItem
 
@@ -80,7 +80,7 @@ class MessagesToBatchesFn(beam.DoFn):
         self.max_record_bytes = source.max_record_bytes
         self.event_time_field = event_time.field
         self.batch_size = batch_size
-        self.records_read = Metrics.counter("veilwatch", "records_read")
+        self.records_read = RecordsReadCounter()  # a Beam counter, also read by the progress line
 
     def start_bundle(self) -> None:
         self._buffers: dict[Any, list] = {}  # window -> [items, earliest timestamp]

@@ -225,7 +225,9 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
         # records de-identified per primary key id of the keyset (no key material)
         "records_by_primary_key_id": {k.split("|", 1)[1]: v for k, v in sorted(counts.items())
                                       if k.startswith("primary_key_id|")},
+        # windows a detector judged; a bounded input's partial first / last windows are written unscored
         "windows_scored": counts.get("windows_scored", 0),
+        "windows_unscored_partial": counts.get("windows_unscored_partial", 0),
         "windows_flagged": counts.get("windows_flagged", 0),
         "alerts": counts.get("alerts", 0),
         # the TFDV stage, when configured: windows profiled, validated after the baseline, and flags

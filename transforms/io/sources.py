@@ -42,6 +42,7 @@ from transforms.io.file_failures import (
     describe_file_failure,
 )
 from transforms.io.json_values import NoJsonForm, avro_duration_paths, decode_avro_durations, to_json_ready
+from transforms.io.progress import RecordsReadCounter
 
 # Records per batch: large enough that runner overhead per element vanishes,
 # small enough that a batch's records and their outputs stay a few MB.
@@ -104,7 +105,7 @@ class ReadRangeFn(beam.DoFn):
     def __init__(self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE):
         self.source = source
         self.batch_size = batch_size
-        self.records_read = Metrics.counter("veilwatch", "records_read")
+        self.records_read = RecordsReadCounter()  # a Beam counter, also read by the progress line
         self.files_unreadable = Metrics.counter("veilwatch", "files_unreadable")
 
     def process(self, file_range: FileRange) -> Iterator[RawBatch]:

@@ -15,7 +15,7 @@ import json
 import math
 import zlib
 from dataclasses import dataclass
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, NamedTuple, Tuple
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -325,6 +325,11 @@ def _scrubbed_detail(detail: Any, scrub: ValueScrubber) -> str | None:
     return None if detail is None else scrub(detail if isinstance(detail, str) else str(detail))
 
 
+class WindowMetricsOutputs(NamedTuple):
+    metrics: beam.PCollection  # WindowMetric
+    too_late: beam.PCollection  # (series key, window start, window end, records) per dropped partial
+
+
 class ComputeWindowMetrics(beam.PTransform):
     """PCollection[AnonymizedBatch] -> PCollection[WindowMetric], in event-time windows.
 
@@ -336,9 +341,12 @@ class ComputeWindowMetrics(beam.PTransform):
     without the per-window trigger bookkeeping.
     """
 
-    def __init__(self, config: DatasetConfig):
+    def __init__(self, config: DatasetConfig, with_too_late: bool = False):
+        """``with_too_late`` (unbounded input only): expand returns :class:`WindowMetricsOutputs`,
+        the metrics and the ``too_late`` partials the lateness gate dropped, for the dead letter."""
         super().__init__()
         self.config = config
+        self.with_too_late = with_too_late
 
     def _step_seconds(self) -> float:
         window = self.config.window
@@ -360,7 +368,9 @@ class ComputeWindowMetrics(beam.PTransform):
             allowed_lateness=Duration(seconds=window.allowed_lateness_seconds + self._step_seconds()),
         )
 
-    def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.PCollection[WindowMetric]:
+    def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> Any:
+        if self.with_too_late and batches.is_bounded:
+            raise ValueError("with_too_late applies to unbounded input only (a bounded input has no late data)")
         partials = batches | "PreAggregatePerBatch" >> beam.ParDo(PartialMetricsFn(self.config))
         if batches.is_bounded and self.config.window.kind is not WindowKind.SESSIONS:
             return (
@@ -370,22 +380,25 @@ class ComputeWindowMetrics(beam.PTransform):
                 | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
                 | "ToWindowMetric" >> beam.ParDo(_KeyedToWindowMetric(self.config))
             )
+        too_late = None
         if not batches.is_bounded:
-            partials = (
+            gated = (
                 partials
                 | "ShardForLatenessGate" >> beam.Map(lambda kv: (zlib.crc32(repr(kv[0]).encode()) % _GATE_SHARDS, kv))
                 .with_output_types(Tuple[int, Any])
                 | "DropAndCountTooLate" >> beam.ParDo(LatenessGateFn(
                     self.config.window.allowed_lateness_seconds, self._step_seconds(), self.config.metrics[0].name))
                 .with_outputs(TOO_LATE, main="on_time")
-            ).on_time
-        return (
+            )
+            partials, too_late = gated.on_time, gated[TOO_LATE]
+        metrics = (
             partials
             | "IntoEventTimeWindows" >> self._window_into(batches.is_bounded)
             | "DropCarriedBounds" >> beam.MapTuple(lambda key, partial: (key, (key[0], partial[2])))
             | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
             | "ToWindowMetric" >> beam.ParDo(_ToWindowMetric(self.config))
         )
+        return WindowMetricsOutputs(metrics, too_late) if self.with_too_late else metrics
 
 
 class _KeyedToWindowMetric(beam.DoFn):

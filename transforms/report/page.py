@@ -50,6 +50,7 @@ def summary_section(summary: dict[str, Any]) -> str:
         ("suppressed (pii.record_suppressions)", summary.get("records_suppressed", 0)),
         ("files unreadable", summary.get("files_unreadable", 0)),
         ("windows scored", summary.get("windows_scored", 0)),
+        ("partial windows, not scored", summary.get("windows_unscored_partial", 0)),
         ("windows flagged", summary.get("windows_flagged", 0)),
         ("alerts", summary.get("alerts", 0)),
     ]

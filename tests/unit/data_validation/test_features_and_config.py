@@ -75,11 +75,13 @@ def test_bad_sections_name_the_key(section, expected):
     assert any(i.startswith(expected) for i in _issues(_doc(section))), _issues(_doc(section))
 
 
-def test_sessions_and_streaming_sources_are_refused():
+def test_sessions_are_refused_and_a_pubsub_source_is_accepted():
     sessions = _issues(_doc({}, windowing={"type": "sessions", "gap": "30m"}))
     assert any(i.startswith("data_validation: needs fixed or sliding windowing") for i in sessions)
-    pubsub = _issues(_doc({}, source={"format": "pubsub", "pubsub": {"subscription": "projects/p/subscriptions/s"}}))
-    assert any(i.startswith("data_validation: runs on bounded sources only") for i in pubsub)
+    # streaming runs compute statistics per Beam window (transforms/data_validation/streaming.py)
+    config = parse_config(_doc({"baseline_windows": 3},
+                               source={"format": "pubsub", "pubsub": {"subscription": "projects/my-project/subscriptions/logs"}}))
+    assert config.data_validation.baseline_windows == 3
 
 
 def test_record_batch_types_values_and_window_key():
@@ -111,10 +113,11 @@ def test_window_key_is_the_start_of_the_step():
     assert window_start(1_762_441_200.0, 3600) == "2025-11-06T15:00:00Z"
 
 
-def test_preflight_refuses_streaming_runs_and_accepts_batch_ones():
+def test_preflight_accepts_the_stage_and_refuses_an_unreadable_schema(tmp_path):
     from pipelines.preflight import PreflightError, check_data_validation
 
-    config = parse_config(_doc({}))
-    check_data_validation(config, streaming=False)
-    with pytest.raises(PreflightError, match="data_validation: runs on bounded input only"):
-        check_data_validation(config, streaming=True)
+    check_data_validation(parse_config(_doc({})))
+    broken = tmp_path / "broken.pbtxt"
+    broken.write_text("feature { name: ")
+    with pytest.raises(PreflightError, match="data_validation.schema: .* is not a readable TFDV schema"):
+        check_data_validation(parse_config(_doc({"schema": str(broken)})))

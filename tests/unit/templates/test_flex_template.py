@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pipelines.cli import build_parser
-from pipelines.options import RUN_OPTIONS
+from pipelines.options import LOCAL_ONLY_OPTIONS, RUN_OPTIONS
 from tests.conftest import REPO
 from transforms.config import loader
 
@@ -50,8 +50,9 @@ def test_every_required_run_option_is_a_required_parameter():
     assert [n for n, p in PARAMETERS.items() if not p["isOptional"]] == sorted(required)
 
 
-def test_every_run_option_but_dry_run_is_a_parameter():
-    options = {flag[2:] for flag, _ in RUN_OPTIONS} - {"dry_run"}
+def test_every_run_option_but_the_local_ones_is_a_parameter():
+    options = {flag[2:] for flag, _ in RUN_OPTIONS} - {flag[2:] for flag in LOCAL_ONLY_OPTIONS}
+    assert {flag[2:] for flag in LOCAL_ONLY_OPTIONS} == {"dry_run", "progress_interval"}
     assert options == set(PARAMETERS)
 
 
@@ -136,3 +137,59 @@ def _example(name: str) -> str:
     defaults = {"input_topic": "projects/my-project/topics/payments", "input_table": "my-project:raw.payments",
                 "allow_plaintext_keys": "false", "overwrite": "true"}
     return defaults[name]
+
+
+# --- metadata.json against Dataflow's TemplateMetadata message (#14 item 5) ---
+
+# What the console shows for each parameter: the picker for its resource type.
+EXPECTED_PARAM_TYPES = {
+    "dataset_config": "GCS_READ_FILE", "input": "GCS_READ_FILE",
+    "input_subscription": "PUBSUB_SUBSCRIPTION", "input_topic": "PUBSUB_TOPIC", "input_table": "BIGQUERY_TABLE",
+    "output_dir": "GCS_WRITE_FOLDER", "output_table": "BIGQUERY_TABLE", "output_topic": "PUBSUB_TOPIC",
+    "flagged_windows_table": "BIGQUERY_TABLE", "alerts_topic": "PUBSUB_TOPIC", "dead_letter_table": "BIGQUERY_TABLE",
+    # a gs:// object or a secretmanager:// version; a gcp-kms:// URI (KMS_KEY_NAME takes no scheme)
+    "keyset": "TEXT", "kms_key_uri": "TEXT",
+    "allow_plaintext_keys": "BOOLEAN", "streaming": "BOOLEAN", "overwrite": "BOOLEAN", "batch_size": "NUMBER",
+}
+
+
+def _template_metadata_message():
+    """metadata.json decoded as the Dataflow API's TemplateMetadata (Beam's vendored client):
+    an unknown key or a paramType that is not in the API's enum does not decode cleanly."""
+    from apache_beam.runners.dataflow.internal.clients.dataflow import dataflow_v1b3_messages as messages
+    from apitools.base.py import encoding
+
+    return messages, encoding.JsonToMessage(messages.TemplateMetadata, (TEMPLATES / "metadata.json").read_text())
+
+
+def test_metadata_json_is_a_dataflow_template_metadata_message():
+    messages, message = _template_metadata_message()
+    assert message.all_unrecognized_fields() == []
+    for parameter in message.parameters:
+        assert parameter.all_unrecognized_fields() == [], parameter.name
+    assert [p.name for p in message.parameters] == [p["name"] for p in METADATA["parameters"]]
+    # a streaming job is one of the template's modes; exactly-once only (at-least-once would count
+    # a redelivered record twice in its window's metrics)
+    assert message.streaming is True
+    assert message.supportsExactlyOnce is True
+    assert message.supportsAtLeastOnce is False
+
+
+def test_every_parameter_has_the_param_type_of_its_resource():
+    messages, message = _template_metadata_message()
+    types = {p.name: p.paramType for p in message.parameters}
+    assert None not in types.values(), [name for name, t in types.items() if t is None]
+    assert {name: t.name for name, t in types.items()} == EXPECTED_PARAM_TYPES
+    assert set(EXPECTED_PARAM_TYPES) == set(PARAMETERS)
+
+
+def test_the_launcher_base_image_is_tagged():
+    dockerfile = (TEMPLATES / "Dockerfile").read_text()
+    images = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+    assert len(images) == 2, images
+    for image in images:
+        name, _, tag = image.rpartition(":")
+        assert name and "/" in name and tag, image  # a tag is named
+        assert tag != "latest", image
+    launcher = [i for i in images if "python311-template-launcher-base" in i]
+    assert len(launcher) == 1
