@@ -28,6 +28,7 @@ def test_the_grid_spans_the_learnt_range_and_goes_on_beyond_it():
     rng = {"n": 10, "lo": 0.0, "hi": 8.0}
     assert [level(rng, v, 8) for v in (0.0, 0.99, 1.0, 7.99, 8.0, 8.5, -0.5, -1e9, 1e9)] == \
         [0, 0, 1, 7, 7, 8, -1, -32, 39]
+    assert [level(rng, v, 8) for v in (float("inf"), float("-inf"), float("nan"))] == [39, -32, 39]
     flat = {"n": 10, "lo": 5.0, "hi": 5.0}
     assert level(flat, 5.0, 8) == 0 and level(flat, 5.01, 8) > 0 and level(flat, 4.99, 8) < 0
 

@@ -11,6 +11,7 @@ and a value far outside gets a level further out. Levels are clipped to
 ``[-levels * OUTER, levels * (OUTER + 1) - 1]`` so the set of levels, and the
 contexts built from them, stay bounded. A flat learning range (max = min) gets
 a step of 1e-6 of the value (or 1e-9), so any change is a level far away.
+A non-finite value is not learnt; it gets a clip level (NaN the top one).
 
 State: ``{"n": int, "lo": float | None, "hi": float | None}``.
 """
@@ -28,7 +29,7 @@ def initial_range() -> dict:
 
 def learn(rng: dict, value: float, warmup: int) -> dict:
     """The range after one more window (unchanged once ``warmup`` windows are learnt)."""
-    if rng["n"] >= warmup:
+    if rng["n"] >= warmup or not math.isfinite(value):   # a non-finite value teaches no range
         return rng
     lo = value if rng["lo"] is None else min(rng["lo"], value)
     hi = value if rng["hi"] is None else max(rng["hi"], value)
@@ -42,6 +43,8 @@ def is_learnt(rng: dict, warmup: int) -> bool:
 def level(rng: dict, value: float, levels: int) -> int:
     """The value's level on the grid of ``levels`` steps over the learnt range."""
     lo, hi = rng["lo"], rng["hi"]
+    if not math.isfinite(value):   # infinities at the clip levels; NaN at the top one (never in range)
+        return -levels * OUTER if value == -math.inf else levels * (OUTER + 1) - 1
     step = (hi - lo) / levels if hi > lo else max(abs(lo) * 1e-6, 1e-9)
     raw = math.floor((value - lo) / step)
     if hi > lo and value == hi:
