@@ -24,7 +24,7 @@ seen for a long time becomes new again.
 The verdict's score carries the sign of the change from the previous window.
 
 State: ``{"range": {...}, "recent": [<= order - 1 ints], "seen": {<= memory
-keys "l1,l2,...": int last-seen index}, "i": int}``; JSON size about
+keys "l1,l2,...": int last-seen index}, "i": int, "last": previous value}``; JSON size about
 ``memory * (4 * order + 8)`` bytes at most (about 100 kB for memory 4096, order 4;
 11 kB measured after 20,000 windows of a noisy series at order 4, 8 levels).
 """
