@@ -7,7 +7,9 @@
 
 Numbers are shown with 3-4 significant digits; the unit is "sigma" for the
 z-score detectors, "IQR beyond the fence" for ``iqr``, "cumulative sigma"
-for ``cusum`` and a log-likelihood (0 to 1) for ``likelihood``. The window is
+for ``cusum``, a log-likelihood (0 to 1) for ``likelihood``, the share of new
+contexts for ``context`` and multiples of the chi-square test's critical value
+for ``relative_entropy`` (these two have no spread). The window is
 named by its bounds only when ``with_window=True`` (records carry the bounds
 in their own fields already).
 """
@@ -34,14 +36,16 @@ def explain(verdict: Verdict, metric: str, window: Observation | None = None, *,
     side = "above" if verdict.score > 0 else "below" if verdict.score < 0 else "at"
     unit = _unit(verdict.detector.split(":")[-1])
     size = "inf" if math.isinf(verdict.score) else f"{abs(verdict.score):.1f}"
-    line = f"{head} vs expected {_num(verdict.expected)} +/- {_num(verdict.spread)}{where}, {size} {unit} {side}"
+    spread = "" if verdict.spread is None else f" +/- {_num(verdict.spread)}"   # context, relative_entropy: none
+    line = f"{head} vs expected {_num(verdict.expected)}{spread}{where}, {size} {unit} {side}"
     return line if verdict.is_anomaly else line + " (normal)"
 
 
 def _unit(detector: str) -> str:
     if detector.startswith("likelihood"):
         return "log-likelihood (0.5 = tail probability 1e-5)"
-    return {"iqr": "IQR beyond the fence", "cusum": "cumulative sigma"}.get(detector, "sigma")
+    return {"iqr": "IQR beyond the fence", "cusum": "cumulative sigma", "context": "share of new contexts",
+            "relative_entropy": "x the chi-square critical value"}.get(detector, "sigma")
 
 
 def _num(x: float | None) -> str:

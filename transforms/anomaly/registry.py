@@ -24,11 +24,13 @@ from typing import Any, Mapping
 from transforms.anomaly.base import Detector, Direction
 from transforms.anomaly.cooldown import Cooldown
 from transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
+from transforms.anomaly.detectors.context import Context, ContextParams
 from transforms.anomaly.detectors.cusum import Cusum, CusumParams
 from transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
 from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from transforms.anomaly.detectors.iqr import Iqr, IqrParams
 from transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
+from transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
 from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 from transforms.config.errors import ConfigError, ConfigIssue
@@ -45,6 +47,8 @@ DETECTORS: dict[str, tuple[type, type]] = {
     "beam": (BeamDetector, BeamDetectorParams),
     "ensemble": (Ensemble, EnsembleParams),
     "likelihood": (Likelihood, LikelihoodParams),
+    "context": (Context, ContextParams),
+    "relative_entropy": (RelativeEntropy, RelativeEntropyParams),
 }
 
 

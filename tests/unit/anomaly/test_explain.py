@@ -23,3 +23,18 @@ def test_window_bounds_on_request():
     v = Verdict(0.25, 0.1, 0.02, 7.5, 4, True, "ewma", "EWMA half-life 24 windows")
     line = explain(v, "null_rate(email)", Observation(0, 3600, 0.25), with_window=True)
     assert line.startswith("null_rate(email) 0.25 in [1970-01-01 00:00, 1970-01-01 01:00) vs expected 0.1 +/- 0.02")
+
+
+def test_context_and_relative_entropy_are_explained_in_their_own_units_without_a_spread():
+    from transforms.anomaly.detectors.context import Context, ContextParams
+    from transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
+    from tests.unit.anomaly.helpers import obs as window, run
+    values = [100.0 + (i % 5) for i in range(400)] + [200.0]
+    windows = [window(i, v) for i, v in enumerate(values)]
+    context = run(Context(ContextParams(warmup=100, learn=100)), windows)[0][-1]
+    assert context.is_anomaly
+    line = explain(context, "count")
+    assert line.startswith("count 200 vs expected 104") and "+/-" not in line
+    assert "1.0 share of new contexts above" in line
+    entropy = run(RelativeEntropy(RelativeEntropyParams(warmup=100, window=20)), windows)[0][-1]
+    assert entropy.is_anomaly and "x the chi-square critical value above" in explain(entropy, "count")

@@ -21,6 +21,9 @@ CONFIGS = {
                        "detector": {"type": "seasonal", "season": "day", "periods": 3, "warmup": 5}},
     "likelihood": {"type": "likelihood", "warmup": 40, "average": 1, "history": 50, "threshold": 0.3,
                    "detector": {"type": "robust_zscore", "history": 20, "warmup": 5}},
+    "context": {"type": "context", "warmup": 10, "learn": 5, "order": 3, "threshold": 0.3, "memory": 16},
+    "context_neighbours": {"type": "context", "warmup": 10, "learn": 5, "neighbours": 1},
+    "relative_entropy": {"type": "relative_entropy", "warmup": 10, "window": 12, "hypotheses": 4},
     "ensemble": {"type": "ensemble", "mode": "k", "k": 2, "members": [
         {"type": "seasonal", "season": "day", "warmup": 5}, {"type": "robust_zscore", "warmup": 5},
         {"type": "ewma", "warmup": 5}]},
