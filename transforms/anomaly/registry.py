@@ -53,7 +53,7 @@ DETECTORS: dict[str, tuple[type, type]] = {
 }
 
 # types that wrap one detector given under the key ``detector`` (required unless cusum)
-WRAPPERS = ("likelihood", "cusum", "multiscale")
+WRAPPERS = ("likelihood", "cusum", "multiscale", "bocpd")
 REQUIRED_MEMBER = {
     "likelihood": "expected the detector whose raw scores are modelled",
     "multiscale": "expected the detector that scores the aggregated windows",
@@ -99,6 +99,8 @@ def build_detector(spec: DetectorSpec) -> Detector:
         return Multiscale(build_detector(spec.members[0]), spec.params)
     if spec.type == "cusum":
         return Cusum(spec.params, build_detector(spec.members[0]) if spec.members else None)
+    if spec.type == "bocpd":
+        return Bocpd(spec.params, build_detector(spec.members[0]) if spec.members else None)
     return detector_cls(spec.params)
 
 
@@ -133,7 +135,7 @@ def _parse(mapping: Any, path: str, issues: list[ConfigIssue]) -> DetectorSpec |
         else:
             member = _parse(mapping["detector"], path + ".detector", issues)
             members = () if member is None else (member,)
-    elif kind == "cusum" and mapping.get("detector") is not None:   # optional: CUSUM of a member's scores
+    elif kind in ("cusum", "bocpd") and mapping.get("detector") is not None:   # optional: of a member's scores
         member = _parse(mapping["detector"], path + ".detector", issues)
         members = () if member is None else (member,)
     elif "members" in mapping:

@@ -82,3 +82,24 @@ def test_registry_builds_it_and_names_bad_keys():
         with pytest.raises(ConfigError) as err:
             parse_detector(bad, "d")
         assert key in str(err.value)
+
+
+def test_with_a_seasonal_member_the_daily_ramp_is_not_a_change_and_a_real_shift_is():
+    import math
+    rng = random.Random(4)
+    # hourly, a daily sine of amplitude 10 sigma; from hour 24 * 12 on, 4 sigma higher
+    values = [100 + 10 * math.sin(2 * math.pi * i / 24) + rng.gauss(0, 1) + (4 if i >= 288 else 0)
+              for i in range(24 * 18)]
+    plain = flagged(values, BocpdParams(min_run=12, warmup=24))[0]
+    seasonal = build_detector(parse_detector({
+        "type": "bocpd", "min_run": 12, "warmup": 24,
+        "detector": {"type": "seasonal", "season": "day", "periods": 4, "min_periods": 2, "warmup": 24,
+                     "min_spread": 0, "min_relative_spread": 0}}, "d"))
+    verdicts, state = run(seasonal, [obs(i, v) for i, v in enumerate(values)])
+    found = [i for i, v in enumerate(verdicts) if v.is_anomaly]
+    # the plain model starts a new run on every ramp (its runs last a few hours), so it cannot see the shift
+    assert [i for i in plain if 288 <= i <= 300] == []
+    assert found and 288 <= found[0] <= 294 and [i for i in found if i < 288] == [], found
+    # (a second change follows when the member's slots take the new level in, ~3 days later)
+    assert verdicts[found[0]].detector == "bocpd(seasonal)" and verdicts[found[0]].score > 0
+    assert json.loads(json.dumps(state)) == state and "member" in state

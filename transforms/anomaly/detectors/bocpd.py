@@ -38,8 +38,18 @@ whose probability falls below 1e-6 are dropped. The state is at most
 
     detector = Bocpd(BocpdParams(hazard=250, max_run=100, threshold=0.9, min_run=48))
 
+With a member detector (``detector:`` in config, e.g. ``seasonal``) the
+recursion runs on the member's residuals ``value - expected`` instead of the
+values: a daily ramp, which the plain model takes for a new segment every
+few hours (so it never holds a long run and cannot see a real shift), is
+taken out first. Windows where the member has no baseline yet are not
+scored. As with any member whose baseline learns, a shift that the member
+absorbs later (a seasonal member after ``periods`` days) can show as a
+second change back.
+
 State: ``{"cells": [<= max_run [run, prob, mu, kappa, beta]], "prev": int,
-"n": int, "mean": float, "var": float}`` (``alpha`` of a cell is
+"n": int, "mean": float, "var": float}`` (with a member also ``"member":
+<member state>``) (``alpha`` of a cell is
 ``ALPHA0 + (kappa - KAPPA0) / 2``; ``n``, ``mean``, ``var``: the prior's
 running moments).
 """
@@ -86,22 +96,40 @@ class Bocpd(Detector):
 
     name = "bocpd"
 
-    def __init__(self, params: BocpdParams = BocpdParams()):
+    def __init__(self, params: BocpdParams = BocpdParams(), member: Detector | None = None):
         self.params = params
+        self.member = member
+        if member is not None:
+            self.name = f"bocpd({member.name})"
         self.weight = 1 - 0.5 ** (1 / params.prior_halflife)
         self.hazard = 1 / params.hazard
         self.grow = 1 - 1 / params.hazard
 
     def initial_state(self) -> State:
-        return {"cells": [], "prev": 0, "n": 0, "mean": 0.0, "var": 0.0}
+        state = {"cells": [], "prev": 0, "n": 0, "mean": 0.0, "var": 0.0}
+        if self.member is not None:
+            state["member"] = self.member.initial_state()
+        return state
 
     def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
+        if self.member is None:
+            return self._observe(state, obs.value, obs.value, 0.0)
+        inner, member_state = self.member.observe(state.get("member") or self.member.initial_state(), obs)
+        if inner.expected is None:   # the member has no baseline yet: no residual to model
+            verdict = Verdict(obs.value, None, None, None, self.params.threshold, False, self.name,
+                              basis=inner.basis)
+            return verdict, {**state, "member": member_state}
+        verdict, core = self._observe(state, obs.value - inner.expected, obs.value, inner.expected)
+        return verdict, {**core, "member": member_state}
+
+    def _observe(self, state: State, x: float, value: float, offset: float) -> tuple[Verdict, State]:
+        """One step of the recursion on ``x`` (the value, or the member's residual ``value - offset``)."""
         p = self.params
         n, mean, var = state["n"], state["mean"], state["var"]
-        x = obs.value
         if n == 0:   # the first value: one run of length 0, nothing to compare with
-            verdict = Verdict(x, None, None, None, p.threshold, False, self.name, basis="first window")
+            verdict = Verdict(value, None, None, None, p.threshold, False, self.name, basis="first window")
             return verdict, {"cells": [], "prev": 0, "n": 1, "mean": x, "var": 0.0}
+        state_x = x   # the prior's moments see the value before the clip
         prior_var = max(var, _MIN_VAR_SHARE * mean * mean, 1e-300)
         cells = [list(c) for c in state["cells"]] or [[0, 1.0, mean, KAPPA0, ALPHA0 * prior_var]]
         if p.clip > 0:   # Huber-like: no value is further out than `clip` sigmas of the most probable run
@@ -123,16 +151,16 @@ class Bocpd(Detector):
         best = max(cells, key=lambda c: c[1])
         now, prev = best[0], state["prev"]
         ended = max(cells if prev == 0 else state["cells"], key=lambda c: c[1])
-        score, is_anomaly, expected = 0.0, False, ended[2]
+        score, is_anomaly, expected = 0.0, False, ended[2] + offset
         if now < prev:
-            score = math.copysign(1 - now / prev, obs.value - expected)
+            score = math.copysign(1 - now / prev, value - expected)
             is_anomaly = (n >= p.warmup and prev >= p.min_run and
-                          is_deviation(score, obs.value - expected, p.threshold, p.direction, p.min_abs_change))
+                          is_deviation(score, value - expected, p.threshold, p.direction, p.min_abs_change))
         spread = math.sqrt(ended[4] / (ALPHA0 + (ended[3] - KAPPA0) / 2))
-        verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, self.name,
+        verdict = Verdict(value, expected, spread, score, p.threshold, is_anomaly, self.name,
                           basis=f"most probable run {now} windows (was {prev})")
         n_new = n + 1
-        mean, var = ewm_update(mean, var, obs.value, max(self.weight, 1 / n_new))
+        mean, var = ewm_update(mean, var, state_x, max(self.weight, 1 / n_new))
         return verdict, {"cells": cells, "prev": now, "n": n_new, "mean": mean, "var": var}
 
 
