@@ -25,30 +25,42 @@ from transforms.anomaly.base import Detector, Direction
 from transforms.anomaly.cooldown import Cooldown
 from transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
 from transforms.anomaly.detectors.context import Context, ContextParams
+from transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
 from transforms.anomaly.detectors.cusum import Cusum, CusumParams
 from transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
 from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from transforms.anomaly.detectors.iqr import Iqr, IqrParams
 from transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
 from transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
+from transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
 from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 from transforms.config.errors import ConfigError, ConfigIssue
 
 # type name -> (detector class, params class); "ensemble" is built from its members,
 # "likelihood" from the one detector (key ``detector``) whose raw scores it models; "cusum"
-# sums its own z-scores, or a member detector's scores when it has a ``detector``.
+# sums its own z-scores, or a member detector's scores when it has a ``detector``; "multiscale"
+# runs its ``detector`` on aggregates of the last ``scale`` windows.
 DETECTORS: dict[str, tuple[type, type]] = {
     "robust_zscore": (RobustZScore, RobustZScoreParams),
     "ewma": (Ewma, EwmaParams),
     "seasonal": (Seasonal, SeasonalParams),
     "iqr": (Iqr, IqrParams),
     "cusum": (Cusum, CusumParams),
+    "bocpd": (Bocpd, BocpdParams),
     "beam": (BeamDetector, BeamDetectorParams),
     "ensemble": (Ensemble, EnsembleParams),
     "likelihood": (Likelihood, LikelihoodParams),
     "context": (Context, ContextParams),
     "relative_entropy": (RelativeEntropy, RelativeEntropyParams),
+    "multiscale": (Multiscale, MultiscaleParams),
+}
+
+# types that wrap one detector given under the key ``detector`` (required unless cusum)
+WRAPPERS = ("likelihood", "cusum", "multiscale", "bocpd")
+REQUIRED_MEMBER = {
+    "likelihood": "expected the detector whose raw scores are modelled",
+    "multiscale": "expected the detector that scores the aggregated windows",
 }
 
 
@@ -67,7 +79,7 @@ class DetectorSpec:
             out[f.name] = value.value if isinstance(value, enum.Enum) else value
         if self.type == "ensemble":
             out["members"] = [m.to_dict() for m in self.members]
-        if self.type in ("likelihood", "cusum") and self.members:
+        if self.type in WRAPPERS and self.members:
             out["detector"] = self.members[0].to_dict()
         return out
 
@@ -87,8 +99,12 @@ def build_detector(spec: DetectorSpec) -> Detector:
         return Ensemble([build_detector(m) for m in spec.members], spec.params)
     if spec.type == "likelihood":
         return Likelihood(build_detector(spec.members[0]), spec.params)
+    if spec.type == "multiscale":
+        return Multiscale(build_detector(spec.members[0]), spec.params)
     if spec.type == "cusum":
         return Cusum(spec.params, build_detector(spec.members[0]) if spec.members else None)
+    if spec.type == "bocpd":
+        return Bocpd(spec.params, build_detector(spec.members[0]) if spec.members else None)
     return detector_cls(spec.params)
 
 
@@ -112,18 +128,18 @@ def _parse(mapping: Any, path: str, issues: list[ConfigIssue]) -> DetectorSpec |
         issues.append(ConfigIssue(path + ".type", f"expected one of {', '.join(DETECTORS)}"))
         return None
     _, params_cls = DETECTORS[kind]
-    nested = "detector" if kind in ("likelihood", "cusum") else "members"
+    nested = "detector" if kind in WRAPPERS else "members"
     rest = {k: v for k, v in mapping.items() if k not in ("type", nested)}
     members: tuple[DetectorSpec, ...] = ()
     if kind == "ensemble":
         members = _parse_members(mapping.get("members"), path + ".members", issues)
-    elif kind == "likelihood":
+    elif kind in REQUIRED_MEMBER:
         if mapping.get("detector") is None:
-            issues.append(ConfigIssue(path + ".detector", "expected the detector whose raw scores are modelled"))
+            issues.append(ConfigIssue(path + ".detector", REQUIRED_MEMBER[kind]))
         else:
             member = _parse(mapping["detector"], path + ".detector", issues)
             members = () if member is None else (member,)
-    elif kind == "cusum" and mapping.get("detector") is not None:   # optional: CUSUM of a member's scores
+    elif kind in ("cusum", "bocpd") and mapping.get("detector") is not None:   # optional: of a member's scores
         member = _parse(mapping["detector"], path + ".detector", issues)
         members = () if member is None else (member,)
     elif "members" in mapping:

@@ -84,3 +84,27 @@ def test_with_a_seasonal_member_the_daily_ramp_is_not_a_shift_and_a_real_one_is_
     assert len(found) == 1 and abs(state["offset"] - 3) < 1.5   # the shift is taken out, not alarmed again
     assert verdicts[found[0]].detector == "cusum(seasonal)" and verdicts[found[0]].score > 0
     assert json.loads(json.dumps(state)) == state and len(state["since"]) <= CusumParams().history
+
+
+def ar1(n, phi, seed=5, level=100.0):
+    """AR(1) noise with unit marginal standard deviation."""
+    rng = random.Random(seed)
+    x, out = 0.0, []
+    for _ in range(n):
+        x = phi * x + rng.gauss(0, (1 - phi * phi) ** 0.5)
+        out.append(level + x)
+    return out
+
+
+def test_long_run_variance_keeps_autocorrelated_noise_quiet_and_still_finds_a_shift():
+    lr = CusumParams(threshold=12, slack=0.5, history=96, warmup=48, long_run=True, min_spread=0,
+                     min_relative_spread=0)
+    plain_alarms = sum(len(flagged(ar1(5000, 0.9, seed))[0]) for seed in (1, 2))
+    lr_alarms = sum(len(flagged(ar1(5000, 0.9, seed), lr)[0]) for seed in (1, 2))
+    assert plain_alarms >= 40           # the sums of autocorrelated z-scores drift to the threshold
+    assert lr_alarms <= plain_alarms // 10, (lr_alarms, plain_alarms)
+    values = ar1(600, 0.9) + [v + 4 for v in ar1(400, 0.9, seed=8)]
+    found, verdicts, state = flagged(values, lr)
+    after = [i for i in found if i >= 600]
+    assert after and after[0] <= 700 and verdicts[after[0]].score > 0
+    assert len(state["moments"]) == 5 and json.loads(json.dumps(state)) == state

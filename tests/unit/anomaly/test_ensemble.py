@@ -64,3 +64,19 @@ def test_state_is_a_dict_of_member_states():
 def test_k_larger_than_members_is_refused():
     with pytest.raises(ValueError):
         Ensemble(members(), EnsembleParams(mode="k", k=4))
+
+
+def test_max_mode_flags_as_any_and_scores_in_units_of_each_members_threshold():
+    class Scaled(Scripted):
+        def observe(self, state, o):
+            v, st = super().observe(state, o)
+            return Verdict(v.observed, v.expected, v.spread, None if v.score is None else v.score * 10, 30.0,
+                           v.is_anomaly, v.detector, v.basis), st
+
+    a = Scripted("a", [None, 4.0, 1.0, -2.0])      # threshold 3
+    b = Scaled("b", [None, 1.0, 2.0, -2.5])         # threshold 30: scores 10, 20, -25
+    verdicts, _ = run(Ensemble([a, b], EnsembleParams(mode="max")), [obs(i, 0.0) for i in range(4)])
+    assert [v.is_anomaly for v in verdicts] == [False, True, False, False]
+    assert verdicts[1].score == pytest.approx(4 / 3) and verdicts[1].threshold == 1.0
+    assert verdicts[2].score == pytest.approx(2 / 3) and verdicts[2].detector.endswith(":b")
+    assert verdicts[3].score == pytest.approx(-2.5 / 3) and verdicts[3].detector.endswith(":b")

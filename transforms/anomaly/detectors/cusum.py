@@ -23,6 +23,20 @@ baseline restarts from the windows since the sum last left zero (the new
 level), so the next alarm needs new evidence. While the baseline has fewer
 than ``warmup`` windows nothing is scored.
 
+With ``long_run: true`` each ``z`` is divided by the long-run factor
+``sqrt((1 + phi) / (1 - phi))``, where ``phi`` is the lag-1 autocorrelation
+of the (clipped) z-scores, exponentially weighted with a half-life of
+4 x ``history`` windows (slow, so the windows of a shift being accumulated
+hardly move it), itself clipped to ``[0, max_phi]``. Real series are autocorrelated: a run of windows on the
+same side of the median is the ordinary wandering of the series, not a
+shift, and the plain sums (which assume independent windows) drift to the
+threshold on it. The long-run variance of an AR(1) series is
+``sigma**2 * (1 + phi) / (1 - phi)``; scaling by it makes the sums' false
+alarm rate what it is on independent noise (the Bartlett / AR(1) correction
+of Page's test), at the price of needing a larger shift on a strongly
+autocorrelated series. ``phi`` is estimated from the z-scores, so it works
+the same with a member detector (a seasonal member's residuals).
+
 The verdict's score is the larger sum with its sign (``up`` positive, ``down``
 negative), in cumulative sigmas, against ``threshold``.
 
@@ -41,13 +55,15 @@ its trailing baseline and raising the very ramp alarms it was there to avoid:
 measured on NAB and nab_synthetic.py series, 2026-12-01.)
 
 State: ``{"history": [<= history floats], "up": float, "down": float,
-"since": [<= history [value, expected]]}``, with a member also ``"member":
+"since": [<= history [value, expected]]}``, with ``long_run`` also
+``"moments": [n, mean, mean square, mean lag-1 product, last z]`` (5 floats), with a member also ``"member":
 <member state>, "offset": float`` (``since``: the windows since the larger
 sum last left zero, the new level's first windows; ``history`` stays empty
 with a member).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from transforms.anomaly.base import Detector, Observation, State, Verdict
@@ -67,6 +83,8 @@ class CusumParams(CommonParams):
     slack: float = bounded(0.5, min=0.0, help="sigmas per window tolerated without accumulating")
     clip: float = bounded(4.0, min=0.0, help="per-window z clipped at this many sigmas (0 = off)")
     history: int = bounded(96, min=2, help="trailing windows in the baseline")
+    long_run: bool = False
+    max_phi: float = bounded(0.95, min=0.0, max=0.99, help="largest lag-1 autocorrelation corrected for")
 
 
 class Cusum(Detector):
@@ -79,7 +97,7 @@ class Cusum(Detector):
         self.member = member
 
     def initial_state(self) -> State:
-        state = {"history": [], "up": 0.0, "down": 0.0, "since": []}
+        state = self._with_scores({"history": [], "up": 0.0, "down": 0.0, "since": []}, [])
         if self.member is not None:
             state.update(member=self.member.initial_state(), offset=0.0)
         return state
@@ -100,9 +118,13 @@ class Cusum(Detector):
             spread = max(robust_sigma(history, expected), spread_floor(p, expected))
             z = z_score(obs.value, expected, spread)
         is_anomaly = False
+        scores = list(state.get("moments", []))
         if z is not None:
             if p.clip > 0:
                 z = max(-p.clip, min(p.clip, z))
+            if p.long_run:   # phi: lag-1 autocorrelation of the clipped z-scores, slowly weighted
+                scores = _update_moments(scores, z if math.isfinite(z) else math.copysign(1e6, z), p.history)
+                z = z / long_run_factor(scores, p.max_phi)
             was_active = up > 0 or down > 0
             up = max(0.0, up + z - p.slack)
             down = max(0.0, down - z - p.slack)
@@ -115,12 +137,46 @@ class Cusum(Detector):
         verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, name, basis=basis)
         if is_anomaly:   # the change is real: restart on the new level
             if self.member is None:
-                return verdict, {"history": [v for v, _ in since], "up": 0.0, "down": 0.0, "since": []}
+                return verdict, self._with_scores({"history": [v for v, _ in since], "up": 0.0, "down": 0.0,
+                                               "since": []}, scores)
             shift = sum(v - e for v, e in since) / len(since)
-            return verdict, {"history": [], "up": 0.0, "down": 0.0, "since": [], "member": member_state,
-                             "offset": offset + shift}
+            return verdict, self._with_scores({"history": [], "up": 0.0, "down": 0.0, "since": [],
+                                               "member": member_state, "offset": offset + shift}, scores)
         history = [] if self.member is not None else (history + [obs.value])[-p.history:]
-        new = {"history": history, "up": up, "down": down, "since": since}
+        new = self._with_scores({"history": history, "up": up, "down": down, "since": since}, scores)
         if member_state is not None:
             new.update(member=member_state, offset=offset)
         return verdict, new
+
+    def _with_scores(self, state: State, scores: list[float]) -> State:
+        """Adds the autocorrelation moments (long_run only); they survive an alarm."""
+        if self.params.long_run:
+            state["moments"] = scores
+        return state
+
+
+def _update_moments(moments: list[float], z: float, history: int) -> list[float]:
+    """[n, mean, E z^2, E z z_prev, last z] after one more z-score: exponentially
+    weighted with a half-life of 4 x ``history`` windows (a plain average until then)."""
+    if not moments:
+        return [1, z, z * z, 0.0, z]
+    n, mean, square, lagged, last = moments
+    w = max(1 - 0.5 ** (1 / (4 * history)), 1 / (n + 1))
+    lag_w = max(1 - 0.5 ** (1 / (4 * history)), 1 / n)   # n - 1 pairs so far
+    return [n + 1, mean + w * (z - mean), square + w * (z * z - square),
+            lagged + lag_w * (z * last - lagged), z]
+
+
+def long_run_factor(moments: list[float], max_phi: float) -> float:
+    """sqrt((1 + phi) / (1 - phi)) for the lag-1 autocorrelation ``phi`` of the
+    z-scores summarised in ``moments`` (see _update_moments), clipped to
+    [0, max_phi]: the long-run standard deviation of an AR(1) series in units of
+    its marginal one; 1 with fewer than 8 scores or no variance."""
+    if not moments or moments[0] < 8:
+        return 1.0
+    _, mean, square, lagged, _ = moments
+    var = square - mean * mean
+    if var <= 0:
+        return 1.0
+    phi = min(max((lagged - mean * mean) / var, 0.0), max_phi)
+    return math.sqrt((1 + phi) / (1 - phi))

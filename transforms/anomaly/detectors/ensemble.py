@@ -1,11 +1,21 @@
 """Ensemble: flag a window when enough member detectors agree.
 
-``mode`` is "all", "any" or "k" (at least ``k`` of the n members). Agreement is
+``mode`` is "all", "any", "k" (at least ``k`` of the n members) or "max". Agreement is
 per side: members flagging the window as high and members flagging it as
 low are counted apart, so a seasonal detector saying "too high" and a
 trailing one saying "too low" do not add up to an alert. The verdict reports
 the member that deviates most (in multiples of its own threshold) among
-those that agree, or among all members when the window is normal. The state
+those that agree, or among all members when the window is normal. 
+
+"max" flags as "any" does, but its score is the most deviating member's
+score in units of that member's threshold (signed; threshold 1), so members
+in different units (sigmas, log likelihoods, run-length scores) become one
+series of comparable scores. Its use is as the member of a ``likelihood``
+stage: the anomaly likelihood of the max normalised score flags what is
+improbable *on this series* for the ensemble as a whole, with no per-member,
+per-file knob (an "any" ensemble adds up every member's false alarms).
+
+The state
 is a dict of the members' states, keyed ``"<position>:<member name>"``.
 
     both = Ensemble([Seasonal(...), RobustZScore(...)], EnsembleParams(mode="all"))
@@ -18,12 +28,13 @@ from typing import Sequence
 from transforms.anomaly.base import Detector, Observation, State, Verdict
 from transforms.anomaly.params import bounded
 
-MODES = ("all", "any", "k")
+MODES = ("all", "any", "k", "max")
 
 
 @dataclass(frozen=True)
 class EnsembleParams:
-    """mode: "all", "any" or "k"; k: members that must agree when mode is "k"."""
+    """mode: "all", "any", "k" or "max" (any, scored in members' thresholds); k: members
+    that must agree when mode is "k"."""
 
     mode: str = field(default="all", metadata={"choices": MODES})
     k: int = bounded(1, min=1, help='members that must agree when mode is "k"')
@@ -43,7 +54,7 @@ class Ensemble(Detector):
         self.params = params
         self.keys = [f"{i}:{m.name}" for i, m in enumerate(self.members)]
         self.name = f"{params.mode if params.mode != 'k' else f'{params.k}_of'}({'+'.join(m.name for m in members)})"
-        self.required = {"all": len(members), "any": 1, "k": params.k}[params.mode]
+        self.required = {"all": len(members), "any": 1, "k": params.k, "max": 1}[params.mode]
 
     def initial_state(self) -> State:
         return {key: m.initial_state() for key, m in zip(self.keys, self.members)}
@@ -59,6 +70,10 @@ class Ensemble(Detector):
         is_anomaly = len(agreeing) >= self.required
         candidates = agreeing if is_anomaly else [v for v in verdicts if v.score is not None]
         chosen = max(candidates, key=_severity) if candidates else verdicts[0]
+        if self.params.mode == "max" and chosen.score is not None:
+            normalised = _severity(chosen) if chosen.score >= 0 else -_severity(chosen)
+            return replace(chosen, score=normalised, threshold=1.0, is_anomaly=is_anomaly,
+                           detector=f"{self.name}:{chosen.detector}"), new_state
         return replace(chosen, is_anomaly=is_anomaly, detector=f"{self.name}:{chosen.detector}"), new_state
 
 
