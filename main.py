@@ -6,7 +6,7 @@ in ``templates/Dockerfile``) with each template parameter as ``--name=value``.
 import logging
 import sys
 
-from pipelines.cli import main
+from veilwatch.pipelines.cli import main
 
 if __name__ == "__main__":
     logging.getLogger().setLevel(logging.INFO)

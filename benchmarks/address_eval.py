@@ -149,9 +149,9 @@ def generate(seed: int, count: int) -> list[dict]:
 
 def _engine(parts: bool):
     """The default engine without NER; with ``parts``, its address recognizer reports the parts rule."""
-    from transforms.detection import DetectionEngine
-    from transforms.detection.recognizers import address
-    from transforms.detection.settings import DetectionSettings
+    from veilwatch.transforms.detection import DetectionEngine
+    from veilwatch.transforms.detection.recognizers import address
+    from veilwatch.transforms.detection.settings import DetectionSettings
 
     settings = DetectionSettings(use_ner=False, result_cache_size=0)
     if not parts:

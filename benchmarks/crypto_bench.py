@@ -26,9 +26,9 @@ from typing import Callable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transforms.deid.crypto.aes_siv import AesSiv  # noqa: E402
-from transforms.deid.crypto.ff1 import FF1  # noqa: E402
-from transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet  # noqa: E402
+from veilwatch.transforms.deid.crypto.aes_siv import AesSiv  # noqa: E402
+from veilwatch.transforms.deid.crypto.ff1 import FF1  # noqa: E402
+from veilwatch.transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet  # noqa: E402
 
 NUMERIC = FfxCommonNativeAlphabet.NUMERIC.alphabet
 ALPHA_NUMERIC = FfxCommonNativeAlphabet.ALPHA_NUMERIC.alphabet

@@ -24,9 +24,9 @@ from typing import Any, Callable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transforms.deid.base import ValueContext  # noqa: E402
-from transforms.deid.registry import build_transformation, parse_transformation  # noqa: E402
-from transforms.keys.keyring import KeyRing, new_keyset_handle  # noqa: E402
+from veilwatch.transforms.deid.base import ValueContext  # noqa: E402
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation  # noqa: E402
+from veilwatch.transforms.keys.keyring import KeyRing, new_keyset_handle  # noqa: E402
 
 
 def _cards(rng: random.Random, n: int) -> list[str]:

@@ -44,8 +44,8 @@ import phonenumbers  # noqa: E402
 from stdnum import iban, luhn  # noqa: E402
 
 from pii_accuracy import DEFAULT_PRESIDIO_VENV, _read_texts, _write_texts, run_presidio  # noqa: E402
-from transforms.detection import DetectionEngine, DetectionSettings  # noqa: E402
-from transforms.detection.recognizers.phone import PhoneRecognizer  # noqa: E402
+from veilwatch.transforms.detection import DetectionEngine, DetectionSettings  # noqa: E402
+from veilwatch.transforms.detection.recognizers.phone import PhoneRecognizer  # noqa: E402
 
 
 def cpu_per_item(run: Callable[[], None], items: int, repeats: int) -> float:

@@ -40,8 +40,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transforms.anomaly.base import Observation  # noqa: E402
-from transforms.anomaly.registry import build_detector, parse_detector  # noqa: E402
+from veilwatch.transforms.anomaly.base import Observation  # noqa: E402
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector  # noqa: E402
 
 STEP = 300.0   # 5-minute windows: 288 a day
 EWMA = {"type": "ewma"}

@@ -54,8 +54,8 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))   # nab_cv, nab_dev_harness beside this file
 
-from pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
-from transforms.config.loader import parse_config  # noqa: E402
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
+from veilwatch.transforms.config.loader import parse_config  # noqa: E402
 
 NAB_TIME = "%Y-%m-%d %H:%M:%S"
 

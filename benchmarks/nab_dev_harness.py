@@ -34,10 +34,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(1, str(Path(__file__).resolve().parent))   # nab_cv beside this file
 
-from transforms.anomaly.base import Observation  # noqa: E402
-from transforms.anomaly.cooldown import Cooldown  # noqa: E402
-from transforms.anomaly.registry import build_detector, parse_cooldown, parse_detector  # noqa: E402
-from transforms.config.errors import ConfigError, ConfigIssue  # noqa: E402
+from veilwatch.transforms.anomaly.base import Observation  # noqa: E402
+from veilwatch.transforms.anomaly.cooldown import Cooldown  # noqa: E402
+from veilwatch.transforms.anomaly.registry import build_detector, parse_cooldown, parse_detector  # noqa: E402
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue  # noqa: E402
 
 
 def load_config(path: Path) -> tuple[dict, dict]:

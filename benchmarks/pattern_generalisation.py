@@ -35,8 +35,8 @@ try:
 except ImportError:  # pragma: no cover
     sys.exit("pattern_generalisation.py needs Faker: .venv/bin/pip install Faker==40.63.0")
 
-from transforms.detection import DetectionEngine  # noqa: E402
-from transforms.detection.settings import DetectionSettings  # noqa: E402
+from veilwatch.transforms.detection import DetectionEngine  # noqa: E402
+from veilwatch.transforms.detection.settings import DetectionSettings  # noqa: E402
 
 SCORED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD_NUMBER", "IBAN_CODE", "US_SOCIAL_SECURITY_NUMBER",
           "IP_ADDRESS", "URL")

@@ -131,7 +131,7 @@ def _write_texts(texts: list[str], path: Path) -> None:
 def run_scan(texts_path: Path, out_path: Path) -> None:
     """``veilwatch scan`` as a user runs it."""
     subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "scan", "--input", str(texts_path), "--output", str(out_path)],
+        [sys.executable, "-m", "veilwatch.pipelines.cli", "scan", "--input", str(texts_path), "--output", str(out_path)],
         check=True, cwd=ROOT,
     )
 
@@ -140,7 +140,7 @@ def veilwatch_throughput(texts: list[str], repeats: int, prefilter: bool = True,
     """texts per CPU-second of DetectionEngine.scan (with ``prepare`` per batch for the NER model),
     a fresh engine per run (built outside the timer; no result cache, so every text is scanned)."""
     sys.path.insert(0, str(ROOT))
-    from transforms.detection import DetectionEngine, DetectionSettings
+    from veilwatch.transforms.detection import DetectionEngine, DetectionSettings
 
     rates = []
     for _ in range(repeats):

@@ -29,10 +29,10 @@ from apache_beam.options.pipeline_options import PipelineOptions
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
-from pipelines.sample_data import iter_bulk, write_jsonl  # noqa: E402
-from transforms.config.loader import ConfigOverrides, load_config  # noqa: E402
-from transforms.keys.keyring import create_plaintext_keyset  # noqa: E402
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
+from veilwatch.pipelines.sample_data import iter_bulk, write_jsonl  # noqa: E402
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config  # noqa: E402
+from veilwatch.transforms.keys.keyring import create_plaintext_keyset  # noqa: E402
 
 
 def options() -> PipelineOptions:

@@ -7,17 +7,17 @@
 The source is ``config.source``: files (batch or streaming), a BigQuery
 table or query (batch) or a Pub/Sub subscription (streaming); ``read``
 replaces it (tests feed a ``TestStream`` through
-:class:`~transforms.io.pubsub.MessagesToRawBatches`). Each output goes to its
+:class:`~veilwatch.transforms.io.pubsub.MessagesToRawBatches`). Each output goes to its
 BigQuery table and/or Pub/Sub topic when ``config.sinks`` names one, else to
 files under ``config.sinks.output_dir``: ``anonymized/``, ``dead_letter/``,
 ``findings/``, ``flagged_windows/``, ``scores/`` (in batch, and in streaming with
 ``sinks.write_all_scores``) and, in batch, ``run_summary.json`` (``report.html``
 is drawn from these after the run: ``pipelines/commands/run.py``). Streaming
-runs write files per minute (:mod:`transforms.io.windowed_files`) and no run
+runs write files per minute (:mod:`veilwatch.transforms.io.windowed_files`) and no run
 summary (a streaming job has no end to sum up to). The dead letters include,
 in streaming, the rows BigQuery refused and the records too late for their
-window's metrics (:mod:`transforms.dead_letter_routes`); BigQuery tables are
-created partitioned and clustered (:func:`transforms.io.bigquery.table_parameters`).
+window's metrics (:mod:`veilwatch.transforms.dead_letter_routes`); BigQuery tables are
+created partitioned and clustered (:func:`veilwatch.transforms.io.bigquery.table_parameters`).
 """
 from __future__ import annotations
 
@@ -26,14 +26,14 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.anomaly.coverage import InputExtent, is_unscored_partial
-from transforms.anomaly.score import ScoreSeries
-from transforms.anonymize import AnonymizeRecords, ProcessorFactory
-from transforms.config.model import DatasetConfig, SourceFormat
-from transforms.data_validation.streaming import ValidateStreamingWindows
-from transforms.data_validation.transform import ValidateWindowStatistics
-from transforms.dead_letter_routes import FailedRowsToDeadLetters, TooLateToDeadLetters
-from transforms.io.bigquery import (
+from veilwatch.transforms.anomaly.coverage import InputExtent, is_unscored_partial
+from veilwatch.transforms.anomaly.score import ScoreSeries
+from veilwatch.transforms.anonymize import AnonymizeRecords, ProcessorFactory
+from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
+from veilwatch.transforms.data_validation.streaming import ValidateStreamingWindows
+from veilwatch.transforms.data_validation.transform import ValidateWindowStatistics
+from veilwatch.transforms.dead_letter_routes import FailedRowsToDeadLetters, TooLateToDeadLetters
+from veilwatch.transforms.io.bigquery import (
     DEAD_LETTER_SCHEMA,
     FINDINGS_SCHEMA,
     WINDOW_SCHEMA,
@@ -44,13 +44,13 @@ from transforms.io.bigquery import (
     finding_row,
     table_parameters,
 )
-from transforms.io.output_schema import flatten
-from transforms.io.pubsub import ReadPubSubBatches, WriteJsonToPubSub
-from transforms.io.sinks import WriteAnonymized, WriteJsonLines, WriteRunSummary
-from transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
-from transforms.io.windowed_files import WriteWindowedJsonLines
-from transforms.metrics.window_metrics import ComputeWindowMetrics
-from transforms.report.timeline import TimelineCounts, bucket_seconds
+from veilwatch.transforms.io.output_schema import flatten
+from veilwatch.transforms.io.pubsub import ReadPubSubBatches, WriteJsonToPubSub
+from veilwatch.transforms.io.sinks import WriteAnonymized, WriteJsonLines, WriteRunSummary
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
+from veilwatch.transforms.io.windowed_files import WriteWindowedJsonLines
+from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics
+from veilwatch.transforms.report.timeline import TimelineCounts, bucket_seconds
 
 
 class PipelineOutputs(NamedTuple):

@@ -20,7 +20,7 @@ from typing import Sequence
 # support; that is noise for a command-line user, not something to act on.
 warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\..*")
 
-# Module names under pipelines.commands, in the order --help lists them.
+# Module names under veilwatch.pipelines.commands, in the order --help lists them.
 COMMAND_MODULES = (
     "run",
     "validate_config",
@@ -35,7 +35,7 @@ COMMAND_MODULES = (
 
 
 def _load_commands():
-    return [importlib.import_module(f"pipelines.commands.{m}") for m in COMMAND_MODULES]
+    return [importlib.import_module(f"veilwatch.pipelines.commands.{m}") for m in COMMAND_MODULES]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@
           -> Sample.FixedSizeGlobally(N) -> ProfileFields (CombineFn, merged across workers)
           -> propose -> proposed.yaml
 
-``build_pipeline`` returns the merged :class:`~transforms.discovery.FieldProfiles`
+``build_pipeline`` returns the merged :class:`~veilwatch.transforms.discovery.FieldProfiles`
 PCollection (one element), exposed for testing; ``write_proposal`` adds the
 step that writes the YAML through Beam's FileSystems (local or ``gs://``).
 """
@@ -16,11 +16,11 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.config.model import SourceSpec
-from transforms.discovery import FieldProfiles, ProfileFields, propose, render_config
-from transforms.io.sources import RawBatch, ReadRawBatches
-from transforms.records.errors import RecordError
-from transforms.records.parse import parse_payload
+from veilwatch.transforms.config.model import SourceSpec
+from veilwatch.transforms.discovery import FieldProfiles, ProfileFields, propose, render_config
+from veilwatch.transforms.io.sources import RawBatch, ReadRawBatches
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.parse import parse_payload
 
 
 class ParseRecordsFn(beam.DoFn):

@@ -16,7 +16,7 @@ from typing import Any
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-DEFAULT_BATCH_SIZE = 1000  # transforms.io.sources.DEFAULT_BATCH_SIZE: the same value
+DEFAULT_BATCH_SIZE = 1000  # veilwatch.transforms.io.sources.DEFAULT_BATCH_SIZE: the same value
 
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, WorkerOptions
 
-from pipelines.output_manifest import remove_previous_outputs, remove_staging
-from transforms import stage_checks
-from transforms.anonymize import load_keys
-from transforms.config.model import DatasetConfig
-from transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
-from transforms.io.sources import match_count
+from veilwatch.pipelines.output_manifest import remove_previous_outputs, remove_staging
+from veilwatch.transforms import stage_checks
+from veilwatch.transforms.anonymize import load_keys
+from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
+from veilwatch.transforms.io.sources import match_count
 
 OUTPUT_PARTS = ("anonymized", "dead_letter", "findings", "flagged_windows", "scores", "data_validation",
                 "report.html", "run_summary.json")
@@ -35,7 +35,7 @@ def check_input_pattern(pattern: str, what: str) -> None:
 def check_keys(config: DatasetConfig, allow_plaintext_keys: bool, key_id: int | None = None) -> None:
     """Load the keyset (file, KMS, Secret Manager) and build every transformation with it,
     so a missing, unreadable or wrong-type key stops the run here, before any output
-    (:func:`transforms.stage_checks.check_keys`)."""
+    (:func:`veilwatch.transforms.stage_checks.check_keys`)."""
     try:
         stage_checks.check_keys(config, allow_plaintext_keys, key_id)
     except stage_checks.StageCheckError as exc:
@@ -76,7 +76,7 @@ def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
     except ReidentifyRefused as exc:
         raise PreflightError(f"reidentify refused: {exc}") from None
     if config.pii.dlp is not None and config.pii.dlp.fields is not None:
-        from transforms.dlp.reidentify import restored_by_dlp
+        from veilwatch.transforms.dlp.reidentify import restored_by_dlp
 
         try:
             restored_by_dlp(config, plan)
@@ -87,7 +87,7 @@ def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
 
 def check_scanner(config: DatasetConfig) -> None:
     """The detection engine loads, with the NER model when the config's scope has names in it
-    (:func:`transforms.stage_checks.check_scanner`)."""
+    (:func:`veilwatch.transforms.stage_checks.check_scanner`)."""
     try:
         stage_checks.check_scanner(config)
     except stage_checks.StageCheckError as exc:
@@ -101,7 +101,7 @@ def check_data_validation(config: DatasetConfig) -> None:
     if spec is None:
         return
     try:
-        from transforms.data_validation.tfdv_loader import import_tfdv
+        from veilwatch.transforms.data_validation.tfdv_loader import import_tfdv
 
         import_tfdv()  # quiet: TensorFlow's C++ log and TFDV's IPython note are silenced
     except ImportError as exc:
@@ -110,7 +110,7 @@ def check_data_validation(config: DatasetConfig) -> None:
         from google.protobuf.message import DecodeError
         from google.protobuf.text_format import ParseError
 
-        from transforms.data_validation.transform import load_schema
+        from veilwatch.transforms.data_validation.transform import load_schema
 
         try:
             load_schema(spec.schema_path)

@@ -9,7 +9,7 @@ Every ``interval`` seconds, and once more when the run ends, one line::
 
 The rate is over the last interval (over the whole run on the last line). The
 figure is the read steps' running total in this process
-(:mod:`transforms.io.progress`), the same one the Beam counter
+(:mod:`veilwatch.transforms.io.progress`), the same one the Beam counter
 ``veilwatch/records_read`` carries to Dataflow's job metrics. Nothing is
 printed when stderr is not a terminal (a pipe, a file, a CI log), so logs and
 captured output stay as they were.
@@ -21,7 +21,7 @@ import threading
 import time
 from typing import IO
 
-from transforms.io import progress
+from veilwatch.transforms.io import progress
 
 DEFAULT_INTERVAL_SECONDS = 10.0
 

@@ -17,13 +17,13 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.anonymize import load_keys
-from transforms.config.model import DatasetConfig, DlpMode, PiiEngine, SourceSpec
-from transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor
-from transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan
-from transforms.deid.reidentify import ReidentifyRecords
-from transforms.io.sinks import WriteJsonLines, merge_counts
-from transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
+from veilwatch.transforms.anonymize import load_keys
+from veilwatch.transforms.config.model import DatasetConfig, DlpMode, PiiEngine, SourceSpec
+from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor
+from veilwatch.transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan
+from veilwatch.transforms.deid.reidentify import ReidentifyRecords
+from veilwatch.transforms.io.sinks import WriteJsonLines, merge_counts
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
 
 OUTPUT_PARTS = ("reidentified", "dead_letter", "reidentify_summary.json")
 
@@ -40,7 +40,7 @@ class ReidentifierFactory:
 
     def __call__(self) -> RecordReidentifier:
         if self.config.pii.engine is PiiEngine.DLP and self.config.pii.dlp.mode is DlpMode.DEIDENTIFY:
-            from transforms.dlp.reidentify import DlpRecordReidentifier, restored_by_dlp
+            from veilwatch.transforms.dlp.reidentify import DlpRecordReidentifier, restored_by_dlp
 
             if restored_by_dlp(self.config, self.plan):  # DLP made the tokens: content.reidentify
                 return DlpRecordReidentifier(self.config, self.plan)

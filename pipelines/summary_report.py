@@ -6,7 +6,7 @@ from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.preflight import OUTPUT_PARTS
+from veilwatch.pipelines.preflight import OUTPUT_PARTS
 
 # How many flagged windows the end-of-run report lists (all are in flagged_windows/).
 _MAX_LISTED = 10

@@ -1,6 +1,6 @@
 """AnonymizeRecords: raw batches -> anonymized batches, dead letters, findings, stats.
 
-The per-record work is :class:`~transforms.records.processor.RecordProcessor`;
+The per-record work is :class:`~veilwatch.transforms.records.processor.RecordProcessor`;
 this module only runs it over batches inside one DoFn that builds the
 processor (keys, primitives, scanner) once in ``setup()``.
 """
@@ -14,11 +14,11 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from transforms.config.model import DatasetConfig, PiiEngine, UnknownFieldPolicy
-from transforms.deadletter import UNREADABLE_FILE_PREFIX, file_dead_letter
-from transforms.io.sources import RawBatch
-from transforms.keys.keyring import KeyRing, NoKeyset
-from transforms.records.processor import Anonymized, RecordProcessor, Suppressed
+from veilwatch.transforms.config.model import DatasetConfig, PiiEngine, UnknownFieldPolicy
+from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX, file_dead_letter
+from veilwatch.transforms.io.sources import RawBatch
+from veilwatch.transforms.keys.keyring import KeyRing, NoKeyset
+from veilwatch.transforms.records.processor import Anonymized, RecordProcessor, Suppressed
 
 DEAD_LETTERS = "dead_letters"
 FINDINGS = "findings"
@@ -58,7 +58,7 @@ class ProcessorFactory:
 
     def __call__(self) -> RecordProcessor:
         if self.config.pii.engine is PiiEngine.DLP:
-            from transforms.dlp.processor import DlpRecordProcessor
+            from veilwatch.transforms.dlp.processor import DlpRecordProcessor
 
             return DlpRecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys))
         return RecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys),
@@ -79,7 +79,7 @@ def build_scanner(config: DatasetConfig):
     if (not config.pii.scan_fields and not any(p.scans for p in config.pii.fields)
             and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP)):
         return None
-    from transforms.detection.engine import DetectionEngine
+    from veilwatch.transforms.detection.engine import DetectionEngine
 
     return DetectionEngine(config.pii.detection) if config.pii.detection is not None else DetectionEngine()
 

@@ -1,4 +1,4 @@
-"""Failures after de-identification, as dead letters in the one shape (:mod:`transforms.deadletter`).
+"""Failures after de-identification, as dead letters in the one shape (:mod:`veilwatch.transforms.deadletter`).
 
     failed = write_result.failed_rows_with_errors           # (table, row, errors) per refused row
     dead = failed | FailedRowsToDeadLetters(config, "my-project:veilwatch.payments", anonymized=True)
@@ -19,7 +19,7 @@ What they carry, and what they never carry:
   (``invalid``, ``stopped`` ...) and the column it names when that is a column of
   the table's schema. BigQuery's ``message`` is never copied: it may quote the
   refused value. ``record`` is the row redacted by
-  :class:`~transforms.deadletter.DeadLetterRedactor` (anonymized rows, read back
+  :class:`~veilwatch.transforms.deadletter.DeadLetterRedactor` (anonymized rows, read back
   into the record's shape), or the row itself for veilwatch's own outputs (flagged
   windows, scores, findings, dead letters), which carry no original value.
 - ``too_late``: the window and how many records of it came after it closed; the
@@ -34,10 +34,10 @@ from typing import Any, Iterator
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.config.model import DatasetConfig
-from transforms.deadletter import DeadLetterRedactor, make_dead_letter
-from transforms.io.output_schema import column_name
-from transforms.records.paths import is_simple, parse_path
+from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.deadletter import DeadLetterRedactor, make_dead_letter
+from veilwatch.transforms.io.output_schema import column_name
+from veilwatch.transforms.records.paths import is_simple, parse_path
 
 BIGQUERY_INSERT_STAGE = "bigquery_insert"
 TOO_LATE_STAGE = "too_late"
@@ -107,7 +107,7 @@ class FailedRowsToDeadLetters(beam.PTransform):
     -> PCollection[list[dict]] of ``bigquery_insert`` dead letters.
 
     ``anonymized``: the rows are anonymized records (flattened by
-    :func:`~transforms.io.output_schema.flatten`), redacted as any record is.
+    :func:`~veilwatch.transforms.io.output_schema.flatten`), redacted as any record is.
     """
 
     def __init__(self, config: DatasetConfig, table: str, schema: dict[str, Any], anonymized: bool = False):

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.config.model import DatasetConfig, EventTimeSpec, FieldType
-from transforms.records.event_time import EventTimeParser
-from transforms.records.paths import parse_path
-from transforms.records.schema import _has_type
+from veilwatch.transforms.config.model import DatasetConfig, EventTimeSpec, FieldType
+from veilwatch.transforms.records.event_time import EventTimeParser
+from veilwatch.transforms.records.paths import parse_path
+from veilwatch.transforms.records.schema import _has_type
 
 REDACTED = "[REDACTED]"
 # Longer strings are redacted even in non-PII fields: free text hides in them,

@@ -5,17 +5,17 @@ missing keyset or NER model would fail every bundle. These checks build the
 same things once, before any pipeline object exists, so a bad config stops
 with a message naming the key (never a value): ``veilwatch run`` and
 ``reidentify`` (``pipelines/preflight.py``) and the Beam YAML transforms
-(:mod:`transforms.beam_yaml`) run them.
+(:mod:`veilwatch.transforms.beam_yaml`) run them.
 """
 from __future__ import annotations
 
-from transforms.anonymize import build_scanner, load_keys
-from transforms.config.model import DatasetConfig
-from transforms.deid.base import TransformationError
-from transforms.deid.crypto.errors import CryptoError
-from transforms.deid.crypto_key import CryptoKeyError
-from transforms.deid.record_deidentifier import RecordDeidentifier
-from transforms.keys.keyring import KeysetError
+from veilwatch.transforms.anonymize import build_scanner, load_keys
+from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.deid.base import TransformationError
+from veilwatch.transforms.deid.crypto.errors import CryptoError
+from veilwatch.transforms.deid.crypto_key import CryptoKeyError
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
+from veilwatch.transforms.keys.keyring import KeysetError
 
 
 class StageCheckError(ValueError):
@@ -50,7 +50,7 @@ class _NoScanner:
 
 def check_scanner(config: DatasetConfig) -> None:
     """The detection engine loads, with the NER model when the config's scope has names in it."""
-    from transforms.detection.ner import NerUnavailable
+    from veilwatch.transforms.detection.ner import NerUnavailable
 
     try:
         build_scanner(config)

@@ -22,9 +22,9 @@ import sys
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.config.model import SourceFormat, SourceSpec
-from transforms.discovery.rules import DEFAULT_MIN_HIT_RATE
-from transforms.io.sources import match_count
+from veilwatch.transforms.config.model import SourceFormat, SourceSpec
+from veilwatch.transforms.discovery.rules import DEFAULT_MIN_HIT_RATE
+from veilwatch.transforms.io.sources import match_count
 
 NAME = "discover"
 HELP = "Sample a feed, detect PII per field and write a proposed dataset config."
@@ -91,7 +91,7 @@ def _writable_path(output: str) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from pipelines.discover_pipeline import build_pipeline, write_proposal
+    from veilwatch.pipelines.discover_pipeline import build_pipeline, write_proposal
     import apache_beam as beam
 
     if args.sample < 1:

@@ -58,7 +58,7 @@ def main(args: argparse.Namespace) -> int:
 
 def _read(path: str, flag: str) -> str | None:
     """The file's text, read no further than a template can be (a larger file fails its parse)."""
-    from transforms.dlp.convert import MAX_TEMPLATE_CHARS
+    from veilwatch.transforms.dlp.convert import MAX_TEMPLATE_CHARS
 
     try:
         with open(path, encoding="utf-8") as handle:
@@ -69,7 +69,7 @@ def _read(path: str, flag: str) -> str | None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from transforms.dlp.convert import (
+    from veilwatch.transforms.dlp.convert import (
         TemplateError, dataset_config_from_templates, parse_deidentify_template, parse_inspect_template,
     )
 
@@ -160,9 +160,9 @@ def render_yaml(document: dict, notes: list[str], source: str) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from transforms.config.errors import ConfigError
-    from transforms.config.loader import ConfigOverrides, load_config
-    from transforms.dlp.convert import export_document
+    from veilwatch.transforms.config.errors import ConfigError
+    from veilwatch.transforms.config.loader import ConfigOverrides, load_config
+    from veilwatch.transforms.dlp.convert import export_document
 
     try:
         # Only schema and pii matter here: the run-time places are satisfied with placeholders.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipelines import sample_data
+from veilwatch.pipelines import sample_data
 
 NAME = "generate-sample"
 HELP = "Write a realistic sample dataset (JSONL) with labelled injected anomalies."

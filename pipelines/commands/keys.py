@@ -19,8 +19,8 @@ import os
 import sys
 import tempfile
 
-from transforms.config.model import KeysSpec
-from transforms.keys.keyring import KeysetError, describe, load_handle, new_keyset_handle, rotate, serialize_keyset
+from veilwatch.transforms.config.model import KeysSpec
+from veilwatch.transforms.keys.keyring import KeysetError, describe, load_handle, new_keyset_handle, rotate, serialize_keyset
 
 NAME = "keys"
 HELP = "Create, rotate and list dataset keysets."

@@ -30,16 +30,16 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
-from pipelines.output_manifest import output_files, record_outputs, remove_new_files
-from pipelines.preflight import (
+from veilwatch.pipelines.commands.reporting import report_bad_start, report_pipeline_failure
+from veilwatch.pipelines.output_manifest import output_files, record_outputs, remove_new_files
+from veilwatch.pipelines.preflight import (
     PreflightError, check_input_pattern, check_keys, check_keyset_holds, check_worker_packages,
     manifest_name, plan_reidentify, prepare_dir,
 )
-from pipelines.reidentify_pipeline import OUTPUT_PARTS, build_reidentify_pipeline
-from transforms.config.errors import ConfigError
-from transforms.config.loader import ConfigOverrides, load_config
-from transforms.io.sources import DEFAULT_BATCH_SIZE
+from veilwatch.pipelines.reidentify_pipeline import OUTPUT_PARTS, build_reidentify_pipeline
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE
 
 NAME = "reidentify"
 HELP = "Restore reversible fields of anonymized records for the key holder (a Beam pipeline)."

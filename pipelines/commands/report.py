@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines.commands.reporting import EXIT_BAD_START
-from transforms.report.outputs import ReportInputError
-from transforms.report.write import write_report
+from veilwatch.pipelines.commands.reporting import EXIT_BAD_START
+from veilwatch.transforms.report.outputs import ReportInputError
+from veilwatch.transforms.report.write import write_report
 
 NAME = "report"
 HELP = "Rebuild report.html (charts of the series, findings, dead letters) from a batch run's outputs."

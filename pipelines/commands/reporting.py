@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from pipelines.preflight import PreflightError
-from transforms.config.errors import ConfigError
+from veilwatch.pipelines.preflight import PreflightError
+from veilwatch.transforms.config.errors import ConfigError
 
 EXIT_PIPELINE_FAILED = 1
 EXIT_BAD_START = 2  # bad config, input, keys or output: nothing was written

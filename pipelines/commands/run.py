@@ -28,12 +28,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineRunner
 
-from pipelines.anonymize_pipeline import build_pipeline
-from pipelines.options import add_run_arguments
-from pipelines.commands.reporting import report_bad_start, report_pipeline_failure
-from pipelines.output_manifest import output_files, record_outputs, remove_new_files
-from pipelines.progress import ProgressLine
-from pipelines.preflight import (
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline
+from veilwatch.pipelines.options import add_run_arguments
+from veilwatch.pipelines.commands.reporting import report_bad_start, report_pipeline_failure
+from veilwatch.pipelines.output_manifest import output_files, record_outputs, remove_new_files
+from veilwatch.pipelines.progress import ProgressLine
+from veilwatch.pipelines.preflight import (
     OUTPUT_PARTS,
     PreflightError,
     check_data_validation,
@@ -44,10 +44,10 @@ from pipelines.preflight import (
     manifest_name,
     prepare_output_dir,
 )
-from pipelines.summary_report import format_summary
-from transforms.config.errors import ConfigError
-from transforms.config.loader import ConfigOverrides, load_config
-from transforms.config.model import DatasetConfig, SourceFormat
+from veilwatch.pipelines.summary_report import format_summary
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config
+from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
 
 NAME = "run"
 HELP = "De-identify a dataset, write it out and flag anomalous windows (a Beam pipeline)."
@@ -116,7 +116,7 @@ def main(args: argparse.Namespace) -> int:
                 return 0
             result.wait_until_finish()
         if out and not streaming:
-            from transforms.report.write import write_report  # matplotlib: only when a report is written
+            from veilwatch.transforms.report.write import write_report  # matplotlib: only when a report is written
 
             write_report(out)  # report.html, from the outputs just written
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log

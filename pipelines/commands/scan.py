@@ -28,10 +28,10 @@ import sys
 import time
 from typing import Iterator
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.config.loader import MAX_CONFIG_BYTES
-from transforms.detection import DetectionEngine, parse_detection_settings
-from transforms.detection.ner import NER_INFO_TYPES, NerUnavailable
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.loader import MAX_CONFIG_BYTES
+from veilwatch.transforms.detection import DetectionEngine, parse_detection_settings
+from veilwatch.transforms.detection.ner import NER_INFO_TYPES, NerUnavailable
 
 NAME = "scan"
 HELP = "Scan texts (JSONL lines with a 'text' key) for PII and write findings line for line."

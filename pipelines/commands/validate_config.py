@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from transforms.config.errors import ConfigError
-from transforms.config.loader import ConfigOverrides, load_config
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config
 
 NAME = "validate-config"
 HELP = "Check a dataset config and report every problem by key path (exit 2 if invalid)."

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from tests.support.report_outputs import write_run_outputs
-from transforms.report.write import write_report
+from veilwatch.transforms.report.write import write_report
 
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(name)), None)

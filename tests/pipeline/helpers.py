@@ -38,7 +38,7 @@ def example_config(tmp_path: pathlib.Path, name: str = "payments.yaml", **change
 def write_payments_feed(directory: pathlib.Path, *, seed: int, base_per_hour: int, days: int = 1,
                         anomalies: tuple = ()) -> tuple[pathlib.Path, list[dict[str, Any]], Any]:
     """Generated payments written to ``directory/payments.jsonl``: (path, records, labels)."""
-    from pipelines.sample_data import generate, write_jsonl
+    from veilwatch.pipelines.sample_data import generate, write_jsonl
 
     records, labels = generate("payments", days=days, seed=seed, base_per_hour=base_per_hour, anomalies=anomalies)
     path = directory / "payments.jsonl"

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.sample_data import generate
+from veilwatch.pipelines.sample_data import generate
 from tests.conftest import run_cli
 from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir
 from tests.pipeline.test_formats import AVRO_SCHEMA, COLUMNS, _flat

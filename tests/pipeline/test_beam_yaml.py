@@ -15,18 +15,18 @@ from apache_beam.yaml import main as yaml_main
 from apache_beam.yaml import yaml_provider
 from apache_beam.yaml.yaml_transform import YamlTransform
 
-from pipelines.sample_data import Anomaly
+from veilwatch.pipelines.sample_data import Anomaly
 from tests.conftest import FIXTURES, REPO, run_cli
 from tests.pipeline.helpers import all_output_text, planted_values, read_jsonl_dir, run_with_keyset, write_payments_feed
-from transforms.beam_yaml import VeilwatchAnonymize
-from transforms.config.errors import ConfigError
+from veilwatch.transforms.beam_yaml import VeilwatchAnonymize
+from veilwatch.transforms.config.errors import ConfigError
 
 pytestmark = pytest.mark.pipeline
 
 EXAMPLE = REPO / "templates" / "beam_yaml" / "payments.yaml"
 PAYMENTS = REPO / "templates" / "datasets" / "payments.yaml"
 STAGES = ("VeilwatchAnonymize", "VeilwatchWindowMetrics", "VeilwatchScore")
-PROVIDER = [{"type": "python", "config": {}, "transforms": {name: f"transforms.beam_yaml.{name}" for name in STAGES}}]
+PROVIDER = [{"type": "python", "config": {}, "transforms": {name: f"veilwatch.transforms.beam_yaml.{name}" for name in STAGES}}]
 # Two records that cannot be anonymized, each with PII of its own: a line that is no JSON, and a
 # record whose card number is no string (its event time is readable: the dead-letter rate counts it).
 BAD_LINES = [

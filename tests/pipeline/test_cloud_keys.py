@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.sample_data import generate, write_jsonl
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config, read_jsonl_dir
 from tests.unit.keys.fake_gcp import KMS_KEY_URI, fake_gcp  # noqa: F401 - fixture

@@ -11,7 +11,7 @@ import json
 import pytest
 import yaml
 
-from pipelines.sample_data import ALL_ANOMALIES, generate, write_jsonl
+from veilwatch.pipelines.sample_data import ALL_ANOMALIES, generate, write_jsonl
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import read_jsonl_dir
 

@@ -18,12 +18,12 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipelines.anonymize_pipeline import build_pipeline
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline
 from tests.pipeline.test_streaming_pipeline import FILE_CUT, H, _records, _small_config, _Stream, _streaming_pipeline
-from transforms.config.loader import parse_config
-from transforms.dead_letter_routes import FailedRowsToDeadLetters, TooLateToDeadLetters
-from transforms.io.bigquery import WINDOW_SCHEMA, anonymized_table_schema
-from transforms.io.output_schema import flatten
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.dead_letter_routes import FailedRowsToDeadLetters, TooLateToDeadLetters
+from veilwatch.transforms.io.bigquery import WINDOW_SCHEMA, anonymized_table_schema
+from veilwatch.transforms.io.output_schema import flatten
 
 pytestmark = pytest.mark.pipeline
 

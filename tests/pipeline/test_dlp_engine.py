@@ -9,7 +9,7 @@ import grpc
 import pytest
 import yaml
 
-from pipelines.sample_data import generate
+from veilwatch.pipelines.sample_data import generate
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import read_jsonl_dir, write_payments_feed
 
@@ -113,10 +113,10 @@ def test_beam_counters_report_requests_retries_splits_and_rows_per_request(fake,
     import apache_beam as beam
     from apache_beam.metrics.metric import MetricsFilter
 
-    from transforms.anonymize import AnonymizeRecords, ProcessorFactory
-    from transforms.config.loader import load_config
-    from transforms.config.model import SourceFormat
-    from transforms.io.sources import RawBatch, RawItem
+    from veilwatch.transforms.anonymize import AnonymizeRecords, ProcessorFactory
+    from veilwatch.transforms.config.loader import load_config
+    from veilwatch.transforms.config.model import SourceFormat
+    from veilwatch.transforms.io.sources import RawBatch, RawItem
 
     config = load_config(str(payments_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test",
                                                                      "endpoint": fake.endpoint})))

@@ -85,7 +85,7 @@ def _secrets():
 
 @pytest.mark.parametrize("handling", [None, {"leaveUntransformed": {}}], ids=["dead-letter", "leaveUntransformed"])
 def test_hostile_records_are_accounted_for_and_nothing_leaks(handling, tmp_path, keyset_path, monkeypatch, caplog):
-    import transforms.anonymize as anonymize
+    import veilwatch.transforms.anonymize as anonymize
 
     counter_names: list[str] = []
     real_counter = anonymize.Metrics.counter

@@ -12,14 +12,14 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config
-from transforms.config.loader import parse_config
-from transforms.io.bigquery import (
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.io.bigquery import (
     DEAD_LETTER_SCHEMA,
     WINDOW_SCHEMA,
     anonymized_table_schema,
     dead_letter_row,
 )
-from transforms.io.output_schema import flatten
+from veilwatch.transforms.io.output_schema import flatten
 
 pytestmark = pytest.mark.pipeline
 
@@ -166,10 +166,10 @@ def test_rows_fit_their_tables():
 
 def test_window_table_has_a_column_for_every_key_of_scored_and_tfdv_records():
     # BigQuery load jobs refuse rows with fields the table does not have
-    from transforms.anomaly.base import Verdict
-    from transforms.anomaly.score import scored_record
-    from transforms.data_validation.checks import flagged_record
-    from transforms.metrics.window_metrics import WindowMetric
+    from veilwatch.transforms.anomaly.base import Verdict
+    from veilwatch.transforms.anomaly.score import scored_record
+    from veilwatch.transforms.data_validation.checks import flagged_record
+    from veilwatch.transforms.metrics.window_metrics import WindowMetric
 
     verdict = Verdict(observed=12.0, expected=3.0, spread=1.0, score=9.0, threshold=5.0, is_anomaly=True,
                       detector="robust_zscore", basis="trailing 24 windows")
@@ -186,7 +186,7 @@ def test_window_table_has_a_column_for_every_key_of_scored_and_tfdv_records():
     ({"bigquery": {"anonymised_table": "p:d.t"}}, "sinks.bigquery.anonymised_table", "did you mean"),
 ])
 def test_sink_targets_are_validated_with_their_key_path(sinks, key, message):
-    from transforms.config.errors import ConfigError
+    from veilwatch.transforms.config.errors import ConfigError
 
     with pytest.raises(ConfigError) as exc:
         _config(**sinks)
@@ -194,7 +194,7 @@ def test_sink_targets_are_validated_with_their_key_path(sinks, key, message):
 
 
 def test_source_keys_are_validated_with_their_key_path():
-    from transforms.config.errors import ConfigError
+    from veilwatch.transforms.config.errors import ConfigError
 
     base = {"dataset": "d", "schema": {"fields": [{"name": "ts", "type": "timestamp"}]},
             "event_time": {"field": "ts", "format": "epoch_seconds"}, "sinks": {"output_dir": "o"}}
@@ -217,7 +217,7 @@ def test_source_keys_are_validated_with_their_key_path():
 
 
 def test_output_dir_is_optional_only_when_every_output_has_a_table_or_topic():
-    from transforms.config.errors import ConfigError
+    from veilwatch.transforms.config.errors import ConfigError
 
     tables = {"anonymized_table": "p-1234:d.a", "flagged_windows_table": "p-1234:d.f",
               "dead_letter_table": "p-1234:d.dl", "findings_table": "p-1234:d.fi"}

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from pipelines.sample_data import Anomaly, generate, write_jsonl
+from veilwatch.pipelines.sample_data import Anomaly, generate, write_jsonl
 from tests.fixtures.broken_records import LEAKY_CARD, LEAKY_EMAIL, write_broken_records
 from tests.pipeline.helpers import (
     all_output_text,

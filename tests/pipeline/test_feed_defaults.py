@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from pipelines.sample_data import Anomaly, generate, write_jsonl
+from veilwatch.pipelines.sample_data import Anomaly, generate, write_jsonl
 from tests.conftest import run_cli
 from tests.pipeline.helpers import read_jsonl_dir
 

@@ -15,11 +15,11 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from transforms.anomaly.cooldown import Cooldown
-from transforms.anomaly.registry import parse_detector
-from transforms.anomaly.score import ScoreSeries
-from transforms.config.model import MetricKind
-from transforms.metrics.window_metrics import WindowMetric
+from veilwatch.transforms.anomaly.cooldown import Cooldown
+from veilwatch.transforms.anomaly.registry import parse_detector
+from veilwatch.transforms.anomaly.score import ScoreSeries
+from veilwatch.transforms.config.model import MetricKind
+from veilwatch.transforms.metrics.window_metrics import WindowMetric
 
 pytestmark = pytest.mark.pipeline
 

@@ -16,10 +16,10 @@ import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from pipelines.anonymize_pipeline import build_pipeline
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline
 from tests.conftest import REPO
 from tests.pipeline.helpers import example_config
-from transforms.config.loader import ConfigOverrides, load_config
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config
 
 pytestmark = pytest.mark.pipeline
 

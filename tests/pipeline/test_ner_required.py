@@ -48,7 +48,7 @@ BLOCK_SPACY = textwrap.dedent("""
             if name == "spacy" or name.startswith("spacy."):
                 raise ModuleNotFoundError("No module named 'spacy'", name="spacy")
     sys.meta_path.insert(0, _NoSpacy())
-    from pipelines.cli import main
+    from veilwatch.pipelines.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.pipeline.helpers import example_config, read_jsonl_dir, run_with_keyset, write_payments_feed
-from transforms.io import sinks
+from veilwatch.transforms.io import sinks
 
 pytestmark = pytest.mark.pipeline
 

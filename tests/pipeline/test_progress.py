@@ -17,11 +17,11 @@ import time
 
 import pytest
 
-from pipelines.progress import ProgressLine, format_progress
-from pipelines.sample_data import generate, write_jsonl
+from veilwatch.pipelines.progress import ProgressLine, format_progress
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import example_config
-from transforms.io.progress import RecordsReadCounter, records_read_so_far
+from veilwatch.transforms.io.progress import RecordsReadCounter, records_read_so_far
 
 pytestmark = pytest.mark.pipeline
 
@@ -81,7 +81,7 @@ def _run_args(tmp, data, config, keyset, out):
 def test_the_cli_under_a_pseudo_terminal_prints_progress_ending_with_the_records_read(small_run):
     tmp, data, config, keyset, total = small_run
     out = tmp / "out-tty"
-    code = "import sys; from pipelines.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from veilwatch.pipelines.cli import main; sys.exit(main(sys.argv[1:]))"
     primary, secondary = pty.openpty()
     process = subprocess.Popen([sys.executable, "-c", code, *_run_args(tmp, data, config, keyset, out)],
                                cwd=REPO, stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True)

@@ -27,8 +27,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from google.protobuf import empty_pb2
 from google.pubsub_v1 import types as ps
 
-from pipelines.anonymize_pipeline import build_pipeline
-from transforms.config.loader import parse_config
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline
+from veilwatch.transforms.config.loader import parse_config
 
 pytestmark = pytest.mark.pipeline
 
@@ -245,8 +245,8 @@ def test_a_streaming_pipeline_reads_from_and_publishes_to_pubsub(fake_pubsub, tm
 def test_messages_become_raw_items_referenced_by_message_id():
     from apache_beam.io.gcp.pubsub import PubsubMessage
 
-    from transforms.config.model import PubSubSourceSpec
-    from transforms.io.pubsub import message_to_item
+    from veilwatch.transforms.config.model import PubSubSourceSpec
+    from veilwatch.transforms.io.pubsub import message_to_item
 
     plain = PubSubSourceSpec(subscription=IN_SUBSCRIPTION)
     item = message_to_item(PubsubMessage(b'{"a": 1}', {}, message_id="42"), plain, "ts", 100)

@@ -11,7 +11,7 @@ import pytest
 import tink
 from tink import aead, secret_key_access
 
-from pipelines.sample_data import write_jsonl
+from veilwatch.pipelines.sample_data import write_jsonl
 from tests.conftest import run_cli
 from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir, run_with_keyset, write_payments_feed
 
@@ -151,7 +151,7 @@ def _aead_keyset(path):
 
 def _encrypted_keyset(path):
     """A PRF keyset encrypted the way a KMS-wrapped one is (tink's encrypted keyset), with a local KEK."""
-    from transforms.keys.keyring import new_keyset_handle
+    from veilwatch.transforms.keys.keyring import new_keyset_handle
 
     aead.register()
     kek = tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM).primitive(aead.Aead)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pipelines.sample_data import Anomaly, generate
+from veilwatch.pipelines.sample_data import Anomaly, generate
 from tests.conftest import run_cli
 from tests.fixtures.broken_records import LEAKY_CARD, LEAKY_EMAIL, bad_lines
 from tests.pipeline.helpers import example_config, planted_values, run_with_keyset

@@ -9,8 +9,8 @@ import sys
 import pytest
 import yaml
 
-from pipelines.sample_data import generate, write_jsonl
-from pipelines.summary_report import format_summary
+from veilwatch.pipelines.sample_data import generate, write_jsonl
+from veilwatch.pipelines.summary_report import format_summary
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import example_config
 
@@ -61,7 +61,7 @@ def test_tfdv_import_prints_no_cuda_tensorrt_or_ipython_lines(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
     # a fresh process: TensorFlow logs only when it is first loaded (the dry run builds the TFDV stage)
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run", "--dataset_config", str(path), "--keyset", str(keyset),
+        [sys.executable, "-m", "veilwatch.pipelines.cli", "run", "--dataset_config", str(path), "--keyset", str(keyset),
          "--allow_plaintext_keys", "--output_dir", str(tmp_path / "out"), "--dry-run"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -10,7 +10,7 @@ import json
 import pytest
 import yaml
 
-from pipelines.sample_data import ALL_ANOMALIES, generate, write_jsonl
+from veilwatch.pipelines.sample_data import ALL_ANOMALIES, generate, write_jsonl
 from tests.conftest import FIXTURES, run_cli
 from tests.pipeline.helpers import read_jsonl_dir
 

@@ -11,13 +11,13 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from transforms.anomaly.coverage import InputExtent
-from transforms.anomaly.registry import parse_detector
-from transforms.anomaly.score import ScoreSeries
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.loader import parse_config
-from transforms.config.model import MetricKind
-from transforms.metrics.window_metrics import ComputeWindowMetrics
+from veilwatch.transforms.anomaly.coverage import InputExtent
+from veilwatch.transforms.anomaly.registry import parse_detector
+from veilwatch.transforms.anomaly.score import ScoreSeries
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config.model import MetricKind
+from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics
 
 pytestmark = pytest.mark.pipeline
 

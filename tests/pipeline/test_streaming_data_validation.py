@@ -27,14 +27,14 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.transforms.window import TimestampedValue
 
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.loader import parse_config
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.loader import parse_config
 
 pytestmark = pytest.mark.pipeline
 pytest.importorskip("tensorflow_data_validation")
 
-from transforms.data_validation.streaming import ValidateStreamingWindows  # noqa: E402
-from transforms.data_validation.transform import CountersFn  # noqa: E402
+from veilwatch.transforms.data_validation.streaming import ValidateStreamingWindows  # noqa: E402
+from veilwatch.transforms.data_validation.transform import CountersFn  # noqa: E402
 
 H = 3600.0
 T0 = 1_762_387_200.0  # 2025-11-06T00:00:00Z
@@ -178,11 +178,11 @@ def test_the_streaming_graph_writes_the_stage_flags_with_the_metric_ones(tmp_pat
     inferred schema out."""
     from apache_beam.io.gcp.pubsub import PubsubMessage
 
-    from pipelines.anonymize_pipeline import build_pipeline
+    from veilwatch.pipelines.anonymize_pipeline import build_pipeline
     from tests.pipeline.helpers import read_jsonl_dir
-    from transforms.data_validation.transform import load_schema
-    from transforms.io.pubsub import MessagesToRawBatches
-    from transforms.io.windowed_files import DEFAULT_EVERY_SECONDS
+    from veilwatch.transforms.data_validation.transform import load_schema
+    from veilwatch.transforms.io.pubsub import MessagesToRawBatches
+    from veilwatch.transforms.io.windowed_files import DEFAULT_EVERY_SECONDS
 
     config = parse_config({
         "dataset": "d",

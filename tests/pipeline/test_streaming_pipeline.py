@@ -22,13 +22,13 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from pipelines.anonymize_pipeline import build_pipeline
-from pipelines.sample_data import Anomaly
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline
+from veilwatch.pipelines.sample_data import Anomaly
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config, read_jsonl_dir, write_payments_feed
-from transforms.config.loader import ConfigOverrides, load_config, parse_config
-from transforms.io.pubsub import MessagesToRawBatches
-from transforms.io.windowed_files import DEFAULT_EVERY_SECONDS
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config, parse_config
+from veilwatch.transforms.io.pubsub import MessagesToRawBatches
+from veilwatch.transforms.io.windowed_files import DEFAULT_EVERY_SECONDS
 
 pytestmark = pytest.mark.pipeline
 

@@ -9,12 +9,12 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from transforms.anomaly.registry import parse_detector
-from transforms.anomaly.score import ScoreSeries
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.loader import parse_config
-from transforms.config.model import MetricKind
-from transforms.metrics.window_metrics import TOO_LATE, ComputeWindowMetrics, LatenessGateFn
+from veilwatch.transforms.anomaly.registry import parse_detector
+from veilwatch.transforms.anomaly.score import ScoreSeries
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config.model import MetricKind
+from veilwatch.transforms.metrics.window_metrics import TOO_LATE, ComputeWindowMetrics, LatenessGateFn
 
 pytestmark = pytest.mark.pipeline
 
@@ -99,8 +99,8 @@ def test_late_records_within_allowed_lateness_update_the_window_and_are_scored()
 
 
 def test_cooldown_in_streaming_holds_back_repeated_alerts_across_firings():
-    from transforms.anomaly.cooldown import Cooldown
-    from transforms.metrics.window_metrics import WindowMetric
+    from veilwatch.transforms.anomaly.cooldown import Cooldown
+    from veilwatch.transforms.metrics.window_metrics import WindowMetric
 
     def metric(hour, value):
         return TimestampedValue(WindowMetric("n", None, None, hour * H, (hour + 1) * H, value), (hour + 1) * H - 1)
@@ -161,8 +161,8 @@ def test_lateness_gate_reports_what_it_drops():
     {"type": "cusum", "history": 12, "warmup": 6, "threshold": 6, "min_spread": 0.5},
 ], ids=["likelihood", "cusum"])
 def test_state_of_the_new_detectors_carries_across_firings_as_in_the_engine(mapping):
-    from transforms.anomaly.base import Observation
-    from transforms.anomaly.registry import build_detector
+    from veilwatch.transforms.anomaly.base import Observation
+    from veilwatch.transforms.anomaly.registry import build_detector
 
     counts = [10, 12, 11, 9, 10, 13, 11, 10, 12, 9, 11, 10, 12, 11, 10, 9, 11, 12, 30, 31, 29, 30, 32, 31]
     spec = parse_detector(mapping, "detector")

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.sample_data import generate, write_jsonl
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config, read_jsonl_dir
 

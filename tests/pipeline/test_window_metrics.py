@@ -6,12 +6,12 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.anomaly.registry import parse_detector
-from transforms.anomaly.score import ScoreSeries
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.loader import parse_config
-from transforms.config.model import MetricKind
-from transforms.metrics.window_metrics import ComputeWindowMetrics, WindowMetric
+from veilwatch.transforms.anomaly.registry import parse_detector
+from veilwatch.transforms.anomaly.score import ScoreSeries
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config.model import MetricKind
+from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics, WindowMetric
 
 pytestmark = pytest.mark.pipeline
 
@@ -71,7 +71,7 @@ def test_silent_windows_are_scored_as_zero_and_flagged():
 
 
 def test_cooldown_keeps_anomalies_but_holds_back_repeated_alerts():
-    from transforms.anomaly.cooldown import Cooldown
+    from veilwatch.transforms.anomaly.cooldown import Cooldown
 
     # 20 calm hours of 100, then three hours of 400: all anomalous, only the first alerts.
     metrics = [WindowMetric("n", None, None, h * H, (h + 1) * H, 100 + (h % 2)) for h in range(20)]

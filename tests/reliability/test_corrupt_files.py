@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from pipelines.sample_data import generate
+from veilwatch.pipelines.sample_data import generate
 from tests.reliability.conftest import CHECKED
 from tests.reliability.harness import payments_config, run_cli_captured
 from tests.reliability.leaks import find_leaks, output_texts

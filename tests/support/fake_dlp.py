@@ -8,7 +8,7 @@ messages, and computes its answers:
 
 * transformations: each primitive of the request's DeidentifyConfig, in DLP's
   JSON form (``MessageToDict``), is parsed and built by veilwatch's local
-  registry (``transforms.deid.registry``); veilwatch's config is DLP's JSON, so
+  registry (``veilwatch.transforms.deid.registry``); veilwatch's config is DLP's JSON, so
   this is the local implementation of DLP's semantics, not a canned answer;
 * findings: veilwatch's local detection engine, for the InspectConfig's
   infoTypes and minimum likelihood (offsets in code points, never quotes);
@@ -25,7 +25,7 @@ messages, and computes its answers:
 Record transformations as DLP documents them: each ``fieldTransformations``
 item (a primitive over the whole cell, or the cell scanned with its own
 ``infoTypeTransformations``) applies where its ``condition`` holds, conditions
-read the row as it came in (veilwatch's ``transforms.deid.conditions``, DLP's
+read the row as it came in (veilwatch's ``veilwatch.transforms.deid.conditions``, DLP's
 comparison rules; a field a condition names must be a column), a column gets
 the first item that applies, and a row matching a ``recordSuppressions``
 condition is left out of the answer's table. ``replaceWithInfoTypeConfig``
@@ -57,16 +57,16 @@ from google.cloud.dlp_v2 import types as dlp
 from google.cloud.dlp_v2.services.dlp_service.transports import DlpServiceGrpcTransport
 from google.protobuf import json_format
 
-from transforms.config.errors import ConfigError
-from transforms.deid.base import ValueContext
-from transforms.deid.conditions import parse_record_condition
-from transforms.deid.crypto.surrogate import SurrogateScanner
-from transforms.deid.primitives.simple import ReplaceWithInfoType
-from transforms.deid.registry import build_transformation, parse_transformation
-from transforms.detection.engine import DetectionEngine
-from transforms.detection.findings import Likelihood
-from transforms.detection.settings import DetectionSettings
-from transforms.dlp.table import from_value, to_value
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.deid.base import ValueContext
+from veilwatch.transforms.deid.conditions import parse_record_condition
+from veilwatch.transforms.deid.crypto.surrogate import SurrogateScanner
+from veilwatch.transforms.deid.primitives.simple import ReplaceWithInfoType
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation
+from veilwatch.transforms.detection.engine import DetectionEngine
+from veilwatch.transforms.detection.findings import Likelihood
+from veilwatch.transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.dlp.table import from_value, to_value
 
 SERVICE = "google.privacy.dlp.v2.DlpService"
 # DLP's limits (https://cloud.google.com/dlp/limits), kept here on their own: the server
@@ -90,7 +90,7 @@ class Call(NamedTuple):
 
 class FakeDlp:
     def __init__(self, keys: Any = None, region: str | None = None) -> None:
-        from transforms.keys.keyring import NoKeyset
+        from veilwatch.transforms.keys.keyring import NoKeyset
 
         # DLP takes the keys of its requests (unwrapped ones too): a KeyProvider allowing plaintext keys.
         self.keys = keys if keys is not None else NoKeyset(allow_plaintext_keys=True)
@@ -203,7 +203,7 @@ class FakeDlp:
         return built
 
     def _condition(self, condition: dlp.RecordCondition, headers: list[str], where: str, context) -> Any:
-        """A RecordCondition parsed and evaluated by veilwatch's own transforms.deid.conditions
+        """A RecordCondition parsed and evaluated by veilwatch's own veilwatch.transforms.deid.conditions
         (DLP's comparison rules); every field it reads must be a column of the table."""
         document = json_format.MessageToDict(dlp.RecordCondition.pb(condition))
         try:

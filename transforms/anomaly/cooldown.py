@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.anomaly.base import Observation, State
-from transforms.anomaly.params import bounded
+from veilwatch.transforms.anomaly.base import Observation, State
+from veilwatch.transforms.anomaly.params import bounded
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from typing import Any, Iterator
 import apache_beam as beam
 from apache_beam import pvalue
 
-from transforms.anomaly.base import Verdict
-from transforms.anomaly.registry import DetectorSpec
+from veilwatch.transforms.anomaly.base import Verdict
+from veilwatch.transforms.anomaly.registry import DetectorSpec
 
 # Windows less covered than this by the input's time span are not scored.
 MIN_COVERAGE = 0.9

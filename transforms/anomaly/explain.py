@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from transforms.anomaly.base import Observation, Verdict
+from veilwatch.transforms.anomaly.base import Observation, Verdict
 
 
 def explain(verdict: Verdict, metric: str, window: Observation | None = None, *,

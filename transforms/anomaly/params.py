@@ -8,14 +8,14 @@ Each detector's params dataclass inherits :class:`CommonParams`, so
 ``threshold``, ``warmup``, ``direction``, ``min_abs_change`` and the spread
 floors mean the same thing, and are validated the same way, for all of them.
 Field metadata (``min``, ``max``, ``choices``, ``help``) drives validation in
-:mod:`transforms.anomaly.registry`.
+:mod:`veilwatch.transforms.anomaly.registry`.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from transforms.anomaly.base import Direction
+from veilwatch.transforms.anomaly.base import Direction
 
 
 def bounded(default, *, min=None, max=None, help=""):  # noqa: A002 - mirrors the metadata keys

@@ -21,21 +21,21 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.anomaly.base import Detector, Direction
-from transforms.anomaly.cooldown import Cooldown
-from transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
-from transforms.anomaly.detectors.context import Context, ContextParams
-from transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
-from transforms.anomaly.detectors.cusum import Cusum, CusumParams
-from transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
-from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
-from transforms.anomaly.detectors.iqr import Iqr, IqrParams
-from transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
-from transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
-from transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
-from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
-from transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
-from transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.anomaly.base import Detector, Direction
+from veilwatch.transforms.anomaly.cooldown import Cooldown
+from veilwatch.transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
+from veilwatch.transforms.anomaly.detectors.context import Context, ContextParams
+from veilwatch.transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
+from veilwatch.transforms.anomaly.detectors.cusum import Cusum, CusumParams
+from veilwatch.transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
+from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
+from veilwatch.transforms.anomaly.detectors.iqr import Iqr, IqrParams
+from veilwatch.transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
+from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
+from veilwatch.transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
+from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
+from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 
 # type name -> (detector class, params class); "ensemble" is built from its members,
 # "likelihood" from the one detector (key ``detector``) whose raw scores it models; "cusum"

@@ -45,15 +45,15 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Timestamp
 
-from transforms.anomaly.base import Observation, Verdict
-from transforms.anomaly.cooldown import Cooldown
-from transforms.anomaly.coverage import MIN_COVERAGE, split_by_coverage, unscored_verdict, window_coverage
-from transforms.anomaly.explain import explain
-from transforms.anomaly.registry import DetectorSpec, build_detector
-from transforms.anomaly.silence import judge_silence
-from transforms.config.model import DatasetConfig, MetricKind, WindowKind
-from transforms.metrics.window_metrics import WindowMetric
-from transforms.records.event_time import to_iso
+from veilwatch.transforms.anomaly.base import Observation, Verdict
+from veilwatch.transforms.anomaly.cooldown import Cooldown
+from veilwatch.transforms.anomaly.coverage import MIN_COVERAGE, split_by_coverage, unscored_verdict, window_coverage
+from veilwatch.transforms.anomaly.explain import explain
+from veilwatch.transforms.anomaly.registry import DetectorSpec, build_detector
+from veilwatch.transforms.anomaly.silence import judge_silence
+from veilwatch.transforms.config.model import DatasetConfig, MetricKind, WindowKind
+from veilwatch.transforms.metrics.window_metrics import WindowMetric
+from veilwatch.transforms.records.event_time import to_iso
 
 # Gap filling emits at most this many empty windows in a row: a source that
 # was down for a month must not make the scorer loop over a million windows.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from transforms.anomaly.base import Verdict
+from veilwatch.transforms.anomaly.base import Verdict
 
 # exp(-10) ~ 4.5e-5: the chance of a silent window from an ordinary Poisson feed.
 SILENT_EXPECTED = 10.0

@@ -1,6 +1,6 @@
 """The parameters of the Beam YAML transforms: the dataset config (a file or inline) and the rest.
 
-Every problem raises :class:`~transforms.config.errors.ConfigError` naming the
+Every problem raises :class:`~veilwatch.transforms.config.errors.ConfigError` naming the
 parameter or the config key and what is wrong, never the value: Beam YAML
 reports it as ``Invalid transform specification at "NAME" at line N: ...``
 while the pipeline is built, before anything is read or written. Keys of an
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.config.loader import ConfigOverrides, load_config, parse_config
-from transforms.config.model import DatasetConfig
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config, parse_config
+from veilwatch.transforms.config.model import DatasetConfig
 
 
 # The YAML pipeline reads and writes: the config's source path and output directory play no

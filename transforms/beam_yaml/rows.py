@@ -1,8 +1,8 @@
 """Beam rows in and out of veilwatch's stages: the schemas Beam YAML sees, and the conversions.
 
 Beam YAML works on schema'd PCollections (``beam.Row``). The stages work on
-batches (:class:`~transforms.io.sources.RawBatch`,
-:class:`~transforms.anonymize.AnonymizedBatch`), window metrics and scored
+batches (:class:`~veilwatch.transforms.io.sources.RawBatch`,
+:class:`~veilwatch.transforms.anonymize.AnonymizedBatch`), window metrics and scored
 windows; this module turns one into the other and holds no logic of its own.
 
 In: a row is one record, either its JSON text in one field (``json_field``,
@@ -38,21 +38,21 @@ from apache_beam.metrics import Metrics
 from apache_beam.typehints.row_type import RowTypeConstraint
 from apache_beam.utils.timestamp import Timestamp
 
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.model import DatasetConfig, SourceFormat
-from transforms.io.bigquery import DEAD_LETTER_SCHEMA, FINDINGS_SCHEMA, WINDOW_SCHEMA, dead_letter_row, finding_row
-from transforms.io.sinks import to_json_line
-from transforms.io.sources import RawBatch, RawItem, json_ready_item
-from transforms.metrics.window_metrics import WindowMetric
-from transforms.records.event_time import EventTimeParser
-from transforms.records.parse import parse_line
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
+from veilwatch.transforms.io.bigquery import DEAD_LETTER_SCHEMA, FINDINGS_SCHEMA, WINDOW_SCHEMA, dead_letter_row, finding_row
+from veilwatch.transforms.io.sinks import to_json_line
+from veilwatch.transforms.io.sources import RawBatch, RawItem, json_ready_item
+from veilwatch.transforms.metrics.window_metrics import WindowMetric
+from veilwatch.transforms.records.event_time import EventTimeParser
+from veilwatch.transforms.records.parse import parse_line
 
 REF_PREFIX = "beam_yaml"
 _BIGQUERY_TYPES = {"STRING": str, "FLOAT64": float, "INT64": int, "BOOL": bool, "TIMESTAMP": str}
 
 
 def _from_bigquery(schema: dict, *extra: tuple[str, Any]) -> RowTypeConstraint:
-    """The row type of a BigQuery table schema of :mod:`transforms.io.bigquery` (one shape for both)."""
+    """The row type of a BigQuery table schema of :mod:`veilwatch.transforms.io.bigquery` (one shape for both)."""
     fields = [(f["name"], _BIGQUERY_TYPES[f["type"]] if f.get("mode") == "REQUIRED"
                else Optional[_BIGQUERY_TYPES[f["type"]]]) for f in schema["fields"]]
     return RowTypeConstraint.from_fields(fields + list(extra))
@@ -187,7 +187,7 @@ ANONYMIZED, DEAD_LETTER = "anonymized", "dead_letter"
 
 def to_anonymized_batch(tagged_rows: Iterable[tuple[str, Any]]) -> AnonymizedBatch:
     """(tag, row) pairs of anonymized and dead-letter rows -> one AnonymizedBatch, as
-    :class:`~transforms.anonymize.AnonymizeBatchFn` makes them (records, times, findings, dead-letter times)."""
+    :class:`~veilwatch.transforms.anonymize.AnonymizeBatchFn` makes them (records, times, findings, dead-letter times)."""
     records, times, findings, dead_times = [], [], [], []
     for tag, row in tagged_rows:
         if tag == ANONYMIZED:

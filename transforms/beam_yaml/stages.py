@@ -18,17 +18,17 @@ from typing import Any, Optional
 
 import apache_beam as beam
 
-from transforms.anomaly.coverage import InputExtent
-from transforms.anomaly.score import ScoreSeries
-from transforms.anonymize import AnonymizeRecords, ProcessorFactory
-from transforms.beam_yaml.params import (
+from veilwatch.transforms.anomaly.coverage import InputExtent
+from veilwatch.transforms.anomaly.score import ScoreSeries
+from veilwatch.transforms.anonymize import AnonymizeRecords, ProcessorFactory
+from veilwatch.transforms.beam_yaml.params import (
     check_flag,
     check_positive_int,
     check_text,
     dataset_config,
     dead_letter_output,
 )
-from transforms.beam_yaml.rows import (
+from veilwatch.transforms.beam_yaml.rows import (
     ANONYMIZED,
     ANONYMIZED_ROW,
     DEAD_LETTER,
@@ -46,10 +46,10 @@ from transforms.beam_yaml.rows import (
     to_anonymized_batch,
     window_metric,
 )
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.io.sources import DEFAULT_BATCH_SIZE
-from transforms.metrics.window_metrics import ComputeWindowMetrics
-from transforms.stage_checks import check_keys, check_scanner
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE
+from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics
+from veilwatch.transforms.stage_checks import check_keys, check_scanner
 
 FINDINGS = "findings"
 

@@ -23,7 +23,7 @@ The config loader refuses such a field as ``group_by``, ``heavy_hitter`` field o
 """
 from __future__ import annotations
 
-from transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
+from veilwatch.transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
 
 # The primitive and parameter value that leave short FF1 values in clear (crypto_ffx_fpe's names).
 _FF1 = "cryptoReplaceFfxFpeConfig"

@@ -4,7 +4,7 @@
                          overrides=ConfigOverrides(output_dir="out/run1"))
 
 Every problem is collected and raised together as one
-:class:`~transforms.config.errors.ConfigError` whose lines name the key path
+:class:`~veilwatch.transforms.config.errors.ConfigError` whose lines name the key path
 and what is wrong, before any pipeline object exists. Relative paths inside
 the file are relative to the file's own folder; override values (from the
 command line) are taken as given.
@@ -20,13 +20,13 @@ from typing import Any
 
 import yaml
 
-from transforms.anomaly.registry import parse_cooldown, parse_detector
-from transforms.config.clear_values import fields_left_in_clear
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.config.info_types import (
+from veilwatch.transforms.anomaly.registry import parse_cooldown, parse_detector
+from veilwatch.transforms.config.clear_values import fields_left_in_clear
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.info_types import (
     BUILT_IN_INFO_TYPES, MALFORMED_INFO_TYPE, is_well_formed, unknown_info_type_warning,
 )
-from transforms.config.model import (
+from veilwatch.transforms.config.model import (
     DEFAULT_MAX_DEPTH,
     DLP_DEFAULT_REQUESTS_PER_MINUTE,
     FILE_FORMATS,
@@ -61,11 +61,11 @@ from transforms.config.model import (
     WindowKind,
     WindowSpec,
 )
-from transforms.config.reader import Node
-from transforms.deid.conditions import parse_record_condition
-from transforms.deid.registry import needs_keys, parse_transformation
-from transforms.detection.settings import parse_detection_settings
-from transforms.records.paths import is_simple, parse_path
+from veilwatch.transforms.config.reader import Node
+from veilwatch.transforms.deid.conditions import parse_record_condition
+from veilwatch.transforms.deid.registry import needs_keys, parse_transformation
+from veilwatch.transforms.detection.settings import parse_detection_settings
+from veilwatch.transforms.records.paths import is_simple, parse_path
 
 _log = logging.getLogger(__name__)
 
@@ -626,7 +626,7 @@ _SCANNED_VALUE_OUT = (
     "names a field in pii.scan_fields: its de-identified text (where only detected PII is replaced) "
     "would be copied into flagged-window records; use a declared field"
 )
-# The same for a declared field whose anonymized values may be clear (see transforms.config.clear_values).
+# The same for a declared field whose anonymized values may be clear (see veilwatch.transforms.config.clear_values).
 _CLEAR_VALUE_OUT = ("; its values would be copied into flagged-window records: use a field that is always "
                     "de-identified (or not PII)")
 

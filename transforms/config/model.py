@@ -1,6 +1,6 @@
 """Typed, immutable configuration of one dataset.
 
-A :class:`DatasetConfig` is what ``transforms.config.loader.load_config``
+A :class:`DatasetConfig` is what ``veilwatch.transforms.config.loader.load_config``
 makes of a YAML file (see ``templates/datasets/*.yaml``). Every part is a
 frozen dataclass, so the config pickles to Dataflow workers as plain data and
 no step can change it under another.
@@ -117,7 +117,7 @@ class TransformationSpec:
     """A DLP primitive transformation by its DLP name, with parsed parameters.
 
     ``source`` keeps the YAML mapping it was parsed from (``{dlpName: {...}}``), which
-    is DLP's JSON form: ``transforms.dlp.convert`` turns it back into DLP's message.
+    is DLP's JSON form: ``veilwatch.transforms.dlp.convert`` turns it back into DLP's message.
     It takes no part in equality (two specs with the same params are the same), nor in the
     repr: it may hold an ``unwrapped`` cryptoKey in clear."""
 
@@ -135,7 +135,7 @@ class FieldPolicy:
     index). The field gets ``transformation`` (a primitive) or, when that is None, is
     scanned like free text with ``info_type_transformations`` (infoType -> primitive;
     other findings get ``default_scan_transformation``, else the pii-level default).
-    ``condition`` (a ``transforms.deid.conditions.RecordCondition``): the policy applies
+    ``condition`` (a ``veilwatch.transforms.deid.conditions.RecordCondition``): the policy applies
     only to records that match it, as they were before de-identification."""
 
     path: str
@@ -209,7 +209,7 @@ class PiiSpec:
     # Transformation per infoType for findings in scanned text; others use the default.
     info_type_transformations: Mapping[str, TransformationSpec] = field(default_factory=dict)
     default_scan_transformation: TransformationSpec = TransformationSpec("replaceWithInfoTypeConfig", None)
-    detection: Any = None  # transforms.detection settings, when the detection engine is configured
+    detection: Any = None  # veilwatch.transforms.detection settings, when the detection engine is configured
     # DLP recordSuppressions: records matching any of these conditions (RecordCondition) are dropped
     # whole (counted as suppressed in run_summary.json, neither anonymized nor dead-lettered)
     record_suppressions: tuple[Any, ...] = ()
@@ -288,7 +288,7 @@ class KeysSpec:
     kms_key_uri: str | None = None
 
 
-# The columns of the flagged windows and scores tables (transforms.io.bigquery.WINDOW_SCHEMA;
+# The columns of the flagged windows and scores tables (veilwatch.transforms.io.bigquery.WINDOW_SCHEMA;
 # a test keeps the two equal): what sinks.bigquery.clustering may name.
 WINDOW_TABLE_COLUMNS = ("dataset", "series_key", "metric", "group_by", "group", "window_start", "window_end",
                         "observed", "detail", "expected", "spread", "score", "direction", "threshold",
@@ -393,8 +393,8 @@ class DatasetConfig:
     pii: PiiSpec
     window: WindowSpec
     metrics: tuple[MetricSpec, ...]
-    detector: Any  # a detector spec from transforms.anomaly.registry
-    cooldown: Any  # transforms.anomaly.cooldown.Cooldown: after an alert, a series stays quiet this long
+    detector: Any  # a detector spec from veilwatch.transforms.anomaly.registry
+    cooldown: Any  # veilwatch.transforms.anomaly.cooldown.Cooldown: after an alert, a series stays quiet this long
     keys: KeysSpec
     sinks: SinksSpec
     config_path: str = ""

@@ -18,8 +18,8 @@ import difflib
 import re
 from typing import Any, Iterable, Iterator, TypeVar
 
-from transforms.config.errors import ConfigIssue
-from transforms.values import kind_of
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.values import kind_of
 
 T = TypeVar("T")
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Sequence
 
-from transforms.config.model import DataValidationSpec, DriftComparator
-from transforms.data_validation.features import WINDOW_COLUMN, Column
-from transforms.data_validation.tfdv_loader import import_tfdv
-from transforms.records.event_time import to_iso
+from veilwatch.transforms.config.model import DataValidationSpec, DriftComparator
+from veilwatch.transforms.data_validation.features import WINDOW_COLUMN, Column
+from veilwatch.transforms.data_validation.tfdv_loader import import_tfdv
+from veilwatch.transforms.records.event_time import to_iso
 
 DETECTOR = "tfdv"
 METRIC = "data_validation"

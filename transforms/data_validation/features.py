@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from transforms.config.model import DatasetConfig, FieldType
-from transforms.io.output_schema import column_name
-from transforms.records.event_time import to_iso
-from transforms.records.paths import Path, iter_values, parse_path
+from veilwatch.transforms.config.model import DatasetConfig, FieldType
+from veilwatch.transforms.io.output_schema import column_name
+from veilwatch.transforms.records.event_time import to_iso
+from veilwatch.transforms.records.paths import Path, iter_values, parse_path
 
 WINDOW_COLUMN = "__window_start"
 _INTEGER, _FLOAT, _TEXT = "integer", "float", "text"

@@ -36,10 +36,10 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from transforms.config.model import DatasetConfig
-from transforms.data_validation.features import profiled_columns, to_record_batch, window_step_seconds
-from transforms.data_validation.streaming_checks import CheckerState, StreamingChecker
-from transforms.data_validation.transform import (
+from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.data_validation.features import profiled_columns, to_record_batch, window_step_seconds
+from veilwatch.transforms.data_validation.streaming_checks import CheckerState, StreamingChecker
+from veilwatch.transforms.data_validation.transform import (
     COUNTED,
     COUNTS,
     CountersFn,
@@ -47,7 +47,7 @@ from transforms.data_validation.transform import (
     load_schema,
     write_schema,
 )
-from transforms.data_validation.window_statistics import WindowStatisticsFn
+from veilwatch.transforms.data_validation.window_statistics import WindowStatisticsFn
 
 # The one key all window statistics share: one pane per window step is little to carry.
 _KEY = "windows"
@@ -149,7 +149,7 @@ class CheckWindowsInOrderFn(beam.DoFn):
             yield pvalue.TaggedOutput(COUNTS, counts)
 
     def _write_schema(self, schema: Any) -> None:
-        from transforms.detection.labels import label_scanner  # the detection engine: built only here
+        from veilwatch.transforms.detection.labels import label_scanner  # the detection engine: built only here
 
         write_schema(schema, self.config.sinks.output_dir, label_scanner(self.config.pii.detection))
 

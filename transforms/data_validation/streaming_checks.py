@@ -29,9 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from transforms.config.model import DatasetConfig
-from transforms.data_validation.checks import baseline_schema, flagged_records, window_anomalies
-from transforms.data_validation.features import profiled_columns, window_step_seconds
+from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.data_validation.checks import baseline_schema, flagged_records, window_anomalies
+from veilwatch.transforms.data_validation.features import profiled_columns, window_step_seconds
 
 
 @dataclass

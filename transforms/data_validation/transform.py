@@ -23,22 +23,22 @@ from apache_beam import pvalue
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.config.model import DatasetConfig
-from transforms.data_validation.checks import (
+from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.data_validation.checks import (
     baseline_schema,
     checked_windows,
     flagged_records,
     split_windows,
     window_anomalies,
 )
-from transforms.data_validation.features import (
+from veilwatch.transforms.data_validation.features import (
     WINDOW_COLUMN,
     profiled_columns,
     to_record_batch,
     window_step_seconds,
 )
-from transforms.data_validation.redact import redact_schema_domains, redact_statistics
-from transforms.data_validation.tfdv_loader import import_tfdv
+from veilwatch.transforms.data_validation.redact import redact_schema_domains, redact_statistics
+from veilwatch.transforms.data_validation.tfdv_loader import import_tfdv
 
 COUNTS = "counts"
 # The counts output's keys, and the Beam counters' names (namespace veilwatch) they become.
@@ -79,7 +79,7 @@ class CheckWindowsFn(beam.DoFn):
         self.config = config
 
     def setup(self) -> None:
-        from transforms.detection.labels import label_scanner
+        from veilwatch.transforms.detection.labels import label_scanner
 
         spec = self.config.data_validation
         self.columns = profiled_columns(self.config)

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 import apache_beam as beam
 
-from transforms.data_validation.tfdv_loader import import_tfdv
+from veilwatch.transforms.data_validation.tfdv_loader import import_tfdv
 
 # TFDV's own default batch size for its combiners (constants.DEFAULT_DESIRED_INPUT_BATCH_SIZE).
 BATCH_ROWS = 1000

@@ -4,7 +4,7 @@ A primitive is named as Cloud DLP names it (``characterMaskConfig``,
 ``cryptoHashConfig`` ...). It is described by a :class:`PrimitiveSpec`:
 
 * ``parse(params, path)`` turns the YAML mapping under the DLP name into a
-  frozen params object, raising :class:`~transforms.config.errors.ConfigError`
+  frozen params object, raising :class:`~veilwatch.transforms.config.errors.ConfigError`
   that names ``path`` and the bad key. It runs at config-load time, on the
   launcher, with no keys.
 * ``build(params, keys)`` makes the :class:`Transformation` once per worker
@@ -59,7 +59,7 @@ class KeyProvider(Protocol):
 
     A provider may also carry ``allow_plaintext_keys`` (bool, default False when
     absent): whether the run accepts plaintext key material, which decides whether
-    a DLP ``unwrapped`` cryptoKey may be used (see :mod:`transforms.deid.crypto_key`).
+    a DLP ``unwrapped`` cryptoKey may be used (see :mod:`veilwatch.transforms.deid.crypto_key`).
     """
 
     def hmac_prf(self, key_name: str | None) -> Callable[[bytes], bytes]:

@@ -35,8 +35,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.records.paths import first_value_getter, parse_path
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.records.paths import first_value_getter, parse_path
 
 OPERATORS = ("EQUAL_TO", "NOT_EQUAL_TO", "GREATER_THAN", "LESS_THAN", "GREATER_THAN_OR_EQUALS",
              "LESS_THAN_OR_EQUALS", "EXISTS")

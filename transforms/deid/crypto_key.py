@@ -49,8 +49,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.crypto.errors import CryptoError
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.crypto.errors import CryptoError
 
 _LOG = logging.getLogger(__name__)
 CRYPTO_KEY = "cryptoKey"
@@ -274,7 +274,7 @@ def _checked(key: bytes, spec: CryptoKeySpec) -> bytes:
 
 
 def _kms_unwrap(spec: CryptoKeySpec) -> bytes:
-    from transforms.keys.cloud import CloudKeyError, kms_decrypt
+    from veilwatch.transforms.keys.cloud import CloudKeyError, kms_decrypt
 
     try:
         return kms_decrypt(spec.crypto_key_name or "", decode_base64(spec.wrapped_key_b64 or ""))

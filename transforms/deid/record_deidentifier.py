@@ -13,7 +13,7 @@
   else ``default_scan_transformation``).
 * Key names are data: with ``unknown_fields: keep`` or ``scan`` every key
   outside the schema is scanned the same way and a key holding PII is renamed
-  to its de-identified form (see :mod:`transforms.deid.unknown_fields`). Its
+  to its de-identified form (see :mod:`veilwatch.transforms.deid.unknown_fields`). Its
   findings are reported on the pseudo-field ``<object path>.{key}`` (``{key}``
   at the top level), offsets within the original key name.
 
@@ -29,17 +29,17 @@ from __future__ import annotations
 import functools
 from typing import Any, Iterator, NamedTuple, Protocol
 
-from transforms.config.model import PiiSpec
-from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
-from transforms.deid.registry import build_transformation
-from transforms.deid.transformation_errors import OUTSIDE_SCHEMA, TransformationErrors
-from transforms.records.errors import RecordError
-from transforms.deid.unknown_fields import join, rewrite_unknown_fields
-from transforms.records.nesting import non_finite_kind
-from transforms.records.paths import (
+from veilwatch.transforms.config.model import PiiSpec
+from veilwatch.transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.registry import build_transformation
+from veilwatch.transforms.deid.transformation_errors import OUTSIDE_SCHEMA, TransformationErrors
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.deid.unknown_fields import join, rewrite_unknown_fields
+from veilwatch.transforms.records.nesting import non_finite_kind
+from veilwatch.transforms.records.paths import (
     first_value_getter, get_simple, is_simple, iter_values, parse_path, update_values,
 )
-from transforms.records.schema import SchemaTree
+from veilwatch.transforms.records.schema import SchemaTree
 
 
 class Scanner(Protocol):

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.config.model import TransformationSpec
-from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation
-from transforms.deid.primitives.bucketing import BUCKETING
-from transforms.deid.primitives.character_mask import CHARACTER_MASK
-from transforms.deid.primitives.crypto_deterministic import CRYPTO_DETERMINISTIC
-from transforms.deid.primitives.crypto_ffx_fpe import CRYPTO_REPLACE_FFX_FPE
-from transforms.deid.primitives.crypto_hash import CRYPTO_HASH
-from transforms.deid.primitives.date_shift import DATE_SHIFT
-from transforms.deid.primitives.fixed_size_bucketing import FIXED_SIZE_BUCKETING
-from transforms.deid.primitives.replace_dictionary import REPLACE_DICTIONARY
-from transforms.deid.primitives.simple import REDACT, REPLACE, REPLACE_WITH_INFO_TYPE
-from transforms.deid.primitives.time_part import TIME_PART
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.model import TransformationSpec
+from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation
+from veilwatch.transforms.deid.primitives.bucketing import BUCKETING
+from veilwatch.transforms.deid.primitives.character_mask import CHARACTER_MASK
+from veilwatch.transforms.deid.primitives.crypto_deterministic import CRYPTO_DETERMINISTIC
+from veilwatch.transforms.deid.primitives.crypto_ffx_fpe import CRYPTO_REPLACE_FFX_FPE
+from veilwatch.transforms.deid.primitives.crypto_hash import CRYPTO_HASH
+from veilwatch.transforms.deid.primitives.date_shift import DATE_SHIFT
+from veilwatch.transforms.deid.primitives.fixed_size_bucketing import FIXED_SIZE_BUCKETING
+from veilwatch.transforms.deid.primitives.replace_dictionary import REPLACE_DICTIONARY
+from veilwatch.transforms.deid.primitives.simple import REDACT, REPLACE, REPLACE_WITH_INFO_TYPE
+from veilwatch.transforms.deid.primitives.time_part import TIME_PART
 
 # All twelve of Cloud DLP's primitive transformations.
 PRIMITIVES: dict[str, PrimitiveSpec] = {

@@ -26,13 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from transforms.config.model import PiiSpec, TransformationSpec
-from transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
-from transforms.deid.crypto.errors import CryptoError
-from transforms.deid.crypto.surrogate import SurrogateScanner, SurrogateToken
-from transforms.deid.registry import PRIMITIVES, build_transformation, is_reversible
-from transforms.records.errors import RecordError
-from transforms.records.paths import parse_path, update_values
+from veilwatch.transforms.config.model import PiiSpec, TransformationSpec
+from veilwatch.transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.crypto.errors import CryptoError
+from veilwatch.transforms.deid.crypto.surrogate import SurrogateScanner, SurrogateToken
+from veilwatch.transforms.deid.registry import PRIMITIVES, build_transformation, is_reversible
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.paths import parse_path, update_values
 
 REVERSIBLE = tuple(name for name, spec in PRIMITIVES.items() if spec.reversible)
 

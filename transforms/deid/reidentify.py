@@ -1,6 +1,6 @@
 """ReidentifyRecords: anonymized batches -> restored records, dead letters, counts.
 
-A thin Beam layer over :class:`~transforms.deid.reidentifier.RecordReidentifier`:
+A thin Beam layer over :class:`~veilwatch.transforms.deid.reidentifier.RecordReidentifier`:
 one DoFn that loads the keys and builds the primitives in ``setup()``.
 """
 from __future__ import annotations
@@ -12,12 +12,12 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from transforms.config.model import SourceFormat
-from transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor, file_dead_letter, make_dead_letter
-from transforms.deid.reidentifier import RecordReidentifier
-from transforms.io.sources import RawBatch, nest_dotted
-from transforms.records.errors import RecordError
-from transforms.records.parse import parse_payload
+from veilwatch.transforms.config.model import SourceFormat
+from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor, file_dead_letter, make_dead_letter
+from veilwatch.transforms.deid.reidentifier import RecordReidentifier
+from veilwatch.transforms.io.sources import RawBatch, nest_dotted
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.parse import parse_payload
 
 DEAD_LETTERS = "dead_letters"
 STATS = "stats"

@@ -16,7 +16,7 @@ Every error is counted per field and reason, like DLP's
 ``TransformationOverview`` / ``TransformationSummary.SummaryResult`` (count,
 code ERROR, details): :meth:`TransformationErrors.drain` hands the counts to the
 batch stats (``run_summary.json``'s ``transformation_errors``) and Beam
-counters. Reasons are :class:`~transforms.deid.base.TransformationError`
+counters. Reasons are :class:`~veilwatch.transforms.deid.base.TransformationError`
 messages, which never hold a value; a field outside the schema (whose key name
 is data) is counted under :data:`OUTSIDE_SCHEMA`, never by its name.
 """
@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from transforms.config.model import TransformationErrorHandling
-from transforms.deid.base import TransformationError
-from transforms.records.errors import RecordError
+from veilwatch.transforms.config.model import TransformationErrorHandling
+from veilwatch.transforms.deid.base import TransformationError
+from veilwatch.transforms.records.errors import RecordError
 
 # Stats key prefix: transformation_errors|<field>|<outcome>|<reason>
 STATS_PREFIX = "transformation_errors|"

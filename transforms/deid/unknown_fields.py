@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from transforms.records.schema import SchemaTree
+from veilwatch.transforms.records.schema import SchemaTree
 
 Rename = Callable[[str, str], str]
 Leaf = Callable[[Any, str], Any]

@@ -13,12 +13,12 @@ them would be a false positive in a real feed.
 """
 from __future__ import annotations
 
-from transforms.detection.findings import Likelihood
-from transforms.detection.recognizer import BareNumberRecognizer, Recognizer
-from transforms.detection.recognizers import (
+from veilwatch.transforms.detection.findings import Likelihood
+from veilwatch.transforms.detection.recognizer import BareNumberRecognizer, Recognizer
+from veilwatch.transforms.detection.recognizers import (
     address, financial, national_ids, network, phone, secrets, temporal, us_ids, vat,
 )
-from transforms.detection.settings import DetectionSettings, HotwordRule
+from veilwatch.transforms.detection.settings import DetectionSettings, HotwordRule
 
 _FIXED_LIKELY = Likelihood.LIKELY
 

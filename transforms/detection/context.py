@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.settings import HotwordRule
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.settings import HotwordRule
 
 _WORD = re.compile(r"\w+")
 

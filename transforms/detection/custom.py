@@ -1,7 +1,7 @@
 """Recognizers for the custom infoTypes a dataset config declares (regex + validator, or words).
 
 A word list matches as Cloud DLP's dictionary does (see :func:`dictionary_pattern`).
-A custom regex is compiled by RE2 (:mod:`transforms.detection.user_regex`), as
+A custom regex is compiled by RE2 (:mod:`veilwatch.transforms.detection.user_regex`), as
 Cloud DLP does: a user pattern with nested repeats cannot hang a scan.
 """
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from transforms.detection.findings import Finding
-from transforms.detection.recognizer import Recognizer, RegexRecognizer
-from transforms.detection.settings import CustomInfoType
-from transforms.detection.user_regex import compile_user_regex, encodable
-from transforms.detection.validators import named_validator
+from veilwatch.transforms.detection.findings import Finding
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
+from veilwatch.transforms.detection.settings import CustomInfoType
+from veilwatch.transforms.detection.user_regex import compile_user_regex, encodable
+from veilwatch.transforms.detection.validators import named_validator
 
 
 class Re2Recognizer(RegexRecognizer):

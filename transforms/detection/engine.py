@@ -1,6 +1,6 @@
 """The detection engine: recognizers + hotwords + exclusions + likelihood filter + overlap resolution.
 
-    from transforms.detection import DetectionEngine
+    from veilwatch.transforms.detection import DetectionEngine
     engine = DetectionEngine()                      # default catalog, min_likelihood POSSIBLE
     engine.scan("Mail jane@example.org or call +44 20 7123 4567")
     # [Finding(start=5, end=21, info_type='EMAIL_ADDRESS', likelihood=VERY_LIKELY),
@@ -24,17 +24,17 @@ import logging
 import sys
 from typing import Callable, Iterable
 
-from transforms.detection import catalog
-from transforms.detection.context import HotwordIndex, text_tokens
-from transforms.detection.custom import build_custom
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.ner import NER_INFO_TYPES, NerUnavailable, SpacyNerRecognizer, load_ner_recognizer
-from transforms.detection.normalize import for_matching
-from transforms.detection.overlap import resolve_overlaps
-from transforms.detection.prefilter import Condition, build_prefilter
-from transforms.detection.recognizer import Recognizer, fast_start
-from transforms.detection.rules import ExclusionIndex
-from transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.detection import catalog
+from veilwatch.transforms.detection.context import HotwordIndex, text_tokens
+from veilwatch.transforms.detection.custom import build_custom
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.ner import NER_INFO_TYPES, NerUnavailable, SpacyNerRecognizer, load_ner_recognizer
+from veilwatch.transforms.detection.normalize import for_matching
+from veilwatch.transforms.detection.overlap import resolve_overlaps
+from veilwatch.transforms.detection.prefilter import Condition, build_prefilter
+from veilwatch.transforms.detection.recognizer import Recognizer, fast_start
+from veilwatch.transforms.detection.rules import ExclusionIndex
+from veilwatch.transforms.detection.settings import DetectionSettings
 
 _WARNED: set[str] = set()
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from transforms.detection.engine import DetectionEngine
-from transforms.detection.findings import Finding
-from transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.detection.engine import DetectionEngine
+from veilwatch.transforms.detection.findings import Finding
+from veilwatch.transforms.detection.settings import DetectionSettings
 
 GROUPING_TYPES = frozenset({"LOCATION", "ORGANIZATION_NAME"})
 

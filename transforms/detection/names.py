@@ -31,9 +31,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.intervals import DisjointSpans
-from transforms.detection.lexicons import english_words, first_names, last_names, places
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.intervals import DisjointSpans
+from veilwatch.transforms.detection.lexicons import english_words, first_names, last_names, places
 
 PERSON, LOCATION, ORGANIZATION = "PERSON_NAME", "LOCATION", "ORGANIZATION_NAME"
 NER_INFO_TYPES = (PERSON, LOCATION, ORGANIZATION)

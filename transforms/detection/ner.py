@@ -32,9 +32,9 @@ import threading
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator
 
-from transforms.detection.findings import Finding
-from transforms.detection.names import NER_INFO_TYPES, Entity, entities_from_doc, refine
-from transforms.detection.recognizer import Recognizer
+from veilwatch.transforms.detection.findings import Finding
+from veilwatch.transforms.detection.names import NER_INFO_TYPES, Entity, entities_from_doc, refine
+from veilwatch.transforms.detection.recognizer import Recognizer
 
 LOG = logging.getLogger(__name__)
 

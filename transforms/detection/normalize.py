@@ -1,6 +1,6 @@
 """Compatibility forms (full-width digits, ``＠``, ligatures) normalised for matching, with offsets kept.
 
-    from transforms.detection.normalize import for_matching
+    from veilwatch.transforms.detection.normalize import for_matching
     view = for_matching("mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ")
     view.text                                   # 'mail jane@example.com'
     view.to_original(findings_in_view_text)     # the same findings, offsets in the original text
@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
-from transforms.detection.findings import Finding
+from veilwatch.transforms.detection.findings import Finding
 
 
 @dataclass(frozen=True)

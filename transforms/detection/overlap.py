@@ -15,8 +15,8 @@ the address in clear, while the address covers the part anyway.
 """
 from __future__ import annotations
 
-from transforms.detection.findings import Finding
-from transforms.detection.intervals import Covering, DisjointSpans
+from veilwatch.transforms.detection.findings import Finding
+from veilwatch.transforms.detection.intervals import Covering, DisjointSpans
 
 #: infoTypes whose findings take every finding wholly inside them (see module docstring)
 CONTAINER_TYPES = frozenset({"STREET_ADDRESS"})

@@ -27,7 +27,7 @@ runs in ASCII mode; non-ASCII characters are scanned as ASCII stand-ins of the
 same kind (:class:`_StandIns`). Compiling takes a second or two; databases are
 cached per process.
 
-    from transforms.detection.prefilter import Condition, build_prefilter
+    from veilwatch.transforms.detection.prefilter import Condition, build_prefilter
     pre = build_prefilter([Condition(min_digits=12, gate=r"\\d{4}[ \\-]?\\d{4}")])
     pre.scan("card 4111 1111 1111 1111")   # [0]: condition 0 holds
 

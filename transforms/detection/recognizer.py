@@ -25,7 +25,7 @@ import abc
 import re
 from typing import Callable, Iterable, Iterator
 
-from transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.findings import Finding, Likelihood
 
 # A leading repeated character class: "\d{4}", "[A-Z]{2,3}", "\w{3}".
 _LEADING_REPEAT = re.compile(r"^(\\[dw]|\[(?:\\.|[^\]\\])+\])\{(\d+)(?:,(\d*))?\}")

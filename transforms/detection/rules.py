@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from transforms.detection.findings import Finding
-from transforms.detection.settings import ExclusionRule
-from transforms.detection.user_regex import compile_user_regex, encodable
+from veilwatch.transforms.detection.findings import Finding
+from veilwatch.transforms.detection.settings import ExclusionRule
+from veilwatch.transforms.detection.user_regex import compile_user_regex, encodable
 
 
 class ExclusionIndex:

@@ -18,7 +18,7 @@
         PROJECT_CODENAME: {words: [bluebird, nightjar]}
 
 ``parse_detection_settings`` collects every problem before raising one
-:class:`~transforms.config.errors.ConfigError`; messages name key paths, types
+:class:`~veilwatch.transforms.config.errors.ConfigError`; messages name key paths, types
 and allowed choices, never a configured value (a dictionary entry may be PII).
 """
 from __future__ import annotations
@@ -27,10 +27,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.detection.findings import Likelihood
-from transforms.detection.user_regex import compile_user_regex, user_regex_problem
-from transforms.detection.validators import VALIDATOR_NAMES, named_validator
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.detection.findings import Likelihood
+from veilwatch.transforms.detection.user_regex import compile_user_regex, user_regex_problem
+from veilwatch.transforms.detection.validators import VALIDATOR_NAMES, named_validator
 
 # Texts longer than this are not scanned (the caller dead-letters them): a
 # regex scan is linear, but one pathological 50 MB log line must not stall a

@@ -18,7 +18,7 @@ from typing import Callable
 
 from stdnum import luhn as _luhn
 
-from transforms.detection.recognizer import Validator
+from veilwatch.transforms.detection.recognizer import Validator
 
 _NON_DIGITS = re.compile(r"\D+")
 
@@ -85,7 +85,7 @@ def date_valid(text: str) -> bool:
 
 
 def _credit_card(text: str) -> bool:
-    from transforms.detection.recognizers.financial import credit_card_valid
+    from veilwatch.transforms.detection.recognizers.financial import credit_card_valid
 
     return credit_card_valid(text)
 

@@ -23,7 +23,7 @@ every morning's ramp as an anomaly, so the proposal is:
   without seeing the feed's rhythm should do.
 
 Either way, a window with no record where the baseline expected many flags
-(see ``transforms.anomaly.silence``), so an outage flags however wide the
+(see ``veilwatch.transforms.anomaly.silence``), so an outage flags however wide the
 spread, and ``direction: both`` watches drops as well as spikes.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Per-field statistics of sampled records, mergeable across workers.
 
-For every field path (see :mod:`~transforms.discovery.paths`) a
+For every field path (see :mod:`~veilwatch.transforms.discovery.paths`) a
 :class:`FieldStats` counts the records that carry it, its JSON types, how many
 of its strings read as timestamps or look like prose, and, from the detection
 engine, how many values *are* a given infoType (a finding covering at least
@@ -30,9 +30,9 @@ from typing import Any, Iterable
 
 import apache_beam as beam
 
-from transforms.detection import DetectionEngine, DetectionSettings, Finding, Likelihood
-from transforms.discovery.hints import name_hint
-from transforms.discovery.paths import CONTAINER, leaves
+from veilwatch.transforms.detection import DetectionEngine, DetectionSettings, Finding, Likelihood
+from veilwatch.transforms.discovery.hints import name_hint
+from veilwatch.transforms.discovery.paths import CONTAINER, leaves
 
 # A value "is" an infoType when one finding covers at least this share of it
 # (separators and a word or two around a number may remain: "tel. +44 ...").

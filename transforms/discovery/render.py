@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from transforms.discovery.detector_proposal import propose_detector
-from transforms.discovery.rules import DatasetProposal, FieldProposal
+from veilwatch.transforms.discovery.detector_proposal import propose_detector
+from veilwatch.transforms.discovery.rules import DatasetProposal, FieldProposal
 
 
 def _flow(value: Any) -> str:

@@ -13,7 +13,7 @@ The rules, in the order they apply to a field:
    (see ``profile.classify``), when its hit rate (values that are one / non-null
    values) is at least ``min_hit_rate``. DATE alone is not proposed: a date is
    not personal without birth context (a ``dob`` column gets DATE_OF_BIRTH).
-4. **PII from the field name** (:mod:`~transforms.discovery.hints`), only when
+4. **PII from the field name** (:mod:`~veilwatch.transforms.discovery.hints`), only when
    the values said nothing; reported as such, with no hit rate.
 5. **free text to scan**: a string field that is not itself PII, whose values
    mostly hold several words or carry PII inside them, and which is not a short
@@ -32,8 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from transforms.discovery.hints import name_hint
-from transforms.discovery.profile import FieldProfiles, FieldStats
+from veilwatch.transforms.discovery.hints import name_hint
+from veilwatch.transforms.discovery.profile import FieldProfiles, FieldStats
 
 DEFAULT_MIN_HIT_RATE = 0.6
 TIMESTAMP_SHARE = 0.95  # strings that must parse as date-times for a timestamp field

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
-from transforms.dlp.limits import MAX_FINDINGS, MAX_REQUEST_BYTES, MAX_TABLE_VALUES
+from veilwatch.transforms.dlp.limits import MAX_FINDINGS, MAX_REQUEST_BYTES, MAX_TABLE_VALUES
 
 # Bytes kept free for what the size of a row does not count (the item and table wrappers).
 SIZE_MARGIN = 1024

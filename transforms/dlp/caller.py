@@ -1,7 +1,7 @@
 """Send rows to the DLP API in batches, split what is too big, retry what is throttled.
 
 :class:`BatchCaller` takes the rows of one bundle, cuts them into requests within
-DLP's limits (:mod:`~transforms.dlp.batching`), and for each request:
+DLP's limits (:mod:`~veilwatch.transforms.dlp.batching`), and for each request:
 
 * waits for the per-worker rate limiter;
 * on RESOURCE_EXHAUSTED, UNAVAILABLE or DEADLINE_EXCEEDED backs off (exponential,
@@ -26,9 +26,9 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 from apache_beam.metrics import Metrics
 
-from transforms.dlp.batching import Limits, RowCost, plan_batches
-from transforms.dlp.limits import Handling, classify, status_name
-from transforms.dlp.rate_limit import RateLimiter
+from veilwatch.transforms.dlp.batching import Limits, RowCost, plan_batches
+from veilwatch.transforms.dlp.limits import Handling, classify, status_name
+from veilwatch.transforms.dlp.rate_limit import RateLimiter
 
 METRICS_NAMESPACE = "veilwatch_dlp"
 

@@ -6,14 +6,14 @@ region; the parent is ``projects/P/locations/<location>``). ``pii.dlp.endpoint``
 overrides the host (a private endpoint, or a test server).
 
 The client comes from :data:`CLIENT_FACTORIES` (as the KMS client of
-``transforms.keys.cloud``): a test supplies one on an insecure channel to an
+``veilwatch.transforms.keys.cloud``): a test supplies one on an insecure channel to an
 in-process server; nothing else differs from a production call.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from transforms.config.model import DlpEngineSpec
+from veilwatch.transforms.config.model import DlpEngineSpec
 
 GLOBAL_ENDPOINT = "dlp.googleapis.com"
 # Seconds one content.* call may take before DEADLINE_EXCEEDED (then retried with backoff).

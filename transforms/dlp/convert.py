@@ -32,8 +32,8 @@ from google.cloud import dlp_v2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from transforms.config.info_types import BUILT_IN_INFO_TYPES, is_well_formed
-from transforms.config.model import DatasetConfig, FieldPolicy, TransformationSpec, UnknownFieldPolicy
+from veilwatch.transforms.config.info_types import BUILT_IN_INFO_TYPES, is_well_formed
+from veilwatch.transforms.config.model import DatasetConfig, FieldPolicy, TransformationSpec, UnknownFieldPolicy
 
 # The placeholder key of an exported keyed primitive that had none (it used the tink keyset).
 # "FILL+ME+" is canonical base64, so it survives DLP's bytes field unchanged.
@@ -109,8 +109,8 @@ def deidentify_config_for(config: DatasetConfig, warnings: list[str] | None = No
 
 def inspect_config_for(config: DatasetConfig, warnings: list[str] | None = None) -> dlp_v2.InspectConfig:
     """The ``InspectConfig`` of ``pii.detection``: what DLP must find for the scanned fields."""
-    from transforms.detection.catalog import DEFAULT_CATALOG
-    from transforms.detection.settings import DetectionSettings
+    from veilwatch.transforms.detection.catalog import DEFAULT_CATALOG
+    from veilwatch.transforms.detection.settings import DetectionSettings
 
     warnings = [] if warnings is None else warnings
     settings = config.pii.detection or DetectionSettings()
@@ -381,9 +381,9 @@ def _check_imported(pii: Mapping[str, Any]) -> None:
     (a key of a size the primitive does not take, parameters out of range ...), with the same
     messages (key paths of the dataset config, never a value). Keys left out (the dataset keyset)
     and placeholder keys pass: they are the notes' business."""
-    from transforms.config.errors import ConfigError
-    from transforms.deid.conditions import parse_record_condition
-    from transforms.deid.registry import parse_transformation
+    from veilwatch.transforms.config.errors import ConfigError
+    from veilwatch.transforms.deid.conditions import parse_record_condition
+    from veilwatch.transforms.deid.registry import parse_transformation
 
     issues: list[Any] = []
 
@@ -417,8 +417,8 @@ def _check_imported_detection(detection: Mapping[str, Any]) -> None:
     """Refuse an inspect template whose detection settings ``validate-config`` would refuse: a
     custom infoType regex RE2 does not accept (back-references, look-arounds: DLP, which compiles
     them with RE2, refuses them too), one matching the empty string, an infoType without a name."""
-    from transforms.config.errors import ConfigError
-    from transforms.detection.settings import parse_detection_settings
+    from veilwatch.transforms.config.errors import ConfigError
+    from veilwatch.transforms.detection.settings import parse_detection_settings
 
     try:
         parse_detection_settings(detection, "pii.detection")
@@ -701,7 +701,7 @@ def _deeper_than(value: Any, limit: int, root: str) -> str | None:
 
 def _bad_key_encodings(value: Any, where: str) -> list[str]:
     """Problems with the base64 of every ``cryptoKey`` below ``value`` (key paths only, never a key)."""
-    from transforms.deid.crypto_key import decode_base64
+    from veilwatch.transforms.deid.crypto_key import decode_base64
 
     problems: list[str] = []
     if isinstance(value, list):

@@ -10,7 +10,7 @@
   config means (or the named templates) and writes the de-identified cells back
   into the records; the row ids tell which rows DLP's recordSuppressions left out.
 
-Rows the API does not process come back as :class:`~transforms.dlp.caller.RowFailure`.
+Rows the API does not process come back as :class:`~veilwatch.transforms.dlp.caller.RowFailure`.
 """
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from typing import Any, NamedTuple, Sequence
 
 from google.cloud.dlp_v2 import types as dlp
 
-from transforms.config.model import DlpEngineSpec, PiiSpec
-from transforms.deid.transformation_errors import TransformationErrors
-from transforms.dlp.caller import BatchCaller, RowFailure, SplitNeeded
-from transforms.dlp.client import CALL_TIMEOUT_SECONDS, parent_for
-from transforms.dlp.overview import overview_errors
-from transforms.dlp.table import cell_problem, column_names, record_row, row_cost, to_value, with_refused, write_back
+from veilwatch.transforms.config.model import DlpEngineSpec, PiiSpec
+from veilwatch.transforms.deid.transformation_errors import TransformationErrors
+from veilwatch.transforms.dlp.caller import BatchCaller, RowFailure, SplitNeeded
+from veilwatch.transforms.dlp.client import CALL_TIMEOUT_SECONDS, parent_for
+from veilwatch.transforms.dlp.overview import overview_errors
+from veilwatch.transforms.dlp.table import cell_problem, column_names, record_row, row_cost, to_value, with_refused, write_back
 
 TEXT_COLUMN = "text"
 # A row DLP left out of its answer (a recordSuppressions condition matched it).

@@ -6,7 +6,7 @@ DLP answers a de-identification with a ``TransformationOverview``: one
 ``transformationErrorHandling: leaveUntransformed`` the values DLP could not
 transform come back unchanged and are counted there with code ERROR. These become
 ``(field, reason, count)`` for run_summary.json's ``transformation_errors``, the
-shape the local engine reports (:mod:`transforms.deid.transformation_errors`):
+shape the local engine reports (:mod:`veilwatch.transforms.deid.transformation_errors`):
 
 * field: the summary's ``field`` (a table header, i.e. a configured path); a name
   that is not one of the request's columns is counted as ``OUTSIDE_SCHEMA``;
@@ -23,8 +23,8 @@ from typing import Collection, Iterator
 
 from google.cloud.dlp_v2 import types as dlp
 
-from transforms.config.info_types import is_well_formed
-from transforms.deid.transformation_errors import OUTSIDE_SCHEMA
+from veilwatch.transforms.config.info_types import is_well_formed
+from veilwatch.transforms.deid.transformation_errors import OUTSIDE_SCHEMA
 
 _ERROR = dlp.TransformationSummary.TransformationResultCode.ERROR
 

@@ -27,19 +27,19 @@ from typing import Any, Sequence
 
 from google.cloud.dlp_v2 import types as dlp
 
-from transforms.config.model import DatasetConfig, DlpMode, PiiEngine, PiiSpec
-from transforms.deadletter import DeadLetterRedactor, make_dead_letter
-from transforms.deid.base import KeyProvider
-from transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, RecordSuppressed
-from transforms.dlp.caller import BatchCaller, RowFailure
-from transforms.dlp.client import build_client
-from transforms.dlp.engine import SUPPRESSED, DlpFinding, DlpTableEngine, context_fields
-from transforms.dlp.rate_limit import shared_limiter
-from transforms.io.sources import RawItem
-from transforms.records.errors import RecordError
-from transforms.records.parse import parse_payload
-from transforms.records.paths import get_simple
-from transforms.records.processor import Anonymized, RecordProcessor, Rejected, Suppressed
+from veilwatch.transforms.config.model import DatasetConfig, DlpMode, PiiEngine, PiiSpec
+from veilwatch.transforms.deadletter import DeadLetterRedactor, make_dead_letter
+from veilwatch.transforms.deid.base import KeyProvider
+from veilwatch.transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, RecordSuppressed
+from veilwatch.transforms.dlp.caller import BatchCaller, RowFailure
+from veilwatch.transforms.dlp.client import build_client
+from veilwatch.transforms.dlp.engine import SUPPRESSED, DlpFinding, DlpTableEngine, context_fields
+from veilwatch.transforms.dlp.rate_limit import shared_limiter
+from veilwatch.transforms.io.sources import RawItem
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.parse import parse_payload
+from veilwatch.transforms.records.paths import get_simple
+from veilwatch.transforms.records.processor import Anonymized, RecordProcessor, Rejected, Suppressed
 
 STAGE = "deidentify"
 
@@ -73,9 +73,9 @@ class BatchFindingsScanner:
 
 
 def dlp_configs(config: DatasetConfig) -> tuple[dlp.DeidentifyConfig | None, dlp.InspectConfig | None]:
-    """The DeidentifyConfig and InspectConfig the dataset config means (transforms.dlp.convert);
+    """The DeidentifyConfig and InspectConfig the dataset config means (veilwatch.transforms.dlp.convert);
     None for a part a named template replaces (and for the DeidentifyConfig in mode detect)."""
-    from transforms.dlp.convert import deidentify_config_for, inspect_config_for
+    from veilwatch.transforms.dlp.convert import deidentify_config_for, inspect_config_for
 
     spec = config.pii.dlp
     deidentify = None
@@ -177,7 +177,7 @@ class DlpRecordProcessor:
             # pii.dlp.fields: the other fields de-identified here, on the record as it came in
             self.local_fields = None
             if local_pii is not None:
-                from transforms.anonymize import build_scanner
+                from veilwatch.transforms.anonymize import build_scanner
 
                 self.local_fields = RecordDeidentifier(local_pii, keys, build_scanner(replace(config, pii=local_pii)))
                 self.transformation_errors = _BothErrors(self.engine.transformation_errors,

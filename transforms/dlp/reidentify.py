@@ -3,7 +3,7 @@
 Tokens DLP made are restored by DLP, with the keys named in the config
 (``cryptoKey``: DLP unwraps a ``kmsWrapped`` key itself, so the workers never
 hold the key). The request is the de-identification config cut down to what
-``--fields`` asks for (the plan of :class:`~transforms.deid.reidentifier.ReidentifyPlan`,
+``--fields`` asks for (the plan of :class:`~veilwatch.transforms.deid.reidentifier.ReidentifyPlan`,
 which already refused one-way fields): the declared fields' reversible
 primitives, and for scanned text the transformations with a surrogate infoType,
 found again by an InspectConfig of ``surrogateType`` custom infoTypes, as DLP's
@@ -17,18 +17,18 @@ from typing import Any, Sequence
 from google.cloud.dlp_v2 import types as dlp
 from google.protobuf import json_format
 
-from transforms.config.model import DatasetConfig, DlpMode
-from transforms.deid.reidentifier import ReidentifyPlan
-from transforms.dlp.caller import BatchCaller, RowFailure, SplitNeeded
-from transforms.dlp.client import CALL_TIMEOUT_SECONDS, build_client, parent_for
-from transforms.dlp.engine import context_fields
-from transforms.dlp.rate_limit import shared_limiter
-from transforms.dlp.table import cell_problem, column_names, record_row, row_cost, with_refused, write_back
+from veilwatch.transforms.config.model import DatasetConfig, DlpMode
+from veilwatch.transforms.deid.reidentifier import ReidentifyPlan
+from veilwatch.transforms.dlp.caller import BatchCaller, RowFailure, SplitNeeded
+from veilwatch.transforms.dlp.client import CALL_TIMEOUT_SECONDS, build_client, parent_for
+from veilwatch.transforms.dlp.engine import context_fields
+from veilwatch.transforms.dlp.rate_limit import shared_limiter
+from veilwatch.transforms.dlp.table import cell_problem, column_names, record_row, row_cost, with_refused, write_back
 
 
 def reidentify_configs(config: DatasetConfig, plan: ReidentifyPlan) -> tuple[dict, dict | None]:
     """The reidentify DeidentifyConfig and InspectConfig (DLP's JSON) for ``plan``."""
-    from transforms.dlp.convert import deidentify_config_for
+    from veilwatch.transforms.dlp.convert import deidentify_config_for
 
     full = json_format.MessageToDict(dlp.DeidentifyConfig.pb(deidentify_config_for(config)))
     wanted = {step.path for step in plan.fields}
@@ -151,7 +151,7 @@ class DlpRecordReidentifier:
 
     def reidentify(self, record: dict) -> None:
         """One record (the per-record interface of RecordReidentifier)."""
-        from transforms.records.errors import RecordError
+        from veilwatch.transforms.records.errors import RecordError
 
         reason = self.reidentify_batch([record])[0]
         if reason is not None:

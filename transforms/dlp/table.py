@@ -11,8 +11,8 @@ from typing import Any, Iterable
 
 from google.cloud.dlp_v2 import types as dlp
 
-from transforms.dlp.batching import RowCost, field_size
-from transforms.records.paths import get_simple
+from veilwatch.transforms.dlp.batching import RowCost, field_size
+from veilwatch.transforms.records.paths import get_simple
 
 
 def to_value(value: Any) -> dlp.Value:

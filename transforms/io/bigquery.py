@@ -5,7 +5,7 @@
                                   to_rows=lambda b: [flatten(r, config) for r in b.records])
 
 The anonymized table's schema is the flat output schema of the Avro and
-Parquet sinks (:mod:`transforms.io.output_schema`) in BigQuery's types: a
+Parquet sinks (:mod:`veilwatch.transforms.io.output_schema`) in BigQuery's types: a
 declared PII field is a STRING whatever it was before (a token, a mask, an
 infoType name), list paths and ``json`` fields are JSON text in a STRING,
 timestamps keep their text form, everything is NULLABLE. Flagged windows,
@@ -23,7 +23,7 @@ clustered by ``dataset, series_key``; the others, which have no event-time
 column of type TIMESTAMP, by ingestion day. A streaming insert BigQuery
 refuses for good leaves on ``failed_rows_with_errors`` (transient errors are
 retried); the pipeline turns those into dead letters
-(:mod:`transforms.dead_letter_routes`). A batch load job either loads a
+(:mod:`veilwatch.transforms.dead_letter_routes`). A batch load job either loads a
 file or fails the run (exit 1).
 """
 from __future__ import annotations
@@ -35,11 +35,11 @@ import apache_beam as beam
 from apache_beam.io.gcp.bigquery import BigQueryDisposition, ReadFromBigQuery, WriteToBigQuery
 from apache_beam.io.gcp.bigquery_tools import RetryStrategy
 
-from transforms.config.model import BigQuerySinksSpec, DatasetConfig, SourceFormat, SourceSpec
-from transforms.io.output_schema import output_fields
-from transforms.io.progress import RecordsReadCounter
-from transforms.io.sinks import to_json_line
-from transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, json_ready_item
+from veilwatch.transforms.config.model import BigQuerySinksSpec, DatasetConfig, SourceFormat, SourceSpec
+from veilwatch.transforms.io.output_schema import output_fields
+from veilwatch.transforms.io.progress import RecordsReadCounter
+from veilwatch.transforms.io.sinks import to_json_line
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, json_ready_item
 
 _BQ_TYPES = {"string": "STRING", "long": "INT64", "double": "FLOAT64", "boolean": "BOOL"}
 

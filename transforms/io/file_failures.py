@@ -14,7 +14,7 @@ from typing import NamedTuple
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.config.model import SourceFormat
+from veilwatch.transforms.config.model import SourceFormat
 
 
 class FileError(NamedTuple):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from transforms.config.model import DatasetConfig, FieldType
-from transforms.records.paths import iter_values, parse_path
+from veilwatch.transforms.config.model import DatasetConfig, FieldType
+from veilwatch.transforms.records.paths import iter_values, parse_path
 
 _AVRO_TYPES = {FieldType.INTEGER: "long", FieldType.FLOAT: "double", FieldType.BOOLEAN: "boolean"}
 

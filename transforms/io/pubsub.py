@@ -27,10 +27,10 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.config.model import EventTimeSpec, PubSubSourceSpec, SourceFormat, SourceSpec
-from transforms.io.progress import RecordsReadCounter
-from transforms.io.sinks import to_json_line
-from transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, RawItem
+from veilwatch.transforms.config.model import EventTimeSpec, PubSubSourceSpec, SourceFormat, SourceSpec
+from veilwatch.transforms.io.progress import RecordsReadCounter
+from veilwatch.transforms.io.sinks import to_json_line
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, RawItem
 
 
 def message_ref(message: PubsubMessage) -> str:

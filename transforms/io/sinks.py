@@ -20,13 +20,13 @@ import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.model import DatasetConfig, SourceFormat
-from transforms.deadletter import UNREADABLE_FILE_PREFIX
-from transforms.deid.transformation_errors import summary_entries as transformation_error_entries
-from transforms.io.json_values import duration_seconds
-from transforms.io.output_schema import avro_schema, flatten, parquet_schema
-from transforms.report.timeline import timeline_entries
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
+from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX
+from veilwatch.transforms.deid.transformation_errors import summary_entries as transformation_error_entries
+from veilwatch.transforms.io.json_values import duration_seconds
+from veilwatch.transforms.io.output_schema import avro_schema, flatten, parquet_schema
+from veilwatch.transforms.report.timeline import timeline_entries
 
 
 def json_default(value: Any) -> Any:
@@ -37,7 +37,7 @@ def json_default(value: Any) -> Any:
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, decimal.Decimal):
         return str(value)
-    # Sources hand these over in their JSON form already (transforms.io.json_values); kept
+    # Sources hand these over in their JSON form already (veilwatch.transforms.io.json_values); kept
     # here for values built elsewhere, in the same form.
     if isinstance(value, dt.time):
         return value.isoformat()

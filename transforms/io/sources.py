@@ -13,10 +13,10 @@ lines, ``path#row`` for rows), which the dead letters and findings quote
 instead of any content.
 
 Bad input never stops a run: a file that cannot be read, or breaks off
-part-way, ends its records with a :class:`~transforms.io.file_failures.FileError`
-(:mod:`transforms.io.file_failures`); a CSV row over ``max_record_bytes`` is an
-error row (:mod:`transforms.io.csv_rows`); Avro and Parquet values without a
-JSON type get their JSON form here (:mod:`transforms.io.json_values`). A
+part-way, ends its records with a :class:`~veilwatch.transforms.io.file_failures.FileError`
+(:mod:`veilwatch.transforms.io.file_failures`); a CSV row over ``max_record_bytes`` is an
+error row (:mod:`veilwatch.transforms.io.csv_rows`); Avro and Parquet values without a
+JSON type get their JSON form here (:mod:`veilwatch.transforms.io.json_values`). A
 leading UTF-8 byte order mark is dropped.
 """
 from __future__ import annotations
@@ -32,17 +32,17 @@ from apache_beam.io.filesystem import CompressedFile, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.config.model import SourceFormat, SourceSpec
-from transforms.io.csv_rows import CsvRows
-from transforms.io.file_failures import (
+from veilwatch.transforms.config.model import SourceFormat, SourceSpec
+from veilwatch.transforms.io.csv_rows import CsvRows
+from veilwatch.transforms.io.file_failures import (
     NOT_UTF8,
     UTF16_BOMS,
     FileError,
     UnreadableFile,
     describe_file_failure,
 )
-from transforms.io.json_values import NoJsonForm, avro_duration_paths, decode_avro_durations, to_json_ready
-from transforms.io.progress import RecordsReadCounter
+from veilwatch.transforms.io.json_values import NoJsonForm, avro_duration_paths, decode_avro_durations, to_json_ready
+from veilwatch.transforms.io.progress import RecordsReadCounter
 
 # Records per batch: large enough that runner overhead per element vanishes,
 # small enough that a batch's records and their outputs stay a few MB.
@@ -240,7 +240,7 @@ def read_csv(path: str, delimiter: str, max_record_bytes: int) -> Iterator[RawIt
 
     A leading UTF-8 byte order mark is dropped. Rows of up to ``max_record_bytes``
     are read whatever the size of one cell; a longer row (or one the csv module
-    refuses) is a dead letter and reading goes on after it (see :mod:`transforms.io.csv_rows`).
+    refuses) is a dead letter and reading goes on after it (see :mod:`veilwatch.transforms.io.csv_rows`).
     """
     with _open_binary(path) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -297,7 +297,7 @@ def _has_surrogates(cell: str) -> bool:
 
 
 def read_avro(path: str) -> Iterator[RawItem]:
-    """Avro records, each turned into JSON values (:mod:`transforms.io.json_values`)."""
+    """Avro records, each turned into JSON values (:mod:`veilwatch.transforms.io.json_values`)."""
     import fastavro
 
     with FileSystems.open(path) as handle:
@@ -311,7 +311,7 @@ def read_avro(path: str) -> Iterator[RawItem]:
 
 
 def read_parquet(path: str, batch_size: int) -> Iterator[RawItem]:
-    """Parquet rows, each turned into JSON values (:mod:`transforms.io.json_values`)."""
+    """Parquet rows, each turned into JSON values (:mod:`veilwatch.transforms.io.json_values`)."""
     import pyarrow.parquet as pq
 
     with FileSystems.open(path) as handle:

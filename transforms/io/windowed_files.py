@@ -8,7 +8,7 @@ written as new files (``<dir>/part-<time>-<pane>-SSSSS-of-NNNNN.jsonl``), and
 the rest when the input ends. Cutting by processing time rather than by
 event-time windows means a late record is written like any other (an
 event-time window would drop what arrives after it closed). Batch runs use
-:class:`~transforms.io.sinks.WriteJsonLines`.
+:class:`~veilwatch.transforms.io.sinks.WriteJsonLines`.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from apache_beam.io import fileio
 from apache_beam.transforms import trigger
 from apache_beam.transforms import window as beam_window
 
-from transforms.io.sinks import join_lines, to_json_line
+from veilwatch.transforms.io.sinks import join_lines, to_json_line
 
 # New files every minute per shard: records reach files within a minute or
 # two, without a flood of tiny files.

@@ -31,8 +31,8 @@ import tink
 from tink import prf, secret_key_access
 from tink.proto import tink_pb2
 
-from transforms.config.model import KeysSpec
-from transforms.keys.cloud import CloudKeyError, access_secret, is_secret_uri, kms_aead
+from veilwatch.transforms.config.model import KeysSpec
+from veilwatch.transforms.keys.cloud import CloudKeyError, access_secret, is_secret_uri, kms_aead
 
 _LOG = logging.getLogger(__name__)
 HMAC_SHA256_OUTPUT_BYTES = 32
@@ -197,7 +197,7 @@ class KeyRing:
             raise KeysetError(f"key id {self._primary_id} is not in the keyset")
         self._handle = handle
         # Whether the run accepts plaintext key material: DLP ``unwrapped`` cryptoKeys in
-        # the config are refused without it (transforms.deid.crypto_key).
+        # the config are refused without it (veilwatch.transforms.deid.crypto_key).
         self.allow_plaintext_keys = allow_plaintext_keys
 
     @classmethod

@@ -17,10 +17,10 @@ import math
 from collections import Counter
 from typing import Any, Callable
 
-from transforms.config.model import MetricKind, MetricSpec
-from transforms.metrics.sketches import hyperloglog, space_saving
-from transforms.metrics.sketches.ddsketch import DDSketch
-from transforms.records.paths import first_value_getter
+from veilwatch.transforms.config.model import MetricKind, MetricSpec
+from veilwatch.transforms.metrics.sketches import hyperloglog, space_saving
+from veilwatch.transforms.metrics.sketches.ddsketch import DDSketch
+from veilwatch.transforms.records.paths import first_value_getter
 
 Findings = frozenset  # of (field path, infoType) pairs found in one record
 

@@ -7,7 +7,7 @@ field need be declared PII, yet either may carry an email or a card number in
 some records. The data-validation stage scans the top values it writes with the
 detection engine and replaces each finding by ``[INFO_TYPE]``; this does the
 same (one rule for both) with the same engine and settings, places and organisations
-left as they are (``transforms.detection.labels``). A group value is
+left as they are (``veilwatch.transforms.detection.labels``). A group value is
 scrubbed before records are grouped, so every value holding a finding of one
 type falls into one series (``record_count[merchant=[EMAIL_ADDRESS]]``) rather
 than two series under the same name.
@@ -17,8 +17,8 @@ than two series under the same name.
 """
 from __future__ import annotations
 
-from transforms.config.model import DatasetConfig
-from transforms.data_validation.redact import redact_text
+from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.data_validation.redact import redact_text
 
 # Distinct values remembered per worker: group values repeat in every batch, and a
 # scan costs far more than a lookup. Bounded, as a group_by field may be high-cardinality.
@@ -48,7 +48,7 @@ class ValueScrubber:
 
     def _scan(self, text: str) -> str:
         if self._engine is None:
-            from transforms.detection.labels import LabelScanner
+            from veilwatch.transforms.detection.labels import LabelScanner
 
             self._engine = LabelScanner(self.detection)
         if self._engine.text_too_long(text):

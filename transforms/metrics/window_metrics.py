@@ -26,12 +26,12 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms import window as beam_window
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.model import DatasetConfig, MetricSpec, WindowKind
-from transforms.metrics.calculators import Calculator, calculator_for
-from transforms.metrics.group_scrub import ValueScrubber
-from transforms.records.paths import first_value_getter
-from transforms.windows.assign import WindowAssigner
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.model import DatasetConfig, MetricSpec, WindowKind
+from veilwatch.transforms.metrics.calculators import Calculator, calculator_for
+from veilwatch.transforms.metrics.group_scrub import ValueScrubber
+from veilwatch.transforms.records.paths import first_value_getter
+from veilwatch.transforms.windows.assign import WindowAssigner
 
 TOO_LATE = "too_late"
 # Stateful shards of the lateness gate: enough to spread the partials over workers.

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from transforms.config.model import EventTimeSpec
-from transforms.records.errors import RecordError
-from transforms.records.paths import first_value_getter
+from veilwatch.transforms.config.model import EventTimeSpec
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.paths import first_value_getter
 
 _UTC = dt.timezone.utc
 # Event times outside this range are treated as malformed (year 1970..2200).

@@ -28,9 +28,9 @@ from typing import Any
 
 import orjson
 
-from transforms.config.model import MAX_DEPTH_LIMIT
-from transforms.records.errors import RecordError
-from transforms.records.nesting import exceeds_depth
+from veilwatch.transforms.config.model import MAX_DEPTH_LIMIT
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.nesting import exceeds_depth
 
 # Lines with more opening brackets than this take the json path: it is far
 # below the depth at which json hits the recursion limit in any worker.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator, NamedTuple
 
-from transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 
 _NAME = re.compile(r"^[^.\[\]]+(\[\])?$")
 

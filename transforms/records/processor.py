@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from transforms.config.model import DatasetConfig, SourceFormat, UnknownFieldPolicy
-from transforms.deadletter import DeadLetterRedactor, make_dead_letter
-from transforms.deid.base import KeyProvider
-from transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, RecordSuppressed, Scanner
-from transforms.io.sources import RawItem
-from transforms.records.errors import RecordError
-from transforms.records.event_time import EventTimeParser
-from transforms.records.parse import parse_payload
-from transforms.records.schema import SchemaValidator
+from veilwatch.transforms.config.model import DatasetConfig, SourceFormat, UnknownFieldPolicy
+from veilwatch.transforms.deadletter import DeadLetterRedactor, make_dead_letter
+from veilwatch.transforms.deid.base import KeyProvider
+from veilwatch.transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, RecordSuppressed, Scanner
+from veilwatch.transforms.io.sources import RawItem
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.event_time import EventTimeParser
+from veilwatch.transforms.records.parse import parse_payload
+from veilwatch.transforms.records.schema import SchemaValidator
 
 
 class Anonymized(NamedTuple):

@@ -21,11 +21,11 @@ import json
 from math import isfinite
 from typing import Any
 
-from transforms.config.model import DEFAULT_MAX_DEPTH, FieldSpec, FieldType, UnknownFieldPolicy
-from transforms.records.errors import RecordError
-from transforms.records.nesting import exceeds_depth, holds_non_finite, non_finite_kind
-from transforms.values import kind_of
-from transforms.records.paths import Path, get_simple, is_simple, iter_values, parse_path, update_values
+from veilwatch.transforms.config.model import DEFAULT_MAX_DEPTH, FieldSpec, FieldType, UnknownFieldPolicy
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.nesting import exceeds_depth, holds_non_finite, non_finite_kind
+from veilwatch.transforms.values import kind_of
+from veilwatch.transforms.records.paths import Path, get_simple, is_simple, iter_values, parse_path, update_values
 
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.data_validation.checks import DETECTOR as TFDV_DETECTOR
+from veilwatch.transforms.data_validation.checks import DETECTOR as TFDV_DETECTOR
 
 _SCORE_FIELDS = ("series_key", "metric", "window_start", "window_end", "observed", "expected", "spread",
                  "threshold", "is_anomaly", "alert", "detector", "explanation")

@@ -12,8 +12,8 @@ from collections import defaultdict
 from html import escape
 from typing import Any, Iterable
 
-from transforms.report import figures
-from transforms.report.outputs import RunOutputs
+from veilwatch.transforms.report import figures
+from veilwatch.transforms.report.outputs import RunOutputs
 
 # Charts are drawn for at most this many series (alerting ones first); the rest are listed by name.
 MAX_SERIES_CHARTS = 200

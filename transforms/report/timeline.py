@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from transforms.config.model import WindowKind, WindowSpec
-from transforms.records.event_time import to_iso
+from veilwatch.transforms.config.model import WindowKind, WindowSpec
+from veilwatch.transforms.records.event_time import to_iso
 
 PREFIX = "timeline|"
 _DEFAULT_BUCKET_SECONDS = 3600.0  # session windows have no fixed size: bucket by hour

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.report.outputs import read_run_outputs
-from transforms.report.page import render_page
+from veilwatch.transforms.report.outputs import read_run_outputs
+from veilwatch.transforms.report.page import render_page
 
 REPORT_NAME = "report.html"
 

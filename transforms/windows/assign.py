@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from transforms.config.model import WindowKind, WindowSpec
+from veilwatch.transforms.config.model import WindowKind, WindowSpec
 
 
 class WindowAssigner:

@@ -1,7 +1,7 @@
 """Shared test helpers: hourly windows numbered from the epoch (1970-01-01 is a Thursday)."""
 from __future__ import annotations
 
-from transforms.anomaly.base import Detector, Observation
+from veilwatch.transforms.anomaly.base import Detector, Observation
 
 HOUR = 3600.0
 DAY = 24 * HOUR

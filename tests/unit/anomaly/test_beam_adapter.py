@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
-from transforms.anomaly.registry import build_detector, parse_detector
+from veilwatch.transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
 from tests.unit.anomaly.helpers import obs, run
 
 HISTORY = [obs(i, v) for i, v in enumerate([10, 12, 11, 13])]

@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
-from transforms.anomaly.registry import build_detector, parse_detector
-from transforms.config.errors import ConfigError
+from veilwatch.transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
+from veilwatch.transforms.config.errors import ConfigError
 from tests.unit.anomaly.helpers import obs, run
 
 

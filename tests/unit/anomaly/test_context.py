@@ -4,10 +4,10 @@ import random
 
 import pytest
 
-from transforms.anomaly.detectors.context import Context, ContextParams
-from transforms.anomaly.detectors.levels import level
-from transforms.anomaly.registry import build_detector, parse_detector
-from transforms.config.errors import ConfigError
+from veilwatch.transforms.anomaly.detectors.context import Context, ContextParams
+from veilwatch.transforms.anomaly.detectors.levels import level
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
+from veilwatch.transforms.config.errors import ConfigError
 from tests.unit.anomaly.helpers import obs, run
 
 NEW_LEVEL = ContextParams(threshold=1.0, levels=8, order=1, warmup=100, learn=100, neighbours=1)

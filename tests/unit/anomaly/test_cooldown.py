@@ -1,4 +1,4 @@
-from transforms.anomaly.cooldown import Cooldown
+from veilwatch.transforms.anomaly.cooldown import Cooldown
 from tests.unit.anomaly.helpers import HOUR, obs
 
 

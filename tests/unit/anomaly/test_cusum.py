@@ -2,8 +2,8 @@
 import json
 import random
 
-from transforms.anomaly.detectors.cusum import Cusum, CusumParams
-from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
+from veilwatch.transforms.anomaly.detectors.cusum import Cusum, CusumParams
+from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from tests.unit.anomaly.helpers import obs, run
 
 PARAMS = CusumParams(threshold=12, slack=0.5, history=96, warmup=48, min_spread=0, min_relative_spread=0)
@@ -64,7 +64,7 @@ def test_state_round_trips_through_json_and_stays_bounded():
 
 def test_with_a_seasonal_member_the_daily_ramp_is_not_a_shift_and_a_real_one_is_found():
     import math
-    from transforms.anomaly.registry import build_detector, parse_detector
+    from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
     rng = random.Random(4)
     # hourly, daily sine of amplitude 10 sigma; from hour 24 * 10 on, 3 sigma higher
     values = [100 + 10 * math.sin(2 * math.pi * i / 24) + rng.gauss(0, 1) + (3 if i >= 240 else 0)

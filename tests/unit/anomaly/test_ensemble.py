@@ -1,7 +1,7 @@
 import pytest
 
-from transforms.anomaly.base import Detector, Observation, State, Verdict
-from transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
+from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
+from veilwatch.transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
 from tests.unit.anomaly.helpers import obs, run
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
+from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from tests.unit.anomaly.helpers import obs, run
 
 P = dict(threshold=3.0, warmup=2, alpha=0.5, min_spread=0.0, min_relative_spread=0.0)

@@ -1,5 +1,5 @@
-from transforms.anomaly.base import Observation, Verdict
-from transforms.anomaly.explain import explain
+from veilwatch.transforms.anomaly.base import Observation, Verdict
+from veilwatch.transforms.anomaly.explain import explain
 
 
 def test_issue_example():
@@ -26,8 +26,8 @@ def test_window_bounds_on_request():
 
 
 def test_context_and_relative_entropy_are_explained_in_their_own_units_without_a_spread():
-    from transforms.anomaly.detectors.context import Context, ContextParams
-    from transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
+    from veilwatch.transforms.anomaly.detectors.context import Context, ContextParams
+    from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
     from tests.unit.anomaly.helpers import obs as window, run
     values = [100.0 + (i % 5) for i in range(400)] + [200.0]
     windows = [window(i, v) for i, v in enumerate(values)]

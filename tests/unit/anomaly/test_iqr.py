@@ -1,6 +1,6 @@
 import pytest
 
-from transforms.anomaly.detectors.iqr import Iqr, IqrParams
+from veilwatch.transforms.anomaly.detectors.iqr import Iqr, IqrParams
 from tests.unit.anomaly.helpers import obs, run
 
 # history 1..5: Q1 = 2, Q3 = 4 (linear interpolation), IQR 2, median 3

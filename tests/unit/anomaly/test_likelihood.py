@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
-from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
-from transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams, log_likelihood, upper_tail
-from transforms.anomaly.registry import build_detector, parse_detector
-from transforms.config.errors import ConfigError
+from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
+from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
+from veilwatch.transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams, log_likelihood, upper_tail
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
+from veilwatch.transforms.config.errors import ConfigError
 from tests.unit.anomaly.helpers import obs, run
 
 MEMBER = EwmaParams(halflife=100, warmup=20, min_spread=0, min_relative_spread=0)

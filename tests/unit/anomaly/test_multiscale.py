@@ -4,10 +4,10 @@ import random
 
 import pytest
 
-from transforms.anomaly.detectors.ewma import Ewma, EwmaParams
-from transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
-from transforms.anomaly.registry import build_detector, parse_detector
-from transforms.config.errors import ConfigError
+from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
+from veilwatch.transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
+from veilwatch.transforms.config.errors import ConfigError
 from tests.unit.anomaly.helpers import obs, run
 
 EWMA = EwmaParams(threshold=4, halflife=200, warmup=48, min_spread=0, min_relative_spread=0)

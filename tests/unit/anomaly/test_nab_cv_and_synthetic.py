@@ -77,7 +77,7 @@ def test_spikes_leave_the_recent_range_and_silences_read_zero(synthetic):
 
 
 def test_the_shipped_config_and_every_grid_candidate_are_valid(cv):
-    from transforms.anomaly.registry import build_detector, parse_cooldown, parse_detector
+    from veilwatch.transforms.anomaly.registry import build_detector, parse_cooldown, parse_detector
     shipped = _BENCH / "nab_detector.yaml"
     import yaml
     raw = yaml.safe_load(shipped.read_text())

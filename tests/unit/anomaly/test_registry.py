@@ -1,10 +1,10 @@
 import pytest
 
-from transforms.anomaly.base import Direction
-from transforms.anomaly.detectors.ensemble import Ensemble
-from transforms.anomaly.detectors.seasonal import Seasonal
-from transforms.anomaly.registry import DETECTORS, build_detector, parse_cooldown, parse_detector
-from transforms.config.errors import ConfigError
+from veilwatch.transforms.anomaly.base import Direction
+from veilwatch.transforms.anomaly.detectors.ensemble import Ensemble
+from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal
+from veilwatch.transforms.anomaly.registry import DETECTORS, build_detector, parse_cooldown, parse_detector
+from veilwatch.transforms.config.errors import ConfigError
 
 
 def issues(mapping, path="anomaly.detector"):

@@ -4,10 +4,10 @@ import random
 
 import pytest
 
-from transforms.anomaly.detectors.relative_entropy import (
+from veilwatch.transforms.anomaly.detectors.relative_entropy import (
     RelativeEntropy, RelativeEntropyParams, chi2_isf, chi2_sf, kl_divergence)
-from transforms.anomaly.registry import build_detector, parse_detector
-from transforms.config.errors import ConfigError
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
+from veilwatch.transforms.config.errors import ConfigError
 from tests.unit.anomaly.helpers import obs, run
 
 PARAMS = RelativeEntropyParams(bins=5, window=52, alpha=0.01, warmup=150)

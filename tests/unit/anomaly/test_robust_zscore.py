@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from transforms.anomaly.base import Direction
-from transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
+from veilwatch.transforms.anomaly.base import Direction
+from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from tests.unit.anomaly.helpers import obs, run
 
 # No spread floor, so the arithmetic below is the detector's, unfloored.

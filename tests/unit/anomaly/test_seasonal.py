@@ -1,6 +1,6 @@
 import pytest
 
-from transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
+from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 from tests.unit.anomaly.helpers import DAY, HOUR, obs, run
 
 # Hourly windows; day d, hour h is window 24 * d + h. Day 0 = Thursday 1970-01-01.

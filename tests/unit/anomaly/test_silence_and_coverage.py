@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from transforms.anomaly.base import Verdict
-from transforms.anomaly.coverage import MIN_COVERAGE, window_coverage
-from transforms.anomaly.silence import SILENT_EXPECTED, judge_silence
+from veilwatch.transforms.anomaly.base import Verdict
+from veilwatch.transforms.anomaly.coverage import MIN_COVERAGE, window_coverage
+from veilwatch.transforms.anomaly.silence import SILENT_EXPECTED, judge_silence
 
 H = 3600.0
 
@@ -39,8 +39,8 @@ def test_coverage_of_first_last_and_whole_windows():
 
 
 def test_a_series_is_filled_after_its_last_window_up_to_the_last_whole_window_of_the_input():
-    from transforms.anomaly.score import zero_windows_after
-    from transforms.metrics.window_metrics import WindowMetric
+    from veilwatch.transforms.anomaly.score import zero_windows_after
+    from veilwatch.transforms.metrics.window_metrics import WindowMetric
 
     last = WindowMetric("n", "shop", "a", 5 * H, 6 * H, 20.0)
     # the input ends at 9:54 (hour 9 is 90 % covered: whole) and at 9:53 (hour 9 partial)

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from transforms.anomaly.cooldown import Cooldown
-from transforms.anomaly.registry import build_detector, parse_detector
+from veilwatch.transforms.anomaly.cooldown import Cooldown
+from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
 from tests.unit.anomaly.helpers import obs
 
 CONFIGS = {

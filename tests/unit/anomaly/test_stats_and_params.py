@@ -2,10 +2,10 @@ import math
 
 import pytest
 
-from transforms.anomaly.base import Direction
-from transforms.anomaly.detectors.robust_zscore import is_deviation as legacy_is_deviation
-from transforms.anomaly.params import CommonParams, flags, is_deviation, spread_floor, z_score
-from transforms.anomaly.stats import median, quantile, robust_sigma, tail_sigma
+from veilwatch.transforms.anomaly.base import Direction
+from veilwatch.transforms.anomaly.detectors.robust_zscore import is_deviation as legacy_is_deviation
+from veilwatch.transforms.anomaly.params import CommonParams, flags, is_deviation, spread_floor, z_score
+from veilwatch.transforms.anomaly.stats import median, quantile, robust_sigma, tail_sigma
 
 
 def test_quantiles_and_medians():

@@ -7,9 +7,9 @@ import json
 import apache_beam as beam
 from apache_beam.utils.timestamp import Timestamp
 
-from transforms.anonymize import AnonymizedBatch
-from transforms.beam_yaml.params import dataset_config
-from transforms.beam_yaml.rows import (
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.beam_yaml.params import dataset_config
+from veilwatch.transforms.beam_yaml.rows import (
     DEAD_LETTER_ROW,
     SCORE_ROW,
     DeadLetterRowsFn,

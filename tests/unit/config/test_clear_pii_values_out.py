@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli
-from transforms.config.errors import ConfigError
-from transforms.config.loader import parse_config
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import parse_config
 
 _WHERE_DE = {"expressions": {"conditions": {"conditions": [
     {"field": {"name": "country"}, "operator": "EQUAL_TO", "value": {"stringValue": "DE"}}]}}}

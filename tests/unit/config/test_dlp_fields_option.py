@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import run_cli
-from transforms.config.errors import ConfigError
-from transforms.config.loader import parse_config
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import parse_config
 
 SECRET = "4111111111111111"
 
@@ -82,8 +82,8 @@ def test_validate_config_exits_2_naming_the_key(tmp_path):
 
 
 def test_reidentify_restores_each_group_with_its_own_engine_and_refuses_a_mix():
-    from pipelines.preflight import PreflightError, plan_reidentify
-    from transforms.dlp.reidentify import restored_by_dlp
+    from veilwatch.pipelines.preflight import PreflightError, plan_reidentify
+    from veilwatch.transforms.dlp.reidentify import restored_by_dlp
 
     doc = _doc({"fields": ["email"]})
     key = "YWJjZGVmZ2hpamtsbW5vcGFiY2RlZmdoaWprbG1ub3A="  # 32 bytes, base64 (a test key)

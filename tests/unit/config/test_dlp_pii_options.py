@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from transforms.config.errors import ConfigError
-from transforms.config.loader import parse_config
-from transforms.config.model import TransformationErrorHandling
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config.model import TransformationErrorHandling
 
 
 def _doc(pii):
@@ -35,7 +35,7 @@ def test_an_infotype_dlp_added_after_the_catalog_is_a_warning_not_an_error(caplo
     pii = {"fields": [{"path": "rg", "info_type": "BRAZIL_RG_NUMBER", "transformation": "redactConfig"}],
            "scan_fields": ["note"],
            "info_type_transformations": {"BRAZIL_RG_NUMBER": "redactConfig"}}
-    with caplog.at_level(logging.WARNING, logger="transforms.config.loader"):
+    with caplog.at_level(logging.WARNING, logger="veilwatch.transforms.config.loader"):
         config = parse_config(_doc(pii))
     assert config.pii.fields[0].info_type == "BRAZIL_RG_NUMBER"
     assert "BRAZIL_RG_NUMBER" in config.pii.info_type_transformations

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FIXTURES, REPO, run_cli
-from transforms.config.errors import ConfigError
-from transforms.config.loader import ConfigOverrides, load_config, parse_config
-from transforms.config.model import FieldType, SourceFormat, UnknownFieldPolicy, WindowKind
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import ConfigOverrides, load_config, parse_config
+from veilwatch.transforms.config.model import FieldType, SourceFormat, UnknownFieldPolicy, WindowKind
 
 BROKEN = {
     "broken_unknown_key.yaml": "windowing.sise: unknown key 'sise' (did you mean 'size'?)",

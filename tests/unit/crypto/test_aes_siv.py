@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.crypto._vectors import jsonl, wycheproof_tests
-from transforms.deid.crypto.aes_siv import AesSiv
-from transforms.deid.crypto.errors import AuthenticationError, InvalidInputError, InvalidKeyError
+from veilwatch.transforms.deid.crypto.aes_siv import AesSiv
+from veilwatch.transforms.deid.crypto.errors import AuthenticationError, InvalidInputError, InvalidKeyError
 
 RFC = jsonl("rfc5297_aes_siv_vectors.jsonl")
 

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.config.model import FieldPolicy, PiiSpec
-from transforms.deid.base import TransformationError, ValueContext
-from transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, min_length
-from transforms.deid.record_deidentifier import RecordDeidentifier
-from transforms.deid.registry import build_transformation, parse_transformation
-from transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan
-from transforms.keys.keyring import NoKeyset
+from veilwatch.transforms.config.model import FieldPolicy, PiiSpec
+from veilwatch.transforms.deid.base import TransformationError, ValueContext
+from veilwatch.transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, min_length
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation
+from veilwatch.transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan
+from veilwatch.transforms.keys.keyring import NoKeyset
 
 # The run's key policy: unwrapped keys are plaintext key material, accepted as with --allow_plaintext_keys.
 PLAINTEXT_OK = NoKeyset(allow_plaintext_keys=True)
@@ -85,7 +85,7 @@ def test_dotnet_free_text_vector_end_to_end_through_scanning():
     """dotnet-docs-samples dlp/api/Snippets.Tests/DeidentifyFreeTextWithFpeUsingSurrogateTests.cs, whole:
     the PHONE_NUMBER found in the text, FPE with the surrogate, and back
     (ReidentifyFreeTextWithFpeUsingSurrogateTests.cs)."""
-    from transforms.detection.engine import DetectionEngine
+    from veilwatch.transforms.detection.engine import DetectionEngine
 
     spec = parse_transformation(fpe(KEY_ABC_DOTNET), "pii.info_type_transformations.PHONE_NUMBER")
     pii = PiiSpec(scan_fields=("text",), info_type_transformations={"PHONE_NUMBER": spec})

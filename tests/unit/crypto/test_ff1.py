@@ -6,14 +6,14 @@ import threading
 
 import pytest
 
-from transforms.deid.crypto.errors import (
+from veilwatch.transforms.deid.crypto.errors import (
     CryptoError,
     DomainTooSmallError,
     InvalidInputError,
     InvalidKeyError,
     InvalidParameterError,
 )
-from transforms.deid.crypto.ff1 import FF1, MIN_DOMAIN_SIZE
+from veilwatch.transforms.deid.crypto.ff1 import FF1, MIN_DOMAIN_SIZE
 
 KEY = bytes.fromhex("2B7E151628AED2A6ABF7158809CF4F3C")
 DIGITS = "0123456789"

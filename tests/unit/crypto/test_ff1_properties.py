@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.deid.crypto.ff1 import FF1
-from transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, min_length
+from veilwatch.transforms.deid.crypto.ff1 import FF1
+from veilwatch.transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, min_length
 
 ALPHABETS = [a.alphabet for a in FfxCommonNativeAlphabet] + ["!#$%&()*+,-./:;<=>?@[]^_{|}~ ", "01"]
 keys = st.binary(min_size=16, max_size=16) | st.binary(min_size=24, max_size=24) | st.binary(min_size=32, max_size=32)

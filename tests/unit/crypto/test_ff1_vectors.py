@@ -6,12 +6,12 @@ from collections import Counter
 import pytest
 
 from tests.unit.crypto._vectors import jsonl, wycheproof_files, wycheproof_tests
-from transforms.deid.crypto.errors import (
+from veilwatch.transforms.deid.crypto.errors import (
     DomainTooSmallError,
     InvalidInputError,
     InvalidKeyError,
 )
-from transforms.deid.crypto.ff1 import FF1
+from veilwatch.transforms.deid.crypto.ff1 import FF1
 
 NIST = jsonl("nist_ff1_vectors.jsonl")
 FF1_FILES = wycheproof_files("aes_ff1_*_test.json")

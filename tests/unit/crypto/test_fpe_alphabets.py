@@ -5,8 +5,8 @@ import string
 
 import pytest
 
-from transforms.deid.crypto.errors import InvalidParameterError
-from transforms.deid.crypto.fpe_alphabets import (
+from veilwatch.transforms.deid.crypto.errors import InvalidParameterError
+from veilwatch.transforms.deid.crypto.fpe_alphabets import (
     DLP_ALLOWED_CHARACTERS,
     NATIVE_ORDER,
     FfxCommonNativeAlphabet,

@@ -5,15 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.deid.crypto.errors import InvalidInputError, InvalidParameterError
-from transforms.deid.crypto.surrogate import (
+from veilwatch.transforms.deid.crypto.errors import InvalidInputError, InvalidParameterError
+from veilwatch.transforms.deid.crypto.surrogate import (
     SurrogateParseError,
     SurrogateScanner,
     annotate,
     find_surrogates,
     parse_annotated,
 )
-from transforms.deid.crypto.tweak import DEFAULT_TWEAK, context_tweak
+from veilwatch.transforms.deid.crypto.tweak import DEFAULT_TWEAK, context_tweak
 
 
 def test_annotation_matches_dlp_example():

@@ -8,18 +8,18 @@ tfdv = pytest.importorskip("tensorflow_data_validation")
 
 from tensorflow_metadata.proto.v0 import statistics_pb2  # noqa: E402
 
-from transforms.config.model import DataValidationSpec, DriftComparator  # noqa: E402
-from transforms.data_validation.checks import (  # noqa: E402
+from veilwatch.transforms.config.model import DataValidationSpec, DriftComparator  # noqa: E402
+from veilwatch.transforms.data_validation.checks import (  # noqa: E402
     baseline_schema,
     checked_windows,
     flagged_records,
     split_windows,
     window_anomalies,
 )
-from transforms.data_validation.features import WINDOW_COLUMN, Column  # noqa: E402
-from transforms.data_validation.redact import redact_schema_domains, redact_statistics, redact_text  # noqa: E402
-from transforms.detection import DetectionEngine  # noqa: E402
-from transforms.records.paths import parse_path  # noqa: E402
+from veilwatch.transforms.data_validation.features import WINDOW_COLUMN, Column  # noqa: E402
+from veilwatch.transforms.data_validation.redact import redact_schema_domains, redact_statistics, redact_text  # noqa: E402
+from veilwatch.transforms.detection import DetectionEngine  # noqa: E402
+from veilwatch.transforms.records.paths import parse_path  # noqa: E402
 
 HOUR = 3600.0
 COLUMNS = (Column("service", "service", "text", parse_path("service")),

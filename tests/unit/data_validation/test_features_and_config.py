@@ -4,10 +4,10 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from transforms.config.errors import ConfigError
-from transforms.config.loader import parse_config
-from transforms.config.model import DriftComparator
-from transforms.data_validation.features import WINDOW_COLUMN, profiled_columns, to_record_batch, window_start
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config.model import DriftComparator
+from veilwatch.transforms.data_validation.features import WINDOW_COLUMN, profiled_columns, to_record_batch, window_start
 
 
 def _doc(data_validation, **changes):
@@ -114,7 +114,7 @@ def test_window_key_is_the_start_of_the_step():
 
 
 def test_preflight_accepts_the_stage_and_refuses_an_unreadable_schema(tmp_path):
-    from pipelines.preflight import PreflightError, check_data_validation
+    from veilwatch.pipelines.preflight import PreflightError, check_data_validation
 
     check_data_validation(parse_config(_doc({})))
     broken = tmp_path / "broken.pbtxt"

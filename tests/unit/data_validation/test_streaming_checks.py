@@ -8,12 +8,12 @@ tfdv = pytest.importorskip("tensorflow_data_validation")
 from google.protobuf import text_format  # noqa: E402
 from tensorflow_metadata.proto.v0 import statistics_pb2  # noqa: E402
 
-from transforms.config.loader import parse_config  # noqa: E402
-from transforms.data_validation.checks import baseline_schema, split_windows  # noqa: E402
-from transforms.data_validation.features import WINDOW_COLUMN, profiled_columns, to_record_batch  # noqa: E402
-from transforms.data_validation.streaming_checks import CheckerState, StreamingChecker  # noqa: E402
-from transforms.data_validation.transform import load_schema  # noqa: E402
-from transforms.data_validation.window_statistics import WindowStatisticsFn  # noqa: E402
+from veilwatch.transforms.config.loader import parse_config  # noqa: E402
+from veilwatch.transforms.data_validation.checks import baseline_schema, split_windows  # noqa: E402
+from veilwatch.transforms.data_validation.features import WINDOW_COLUMN, profiled_columns, to_record_batch  # noqa: E402
+from veilwatch.transforms.data_validation.streaming_checks import CheckerState, StreamingChecker  # noqa: E402
+from veilwatch.transforms.data_validation.transform import load_schema  # noqa: E402
+from veilwatch.transforms.data_validation.window_statistics import WindowStatisticsFn  # noqa: E402
 
 H = 3600.0
 ORDINARY = ["api", "web", "batch", "api"] * 5

@@ -1,10 +1,10 @@
 """Key helpers for the de-identification tests: in-memory keyrings, rotation."""
 from __future__ import annotations
 
-from transforms.config.model import TransformationSpec
-from transforms.deid.base import Transformation
-from transforms.deid.registry import build_transformation, parse_transformation
-from transforms.keys.keyring import KeyRing, new_keyset_handle, rotate
+from veilwatch.transforms.config.model import TransformationSpec
+from veilwatch.transforms.deid.base import Transformation
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation
+from veilwatch.transforms.keys.keyring import KeyRing, new_keyset_handle, rotate
 
 
 def keyring() -> KeyRing:

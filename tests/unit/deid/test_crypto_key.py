@@ -11,9 +11,9 @@ import pickle
 import pytest
 
 from tests.unit.keys.fake_gcp import KMS_KEY_NAME, fake_gcp  # noqa: F401 - fixture
-from transforms.config.errors import ConfigIssue
-from transforms.deid import crypto_key
-from transforms.deid.crypto_key import (
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid import crypto_key
+from veilwatch.transforms.deid.crypto_key import (
     AES_KEY_SIZES,
     HASH_KEY_SIZES,
     CryptoKeyError,
@@ -22,7 +22,7 @@ from transforms.deid.crypto_key import (
     plaintext_allowed,
     resolve_crypto_key,
 )
-from transforms.keys.keyring import KeyRing, NoKeyset, new_keyset_handle
+from veilwatch.transforms.keys.keyring import KeyRing, NoKeyset, new_keyset_handle
 
 KEY = bytes(range(100, 132))
 KEY_B64 = base64.b64encode(KEY).decode()
@@ -113,7 +113,7 @@ def test_unwrapped_keys_need_the_plaintext_flag(caplog):
 
 
 def test_a_parsed_config_never_shows_the_key():
-    from transforms.deid.registry import parse_transformation
+    from veilwatch.transforms.deid.registry import parse_transformation
 
     for name in ("cryptoHashConfig", "cryptoDeterministicConfig"):
         spec = parse_transformation({name: {"cryptoKey": {"unwrapped": {"key": KEY_B64}}}}, "t")
@@ -176,9 +176,9 @@ def test_dlp_json_round_trips():
 
 
 def test_reidentify_refuses_transient_keys_by_field():
-    from transforms.config.model import FieldPolicy, PiiSpec
-    from transforms.deid.registry import parse_transformation
-    from transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
+    from veilwatch.transforms.config.model import FieldPolicy, PiiSpec
+    from veilwatch.transforms.deid.registry import parse_transformation
+    from veilwatch.transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
 
     transient = parse_transformation({"cryptoDeterministicConfig": {
         "surrogateInfoType": {"name": "TOK"}, "cryptoKey": {"transient": {"name": "k"}}}}, "t")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.deid.base import ValueContext
-from transforms.deid.registry import build_transformation, parse_transformation
+from veilwatch.transforms.deid.base import ValueContext
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.deid.keys import keyring, make, rotated
-from transforms.deid.base import ValueContext
-from transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, min_length
+from veilwatch.transforms.deid.base import ValueContext
+from veilwatch.transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, min_length
 
 KEYS_A = keyring()
 KEYS_B = keyring()

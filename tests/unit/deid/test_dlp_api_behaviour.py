@@ -13,13 +13,13 @@ from google.cloud import dlp_v2
 from google.protobuf.json_format import MessageToDict
 
 from tests.unit.deid.keys import keyring, make
-from transforms.config.errors import ConfigError
-from transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
-from transforms.deid.base import TransformationError, ValueContext
-from transforms.deid.record_deidentifier import RecordDeidentifier
-from transforms.deid.registry import parse_transformation
-from transforms.deid.transformation_errors import summary_entries
-from transforms.records.errors import RecordError
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
+from veilwatch.transforms.deid.base import TransformationError, ValueContext
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
+from veilwatch.transforms.deid.registry import parse_transformation
+from veilwatch.transforms.deid.transformation_errors import summary_entries
+from veilwatch.transforms.records.errors import RecordError
 
 CTX = ValueContext("DATE", {}, "d")
 
@@ -241,7 +241,7 @@ def test_unparseable_dates_are_transformation_errors_without_the_value(bad):
 def test_dates_the_date_detector_finds_can_be_shifted():
     """Every date layout DATE finds in free text is one the date shift reads (or a month and year
     alone, which has no day to shift)."""
-    from transforms.detection.recognizers.temporal import find_dates
+    from veilwatch.transforms.detection.recognizers.temporal import find_dates
 
     text = ("seen 2016-01-15, 01/15/2016, 15.01.2016, January 15, 2016, 15 January 2016, Jan 15 2016, "
             "15th of January 2016, 15-JAN-2016 and 2016-01-15T10:20:30Z")
@@ -291,8 +291,8 @@ def test_date_shift_with_a_dlp_crypto_key_is_keyed_by_it():
     import hashlib
     import hmac
 
-    from transforms.deid.crypto.tweak import context_tweak
-    from transforms.keys.keyring import KeyRing, new_keyset_handle
+    from veilwatch.transforms.deid.crypto.tweak import context_tweak
+    from veilwatch.transforms.keys.keyring import KeyRing, new_keyset_handle
 
     raw = b"abcdefghijklmnop"  # 16 bytes: DLP's "128/192/256 bit key"
     config = {"dateShiftConfig": {"lowerBoundDays": -100, "upperBoundDays": 100, "context": {"name": "patient"},

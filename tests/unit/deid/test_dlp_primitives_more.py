@@ -6,10 +6,10 @@ import base64
 import pytest
 
 from tests.unit.deid.keys import keyring, make, rotated
-from transforms.config.errors import ConfigError
-from transforms.deid.base import TransformationError, ValueContext
-from transforms.deid.crypto.surrogate import parse_annotated
-from transforms.deid.registry import NOT_YET_LOCAL, PRIMITIVES, parse_transformation
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.deid.base import TransformationError, ValueContext
+from veilwatch.transforms.deid.crypto.surrogate import parse_annotated
+from veilwatch.transforms.deid.registry import NOT_YET_LOCAL, PRIMITIVES, parse_transformation
 
 CTX = ValueContext(info_type="X")
 FPE = {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}}
@@ -217,8 +217,8 @@ def test_ffx_fpe_surrogate_carries_the_key_id_and_survives_rotation():
 
 
 def test_ffx_fpe_context_is_the_dlp_tweak():
-    from transforms.deid.crypto.ff1 import FF1
-    from transforms.deid.crypto.tweak import context_tweak
+    from veilwatch.transforms.deid.crypto.ff1 import FF1
+    from veilwatch.transforms.deid.crypto.tweak import context_tweak
 
     keys = keyring()
     t = make({"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", "context": {"name": "m"}}}, keys)

@@ -30,12 +30,12 @@ import pytest
 from google.cloud import dlp_v2
 
 from tests.unit.deid.keys import keyring
-from transforms.anonymize import build_scanner, load_keys
-from transforms.config.loader import ConfigOverrides, parse_config
-from transforms.deid.base import ValueContext
-from transforms.deid.record_deidentifier import RecordDeidentifier
-from transforms.deid.registry import build_transformation, parse_transformation
-from transforms.dlp.convert import IMPORTED_TEXT_FIELD, dataset_config_from_templates
+from veilwatch.transforms.anonymize import build_scanner, load_keys
+from veilwatch.transforms.config.loader import ConfigOverrides, parse_config
+from veilwatch.transforms.deid.base import ValueContext
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation
+from veilwatch.transforms.dlp.convert import IMPORTED_TEXT_FIELD, dataset_config_from_templates
 
 
 def _deidentifier(deidentify_config: dict, inspect_config: dict | None = None, keys=None,

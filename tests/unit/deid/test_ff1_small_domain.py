@@ -11,13 +11,13 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from tests.unit.deid.keys import keyring, spec
-from transforms.config.errors import ConfigError
-from transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
-from transforms.deid.base import ValueContext
-from transforms.deid.record_deidentifier import RecordDeidentifier
-from transforms.deid.registry import build_transformation, parse_transformation
-from transforms.keys.keyring import NoKeyset
-from transforms.records.errors import RecordError
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
+from veilwatch.transforms.deid.base import ValueContext
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation
+from veilwatch.transforms.keys.keyring import NoKeyset
+from veilwatch.transforms.records.errors import RecordError
 
 CTX = ValueContext(info_type="ZIP")
 DLP_KEY = {"unwrapped": {"key": base64.b64encode(bytes(range(16))).decode()}}

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from transforms.config.errors import ConfigError
-from transforms.config.model import KeysSpec
-from transforms.deid.base import ValueContext
-from transforms.deid.registry import build_transformation, parse_transformation
-from transforms.keys.keyring import KeyRing, KeysetError, create_plaintext_keyset
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.model import KeysSpec
+from veilwatch.transforms.deid.base import ValueContext
+from veilwatch.transforms.deid.registry import build_transformation, parse_transformation
+from veilwatch.transforms.keys.keyring import KeyRing, KeysetError, create_plaintext_keyset
 
 CTX = ValueContext(info_type="CREDIT_CARD_NUMBER")
 
@@ -90,7 +90,7 @@ KEY32 = base64.b64encode(bytes(range(32))).decode()
 def test_every_crypto_primitive_accepts_a_dlp_crypto_key(name, crypto_key):
     spec = parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": crypto_key}}, "t")
     assert spec.params.crypto_key.to_dlp_json() == crypto_key
-    from transforms.deid.registry import needs_keys
+    from veilwatch.transforms.deid.registry import needs_keys
 
     assert not needs_keys(spec)  # the key is in the config: no keys.keyset needed
     assert needs_keys(parse_transformation({name: CRYPTO_PRIMITIVES[name]}, "t"))
@@ -123,8 +123,8 @@ def test_key_sizes_follow_dlp_per_primitive():
 
 @pytest.mark.parametrize("name", CRYPTO_PRIMITIVES)
 def test_unwrapped_keys_are_refused_without_allow_plaintext(name):
-    from transforms.deid.crypto_key import CryptoKeyError
-    from transforms.keys.keyring import NoKeyset
+    from veilwatch.transforms.deid.crypto_key import CryptoKeyError
+    from veilwatch.transforms.keys.keyring import NoKeyset
 
     spec = parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": {"unwrapped": {"key": KEY32}}}}, "t")
     for keys in (None, NoKeyset()):

@@ -11,12 +11,12 @@ import copy
 
 import pytest
 
-from transforms.config.errors import ConfigError
-from transforms.config.loader import parse_config
-from transforms.deid.conditions import parse_record_condition
-from transforms.deid.record_deidentifier import RecordDeidentifier, RecordSuppressed
-from transforms.detection.engine import DetectionEngine
-from transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.deid.conditions import parse_record_condition
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier, RecordSuppressed
+from veilwatch.transforms.detection.engine import DetectionEngine
+from veilwatch.transforms.detection.settings import DetectionSettings
 
 SECRET = "jane.doe@example.org"
 
@@ -222,8 +222,8 @@ def test_record_suppressions_leave_the_record_unchanged_and_raise():
 
 
 def test_the_run_summary_accounts_for_suppressed_records():
-    from pipelines.summary_report import format_summary
-    from transforms.io.sinks import summary_document
+    from veilwatch.pipelines.summary_report import format_summary
+    from veilwatch.transforms.io.sinks import summary_document
 
     document = summary_document("d", {"records_read": 10, "records_anonymized": 6, "records_dead_lettered": 1,
                                       "records_suppressed": 3})

@@ -6,11 +6,11 @@ import copy
 import pytest
 
 from tests.unit.deid.keys import keyring, make, rotated, spec
-from transforms.config.model import FieldPolicy, PiiSpec
-from transforms.deid.base import ValueContext
-from transforms.deid.record_deidentifier import RecordDeidentifier
-from transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan, ReidentifyRefused
-from transforms.records.errors import RecordError
+from veilwatch.transforms.config.model import FieldPolicy, PiiSpec
+from veilwatch.transforms.deid.base import ValueContext
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
+from veilwatch.transforms.deid.reidentifier import RecordReidentifier, ReidentifyPlan, ReidentifyRefused
+from veilwatch.transforms.records.errors import RecordError
 
 SIV = {"cryptoDeterministicConfig": {"surrogateInfoType": {"name": "EMAIL_TOKEN"}}}
 FPE = {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", "context": {"name": "merchant"}}}

@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from transforms.config.model import FieldSpec, FieldType, PiiSpec
-from transforms.deid.record_deidentifier import RecordDeidentifier
-from transforms.deid.unknown_fields import rename_keys, rewrite_unknown_fields
-from transforms.detection.engine import DetectionEngine
-from transforms.detection.settings import DetectionSettings
-from transforms.records.schema import SchemaTree
+from veilwatch.transforms.config.model import FieldSpec, FieldType, PiiSpec
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
+from veilwatch.transforms.deid.unknown_fields import rename_keys, rewrite_unknown_fields
+from veilwatch.transforms.detection.engine import DetectionEngine
+from veilwatch.transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.records.schema import SchemaTree
 
 EMAIL = "jane.roe@leakmail.com"
 OTHER = "john.doe@leakmail.com"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.detection import DetectionEngine
+from veilwatch.transforms.detection import DetectionEngine
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.detection import DetectionEngine
-from transforms.detection.catalog import DEFAULT_CATALOG
-from transforms.detection.findings import Likelihood
-from transforms.detection.recognizers.address import AddressRecognizer, CornerAddressRecognizer
-from transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.detection import DetectionEngine
+from veilwatch.transforms.detection.catalog import DEFAULT_CATALOG
+from veilwatch.transforms.detection.findings import Likelihood
+from veilwatch.transforms.detection.recognizers.address import AddressRecognizer, CornerAddressRecognizer
+from veilwatch.transforms.detection.settings import DetectionSettings
 
 ENGINE = DetectionEngine(DetectionSettings(use_ner=False))
 
@@ -139,8 +139,8 @@ def test_findings_do_not_quote_anything_outside_the_text_and_cost_nothing_withou
 
 
 def test_a_finding_inside_an_address_gives_way_to_the_address():
-    from transforms.detection.findings import Finding
-    from transforms.detection.overlap import resolve_overlaps
+    from veilwatch.transforms.detection.findings import Finding
+    from veilwatch.transforms.detection.overlap import resolve_overlaps
 
     address = Finding(0, 25, "STREET_ADDRESS", Likelihood.POSSIBLE)
     name = Finding(4, 16, "PERSON_NAME", Likelihood.LIKELY)  # "Lauren Falls" in "735 Lauren Falls Apt. 727"

@@ -5,7 +5,7 @@ import json
 
 from tests.conftest import FIXTURES
 from tests.unit.detection.conftest import spans
-from transforms.detection import (
+from veilwatch.transforms.detection import (
     DEFAULT_CATALOG,
     DetectionEngine,
     DetectionSettings,
@@ -13,7 +13,7 @@ from transforms.detection import (
     Likelihood,
     parse_detection_settings,
 )
-from transforms.detection.overlap import resolve_overlaps
+from veilwatch.transforms.detection.overlap import resolve_overlaps
 
 
 def _level(engine: DetectionEngine, text: str, info_type: str) -> Likelihood | None:
@@ -153,7 +153,7 @@ def test_identifier_fixture(engine):
 def test_weak_candidates_are_only_validated_where_context_could_lift_them():
     """Bare digit runs (UNLIKELY phone numbers and SSNs) are skipped where no hotword of
     their type occurs: the findings are the same as if they were found and filtered."""
-    from transforms.detection.settings import HotwordRule
+    from veilwatch.transforms.detection.settings import HotwordRule
 
     engine = DetectionEngine()
     assert engine.scan("2125550187") == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.detection import DetectionEngine, parse_detection_settings
+from veilwatch.transforms.detection import DetectionEngine, parse_detection_settings
 
 
 @pytest.fixture(scope="module")

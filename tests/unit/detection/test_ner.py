@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.detection.conftest import spans
-from transforms.detection import DetectionEngine, DetectionSettings
-from transforms.detection.names import Entity, refine
-from transforms.detection.ner import NerUnavailable, load_ner_recognizer
+from veilwatch.transforms.detection import DetectionEngine, DetectionSettings
+from veilwatch.transforms.detection.names import Entity, refine
+from veilwatch.transforms.detection.ner import NerUnavailable, load_ner_recognizer
 
 
 def names(engine: DetectionEngine, text: str, info_type: str = "PERSON_NAME") -> list[str]:

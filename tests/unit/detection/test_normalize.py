@@ -1,8 +1,8 @@
 """The NFKC matching view and its offset map (transforms/detection/normalize.py)."""
 from __future__ import annotations
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.normalize import for_matching
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.normalize import for_matching
 
 
 def test_ascii_and_nfkc_text_need_no_view():

@@ -14,7 +14,7 @@ import random
 import pytest
 
 from tests.conftest import run_cli
-from transforms.detection import DetectionEngine, DetectionSettings
+from veilwatch.transforms.detection import DetectionEngine, DetectionSettings
 
 _RNG = random.Random(20261130)
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.detection import DetectionEngine, DetectionSettings
-from transforms.detection.settings import CustomInfoType
-from transforms.detection.prefilter import Condition, build_prefilter, python_to_hyperscan, widen
+from veilwatch.transforms.detection import DetectionEngine, DetectionSettings
+from veilwatch.transforms.detection.settings import CustomInfoType
+from veilwatch.transforms.detection.prefilter import Condition, build_prefilter, python_to_hyperscan, widen
 
 hyperscan = pytest.importorskip("hyperscan")
 
@@ -88,7 +88,7 @@ def test_conditions_are_anded():
 
 
 def test_stand_ins_keep_what_python_re_matches():
-    from transforms.detection.prefilter import _ASCII_STAND_INS
+    from veilwatch.transforms.detection.prefilter import _ASCII_STAND_INS
 
     for char in "é٣\u00a0€\ud800İıſ\u212a²":
         stand_in = char.translate(_ASCII_STAND_INS)

@@ -6,7 +6,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.detection import DetectionEngine, Likelihood
+from veilwatch.transforms.detection import DetectionEngine, Likelihood
 
 # text that often contains PII-shaped pieces, glued with arbitrary unicode
 _PIECES = st.sampled_from([

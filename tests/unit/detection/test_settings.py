@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.config.errors import ConfigError
-from transforms.detection import DetectionSettings, Likelihood, parse_detection_settings
-from transforms.detection.settings import CustomInfoType, ExclusionRule, HotwordRule
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.detection import DetectionSettings, Likelihood, parse_detection_settings
+from veilwatch.transforms.detection.settings import CustomInfoType, ExclusionRule, HotwordRule
 
 
 def test_none_gives_defaults():

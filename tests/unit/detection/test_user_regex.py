@@ -8,8 +8,8 @@ import time
 import pytest
 
 from tests.conftest import FIXTURES, run_cli
-from transforms.config.errors import ConfigError
-from transforms.detection import DetectionEngine, parse_detection_settings
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.detection import DetectionEngine, parse_detection_settings
 
 _NESTED_REPEAT = "(a+)+$"  # exponential under a backtracking engine on "aaa...!"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from transforms.anomaly.registry import parse_detector
-from transforms.detection import DetectionEngine
-from transforms.discovery import FieldProfiles, propose, render_config
-from transforms.discovery.detector_proposal import DAY_SECONDS, SEASONAL_MIN_DAYS, propose_detector
+from veilwatch.transforms.anomaly.registry import parse_detector
+from veilwatch.transforms.detection import DetectionEngine
+from veilwatch.transforms.discovery import FieldProfiles, propose, render_config
+from veilwatch.transforms.discovery.detector_proposal import DAY_SECONDS, SEASONAL_MIN_DAYS, propose_detector
 
 
 @pytest.mark.parametrize("days, expected", [(0.2, "robust_zscore"), (2.99, "robust_zscore"),

@@ -8,10 +8,10 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that
 
-from transforms.detection import DetectionEngine
-from transforms.discovery import FieldProfiles, ProfileFields, propose, render_config
-from transforms.discovery.hints import name_hint
-from transforms.discovery.paths import CONTAINER, leaves
+from veilwatch.transforms.detection import DetectionEngine
+from veilwatch.transforms.discovery import FieldProfiles, ProfileFields, propose, render_config
+from veilwatch.transforms.discovery.hints import name_hint
+from veilwatch.transforms.discovery.paths import CONTAINER, leaves
 
 
 @pytest.fixture(scope="module")

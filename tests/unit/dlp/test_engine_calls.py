@@ -10,11 +10,11 @@ import pytest
 from google.cloud.dlp_v2 import types as dlp
 
 from tests.support.fake_dlp import MAX_REQUEST_BYTES, FakeDlp
-from transforms.config.model import DlpEngineSpec, FieldPolicy, PiiSpec, TransformationSpec
-from transforms.dlp.batching import Limits, RowCost, plan_batches
-from transforms.dlp.caller import BatchCaller, RowFailure
-from transforms.dlp.engine import DlpTableEngine
-from transforms.dlp.rate_limit import RateLimiter
+from veilwatch.transforms.config.model import DlpEngineSpec, FieldPolicy, PiiSpec, TransformationSpec
+from veilwatch.transforms.dlp.batching import Limits, RowCost, plan_batches
+from veilwatch.transforms.dlp.caller import BatchCaller, RowFailure
+from veilwatch.transforms.dlp.engine import DlpTableEngine
+from veilwatch.transforms.dlp.rate_limit import RateLimiter
 
 SPEC = DlpEngineSpec(project="veilwatch-test")
 DEID = dlp.DeidentifyConfig.from_json(json.dumps({"recordTransformations": {"fieldTransformations": [
@@ -178,7 +178,7 @@ def test_a_regional_server_refuses_another_location(fake):
 
 
 def test_the_limiter_is_shared_by_every_instance_of_a_worker_process():
-    from transforms.dlp.rate_limit import shared_limiter
+    from veilwatch.transforms.dlp.rate_limit import shared_limiter
 
     a = shared_limiter(("p", "global"), 600)
     assert shared_limiter(("p", "global"), 600) is a

@@ -26,7 +26,7 @@ def fake():
 
 
 def _deidentify(fake, config: dict, headers: list[str], rows: list[list]) -> list[list]:
-    from transforms.dlp.table import from_value, to_value
+    from veilwatch.transforms.dlp.table import from_value, to_value
 
     table = dlp.Table(headers=[dlp.FieldId(name=h) for h in headers],
                       rows=[dlp.Table.Row(values=[to_value(v) for v in row]) for row in rows])
@@ -84,10 +84,10 @@ def test_replace_with_info_type_over_a_whole_cell_names_the_findings_of_the_cell
 def test_the_engine_maps_the_answer_rows_back_and_counts_suppressed_rows_in_one_request(fake):
     """DLP leaves suppressed rows out of its answer without saying which: the row id column tells,
     so a batch with suppressed rows costs one request, not one per row."""
-    from transforms.config.model import DlpEngineSpec, FieldPolicy, PiiSpec, TransformationSpec
-    from transforms.dlp.caller import BatchCaller
-    from transforms.dlp.engine import SUPPRESSED, DlpTableEngine
-    from transforms.dlp.rate_limit import RateLimiter
+    from veilwatch.transforms.config.model import DlpEngineSpec, FieldPolicy, PiiSpec, TransformationSpec
+    from veilwatch.transforms.dlp.caller import BatchCaller
+    from veilwatch.transforms.dlp.engine import SUPPRESSED, DlpTableEngine
+    from veilwatch.transforms.dlp.rate_limit import RateLimiter
 
     config = dlp.DeidentifyConfig.from_json(json.dumps({"recordTransformations": {
         "fieldTransformations": [{"fields": [{"name": "name"}], "primitiveTransformation": {"redactConfig": {}}}],
@@ -109,8 +109,8 @@ def test_a_declared_field_replaced_with_its_info_type_is_sent_as_that_info_type(
     DLP defines the primitive per finding, so the request says the infoType: even a value DLP
     finds nothing in becomes [IBAN_CODE], as with the local engine."""
     from tests.conftest import REPO
-    from transforms.config.loader import load_config
-    from transforms.dlp.convert import deidentify_config_for
+    from veilwatch.transforms.config.loader import load_config
+    from veilwatch.transforms.dlp.convert import deidentify_config_for
 
     config = load_config(str(REPO / "templates" / "datasets" / "payments.yaml"))
     message = deidentify_config_for(config)

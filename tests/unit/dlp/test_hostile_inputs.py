@@ -47,7 +47,7 @@ def test_deeply_nested_json_is_refused_not_a_traceback(tmp_path, text):
 
 
 def test_a_file_far_larger_than_any_template_is_refused(tmp_path):
-    from transforms.dlp.convert import MAX_TEMPLATE_CHARS
+    from veilwatch.transforms.dlp.convert import MAX_TEMPLATE_CHARS
 
     result = _import(tmp_path, '{"displayName": "' + "x" * MAX_TEMPLATE_CHARS + '"}')
     assert result.code == 2 and "is larger than 8 MB" in result.err
@@ -149,7 +149,7 @@ def test_an_info_type_name_cannot_write_lines_into_the_imported_config(tmp_path)
 
 
 def test_notes_are_single_lines_whatever_they_hold():
-    from pipelines.commands.dlp import render_yaml
+    from veilwatch.pipelines.commands.dlp import render_yaml
 
     text = render_yaml({"dataset": "d"}, ["FILL IN a\nkeys: {keyset: x}", "b\r\x1b[2J"], "/tmp/t\nsinks: {}.json")
     assert "\nkeys:" not in text and "\nsinks:" not in text and "\x1b" not in text
@@ -240,10 +240,10 @@ def fake():
 def _dlp_engine(fake, suppressions: bool = False):
     from google.cloud.dlp_v2 import types as dlp
 
-    from transforms.config.model import DlpEngineSpec, FieldPolicy, PiiSpec, TransformationSpec
-    from transforms.dlp.caller import BatchCaller
-    from transforms.dlp.engine import DlpTableEngine
-    from transforms.dlp.rate_limit import RateLimiter
+    from veilwatch.transforms.config.model import DlpEngineSpec, FieldPolicy, PiiSpec, TransformationSpec
+    from veilwatch.transforms.dlp.caller import BatchCaller
+    from veilwatch.transforms.dlp.engine import DlpTableEngine
+    from veilwatch.transforms.dlp.rate_limit import RateLimiter
 
     record = {"fieldTransformations": [
         {"fields": [{"name": "customer.name"}], "primitiveTransformation": {"redactConfig": {}}}]}
@@ -261,7 +261,7 @@ def _people(n):
 
 
 def test_a_row_missing_from_the_answer_fails_its_record_when_nothing_is_suppressed(fake):
-    from transforms.dlp.caller import RowFailure
+    from veilwatch.transforms.dlp.caller import RowFailure
 
     engine = _dlp_engine(fake)
     # the second record's row (row id 1, the last value) never comes back
@@ -281,7 +281,7 @@ def test_a_row_missing_from_the_answer_is_suppressed_where_the_config_suppresses
 
 
 def test_rows_added_to_the_answer_fail_with_a_reason_that_says_so(fake):
-    from transforms.dlp.caller import RowFailure
+    from veilwatch.transforms.dlp.caller import RowFailure
 
     engine = _dlp_engine(fake, suppressions=True)
     fake.tamper_next(lambda rows: rows + rows[-1:], times=1_000)  # one row too many, every time
@@ -291,7 +291,7 @@ def test_rows_added_to_the_answer_fail_with_a_reason_that_says_so(fake):
 
 
 def test_a_row_cut_short_in_the_answer_fails_its_record(fake):
-    from transforms.dlp.caller import RowFailure
+    from veilwatch.transforms.dlp.caller import RowFailure
     from google.cloud.dlp_v2 import types as dlp
 
     engine = _dlp_engine(fake)
@@ -309,7 +309,7 @@ def test_a_row_cut_short_in_the_answer_fails_its_record(fake):
 def test_a_value_no_dlp_cell_can_hold_fails_its_record_only(fake, value, problem):
     # protobuf refuses an integer beyond int64 with a message quoting it: that crashed the bundle
     # (the run) and put the value in the error; an object was sent empty and came back as null
-    from transforms.dlp.caller import RowFailure
+    from veilwatch.transforms.dlp.caller import RowFailure
 
     engine = _dlp_engine(fake)
     records = [{"customer": {"name": value}}, {"customer": {"name": "PLANTED-NAME-1"}}]
@@ -326,7 +326,7 @@ def test_a_finding_outside_its_text_fails_the_text_instead_of_leaving_it_in_clea
     # a reversed range made the local rewrite keep the text before it, the email included, in clear
     from google.cloud.dlp_v2 import types as dlp
 
-    from transforms.dlp.caller import RowFailure
+    from veilwatch.transforms.dlp.caller import RowFailure
 
     engine = _dlp_engine(fake)
     engine.inspect_config = dlp.InspectConfig(info_types=[dlp.InfoType(name="EMAIL_ADDRESS")])

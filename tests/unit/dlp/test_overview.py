@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from google.cloud.dlp_v2 import types as dlp
 
-from transforms.deid.transformation_errors import OUTSIDE_SCHEMA
-from transforms.dlp.overview import overview_errors
+from veilwatch.transforms.deid.transformation_errors import OUTSIDE_SCHEMA
+from veilwatch.transforms.dlp.overview import overview_errors
 
 _ERROR = dlp.TransformationSummary.TransformationResultCode.ERROR
 _SUCCESS = dlp.TransformationSummary.TransformationResultCode.SUCCESS

@@ -21,11 +21,11 @@ import yaml
 from google.cloud import dlp_v2
 
 from tests.conftest import FIXTURES, REPO, run_cli
-from transforms.config.loader import load_config
-from transforms.deid.record_deidentifier import RecordDeidentifier, RecordSuppressed
-from transforms.detection.engine import DetectionEngine
-from transforms.detection.settings import DetectionSettings
-from transforms.dlp.convert import (
+from veilwatch.transforms.config.loader import load_config
+from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier, RecordSuppressed
+from veilwatch.transforms.detection.engine import DetectionEngine
+from veilwatch.transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.dlp.convert import (
     config_sections_from_templates, deidentify_config_for, inspect_config_for, parse_deidentify_template,
 )
 
@@ -232,7 +232,7 @@ def test_detection_settings_round_trip_through_an_inspect_config():
            "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "text", "type": "string"}]},
            "event_time": {"field": "ts"}, "pii": {"scan_fields": ["text"], "detection": detection},
            "sinks": {"output_dir": "out"}}
-    from transforms.config.loader import parse_config
+    from veilwatch.transforms.config.loader import parse_config
 
     warnings: list[str] = []
     inspect = inspect_config_for(parse_config(doc), warnings)
@@ -260,7 +260,7 @@ def test_export_keeps_dlp_keys_and_drops_veilwatch_extensions_with_a_warning():
            "sinks": {"output_dir": "out"}}
     from google.protobuf import json_format
 
-    from transforms.config.loader import parse_config
+    from veilwatch.transforms.config.loader import parse_config
 
     warnings: list[str] = []
     message = deidentify_config_for(parse_config(doc), warnings)

@@ -12,8 +12,8 @@ import yaml
 from apache_beam.io.gcp.bigquery import WriteToBigQuery
 
 from tests.conftest import REPO, run_cli
-from transforms.config.loader import parse_config
-from transforms.io.bigquery import DEAD_LETTER_SCHEMA, WINDOW_SCHEMA, table_parameters
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.io.bigquery import DEAD_LETTER_SCHEMA, WINDOW_SCHEMA, table_parameters
 
 STREAM_CONFIG = REPO / "templates" / "datasets" / "payments_stream.yaml"
 
@@ -37,7 +37,7 @@ def test_window_tables_are_partitioned_by_event_day_and_clustered_by_dataset_and
 
 
 def test_the_config_knows_the_window_tables_columns():
-    from transforms.config.model import WINDOW_TABLE_COLUMNS
+    from veilwatch.transforms.config.model import WINDOW_TABLE_COLUMNS
 
     assert WINDOW_TABLE_COLUMNS == tuple(f["name"] for f in WINDOW_SCHEMA["fields"])
 
@@ -100,7 +100,7 @@ def test_the_graph_creates_its_tables_with_the_parameters(tmp_path):
     import apache_beam as beam
     from apache_beam.runners.runner import PipelineRunner
 
-    from pipelines.anonymize_pipeline import build_pipeline
+    from veilwatch.pipelines.anonymize_pipeline import build_pipeline
 
     doc = _stream_doc()
     doc["sinks"]["bigquery"]["scores_table"] = "my-project:veilwatch.scores"

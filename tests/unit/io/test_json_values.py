@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from transforms.io.json_values import NoJsonForm, to_json_ready
-from transforms.io.sinks import to_json_line
-from transforms.io.sources import read_avro, read_parquet
+from veilwatch.transforms.io.json_values import NoJsonForm, to_json_ready
+from veilwatch.transforms.io.sinks import to_json_line
+from veilwatch.transforms.io.sources import read_avro, read_parquet
 
 UTC = dt.timezone.utc
 TS = dt.datetime(2026, 11, 27, 10, 15, 0, 250000, tzinfo=UTC)
@@ -143,8 +143,8 @@ def test_deep_values_are_converted_without_recursion():
 
 
 def test_bigquery_rows_get_the_same_json_forms():
-    from transforms.config.model import BigQuerySourceSpec, SourceFormat, SourceSpec
-    from transforms.io.bigquery import RowsToBatchFn
+    from veilwatch.transforms.config.model import BigQuerySourceSpec, SourceFormat, SourceSpec
+    from veilwatch.transforms.io.bigquery import RowsToBatchFn
 
     source = SourceSpec(SourceFormat.BIGQUERY, "", bigquery=BigQuerySourceSpec(table="p:d.t"))
     rows = [{"n": decimal.Decimal("1.10"), "d": dt.date(2026, 1, 2), "t": dt.time(1, 2), "b": b"\x01",

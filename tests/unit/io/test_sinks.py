@@ -7,12 +7,12 @@ import io
 import pytest
 import yaml
 
-from pipelines.summary_report import format_summary
+from veilwatch.pipelines.summary_report import format_summary
 from tests.conftest import FIXTURES
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.errors import ConfigError
-from transforms.config.loader import parse_config
-from transforms.io.sinks import csv_text, neutralize_formula, summary_document
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.io.sinks import csv_text, neutralize_formula, summary_document
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+SUM(A1:A9)", "-2+3", "@cmd", "\tx", "\rx", "-", "=1+1"]
 

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from transforms.config.model import SourceFormat, SourceSpec
-from transforms.io.sources import FileRange, ReadRangeFn, read_csv, read_lines
+from veilwatch.transforms.config.model import SourceFormat, SourceSpec
+from veilwatch.transforms.io.sources import FileRange, ReadRangeFn, read_csv, read_lines
 
 MIB = 1_048_576
 AVRO_SCHEMA = {"type": "record", "name": "r", "fields": [{"name": "id", "type": "string"},
@@ -187,8 +187,8 @@ def test_a_gzip_csv_file_is_read(tmp_path):
 def test_reidentify_turns_a_file_error_into_a_file_dead_letter_not_a_record():
     from apache_beam import pvalue
 
-    from transforms.deid.reidentify import ReidentifyBatchFn
-    from transforms.io.sources import FileError, RawBatch
+    from veilwatch.transforms.deid.reidentify import ReidentifyBatchFn
+    from veilwatch.transforms.io.sources import FileError, RawBatch
 
     fn = ReidentifyBatchFn(lambda: None, redactor=None)
     fn.setup()

@@ -110,7 +110,7 @@ class FakeGcp:
 
 @pytest.fixture
 def fake_gcp(monkeypatch):
-    from transforms.keys import cloud
+    from veilwatch.transforms.keys import cloud
 
     fake = FakeGcp()
     monkeypatch.setitem(cloud.CLIENT_FACTORIES, "kms", fake.kms_client)

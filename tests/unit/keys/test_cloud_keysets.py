@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.unit.keys.fake_gcp import KMS_KEY_URI, fake_gcp  # noqa: F401 - fixture
-from transforms.config.model import KeysSpec
-from transforms.keys.keyring import KeyRing, KeysetError, create_plaintext_keyset
+from veilwatch.transforms.config.model import KeysSpec
+from veilwatch.transforms.keys.keyring import KeyRing, KeysetError, create_plaintext_keyset
 
 
 def test_kms_encrypted_keyset_created_rotated_and_loaded(fake_gcp, tmp_path):  # noqa: F811

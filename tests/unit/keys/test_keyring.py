@@ -12,8 +12,8 @@ import tink
 from tink import aead, secret_key_access
 
 from tests.conftest import run_cli
-from transforms.config.model import KeysSpec
-from transforms.keys.keyring import (
+from veilwatch.transforms.config.model import KeysSpec
+from veilwatch.transforms.keys.keyring import (
     KeyRing,
     KeysetError,
     UnknownKeyIdError,

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.config.model import MetricKind, MetricSpec
-from transforms.metrics.calculators import calculator_for
-from transforms.metrics.sketches import hyperloglog, space_saving
-from transforms.metrics.sketches.ddsketch import DDSketch
+from veilwatch.transforms.config.model import MetricKind, MetricSpec
+from veilwatch.transforms.metrics.calculators import calculator_for
+from veilwatch.transforms.metrics.sketches import hyperloglog, space_saving
+from veilwatch.transforms.metrics.sketches.ddsketch import DDSketch
 
 
 @pytest.mark.parametrize("n", [10, 1000, 50_000])

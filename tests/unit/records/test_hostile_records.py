@@ -8,18 +8,18 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from transforms.config.errors import ConfigError
-from transforms.config.loader import parse_config
-from transforms.config.model import FieldSpec, FieldType, UnknownFieldPolicy
-from transforms.deadletter import REDACTED, DeadLetterRedactor
-from transforms.detection.engine import DetectionEngine
-from transforms.detection.settings import DetectionSettings
-from transforms.io.sources import RawItem
-from transforms.records.errors import RecordError
-from transforms.records.nesting import exceeds_depth, holds_non_finite
-from transforms.records.parse import parse_payload
-from transforms.records.processor import Anonymized, RecordProcessor, Rejected
-from transforms.records.schema import SchemaTree, SchemaValidator
+from veilwatch.transforms.config.errors import ConfigError
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config.model import FieldSpec, FieldType, UnknownFieldPolicy
+from veilwatch.transforms.deadletter import REDACTED, DeadLetterRedactor
+from veilwatch.transforms.detection.engine import DetectionEngine
+from veilwatch.transforms.detection.settings import DetectionSettings
+from veilwatch.transforms.io.sources import RawItem
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.nesting import exceeds_depth, holds_non_finite
+from veilwatch.transforms.records.parse import parse_payload
+from veilwatch.transforms.records.processor import Anonymized, RecordProcessor, Rejected
+from veilwatch.transforms.records.schema import SchemaTree, SchemaValidator
 
 EMAIL = "jane.roe@leakmail.com"
 BASE = '"ts": "2026-11-02T10:00:00Z", "service": "api"'

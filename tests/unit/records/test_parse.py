@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from transforms.records.errors import RecordError
-from transforms.records.parse import MAX_FAST_NESTING, orjson_agrees, parse_line, parse_payload
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.parse import MAX_FAST_NESTING, orjson_agrees, parse_line, parse_payload
 
 GOOD = b'{"id": "t-1", "amount": 12.5, "customer": {"email": "a@b.example"}, "iban": "DE08895821973669040888"}'
 

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from transforms.config.loader import parse_config
-from transforms.config.model import EventTimeSpec, FieldSpec, FieldType, UnknownFieldPolicy
-from transforms.deadletter import REDACTED, DeadLetterRedactor
-from transforms.io.sources import RawItem
-from transforms.records.errors import RecordError
-from transforms.records.event_time import EventTimeParser, to_iso
-from transforms.records.parse import parse_payload
-from transforms.records.paths import has_value, iter_values, parse_path, update_values
-from transforms.records.processor import Anonymized, RecordProcessor, Rejected
-from transforms.records.schema import SchemaValidator
+from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config.model import EventTimeSpec, FieldSpec, FieldType, UnknownFieldPolicy
+from veilwatch.transforms.deadletter import REDACTED, DeadLetterRedactor
+from veilwatch.transforms.io.sources import RawItem
+from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.event_time import EventTimeParser, to_iso
+from veilwatch.transforms.records.parse import parse_payload
+from veilwatch.transforms.records.paths import has_value, iter_values, parse_path, update_values
+from veilwatch.transforms.records.processor import Anonymized, RecordProcessor, Rejected
+from veilwatch.transforms.records.schema import SchemaValidator
 
 
 def test_paths_read_and_rewrite_nested_and_list_values():

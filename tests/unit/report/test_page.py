@@ -7,8 +7,8 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.support.report_outputs import SECRET_EMAIL, SECRET_SOURCE, score_record, write_lines, write_run_outputs
-from transforms.report.outputs import ReportInputError, read_run_outputs
-from transforms.report.write import write_report
+from veilwatch.transforms.report.outputs import ReportInputError, read_run_outputs
+from veilwatch.transforms.report.write import write_report
 
 
 @pytest.fixture
@@ -95,8 +95,8 @@ def test_dead_letters_nested_too_deep_for_json_or_holding_unicode_line_breaks_ar
     import json as _json
 
     from tests.support.report_outputs import write_run_outputs
-    from transforms.io.sinks import to_json_line
-    from transforms.report.outputs import read_run_outputs
+    from veilwatch.transforms.io.sinks import to_json_line
+    from veilwatch.transforms.report.outputs import read_run_outputs
 
     out = write_run_outputs(tmp_path / "run")
     deep = "[" * 5_000 + '"leaf"' + "]" * 5_000

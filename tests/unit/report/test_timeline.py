@@ -1,10 +1,10 @@
 """The run summary's timeline: records, records with a finding and dead letters per window-sized bucket."""
 from __future__ import annotations
 
-from transforms.anonymize import AnonymizedBatch
-from transforms.config.model import WindowKind, WindowSpec
-from transforms.io.sinks import merge_counts, summary_document
-from transforms.report.timeline import TimelineCounts, bucket_seconds, timeline_entries
+from veilwatch.transforms.anonymize import AnonymizedBatch
+from veilwatch.transforms.config.model import WindowKind, WindowSpec
+from veilwatch.transforms.io.sinks import merge_counts, summary_document
+from veilwatch.transforms.report.timeline import TimelineCounts, bucket_seconds, timeline_entries
 
 HOUR = 3600.0
 DAY0 = 1_793_491_200.0  # 2026-11-01T00:00:00Z

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from pipelines.cli import build_parser
-from pipelines.options import LOCAL_ONLY_OPTIONS, RUN_OPTIONS
+from veilwatch.pipelines.cli import build_parser
+from veilwatch.pipelines.options import LOCAL_ONLY_OPTIONS, RUN_OPTIONS
 from tests.conftest import REPO
-from transforms.config import loader
+from veilwatch.transforms.config import loader
 
 TEMPLATES = REPO / "templates"
 METADATA = json.loads((TEMPLATES / "metadata.json").read_text())

@@ -5,8 +5,8 @@ import pytest
 from apache_beam.transforms import window as beam_window
 from apache_beam.utils.timestamp import Timestamp
 
-from transforms.config.model import WindowKind, WindowSpec
-from transforms.windows.assign import WindowAssigner
+from veilwatch.transforms.config.model import WindowKind, WindowSpec
+from veilwatch.transforms.windows.assign import WindowAssigner
 
 
 @pytest.mark.parametrize("spec,beam_fn", [

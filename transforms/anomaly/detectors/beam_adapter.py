@@ -28,9 +28,9 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from transforms.anomaly.base import Detector, Observation, State, Verdict
-from transforms.anomaly.params import CommonParams, bounded, flags
-from transforms.anomaly.stats import median, quantile
+from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import CommonParams, bounded, flags
+from veilwatch.transforms.anomaly.stats import median, quantile
 
 ALGORITHMS = ("ZScore", "RobustZScore", "IQR")
 

@@ -60,9 +60,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
-from transforms.anomaly.params import bounded, is_deviation
-from transforms.anomaly.stats import ewm_update
+from veilwatch.transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import bounded, is_deviation
+from veilwatch.transforms.anomaly.stats import ewm_update
 
 # Normal-Gamma prior strength: one pseudo-observation for the mean, alpha 1
 # (a Student t with 2 degrees of freedom for a new segment: heavy tails).

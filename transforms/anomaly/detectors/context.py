@@ -33,9 +33,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
-from transforms.anomaly.detectors import levels as grid
-from transforms.anomaly.params import bounded, is_deviation
+from veilwatch.transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
+from veilwatch.transforms.anomaly.detectors import levels as grid
+from veilwatch.transforms.anomaly.params import bounded, is_deviation
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from transforms.anomaly.base import Detector, Observation, State, Verdict
-from transforms.anomaly.params import bounded
+from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import bounded
 
 MODES = ("all", "any", "k", "max")
 

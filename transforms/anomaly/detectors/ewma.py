@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from transforms.anomaly.base import Detector, Observation, State, Verdict
-from transforms.anomaly.params import CommonParams, bounded, flags, spread_floor, z_score
-from transforms.anomaly.stats import ewm_update
+from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import CommonParams, bounded, flags, spread_floor, z_score
+from veilwatch.transforms.anomaly.stats import ewm_update
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
-from transforms.anomaly.params import bounded, is_deviation
-from transforms.anomaly.stats import ewm_update
+from veilwatch.transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import bounded, is_deviation
+from veilwatch.transforms.anomaly.stats import ewm_update
 
 # nupic's computeLogLikelihood: log(1.0000000001 - likelihood) / log(1e-10).
 _LOG_FLOOR = 1e-10

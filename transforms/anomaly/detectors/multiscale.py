@@ -33,9 +33,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from transforms.anomaly.base import Detector, Observation, State, Verdict
-from transforms.anomaly.params import bounded
-from transforms.anomaly.stats import median
+from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import bounded
+from veilwatch.transforms.anomaly.stats import median
 
 AGGREGATES = ("mean", "median")
 

@@ -38,9 +38,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
-from transforms.anomaly.detectors import levels as grid
-from transforms.anomaly.params import bounded, is_deviation
+from veilwatch.transforms.anomaly.base import Detector, Direction, Observation, State, Verdict
+from veilwatch.transforms.anomaly.detectors import levels as grid
+from veilwatch.transforms.anomaly.params import bounded, is_deviation
 
 CAP = 100.0
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.anomaly.base import Detector, Observation, State, Verdict
-from transforms.anomaly.params import CommonParams, bounded, flags, is_deviation, spread_floor, z_score
-from transforms.anomaly.stats import median, robust_sigma
+from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import CommonParams, bounded, flags, is_deviation, spread_floor, z_score
+from veilwatch.transforms.anomaly.stats import median, robust_sigma
 
 __all__ = ["RobustZScore", "RobustZScoreParams", "is_deviation"]
 

@@ -20,9 +20,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from transforms.anomaly.base import Detector, Observation, State, Verdict
-from transforms.anomaly.params import CommonParams, bounded, flags, spread_floor, z_score
-from transforms.anomaly.stats import median, robust_sigma, tail_sigma
+from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
+from veilwatch.transforms.anomaly.params import CommonParams, bounded, flags, spread_floor, z_score
+from veilwatch.transforms.anomaly.stats import median, robust_sigma, tail_sigma
 
 PERIOD_SECONDS = {"day": 86_400, "week": 7 * 86_400}
 

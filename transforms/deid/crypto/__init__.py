@@ -11,8 +11,8 @@
 Objects here hold key material: build them in a DoFn's ``setup()``; they
 refuse to be pickled.
 """
-from transforms.deid.crypto.aes_siv import AesSiv
-from transforms.deid.crypto.errors import (
+from veilwatch.transforms.deid.crypto.aes_siv import AesSiv
+from veilwatch.transforms.deid.crypto.errors import (
     AuthenticationError,
     CryptoError,
     DomainTooSmallError,
@@ -20,9 +20,9 @@ from transforms.deid.crypto.errors import (
     InvalidKeyError,
     InvalidParameterError,
 )
-from transforms.deid.crypto.ff1 import FF1
-from transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, resolve_alphabet
-from transforms.deid.crypto.surrogate import SurrogateScanner, SurrogateToken, annotate, parse_annotated
+from veilwatch.transforms.deid.crypto.ff1 import FF1
+from veilwatch.transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, resolve_alphabet
+from veilwatch.transforms.deid.crypto.surrogate import SurrogateScanner, SurrogateToken, annotate, parse_annotated
 
 __all__ = [
     "AesSiv",

@@ -32,7 +32,7 @@ from typing import Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
-from transforms.deid.crypto.errors import AuthenticationError, InvalidInputError, InvalidKeyError
+from veilwatch.transforms.deid.crypto.errors import AuthenticationError, InvalidInputError, InvalidKeyError
 
 AES_SIV_KEY_SIZES = (32, 48, 64)
 SIV_SIZE = 16

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 class CryptoError(ValueError):
-    """Base class for every error of ``transforms.deid.crypto``."""
+    """Base class for every error of ``veilwatch.transforms.deid.crypto``."""
 
 
 class InvalidKeyError(CryptoError):

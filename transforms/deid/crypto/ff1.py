@@ -12,7 +12,7 @@ the NIST SP 800-38G samples and the Wycheproof ``aes_ff1`` suites (radixes 10
 to 65536, messages up to 260 digits, edge cases of the integer arithmetic).
 
 Domain rules enforced (each violation raises a subclass of
-:class:`~transforms.deid.crypto.errors.CryptoError`, whose message never
+:class:`~veilwatch.transforms.deid.crypto.errors.CryptoError`, whose message never
 contains the key, the value or the tweak):
 
 * key: 16, 24 or 32 bytes (AES-128/192/256);
@@ -52,7 +52,7 @@ from typing import Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
-from transforms.deid.crypto.errors import (
+from veilwatch.transforms.deid.crypto.errors import (
     DomainTooSmallError,
     InvalidInputError,
     InvalidKeyError,

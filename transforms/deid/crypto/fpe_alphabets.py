@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import enum
 
-from transforms.deid.crypto.errors import InvalidParameterError
+from veilwatch.transforms.deid.crypto.errors import InvalidParameterError
 
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

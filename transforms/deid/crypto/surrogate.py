@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from transforms.deid.crypto.errors import InvalidInputError, InvalidParameterError
+from veilwatch.transforms.deid.crypto.errors import InvalidInputError, InvalidParameterError
 
 # Longest length prefix accepted when parsing: a 9-digit count already means
 # a token of up to a gigabyte, far beyond any field.

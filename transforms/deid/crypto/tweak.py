@@ -22,7 +22,7 @@ Example::
 """
 from __future__ import annotations
 
-from transforms.deid.crypto.errors import InvalidInputError
+from veilwatch.transforms.deid.crypto.errors import InvalidInputError
 
 DEFAULT_TWEAK = b""
 _INT_TAG = b"\x01"

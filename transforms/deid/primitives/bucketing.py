@@ -6,7 +6,7 @@ exclusive, either one may be left out for an open range; ranges must not
 overlap. Bounds are numbers or strings; when every bound is a date or a
 timestamp (``{dateValue: {year: 2000, month: 1, day: 1}}``, ``{timestampValue:
 "2000-01-01T00:00:00Z"}``) values are read as dates in any layout of
-:mod:`transforms.deid.primitives.dates` (``01/15/2016``, ``January 15, 2016`` ...)
+:mod:`veilwatch.transforms.deid.primitives.dates` (``01/15/2016``, ``January 15, 2016`` ...)
 and compared as moments in UTC (a date is its midnight). A value is converted
 to the bounds' type before comparing, as DLP does. Replacements are DLP
 ``Value``s of any kind (see ``common.parse_value``). A value in no bucket is
@@ -25,11 +25,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
-from transforms.deid.primitives.common import as_mapping, parse_value, raise_issues, reject_unknown
-from transforms.deid.primitives.dates import parse_date
-from transforms.deid.primitives.fixed_size_bucketing import to_number
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.primitives.common import as_mapping, parse_value, raise_issues, reject_unknown
+from veilwatch.transforms.deid.primitives.dates import parse_date
+from veilwatch.transforms.deid.primitives.fixed_size_bucketing import to_number
 
 NAME = "bucketingConfig"
 _ISO_BOUND = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+\-]\d{2}:\d{2}))?")
@@ -47,7 +47,7 @@ class BucketingParams:
     buckets: tuple[Bucket, ...]
     numeric: bool
     # Every bound a date or an RFC 3339 timestamp (dateValue, timestampValue): values are read
-    # as dates in any layout of transforms.deid.primitives.dates and compared as moments in UTC.
+    # as dates in any layout of veilwatch.transforms.deid.primitives.dates and compared as moments in UTC.
     dates: bool = False
 
 

@@ -16,8 +16,8 @@ import string
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.deid.base import PrimitiveSpec, Transformation, ValueContext
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, ValueContext
 
 COMMON_CHARACTERS = {
     "NUMERIC": frozenset(string.digits),

@@ -12,11 +12,11 @@ import math
 import re
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.deid.base import TransformationError, ValueContext
-from transforms.deid.crypto.errors import CryptoError
-from transforms.deid.crypto.surrogate import check_info_type_name
-from transforms.records.paths import first_value_getter, parse_path
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.deid.base import TransformationError, ValueContext
+from veilwatch.transforms.deid.crypto.errors import CryptoError
+from veilwatch.transforms.deid.crypto.surrogate import check_info_type_name
+from veilwatch.transforms.records.paths import first_value_getter, parse_path
 
 # DLP's Value message kinds, as they are written in DLP's JSON (``MessageToDict``).
 VALUE_KINDS = ("integerValue", "floatValue", "stringValue", "booleanValue", "timestampValue", "timeValue",

@@ -9,7 +9,7 @@ context is validated against the value used during encryption. If a context
 was provided during encryption, same context must be provided during
 decryption as well"; without the field in a record (or without a record) the
 plaintext is encrypted "as is". veilwatch binds the context value (DLP's
-tweak encoding, :mod:`transforms.deid.crypto.tweak`) as AES-SIV associated
+tweak encoding, :mod:`veilwatch.transforms.deid.crypto.tweak`) as AES-SIV associated
 data: same context in, same token; another context, no decryption.
 
 Two token formats, by where the key comes from:
@@ -53,20 +53,20 @@ import binascii
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
-from transforms.deid.crypto.aes_siv import SIV_SIZE, AesSiv
-from transforms.deid.crypto.errors import CryptoError
-from transforms.deid.crypto.surrogate import annotate, parse_annotated
-from transforms.deid.crypto.tweak import context_tweak
-from transforms.deid.crypto_key import (
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.crypto.aes_siv import SIV_SIZE, AesSiv
+from veilwatch.transforms.deid.crypto.errors import CryptoError
+from veilwatch.transforms.deid.crypto.surrogate import annotate, parse_annotated
+from veilwatch.transforms.deid.crypto.tweak import context_tweak
+from veilwatch.transforms.deid.crypto_key import (
     AES_KEY_SIZES,
     CryptoKeySpec,
     parse_crypto_key,
     plaintext_allowed,
     resolve_crypto_key,
 )
-from transforms.deid.primitives.common import (
+from veilwatch.transforms.deid.primitives.common import (
     ContextReader,
     as_mapping,
     crypto_error,

@@ -5,7 +5,7 @@ Parameters (DLP names): exactly one of ``commonAlphabet`` (``NUMERIC``,
 ``customAlphabet`` (2..95 printable ASCII characters) or ``radix`` (2..95);
 ``cryptoKey`` (see below); optional ``surrogateInfoType: {name: ...}`` and
 ``context: {name: <field>}`` (the context value becomes the FF1 tweak with
-DLP's encoding, see :mod:`transforms.deid.crypto.tweak`; no field in the
+DLP's encoding, see :mod:`veilwatch.transforms.deid.crypto.tweak`; no field in the
 record: the default, empty tweak). Every character of a value must be in the
 alphabet; the empty string is left as it is, as DLP skips it.
 
@@ -63,21 +63,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
-from transforms.deid.crypto.errors import CryptoError
-from transforms.deid.crypto.ff1 import FF1
-from transforms.deid.crypto.fpe_alphabets import resolve_alphabet
-from transforms.deid.crypto.surrogate import annotate, parse_annotated
-from transforms.deid.crypto.tweak import DEFAULT_TWEAK, context_tweak
-from transforms.deid.crypto_key import (
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.crypto.errors import CryptoError
+from veilwatch.transforms.deid.crypto.ff1 import FF1
+from veilwatch.transforms.deid.crypto.fpe_alphabets import resolve_alphabet
+from veilwatch.transforms.deid.crypto.surrogate import annotate, parse_annotated
+from veilwatch.transforms.deid.crypto.tweak import DEFAULT_TWEAK, context_tweak
+from veilwatch.transforms.deid.crypto_key import (
     AES_KEY_SIZES,
     CryptoKeySpec,
     parse_crypto_key,
     plaintext_allowed,
     resolve_crypto_key,
 )
-from transforms.deid.primitives.common import (
+from veilwatch.transforms.deid.primitives.common import (
     ContextReader,
     as_mapping,
     crypto_error,

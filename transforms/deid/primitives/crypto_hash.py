@@ -11,7 +11,7 @@ standard base64 with padding (44 characters), of the value's UTF-8 bytes
 Where the key comes from:
 
 * ``cryptoKey`` (DLP's: ``unwrapped``, ``kmsWrapped``, ``transient``; see
-  :mod:`transforms.deid.crypto_key`): the HMAC key is that key, 32 or 64
+  :mod:`veilwatch.transforms.deid.crypto_key`): the HMAC key is that key, 32 or 64
   bytes, as DLP uses it. A ``transient`` key is one random key per worker
   process and name, so its tokens do not join across workers (DLP: across
   requests).
@@ -29,16 +29,16 @@ import hmac
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
-from transforms.deid.crypto_key import (
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
+from veilwatch.transforms.deid.crypto_key import (
     HASH_KEY_SIZES,
     CryptoKeySpec,
     parse_crypto_key,
     plaintext_allowed,
     resolve_crypto_key,
 )
-from transforms.deid.primitives.common import as_mapping, raise_issues, reject_unknown
+from veilwatch.transforms.deid.primitives.common import as_mapping, raise_issues, reject_unknown
 
 NAME = "cryptoHashConfig"
 _KEYS = ("cryptoKey",)

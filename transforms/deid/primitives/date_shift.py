@@ -10,7 +10,7 @@ to 5 days back), ``context: {name: <field>}`` (e.g. a patient id) and
   the same number of days, so intervals within one patient's records are kept.
   The shift is ``lower + HMAC-SHA256(key, context) mod (upper - lower + 1)``,
   the context encoded as DLP encodes a context (see
-  :mod:`transforms.deid.crypto.tweak`), with ``cryptoKey`` when given, else a
+  :mod:`veilwatch.transforms.deid.crypto.tweak`), with ``cryptoKey`` when given, else a
   key derived from the dataset keyset: the same in every run, unknown without
   the key.
 * Without a context (none configured, or the record has no such field): as
@@ -21,7 +21,7 @@ to 5 days back), ``context: {name: <field>}`` (e.g. a patient id) and
   ``context_free``: its outputs are never cached by value.
 
 Values are date or timestamp strings in the layouts of
-:mod:`transforms.deid.primitives.dates` (``2016-01-15``, ``01/15/2016``,
+:mod:`veilwatch.transforms.deid.primitives.dates` (``2016-01-15``, ``01/15/2016``,
 ``January 15, 2016``, ``2016-01-15T10:20:30Z`` ...); only the date changes and
 the layout is kept (``Jan 15 2016`` -> ``Jan 18 2016``). One-way, as in DLP's
 re-identification.
@@ -35,18 +35,18 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
-from transforms.deid.crypto.errors import CryptoError
-from transforms.deid.crypto.tweak import context_tweak
-from transforms.deid.crypto_key import (
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.crypto.errors import CryptoError
+from veilwatch.transforms.deid.crypto.tweak import context_tweak
+from veilwatch.transforms.deid.crypto_key import (
     AES_KEY_SIZES,
     CryptoKeySpec,
     parse_crypto_key,
     plaintext_allowed,
     resolve_crypto_key,
 )
-from transforms.deid.primitives.common import (
+from veilwatch.transforms.deid.primitives.common import (
     ContextReader,
     as_mapping,
     crypto_error,
@@ -54,7 +54,7 @@ from transforms.deid.primitives.common import (
     raise_issues,
     reject_unknown,
 )
-from transforms.deid.primitives.dates import parse_date
+from veilwatch.transforms.deid.primitives.dates import parse_date
 
 NAME = "dateShiftConfig"
 MAX_BOUND_DAYS = 365_250  # DLP: "Must not be more than 365250 days (1000 years) each direction"

@@ -23,9 +23,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
-from transforms.deid.primitives.common import as_mapping, parse_value, raise_issues, reject_unknown
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.primitives.common import as_mapping, parse_value, raise_issues, reject_unknown
 
 NAME = "fixedSizeBucketingConfig"
 _KEYS = ("lowerBound", "upperBound", "bucketSize")

@@ -17,9 +17,9 @@ import hmac
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
-from transforms.deid.primitives.common import as_mapping, raise_issues, reject_unknown
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
+from veilwatch.transforms.deid.primitives.common import as_mapping, raise_issues, reject_unknown
 
 NAME = "replaceDictionaryConfig"
 # DLP's limit on a dictionary is far larger; a word list in a YAML config of

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from transforms.config.errors import ConfigError, ConfigIssue
-from transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
-from transforms.deid.primitives.common import parse_value, raise_issues
+from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
+from veilwatch.transforms.deid.primitives.common import parse_value, raise_issues
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class ReplaceParams:
 def parse_replace(params: Mapping[str, Any] | None, path: str) -> ReplaceParams:
     """``replaceConfig: {newValue: {stringValue: "n/a"}}``: every kind of DLP ``Value`` in DLP's JSON
     form (``{integerValue: "10"}``, ``{dateValue: {year: 2016, month: 1, day: 15}}`` ...), written into
-    the record in its natural JSON form (see :func:`~transforms.deid.primitives.common.parse_value`);
+    the record in its natural JSON form (see :func:`~veilwatch.transforms.deid.primitives.common.parse_value`);
     a bare scalar is accepted too."""
     if not isinstance(params, Mapping) or "newValue" not in params:
         raise ConfigError(ConfigIssue(f"{path}.newValue", "is required (e.g. newValue: {stringValue: 'n/a'})"))

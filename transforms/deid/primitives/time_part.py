@@ -5,7 +5,7 @@ Parameter (DLP name): ``partToExtract``, with DLP's ranges: ``YEAR``
 Monday = 1 as ``google.type.DayOfWeek`` numbers the days], ``WEEK_OF_YEAR``
 [1-53, the ISO 8601 week] or ``HOUR_OF_DAY`` [0-23; in UTC for a timestamp
 with a zone]. Values are strings in the layouts of
-:mod:`transforms.deid.primitives.dates`; a time of day alone (``10:20:30``)
+:mod:`veilwatch.transforms.deid.primitives.dates`; a time of day alone (``10:20:30``)
 has only an ``HOUR_OF_DAY``, a bare date has none.
 
 DLP answers an integer ``Value`` for a typed date. Record values here are
@@ -22,10 +22,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from transforms.config.errors import ConfigIssue
-from transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
-from transforms.deid.primitives.common import as_mapping, raise_issues, reject_unknown
-from transforms.deid.primitives.dates import TimeOfDay, parse_moment
+from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.primitives.common import as_mapping, raise_issues, reject_unknown
+from veilwatch.transforms.deid.primitives.dates import TimeOfDay, parse_moment
 
 NAME = "timePartConfig"
 

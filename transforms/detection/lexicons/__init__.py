@@ -1,6 +1,6 @@
 """Name and place lexicons: evidence for the NER rule layer (see ``build_lexicons.py`` for provenance).
 
-    from transforms.detection.lexicons import first_names
+    from veilwatch.transforms.detection.lexicons import first_names
     "christine" in first_names()   # True
 
 Each list is read once per process, on first use (a few hundred KB each), and

@@ -38,8 +38,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer
 
 INFO_TYPE = "STREET_ADDRESS"
 

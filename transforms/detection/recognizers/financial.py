@@ -17,9 +17,9 @@ from stdnum import bic as _bic
 from stdnum import iban as _iban
 from stdnum.us import rtn as _rtn
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer, RegexRecognizer
-from transforms.detection.validators import digits_of, luhn_valid
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
+from veilwatch.transforms.detection.validators import digits_of, luhn_valid
 
 # (prefix range low, high, allowed lengths) per issuer; prefixes compared on
 # the first len(str(low)) digits. Sources: ISO/IEC 7812 issuer ranges as

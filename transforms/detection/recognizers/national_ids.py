@@ -2,7 +2,7 @@
 
 Two tables. ``_FORMATTED``: layouts with letters or separators, one regex
 each. ``BARE_ROWS``: the same numbers written as a plain digit run, checked by
-one shared :class:`~transforms.detection.recognizer.BareNumberRecognizer` that
+one shared :class:`~veilwatch.transforms.detection.recognizer.BareNumberRecognizer` that
 dispatches on the run's length. The likelihood a *valid* match gets without
 context follows how much a valid match says on its own:
 
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer, RegexRecognizer, Validator
-from transforms.detection.validators import stdnum_validator
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer, Validator
+from veilwatch.transforms.detection.validators import stdnum_validator
 
 L, P, U = Likelihood.LIKELY, Likelihood.POSSIBLE, Likelihood.UNLIKELY
 _E = r"(?![\w]|[\-./]\d)"  # right boundary; the left one is checked by RegexRecognizer(not_after=...)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer, RegexRecognizer
-from transforms.detection.validators import ip_address_valid
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
+from veilwatch.transforms.detection.validators import ip_address_valid
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _TLD = r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9\-]{1,59})"

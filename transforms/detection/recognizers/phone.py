@@ -29,9 +29,9 @@ from typing import Iterable, Iterator, Sequence
 
 import phonenumbers
 
-from transforms.detection.context import beside_street_name
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer
+from veilwatch.transforms.detection.context import beside_street_name
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer
 
 _CANDIDATE = re.compile(
     r"(?:(?:\+\d{1,3}[ .\-]{0,2}(?:\(\d{1,4}\)[ .\-]?)?)?\d(?:[ .\-]?\d){5,14}"

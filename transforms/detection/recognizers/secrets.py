@@ -12,8 +12,8 @@ import json
 import re
 from typing import Iterator
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer, RegexRecognizer
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
 
 
 # One gate for the whole family: every secret pattern below contains one of

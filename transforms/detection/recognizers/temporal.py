@@ -15,8 +15,8 @@ import datetime
 import re
 from typing import Iterator
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer, RegexRecognizer
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
 
 _MONTHS = {
     name: number

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer, RegexRecognizer
-from transforms.detection.validators import digits_of, stdnum_validator
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
+from veilwatch.transforms.detection.validators import digits_of, stdnum_validator
 
 _ssn_ok = stdnum_validator("us.ssn")
 _itin_ok = stdnum_validator("us.itin")

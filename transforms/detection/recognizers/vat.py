@@ -11,9 +11,9 @@ import functools
 import re
 from typing import Iterator
 
-from transforms.detection.findings import Finding, Likelihood
-from transforms.detection.recognizer import Recognizer
-from transforms.detection.validators import stdnum_validator
+from veilwatch.transforms.detection.findings import Finding, Likelihood
+from veilwatch.transforms.detection.recognizer import Recognizer
+from veilwatch.transforms.detection.validators import stdnum_validator
 
 _EU = stdnum_validator("eu.vat")
 _BY_PREFIX = {"CHE": stdnum_validator("ch.vat"), "GB": stdnum_validator("gb.vat"), "NO": stdnum_validator("no.mva")}
