@@ -3,6 +3,7 @@
 The Dataflow flex template launcher runs this file (``FLEX_TEMPLATE_PYTHON_PY_FILE``
 in ``templates/Dockerfile``) with each template parameter as ``--name=value``.
 """
+
 import logging
 import sys
 

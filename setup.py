@@ -5,6 +5,7 @@ and installs the ``veilwatch`` console script. Direct dependencies are
 pinned here; ``constraints.txt`` pins the whole resolved set so that pip never
 backtracks. apache-beam's version must match ``templates/Dockerfile``.
 """
+
 from setuptools import find_packages, setup
 
 INSTALL_REQUIRES = [

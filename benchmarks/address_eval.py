@@ -20,6 +20,7 @@ Both span rules of the recognizer are scored against both conventions
 rule that generalises. Scoring is ``../shared/eval/pii_score.py --types STREET_ADDRESS``
 (called, never copied); the engine runs without NER (addresses are pattern-found).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SCORER = ROOT.parent / "shared" / "eval" / "pii_score.py"
 
-LOCALES = ["en_US", "en_GB", "en_CA", "en_AU", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "it_IT", "es_ES",
-           "nl_NL", "nl_BE", "pt_BR", "pt_PT", "pl_PL", "sv_SE", "da_DK"]
+LOCALES = [
+    "en_US",
+    "en_GB",
+    "en_CA",
+    "en_AU",
+    "en_IE",
+    "de_DE",
+    "de_AT",
+    "de_CH",
+    "fr_FR",
+    "it_IT",
+    "es_ES",
+    "nl_NL",
+    "nl_BE",
+    "pt_BR",
+    "pt_PT",
+    "pl_PL",
+    "sv_SE",
+    "da_DK",
+]
 NORTH_AMERICA = {"en_US", "en_CA", "en_AU"}
 
 # {addr} is replaced by the address; shapes of the texts a feed carries
@@ -48,7 +67,7 @@ POSITIVE_SHAPES = [
     "Kind regards,\n{name}\n{company}\n{addr}\nTel: {phone}",
     "{name}\n{addr}",
     "The package was delivered to {addr} yesterday but nobody was home.",
-    "{ts} INFO customer_update id={n} addr=\"{addr}\"",
+    '{ts} INFO customer_update id={n} addr="{addr}"',
     "can you send it to {addr} please",
     "We are located at {addr}, opposite the station.",
     "Billing address:\n{addr}\n\nOrder {n} total {amount} EUR",
@@ -79,8 +98,11 @@ def _address(fake, locale: str, rng: random.Random) -> tuple[list[tuple[str, str
     multi = rng.random() < 0.4
     sep = "\n" if multi else ", "
     if rng.random() < 0.35:
-        unit = fake.secondary_address() if locale in NORTH_AMERICA or locale == "en_GB" and hasattr(
-            fake, "secondary_address") else rng.choice(["Apt. ", "Suite ", "Unit ", "Flat "]) + str(rng.randint(1, 999))
+        unit = (
+            fake.secondary_address()
+            if locale in NORTH_AMERICA or locale == "en_GB" and hasattr(fake, "secondary_address")
+            else rng.choice(["Apt. ", "Suite ", "Unit ", "Flat "]) + str(rng.randint(1, 999))
+        )
         pieces += [(sep if multi else (rng.choice([", ", " "])), "sep"), (unit, "unit")]
     city, postcode = fake.city(), fake.postcode()
     pieces.append((sep, "sep"))
@@ -92,8 +114,10 @@ def _address(fake, locale: str, rng: random.Random) -> tuple[list[tuple[str, str
     else:
         pieces += [(postcode, "postcode"), (" ", "sep"), (city, "city")]
     if rng.random() < 0.3:
-        pieces += [(sep, "sep"), (fake.current_country() if hasattr(fake, "current_country") else fake.country(),
-                                  "country")]
+        pieces += [
+            (sep, "sep"),
+            (fake.current_country() if hasattr(fake, "current_country") else fake.country(), "country"),
+        ]
     return pieces, sep
 
 
@@ -113,11 +137,18 @@ def generate(seed: int, count: int) -> list[dict]:
         locale = rng.choice(LOCALES)
         fake = fakers[locale]
         fill = dict(
-            n=rng.randint(1000, 999999), name=fake.name(), company=fake.company(), phone=en.phone_number(),
+            n=rng.randint(1000, 999999),
+            name=fake.name(),
+            company=fake.company(),
+            phone=en.phone_number(),
             ts=f"2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T10:{rng.randint(10, 59)}:00Z",
-            amount=f"{rng.randint(5, 900)}.{rng.randint(10, 99)}", time=f"{rng.randint(1, 12)}:{rng.randint(10, 59)}",
-            count=rng.randint(2, 40), count2=rng.randint(2, 20), ver=f"{rng.randint(1, 9)}.{rng.randint(0, 20)}",
-            date=f"{rng.randint(1, 28)} March", year=rng.randint(1990, 2030),
+            amount=f"{rng.randint(5, 900)}.{rng.randint(10, 99)}",
+            time=f"{rng.randint(1, 12)}:{rng.randint(10, 59)}",
+            count=rng.randint(2, 40),
+            count2=rng.randint(2, 20),
+            ver=f"{rng.randint(1, 9)}.{rng.randint(0, 20)}",
+            date=f"{rng.randint(1, 28)} March",
+            year=rng.randint(1990, 2030),
         )
         if rng.random() < 1 / 3:
             text = rng.choice(NEGATIVE_SHAPES).format(**fill)
@@ -141,8 +172,15 @@ def generate(seed: int, count: int) -> list[dict]:
         body = [o for o in located if o[2] != "country"]
         whole = [{"start": body[0][0], "end": max(o[1] for o in body), "entity_type": "STREET_ADDRESS"}]
         whole += [{"start": s, "end": e, "entity_type": "LOCATION"} for s, e, _ in country]
-        parts = [{"start": s, "end": e, "entity_type": "STREET_ADDRESS" if r in ("street", "unit", "postcode")
-                  else "LOCATION"} for s, e, r in located if r != "region"]
+        parts = [
+            {
+                "start": s,
+                "end": e,
+                "entity_type": "STREET_ADDRESS" if r in ("street", "unit", "postcode") else "LOCATION",
+            }
+            for s, e, r in located
+            if r != "region"
+        ]
         records.append({"text": text, "spans_whole": whole, "spans_parts": parts, "kind": locale})
     return records
 
@@ -170,8 +208,22 @@ def score(gold: list[dict], predictions: list[list[dict]]) -> dict:
         gold_path, pred_path, out = Path(tmp, "gold.jsonl"), Path(tmp, "pred.jsonl"), Path(tmp, "report.json")
         gold_path.write_text("".join(json.dumps(g) + "\n" for g in gold))
         pred_path.write_text("".join(json.dumps({"findings": p}) + "\n" for p in predictions))
-        subprocess.run([sys.executable, str(SCORER), "--gold", str(gold_path), "--pred", str(pred_path),
-                        "--types", "STREET_ADDRESS", "--json", str(out)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(SCORER),
+                "--gold",
+                str(gold_path),
+                "--pred",
+                str(pred_path),
+                "--types",
+                "STREET_ADDRESS",
+                "--json",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+        )
         report = json.loads(out.read_text())
     return _type_row(report, "STREET_ADDRESS")
 
@@ -186,14 +238,21 @@ def _type_row(report: dict, name: str) -> dict:
 def scan_all(engine, texts: list[str]) -> list[list[dict]]:
     out = []
     for text in texts:
-        out.append([{"start": f.start, "end": f.end, "info_type": f.info_type, "likelihood": f.likelihood.name}
-                    for f in engine.scan(text)])
+        out.append(
+            [
+                {"start": f.start, "end": f.end, "info_type": f.info_type, "likelihood": f.likelihood.name}
+                for f in engine.scan(text)
+            ]
+        )
     return out
 
 
 def _fmt(row: dict) -> str:
-    return " ".join(f"{k}={row[k]:.3f}" if isinstance(row.get(k), float) else f"{k}={row.get(k)}"
-                    for k in ("precision", "recall", "f1", "tp", "fp", "fn") if k in row)
+    return " ".join(
+        f"{k}={row[k]:.3f}" if isinstance(row.get(k), float) else f"{k}={row.get(k)}"
+        for k in ("precision", "recall", "f1", "tp", "fp", "fn")
+        if k in row
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,8 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     texts = [r["text"] for r in records]
-    print(f"generated: {len(records)} texts (seed {args.seed}), "
-          f"{sum(r['kind'] != 'negative' for r in records)} with an address")
+    print(
+        f"generated: {len(records)} texts (seed {args.seed}), "
+        f"{sum(r['kind'] != 'negative' for r in records)} with an address"
+    )
     for rule in ("whole", "parts"):
         predictions = scan_all(_engine(rule == "parts"), texts)
         for convention in ("whole", "parts"):
@@ -226,8 +287,22 @@ def main(argv: list[str] | None = None) -> int:
                 pred = Path(tmp, "pred.jsonl")
                 pred.write_text("".join(json.dumps({"findings": p}) + "\n" for p in predictions))
                 report = Path(tmp, "r.json")
-                subprocess.run([sys.executable, str(SCORER), "--gold", str(args.dev), "--pred", str(pred),
-                                "--types", "STREET_ADDRESS", "--json", str(report)], check=True, capture_output=True)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        str(SCORER),
+                        "--gold",
+                        str(args.dev),
+                        "--pred",
+                        str(pred),
+                        "--types",
+                        "STREET_ADDRESS",
+                        "--json",
+                        str(report),
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
                 row = _type_row(json.loads(report.read_text()), "STREET_ADDRESS")
                 print(f"  dev, span rule {rule:5s}: {_fmt(row)}")
     return 0
@@ -242,8 +317,10 @@ def _show_errors(records: list[dict], predictions: list[list[dict]], limit: int)
         def iou(a, b):
             inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
             return inter / (max(a[1], b[1]) - min(a[0], b[0]))
-        if all(any(iou(g, p) >= 0.5 for p in pred) for g in gold) and all(any(iou(g, p) >= 0.5 for g in gold)
-                                                                           for p in pred):
+
+        if all(any(iou(g, p) >= 0.5 for p in pred) for g in gold) and all(
+            any(iou(g, p) >= 0.5 for g in gold) for p in pred
+        ):
             continue
         text = record["text"]
         print("---", record["kind"], repr(text))

@@ -18,6 +18,7 @@ find every address exactly, and scored with ``../shared/eval/pii_score.py``:
 Whatever the detector, its STREET_ADDRESS and LOCATION F1 on that file cannot
 exceed its convention's oracle.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,7 @@ def _blocks(text: str, spans: list[dict]) -> list[list[dict]]:
     current: list[dict] = []
     for span in sorted(spans, key=lambda s: s["start"]):
         if span["entity_type"] in ("ADDRESS", "STREET_ADDRESS", *PLACE_LABELS):
-            if current and _GAP.fullmatch(text[current[-1]["end"]:span["start"]]):
+            if current and _GAP.fullmatch(text[current[-1]["end"] : span["start"]]):
                 current.append(span)
                 continue
             if current:
@@ -65,19 +66,27 @@ def oracles(record: dict) -> tuple[list[dict], list[dict]]:
         else:
             whole.extend({"start": s["start"], "end": s["end"], "info_type": "LOCATION"} for s in block)
         for span in block:
-            piece_text = text[span["start"]:span["end"]]
+            piece_text = text[span["start"] : span["end"]]
             is_address = span["entity_type"] in ("ADDRESS", "STREET_ADDRESS")
             if is_address and re.search(r"[\n,]", piece_text):
-                pieces = [(span["start"] + m.start(), span["start"] + m.end())
-                          for m in re.finditer(r"[^\n,]+", piece_text) if m.group().strip()]
+                pieces = [
+                    (span["start"] + m.start(), span["start"] + m.end())
+                    for m in re.finditer(r"[^\n,]+", piece_text)
+                    if m.group().strip()
+                ]
                 for i, (start, end) in enumerate(pieces):
                     while text[start] == " ":
                         start += 1
                     kind = "STREET_ADDRESS" if i < max(1, len(pieces) - 2) else "LOCATION"
                     parts.append({"start": start, "end": end, "info_type": kind})
             else:
-                parts.append({"start": span["start"], "end": span["end"],
-                              "info_type": "STREET_ADDRESS" if is_address else "LOCATION"})
+                parts.append(
+                    {
+                        "start": span["start"],
+                        "end": span["end"],
+                        "info_type": "STREET_ADDRESS" if is_address else "LOCATION",
+                    }
+                )
     return whole, parts
 
 
@@ -97,12 +106,30 @@ def main(argv: list[str] | None = None) -> int:
                 parts_out.write(json.dumps({"findings": parts}) + "\n")
         for name, path in paths.items():
             report = Path(tmp) / f"{name}.json"
-            subprocess.run([sys.executable, str(args.scorer), "--gold", str(args.gold), "--pred", str(path),
-                            "--types", "STREET_ADDRESS,LOCATION", "--json", str(report)],
-                           check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(args.scorer),
+                    "--gold",
+                    str(args.gold),
+                    "--pred",
+                    str(path),
+                    "--types",
+                    "STREET_ADDRESS,LOCATION",
+                    "--json",
+                    str(report),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             scores = json.loads(report.read_text())["per_type"]
-            print(f"perfect {name:<6} detector: " + ", ".join(
-                f"{t} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}" for t, m in sorted(scores.items())))
+            print(
+                f"perfect {name:<6} detector: "
+                + ", ".join(
+                    f"{t} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}"
+                    for t, m in sorted(scores.items())
+                )
+            )
     return 0
 
 

@@ -11,6 +11,7 @@ Usage::
 
     python benchmarks/crypto_bench.py [--values 20000] [--runs 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -72,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("FF1 ALPHA_NUMERIC 12 chars, decrypt", alnum.decrypt, id_ct),
         ("AES-SIV-512 20 bytes, encrypt", lambda x: siv.encrypt(x, [b"ctx"]), blobs),
         ("AES-SIV-512 20 bytes, decrypt", lambda x: siv.decrypt(x, [b"ctx"]), siv_ct),
-        ("HMAC-SHA256 20 bytes (hmac stdlib)", lambda x: hmac.new(hmac_key, x, hashlib.sha256).digest(), blobs),
+        (
+            "HMAC-SHA256 20 bytes (hmac stdlib)",
+            lambda x: hmac.new(hmac_key, x, hashlib.sha256).digest(),
+            blobs,
+        ),
         ("HMAC-SHA256 20 bytes (hmac.digest)", lambda x: hmac.digest(hmac_key, x, "sha256"), blobs),
     ]
     print(f"python {sys.version.split()[0]}, {n} values per run, median of {args.runs} runs")

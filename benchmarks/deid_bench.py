@@ -10,6 +10,7 @@ Usage::
 
     python benchmarks/deid_bench.py [--values 20000] [--runs 5] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,9 @@ import statistics
 import string
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,12 +36,17 @@ def _cards(rng: random.Random, n: int) -> list[str]:
 
 
 def _emails(rng: random.Random, n: int) -> list[str]:
-    return [f"{''.join(rng.choice(string.ascii_lowercase) for _ in range(10))}{i}@example.org" for i in range(n)]
+    return [
+        f"{''.join(rng.choice(string.ascii_lowercase) for _ in range(10))}{i}@example.org" for i in range(n)
+    ]
 
 
 def _dates(rng: random.Random, n: int) -> list[str]:
-    return [f"{rng.randint(1950, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T"
-            f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z" for _ in range(n)]
+    return [
+        f"{rng.randint(1950, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T"
+        f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
+        for _ in range(n)
+    ]
 
 
 def _amounts(rng: random.Random, n: int) -> list[float]:
@@ -52,31 +59,76 @@ CASES: list[tuple[str, Any, Callable[[random.Random, int], list], bool]] = [
     ("replaceConfig", {"replaceConfig": {"newValue": {"stringValue": "n/a"}}}, _emails, False),
     ("replaceWithInfoTypeConfig", "replaceWithInfoTypeConfig", _emails, False),
     ("characterMaskConfig (-4)", {"characterMaskConfig": {"numberToMask": -4}}, _cards, False),
-    ("replaceDictionaryConfig (100 words)",
-     {"replaceDictionaryConfig": {"wordList": {"words": [f"w{i}" for i in range(100)]}}}, _emails, False),
+    (
+        "replaceDictionaryConfig (100 words)",
+        {"replaceDictionaryConfig": {"wordList": {"words": [f"w{i}" for i in range(100)]}}},
+        _emails,
+        False,
+    ),
     ("cryptoHashConfig", {"cryptoHashConfig": {}}, _emails, False),
-    ("cryptoDeterministicConfig (surrogate)",
-     {"cryptoDeterministicConfig": {"surrogateInfoType": {"name": "EMAIL_TOKEN"}}}, _emails, False),
-    ("cryptoDeterministicConfig (context)",
-     {"cryptoDeterministicConfig": {"context": {"name": "ctx"}}}, _emails, True),
-    ("cryptoReplaceFfxFpeConfig NUMERIC 16", {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}},
-     _cards, False),
-    ("cryptoReplaceFfxFpeConfig NUMERIC 16 (surrogate, context)",
-     {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", "surrogateInfoType": {"name": "CARD"},
-                                    "context": {"name": "ctx"}}}, _cards, True),
-    ("dateShiftConfig (context)",
-     {"dateShiftConfig": {"upperBoundDays": 30, "lowerBoundDays": -30, "context": {"name": "ctx"}}}, _dates, True),
-    ("fixedSizeBucketingConfig",
-     {"fixedSizeBucketingConfig": {"lowerBound": 10, "upperBound": 400, "bucketSize": 10}}, _amounts, False),
-    ("bucketingConfig (3 buckets)",
-     {"bucketingConfig": {"buckets": [{"max": 50, "replacementValue": "LOW"},
-                                      {"min": 50, "max": 200, "replacementValue": "MEDIUM"},
-                                      {"min": 200, "replacementValue": "HIGH"}]}}, _amounts, False),
+    (
+        "cryptoDeterministicConfig (surrogate)",
+        {"cryptoDeterministicConfig": {"surrogateInfoType": {"name": "EMAIL_TOKEN"}}},
+        _emails,
+        False,
+    ),
+    (
+        "cryptoDeterministicConfig (context)",
+        {"cryptoDeterministicConfig": {"context": {"name": "ctx"}}},
+        _emails,
+        True,
+    ),
+    (
+        "cryptoReplaceFfxFpeConfig NUMERIC 16",
+        {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}},
+        _cards,
+        False,
+    ),
+    (
+        "cryptoReplaceFfxFpeConfig NUMERIC 16 (surrogate, context)",
+        {
+            "cryptoReplaceFfxFpeConfig": {
+                "commonAlphabet": "NUMERIC",
+                "surrogateInfoType": {"name": "CARD"},
+                "context": {"name": "ctx"},
+            }
+        },
+        _cards,
+        True,
+    ),
+    (
+        "dateShiftConfig (context)",
+        {"dateShiftConfig": {"upperBoundDays": 30, "lowerBoundDays": -30, "context": {"name": "ctx"}}},
+        _dates,
+        True,
+    ),
+    (
+        "fixedSizeBucketingConfig",
+        {"fixedSizeBucketingConfig": {"lowerBound": 10, "upperBound": 400, "bucketSize": 10}},
+        _amounts,
+        False,
+    ),
+    (
+        "bucketingConfig (3 buckets)",
+        {
+            "bucketingConfig": {
+                "buckets": [
+                    {"max": 50, "replacementValue": "LOW"},
+                    {"min": 50, "max": 200, "replacementValue": "MEDIUM"},
+                    {"min": 200, "replacementValue": "HIGH"},
+                ]
+            }
+        },
+        _amounts,
+        False,
+    ),
     ("timePartConfig (HOUR_OF_DAY)", {"timePartConfig": {"partToExtract": "HOUR_OF_DAY"}}, _dates, False),
 ]
 
 
-def _rate(fn: Callable[[Any, ValueContext], Any], pairs: Sequence[tuple[Any, ValueContext]], runs: int) -> float:
+def _rate(
+    fn: Callable[[Any, ValueContext], Any], pairs: Sequence[tuple[Any, ValueContext]], runs: int
+) -> float:
     rates = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -94,8 +146,10 @@ def run(values: int, runs: int) -> list[dict]:
         t = build_transformation(parse_transformation(config, "bench"), keys)
         inputs = make_inputs(rng, values)
         # A context value per record (a customer id); 1,000 distinct ones, as records repeat customers.
-        pairs = [(v, ValueContext("X", {"ctx": f"c-{i % 1000}"} if with_context else {}, "f"))
-                 for i, v in enumerate(inputs)]
+        pairs = [
+            (v, ValueContext("X", {"ctx": f"c-{i % 1000}"} if with_context else {}, "f"))
+            for i, v in enumerate(inputs)
+        ]
         row = {"transformation": label, "transform_per_s": _rate(t.transform, pairs, runs)}
         if t.reversible:
             tokens = [(t.transform(v, ctx), ctx) for v, ctx in pairs]

@@ -25,25 +25,25 @@ All figures are CPU time per text (``time.process_time``), medians of
 ``pii_accuracy.py`` (``.venv-presidio``; ``--no-presidio`` skips it and
 ``--presidio-rate`` takes a measured one).
 """
+
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import phonenumbers  # noqa: E402
+from pii_accuracy import DEFAULT_PRESIDIO_VENV, _read_texts, _write_texts, run_presidio  # noqa: E402
 from stdnum import iban, luhn  # noqa: E402
 
-from pii_accuracy import DEFAULT_PRESIDIO_VENV, _read_texts, _write_texts, run_presidio  # noqa: E402
 from veilwatch.transforms.detection import DetectionEngine, DetectionSettings  # noqa: E402
 from veilwatch.transforms.detection.recognizers.phone import PhoneRecognizer  # noqa: E402
 
@@ -80,12 +80,13 @@ def library_calls(engine: DetectionEngine, texts: list[str]) -> list[Callable[[]
                 except phonenumbers.NumberParseException:
                     continue
             return False
+
         return check
 
     calls: list[Callable[[], bool]] = []
     for text in texts:
         for finding in engine.scan(text):
-            span = text[finding.start:finding.end]
+            span = text[finding.start : finding.end]
             if finding.info_type == "PHONE_NUMBER":
                 calls.append(phone(span))
             elif finding.info_type == "IBAN_CODE":
@@ -156,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "texts.jsonl"
             _write_texts(texts, path)
-            presidio_rate = statistics.median(run_presidio(args.presidio_venv, path, Path(tmp) / "p.jsonl", 3))
+            presidio_rate = statistics.median(
+                run_presidio(args.presidio_venv, path, Path(tmp) / "p.jsonl", 3)
+            )
 
     floor = validation_us + native_us + call_us
     print(f"{n} texts, CPU microseconds per text, median of {args.repeats}")
@@ -167,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  floor total                              {floor:7.2f}")
     if presidio_rate:
         budget = 1e6 / (100 * presidio_rate)
-        print(f"  Presidio: {presidio_rate:,.0f} texts/CPU-s = {1e6 / presidio_rate:,.0f} us/text; "
-              f"100x leaves {budget:.2f} us/text")
+        print(
+            f"  Presidio: {presidio_rate:,.0f} texts/CPU-s = {1e6 / presidio_rate:,.0f} us/text; "
+            f"100x leaves {budget:.2f} us/text"
+        )
         print(f"  left for finding, context, overlaps and output at 100x: {budget - floor:.2f} us/text")
         print(f"  engine now: {(1e6 / engine_us) / presidio_rate:.1f}x Presidio")
     return 0

@@ -24,6 +24,7 @@ by the ``detector`` of ``--config``. Printed per detector:
 Cooldown, silence and the Beam DoFn around the detector are not counted
 (they are O(1) per window); ``benchmarks/throughput.py`` measures a whole run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from veilwatch.transforms.anomaly.base import Observation  # noqa: E402
 from veilwatch.transforms.anomaly.registry import build_detector, parse_detector  # noqa: E402
 
-STEP = 300.0   # 5-minute windows: 288 a day
+STEP = 300.0  # 5-minute windows: 288 a day
 EWMA = {"type": "ewma"}
 TYPES: dict[str, dict] = {
     "robust_zscore": {"type": "robust_zscore"},
@@ -94,23 +95,33 @@ def observe_with_state(detector, observations) -> tuple[float, list[int]]:
 def measure(name: str, mapping: dict, observations: list[Observation], repeats: int) -> dict:
     detector = build_detector(parse_detector(mapping, name))
     n = len(observations)
-    observe_only(detector, observations[:100])   # warm-up: lazy imports (beam), caches
+    observe_only(detector, observations[:100])  # warm-up: lazy imports (beam), caches
     plain = statistics.median(observe_only(detector, observations) for _ in range(repeats))
     with_json, sizes = observe_with_state(detector, observations)
     q = n // 4
-    return {"name": name, "windows_per_s": n / plain, "with_json_per_s": n / with_json,
-            "state_max": max(sizes), "state_max_first_quarter": max(sizes[:q]),
-            "state_max_second_quarter": max(sizes[q:2 * q]), "state_max_last_quarter": max(sizes[3 * q:])}
+    return {
+        "name": name,
+        "windows_per_s": n / plain,
+        "with_json_per_s": n / with_json,
+        "state_max": max(sizes),
+        "state_max_first_quarter": max(sizes[:q]),
+        "state_max_second_quarter": max(sizes[q : 2 * q]),
+        "state_max_last_quarter": max(sizes[3 * q :]),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--windows", type=int, default=20_000, help="windows in the series (default 20,000: 69 days)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--windows", type=int, default=20_000, help="windows in the series (default 20,000: 69 days)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--config", type=Path, default=Path(__file__).resolve().parent / "nab_detector.yaml")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})   # one core
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     observations = series(args.windows)
     candidates = dict(TYPES)
     candidates[args.config.name] = (yaml.safe_load(args.config.read_text()) or {})["detector"]
@@ -119,8 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     unbounded = []
     for name, mapping in candidates.items():
         r = measure(name, mapping, observations, args.repeats)
-        print(f"{name:<22} {r['windows_per_s']:>10,.0f} {r['with_json_per_s']:>13,.0f} "
-              f"{r['state_max']:>12,} {r['state_max_first_quarter']:>12,}", flush=True)
+        print(
+            f"{name:<22} {r['windows_per_s']:>10,.0f} {r['with_json_per_s']:>13,.0f} "
+            f"{r['state_max']:>12,} {r['state_max_first_quarter']:>12,}",
+            flush=True,
+        )
         if r["state_max_last_quarter"] > 1.1 * r["state_max_second_quarter"]:
             unbounded.append(name)
     if unbounded:

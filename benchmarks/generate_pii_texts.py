@@ -17,6 +17,7 @@ city) is one STREET_ADDRESS span; a city or country named on its own is
 LOCATION; a person's name without title is PERSON. Some texts are lower-cased
 (chat), some upper-cased (log lines), and some carry no PII at all.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,28 @@ import re
 import sys
 from pathlib import Path
 
-LOCALES = ["en_US", "en_GB", "en_CA", "en_AU", "en_IE", "en_IN", "de_DE", "de_AT", "fr_FR", "es_ES", "it_IT",
-           "nl_NL", "pt_BR", "pt_PT", "pl_PL", "sv_SE", "da_DK", "fi_FI", "no_NO", "cs_CZ"]
+LOCALES = [
+    "en_US",
+    "en_GB",
+    "en_CA",
+    "en_AU",
+    "en_IE",
+    "en_IN",
+    "de_DE",
+    "de_AT",
+    "fr_FR",
+    "es_ES",
+    "it_IT",
+    "nl_NL",
+    "pt_BR",
+    "pt_PT",
+    "pl_PL",
+    "sv_SE",
+    "da_DK",
+    "fi_FI",
+    "no_NO",
+    "cs_CZ",
+]
 
 # {slot} -> kind; each template is a sentence shape of a kind of text a feed carries.
 TEMPLATES = [
@@ -85,26 +106,38 @@ def _values(rng: random.Random, fakes: dict) -> dict:
     person = f"{first} {last}"
     city = fake.city()
     return {
-        "person": (person, "PERSON"), "person2": (f"{other.first_name()} {other.last_name()}", "PERSON"),
+        "person": (person, "PERSON"),
+        "person2": (f"{other.first_name()} {other.last_name()}", "PERSON"),
         "person3": (f"{third.first_name()} {third.last_name()}", "PERSON"),
-        "first": (first, "PERSON"), "last": (last, "PERSON"), "title": (rng.choice(["Mr.", "Ms.", "Dr.", "Mrs."]), None),
-        "first_lower": (first.lower(), "PERSON"), "person_lower": (person.lower(), "PERSON"),
+        "first": (first, "PERSON"),
+        "last": (last, "PERSON"),
+        "title": (rng.choice(["Mr.", "Ms.", "Dr.", "Mrs."]), None),
+        "first_lower": (first.lower(), "PERSON"),
+        "person_lower": (person.lower(), "PERSON"),
         "person_upper": (person.upper(), "PERSON"),
-        "city": (city, "LOCATION"), "city_lower": (city.lower(), "LOCATION"), "city_upper": (city.upper(), "LOCATION"),
-        "country": (fake.country(), "LOCATION"), "org": (fake.company(), "ORGANIZATION"),
-        "address": (_address(fake), "STREET_ADDRESS"), "email": (fake.email(), "EMAIL_ADDRESS"),
-        "phone": (fake.phone_number(), "PHONE_NUMBER"), "card": (fake.credit_card_number(), "CREDIT_CARD"),
-        "last4": (str(rng.randint(1000, 9999)), None), "iban": (fakes["de_DE"].iban(), "IBAN_CODE"),
-        "ssn": (fakes["en_US"].ssn(), "US_SSN"), "ip": (fake.ipv4_public(), "IP_ADDRESS"),
+        "city": (city, "LOCATION"),
+        "city_lower": (city.lower(), "LOCATION"),
+        "city_upper": (city.upper(), "LOCATION"),
+        "country": (fake.country(), "LOCATION"),
+        "org": (fake.company(), "ORGANIZATION"),
+        "address": (_address(fake), "STREET_ADDRESS"),
+        "email": (fake.email(), "EMAIL_ADDRESS"),
+        "phone": (fake.phone_number(), "PHONE_NUMBER"),
+        "card": (fake.credit_card_number(), "CREDIT_CARD"),
+        "last4": (str(rng.randint(1000, 9999)), None),
+        "iban": (fakes["de_DE"].iban(), "IBAN_CODE"),
+        "ssn": (fakes["en_US"].ssn(), "US_SSN"),
+        "ip": (fake.ipv4_public(), "IP_ADDRESS"),
         "url": (f"https://{fake.domain_name()}/account/{rng.randint(100, 999)}", "URL"),
-        "job": (fake.job().split(",")[0], None), "num": (str(rng.randint(10000, 99999)), None),
+        "job": (fake.job().split(",")[0], None),
+        "num": (str(rng.randint(10000, 99999)), None),
     }
 
 
 def render(template: str, values: dict) -> dict:
     text, spans, cursor = "", [], 0
     for match in re.finditer(r"\{(\w+)\}", template):
-        text += template[cursor:match.start()]
+        text += template[cursor : match.start()]
         value, label = values[match.group(1)]
         if label:
             spans.append({"start": len(text), "end": len(text) + len(value), "entity_type": label})

@@ -33,6 +33,7 @@ the pipeline does not run. The held-out detections go to ``--cv-out``
 (default: beside ``--out``, ``<name>.cv.json``). On the dev data and the
 shipped grid: about 6.6 CPU-minutes, some 4 minutes on two idle cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,7 +53,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(1, str(REPO / "benchmarks"))   # nab_cv, nab_dev_harness beside this file
+sys.path.insert(1, str(REPO / "benchmarks"))  # nab_cv, nab_dev_harness beside this file
 
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
 from veilwatch.transforms.config.loader import parse_config  # noqa: E402
@@ -65,7 +66,7 @@ def read_rows(path: pathlib.Path) -> list[tuple[str, float, float]]:
     rows = []
     with path.open(newline="") as handle:
         for row in csv.DictReader(handle):
-            t = dt.datetime.strptime(row["timestamp"], NAB_TIME).replace(tzinfo=dt.timezone.utc).timestamp()
+            t = dt.datetime.strptime(row["timestamp"], NAB_TIME).replace(tzinfo=dt.UTC).timestamp()
             rows.append((row["timestamp"], t, float(row["value"])))
     return rows
 
@@ -75,23 +76,33 @@ def median_interval(rows: list[tuple[str, float, float]]) -> float:
     return statistics.median(gaps) if gaps else 60.0
 
 
-def dataset_config(data: pathlib.Path, out: pathlib.Path, window_seconds: float, detector: dict, cooldown: dict):
-    return parse_config({
-        "dataset": "nab",
-        "source": {"format": "jsonl", "path": str(data)},
-        "schema": {"fields": [{"name": "file", "type": "string", "required": True},
-                              {"name": "timestamp", "type": "timestamp", "required": True},
-                              {"name": "value", "type": "float", "required": True}]},
-        "event_time": {"field": "timestamp", "format": NAB_TIME},
-        "windowing": {"type": "fixed", "size": window_seconds},
-        "metrics": [{"name": "value", "type": "mean", "field": "value", "group_by": "file"}],
-        "detector": detector,
-        "cooldown": cooldown,
-        "sinks": {"output_dir": str(out)},
-    })
+def dataset_config(
+    data: pathlib.Path, out: pathlib.Path, window_seconds: float, detector: dict, cooldown: dict
+):
+    return parse_config(
+        {
+            "dataset": "nab",
+            "source": {"format": "jsonl", "path": str(data)},
+            "schema": {
+                "fields": [
+                    {"name": "file", "type": "string", "required": True},
+                    {"name": "timestamp", "type": "timestamp", "required": True},
+                    {"name": "value", "type": "float", "required": True},
+                ]
+            },
+            "event_time": {"field": "timestamp", "format": NAB_TIME},
+            "windowing": {"type": "fixed", "size": window_seconds},
+            "metrics": [{"name": "value", "type": "mean", "field": "value", "group_by": "file"}],
+            "detector": detector,
+            "cooldown": cooldown,
+            "sinks": {"output_dir": str(out)},
+        }
+    )
 
 
-def run_group(files: dict[str, list], window: float, detector: dict, cooldown: dict, work: pathlib.Path) -> dict:
+def run_group(
+    files: dict[str, list], window: float, detector: dict, cooldown: dict, work: pathlib.Path
+) -> dict:
     data = work / f"series-{int(window)}.jsonl"
     with data.open("w") as handle:
         for key, rows in files.items():
@@ -130,9 +141,11 @@ def pipeline_detections(data_dir: pathlib.Path, detector: dict, cooldown: dict) 
         for window, files in sorted(groups.items()):
             group_started = time.perf_counter()
             detections.update(run_group(files, window, detector, cooldown, pathlib.Path(tmp)))
-            print(f"window {window:>6.0f}s: {len(files):>2} files, "
-                  f"{sum(len(r) for r in files.values()):>6} rows, {time.perf_counter() - group_started:.1f}s",
-                  file=sys.stderr)
+            print(
+                f"window {window:>6.0f}s: {len(files):>2} files, "
+                f"{sum(len(r) for r in files.values()):>6} rows, {time.perf_counter() - group_started:.1f}s",
+                file=sys.stderr,
+            )
     return detections
 
 
@@ -143,47 +156,79 @@ def differing_files(pipeline: dict[str, list[str]], harness: dict[str, list[str]
 
 def cross_validate(args: argparse.Namespace, detector: dict, cooldown: dict, pipeline: dict) -> int:
     """--cv: check the harness flags what the pipeline flags on --config, then nab_cv.run_cv over the grid."""
-    from nab_cv import load_grid, run_cv   # noqa: PLC0415 - only the CV mode needs them
-    from nab_dev_harness import detect_dir   # noqa: PLC0415
+    from nab_cv import load_grid, run_cv  # noqa: PLC0415 - only the CV mode needs them
+    from nab_dev_harness import detect_dir  # noqa: PLC0415
 
     started = time.perf_counter()
     differ = differing_files(pipeline, detect_dir(args.data_dir, detector, cooldown, args.workers))
     if differ:
-        print(f"--cv refused: the harness (nab_dev_harness.py) and the pipeline flag different rows of --config "
-              f"on {len(differ)} file(s): {', '.join(differ[:5])}{' ...' if len(differ) > 5 else ''}; a CV score "
-              f"of harness runs would not describe the pipeline", file=sys.stderr)
+        print(
+            f"--cv refused: the harness (nab_dev_harness.py) and the pipeline flag different rows of --config "
+            f"on {len(differ)} file(s): {', '.join(differ[:5])}{' ...' if len(differ) > 5 else ''}; a CV score "
+            f"of harness runs would not describe the pipeline",
+            file=sys.stderr,
+        )
         return 1
-    print(f"harness and pipeline flag the same rows on all {len(pipeline)} files of --config "
-          f"({time.perf_counter() - started:.0f}s)", file=sys.stderr)
+    print(
+        f"harness and pipeline flag the same rows on all {len(pipeline)} files of --config "
+        f"({time.perf_counter() - started:.0f}s)",
+        file=sys.stderr,
+    )
 
     def detect(data_dir, cand_detector, cand_cooldown):
         if data_dir == args.data_dir and cand_detector is detector and cand_cooldown is cooldown:
-            return pipeline   # the reference row ("shipped (--config)"): the pipeline's own detections
+            return pipeline  # the reference row ("shipped (--config)"): the pipeline's own detections
         return detect_dir(data_dir, cand_detector, cand_cooldown, args.workers)
 
     cv_out = args.cv_out or args.out.with_name(args.out.stem + ".cv.json")
-    result = run_cv(load_grid(args.cv), (detector, cooldown), detect, args.data_dir, args.nab_root,
-                    args.scorer, args.extra_root, cv_out, args.cache)
-    print(f"\npipeline, --config, in-sample: {result['shipped']['ALL']:.1f}   "
-          f"leave-one-category-out CV over {args.cv.name}: {result['cv']['ALL']:.1f}   "
-          f"(held-out detections -> {cv_out}; {time.perf_counter() - started:.0f}s)")
+    result = run_cv(
+        load_grid(args.cv),
+        (detector, cooldown),
+        detect,
+        args.data_dir,
+        args.nab_root,
+        args.scorer,
+        args.extra_root,
+        cv_out,
+        args.cache,
+    )
+    print(
+        f"\npipeline, --config, in-sample: {result['shipped']['ALL']:.1f}   "
+        f"leave-one-category-out CV over {args.cv.name}: {result['cv']['ALL']:.1f}   "
+        f"(held-out detections -> {cv_out}; {time.perf_counter() - started:.0f}s)"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", required=True, type=pathlib.Path)
-    parser.add_argument("--out", required=True, type=pathlib.Path, help="the pipeline's detections of --config")
+    parser.add_argument(
+        "--out", required=True, type=pathlib.Path, help="the pipeline's detections of --config"
+    )
     parser.add_argument("--config", type=pathlib.Path, default=REPO / "benchmarks" / "nab_detector.yaml")
-    parser.add_argument("--cv", type=pathlib.Path, metavar="GRID",
-                        help="candidates (e.g. benchmarks/nab_cv_grid.yaml): print the leave-one-category-out "
-                             "score next to the in-sample one; needs --nab-root and --scorer")
+    parser.add_argument(
+        "--cv",
+        type=pathlib.Path,
+        metavar="GRID",
+        help="candidates (e.g. benchmarks/nab_cv_grid.yaml): print the leave-one-category-out "
+        "score next to the in-sample one; needs --nab-root and --scorer",
+    )
     parser.add_argument("--nab-root", type=pathlib.Path, help="--cv: NAB root of --data-dir (data/, labels/)")
     parser.add_argument("--scorer", type=pathlib.Path, help="--cv: path of nab_score.py")
-    parser.add_argument("--extra-root", type=pathlib.Path,
-                        help="--cv: NAB-shaped root of extra selection data, never held out (nab_synthetic.py)")
-    parser.add_argument("--cache", type=pathlib.Path, help="--cv: reuse harness detections of unchanged configs")
-    parser.add_argument("--cv-out", type=pathlib.Path, help="--cv: held-out detections (default <out>.cv.json)")
+    parser.add_argument(
+        "--extra-root",
+        type=pathlib.Path,
+        help="--cv: NAB-shaped root of extra selection data, never held out (nab_synthetic.py)",
+    )
+    parser.add_argument(
+        "--cache", type=pathlib.Path, help="--cv: reuse harness detections of unchanged configs"
+    )
+    parser.add_argument(
+        "--cv-out", type=pathlib.Path, help="--cv: held-out detections (default <out>.cv.json)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="--cv: harness processes")
     args = parser.parse_args(argv)
     if args.cv and not (args.nab_root and args.scorer):
@@ -193,8 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     detections = pipeline_detections(args.data_dir, detector, cooldown)
     args.out.write_text(json.dumps(detections, indent=1) + "\n")
-    print(f"{sum(len(v) for v in detections.values())} detections in {len(detections)} files "
-          f"({time.perf_counter() - started:.0f}s) -> {args.out}", file=sys.stderr)
+    print(
+        f"{sum(len(v) for v in detections.values())} detections in {len(detections)} files "
+        f"({time.perf_counter() - started:.0f}s) -> {args.out}",
+        file=sys.stderr,
+    )
     return cross_validate(args, detector, cooldown, detections) if args.cv else 0
 
 

@@ -20,6 +20,7 @@ own, but its false alarms count in every score that includes it.
 
 The merged held-out detections are written to ``--out``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,8 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -59,8 +60,11 @@ def category_totals(detections: dict, nab_root: Path, scorer: Path) -> dict[str,
     with tempfile.TemporaryDirectory() as tmp:
         det, report = Path(tmp) / "detections.json", Path(tmp) / "report.json"
         det.write_text(json.dumps(detections))
-        subprocess.run([sys.executable, str(scorer), str(det), "--nab-root", str(nab_root), "--json", str(report)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(scorer), str(det), "--nab-root", str(nab_root), "--json", str(report)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         categories = json.loads(report.read_text())["categories"]
     return {c: {k: v[PROFILE][k] for k in ("raw", "null", "perfect")} for c, v in categories.items()}
 
@@ -83,9 +87,17 @@ def choose(totals_by_candidate: dict[str, dict[str, Totals]], categories) -> str
     return best
 
 
-def run_cv(grid: list[tuple[str, dict, dict]], reference: tuple[dict, dict], detect: Callable,
-           data_dir: Path, nab_root: Path, scorer: Path, extra_root: Path | None, out: Path,
-           cache: Path | None = None) -> dict:
+def run_cv(
+    grid: list[tuple[str, dict, dict]],
+    reference: tuple[dict, dict],
+    detect: Callable,
+    data_dir: Path,
+    nab_root: Path,
+    scorer: Path,
+    extra_root: Path | None,
+    out: Path,
+    cache: Path | None = None,
+) -> dict:
     """Choose per fold, score held-out; print the table; return the numbers."""
     candidates = [("shipped (--config)", *reference)] + list(grid)
     dev, extra = {}, {}
@@ -94,10 +106,14 @@ def run_cv(grid: list[tuple[str, dict, dict]], reference: tuple[dict, dict], det
         detections[name] = _cached(cache, "dev", data_dir, detector, cooldown, detect)
         dev[name] = category_totals(detections[name], nab_root, scorer)
         if extra_root is not None:
-            extra[name] = category_totals(_cached(cache, "extra", extra_root / "data", detector, cooldown, detect),
-                                          extra_root, scorer)
-        print(f"  {name:<28} dev {normalised(dev[name], dev[name]):5.1f}"
-              + (f"  extra {normalised(extra[name], extra[name]):5.1f}" if extra else ""), file=sys.stderr)
+            extra[name] = category_totals(
+                _cached(cache, "extra", extra_root / "data", detector, cooldown, detect), extra_root, scorer
+            )
+        print(
+            f"  {name:<28} dev {normalised(dev[name], dev[name]):5.1f}"
+            + (f"  extra {normalised(extra[name], extra[name]):5.1f}" if extra else ""),
+            file=sys.stderr,
+        )
     categories = sorted(next(iter(dev.values())))
     combined = {n: {**dev[n], **{f"extra:{c}": t for c, t in extra.get(n, {}).items()}} for n in dev}
     extra_cats = [c for c in next(iter(combined.values())) if c.startswith("extra:")]
@@ -111,36 +127,60 @@ def run_cv(grid: list[tuple[str, dict, dict]], reference: tuple[dict, dict], det
     cv = category_totals(held_out, nab_root, scorer)
     rows = {"shipped": dev[candidates[0][0]], "in_sample": dev[in_sample_pick], "cv": cv}
     _print_table(rows, categories, chosen, in_sample_pick, extra, candidates[0][0])
-    return {"chosen": chosen, "in_sample_pick": in_sample_pick,
-            **{k: {c: normalised(v, [c]) for c in categories} | {"ALL": normalised(v, categories)}
-               for k, v in rows.items()}}
+    return {
+        "chosen": chosen,
+        "in_sample_pick": in_sample_pick,
+        **{
+            k: {c: normalised(v, [c]) for c in categories} | {"ALL": normalised(v, categories)}
+            for k, v in rows.items()
+        },
+    }
 
 
 def _print_table(rows, categories, chosen, in_sample_pick, extra, shipped_name) -> None:
     def fmt(x):
         return "  n/a" if x is None else f"{x:5.1f}"
-    print(f"\nNAB standard profile, normalised; CV = leave one category out "
-          f"(chosen on the other categories{' + extra' if extra else ''})")
+
+    print(
+        f"\nNAB standard profile, normalised; CV = leave one category out "
+        f"(chosen on the other categories{' + extra' if extra else ''})"
+    )
     print(f"{'category':<24} {'shipped':>8} {'in-sample':>10} {'CV':>6}   chosen for the held-out category")
     for c in categories:
-        print(f"{c:<24} {fmt(normalised(rows['shipped'], [c])):>8} {fmt(normalised(rows['in_sample'], [c])):>10} "
-              f"{fmt(normalised(rows['cv'], [c])):>6}   {chosen[c]}")
-    print(f"{'ALL':<24} {fmt(normalised(rows['shipped'], categories)):>8} "
-          f"{fmt(normalised(rows['in_sample'], categories)):>10} {fmt(normalised(rows['cv'], categories)):>6}")
-    print(f"in-sample = {in_sample_pick} (picked on all categories{' + extra' if extra else ''}); "
-          f"shipped = {shipped_name}")
+        print(
+            f"{c:<24} {fmt(normalised(rows['shipped'], [c])):>8} {fmt(normalised(rows['in_sample'], [c])):>10} "
+            f"{fmt(normalised(rows['cv'], [c])):>6}   {chosen[c]}"
+        )
+    print(
+        f"{'ALL':<24} {fmt(normalised(rows['shipped'], categories)):>8} "
+        f"{fmt(normalised(rows['in_sample'], categories)):>10} {fmt(normalised(rows['cv'], categories)):>6}"
+    )
+    print(
+        f"in-sample = {in_sample_pick} (picked on all categories{' + extra' if extra else ''}); "
+        f"shipped = {shipped_name}"
+    )
     if extra:
         for name in (in_sample_pick, shipped_name):
             t = extra[name]
-            print(f"extra data, {name}: {fmt(normalised(t, list(t)))} "
-                  + " ".join(f"{c.removeprefix('synthetic_')}={fmt(normalised(t, [c])).strip()}" for c in sorted(t)))
+            print(
+                f"extra data, {name}: {fmt(normalised(t, list(t)))} "
+                + " ".join(
+                    f"{c.removeprefix('synthetic_')}={fmt(normalised(t, [c])).strip()}" for c in sorted(t)
+                )
+            )
 
 
-def _cached(cache: Path | None, tag: str, data_dir: Path, detector: dict, cooldown: dict, detect: Callable) -> dict:
+def _cached(
+    cache: Path | None, tag: str, data_dir: Path, detector: dict, cooldown: dict, detect: Callable
+) -> dict:
     if cache is None:
         return detect(data_dir, detector, cooldown)
-    code = sorted((p.as_posix(), p.read_bytes().hex()) for p in _ANOMALY_CODE.rglob("*.py"))   # stale after edits
-    key = hashlib.sha256(json.dumps([str(data_dir.resolve()), detector, cooldown, code], sort_keys=True).encode())
+    code = sorted(
+        (p.as_posix(), p.read_bytes().hex()) for p in _ANOMALY_CODE.rglob("*.py")
+    )  # stale after edits
+    key = hashlib.sha256(
+        json.dumps([str(data_dir.resolve()), detector, cooldown, code], sort_keys=True).encode()
+    )
     path = cache / f"{tag}-{key.hexdigest()[:16]}.json"
     if path.exists():
         return json.loads(path.read_text())

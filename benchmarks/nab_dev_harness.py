@@ -18,6 +18,7 @@ small grid of configs, see ``nab_cv.py``; needs ``--nab-root`` and ``--scorer``)
 benchmark (``benchmarks/nab.py``, issue 5) runs the same detectors through the
 pipeline; this harness only makes iterating on detector configs quick.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(1, str(Path(__file__).resolve().parent))   # nab_cv beside this file
+sys.path.insert(1, str(Path(__file__).resolve().parent))  # nab_cv beside this file
 
 from veilwatch.transforms.anomaly.base import Observation  # noqa: E402
 from veilwatch.transforms.anomaly.cooldown import Cooldown  # noqa: E402
@@ -57,7 +58,7 @@ def read_series(path: Path) -> tuple[list[str], list[float], list[float]]:
     with path.open(newline="") as f:
         for row in csv.DictReader(f):
             stamps.append(row["timestamp"])
-            t = dt.datetime.fromisoformat(row["timestamp"]).replace(tzinfo=dt.timezone.utc)
+            t = dt.datetime.fromisoformat(row["timestamp"]).replace(tzinfo=dt.UTC)
             times.append(t.timestamp())
             values.append(float(row["value"]))
     return stamps, times, values
@@ -73,14 +74,17 @@ def detect_file(path: Path, detector_cfg: dict, cooldown_cfg: dict) -> list[str]
     state, cool_state, flagged = detector.initial_state(), cooldown.initial_state(), []
     for stamp, start, value in zip(stamps, times, values):
         verdict, state = detector.observe(state, Observation(start, start + window, value))
-        alert, cool_state = cooldown.apply(cool_state, Observation(start, start + window, value),
-                                           verdict.is_anomaly)
+        alert, cool_state = cooldown.apply(
+            cool_state, Observation(start, start + window, value), verdict.is_anomaly
+        )
         if alert:
             flagged.append(stamp)
     return flagged
 
 
-def detect_dir(data_dir: Path, detector_cfg: dict, cooldown_cfg: dict, workers: int = 2) -> dict[str, list[str]]:
+def detect_dir(
+    data_dir: Path, detector_cfg: dict, cooldown_cfg: dict, workers: int = 2
+) -> dict[str, list[str]]:
     """Flagged timestamps per ``<category>/<file>.csv`` under ``data_dir``, one config for all."""
     files = sorted(data_dir.rglob("*.csv"))
     jobs = (files, [detector_cfg] * len(files), [cooldown_cfg] * len(files))
@@ -99,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--workers", type=int, default=2, help="processes (1 = run in this process)")
     parser.add_argument("--cv", type=Path, help="grid of configs: leave-one-category-out cross-validation")
-    parser.add_argument("--nab-root", type=Path, help="--cv: NAB root of --data-dir (data/, labels/, config/)")
+    parser.add_argument(
+        "--nab-root", type=Path, help="--cv: NAB root of --data-dir (data/, labels/, config/)"
+    )
     parser.add_argument("--scorer", type=Path, help="--cv: path of nab_score.py")
     parser.add_argument("--extra-root", type=Path, help="--cv: NAB-shaped root of extra selection data")
     parser.add_argument("--cache", type=Path, help="--cv: reuse detections of unchanged configs and code")
@@ -112,12 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         if not (args.nab_root and args.scorer):
             parser.error("--cv needs --nab-root and --scorer")
-        from nab_cv import load_grid, run_cv   # noqa: PLC0415 - only the CV mode needs it
+        from nab_cv import load_grid, run_cv  # noqa: PLC0415 - only the CV mode needs it
 
         def detect(data_dir, detector, cooldown):
             return detect_dir(data_dir, detector, cooldown, args.workers)
-        run_cv(load_grid(args.cv), (detector_cfg, cooldown_cfg), detect, args.data_dir, args.nab_root,
-               args.scorer, args.extra_root, args.out, args.cache)
+
+        run_cv(
+            load_grid(args.cv),
+            (detector_cfg, cooldown_cfg),
+            detect,
+            args.data_dir,
+            args.nab_root,
+            args.scorer,
+            args.extra_root,
+            args.out,
+            args.cache,
+        )
         return 0
     detections = detect_dir(args.data_dir, detector_cfg, cooldown_cfg, args.workers)
     args.out.write_text(json.dumps(detections, indent=1, sort_keys=True))

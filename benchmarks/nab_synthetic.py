@@ -26,6 +26,7 @@ NAB's probationary 15% at a random place; its label window is centred on the
 start and 10% of the file long (NAB's convention for one anomaly). The
 numbers are drawn from ``--seed`` only: the same seed gives the same files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,15 +38,19 @@ import sys
 from pathlib import Path
 
 KINDS = ("spike", "level_shift", "drift", "variance_change", "seasonality_break", "silence", "none")
-ROWS = 4032                 # two weeks of 5-minute windows, the length of most NAB files
-STEP = 300                  # seconds
-DAY = 288                   # windows per day
-PROBATION = 0.15            # NAB's probationary share: events start after it
+ROWS = 4032  # two weeks of 5-minute windows, the length of most NAB files
+STEP = 300  # seconds
+DAY = 288  # windows per day
+PROBATION = 0.15  # NAB's probationary share: events start after it
 NAB_TIME = "%Y-%m-%d %H:%M:%S"
 PROFILES = {
     "standard": {"CostMatrix": {"tpWeight": 1.0, "fnWeight": 1.0, "fpWeight": 0.11, "tnWeight": 1.0}},
-    "reward_low_FP_rate": {"CostMatrix": {"tpWeight": 1.0, "fnWeight": 1.0, "fpWeight": 0.22, "tnWeight": 1.0}},
-    "reward_low_FN_rate": {"CostMatrix": {"tpWeight": 1.0, "fnWeight": 2.0, "fpWeight": 0.11, "tnWeight": 1.0}},
+    "reward_low_FP_rate": {
+        "CostMatrix": {"tpWeight": 1.0, "fnWeight": 1.0, "fpWeight": 0.22, "tnWeight": 1.0}
+    },
+    "reward_low_FN_rate": {
+        "CostMatrix": {"tpWeight": 1.0, "fnWeight": 2.0, "fpWeight": 0.11, "tnWeight": 1.0}
+    },
 }
 
 
@@ -72,7 +77,7 @@ def series(kind: str, rng: random.Random) -> tuple[list[float], int | None]:
 def _inject(kind, values, start, rng, sigma, level, amplitude, phase) -> None:
     n = len(values)
     if kind == "spike":
-        size = rng.choice((-1, 1)) * (sigma * rng.uniform(6, 12) + amplitude)   # beyond the daily range
+        size = rng.choice((-1, 1)) * (sigma * rng.uniform(6, 12) + amplitude)  # beyond the daily range
         for i in range(start, min(n, start + rng.randint(1, 3))):
             values[i] += size
     elif kind == "level_shift":
@@ -121,7 +126,8 @@ def generate(out: Path, seed: int, per_kind: int, kinds=KINDS) -> dict[str, list
             stamps = [(t0 + dt.timedelta(seconds=STEP * i)).strftime(NAB_TIME) for i in range(len(values))]
             name = f"synthetic_{kind}/{kind}_{n}.csv"
             (out / "data" / name).write_text(
-                "timestamp,value\n" + "".join(f"{s},{v:.6g}\n" for s, v in zip(stamps, values)))
+                "timestamp,value\n" + "".join(f"{s},{v:.6g}\n" for s, v in zip(stamps, values))
+            )
             labels[name] = [] if start is None else [label_window(stamps, start)]
     (out / "labels").mkdir(parents=True, exist_ok=True)
     (out / "labels" / "combined_windows.json").write_text(json.dumps(labels, indent=1, sort_keys=True))

@@ -18,6 +18,7 @@ positives per distractor class, so a fix can be judged on classes, not examples.
 Nothing here is tuned to the dev file: the templates, labels and classes come
 from the failure classes named in issue 10/11, written from scratch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,13 +39,69 @@ except ImportError:  # pragma: no cover
 from veilwatch.transforms.detection import DetectionEngine  # noqa: E402
 from veilwatch.transforms.detection.settings import DetectionSettings  # noqa: E402
 
-SCORED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD_NUMBER", "IBAN_CODE", "US_SOCIAL_SECURITY_NUMBER",
-          "IP_ADDRESS", "URL")
-LOCALES = ("en_US", "en_GB", "en_CA", "en_AU", "de_DE", "de_AT", "fr_FR", "nl_NL", "it_IT", "es_ES", "pt_BR",
-           "pl_PL", "sv_SE", "da_DK", "fi_FI", "en_IE", "en_NZ", "cs_CZ")
-PHONE_LABELS = ("Phone:", "Phone", "Mobile:", "Mobile", "Desk:", "Fax:", "Fax", "Tel", "Tel:", "Tel.", "Cell:",
-                "Cell", "Telephone:", "Ph:", "Mob:", "Phone no.", "Phone #", "Work phone:", "Home:", "Direct line:")
-CARD_TYPES = ("visa16", "visa13", "visa19", "mastercard", "amex", "jcb15", "jcb16", "discover", "diners", "maestro")
+SCORED = (
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD_NUMBER",
+    "IBAN_CODE",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "IP_ADDRESS",
+    "URL",
+)
+LOCALES = (
+    "en_US",
+    "en_GB",
+    "en_CA",
+    "en_AU",
+    "de_DE",
+    "de_AT",
+    "fr_FR",
+    "nl_NL",
+    "it_IT",
+    "es_ES",
+    "pt_BR",
+    "pl_PL",
+    "sv_SE",
+    "da_DK",
+    "fi_FI",
+    "en_IE",
+    "en_NZ",
+    "cs_CZ",
+)
+PHONE_LABELS = (
+    "Phone:",
+    "Phone",
+    "Mobile:",
+    "Mobile",
+    "Desk:",
+    "Fax:",
+    "Fax",
+    "Tel",
+    "Tel:",
+    "Tel.",
+    "Cell:",
+    "Cell",
+    "Telephone:",
+    "Ph:",
+    "Mob:",
+    "Phone no.",
+    "Phone #",
+    "Work phone:",
+    "Home:",
+    "Direct line:",
+)
+CARD_TYPES = (
+    "visa16",
+    "visa13",
+    "visa19",
+    "mastercard",
+    "amex",
+    "jcb15",
+    "jcb16",
+    "discover",
+    "diners",
+    "maestro",
+)
 CARD_WORDS = ("card", "credit card", "card number", "debit card", "Card no.", "card ending", "cc", "CARD")
 FULLWIDTH = str.maketrans({**{chr(c): chr(c + 0xFEE0) for c in range(ord("0"), ord("9") + 1)}, "@": "＠"})
 
@@ -58,16 +115,16 @@ class Text:
         self.gold: list[tuple[int, int, str, str]] = []  # start, end, infoType, class
         self.traps: list[tuple[int, int, str]] = []  # spans that must not be reported, with their class
 
-    def add(self, text: str) -> "Text":
+    def add(self, text: str) -> Text:
         self.parts.append(text)
         self.size += len(text)
         return self
 
-    def pii(self, value: str, info_type: str, cls: str) -> "Text":
+    def pii(self, value: str, info_type: str, cls: str) -> Text:
         self.gold.append((self.size, self.size + len(value), info_type, cls))
         return self.add(value)
 
-    def trap(self, value: str, cls: str) -> "Text":
+    def trap(self, value: str, cls: str) -> Text:
         self.traps.append((self.size, self.size + len(value), cls))
         return self.add(value)
 
@@ -96,7 +153,7 @@ def group(digits: str, rng: random.Random) -> str:
     sep = rng.choice((" ", "-"))
     if len(digits) == 15 and rng.random() < 0.5:
         return sep.join((digits[:4], digits[4:10], digits[10:]))
-    return sep.join(digits[i:i + 4] for i in range(0, len(digits), 4))
+    return sep.join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
 
 def unknown_issuer_card(rng: random.Random) -> str:
@@ -126,8 +183,15 @@ def us_phone(rng: random.Random) -> str:
     area = rng.choice(("212", "415", "312", "617", "303", "206", "512", "404", "702", "919"))
     exch = str(rng.randint(2, 9)) + str(rng.randint(0, 9)) + str(rng.randint(0, 9))
     line = f"{rng.randint(0, 9999):04d}"
-    return rng.choice((f"({area}) {exch}-{line}", f"{area}-{exch}-{line}", f"{area}.{exch}.{line}",
-                       f"+1 {area} {exch} {line}", f"1-{area}-{exch}-{line}"))
+    return rng.choice(
+        (
+            f"({area}) {exch}-{line}",
+            f"{area}-{exch}-{line}",
+            f"{area}.{exch}.{line}",
+            f"+1 {area} {exch} {line}",
+            f"1-{area}-{exch}-{line}",
+        )
+    )
 
 
 def extension(rng: random.Random) -> str:
@@ -144,8 +208,14 @@ def house_street(rng: random.Random, fake: Faker) -> str:
     number = rng.choice((str(rng.randint(1, 99999)), str(rng.randint(100, 9999))))
     street = fake.street_name() if hasattr(fake, "street_name") else "Oak Street"
     postcode = fake.postcode()
-    return rng.choice((f"{number} {street}", f"{postcode} {number} {street}", f"{street} {number} {postcode} {fake.city()}",
-                       f"{number} {street}, {postcode} {fake.city()}"))
+    return rng.choice(
+        (
+            f"{number} {street}",
+            f"{postcode} {number} {street}",
+            f"{street} {number} {postcode} {fake.city()}",
+            f"{number} {street}, {postcode} {fake.city()}",
+        )
+    )
 
 
 def make_text(rng: random.Random, fakes: dict[str, Faker]) -> Text:
@@ -182,19 +252,21 @@ def make_text(rng: random.Random, fakes: dict[str, Faker]) -> Text:
             t.add(f"{label} ").pii(number, "PHONE_NUMBER", cls).add(sep)
         elif kind < 0.26:  # phone in running text
             number = us_phone(rng) if rng.random() < 0.5 else fake.phone_number()
-            t.add(rng.choice(("please call me at ", "you can reach me on ", "my number is ", "text "))) \
-                .pii(number, "PHONE_NUMBER", "phone_sentence").add(rng.choice((" thanks.", ". ", sep)))
+            t.add(rng.choice(("please call me at ", "you can reach me on ", "my number is ", "text "))).pii(
+                number, "PHONE_NUMBER", "phone_sentence"
+            ).add(rng.choice((" thanks.", ". ", sep)))
         elif kind < 0.38:  # known-issuer card
             digits = en.credit_card_number(rng.choice(CARD_TYPES))
             value = group(digits, rng)
             cls = "card_known"
             if rng.random() < 0.08:
-                value, cls = ".".join(digits[i:i + 4] for i in range(0, len(digits), 4)), "card_dotted"
+                value, cls = ".".join(digits[i : i + 4] for i in range(0, len(digits), 4)), "card_dotted"
             t.add(f"{rng.choice(CARD_WORDS)} ").pii(value, "CREDIT_CARD_NUMBER", cls).add(sep)
         elif kind < 0.47:  # unknown issuer, with card context
             value = group(unknown_issuer_card(rng), rng)
-            t.add(rng.choice(("my card ", "Card: ", "charged to card ", "the card number is ", "debit card "))) \
-                .pii(value, "CREDIT_CARD_NUMBER", "card_unknown_issuer").add(sep)
+            t.add(
+                rng.choice(("my card ", "Card: ", "charged to card ", "the card number is ", "debit card "))
+            ).pii(value, "CREDIT_CARD_NUMBER", "card_unknown_issuer").add(sep)
         elif kind < 0.55:  # IBANs, also after other identifiers and in pairs
             iban = fake.iban() if hasattr(fake, "iban") else en.iban()
             lead = rng.choice(("paid 20 EUR to ", "IBAN ", "transfer to ", "acct ", "refund to "))
@@ -213,16 +285,22 @@ def make_text(rng: random.Random, fakes: dict[str, Faker]) -> Text:
                 ssn, cls = ssn.replace("-", ""), "ssn_bare_with_context"
             else:
                 cls = "ssn_dashed"
-            t.add(rng.choice(("SSN: ", "social security number ", "ssn ", "SSN#"))).pii(ssn, "US_SOCIAL_SECURITY_NUMBER", cls).add(sep)
+            t.add(rng.choice(("SSN: ", "social security number ", "ssn ", "SSN#"))).pii(
+                ssn, "US_SOCIAL_SECURITY_NUMBER", cls
+            ).add(sep)
         elif kind < 0.71:  # e-mail, sometimes full-width
             email = fake.email()
             cls = "email"
             if rng.random() < 0.2:
                 email, cls = email.replace("@", "＠"), "email_fullwidth_at"
-            t.add(rng.choice(("mail ", "contact: ", "from ", "reply to "))).pii(email, "EMAIL_ADDRESS", cls).add(sep)
+            t.add(rng.choice(("mail ", "contact: ", "from ", "reply to "))).pii(
+                email, "EMAIL_ADDRESS", cls
+            ).add(sep)
         elif kind < 0.76:  # full-width digits in a card or a phone
             digits = en.credit_card_number("visa16")
-            t.add("card ").pii(group(digits, rng).translate(FULLWIDTH), "CREDIT_CARD_NUMBER", "card_fullwidth").add(sep)
+            t.add("card ").pii(
+                group(digits, rng).translate(FULLWIDTH), "CREDIT_CARD_NUMBER", "card_fullwidth"
+            ).add(sep)
         elif kind < 0.80:
             t.add(rng.choice(("from ", "client ip ", "src="))).pii(fake.ipv4(), "IP_ADDRESS", "ip").add(sep)
         elif kind < 0.83:
@@ -230,17 +308,23 @@ def make_text(rng: random.Random, fakes: dict[str, Faker]) -> Text:
         # distractors (not PII of the scored types)
         trap = rng.random()
         if trap < 0.25:
-            t.add(rng.choice(("I live at ", "ship to ", "Address: ", "deliver to ", "billing address "))) \
-                .trap(address_line(fake, rng), "address").add(sep)
+            t.add(
+                rng.choice(("I live at ", "ship to ", "Address: ", "deliver to ", "billing address "))
+            ).trap(address_line(fake, rng), "address").add(sep)
         elif trap < 0.4:
-            t.add(rng.choice(("office at ", "meet at ", "moved to "))).trap(house_street(rng, fake), "house_street").add(sep)
+            t.add(rng.choice(("office at ", "meet at ", "moved to "))).trap(
+                house_street(rng, fake), "house_street"
+            ).add(sep)
         elif trap < 0.5:
             t.add("ZIP ").trap(f"{rng.randint(10000, 99999)}-{rng.randint(1000, 9999)}", "zip4").add(sep)
         elif trap < 0.6:
             t.add(rng.choice(("ref ", "order ", "case "))).trap(
-                f"{rng.randint(10000, 99999)} {rng.randint(1000, 9999)}", "run_5_4").add(sep)
+                f"{rng.randint(10000, 99999)} {rng.randint(1000, 9999)}", "run_5_4"
+            ).add(sep)
         elif trap < 0.7:
-            t.add(rng.choice(("order number ", "tracking ", "invoice "))).trap(luhn_no_issuer(rng), "luhn_no_context").add(sep)
+            t.add(rng.choice(("order number ", "tracking ", "invoice "))).trap(
+                luhn_no_issuer(rng), "luhn_no_context"
+            ).add(sep)
         elif trap < 0.78:
             t.add(f"amount {rng.randint(1, 99999)}.{rng.randint(0, 99):02d} EUR on {fake.date()}").add(sep)
     if shape == "email":
@@ -301,7 +385,7 @@ def show(engine: DetectionEngine, texts: list[Text], cls: str, limit: int = 15) 
             near = [(text[a:b], k) for a, b, k in found if a < end and start < b]
             missed = info_type is not None and not any(k == info_type for _, k in near)
             if missed or (info_type is None and near):
-                print(repr(text[start:end]), "->", near, "|", repr(text[max(0, start - 30):end + 30]))
+                print(repr(text[start:end]), "->", near, "|", repr(text[max(0, start - 30) : end + 30]))
                 shown += 1
         if shown >= limit:
             return
@@ -318,7 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=int, default=4000, help="texts to generate")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dump", type=Path, help="write the generated texts and gold spans as JSONL")
-    parser.add_argument("--show", metavar="CLASS", help="print up to 15 texts where CLASS was missed or reported")
+    parser.add_argument(
+        "--show", metavar="CLASS", help="print up to 15 texts where CLASS was missed or reported"
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     fakes = {}
@@ -329,7 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as out:
             for t in texts:
-                out.write(json.dumps({"text": t.text, "gold": t.gold, "traps": t.traps}, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps({"text": t.text, "gold": t.gold, "traps": t.traps}, ensure_ascii=False) + "\n"
+                )
     engine = DetectionEngine(DetectionSettings(use_ner=False))  # the pattern types only
     result = score(engine, texts)
     if args.show:

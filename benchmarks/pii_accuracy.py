@@ -32,6 +32,7 @@ Outputs land in ``benchmarks/results/`` (git-ignored). Exit 0 when the
 acceptance targets of the dev set are met, 1 otherwise (--no-presidio: the
 targets without the Presidio comparisons).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,15 @@ DEFAULT_SCORER = ROOT.parent / "shared" / "eval" / "pii_score.py"
 DEFAULT_PRESIDIO_VENV = ROOT / ".venv-presidio"
 
 ACCEPTANCE_TYPES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD_NUMBER", "IBAN_CODE", "US_SOCIAL_SECURITY_NUMBER",
-    "IP_ADDRESS", "MAC_ADDRESS", "URL", "US_DRIVERS_LICENSE_NUMBER",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD_NUMBER",
+    "IBAN_CODE",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "IP_ADDRESS",
+    "MAC_ADDRESS",
+    "URL",
+    "US_DRIVERS_LICENSE_NUMBER",
 )
 PATTERN_F1_TARGET = 0.97  # micro F1 and precision over ACCEPTANCE_TYPES (the pattern types)
 ALL_TYPES_F1_TARGET = 0.75  # micro F1 over every scored type, names and addresses included
@@ -86,7 +94,7 @@ CLAIMED_IDENTIFIER_TYPES = {
     "DE_VAT_ID": "VAT_NUMBER",
 }
 
-PRESIDIO_RUNNER = r'''
+PRESIDIO_RUNNER = r"""
 import json, statistics, sys, time, logging
 logging.disable(logging.WARNING)
 from presidio_analyzer import AnalyzerEngine
@@ -114,7 +122,7 @@ for _ in range(repeats):
         engine.analyze(text=text, language="en")
     rates.append(len(texts) / (time.process_time() - started))
 print(json.dumps({"rates": rates}))
-'''
+"""
 
 
 def _read_texts(path: Path, key: str) -> list[str]:
@@ -131,12 +139,24 @@ def _write_texts(texts: list[str], path: Path) -> None:
 def run_scan(texts_path: Path, out_path: Path) -> None:
     """``veilwatch scan`` as a user runs it."""
     subprocess.run(
-        [sys.executable, "-m", "veilwatch.pipelines.cli", "scan", "--input", str(texts_path), "--output", str(out_path)],
-        check=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "veilwatch.pipelines.cli",
+            "scan",
+            "--input",
+            str(texts_path),
+            "--output",
+            str(out_path),
+        ],
+        check=True,
+        cwd=ROOT,
     )
 
 
-def veilwatch_throughput(texts: list[str], repeats: int, prefilter: bool = True, ner: bool = True) -> list[float]:
+def veilwatch_throughput(
+    texts: list[str], repeats: int, prefilter: bool = True, ner: bool = True
+) -> list[float]:
     """texts per CPU-second of DetectionEngine.scan (with ``prepare`` per batch for the NER model),
     a fresh engine per run (built outside the timer; no result cache, so every text is scanned)."""
     sys.path.insert(0, str(ROOT))
@@ -148,7 +168,7 @@ def veilwatch_throughput(texts: list[str], repeats: int, prefilter: bool = True,
         scan, prepare = engine.scan, engine.prepare
         started = time.process_time()
         for i in range(0, len(texts), BATCH):
-            chunk = texts[i:i + BATCH]
+            chunk = texts[i : i + BATCH]
             prepare(chunk)
             for text in chunk:
                 scan(text)
@@ -162,7 +182,9 @@ def run_presidio(venv: Path, model: str, texts_path: Path, out_path: Path, repea
     try:
         done = subprocess.run(
             [str(venv / "bin" / "python"), runner.name, model, str(texts_path), str(out_path), str(repeats)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
     finally:
         os.unlink(runner.name)
@@ -171,8 +193,19 @@ def run_presidio(venv: Path, model: str, texts_path: Path, out_path: Path, repea
 
 def score(scorer: Path, gold: Path, pred: Path, out_json: Path, *extra: str) -> dict:
     subprocess.run(
-        [sys.executable, str(scorer), "--gold", str(gold), "--pred", str(pred), "--json", str(out_json), *extra],
-        check=True, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            str(scorer),
+            "--gold",
+            str(gold),
+            "--pred",
+            str(pred),
+            "--json",
+            str(out_json),
+            *extra,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     with open(out_json, encoding="utf-8") as handle:
         return json.load(handle)
@@ -218,7 +251,9 @@ def _share(num: int, den: int) -> str:
     return f"{num}/{den} = {num / den:.1%}" if den else "n/a"
 
 
-def evaluate(args: argparse.Namespace, gold: Path, tag: str, use_presidio: bool) -> tuple[dict, dict, dict | None]:
+def evaluate(
+    args: argparse.Namespace, gold: Path, tag: str, use_presidio: bool
+) -> tuple[dict, dict, dict | None]:
     """Scan ``gold``'s texts with veilwatch (and Presidio with the model) and score them:
     (pattern-type report, all-type report, Presidio's all-type report or None)."""
     out = args.out_dir
@@ -227,15 +262,29 @@ def evaluate(args: argparse.Namespace, gold: Path, tag: str, use_presidio: bool)
     _write_texts(texts, texts_path)
     run_scan(texts_path, out / f"{tag}_veilwatch.jsonl")
     types = ",".join(ACCEPTANCE_TYPES)
-    ours_acc = score(args.scorer, gold, out / f"{tag}_veilwatch.jsonl", out / f"{tag}_veilwatch_patterns.json",
-                     "--types", types)
+    ours_acc = score(
+        args.scorer,
+        gold,
+        out / f"{tag}_veilwatch.jsonl",
+        out / f"{tag}_veilwatch_patterns.json",
+        "--types",
+        types,
+    )
     ours_all = score(args.scorer, gold, out / f"{tag}_veilwatch.jsonl", out / f"{tag}_veilwatch_all.json")
     theirs_all = theirs_acc = None
     if use_presidio:
         run_presidio(args.presidio_venv, NER_MODEL, texts_path, out / f"{tag}_presidio_ner.jsonl", 0)
-        theirs_acc = score(args.scorer, gold, out / f"{tag}_presidio_ner.jsonl", out / f"{tag}_presidio_patterns.json",
-                           "--types", types)
-        theirs_all = score(args.scorer, gold, out / f"{tag}_presidio_ner.jsonl", out / f"{tag}_presidio_all.json")
+        theirs_acc = score(
+            args.scorer,
+            gold,
+            out / f"{tag}_presidio_ner.jsonl",
+            out / f"{tag}_presidio_patterns.json",
+            "--types",
+            types,
+        )
+        theirs_all = score(
+            args.scorer, gold, out / f"{tag}_presidio_ner.jsonl", out / f"{tag}_presidio_all.json"
+        )
     print_span_table(f"{tag}: pattern infoTypes (Presidio with {NER_MODEL})", ours_acc, theirs_acc)
     print_span_table(f"{tag}: every scored infoType (Presidio with {NER_MODEL})", ours_all, theirs_all)
     return ours_acc, ours_all, theirs_all
@@ -244,8 +293,10 @@ def evaluate(args: argparse.Namespace, gold: Path, tag: str, use_presidio: bool)
 def check_targets(ours_acc: dict, ours_all: dict, theirs_all: dict | None) -> bool:
     ok = True
     micro = ours_acc["micro"]
-    print(f"\npattern-type micro F1 {micro['f1'] or 0:.4f}, precision {micro['precision'] or 0:.4f} "
-          f"(targets >= {PATTERN_F1_TARGET})")
+    print(
+        f"\npattern-type micro F1 {micro['f1'] or 0:.4f}, precision {micro['precision'] or 0:.4f} "
+        f"(targets >= {PATTERN_F1_TARGET})"
+    )
     ok &= (micro["f1"] or 0) >= PATTERN_F1_TARGET and (micro["precision"] or 0) >= PATTERN_F1_TARGET
     every = ours_all["micro"]["f1"] or 0.0
     print(f"all-types micro F1 {every:.4f} (target >= {ALL_TYPES_F1_TARGET})")
@@ -255,8 +306,11 @@ def check_targets(ours_acc: dict, ours_all: dict, theirs_all: dict | None) -> bo
         print(f"{info_type} F1 {f1:.4f} (target >= {target})")
         ok &= f1 >= target
     if theirs_all:
-        worse = [t for t, m in ours_all["per_type"].items()
-                 if (m["f1"] or 0.0) < (theirs_all["per_type"].get(t, {}).get("f1") or 0.0)]
+        worse = [
+            t
+            for t, m in ours_all["per_type"].items()
+            if (m["f1"] or 0.0) < (theirs_all["per_type"].get(t, {}).get("f1") or 0.0)
+        ]
         print("types where F1 < Presidio's (same model): " + (", ".join(worse) if worse else "none"))
         ok &= not worse
     return ok
@@ -266,20 +320,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gold", type=Path, required=True, help="gold JSONL (pii_text_dev.jsonl)")
     parser.add_argument("--identifiers", type=Path, help="identifiers JSONL (identifiers_dev.jsonl)")
-    parser.add_argument("--held-out", type=Path, help="a second gold JSONL, scored the same way (not in the targets)")
-    parser.add_argument("--scorer", type=Path, default=DEFAULT_SCORER, help="path of shared/eval/pii_score.py")
+    parser.add_argument(
+        "--held-out", type=Path, help="a second gold JSONL, scored the same way (not in the targets)"
+    )
+    parser.add_argument(
+        "--scorer", type=Path, default=DEFAULT_SCORER, help="path of shared/eval/pii_score.py"
+    )
     parser.add_argument("--presidio-venv", type=Path, default=DEFAULT_PRESIDIO_VENV)
     parser.add_argument("--no-presidio", action="store_true", help="skip the Presidio reference runs")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per engine (median reported)")
-    parser.add_argument("--no-prefilter", action="store_true", help="time the engine without the Hyperscan prefilter")
+    parser.add_argument(
+        "--no-prefilter", action="store_true", help="time the engine without the Hyperscan prefilter"
+    )
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     out = args.out_dir
     use_presidio = not args.no_presidio
     if use_presidio and not (args.presidio_venv / "blank_en").exists():
-        print(f"no Presidio environment at {args.presidio_venv}: run benchmarks/setup_presidio.sh "
-              "(or pass --no-presidio)", file=sys.stderr)
+        print(
+            f"no Presidio environment at {args.presidio_venv}: run benchmarks/setup_presidio.sh "
+            "(or pass --no-presidio)",
+            file=sys.stderr,
+        )
         return 2
 
     ours_acc, ours_all, theirs_all = evaluate(args, args.gold, "dev", use_presidio)
@@ -294,20 +357,33 @@ def main(argv: list[str] | None = None) -> int:
         ids_path = out / "identifier_texts.jsonl"
         _write_texts(values, ids_path)
         run_scan(ids_path, out / "veilwatch_identifier_findings.jsonl")
-        rep = score(args.scorer, args.identifiers, out / "veilwatch_identifier_findings.jsonl",
-                    out / "veilwatch_identifiers.json", "--identifiers")
+        rep = score(
+            args.scorer,
+            args.identifiers,
+            out / "veilwatch_identifier_findings.jsonl",
+            out / "veilwatch_identifiers.json",
+            "--identifiers",
+        )
         rates = identifier_rates(rep, CLAIMED_IDENTIFIER_TYPES)
-        print("\n== Identifiers, claimed types (value scanned as a text; found = IoU >= 0.5 with any finding)")
+        print(
+            "\n== Identifiers, claimed types (value scanned as a text; found = IoU >= 0.5 with any finding)"
+        )
         print(f"{'type':<28} {'infoType':<30} {'valid found':>16} {'invalid rejected':>18}")
         for id_type, g in rates["per_type"].items():
-            print(f"{id_type:<28} {CLAIMED_IDENTIFIER_TYPES[id_type]:<30} "
-                  f"{_share(g['valid_found'], g['valid']):>16} {_share(g['invalid_rejected'], g['invalid']):>18}")
+            print(
+                f"{id_type:<28} {CLAIMED_IDENTIFIER_TYPES[id_type]:<30} "
+                f"{_share(g['valid_found'], g['valid']):>16} {_share(g['invalid_rejected'], g['invalid']):>18}"
+            )
         t = rates["total"]
-        print(f"{'CLAIMED TOTAL':<59} {_share(t['valid_found'], t['valid']):>16} "
-              f"{_share(t['invalid_rejected'], t['invalid']):>18}")
+        print(
+            f"{'CLAIMED TOTAL':<59} {_share(t['valid_found'], t['valid']):>16} "
+            f"{_share(t['invalid_rejected'], t['invalid']):>18}"
+        )
         a = rates["all"]
-        print(f"{'(all types, for reference)':<59} {_share(a['valid_found'], a['valid']):>16} "
-              f"{_share(a['invalid_rejected'], a['invalid']):>18}")
+        print(
+            f"{'(all types, for reference)':<59} {_share(a['valid_found'], a['valid']):>16} "
+            f"{_share(a['invalid_rejected'], a['invalid']):>18}"
+        )
         found = t["valid_found"] / t["valid"] if t["valid"] else 0.0
         rejected = t["invalid_rejected"] / t["invalid"] if t["invalid"] else 1.0
         ok &= found >= IDENTIFIER_TARGET and rejected >= IDENTIFIER_TARGET
@@ -315,24 +391,47 @@ def main(argv: list[str] | None = None) -> int:
     texts = _read_texts(args.gold, "text")
     texts_path = out / "dev_texts.jsonl"
     print("\n== Throughput (texts per CPU-second, median of %d; %d texts)" % (args.repeats, len(texts)))
-    rows = [("veilwatch, patterns only", veilwatch_throughput(texts, args.repeats, not args.no_prefilter, ner=False)),
-            (f"veilwatch, patterns + NER ({NER_MODEL})",
-             veilwatch_throughput(texts, args.repeats, not args.no_prefilter, ner=True))]
+    rows = [
+        (
+            "veilwatch, patterns only",
+            veilwatch_throughput(texts, args.repeats, not args.no_prefilter, ner=False),
+        ),
+        (
+            f"veilwatch, patterns + NER ({NER_MODEL})",
+            veilwatch_throughput(texts, args.repeats, not args.no_prefilter, ner=True),
+        ),
+    ]
     if use_presidio:
-        rows.append(("presidio, patterns only (blank spaCy pipeline)",
-                     run_presidio(args.presidio_venv, str(args.presidio_venv / "blank_en"), texts_path,
-                                  out / "dev_presidio_blank.jsonl", args.repeats)))
-        rows.append((f"presidio, patterns + NER ({NER_MODEL})",
-                     run_presidio(args.presidio_venv, NER_MODEL, texts_path, out / "dev_presidio_ner.jsonl",
-                                  args.repeats)))
+        rows.append(
+            (
+                "presidio, patterns only (blank spaCy pipeline)",
+                run_presidio(
+                    args.presidio_venv,
+                    str(args.presidio_venv / "blank_en"),
+                    texts_path,
+                    out / "dev_presidio_blank.jsonl",
+                    args.repeats,
+                ),
+            )
+        )
+        rows.append(
+            (
+                f"presidio, patterns + NER ({NER_MODEL})",
+                run_presidio(
+                    args.presidio_venv, NER_MODEL, texts_path, out / "dev_presidio_ner.jsonl", args.repeats
+                ),
+            )
+        )
     medians = {}
     for name, rates in rows:
         medians[name] = statistics.median(rates)
         print(f"{name:<52} {medians[name]:>9,.0f}  (runs: {', '.join(f'{r:,.0f}' for r in rates)})")
     if use_presidio:
         names = [name for name, _ in rows]
-        print(f"ratio, patterns only: {medians[names[0]] / medians[names[2]]:.1f}x; "
-              f"patterns + NER: {medians[names[1]] / medians[names[3]]:.1f}x")
+        print(
+            f"ratio, patterns only: {medians[names[0]] / medians[names[2]]:.1f}x; "
+            f"patterns + NER: {medians[names[1]] / medians[names[3]]:.1f}x"
+        )
     print("\nACCEPTANCE (dev set): " + ("met" if ok else "NOT met"))
     return 0 if ok else 1
 

@@ -12,6 +12,7 @@ stderr or log. Runs cycle through formats and policies with a new seed each.
 Prints one line per run and the totals; exit 1 on any problem or leak (names
 the NER missed are counted apart, as the suite does).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,12 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-POLICIES = {"jsonl": ("scan", "keep", "reject", "drop"), "csv": ("scan", "drop"), "avro": ("scan", "reject"),
-            "parquet": ("scan", "drop")}
+POLICIES = {
+    "jsonl": ("scan", "keep", "reject", "drop"),
+    "csv": ("scan", "drop"),
+    "avro": ("scan", "reject"),
+    "parquet": ("scan", "drop"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     from tests.reliability.harness import fuzz_run
 
     formats = args.formats.split(",")
-    plans = [(fmt, POLICIES[fmt][i]) for i in range(4) for fmt in formats if i < len(POLICIES[fmt])]  # round robin
+    plans = [
+        (fmt, POLICIES[fmt][i]) for i in range(4) for fmt in formats if i < len(POLICIES[fmt])
+    ]  # round robin
     totals = {"records": 0, "planted": 0, "leaks": 0, "names missed": 0, "problems": 0, "seconds": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
@@ -48,20 +55,27 @@ def main(argv: list[str] | None = None) -> int:
         for i, (fmt, policy) in zip(range(args.runs), itertools.cycle(plans)):
             directory = work / f"run-{i}"
             directory.mkdir()
-            run = fuzz_run(directory, keyset, fmt, policy, args.records, args.seed + i, with_deep=fmt == "jsonl")
+            run = fuzz_run(
+                directory, keyset, fmt, policy, args.records, args.seed + i, with_deep=fmt == "jsonl"
+            )
             names = [leak for leak in run.leaks if leak.plant.kind == "name"]
             others = [leak for leak in run.leaks if leak.plant.kind != "name"]
             seconds = sum(run.seconds.values())
-            print(f"run {i}: {fmt}/{policy}: {run.records} records, {len(run.plants)} planted, "
-                  f"{len(others)} leaks, {len(names)} names missed, problems {run.problems or 'none'}, "
-                  f"run {run.seconds['run']:.1f}s")
+            print(
+                f"run {i}: {fmt}/{policy}: {run.records} records, {len(run.plants)} planted, "
+                f"{len(others)} leaks, {len(names)} names missed, problems {run.problems or 'none'}, "
+                f"run {run.seconds['run']:.1f}s"
+            )
             totals["records"] += run.records
             totals["planted"] += len(run.plants)
             totals["leaks"] += len(others)
             totals["names missed"] += len(names)
             totals["problems"] += len(run.problems)
             totals["seconds"] += seconds
-    print("totals: " + ", ".join(f"{k} {v:,.0f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in totals.items()))
+    print(
+        "totals: "
+        + ", ".join(f"{k} {v:,.0f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in totals.items())
+    )
     return 1 if totals["leaks"] or totals["problems"] else 0
 
 

@@ -12,6 +12,7 @@ DirectRunner, ``--repeats`` times each, alternating:
 and prints records/s for each (median of the repeats), their ratio, and the
 process's peak RSS after each phase.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,23 +43,28 @@ def options() -> PipelineOptions:
 def run_noop(data: pathlib.Path, out: pathlib.Path) -> float:
     start = time.perf_counter()
     with beam.Pipeline(options=options()) as p:
-        (p
-         | "Read" >> beam.io.ReadFromText(str(data))
-         | "Parse" >> beam.Map(json.loads)
-         | "Serialize" >> beam.Map(json.dumps)
-         | "Write" >> beam.io.WriteToText(str(out / "part"), file_name_suffix=".jsonl"))
+        (
+            p
+            | "Read" >> beam.io.ReadFromText(str(data))
+            | "Parse" >> beam.Map(json.loads)
+            | "Serialize" >> beam.Map(json.dumps)
+            | "Write" >> beam.io.WriteToText(str(out / "part"), file_name_suffix=".jsonl")
+        )
     return time.perf_counter() - start
 
 
 def run_full(config_path: str, data: pathlib.Path, out: pathlib.Path, keyset: pathlib.Path) -> float:
-    config = load_config(config_path, ConfigOverrides(input=str(data), output_dir=str(out), keyset=str(keyset)))
+    config = load_config(
+        config_path, ConfigOverrides(input=str(data), output_dir=str(out), keyset=str(keyset))
+    )
     start = time.perf_counter()
     with beam.Pipeline(options=options()) as p:
         build_pipeline(p, config, allow_plaintext_keys=True)
     elapsed = time.perf_counter() - start
     summary = json.loads((out / "run_summary.json").read_text())
-    assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
-                                      + summary["records_suppressed"])
+    assert summary["records_read"] == (
+        summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+    )
     return elapsed
 
 
@@ -67,13 +73,16 @@ def peak_rss_mib() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--config", default=str(REPO / "templates" / "datasets" / "payments.yaml"))
     args = parser.parse_args()
 
     import logging
+
     logging.getLogger().setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
@@ -92,8 +101,12 @@ def main() -> None:
     noop_rate, full_rate = n / statistics.median(noop), n / statistics.median(full)
     print(f"records: {n:,} ({size_mb:.1f} MB JSONL), DirectRunner in_memory, median of {args.repeats}")
     print(f"{'pipeline':<10} {'median s':>9} {'records/s':>11}  runs (s)")
-    print(f"{'no-op':<10} {statistics.median(noop):>9.2f} {noop_rate:>11,.0f}  {', '.join(f'{t:.2f}' for t in noop)}")
-    print(f"{'veilwatch':<10} {statistics.median(full):>9.2f} {full_rate:>11,.0f}  {', '.join(f'{t:.2f}' for t in full)}")
+    print(
+        f"{'no-op':<10} {statistics.median(noop):>9.2f} {noop_rate:>11,.0f}  {', '.join(f'{t:.2f}' for t in noop)}"
+    )
+    print(
+        f"{'veilwatch':<10} {statistics.median(full):>9.2f} {full_rate:>11,.0f}  {', '.join(f'{t:.2f}' for t in full)}"
+    )
     print(f"ratio veilwatch / no-op records/s: {full_rate / noop_rate:.2f}")
     print(f"peak RSS after no-op runs: {rss['noop']:.0f} MiB; after veilwatch runs: {rss['full']:.0f} MiB")
 

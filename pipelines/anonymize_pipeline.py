@@ -19,6 +19,7 @@ in streaming, the rows BigQuery refused and the records too late for their
 window's metrics (:mod:`veilwatch.transforms.dead_letter_routes`); BigQuery tables are
 created partitioned and clustered (:func:`veilwatch.transforms.io.bigquery.table_parameters`).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -86,31 +87,47 @@ def build_pipeline(
     writer = _Writer(config, streaming)
 
     if sinks.bigquery.anonymized_table:
-        writer.to_bigquery(anon.anonymized, "AnonymizedToBigQuery", sinks.bigquery.anonymized_table,
-                           anonymized_table_schema(config),
-                           lambda b, config=config: [flatten(r, config) for r in b.records], anonymized=True)
+        writer.to_bigquery(
+            anon.anonymized,
+            "AnonymizedToBigQuery",
+            sinks.bigquery.anonymized_table,
+            anonymized_table_schema(config),
+            lambda b, config=config: [flatten(r, config) for r in b.records],
+            anonymized=True,
+        )
     if sinks.pubsub.anonymized_topic:
-        (anon.anonymized
-         | "AnonymizedRecordsForPubSub" >> beam.Map(lambda b: list(b.records))
-         | "AnonymizedToPubSub" >> WriteJsonToPubSub(sinks.pubsub.anonymized_topic, batched=True))
+        (
+            anon.anonymized
+            | "AnonymizedRecordsForPubSub" >> beam.Map(lambda b: list(b.records))
+            | "AnonymizedToPubSub" >> WriteJsonToPubSub(sinks.pubsub.anonymized_topic, batched=True)
+        )
     if sinks.anonymized_to_files:
         if streaming:
-            (anon.anonymized
-             | "AnonymizedRecords" >> beam.Map(lambda b: list(b.records))
-             | "WriteAnonymized" >> writer.files("anonymized"))
+            (
+                anon.anonymized
+                | "AnonymizedRecords" >> beam.Map(lambda b: list(b.records))
+                | "WriteAnonymized" >> writer.files("anonymized")
+            )
         else:
             anon.anonymized | "WriteAnonymized" >> WriteAnonymized(config, sinks.output_dir)
 
     if sinks.bigquery.findings_table:
-        writer.to_bigquery(anon.findings, "FindingsToBigQuery", sinks.bigquery.findings_table, FINDINGS_SCHEMA,
-                           lambda batch: [finding_row(f) for f in batch])
+        writer.to_bigquery(
+            anon.findings,
+            "FindingsToBigQuery",
+            sinks.bigquery.findings_table,
+            FINDINGS_SCHEMA,
+            lambda batch: [finding_row(f) for f in batch],
+        )
     else:
         anon.findings | "WriteFindings" >> writer.files("findings")
 
     if anon.anonymized.is_bounded:
         metrics = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config)
     else:  # what the lateness gate drops from the metrics: counted in the dead letter
-        metrics, too_late = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(config, with_too_late=True)
+        metrics, too_late = anon.anonymized | "WindowMetrics" >> ComputeWindowMetrics(
+            config, with_too_late=True
+        )
         writer.dead_letters.append(too_late | "TooLateToDeadLetters" >> TooLateToDeadLetters(config))
     # A bounded input's first and last event time: windows it only partly covers are not scored.
     extent = anon.anonymized | "InputExtent" >> InputExtent() if anon.anonymized.is_bounded else None
@@ -123,14 +140,17 @@ def build_pipeline(
         validation = anon.anonymized | "DataValidation" >> stage
         flagged = (flagged, validation.flagged) | "AllFlagged" >> beam.Flatten()
     if sinks.bigquery.flagged_windows_table:
-        writer.to_bigquery(flagged, "FlaggedToBigQuery", sinks.bigquery.flagged_windows_table, WINDOW_SCHEMA,
-                           lambda s: [s])
+        writer.to_bigquery(
+            flagged, "FlaggedToBigQuery", sinks.bigquery.flagged_windows_table, WINDOW_SCHEMA, lambda s: [s]
+        )
     if sinks.pubsub.alerts_topic:
         flagged | "AlertsToPubSub" >> WriteJsonToPubSub(sinks.pubsub.alerts_topic)
     if sinks.flagged_to_files:
         flagged | "WriteFlagged" >> writer.files("flagged_windows", batched=False)
     if sinks.bigquery.scores_table:
-        writer.to_bigquery(scores, "ScoresToBigQuery", sinks.bigquery.scores_table, WINDOW_SCHEMA, lambda s: [s])
+        writer.to_bigquery(
+            scores, "ScoresToBigQuery", sinks.bigquery.scores_table, WINDOW_SCHEMA, lambda s: [s]
+        )
     if sinks.scores_to_files or (not streaming and sinks.output_dir and not sinks.bigquery.scores_table):
         # batch runs keep every scored window on file: report.html plots each series with its expected band
         scores | "WriteScores" >> writer.files("scores", batched=False)
@@ -140,11 +160,18 @@ def build_pipeline(
     if not streaming and sinks.output_dir:
         # a partial window of the input is written without a score: counted apart, not as scored
         window_counts = scores | "CountWindows" >> beam.Map(
-            lambda s: {"windows_unscored_partial": 1} if is_unscored_partial(s) else
-            {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
+            lambda s: (
+                {"windows_unscored_partial": 1}
+                if is_unscored_partial(s)
+                else {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
+            )
         )
-        timeline = anon.anonymized | "CountTimeline" >> beam.Map(TimelineCounts(bucket_seconds(config.window)))
-        counts = (anon.stats, window_counts, timeline) + ((validation.counts,) if validation is not None else ())
+        timeline = anon.anonymized | "CountTimeline" >> beam.Map(
+            TimelineCounts(bucket_seconds(config.window))
+        )
+        counts = (anon.stats, window_counts, timeline) + (
+            (validation.counts,) if validation is not None else ()
+        )
         summary = (
             counts
             | "AllCounts" >> beam.Flatten()
@@ -153,7 +180,7 @@ def build_pipeline(
     return PipelineOutputs(anon.anonymized, dead_letters, anon.findings, metrics, scores, flagged, summary)
 
 
-def _write_dead_letters(records_dead: beam.PCollection, writer: "_Writer") -> beam.PCollection:
+def _write_dead_letters(records_dead: beam.PCollection, writer: _Writer) -> beam.PCollection:
     """Every dead letter of the run (the records', and the later stages': rows BigQuery refused,
     records too late for their window) to the dead-letter table or files; returns them all."""
     dead_letters = records_dead
@@ -163,8 +190,14 @@ def _write_dead_letters(records_dead: beam.PCollection, writer: "_Writer") -> be
     if table:
         # Rows the dead-letter table itself refuses are counted (veilwatch/dead_letters_bigquery_insert)
         # and go to files when there is an output_dir: never back into the same table.
-        refused = writer.to_bigquery(dead_letters, "DeadLettersToBigQuery", table, DEAD_LETTER_SCHEMA,
-                                     lambda batch: [dead_letter_row(d) for d in batch], route_failures=False)
+        refused = writer.to_bigquery(
+            dead_letters,
+            "DeadLettersToBigQuery",
+            table,
+            DEAD_LETTER_SCHEMA,
+            lambda batch: [dead_letter_row(d) for d in batch],
+            route_failures=False,
+        )
         if refused is not None and writer.output_dir:
             refused | "WriteRefusedDeadLetters" >> writer.files("dead_letter")
     else:
@@ -187,18 +220,31 @@ class _Writer:
             return WriteWindowedJsonLines(directory, batched=batched)
         return WriteJsonLines(FileSystems.join(directory, "part"), batched=batched)
 
-    def to_bigquery(self, pcoll: beam.PCollection, label: str, table: str, schema: dict, to_rows,
-                    anonymized: bool = False, route_failures: bool = True) -> beam.PCollection | None:
+    def to_bigquery(
+        self,
+        pcoll: beam.PCollection,
+        label: str,
+        table: str,
+        schema: dict,
+        to_rows,
+        anonymized: bool = False,
+        route_failures: bool = True,
+    ) -> beam.PCollection | None:
         """Write ``pcoll`` to ``table`` (partitioned and clustered as the config says). In streaming,
         the rows BigQuery refuses become dead letters: added to the run's (``route_failures``) or
         returned. Batch load jobs have no refused rows: a load either succeeds or fails the run."""
         result = pcoll | label >> WriteBatchesToBigQuery(
-            table, schema, to_rows, streaming=self.streaming,
-            parameters=table_parameters(schema, self.config.sinks.bigquery))
+            table,
+            schema,
+            to_rows,
+            streaming=self.streaming,
+            parameters=table_parameters(schema, self.config.sinks.bigquery),
+        )
         if not self.streaming:
             return None
         refused = result.failed_rows_with_errors | f"{label}RefusedRows" >> FailedRowsToDeadLetters(
-            self.config, table, schema, anonymized=anonymized)
+            self.config, table, schema, anonymized=anonymized
+        )
         if route_failures:
             self.dead_letters.append(refused)
             return None

@@ -8,13 +8,14 @@ Each subcommand lives in ``pipelines/commands/<name>.py`` and exposes
 ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``main(args) -> int``.
 Exit codes: 0 success, 1 the run failed, 2 bad usage or bad configuration.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 # The Google client libraries warn at import about future Python and grpcio
 # support; that is noise for a command-line user, not something to act on.
@@ -45,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _load_commands():
-        cmd = sub.add_parser(module.NAME, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP))
+        cmd = sub.add_parser(
+            module.NAME, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP)
+        )
         module.add_arguments(cmd)
         cmd.set_defaults(_handler=module.main)
     return parser

@@ -8,9 +8,10 @@
 PCollection (one element), exposed for testing; ``write_proposal`` adds the
 step that writes the YAML through Beam's FileSystems (local or ``gs://``).
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -60,7 +61,9 @@ class ProfileSample(beam.PTransform):
         )
 
 
-def build_pipeline(pipeline: beam.Pipeline, source: SourceSpec, sample_size: int) -> beam.PCollection[FieldProfiles]:
+def build_pipeline(
+    pipeline: beam.Pipeline, source: SourceSpec, sample_size: int
+) -> beam.PCollection[FieldProfiles]:
     """Adds reading and profiling to ``pipeline``; returns the merged profile (one element)."""
     return (
         pipeline
@@ -76,18 +79,28 @@ def _write(text: str, path: str) -> str:
     return path
 
 
-def write_proposal(profiles: beam.PCollection[FieldProfiles], output: str, *, min_hit_rate: float,
-                   dataset: str, source_format: str, source_path: str, keyset: str | None,
-                   csv_delimiter: str | None) -> beam.PCollection[str]:
+def write_proposal(
+    profiles: beam.PCollection[FieldProfiles],
+    output: str,
+    *,
+    min_hit_rate: float,
+    dataset: str,
+    source_format: str,
+    source_path: str,
+    keyset: str | None,
+    csv_delimiter: str | None,
+) -> beam.PCollection[str]:
     """Adds "propose and write ``output``" after ``profiles``."""
+
     def render(profile: FieldProfiles) -> str:
         proposal = propose(profile, min_hit_rate=min_hit_rate, strings_only=source_format == "csv")
-        return render_config(proposal, dataset=dataset,
-                             source_format=source_format, source_path=source_path, keyset=keyset,
-                             csv_delimiter=csv_delimiter)
+        return render_config(
+            proposal,
+            dataset=dataset,
+            source_format=source_format,
+            source_path=source_path,
+            keyset=keyset,
+            csv_delimiter=csv_delimiter,
+        )
 
-    return (
-        profiles
-        | "Propose" >> beam.Map(render)
-        | "WriteConfig" >> beam.Map(_write, output)
-    )
+    return profiles | "Propose" >> beam.Map(render) | "WriteConfig" >> beam.Map(_write, output)

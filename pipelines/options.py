@@ -9,6 +9,7 @@ template parameters (a test keeps them in step). A flex template passes each
 parameter as ``--name=value``, so switches also accept ``--name=true`` and
 ``--name=false``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,38 +34,94 @@ def parse_bool(text: str) -> bool:
 
 def _switch(help_text: str) -> dict[str, Any]:
     """``--flag``, ``--flag=true`` or ``--flag=false``."""
-    return {"nargs": "?", "const": True, "default": False, "type": parse_bool, "metavar": "BOOL", "help": help_text}
+    return {
+        "nargs": "?",
+        "const": True,
+        "default": False,
+        "type": parse_bool,
+        "metavar": "BOOL",
+        "help": help_text,
+    }
 
 
 # (flag, argparse keyword arguments). ``required`` options must appear in the template's metadata as non-optional.
 RUN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--dataset_config", {"required": True, "help": "dataset config YAML (path or gs:// URI)"}),
     ("--input", {"help": "input file pattern; overrides source.path (file sources)"}),
-    ("--input_subscription", {"help": "Pub/Sub subscription projects/P/subscriptions/S; overrides source.pubsub"}),
-    ("--input_topic", {"help": "Pub/Sub topic projects/P/topics/T to read (Beam makes a subscription); "
-                                "overrides source.pubsub"}),
+    (
+        "--input_subscription",
+        {"help": "Pub/Sub subscription projects/P/subscriptions/S; overrides source.pubsub"},
+    ),
+    (
+        "--input_topic",
+        {
+            "help": "Pub/Sub topic projects/P/topics/T to read (Beam makes a subscription); "
+            "overrides source.pubsub"
+        },
+    ),
     ("--input_table", {"help": "BigQuery table P:D.T to read; overrides source.bigquery"}),
     ("--output_dir", {"help": "output directory; overrides sinks.output_dir"}),
-    ("--output_table", {"help": "BigQuery table P:D.T for anonymized records; overrides sinks.bigquery.anonymized_table"}),
-    ("--output_topic", {"help": "Pub/Sub topic for anonymized records; overrides sinks.pubsub.anonymized_topic"}),
-    ("--flagged_windows_table", {"help": "BigQuery table P:D.T for flagged windows; "
-                                          "overrides sinks.bigquery.flagged_windows_table"}),
+    (
+        "--output_table",
+        {"help": "BigQuery table P:D.T for anonymized records; overrides sinks.bigquery.anonymized_table"},
+    ),
+    (
+        "--output_topic",
+        {"help": "Pub/Sub topic for anonymized records; overrides sinks.pubsub.anonymized_topic"},
+    ),
+    (
+        "--flagged_windows_table",
+        {"help": "BigQuery table P:D.T for flagged windows; overrides sinks.bigquery.flagged_windows_table"},
+    ),
     ("--alerts_topic", {"help": "Pub/Sub topic for flagged windows; overrides sinks.pubsub.alerts_topic"}),
-    ("--dead_letter_table", {"help": "BigQuery table P:D.T for dead letters; overrides sinks.bigquery.dead_letter_table"}),
+    (
+        "--dead_letter_table",
+        {"help": "BigQuery table P:D.T for dead letters; overrides sinks.bigquery.dead_letter_table"},
+    ),
     ("--keyset", {"help": "tink keyset path or URI; overrides keys.keyset"}),
-    ("--kms_key_uri", {"help": "Cloud KMS key wrapping the keyset (gcp-kms://projects/...); overrides keys.kms_key_uri"}),
-    ("--allow_plaintext_keys", _switch("accept plaintext key material: a plaintext keyset, DLP unwrapped cryptoKeys "
-                                      "(local runs and tests only)")),
+    (
+        "--kms_key_uri",
+        {"help": "Cloud KMS key wrapping the keyset (gcp-kms://projects/...); overrides keys.kms_key_uri"},
+    ),
+    (
+        "--allow_plaintext_keys",
+        _switch(
+            "accept plaintext key material: a plaintext keyset, DLP unwrapped cryptoKeys "
+            "(local runs and tests only)"
+        ),
+    ),
     ("--streaming", _switch("run as a streaming job (required for a Pub/Sub source)")),
-    ("--overwrite", _switch("replace the outputs of a previous run in output_dir (only the files its "
-                                     "run_manifest.json lists)")),
-    ("--batch_size", {"type": int, "default": DEFAULT_BATCH_SIZE,
-                      "help": f"records per batch element (default {DEFAULT_BATCH_SIZE})"}),
-    ("--dry_run", _switch("check config and flags, build the graph, print its steps and exit without running "
-                          "or writing anything (no Google Cloud access)")),
-    ("--progress_interval", {"type": float, "default": 10.0, "metavar": "SECONDS",
-                             "help": "local batch runs: print records read, rate and elapsed time to stderr every "
-                                     "SECONDS when it is a terminal (default 10; 0: never)"}),
+    (
+        "--overwrite",
+        _switch(
+            "replace the outputs of a previous run in output_dir (only the files its run_manifest.json lists)"
+        ),
+    ),
+    (
+        "--batch_size",
+        {
+            "type": int,
+            "default": DEFAULT_BATCH_SIZE,
+            "help": f"records per batch element (default {DEFAULT_BATCH_SIZE})",
+        },
+    ),
+    (
+        "--dry_run",
+        _switch(
+            "check config and flags, build the graph, print its steps and exit without running "
+            "or writing anything (no Google Cloud access)"
+        ),
+    ),
+    (
+        "--progress_interval",
+        {
+            "type": float,
+            "default": 10.0,
+            "metavar": "SECONDS",
+            "help": "local batch runs: print records read, rate and elapsed time to stderr every "
+            "SECONDS when it is a terminal (default 10; 0: never)",
+        },
+    ),
 )
 
 # Options for the terminal of a local run only: not flex template parameters.

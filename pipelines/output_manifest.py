@@ -19,6 +19,7 @@ see the end; an older run) the files named as a run names its outputs count as
 the run's: ``part-*`` files inside the output folders, the summary file and
 the data-validation artifacts.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,7 @@ _ARTIFACT_NAMES = ("schema.pbtxt", "statistics.binpb")
 
 def _relative(out: str, path: str) -> str:
     root = out.rstrip("/") + "/"
-    return path[len(root):] if path.startswith(root) else path
+    return path[len(root) :] if path.startswith(root) else path
 
 
 def output_files(out: str, parts: tuple[str, ...]) -> list[str]:

@@ -2,6 +2,7 @@
 
 Each raises :class:`PreflightError` with a message naming what is wrong.
 """
+
 from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems
@@ -14,8 +15,16 @@ from veilwatch.transforms.config.model import DatasetConfig
 from veilwatch.transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
 from veilwatch.transforms.io.sources import match_count
 
-OUTPUT_PARTS = ("anonymized", "dead_letter", "findings", "flagged_windows", "scores", "data_validation",
-                "report.html", "run_summary.json")
+OUTPUT_PARTS = (
+    "anonymized",
+    "dead_letter",
+    "findings",
+    "flagged_windows",
+    "scores",
+    "data_validation",
+    "report.html",
+    "run_summary.json",
+)
 
 
 class PreflightError(ValueError):
@@ -54,7 +63,8 @@ def check_keyset_holds(config: DatasetConfig, allow_plaintext_keys: bool, key_id
         raise PreflightError(
             f"keys.keyset: the keyset has no key {', '.join(map(str, missing))}, which made records of this run "
             f"(records_by_primary_key_id in the run's run_summary.json); pass the keyset the run used, or a "
-            f"rotation of it (veilwatch keys list shows a keyset's key ids)")
+            f"rotation of it (veilwatch keys list shows a keyset's key ids)"
+        )
 
 
 def check_worker_packages(options: PipelineOptions, runner: str) -> None:
@@ -67,7 +77,8 @@ def check_worker_packages(options: PipelineOptions, runner: str) -> None:
     if not (setup.setup_file or setup.extra_packages or image):
         raise PreflightError(
             "--runner DataflowRunner: the workers would start without veilwatch and its dependencies; add "
-            "--setup_file ./setup.py, or --sdk_container_image with the flex template image (templates/README.md)")
+            "--setup_file ./setup.py, or --sdk_container_image with the flex template image (templates/README.md)"
+        )
 
 
 def plan_reidentify(config: DatasetConfig, fields: list[str]) -> ReidentifyPlan:
@@ -105,7 +116,9 @@ def check_data_validation(config: DatasetConfig) -> None:
 
         import_tfdv()  # quiet: TensorFlow's C++ log and TFDV's IPython note are silenced
     except ImportError as exc:
-        raise PreflightError(f"data_validation: TensorFlow Data Validation cannot be loaded ({exc.name})") from None
+        raise PreflightError(
+            f"data_validation: TensorFlow Data Validation cannot be loaded ({exc.name})"
+        ) from None
     if spec.schema_path:
         from google.protobuf.message import DecodeError
         from google.protobuf.text_format import ParseError
@@ -115,8 +128,10 @@ def check_data_validation(config: DatasetConfig) -> None:
         try:
             load_schema(spec.schema_path)
         except (OSError, ParseError, DecodeError, UnicodeDecodeError) as exc:
-            raise PreflightError(f"data_validation.schema: {spec.schema_path} is not a readable TFDV schema "
-                                 f"in text format ({type(exc).__name__})") from None
+            raise PreflightError(
+                f"data_validation.schema: {spec.schema_path} is not a readable TFDV schema "
+                f"in text format ({type(exc).__name__})"
+            ) from None
 
 
 def prepare_output_dir(config: DatasetConfig, overwrite: bool) -> None:
@@ -129,7 +144,9 @@ def manifest_name(parts: tuple[str, ...]) -> str:
     return parts[-1].replace("_summary.json", "_manifest.json")
 
 
-def prepare_dir(out: str, parts: tuple[str, ...], overwrite: bool, what: str, flag: str | None = None) -> None:
+def prepare_dir(
+    out: str, parts: tuple[str, ...], overwrite: bool, what: str, flag: str | None = None
+) -> None:
     """Clear Beam staging debris; refuse a directory holding a run's outputs unless ``overwrite``,
     which deletes only the files that run's manifest lists (see ``output_manifest``)."""
     remove_staging(out, parts)

@@ -14,6 +14,7 @@ figure is the read steps' running total in this process
 printed when stderr is not a terminal (a pipe, a file, a CI log), so logs and
 captured output stay as they were.
 """
+
 from __future__ import annotations
 
 import sys
@@ -35,8 +36,9 @@ def format_progress(records: int, elapsed: float, rate: float) -> str:
 class ProgressLine:
     """A thread printing :func:`format_progress` every ``interval`` seconds while the block runs."""
 
-    def __init__(self, interval: float = DEFAULT_INTERVAL_SECONDS, stream: IO[str] | None = None,
-                 clock=time.monotonic):
+    def __init__(
+        self, interval: float = DEFAULT_INTERVAL_SECONDS, stream: IO[str] | None = None, clock=time.monotonic
+    ):
         self.interval = interval
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock
@@ -48,7 +50,7 @@ class ProgressLine:
         isatty = getattr(self.stream, "isatty", None)
         return self.interval > 0 and callable(isatty) and bool(isatty())
 
-    def __enter__(self) -> "ProgressLine":
+    def __enter__(self) -> ProgressLine:
         progress.reset()
         self._started = self.clock()
         if self.enabled:

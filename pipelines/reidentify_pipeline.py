@@ -9,6 +9,7 @@ the requested fields restored), ``dead_letter/part-*.jsonl`` (records whose
 tokens did not decrypt: wrong key, context or a modified token; PII redacted)
 and ``reidentify_summary.json``.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,13 @@ OUTPUT_PARTS = ("reidentified", "dead_letter", "reidentify_summary.json")
 class ReidentifierFactory:
     """Picklable recipe for a RecordReidentifier: loads the keys on the worker."""
 
-    def __init__(self, config: DatasetConfig, plan: ReidentifyPlan, allow_plaintext_keys: bool,
-                 key_id: int | None = None):
+    def __init__(
+        self,
+        config: DatasetConfig,
+        plan: ReidentifyPlan,
+        allow_plaintext_keys: bool,
+        key_id: int | None = None,
+    ):
         self.config = config
         self.plan = plan
         self.allow_plaintext_keys = allow_plaintext_keys
@@ -57,11 +63,14 @@ class ReidentifyPipelineOutputs(NamedTuple):
 
 
 def _write_summary(counts: dict, path: str, dataset: str) -> dict:
-    document = {"dataset": dataset, "records_read": counts.get("records_read", 0),
-                "records_reidentified": counts.get("records_reidentified", 0),
-                "records_dead_lettered": counts.get("records_dead_lettered", 0),
-                # files that could not be read (to their end): one file-level dead letter each
-                "files_unreadable": sum(1 for key in counts if key.startswith(UNREADABLE_FILE_PREFIX))}
+    document = {
+        "dataset": dataset,
+        "records_read": counts.get("records_read", 0),
+        "records_reidentified": counts.get("records_reidentified", 0),
+        "records_dead_lettered": counts.get("records_dead_lettered", 0),
+        # files that could not be read (to their end): one file-level dead letter each
+        "files_unreadable": sum(1 for key in counts if key.startswith(UNREADABLE_FILE_PREFIX)),
+    }
     with FileSystems.create(path) as handle:
         handle.write(json.dumps(document, indent=2).encode("utf-8"))
     return document
@@ -77,17 +86,24 @@ def build_reidentify_pipeline(
     key_id: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> ReidentifyPipelineOutputs:
-    source = SourceSpec(config.sinks.anonymized_format, input_pattern, config.source.csv_delimiter,
-                        config.source.max_record_bytes)
+    source = SourceSpec(
+        config.sinks.anonymized_format,
+        input_pattern,
+        config.source.csv_delimiter,
+        config.source.max_record_bytes,
+    )
     raw = pipeline | "ReadAnonymized" >> ReadRawBatches(source, batch_size)
     out = raw | "Reidentify" >> ReidentifyRecords(
-        ReidentifierFactory(config, plan, allow_plaintext_keys, key_id), DeadLetterRedactor(config))
+        ReidentifierFactory(config, plan, allow_plaintext_keys, key_id), DeadLetterRedactor(config)
+    )
     out.records | "WriteRecords" >> WriteJsonLines(FileSystems.join(output_dir, "reidentified", "part"))
-    out.dead_letters | "WriteDeadLetters" >> WriteJsonLines(FileSystems.join(output_dir, "dead_letter", "part"))
+    out.dead_letters | "WriteDeadLetters" >> WriteJsonLines(
+        FileSystems.join(output_dir, "dead_letter", "part")
+    )
     summary = (
         out.stats
         | "MergeCounts" >> beam.CombineGlobally(merge_counts)
-        | "WriteSummary" >> beam.Map(_write_summary, FileSystems.join(output_dir, "reidentify_summary.json"),
-                                     config.dataset)
+        | "WriteSummary"
+        >> beam.Map(_write_summary, FileSystems.join(output_dir, "reidentify_summary.json"), config.dataset)
     )
     return ReidentifyPipelineOutputs(out.records, out.dead_letters, summary)

@@ -18,32 +18,38 @@ a hundred times the usual).
 
     records, labels = generate("payments", days=5, seed=7, anomalies=DEFAULT_ANOMALIES["payments"])
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from stdnum import iban as stdnum_iban
 
-_FIRST = ("Olivia Liam Emma Noah Ava Elijah Sophia Mateo Amelia Lucas Mia Levi Harper Ezra Evelyn Luca Aria Asher "
-          "Chloe Leo Nora Hugo Zoe Arjun Ines Kenji Aisha Mohammed Fatima Chen Priya Diego Lea Jonas Sofia Omar").split()
-_LAST = ("Smith Johnson Garcia Brown Martinez Davis Lopez Wilson Anderson Thomas Moore Jackson Martin Lee Thompson "
-         "White Harris Clark Lewis Walker Hall Young King Wright Scott Green Baker Adams Nelson Hill Campbell Mitchell "
-         "Roberts Carter Phillips Evans Turner Torres Parker Collins Edwards Stewart Morris Nguyen Murphy Rivera "
-         "Cook Rogers Morgan Peterson Cooper Reed Bailey Bell Gomez Kelly Howard Ward Cox Diaz Richardson Wood "
-         "Watson Brooks Bennett Gray James Reyes Cruz Hughes Price Myers Long Foster Sanders Ross Morales Powell "
-         "Sullivan Russell Ortiz Jenkins Gutierrez Perry Butler Barnes Fisher Henderson Coleman Simmons Patterson "
-         "Jordan Reynolds Hamilton Graham Kim Gonzales Alexander Ramos Wallace Griffin West Cole Hayes Chavez "
-         "Gibson Bryant Ellis Stevens Murray Ford Marshall Owens McDonald Harrison Ruiz Kennedy Wells Alvarez "
-         "Woods Mendoza Castillo Olson Webb Washington Tucker Freeman Burns Henry Vasquez Snyder Simpson Crawford "
-         "Jimenez Porter Mason Shaw Gordon Wagner Hunter Romero Hicks Dixon Hunt Palmer Robertson Black Holmes "
-         "Stone Meyer Boyd Mills Warren Fox Rose Rice Moreno Schmidt Patel Ferguson Nichols Herrera Medina Ryan "
-         "Fernandez Weaver Daniels Stephens Gardner Payne Kelley Dunn Pierce Arnold Tran Spencer Peters Hawkins "
-         "Grant Hansen Castro Hoffman Hart Elliott Cunningham Knight Bradley").split()
+_FIRST = (
+    "Olivia Liam Emma Noah Ava Elijah Sophia Mateo Amelia Lucas Mia Levi Harper Ezra Evelyn Luca Aria Asher "
+    "Chloe Leo Nora Hugo Zoe Arjun Ines Kenji Aisha Mohammed Fatima Chen Priya Diego Lea Jonas Sofia Omar"
+).split()
+_LAST = (
+    "Smith Johnson Garcia Brown Martinez Davis Lopez Wilson Anderson Thomas Moore Jackson Martin Lee Thompson "
+    "White Harris Clark Lewis Walker Hall Young King Wright Scott Green Baker Adams Nelson Hill Campbell Mitchell "
+    "Roberts Carter Phillips Evans Turner Torres Parker Collins Edwards Stewart Morris Nguyen Murphy Rivera "
+    "Cook Rogers Morgan Peterson Cooper Reed Bailey Bell Gomez Kelly Howard Ward Cox Diaz Richardson Wood "
+    "Watson Brooks Bennett Gray James Reyes Cruz Hughes Price Myers Long Foster Sanders Ross Morales Powell "
+    "Sullivan Russell Ortiz Jenkins Gutierrez Perry Butler Barnes Fisher Henderson Coleman Simmons Patterson "
+    "Jordan Reynolds Hamilton Graham Kim Gonzales Alexander Ramos Wallace Griffin West Cole Hayes Chavez "
+    "Gibson Bryant Ellis Stevens Murray Ford Marshall Owens McDonald Harrison Ruiz Kennedy Wells Alvarez "
+    "Woods Mendoza Castillo Olson Webb Washington Tucker Freeman Burns Henry Vasquez Snyder Simpson Crawford "
+    "Jimenez Porter Mason Shaw Gordon Wagner Hunter Romero Hicks Dixon Hunt Palmer Robertson Black Holmes "
+    "Stone Meyer Boyd Mills Warren Fox Rose Rice Moreno Schmidt Patel Ferguson Nichols Herrera Medina Ryan "
+    "Fernandez Weaver Daniels Stephens Gardner Payne Kelley Dunn Pierce Arnold Tran Spencer Peters Hawkins "
+    "Grant Hansen Castro Hoffman Hart Elliott Cunningham Knight Bradley"
+).split()
 _MAIL_DOMAINS = ("example.com", "mail.example.org", "corp.example.net", "example.co.uk", "post.example.de")
 _US_AREAS = ("212", "415", "646", "312", "617", "206", "303", "404", "512", "718")
 _CATEGORIES = ("grocery", "fuel", "restaurants", "travel", "electronics", "pharmacy", "clothing", "utilities")
@@ -52,7 +58,16 @@ _CURRENCIES = ("EUR", "USD", "GBP")
 _COUNTRIES = ("DE", "FR", "GB", "US", "NL", "ES")
 _SERVICES = ("checkout", "auth", "search", "catalog", "payments-api")
 _ENDPOINTS = ("/api/cart", "/api/login", "/api/search", "/api/items", "/api/pay", "/api/profile")
-_CARD_PREFIXES = (("4", 16), ("51", 16), ("52", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15), ("6011", 16))
+_CARD_PREFIXES = (
+    ("4", 16),
+    ("51", 16),
+    ("52", 16),
+    ("55", 16),
+    ("2221", 16),
+    ("34", 15),
+    ("37", 15),
+    ("6011", 16),
+)
 
 DATASETS = ("payments", "app_logs")
 
@@ -105,7 +120,9 @@ class _Faker:
     def person(self) -> dict[str, str]:
         first, last = self.rng.choice(_FIRST), self.rng.choice(_LAST)
         sep = self.rng.choice((".", "_", ""))
-        email = f"{first.lower()}{sep}{last.lower()}{self.rng.randint(1, 999)}@{self.rng.choice(_MAIL_DOMAINS)}"
+        email = (
+            f"{first.lower()}{sep}{last.lower()}{self.rng.randint(1, 999)}@{self.rng.choice(_MAIL_DOMAINS)}"
+        )
         return {"name": f"{first} {last}", "email": email, "phone": self.phone()}
 
     def phone(self) -> str:
@@ -151,7 +168,7 @@ def generate(
     seed: int = 7,
     base_per_hour: float = 40.0,
     anomalies: tuple[Anomaly, ...] = (),
-    start: dt.datetime = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc),
+    start: dt.datetime = dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
 ) -> tuple[list[dict[str, Any]], list[Label]]:
     """Records in event-time order and the labels of the injected anomalies."""
     if dataset not in DATASETS:
@@ -189,10 +206,22 @@ def generate(
     return records, labels
 
 
-def _payment(rng: random.Random, faker: _Faker, customer: dict, ts: dt.datetime, index: int) -> dict[str, Any]:
+def _payment(
+    rng: random.Random, faker: _Faker, customer: dict, ts: dt.datetime, index: int
+) -> dict[str, Any]:
     category = rng.choices(_CATEGORIES, _CATEGORY_WEIGHTS)[0]
-    note = rng.choice((None, None, None, "gift", "recurring payment", "split with flatmate",
-                       f"refund requested by {customer['email']}", f"call back on {customer['phone']}"))
+    note = rng.choice(
+        (
+            None,
+            None,
+            None,
+            "gift",
+            "recurring payment",
+            "split with flatmate",
+            f"refund requested by {customer['email']}",
+            f"call back on {customer['phone']}",
+        )
+    )
     return {
         "transaction_id": f"tx-{index:08d}",
         "ts": _iso(ts),
@@ -209,7 +238,9 @@ def _payment(rng: random.Random, faker: _Faker, customer: dict, ts: dt.datetime,
     }
 
 
-def _log_line(rng: random.Random, faker: _Faker, customer: dict, ts: dt.datetime, index: int) -> dict[str, Any]:
+def _log_line(
+    rng: random.Random, faker: _Faker, customer: dict, ts: dt.datetime, index: int
+) -> dict[str, Any]:
     service = rng.choice(_SERVICES)
     status = rng.choices((200, 201, 400, 401, 404, 500), (70, 10, 6, 5, 6, 3))[0]
     endpoint = rng.choice(_ENDPOINTS)
@@ -272,7 +303,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def write_jsonl(path: str, records: list[dict[str, Any]]) -> None:

@@ -1,4 +1,5 @@
 """Human-readable form of run_summary.json, plus the flagged windows' explanations."""
+
 from __future__ import annotations
 
 import json
@@ -21,23 +22,31 @@ def format_summary(summary: dict[str, Any], output_dir: str) -> str:
         f"  records read        {summary['records_read']:>10,}",
         f"  anonymized          {summary['records_anonymized']:>10,}",
         f"  dead-lettered       {summary['records_dead_lettered']:>10,}   ({pairs(summary['dead_letters_by_stage'])})",
-        *([f"  suppressed          {summary['records_suppressed']:>10,}   (pii.record_suppressions)"]
-          if summary.get("records_suppressed") else []),
+        *(
+            [f"  suppressed          {summary['records_suppressed']:>10,}   (pii.record_suppressions)"]
+            if summary.get("records_suppressed")
+            else []
+        ),
         f"  all accounted for   {'yes' if summary['all_records_accounted_for'] else 'NO':>10}",
         f"  files unreadable    {summary.get('files_unreadable', 0):>10,}   "
         f"({'none' if not summary.get('files_unreadable') else 'file-level dead letters, stage file'})",
         f"  PII findings        {pairs(summary['findings_by_info_type'])}",
         f"  transform errors    {_transformation_errors(summary)}",
         f"  windows scored      {summary['windows_scored']:>10,}"
-        + (f"   (and {summary['windows_unscored_partial']:,} partial windows of the input, not scored)"
-           if summary.get("windows_unscored_partial") else ""),
+        + (
+            f"   (and {summary['windows_unscored_partial']:,} partial windows of the input, not scored)"
+            if summary.get("windows_unscored_partial")
+            else ""
+        ),
         f"  windows flagged     {summary['windows_flagged']:>10,}   ({_alerts(summary)})",
     ]
     validation = summary.get("data_validation")
     if validation is not None:
-        lines.append(f"  data validation     {validation['windows_checked']:>10,}   windows checked by TFDV "
-                     f"(after {validation['windows'] - validation['windows_checked']:,} baseline), "
-                     f"{validation['flagged']:,} field anomalies")
+        lines.append(
+            f"  data validation     {validation['windows_checked']:>10,}   windows checked by TFDV "
+            f"(after {validation['windows'] - validation['windows_checked']:,} baseline), "
+            f"{validation['flagged']:,} field anomalies"
+        )
     flagged = _read_flagged(output_dir)
     for record in flagged[:_MAX_LISTED]:
         lines.append(f"    ! {record['window_start']} {record['series_key']}: {record['explanation']}")
@@ -64,8 +73,11 @@ def _alerts(summary: dict[str, Any]) -> str:
 
 def _written_parts(output_dir: str) -> list[str]:
     """The output folders and files this run has in ``output_dir`` (``scores/`` unless scores go to BigQuery)."""
-    return [f"{part}/" if "." not in part else part for part in OUTPUT_PARTS
-            if FileSystems.exists(FileSystems.join(output_dir, part))]
+    return [
+        f"{part}/" if "." not in part else part
+        for part in OUTPUT_PARTS
+        if FileSystems.exists(FileSystems.join(output_dir, part))
+    ]
 
 
 def _read_flagged(output_dir: str) -> list[dict[str, Any]]:
@@ -73,5 +85,7 @@ def _read_flagged(output_dir: str) -> list[dict[str, Any]]:
     records = []
     for metadata in FileSystems.match([pattern])[0].metadata_list:
         with FileSystems.open(metadata.path) as handle:
-            records.extend(json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip())
+            records.extend(
+                json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip()
+            )
     return sorted(records, key=lambda r: (r["window_start"], r["series_key"]))

@@ -1,4 +1,5 @@
 """Shared test helpers: paths to fixtures and a command-line runner."""
+
 from __future__ import annotations
 
 import io

@@ -4,11 +4,13 @@ The per-record work is :class:`~veilwatch.transforms.records.processor.RecordPro
 this module only runs it over batches inside one DoFn that builds the
 processor (keys, primitives, scanner) once in ``setup()``.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -61,8 +63,9 @@ class ProcessorFactory:
             from veilwatch.transforms.dlp.processor import DlpRecordProcessor
 
             return DlpRecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys))
-        return RecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys),
-                               build_scanner(self.config))
+        return RecordProcessor(
+            self.config, load_keys(self.config, self.allow_plaintext_keys), build_scanner(self.config)
+        )
 
 
 def load_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> KeyRing | NoKeyset:
@@ -76,8 +79,11 @@ def load_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> KeyRing | No
 def build_scanner(config: DatasetConfig):
     """The detection engine when the config scans text (or key names: fields outside the
     schema that reach the outputs, ``keep`` and ``scan``), else None."""
-    if (not config.pii.scan_fields and not any(p.scans for p in config.pii.fields)
-            and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP)):
+    if (
+        not config.pii.scan_fields
+        and not any(p.scans for p in config.pii.fields)
+        and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP)
+    ):
         return None
     from veilwatch.transforms.detection.engine import DetectionEngine
 
@@ -95,7 +101,9 @@ class AnonymizeBatchFn(beam.DoFn):
         self.processor_factory = processor_factory
         self.anonymized_counter = Metrics.counter("veilwatch", "records_anonymized")
         self.dead_letter_counter = Metrics.counter("veilwatch", "records_dead_lettered")
-        self.suppressed_counter = Metrics.counter("veilwatch", "records_suppressed")  # pii.record_suppressions
+        self.suppressed_counter = Metrics.counter(
+            "veilwatch", "records_suppressed"
+        )  # pii.record_suppressions
         self.findings_counter = Metrics.counter("veilwatch", "findings")
 
     def setup(self) -> None:
@@ -130,8 +138,16 @@ class AnonymizeBatchFn(beam.DoFn):
                     continue
                 record_findings.append(frozenset((f.field, f.info_type) for f in outcome.findings))
                 for f in outcome.findings:
-                    findings.append({"source": outcome.ref, "field": f.field, "start": f.start, "end": f.end,
-                                     "info_type": f.info_type, "likelihood": f.likelihood})
+                    findings.append(
+                        {
+                            "source": outcome.ref,
+                            "field": f.field,
+                            "start": f.start,
+                            "end": f.end,
+                            "info_type": f.info_type,
+                            "likelihood": f.likelihood,
+                        }
+                    )
                     stats[f"findings.{f.info_type}"] += 1
                     stats[f"findings_by_field|{f.field}|{f.info_type}"] += 1
             elif isinstance(outcome, Suppressed):  # pii.record_suppressions: no output, counted
@@ -161,7 +177,6 @@ class AnonymizeBatchFn(beam.DoFn):
             yield pvalue.TaggedOutput(FINDINGS, findings)
         yield pvalue.TaggedOutput(STATS, dict(stats))
 
-
     def _count_per_name(self, stats: Counter) -> None:
         """Beam counters for dashboards (Cloud Monitoring): findings per infoType
         (``findings_<INFO_TYPE>``) and dead letters per stage (``dead_letters_<stage>``, a file
@@ -169,9 +184,9 @@ class AnonymizeBatchFn(beam.DoFn):
         stage name only, never a value, a field outside the schema or a path."""
         for key, count in stats.items():
             if key.startswith("findings.") and count:
-                Metrics.counter("veilwatch", f"findings_{key[len('findings.'):]}").inc(count)
+                Metrics.counter("veilwatch", f"findings_{key[len('findings.') :]}").inc(count)
             elif key.startswith("dead_letter_stage.") and count:
-                Metrics.counter("veilwatch", f"dead_letters_{key[len('dead_letter_stage.'):]}").inc(count)
+                Metrics.counter("veilwatch", f"dead_letters_{key[len('dead_letter_stage.') :]}").inc(count)
         files = sum(1 for key in stats if key.startswith(UNREADABLE_FILE_PREFIX))
         if files:
             Metrics.counter("veilwatch", "dead_letters_file").inc(files)

@@ -26,10 +26,12 @@ What they carry, and what they never carry:
   records themselves were anonymized and written like any other, only left out
   of the window's metrics. No series key or group value (a group is data).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -59,7 +61,9 @@ class _FailedRowFn(beam.DoFn):
     def setup(self) -> None:
         self.redactor = DeadLetterRedactor(self.config)
         # column -> the record path it was flattened from (list paths are JSON text: not read back)
-        self.paths = {column_name(f.path): parse_path(f.path) for f in self.config.fields if "[]" not in f.path}
+        self.paths = {
+            column_name(f.path): parse_path(f.path) for f in self.config.fields if "[]" not in f.path
+        }
 
     def process(self, element: tuple) -> Iterator[list[dict]]:
         _, row, errors = element
@@ -84,7 +88,7 @@ class _FailedRowFn(beam.DoFn):
     def _as_record(self, row: Any) -> dict:
         """The flat row back in the record's nested shape, so the redactor knows its fields."""
         record: dict = {}
-        for column, value in (row.items() if isinstance(row, dict) else ()):
+        for column, value in row.items() if isinstance(row, dict) else ():
             path = self.paths.get(column)
             if path is None or not is_simple(path):
                 continue
@@ -119,7 +123,8 @@ class FailedRowsToDeadLetters(beam.PTransform):
 
     def expand(self, failed: beam.PCollection) -> beam.PCollection:
         return failed | "ToDeadLetters" >> beam.ParDo(
-            _FailedRowFn(self.config, self.table, self.columns, self.anonymized))
+            _FailedRowFn(self.config, self.table, self.columns, self.anonymized)
+        )
 
 
 class _TooLateFn(beam.DoFn):
@@ -130,13 +135,15 @@ class _TooLateFn(beam.DoFn):
     def process(self, element: tuple) -> Iterator[list[dict]]:
         _, start, end, records = element
         self.counter.inc(records)
-        error = (f"{records} record(s) of the window {_utc(start)} to {_utc(end)} arrived after it closed "
-                 f"(allowed lateness {self.lateness:g}s): anonymized and written, not counted in its metrics")
+        error = (
+            f"{records} record(s) of the window {_utc(start)} to {_utc(end)} arrived after it closed "
+            f"(allowed lateness {self.lateness:g}s): anonymized and written, not counted in its metrics"
+        )
         yield [make_dead_letter(TOO_LATE_STAGE, error, None, None)]
 
 
 def _utc(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class TooLateToDeadLetters(beam.PTransform):

@@ -14,6 +14,7 @@ object), and whatever nests deeper than ``source.max_depth`` is one
 ``[REDACTED]``. A line that could not be parsed, or nests too deeply, has
 ``record: null``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,7 +47,9 @@ class DeadLetterRedactor:
         names = {f.path: tuple(s.name for s in parse_path(f.path)) for f in config.fields}
         # Schema leaves (names without []) whose plain values may be kept, and their types.
         self._safe: dict[tuple[str, ...], FieldType] = {
-            names[f.path]: f.type for f in config.fields if f.path not in sensitive and f.type is not FieldType.JSON
+            names[f.path]: f.type
+            for f in config.fields
+            if f.path not in sensitive and f.type is not FieldType.JSON
         }
         # Every key path the schema names (its leaves and their parents): other keys are data.
         self._known = {path[:i] for path in names.values() for i in range(1, len(path) + 1)}
@@ -80,7 +83,9 @@ class DeadLetterRedactor:
                     copy[key] = self._leaf(value, child_path)
         return out
 
-    def _dict_entries(self, node: dict, path: tuple[str, ...] | None) -> list[tuple[str, Any, tuple[str, ...] | None]]:
+    def _dict_entries(
+        self, node: dict, path: tuple[str, ...] | None
+    ) -> list[tuple[str, Any, tuple[str, ...] | None]]:
         """(key in the copy, value, key path or None) per key: unknown keys become placeholders."""
         entries = []
         unknown = 0
@@ -123,8 +128,10 @@ def file_dead_letter(path: str, reason: str, records_before: int) -> dict:
     """The file-level dead letter: ``reason`` is veilwatch's wording (no content); the records
     read before the failure were processed and are accounted for as records."""
     if records_before:
-        error = (f"{reason}; its first {records_before:,} records were read and are "
-                 "accounted for, the rest of the file was not read")
+        error = (
+            f"{reason}; its first {records_before:,} records were read and are "
+            "accounted for, the rest of the file was not read"
+        )
     else:
         error = f"{reason}; no record of it was read"
     return make_dead_letter(FILE_STAGE, error, path, None)

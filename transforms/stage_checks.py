@@ -7,6 +7,7 @@ with a message naming the key (never a value): ``veilwatch run`` and
 ``reidentify`` (``pipelines/preflight.py``) and the Beam YAML transforms
 (:mod:`veilwatch.transforms.beam_yaml`) run them.
 """
+
 from __future__ import annotations
 
 from veilwatch.transforms.anonymize import build_scanner, load_keys
@@ -55,8 +56,11 @@ def check_scanner(config: DatasetConfig) -> None:
     try:
         build_scanner(config)
     except ImportError as exc:
-        raise StageCheckError(f"pii.scan_fields: the detection engine cannot be loaded ({exc.name})") from None
+        raise StageCheckError(
+            f"pii.scan_fields: the detection engine cannot be loaded ({exc.name})"
+        ) from None
     except NerUnavailable as exc:
         raise StageCheckError(
             f"pii.detection.use_ner: scanned text is searched for PERSON_NAME, LOCATION and ORGANIZATION_NAME, "
-            f"but {exc} (or set pii.detection.use_ner: false to scan without them)") from None
+            f"but {exc} (or set pii.detection.use_ner: false to scan without them)"
+        ) from None

@@ -1,4 +1,5 @@
 """Describe a value for an error message without revealing it."""
+
 from __future__ import annotations
 
 from typing import Any

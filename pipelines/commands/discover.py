@@ -12,6 +12,7 @@ fields are free text to scan and the event-time field. Prints the table of
 proposals. Exit 0 done, 1 the pipeline failed, 2 bad arguments, no input or an
 existing output without --overwrite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,21 +32,36 @@ HELP = "Sample a feed, detect PII per field and write a proposed dataset config.
 
 LOG = logging.getLogger(__name__)
 _FORMATS = ("jsonl", "csv", "avro", "parquet")
-_EXTENSIONS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".avro": "avro",
-               ".parquet": "parquet"}
+_EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".avro": "avro",
+    ".parquet": "parquet",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", required=True, help="file or glob (local or gs://)")
     parser.add_argument("--format", choices=_FORMATS, help="default: from the file extension, else jsonl")
-    parser.add_argument("--sample", type=int, default=1000, help="records sampled (uniformly at random; default 1000)")
+    parser.add_argument(
+        "--sample", type=int, default=1000, help="records sampled (uniformly at random; default 1000)"
+    )
     parser.add_argument("--output", required=True, help="where to write the proposed dataset config (YAML)")
     parser.add_argument("--dataset", help="dataset name in the config (default: the input file's name)")
-    parser.add_argument("--keyset", help="keys.keyset written into the config when a proposal is keyed "
-                                         "(default: keyset.json next to the config)")
+    parser.add_argument(
+        "--keyset",
+        help="keys.keyset written into the config when a proposal is keyed "
+        "(default: keyset.json next to the config)",
+    )
     parser.add_argument("--csv_delimiter", default=",", help="CSV delimiter (default ',')")
-    parser.add_argument("--min_hit_rate", type=float, default=DEFAULT_MIN_HIT_RATE,
-                        help=f"share of values that must be an infoType to propose it (default {DEFAULT_MIN_HIT_RATE})")
+    parser.add_argument(
+        "--min_hit_rate",
+        type=float,
+        default=DEFAULT_MIN_HIT_RATE,
+        help=f"share of values that must be an infoType to propose it (default {DEFAULT_MIN_HIT_RATE})",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     parser.set_defaults(accepts_pipeline_args=True)
 
@@ -91,8 +107,9 @@ def _writable_path(output: str) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from veilwatch.pipelines.discover_pipeline import build_pipeline, write_proposal
     import apache_beam as beam
+
+    from veilwatch.pipelines.discover_pipeline import build_pipeline, write_proposal
 
     if args.sample < 1:
         print("veilwatch discover: --sample must be at least 1", file=sys.stderr)
@@ -113,9 +130,14 @@ def main(args: argparse.Namespace) -> int:
         with beam.Pipeline(options=options) as pipeline:
             profiles = build_pipeline(pipeline, source, args.sample)
             write_proposal(
-                profiles, _writable_path(args.output), min_hit_rate=args.min_hit_rate, dataset=_dataset_name(args),
-                source_format=fmt, source_path=_source_path_for(args.output, args.input),
-                keyset=args.keyset, csv_delimiter=args.csv_delimiter if fmt == "csv" else None,
+                profiles,
+                _writable_path(args.output),
+                min_hit_rate=args.min_hit_rate,
+                dataset=_dataset_name(args),
+                source_format=fmt,
+                source_path=_source_path_for(args.output, args.input),
+                keyset=args.keyset,
+                csv_delimiter=args.csv_delimiter if fmt == "csv" else None,
             )
     except Exception as exc:  # noqa: BLE001 - reported, exit 1
         # Only the type: a traceback's message could quote a sampled value.
@@ -128,6 +150,8 @@ def main(args: argparse.Namespace) -> int:
     with FileSystems.open(args.output) as handle:
         text = handle.read().decode("utf-8")
     print_table(text)
-    print(f"\nproposed config written to {args.output}; review it, then "
-          f"`veilwatch validate-config {args.output} --output_dir ...`")
+    print(
+        f"\nproposed config written to {args.output}; review it, then "
+        f"`veilwatch validate-config {args.output} --output_dir ...`"
+    )
     return 0

@@ -14,6 +14,7 @@ with warnings (keys DLP cannot use, veilwatch-only settings) on stderr.
 
 Exit codes: 0 done, 2 a bad template, config or flag (the message names the key).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,28 +28,51 @@ import yaml
 NAME = "dlp"
 HELP = "Cloud DLP templates: import a DeidentifyTemplate as a dataset config, export a config as DLP JSON."
 DESCRIPTION = __doc__.split("\n\n", 2)[2].rsplit("\n\nExit codes", 1)[0] + (
-    "\n\nExit codes: 0 done, 2 a bad template, config or flag (the message names the key).")
+    "\n\nExit codes: 0 done, 2 a bad template, config or flag (the message names the key)."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = parser.add_subparsers(dest="dlp_command", metavar="ACTION", required=True)
-    imp = sub.add_parser("import", help="DLP template JSON -> a dataset config YAML (key sections flagged)",
-                         description="Turn a DLP DeidentifyTemplate (and optionally an InspectTemplate) into a "
-                                     "dataset config; notes on what to fill in go to stderr.")
-    imp.add_argument("--deidentify-template", "--deidentify_template", dest="deidentify_template", required=True,
-                     help="JSON file: a DeidentifyTemplate {name, displayName, deidentifyConfig} or a DeidentifyConfig")
-    imp.add_argument("--inspect-template", "--inspect_template", dest="inspect_template",
-                     help="JSON file: an InspectTemplate {name, displayName, inspectConfig} or an InspectConfig "
-                          "(becomes pii.detection)")
-    imp.add_argument("--dataset", help="dataset name (default: from the template's displayName or the file name)")
+    imp = sub.add_parser(
+        "import",
+        help="DLP template JSON -> a dataset config YAML (key sections flagged)",
+        description="Turn a DLP DeidentifyTemplate (and optionally an InspectTemplate) into a "
+        "dataset config; notes on what to fill in go to stderr.",
+    )
+    imp.add_argument(
+        "--deidentify-template",
+        "--deidentify_template",
+        dest="deidentify_template",
+        required=True,
+        help="JSON file: a DeidentifyTemplate {name, displayName, deidentifyConfig} or a DeidentifyConfig",
+    )
+    imp.add_argument(
+        "--inspect-template",
+        "--inspect_template",
+        dest="inspect_template",
+        help="JSON file: an InspectTemplate {name, displayName, inspectConfig} or an InspectConfig "
+        "(becomes pii.detection)",
+    )
+    imp.add_argument(
+        "--dataset", help="dataset name (default: from the template's displayName or the file name)"
+    )
     imp.add_argument("--output", help="write the YAML here (default: stdout)")
-    exp = sub.add_parser("export", help="dataset config -> {deidentifyConfig, inspectConfig} DLP JSON",
-                         description="Print the DeidentifyConfig and InspectConfig a dataset config means "
-                                     "(camelCase JSON, as projects.deidentifyTemplates.create takes it); "
-                                     "warnings on stderr.")
-    exp.add_argument("--dataset_config", "--dataset-config", dest="dataset_config", required=True,
-                     help="dataset config YAML (path or gs:// URI)")
+    exp = sub.add_parser(
+        "export",
+        help="dataset config -> {deidentifyConfig, inspectConfig} DLP JSON",
+        description="Print the DeidentifyConfig and InspectConfig a dataset config means "
+        "(camelCase JSON, as projects.deidentifyTemplates.create takes it); "
+        "warnings on stderr.",
+    )
+    exp.add_argument(
+        "--dataset_config",
+        "--dataset-config",
+        dest="dataset_config",
+        required=True,
+        help="dataset config YAML (path or gs:// URI)",
+    )
     exp.add_argument("--output", help="write the JSON here (default: stdout)")
 
 
@@ -70,7 +94,10 @@ def _read(path: str, flag: str) -> str | None:
 
 def _import(args: argparse.Namespace) -> int:
     from veilwatch.transforms.dlp.convert import (
-        TemplateError, dataset_config_from_templates, parse_deidentify_template, parse_inspect_template,
+        TemplateError,
+        dataset_config_from_templates,
+        parse_deidentify_template,
+        parse_inspect_template,
     )
 
     text = _read(args.deidentify_template, "--deidentify-template")
@@ -82,7 +109,9 @@ def _import(args: argparse.Namespace) -> int:
     try:
         deidentify = parse_deidentify_template(text)
     except TemplateError as exc:
-        print(f"veilwatch dlp import: --deidentify-template {args.deidentify_template}: {exc}", file=sys.stderr)
+        print(
+            f"veilwatch dlp import: --deidentify-template {args.deidentify_template}: {exc}", file=sys.stderr
+        )
         return 2
     inspect = None
     if args.inspect_template:
@@ -91,8 +120,10 @@ def _import(args: argparse.Namespace) -> int:
         except TemplateError as exc:
             print(f"veilwatch dlp import: --inspect-template {args.inspect_template}: {exc}", file=sys.stderr)
             return 2
-    dataset = args.dataset or _dataset_name(getattr(deidentify, "display_name", "") or
-                                            os.path.splitext(os.path.basename(args.deidentify_template))[0])
+    dataset = args.dataset or _dataset_name(
+        getattr(deidentify, "display_name", "")
+        or os.path.splitext(os.path.basename(args.deidentify_template))[0]
+    )
     try:
         document, notes = dataset_config_from_templates(deidentify, inspect, dataset)
     except TemplateError as exc:
@@ -103,8 +134,11 @@ def _import(args: argparse.Namespace) -> int:
     if args.output:
         if not _write(args.output, rendered, "import"):
             return 2
-        print(f"wrote {args.output}: dataset '{dataset}', {len(document['pii'].get('fields', []))} pii.fields items; "
-              f"{len(notes)} notes", file=sys.stderr)
+        print(
+            f"wrote {args.output}: dataset '{dataset}', {len(document['pii'].get('fields', []))} pii.fields items; "
+            f"{len(notes)} notes",
+            file=sys.stderr,
+        )
     else:
         sys.stdout.write(rendered)
     for note in notes:
@@ -123,7 +157,9 @@ def _write(path: str, text: str, action: str) -> bool:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        print(f"veilwatch dlp {action}: --output: cannot write {path} ({type(exc).__name__})", file=sys.stderr)
+        print(
+            f"veilwatch dlp {action}: --output: cannot write {path} ({type(exc).__name__})", file=sys.stderr
+        )
         return False
     return True
 
@@ -142,9 +178,11 @@ _PLACEHOLDER_LINE = re.compile(r"(?:- )?[A-Za-z_][A-Za-z0-9_]*: '?[^\s']*FILL[^\
 def render_yaml(document: dict, notes: list[str], source: str) -> str:
     """The config as YAML: the notes as a comment block on top, and a ``# FILL IN`` / ``# CHECK``
     comment above every key section (``cryptoKey``) and on every placeholder line."""
-    header = [f"# Dataset config imported from the DLP template {one_line(os.path.basename(source))} by "
-              "`veilwatch dlp import`.",
-              "# Check every note below, then run `veilwatch validate-config` on this file."]
+    header = [
+        f"# Dataset config imported from the DLP template {one_line(os.path.basename(source))} by "
+        "`veilwatch dlp import`.",
+        "# Check every note below, then run `veilwatch validate-config` on this file.",
+    ]
     header += [f"# {'' if n.startswith(('FILL IN', 'CHECK')) else 'NOTE: '}{one_line(n)}" for n in notes]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
     lines = []

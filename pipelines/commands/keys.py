@@ -12,6 +12,7 @@ keyset, as tinkey writes it). ``rotate`` adds a new primary key and keeps the
 old ones, so tokens made before still re-identify; it rewrites the file
 atomically. ``list`` prints key ids and status. Key bytes are never printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,14 @@ import sys
 import tempfile
 
 from veilwatch.transforms.config.model import KeysSpec
-from veilwatch.transforms.keys.keyring import KeysetError, describe, load_handle, new_keyset_handle, rotate, serialize_keyset
+from veilwatch.transforms.keys.keyring import (
+    KeysetError,
+    describe,
+    load_handle,
+    new_keyset_handle,
+    rotate,
+    serialize_keyset,
+)
 
 NAME = "keys"
 HELP = "Create, rotate and list dataset keysets."
@@ -28,15 +36,22 @@ HELP = "Create, rotate and list dataset keysets."
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
-    create = sub.add_parser("create", help="create a tink keyset file (plaintext unless --kms_key_uri)",
-                            description="Create a tink HMAC-SHA256 PRF keyset file.")
+    create = sub.add_parser(
+        "create",
+        help="create a tink keyset file (plaintext unless --kms_key_uri)",
+        description="Create a tink HMAC-SHA256 PRF keyset file.",
+    )
     create.add_argument("--out", required=True, help="file to write; refused if it exists")
     create.add_argument("--kms_key_uri", help="encrypt the keyset with this Cloud KMS key (gcp-kms://...)")
-    for name, text in (("rotate", "add a new primary key to a keyset file; old keys stay for re-identification"),
-                       ("list", "list the key ids of a keyset (no key material)")):
+    for name, text in (
+        ("rotate", "add a new primary key to a keyset file; old keys stay for re-identification"),
+        ("list", "list the key ids of a keyset (no key material)"),
+    ):
         cmd = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         cmd.add_argument("--keyset", required=True, help="keyset file (local path)")
-        cmd.add_argument("--kms_key_uri", help="the Cloud KMS key the keyset is encrypted with (gcp-kms://...)")
+        cmd.add_argument(
+            "--kms_key_uri", help="the Cloud KMS key the keyset is encrypted with (gcp-kms://...)"
+        )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -47,8 +62,10 @@ def main(args: argparse.Namespace) -> int:
         return 2
     except OSError as exc:  # a folder that cannot be made, a read-only disk ...: the path and the reason
         where = args.out if args.keys_command == "create" else args.keyset
-        print(f"veilwatch: keys {args.keys_command}: cannot write {where} ({exc.strerror or type(exc).__name__})",
-              file=sys.stderr)
+        print(
+            f"veilwatch: keys {args.keys_command}: cannot write {where} ({exc.strerror or type(exc).__name__})",
+            file=sys.stderr,
+        )
         return 2
 
 
@@ -72,8 +89,10 @@ def _create(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace):
     if "://" in args.keyset:
-        raise KeysetError("keys rotate/list work on a local keyset file; for Secret Manager, rotate a local "
-                          "copy and add it as a new secret version")
+        raise KeysetError(
+            "keys rotate/list work on a local keyset file; for Secret Manager, rotate a local "
+            "copy and add it as a new secret version"
+        )
     # The operator names the file on the command line: a plaintext keyset is expected here.
     return load_handle(KeysSpec(args.keyset, args.kms_key_uri), allow_plaintext=True)
 
@@ -90,8 +109,10 @@ def _rotate(args: argparse.Namespace) -> int:
     except BaseException:
         os.unlink(tmp)
         raise
-    print(f"rotated {args.keyset}: new primary key id {new_id}; "
-          f"{len(describe(handle)) - 1} older key(s) kept for re-identification")
+    print(
+        f"rotated {args.keyset}: new primary key id {new_id}; "
+        f"{len(describe(handle)) - 1} older key(s) kept for re-identification"
+    )
     return 0
 
 

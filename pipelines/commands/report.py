@@ -6,6 +6,7 @@ Reads only the outputs a run already wrote PII-free (run_summary.json,
 scores/, flagged_windows/, dead_letter/), never the anonymized records, and
 writes ``<output_dir>/report.html``. Exit codes: 0 written, 2 no run there.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,11 @@ HELP = "Rebuild report.html (charts of the series, findings, dead letters) from 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output_dir", required=True,
-                        help="the output directory of a finished batch run (local path or gs://)")
+    parser.add_argument(
+        "--output_dir",
+        required=True,
+        help="the output directory of a finished batch run (local path or gs://)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:

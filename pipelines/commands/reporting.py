@@ -3,6 +3,7 @@
 Messages carry the config path, key paths and exception types, never values:
 a traceback's text could quote a record.
 """
+
 from __future__ import annotations
 
 import logging

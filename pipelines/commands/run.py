@@ -17,6 +17,7 @@ Exit codes: 0 done (or submitted, on a remote runner), 1 the pipeline failed
 written). A finished run lists its files in ``run_manifest.json``; ``--overwrite``
 deletes only those (see ``pipelines/output_manifest.py``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,9 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.runners.runner import PipelineRunner
 
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline
-from veilwatch.pipelines.options import add_run_arguments
 from veilwatch.pipelines.commands.reporting import report_bad_start, report_pipeline_failure
+from veilwatch.pipelines.options import add_run_arguments
 from veilwatch.pipelines.output_manifest import output_files, record_outputs, remove_new_files
-from veilwatch.pipelines.progress import ProgressLine
 from veilwatch.pipelines.preflight import (
     OUTPUT_PARTS,
     PreflightError,
@@ -44,6 +44,7 @@ from veilwatch.pipelines.preflight import (
     manifest_name,
     prepare_output_dir,
 )
+from veilwatch.pipelines.progress import ProgressLine
 from veilwatch.pipelines.summary_report import format_summary
 from veilwatch.transforms.config.errors import ConfigError
 from veilwatch.transforms.config.loader import ConfigOverrides, load_config
@@ -58,16 +59,25 @@ LOCAL_RUNNERS = ("DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunn
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser)
-    parser.epilog = "Other --options are passed to Apache Beam, e.g. --runner DataflowRunner --project P --region R."
+    parser.epilog = (
+        "Other --options are passed to Apache Beam, e.g. --runner DataflowRunner --project P --region R."
+    )
     parser.set_defaults(accepts_pipeline_args=True)
 
 
 def _overrides(args: argparse.Namespace) -> ConfigOverrides:
     return ConfigOverrides(
-        input=args.input, output_dir=args.output_dir, keyset=args.keyset, kms_key_uri=args.kms_key_uri,
-        input_subscription=args.input_subscription, input_topic=args.input_topic, input_table=args.input_table,
-        output_table=args.output_table, output_topic=args.output_topic,
-        flagged_windows_table=args.flagged_windows_table, alerts_topic=args.alerts_topic,
+        input=args.input,
+        output_dir=args.output_dir,
+        keyset=args.keyset,
+        kms_key_uri=args.kms_key_uri,
+        input_subscription=args.input_subscription,
+        input_topic=args.input_topic,
+        input_table=args.input_table,
+        output_table=args.output_table,
+        output_topic=args.output_topic,
+        flagged_windows_table=args.flagged_windows_table,
+        alerts_topic=args.alerts_topic,
         dead_letter_table=args.dead_letter_table,
     )
 
@@ -91,7 +101,9 @@ def main(args: argparse.Namespace) -> int:
             if config.sinks.output_dir:
                 prepare_output_dir(config, args.overwrite)
         elif config.keys.keyset and not _is_uri(config.keys.keyset):
-            check_keys(config, args.allow_plaintext_keys)  # a local keyset is checked without touching the network
+            check_keys(
+                config, args.allow_plaintext_keys
+            )  # a local keyset is checked without touching the network
     except (ConfigError, PreflightError) as exc:
         return report_bad_start(exc, args.dataset_config)
 
@@ -116,7 +128,9 @@ def main(args: argparse.Namespace) -> int:
                 return 0
             result.wait_until_finish()
         if out and not streaming:
-            from veilwatch.transforms.report.write import write_report  # matplotlib: only when a report is written
+            from veilwatch.transforms.report.write import (
+                write_report,
+            )  # matplotlib: only when a report is written
 
             write_report(out)  # report.html, from the outputs just written
     except Exception as exc:  # noqa: BLE001 - report and fail; details are in the runner's log
@@ -138,10 +152,12 @@ def main(args: argparse.Namespace) -> int:
 def check_run_options(config: DatasetConfig, args: argparse.Namespace, streaming: bool, runner: str) -> None:
     """Combinations of config and options that cannot run; raises PreflightError naming the option or key."""
     fmt = config.source.format
-    overrides = {"--input": (args.input, config.source.is_file),
-                 "--input_subscription": (args.input_subscription, fmt is SourceFormat.PUBSUB),
-                 "--input_topic": (args.input_topic, fmt is SourceFormat.PUBSUB),
-                 "--input_table": (args.input_table, fmt is SourceFormat.BIGQUERY)}
+    overrides = {
+        "--input": (args.input, config.source.is_file),
+        "--input_subscription": (args.input_subscription, fmt is SourceFormat.PUBSUB),
+        "--input_topic": (args.input_topic, fmt is SourceFormat.PUBSUB),
+        "--input_table": (args.input_table, fmt is SourceFormat.BIGQUERY),
+    }
     for flag, (value, applies) in overrides.items():
         if value and not applies:
             raise PreflightError(f"{flag} does not apply to source.format {fmt.value}")
@@ -152,9 +168,15 @@ def check_run_options(config: DatasetConfig, args: argparse.Namespace, streaming
     if streaming and fmt is SourceFormat.BIGQUERY:
         raise PreflightError("source.format bigquery is read once: run it without --streaming")
     if streaming and config.source.is_file:
-        raise PreflightError(f"--streaming does not apply to source.format {fmt.value}: files are read once, "
-                             "as a batch run; run without --streaming, or read a Pub/Sub source")
-    if streaming and config.sinks.anonymized_to_files and config.sinks.anonymized_format is not SourceFormat.JSONL:
+        raise PreflightError(
+            f"--streaming does not apply to source.format {fmt.value}: files are read once, "
+            "as a batch run; run without --streaming, or read a Pub/Sub source"
+        )
+    if (
+        streaming
+        and config.sinks.anonymized_to_files
+        and config.sinks.anonymized_format is not SourceFormat.JSONL
+    ):
         raise PreflightError("sinks.anonymized_format: streaming runs write anonymized files as jsonl only")
     if args.batch_size <= 0:
         raise PreflightError("--batch_size must be a positive number of records")
@@ -166,13 +188,17 @@ def check_run_options(config: DatasetConfig, args: argparse.Namespace, streaming
 
 def _check_remote_paths(config: DatasetConfig) -> None:
     """Workers read the input and the keyset themselves: a path on this machine is not there."""
-    paths = {"keys.keyset (--keyset)": config.keys.keyset, "sinks.output_dir (--output_dir)": config.sinks.output_dir}
+    paths = {
+        "keys.keyset (--keyset)": config.keys.keyset,
+        "sinks.output_dir (--output_dir)": config.sinks.output_dir,
+    }
     if config.source.is_file:
         paths["source.path (--input)"] = config.source.path
     local = [name for name, path in paths.items() if path and not _is_uri(path)]
     if local:
-        raise PreflightError(f"{', '.join(local)}: a remote runner's workers cannot read a local path; "
-                             "use a gs:// URI")
+        raise PreflightError(
+            f"{', '.join(local)}: a remote runner's workers cannot read a local path; use a gs:// URI"
+        )
 
 
 def _job_suffix(result) -> str:
@@ -195,8 +221,11 @@ def _runner_name(runner) -> str:
 
 def describe_steps(pipeline: beam.Pipeline, config: DatasetConfig, runner: str, streaming: bool) -> str:
     """The graph's steps (composites to two levels) for ``--dry-run``."""
-    lines = [f"veilwatch dry run of dataset '{config.dataset}' for {runner} "
-             f"({'streaming' if streaming else 'batch'}); nothing was run or written", "steps:"]
+    lines = [
+        f"veilwatch dry run of dataset '{config.dataset}' for {runner} "
+        f"({'streaming' if streaming else 'batch'}); nothing was run or written",
+        "steps:",
+    ]
 
     class _Visitor(beam.pipeline.PipelineVisitor):
         def enter_composite_transform(self, node) -> None:

@@ -18,6 +18,7 @@ without it the command stops with exit 2 and the install command. Texts go to
 the model in batches of ``BATCH_LINES``; on a terminal, progress is printed
 every few seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ import json
 import logging
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.config.loader import MAX_CONFIG_BYTES
@@ -47,7 +48,9 @@ LOG = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input", required=True, help="JSONL file, one {\"text\": ...} per line ('-' = stdin)")
+    parser.add_argument(
+        "--input", required=True, help="JSONL file, one {\"text\": ...} per line ('-' = stdin)"
+    )
     parser.add_argument("--output", required=True, help="JSONL file for the findings ('-' = stdout)")
     parser.add_argument(
         "--detection-config",
@@ -65,8 +68,12 @@ def _load_settings(args: argparse.Namespace):
         with open(args.detection_config, "rb") as handle:
             raw = handle.read(MAX_CONFIG_BYTES + 1)  # the dataset-config limit: refused before parsing
         if len(raw) > MAX_CONFIG_BYTES:
-            raise ConfigError(ConfigIssue("--detection-config", f"is larger than {MAX_CONFIG_BYTES // (1 << 20)} "
-                                                                "MiB; refused before parsing"))
+            raise ConfigError(
+                ConfigIssue(
+                    "--detection-config",
+                    f"is larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB; refused before parsing",
+                )
+            )
         doc = yaml.safe_load(raw.decode("utf-8")) or {}
         mapping = doc.get("detection", doc) if isinstance(doc, dict) else doc
         if not isinstance(doc, dict) or "detection" not in doc:
@@ -100,8 +107,11 @@ def main(args: argparse.Namespace) -> int:
     try:
         engine = DetectionEngine(settings)
     except NerUnavailable as exc:
-        print(f"veilwatch scan: the detection config asks for PERSON_NAME, LOCATION or ORGANIZATION_NAME, "
-              f"but {exc}", file=sys.stderr)
+        print(
+            f"veilwatch scan: the detection config asks for PERSON_NAME, LOCATION or ORGANIZATION_NAME, "
+            f"but {exc}",
+            file=sys.stderr,
+        )
         return 2
     lines = errors = findings = 0
     started = time.perf_counter()
@@ -180,7 +190,9 @@ class _Progress:
             return
         self.last = now
         elapsed = now - self.started
-        sys.stderr.write(f"\rscanned {lines:,} lines, {lines / elapsed:,.0f} lines/s, {elapsed:,.0f}s elapsed")
+        sys.stderr.write(
+            f"\rscanned {lines:,} lines, {lines / elapsed:,.0f} lines/s, {elapsed:,.0f}s elapsed"
+        )
         sys.stderr.flush()
         self.shown = True
 

@@ -3,6 +3,7 @@
 Exit 0 when valid (prints a one-line summary), 2 with one line per problem
 (key path: what is wrong) when not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,9 @@ HELP = "Check a dataset config and report every problem by key path (exit 2 if i
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", help="dataset config YAML (path or gs:// URI)")
-    parser.add_argument("--output_dir", help="as for run: satisfies sinks.output_dir when the file leaves it out")
+    parser.add_argument(
+        "--output_dir", help="as for run: satisfies sinks.output_dir when the file leaves it out"
+    )
     parser.add_argument("--keyset", help="as for run: satisfies keys.keyset when the file leaves it out")
 
 
@@ -27,7 +30,9 @@ def main(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"veilwatch: invalid dataset config {args.config}:\n{exc}", file=sys.stderr)
         return 2
-    print(f"{args.config}: valid dataset config '{config.dataset}' ({len(config.fields)} fields, "
-          f"{len(config.pii.fields)} declared PII fields, {len(config.pii.scan_fields)} scanned, "
-          f"{len(config.metrics)} metrics, detector {config.detector.type})")
+    print(
+        f"{args.config}: valid dataset config '{config.dataset}' ({len(config.fields)} fields, "
+        f"{len(config.pii.fields)} declared PII fields, {len(config.pii.scan_fields)} scanned, "
+        f"{len(config.metrics)} metrics, detector {config.detector.type})"
+    )
     return 0

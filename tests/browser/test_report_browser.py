@@ -5,6 +5,7 @@ Run with ``pytest -m browser tests/browser``; skipped when no Chromium is instal
 ``:CONSOLE`` line on stderr (``--enable-logging=stderr``); the first test checks
 that this catches a page's error, so that the report test can fail.
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -16,8 +17,10 @@ import pytest
 from tests.support.report_outputs import write_run_outputs
 from veilwatch.transforms.report.write import write_report
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(name)), None)
+CHROMIUM = next(
+    (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)),
+    None,
+)
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH: apt-get install -y chromium"),
@@ -28,10 +31,23 @@ ALERT_RED = (0xC0, 0x39, 0x2B)  # figures.FLAGGED: the marker of an alerting win
 def _load(page: pathlib.Path, screenshot: pathlib.Path) -> list[str]:
     """Loads ``page`` headless with the network unresolvable, saves a screenshot; returns the console lines."""
     run = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1100,1400", f"--screenshot={screenshot}",
-         page.as_uri()],
-        capture_output=True, text=True, timeout=60, cwd=page.parent)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--window-size=1100,1400",
+            f"--screenshot={screenshot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=page.parent,
+    )
     assert screenshot.exists(), run.stderr[-2000:]
     return [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
 
@@ -40,7 +56,9 @@ def test_a_console_error_is_caught(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text('<html><body><script>console.error("report-test"); undefinedFn();</script></body></html>')
     console = _load(page, tmp_path / "broken.png")
-    assert any("report-test" in line for line in console) and any("ReferenceError" in line for line in console)
+    assert any("report-test" in line for line in console) and any(
+        "ReferenceError" in line for line in console
+    )
 
 
 def test_report_loads_without_console_errors_and_draws_the_flagged_series(tmp_path):

@@ -1,4 +1,5 @@
 """Helpers for end-to-end runs of the real CLI on small generated data."""
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,17 @@ from tests.conftest import REPO
 def read_jsonl_dir(directory: pathlib.Path) -> list[dict[str, Any]]:
     records = []
     for path in sorted(directory.glob("part-*")):
-        records.extend(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+        records.extend(
+            json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        )
     return records
 
 
 def all_output_text(output_dir: pathlib.Path) -> str:
     """Every byte written under the output dir, decoded leniently (binary sinks included)."""
-    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(output_dir.rglob("*")) if p.is_file())
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace") for p in sorted(output_dir.rglob("*")) if p.is_file()
+    )
 
 
 def example_config(tmp_path: pathlib.Path, name: str = "payments.yaml", **changes: Any) -> pathlib.Path:
@@ -35,12 +40,15 @@ def example_config(tmp_path: pathlib.Path, name: str = "payments.yaml", **change
     return path
 
 
-def write_payments_feed(directory: pathlib.Path, *, seed: int, base_per_hour: int, days: int = 1,
-                        anomalies: tuple = ()) -> tuple[pathlib.Path, list[dict[str, Any]], Any]:
+def write_payments_feed(
+    directory: pathlib.Path, *, seed: int, base_per_hour: int, days: int = 1, anomalies: tuple = ()
+) -> tuple[pathlib.Path, list[dict[str, Any]], Any]:
     """Generated payments written to ``directory/payments.jsonl``: (path, records, labels)."""
     from veilwatch.pipelines.sample_data import generate, write_jsonl
 
-    records, labels = generate("payments", days=days, seed=seed, base_per_hour=base_per_hour, anomalies=anomalies)
+    records, labels = generate(
+        "payments", days=days, seed=seed, base_per_hour=base_per_hour, anomalies=anomalies
+    )
     path = directory / "payments.jsonl"
     write_jsonl(str(path), records)
     return path, records, labels
@@ -50,22 +58,50 @@ def run_with_keyset(config: Any, data: Any, out: Any, keyset: Any, *extra: Any) 
     """``veilwatch run`` of ``config`` over ``data`` into ``out`` with a plaintext keyset."""
     from tests.conftest import run_cli
 
-    return run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                   "--keyset", keyset, "--allow_plaintext_keys", *extra)
+    return run_cli(
+        "run",
+        "--dataset_config",
+        config,
+        "--input",
+        data,
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+        *extra,
+    )
 
 
-def visits_config(tmp_path: pathlib.Path, data: pathlib.Path, *, handling: dict | None = None,
-                  dlp: dict | None = None, name: str = "config") -> pathlib.Path:
+def visits_config(
+    tmp_path: pathlib.Path,
+    data: pathlib.Path,
+    *,
+    handling: dict | None = None,
+    dlp: dict | None = None,
+    name: str = "config",
+) -> pathlib.Path:
     """A one-field dataset: ``visit`` dates shifted by exactly 3 days (a value that is no date cannot be),
     with ``pii.transformation_error_handling`` ``handling`` and, given ``dlp``, ``pii.engine: dlp``."""
     doc: dict[str, Any] = {
         "dataset": "visits",
         "source": {"format": "jsonl", "path": str(data)},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "visit", "type": "string"}]},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "visit", "type": "string"},
+            ]
+        },
         "event_time": {"field": "ts"},
-        "pii": {"fields": [{"path": "visit", "info_type": "DATE",
-                            "transformation": {"dateShiftConfig": {"lowerBoundDays": 3, "upperBoundDays": 3}}}]},
+        "pii": {
+            "fields": [
+                {
+                    "path": "visit",
+                    "info_type": "DATE",
+                    "transformation": {"dateShiftConfig": {"lowerBoundDays": 3, "upperBoundDays": 3}},
+                }
+            ]
+        },
         "windowing": {"type": "fixed", "size": "1h"},
         "metrics": [{"name": "record_count", "type": "count"}],
     }
@@ -80,8 +116,14 @@ def visits_config(tmp_path: pathlib.Path, data: pathlib.Path, *, handling: dict 
 
 
 # Where the generated payments records hold PII (pipelines/sample_data.py).
-PAYMENTS_PII_PATHS = (("customer", "name"), ("customer", "email"), ("customer", "phone"), ("card_number",),
-                      ("iban",), ("ip_address",))
+PAYMENTS_PII_PATHS = (
+    ("customer", "name"),
+    ("customer", "email"),
+    ("customer", "phone"),
+    ("card_number",),
+    ("iban",),
+    ("ip_address",),
+)
 
 
 def planted_values(records: list[dict[str, Any]], paths: tuple = PAYMENTS_PII_PATHS) -> set[Any]:

@@ -6,6 +6,7 @@ byte order mark. Every run must exit 0, process the good files whole, count the 
 in ``files_unreadable``, keep ``records_read == anonymized + dead_lettered``, and write
 nothing of the bad files' personal data anywhere.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,10 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from veilwatch.pipelines.sample_data import generate
 from tests.conftest import run_cli
 from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir
 from tests.pipeline.test_formats import AVRO_SCHEMA, COLUMNS, _flat
+from veilwatch.pipelines.sample_data import generate
 
 pytestmark = pytest.mark.pipeline
 
@@ -50,19 +51,31 @@ def records():
 def _run(tmp_path, keyset, pattern, fmt):
     config = example_config(tmp_path, source={"format": fmt})
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", config, "--input", pattern, "--output_dir", out,
-                     "--keyset", keyset, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        config,
+        "--input",
+        pattern,
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     summary = json.loads((out / "run_summary.json").read_text())
-    assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
-                                      + summary["records_suppressed"])
+    assert summary["records_read"] == (
+        summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+    )
     assert summary["all_records_accounted_for"] is True
     return out, summary, result.out
 
 
 def _file_dead_letters(out):
-    return sorted((d for d in read_jsonl_dir(out / "dead_letter") if d["stage"] == "file"),
-                  key=lambda d: d["source"])
+    return sorted(
+        (d for d in read_jsonl_dir(out / "dead_letter") if d["stage"] == "file"), key=lambda d: d["source"]
+    )
 
 
 def _assert_nothing_leaked(out, planted):
@@ -96,7 +109,11 @@ def test_corrupt_avro_files_in_a_glob(tmp_path, keyset_path, records):
     assert "files unreadable             4" in printed
     failures = _file_dead_letters(out)
     assert [d["source"].rsplit("/", 1)[1] for d in failures] == [
-        "b-truncated.avro", "c-empty.avro", "d-not-avro.avro", "e-header-only.avro"]
+        "b-truncated.avro",
+        "c-empty.avro",
+        "d-not-avro.avro",
+        "e-header-only.avro",
+    ]
     assert all(d["record"] is None for d in failures)
     # The truncated file's first blocks were read and processed; the rest is its dead letter.
     read_before = int(failures[0]["error"].split("its first ")[1].split(" records")[0].replace(",", ""))
@@ -119,13 +136,17 @@ def test_corrupt_parquet_files_in_a_glob(tmp_path, keyset_path, records):
     (data / "b-truncated.parquet").write_bytes(buffer.getvalue()[:-300])
     text_rows = _marked(records[:5], "csvish")
     (data / "c-not-parquet.parquet").write_text(
-        "\n".join(",".join(str(v) for v in _flat(r)) for r in text_rows), encoding="utf-8")
+        "\n".join(",".join(str(v) for v in _flat(r)) for r in text_rows), encoding="utf-8"
+    )
     (data / "d-empty.parquet").write_bytes(b"")
 
     out, summary, _ = _run(tmp_path, keyset_path, data / "*.parquet", "parquet")
     assert summary["files_unreadable"] == 3
     assert [d["source"].rsplit("/", 1)[1] for d in _file_dead_letters(out)] == [
-        "b-truncated.parquet", "c-not-parquet.parquet", "d-empty.parquet"]
+        "b-truncated.parquet",
+        "c-not-parquet.parquet",
+        "d-empty.parquet",
+    ]
     assert summary["records_read"] == summary["records_anonymized"] == len(records)
     assert len(read_jsonl_dir(out / "anonymized")) == len(records)
     _assert_nothing_leaked(out, _planted(truncated) + _planted(text_rows))
@@ -146,7 +167,9 @@ def test_big_csv_cells_and_byte_order_marks(tmp_path, keyset_path, records):
     # A note over the csv module's 131,072-character limit (within max_record_bytes): read and scanned.
     first[0]["note"] = "pad " * 40_000 + "mail bigcell@leak.example please"
     # A note over max_record_bytes (1 MiB), with newlines and a row-like line inside: one dead letter.
-    first[1]["note"] = "x" * 600_000 + "\nt-fake,2026-11-02T00:00:00Z,Ann,hugecell@leak.example\n" + "y" * 600_000
+    first[1]["note"] = (
+        "x" * 600_000 + "\nt-fake,2026-11-02T00:00:00Z,Ann,hugecell@leak.example\n" + "y" * 600_000
+    )
     _write_csv(data / "a.csv", first, bom=True)
     _write_csv(data / "b.csv", second, bom=True)
 
@@ -167,7 +190,9 @@ def test_big_csv_cells_and_byte_order_marks(tmp_path, keyset_path, records):
 def test_a_jsonl_file_with_a_byte_order_mark(tmp_path, keyset_path, records):
     data = tmp_path / "in"
     data.mkdir()
-    (data / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in records).encode())
+    (data / "bom.jsonl").write_bytes(
+        b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in records).encode()
+    )
     out, summary, _ = _run(tmp_path, keyset_path, data / "*.jsonl", "jsonl")
     assert summary["records_dead_lettered"] == 0
     assert summary["records_anonymized"] == len(records)

@@ -4,14 +4,15 @@ The real client libraries talk gRPC to the in-process KMS / Secret Manager
 server of ``tests/unit/keys/fake_gcp.py`` (skipped when the libraries are not
 installed).
 """
+
 from __future__ import annotations
 
 import pytest
 
-from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config, read_jsonl_dir
 from tests.unit.keys.fake_gcp import KMS_KEY_URI, fake_gcp  # noqa: F401 - fixture
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 
 pytestmark = pytest.mark.pipeline
 # Keys are the point here, not free-text scanning: leave the detection engine out.
@@ -26,8 +27,18 @@ def _feed(tmp_path):
 
 
 def _restored(tmp_path, config, out, *key_args):
-    result = run_cli("reidentify", "--dataset_config", config, "--input", out / "anonymized",
-                     "--fields", "customer.email,card_number", "--output", tmp_path / "reid", *key_args)
+    result = run_cli(
+        "reidentify",
+        "--dataset_config",
+        config,
+        "--input",
+        out / "anonymized",
+        "--fields",
+        "customer.email,card_number",
+        "--output",
+        tmp_path / "reid",
+        *key_args,
+    )
     assert result.code == 0, result.err
     return {r["transaction_id"]: r for r in read_jsonl_dir(tmp_path / "reid" / "reidentified")}
 

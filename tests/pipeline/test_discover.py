@@ -1,4 +1,5 @@
 """``veilwatch discover`` on the bundled samples proposes what the hand-written example configs declare."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,19 @@ def discovered(request, tmp_path_factory):
     name = request.param
     directory = tmp_path_factory.mktemp(f"discover-{name}")
     output = directory / "proposed.yaml"
-    result = run_cli("discover", "--input", str(SAMPLES[name]), "--sample", SAMPLE_SIZE, "--output", str(output),
-                     "--dataset", name, "--keyset", str(directory / "keyset.json"))
+    result = run_cli(
+        "discover",
+        "--input",
+        str(SAMPLES[name]),
+        "--sample",
+        SAMPLE_SIZE,
+        "--output",
+        str(output),
+        "--dataset",
+        name,
+        "--keyset",
+        str(directory / "keyset.json"),
+    )
     assert result.code == 0, result.err
     declared = yaml.safe_load((REPO / "templates" / "datasets" / f"{name}.yaml").read_text())
     return name, output, yaml.safe_load(output.read_text()), declared, result
@@ -53,8 +65,10 @@ def test_evidence_is_stated_per_proposal(discovered):
     name, output, _, _, result = discovered
     text = output.read_text()
     # people's names are recognised in the values (the NER model); an internal user id only by its field name
-    path, evidence = {"payments": ("customer.name", "from values: hit rate"),
-                      "app_logs": ("user_id", "from the field name")}[name]
+    path, evidence = {
+        "payments": ("customer.name", "from values: hit rate"),
+        "app_logs": ("user_id", "from the field name"),
+    }[name]
     assert f'path: "{path}"' in text
     line = text.split(f'path: "{path}"', 1)[1].splitlines()[1]
     assert evidence in line
@@ -72,12 +86,19 @@ def test_existing_output_and_missing_input_exit_2(tmp_path):
     output = tmp_path / "p.yaml"
     output.write_text("x")
     assert run_cli("discover", "--input", str(SAMPLES["payments"]), "--output", str(output)).code == 2
-    assert run_cli("discover", "--input", str(tmp_path / "none-*.jsonl"), "--output", str(tmp_path / "q.yaml")).code == 2
+    assert (
+        run_cli(
+            "discover", "--input", str(tmp_path / "none-*.jsonl"), "--output", str(tmp_path / "q.yaml")
+        ).code
+        == 2
+    )
 
 
 def test_a_bare_output_file_name_is_written_in_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run_cli("discover", "--input", str(SAMPLES["payments"]), "--sample", "50", "--output", "proposed.yaml")
+    result = run_cli(
+        "discover", "--input", str(SAMPLES["payments"]), "--sample", "50", "--output", "proposed.yaml"
+    )
     assert result.code == 0, result.err
     assert "proposed config written to proposed.yaml" in result.out
     assert run_cli("validate-config", "proposed.yaml", "--output_dir", str(tmp_path / "out")).code == 0

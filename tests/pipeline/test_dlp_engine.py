@@ -1,5 +1,6 @@
 """``pii.engine: dlp`` end to end: ``veilwatch run`` on the DirectRunner, the real
 google-cloud-dlp client, an in-process DlpService (tests/support/fake_dlp.py)."""
+
 from __future__ import annotations
 
 import base64
@@ -9,9 +10,9 @@ import grpc
 import pytest
 import yaml
 
-from veilwatch.pipelines.sample_data import generate
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import read_jsonl_dir, write_payments_feed
+from veilwatch.pipelines.sample_data import generate
 
 pytestmark = pytest.mark.pipeline
 
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.pipeline
 # runs under both engines, only pii.engine differs.
 KEYLESS_FIELDS = {
     "customer.name": "redactConfig",
-    "customer.email": {"characterMaskConfig": {"maskingCharacter": "*", "charactersToIgnore": [
-        {"charactersToSkip": "@."}]}},
+    "customer.email": {
+        "characterMaskConfig": {"maskingCharacter": "*", "charactersToIgnore": [{"charactersToSkip": "@."}]}
+    },
     "card_number": {"characterMaskConfig": {"maskingCharacter": "#", "numberToMask": 12}},
     "ip_address": "redactConfig",
 }  # iban keeps the example's replaceWithInfoTypeConfig
@@ -37,7 +39,8 @@ def payments_config(tmp_path, name, engine="local", dlp=None, fields=KEYLESS_FIE
     for item in doc["pii"]["fields"]:
         item["transformation"] = fields.get(item["path"], item["transformation"])
     doc["pii"]["info_type_transformations"] = {
-        "EMAIL_ADDRESS": email_in_notes or {"replaceConfig": {"newValue": {"stringValue": "[EMAIL]"}}}}
+        "EMAIL_ADDRESS": email_in_notes or {"replaceConfig": {"newValue": {"stringValue": "[EMAIL]"}}}
+    }
     doc["pii"]["engine"] = engine
     if dlp is not None:
         doc["pii"]["dlp"] = dlp
@@ -60,8 +63,11 @@ def sorted_records(out):
 def test_payments_with_engine_dlp_gives_the_local_output(fake, feed, tmp_path):
     data, records = feed
     local = run(payments_config(tmp_path, "local"), data, tmp_path / "local")
-    remote = run(payments_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test", "endpoint": fake.endpoint}),
-                 data, tmp_path / "dlp")
+    remote = run(
+        payments_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test", "endpoint": fake.endpoint}),
+        data,
+        tmp_path / "dlp",
+    )
     assert remote["records_read"] == len(records) == remote["records_anonymized"]
     expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "dlp")
     assert len(got) == len(records) and got == expected
@@ -75,14 +81,17 @@ def test_payments_with_engine_dlp_gives_the_local_output(fake, feed, tmp_path):
 def test_rows_dlp_keeps_refusing_are_dead_lettered_and_every_record_is_accounted_for(fake, feed, tmp_path):
     data, records = feed
     fake.fail_next(grpc.StatusCode.UNAVAILABLE, times=1_000)
-    config = payments_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test", "endpoint": fake.endpoint,
-                                                      "max_attempts": 1})
+    config = payments_config(
+        tmp_path, "dlp", "dlp", {"project": "veilwatch-test", "endpoint": fake.endpoint, "max_attempts": 1}
+    )
     summary = run(config, data, tmp_path / "out")
     dead = read_jsonl_dir(tmp_path / "out" / "dead_letter")
     assert summary["records_read"] == len(records) == summary["records_dead_lettered"] == len(dead)
     assert summary["records_anonymized"] == 0 and summary["all_records_accounted_for"]
     assert {d["stage"] for d in dead} == {"deidentify"}
-    assert {d["error"] for d in dead} == {"DLP answered UNAVAILABLE on all 1 attempts (quota or availability); gave up"}
+    assert {d["error"] for d in dead} == {
+        "DLP answered UNAVAILABLE on all 1 attempts (quota or availability); gave up"
+    }
     text = json.dumps(dead)
     for record in records:  # no declared PII in a dead letter
         assert record["customer"]["email"] not in text and record["card_number"] not in text
@@ -91,13 +100,21 @@ def test_rows_dlp_keeps_refusing_are_dead_lettered_and_every_record_is_accounted
 def test_mixed_mode_detects_with_dlp_and_makes_the_local_tokens(fake, feed, tmp_path, keyset_path):
     """mode detect: DLP finds, veilwatch transforms with its own keys: tokens identical to a local run."""
     data, records = feed
-    keyed = {**KEYLESS_FIELDS,
-             "customer.email": {"cryptoDeterministicConfig": {"surrogateInfoType": {"name": "EMAIL_TOKEN"}}},
-             "card_number": {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}}}
+    keyed = {
+        **KEYLESS_FIELDS,
+        "customer.email": {"cryptoDeterministicConfig": {"surrogateInfoType": {"name": "EMAIL_TOKEN"}}},
+        "card_number": {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}},
+    }
     email_token = {"cryptoDeterministicConfig": {"surrogateInfoType": {"name": "EMAIL_TOKEN"}}}
     local_cfg = payments_config(tmp_path, "local", fields=keyed, email_in_notes=email_token)
-    mixed_cfg = payments_config(tmp_path, "mixed", "dlp", {"project": "veilwatch-test", "endpoint": fake.endpoint,
-                                                          "mode": "detect"}, fields=keyed, email_in_notes=email_token)
+    mixed_cfg = payments_config(
+        tmp_path,
+        "mixed",
+        "dlp",
+        {"project": "veilwatch-test", "endpoint": fake.endpoint, "mode": "detect"},
+        fields=keyed,
+        email_in_notes=email_token,
+    )
     keys = ("--keyset", keyset_path, "--allow_plaintext_keys")
     run(local_cfg, data, tmp_path / "local", *keys)
     summary = run(mixed_cfg, data, tmp_path / "mixed", *keys)
@@ -118,8 +135,9 @@ def test_beam_counters_report_requests_retries_splits_and_rows_per_request(fake,
     from veilwatch.transforms.config.model import SourceFormat
     from veilwatch.transforms.io.sources import RawBatch, RawItem
 
-    config = load_config(str(payments_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test",
-                                                                     "endpoint": fake.endpoint})))
+    config = load_config(
+        str(payments_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test", "endpoint": fake.endpoint}))
+    )
     records, _ = generate("payments", days=1, seed=9, base_per_hour=2)
     items = tuple(RawItem(f"mem@{i}", json.dumps(r).encode(), 0) for i, r in enumerate(records))
     fake.fail_next(grpc.StatusCode.RESOURCE_EXHAUSTED, times=1)
@@ -129,8 +147,11 @@ def test_beam_counters_report_requests_retries_splits_and_rows_per_request(fake,
         item["note"] = " ".join(["write to ann@example.com"] * 300)
     noisy = tuple(RawItem(f"noisy@{i}", json.dumps(r).encode(), 0) for i, r in enumerate(records[:12]))
     pipeline = beam.Pipeline(runner="DirectRunner")
-    _ = (pipeline | beam.Create([RawBatch(SourceFormat.JSONL, items), RawBatch(SourceFormat.JSONL, noisy)])
-         | AnonymizeRecords(config, ProcessorFactory(config, False)))
+    _ = (
+        pipeline
+        | beam.Create([RawBatch(SourceFormat.JSONL, items), RawBatch(SourceFormat.JSONL, noisy)])
+        | AnonymizeRecords(config, ProcessorFactory(config, False))
+    )
     result = pipeline.run()
     result.wait_until_finish()
 
@@ -149,14 +170,23 @@ KEY_A = base64.b64encode(bytes(range(32))).decode()
 KEY_B = base64.b64encode(bytes(range(100, 132))).decode()
 DLP_KEYED_FIELDS = {
     **KEYLESS_FIELDS,
-    "customer.email": {"cryptoDeterministicConfig": {"cryptoKey": {"unwrapped": {"key": KEY_A}},
-                                                     "surrogateInfoType": {"name": "EMAIL_TOKEN"}}},
-    "card_number": {"cryptoReplaceFfxFpeConfig": {"cryptoKey": {"unwrapped": {"key": KEY_B}},
-                                                  "commonAlphabet": "NUMERIC"}},
+    "customer.email": {
+        "cryptoDeterministicConfig": {
+            "cryptoKey": {"unwrapped": {"key": KEY_A}},
+            "surrogateInfoType": {"name": "EMAIL_TOKEN"},
+        }
+    },
+    "card_number": {
+        "cryptoReplaceFfxFpeConfig": {"cryptoKey": {"unwrapped": {"key": KEY_B}}, "commonAlphabet": "NUMERIC"}
+    },
     "ip_address": {"cryptoHashConfig": {"cryptoKey": {"unwrapped": {"key": KEY_B}}}},
 }
-DLP_KEYED_EMAIL = {"cryptoDeterministicConfig": {"cryptoKey": {"unwrapped": {"key": KEY_A}},
-                                                 "surrogateInfoType": {"name": "EMAIL_TOKEN"}}}
+DLP_KEYED_EMAIL = {
+    "cryptoDeterministicConfig": {
+        "cryptoKey": {"unwrapped": {"key": KEY_A}},
+        "surrogateInfoType": {"name": "EMAIL_TOKEN"},
+    }
+}
 
 
 def test_payments_with_dlp_keys_gives_the_local_tokens_and_dlp_restores_them(fake, feed, tmp_path):
@@ -166,8 +196,9 @@ def test_payments_with_dlp_keys_gives_the_local_tokens_and_dlp_restores_them(fak
     data, records = feed
     dlp_settings = {"project": "veilwatch-test", "endpoint": fake.endpoint}
     local_cfg = payments_config(tmp_path, "local", fields=DLP_KEYED_FIELDS, email_in_notes=DLP_KEYED_EMAIL)
-    dlp_cfg = payments_config(tmp_path, "dlp", "dlp", dlp_settings, fields=DLP_KEYED_FIELDS,
-                              email_in_notes=DLP_KEYED_EMAIL)
+    dlp_cfg = payments_config(
+        tmp_path, "dlp", "dlp", dlp_settings, fields=DLP_KEYED_FIELDS, email_in_notes=DLP_KEYED_EMAIL
+    )
     run(local_cfg, data, tmp_path / "local", "--allow_plaintext_keys")
     summary = run(dlp_cfg, data, tmp_path / "dlp", "--allow_plaintext_keys")
     assert summary["records_anonymized"] == len(records)
@@ -180,9 +211,18 @@ def test_payments_with_dlp_keys_gives_the_local_tokens_and_dlp_restores_them(fak
         assert len(record["card_number"]) == len(original["card_number"]) != 0
         assert record["card_number"] != original["card_number"] and record["card_number"].isdigit()
 
-    result = run_cli("reidentify", "--dataset_config", dlp_cfg, "--input", tmp_path / "dlp" / "anonymized",
-                     "--fields", "customer.email,card_number,note", "--output", tmp_path / "reid",
-                     "--allow_plaintext_keys")
+    result = run_cli(
+        "reidentify",
+        "--dataset_config",
+        dlp_cfg,
+        "--input",
+        tmp_path / "dlp" / "anonymized",
+        "--fields",
+        "customer.email,card_number,note",
+        "--output",
+        tmp_path / "reid",
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     restored = sorted(read_jsonl_dir(tmp_path / "reid" / "reidentified"), key=lambda r: r["transaction_id"])
     assert len(restored) == len(records)
@@ -210,36 +250,69 @@ def record_rules_config(tmp_path, name, engine="local", dlp=None):
     doc = yaml.safe_load(payments_config(tmp_path, f"{name}-base", engine, dlp).read_text())
     fields = doc["pii"]["fields"]
     phone = next(i for i, item in enumerate(fields) if item["path"] == "customer.phone")
-    fields.insert(phone, {"path": "customer.phone", "info_type": "PHONE_NUMBER", "transformation": "redactConfig",
-                          "condition": _condition("amount", "GREATER_THAN", {"floatValue": 100})})
-    fields.append({"path": "note", "info_type": "GENERIC_ID", "transformation": "redactConfig",
-                   "condition": _condition("country", "EQUAL_TO", {"stringValue": "FR"})})
-    fields.append({"path": "note", "info_type_transformations": {
-        "EMAIL_ADDRESS": {"replaceConfig": {"newValue": {"stringValue": "[EUR_MAIL]"}}}},
-        "condition": _condition("currency", "EQUAL_TO", {"stringValue": "EUR"})})
-    fields.append({"path": "note", "info_type_transformations": {
-        "EMAIL_ADDRESS": {"replaceConfig": {"newValue": {"stringValue": "[MAIL]"}}}},
-        "default_scan_transformation": "replaceWithInfoTypeConfig"})
+    fields.insert(
+        phone,
+        {
+            "path": "customer.phone",
+            "info_type": "PHONE_NUMBER",
+            "transformation": "redactConfig",
+            "condition": _condition("amount", "GREATER_THAN", {"floatValue": 100}),
+        },
+    )
+    fields.append(
+        {
+            "path": "note",
+            "info_type": "GENERIC_ID",
+            "transformation": "redactConfig",
+            "condition": _condition("country", "EQUAL_TO", {"stringValue": "FR"}),
+        }
+    )
+    fields.append(
+        {
+            "path": "note",
+            "info_type_transformations": {
+                "EMAIL_ADDRESS": {"replaceConfig": {"newValue": {"stringValue": "[EUR_MAIL]"}}}
+            },
+            "condition": _condition("currency", "EQUAL_TO", {"stringValue": "EUR"}),
+        }
+    )
+    fields.append(
+        {
+            "path": "note",
+            "info_type_transformations": {
+                "EMAIL_ADDRESS": {"replaceConfig": {"newValue": {"stringValue": "[MAIL]"}}}
+            },
+            "default_scan_transformation": "replaceWithInfoTypeConfig",
+        }
+    )
     doc["pii"]["scan_fields"] = []
-    doc["pii"]["record_suppressions"] = [{"condition": _condition("country", "EQUAL_TO", {"stringValue": "DE"})}]
+    doc["pii"]["record_suppressions"] = [
+        {"condition": _condition("country", "EQUAL_TO", {"stringValue": "DE"})}
+    ]
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
 
 
-def test_conditions_suppressions_and_per_field_scans_give_the_local_output_with_engine_dlp(fake, feed, tmp_path):
+def test_conditions_suppressions_and_per_field_scans_give_the_local_output_with_engine_dlp(
+    fake, feed, tmp_path
+):
     data, records = feed
     local = run(record_rules_config(tmp_path, "local"), data, tmp_path / "local")
-    remote = run(record_rules_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test",
-                                                              "endpoint": fake.endpoint}), data, tmp_path / "dlp")
+    remote = run(
+        record_rules_config(tmp_path, "dlp", "dlp", {"project": "veilwatch-test", "endpoint": fake.endpoint}),
+        data,
+        tmp_path / "dlp",
+    )
     suppressed = sum(1 for r in records if r["country"] == "DE")
     assert 0 < suppressed < len(records)
     for summary in (local, remote):
         assert summary["records_read"] == len(records)
         assert summary["records_suppressed"] == suppressed
         assert summary["records_anonymized"] == len(records) - suppressed
-        assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
-                                           + summary["records_suppressed"])
+        assert summary["records_read"] == (
+            summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+        )
         assert summary["all_records_accounted_for"]
     expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "dlp")
     assert len(got) == len(records) - suppressed and got == expected
@@ -250,7 +323,9 @@ def test_conditions_suppressions_and_per_field_scans_give_the_local_output_with_
     assert {r["iban"] for r in got if r.get("iban")} == {"[IBAN_CODE]"}  # replaceWithInfoTypeConfig
     notes = [r["note"] for r in got if r.get("note") and "@" in by_id[r["transaction_id"]]["note"]]
     assert any("[EUR_MAIL]" in n for n in notes) and any("[MAIL]" in n for n in notes)
-    french = [r for r in got if by_id[r["transaction_id"]]["country"] == "FR" and by_id[r["transaction_id"]]["note"]]
+    french = [
+        r for r in got if by_id[r["transaction_id"]]["country"] == "FR" and by_id[r["transaction_id"]]["note"]
+    ]
     assert french and all(r["note"] == "" for r in french)  # a whole-value item first: no scan, no findings
     findings = lambda out: sorted(json.dumps(f, sort_keys=True) for f in read_jsonl_dir(out / "findings"))  # noqa: E731
     assert findings(tmp_path / "dlp") == findings(tmp_path / "local") and findings(tmp_path / "dlp")
@@ -260,12 +335,23 @@ def field_group_config(tmp_path, name, engine="local", dlp=None):
     """payments with its keyset primitives (email, card_number, ip_address: local) and keyless ones
     (name, phone, iban, the note's findings); a condition on a DLP item reads a field the local
     engine transforms (ip_address), and recordSuppressions drop some records."""
-    doc = yaml.safe_load(payments_config(tmp_path, f"{name}-base", engine, dlp,
-                                         fields={"customer.name": "redactConfig"}).read_text())
-    doc["pii"]["fields"].insert(0, {"path": "customer.name", "info_type": "PERSON_NAME",
-                                    "transformation": {"replaceConfig": {"newValue": {"stringValue": "[NAME]"}}},
-                                    "condition": _condition("ip_address", "GREATER_THAN", {"stringValue": "5"})})
-    doc["pii"]["record_suppressions"] = [{"condition": _condition("country", "EQUAL_TO", {"stringValue": "DE"})}]
+    doc = yaml.safe_load(
+        payments_config(
+            tmp_path, f"{name}-base", engine, dlp, fields={"customer.name": "redactConfig"}
+        ).read_text()
+    )
+    doc["pii"]["fields"].insert(
+        0,
+        {
+            "path": "customer.name",
+            "info_type": "PERSON_NAME",
+            "transformation": {"replaceConfig": {"newValue": {"stringValue": "[NAME]"}}},
+            "condition": _condition("ip_address", "GREATER_THAN", {"stringValue": "5"}),
+        },
+    )
+    doc["pii"]["record_suppressions"] = [
+        {"condition": _condition("country", "EQUAL_TO", {"stringValue": "DE"})}
+    ]
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
@@ -277,16 +363,23 @@ def test_dlp_fields_sends_only_those_fields_to_dlp_and_merges_both_engines(fake,
     data, records = feed
     keys = ("--keyset", keyset_path, "--allow_plaintext_keys")
     local = run(field_group_config(tmp_path, "local"), data, tmp_path / "local", *keys)
-    split = {"project": "veilwatch-test", "endpoint": fake.endpoint,
-             "fields": ["customer.name", "customer.phone", "iban", "note"]}
+    split = {
+        "project": "veilwatch-test",
+        "endpoint": fake.endpoint,
+        "fields": ["customer.name", "customer.phone", "iban", "note"],
+    }
     remote = run(field_group_config(tmp_path, "split", "dlp", split), data, tmp_path / "split", *keys)
     suppressed = sum(1 for r in records if r["country"] == "DE")
     assert remote["records_suppressed"] == local["records_suppressed"] == suppressed > 0
     assert remote["records_anonymized"] == local["records_anonymized"] == len(records) - suppressed
-    assert remote["records_read"] == remote["records_anonymized"] + remote["records_dead_lettered"] + suppressed
+    assert (
+        remote["records_read"] == remote["records_anonymized"] + remote["records_dead_lettered"] + suppressed
+    )
     expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "split")
     assert len(got) == len(records) - suppressed and got == expected
-    assert any(r["customer"]["name"] == "[NAME]" for r in got) and any(r["customer"]["name"] == "" for r in got)
+    assert any(r["customer"]["name"] == "[NAME]" for r in got) and any(
+        r["customer"]["name"] == "" for r in got
+    )
     assert all(r["customer"]["email"].startswith("EMAIL_TOKEN(") for r in got)  # the local keyset's tokens
     findings = lambda out: sorted(json.dumps(f, sort_keys=True) for f in read_jsonl_dir(out / "findings"))  # noqa: E731
     assert findings(tmp_path / "split") == findings(tmp_path / "local") and findings(tmp_path / "split")
@@ -294,13 +387,25 @@ def test_dlp_fields_sends_only_those_fields_to_dlp_and_merges_both_engines(fake,
     sent = {c.headers for c in fake.calls if c.method == "DeidentifyContent"}
     assert sent == {("customer.name", "customer.phone", "iban", "note", "ip_address", "veilwatch_row_id")}
     # The keyset fields were made locally: veilwatch reidentify restores them locally, not through DLP.
-    result = run_cli("reidentify", "--dataset_config", tmp_path / "split.yaml", "--input",
-                     tmp_path / "split" / "anonymized", "--fields", "customer.email,card_number",
-                     "--output", tmp_path / "reid", *keys)
+    result = run_cli(
+        "reidentify",
+        "--dataset_config",
+        tmp_path / "split.yaml",
+        "--input",
+        tmp_path / "split" / "anonymized",
+        "--fields",
+        "customer.email,card_number",
+        "--output",
+        tmp_path / "reid",
+        *keys,
+    )
     assert result.code == 0, result.err
     restored = read_jsonl_dir(tmp_path / "reid" / "reidentified")
     by_id = {r["transaction_id"]: r for r in records}
     assert len(restored) == len(got)
-    assert all(r["customer"]["email"] == by_id[r["transaction_id"]]["customer"]["email"]
-               and r["card_number"] == by_id[r["transaction_id"]]["card_number"] for r in restored)
+    assert all(
+        r["customer"]["email"] == by_id[r["transaction_id"]]["customer"]["email"]
+        and r["card_number"] == by_id[r["transaction_id"]]["card_number"]
+        for r in restored
+    )
     assert fake.count("ReidentifyContent") == 0

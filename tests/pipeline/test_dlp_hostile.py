@@ -5,6 +5,7 @@ alphabet, a suppression. Every record is accounted for, each failure is a counte
 error (never an "unexpected" crash of the record), and no planted value nor the key appears in any
 output, dead letter, summary, Beam counter name, stdout, stderr or log.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,12 +22,15 @@ pytestmark = pytest.mark.pipeline
 
 RAW_KEY = b"H1-hostile-key16"
 KEY = base64.b64encode(RAW_KEY).decode()
-HUGE_INTEGER = 10 ** 400  # a JSON integer: no bound, beyond float's range
+HUGE_INTEGER = 10**400  # a JSON integer: no bound, beyond float's range
 
 
 def _cond(field, operator, value):
-    return {"expressions": {"conditions": {"conditions": [{"field": {"name": field}, "operator": operator,
-                                                            "value": value}]}}}
+    return {
+        "expressions": {
+            "conditions": {"conditions": [{"field": {"name": field}, "operator": operator, "value": value}]}
+        }
+    }
 
 
 RECORDS = [
@@ -45,27 +49,59 @@ RECORDS = [
 
 def _config(tmp_path, handling):
     data = tmp_path / "records.jsonl"
-    data.write_text("".join(json.dumps({"ts": f"2026-11-02T10:{i:02d}:00Z", **r}) + "\n"
-                            for i, r in enumerate(RECORDS)))
+    data.write_text(
+        "".join(json.dumps({"ts": f"2026-11-02T10:{i:02d}:00Z", **r}) + "\n" for i, r in enumerate(RECORDS))
+    )
     key = {"cryptoKey": {"unwrapped": {"key": KEY}}}
     doc = {
         "dataset": "hostile",
         "source": {"format": "jsonl", "path": str(data)},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "name", "type": "json"}, {"name": "ssn", "type": "string"},
-                              {"name": "visit", "type": "string"}, {"name": "amount", "type": "json"}]},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "name", "type": "json"},
+                {"name": "ssn", "type": "string"},
+                {"name": "visit", "type": "string"},
+                {"name": "amount", "type": "json"},
+            ]
+        },
         "event_time": {"field": "ts"},
         "pii": {
             "fields": [
-                {"path": "ssn", "info_type": "US_SOCIAL_SECURITY_NUMBER",
-                 "transformation": {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", **key}},
-                 "condition": _cond("name", "GREATER_THAN", {"integerValue": "5"})},
-                {"path": "ssn", "info_type": "US_SOCIAL_SECURITY_NUMBER",
-                 "transformation": {"cryptoDeterministicConfig": key}},
-                {"path": "visit", "info_type": "DATE", "transformation": {"dateShiftConfig": {
-                    "lowerBoundDays": 1, "upperBoundDays": 5, "context": {"name": "name"}, **key}}},
-                {"path": "amount", "info_type": "GENERIC_ID", "transformation": {"fixedSizeBucketingConfig": {
-                    "lowerBound": {"integerValue": "0"}, "upperBound": {"integerValue": "100"}, "bucketSize": 10}}},
+                {
+                    "path": "ssn",
+                    "info_type": "US_SOCIAL_SECURITY_NUMBER",
+                    "transformation": {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", **key}},
+                    "condition": _cond("name", "GREATER_THAN", {"integerValue": "5"}),
+                },
+                {
+                    "path": "ssn",
+                    "info_type": "US_SOCIAL_SECURITY_NUMBER",
+                    "transformation": {"cryptoDeterministicConfig": key},
+                },
+                {
+                    "path": "visit",
+                    "info_type": "DATE",
+                    "transformation": {
+                        "dateShiftConfig": {
+                            "lowerBoundDays": 1,
+                            "upperBoundDays": 5,
+                            "context": {"name": "name"},
+                            **key,
+                        }
+                    },
+                },
+                {
+                    "path": "amount",
+                    "info_type": "GENERIC_ID",
+                    "transformation": {
+                        "fixedSizeBucketingConfig": {
+                            "lowerBound": {"integerValue": "0"},
+                            "upperBound": {"integerValue": "100"},
+                            "bucketSize": 10,
+                        }
+                    },
+                },
             ],
             "record_suppressions": [{"condition": _cond("name", "EQUAL_TO", {"stringValue": "SUPPRESS-ME"})}],
         },
@@ -83,8 +119,12 @@ def _secrets():
     return ["PLANTED", "SUPPRESS-ME", KEY, RAW_KEY.decode(), str(HUGE_INTEGER)[:40]]
 
 
-@pytest.mark.parametrize("handling", [None, {"leaveUntransformed": {}}], ids=["dead-letter", "leaveUntransformed"])
-def test_hostile_records_are_accounted_for_and_nothing_leaks(handling, tmp_path, keyset_path, monkeypatch, caplog):
+@pytest.mark.parametrize(
+    "handling", [None, {"leaveUntransformed": {}}], ids=["dead-letter", "leaveUntransformed"]
+)
+def test_hostile_records_are_accounted_for_and_nothing_leaks(
+    handling, tmp_path, keyset_path, monkeypatch, caplog
+):
     import veilwatch.transforms.anonymize as anonymize
 
     counter_names: list[str] = []
@@ -97,21 +137,31 @@ def test_hostile_records_are_accounted_for_and_nothing_leaks(handling, tmp_path,
     monkeypatch.setattr(anonymize.Metrics, "counter", staticmethod(recording_counter))
     caplog.set_level(logging.INFO)
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", _config(tmp_path, handling), "--output_dir", out,
-                     "--keyset", keyset_path, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        _config(tmp_path, handling),
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset_path,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
 
     summary = json.loads((out / "run_summary.json").read_text())
     leave = handling is not None
     assert summary["records_read"] == len(RECORDS) and summary["all_records_accounted_for"] is True
     assert summary["records_suppressed"] == 1
-    assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
-                                       + summary["records_suppressed"])
+    assert summary["records_read"] == (
+        summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+    )
     errors = {(e["field"], e["outcome"]): e["reason"] for e in summary["transformation_errors"]}
     outcome = "left_untransformed" if leave else "dead_lettered"
     assert set(errors) == {("visit", outcome), ("ssn", outcome), ("amount", outcome)}
-    assert errors[("visit", outcome)] == ("dateShiftConfig context field 'name': context field must be an "
-                                          "integer or a string, got dict")
+    assert errors[("visit", outcome)] == (
+        "dateShiftConfig context field 'name': context field must be an integer or a string, got dict"
+    )
     assert errors[("amount", outcome)] == "fixedSizeBucketingConfig needs a finite number"
     dead = read_jsonl_dir(out / "dead_letter")
     anonymized = read_jsonl_dir(out / "anonymized")
@@ -128,9 +178,14 @@ def test_hostile_records_are_accounted_for_and_nothing_leaks(handling, tmp_path,
 
     error_counters = [n for n in counter_names if n.startswith("transformation_errors|")]
     assert len(set(error_counters)) == 3
-    texts = {"stdout": result.out, "stderr": result.err, "log": caplog.text,
-             "counter names": "\n".join(counter_names), "dead letters": json.dumps(dead),
-             "summary": json.dumps(summary)}
+    texts = {
+        "stdout": result.out,
+        "stderr": result.err,
+        "log": caplog.text,
+        "counter names": "\n".join(counter_names),
+        "dead letters": json.dumps(dead),
+        "summary": json.dumps(summary),
+    }
     if not leave:  # left untransformed values are in the anonymized output by the config's choice
         texts["outputs"] = all_output_text(out)
     for where, text in texts.items():
@@ -140,22 +195,42 @@ def test_hostile_records_are_accounted_for_and_nothing_leaks(handling, tmp_path,
 
 # --------------------------------------------------------------------------- pii.engine: dlp
 
-BIG_ACCOUNT = 2 ** 64 + 12345  # an integer field's value beyond DLP's int64
+BIG_ACCOUNT = 2**64 + 12345  # an integer field's value beyond DLP's int64
 
 
 def test_engine_dlp_dead_letters_a_value_no_dlp_cell_holds_and_the_run_goes_on(fake, tmp_path):
     data = tmp_path / "accounts.jsonl"
-    rows = [{"account": BIG_ACCOUNT, "owner": "PLANTED-OWNER-0"}, {"account": 42, "owner": "PLANTED-OWNER-1"},
-            {"account": 7, "owner": {"PLANTED_KEY": "PLANTED-OWNER-2"}}]
-    data.write_text("".join(json.dumps({"ts": f"2026-11-02T10:{i:02d}:00Z", **r}) + "\n" for i, r in enumerate(rows)))
+    rows = [
+        {"account": BIG_ACCOUNT, "owner": "PLANTED-OWNER-0"},
+        {"account": 42, "owner": "PLANTED-OWNER-1"},
+        {"account": 7, "owner": {"PLANTED_KEY": "PLANTED-OWNER-2"}},
+    ]
+    data.write_text(
+        "".join(json.dumps({"ts": f"2026-11-02T10:{i:02d}:00Z", **r}) + "\n" for i, r in enumerate(rows))
+    )
     doc = {
-        "dataset": "accounts", "source": {"format": "jsonl", "path": str(data)},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "account", "type": "integer"}, {"name": "owner", "type": "json"}]},
+        "dataset": "accounts",
+        "source": {"format": "jsonl", "path": str(data)},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "account", "type": "integer"},
+                {"name": "owner", "type": "json"},
+            ]
+        },
         "event_time": {"field": "ts"},
-        "pii": {"engine": "dlp", "dlp": {"project": "veilwatch-test"},
-                "fields": [{"path": "account", "info_type": "FINANCIAL_ACCOUNT_NUMBER", "transformation": "redactConfig"},
-                           {"path": "owner", "info_type": "PERSON_NAME", "transformation": "redactConfig"}]},
+        "pii": {
+            "engine": "dlp",
+            "dlp": {"project": "veilwatch-test"},
+            "fields": [
+                {
+                    "path": "account",
+                    "info_type": "FINANCIAL_ACCOUNT_NUMBER",
+                    "transformation": "redactConfig",
+                },
+                {"path": "owner", "info_type": "PERSON_NAME", "transformation": "redactConfig"},
+            ],
+        },
         "windowing": {"type": "fixed", "size": "1h"},
         "metrics": [{"name": "record_count", "type": "count"}],
     }
@@ -171,7 +246,8 @@ def test_engine_dlp_dead_letters_a_value_no_dlp_cell_holds_and_the_run_goes_on(f
     dead = sorted(read_jsonl_dir(out / "dead_letter"), key=lambda d: d["source"])
     assert [d["error"] for d in dead] == [
         "field 'account' holds an integer beyond DLP's 64-bit integers; a DLP table cannot carry it",
-        "field 'owner' holds an object or a list; a DLP table cell holds a single value"]
+        "field 'owner' holds an object or a list; a DLP table cell holds a single value",
+    ]
     assert read_jsonl_dir(out / "anonymized")[0]["owner"] == ""
     for where, text in {"outputs": all_output_text(out), "stdout": result.out, "stderr": result.err}.items():
         assert "PLANTED" not in text and str(BIG_ACCOUNT) not in text, where

@@ -6,6 +6,7 @@ no ``keys.keyset`` is needed; an ``unwrapped`` key is plaintext key material and
 (FF1 as long as the card number, AES-SIV without key id) and restore with the same config;
 a ``transient`` key's tokens are refused by ``reidentify``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,10 +27,18 @@ def _pii(siv_key: dict, fpe_key: dict) -> dict:
     return {
         "fields": [
             {"path": "customer.email", "info_type": "EMAIL_ADDRESS", "transformation": siv},
-            {"path": "card_number", "info_type": "CREDIT_CARD_NUMBER",
-             "transformation": {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", "cryptoKey": fpe_key}}},
-            {"path": "ip_address", "info_type": "IP_ADDRESS",
-             "transformation": {"cryptoHashConfig": {"cryptoKey": {"unwrapped": {"key": KEY32}}}}},
+            {
+                "path": "card_number",
+                "info_type": "CREDIT_CARD_NUMBER",
+                "transformation": {
+                    "cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", "cryptoKey": fpe_key}
+                },
+            },
+            {
+                "path": "ip_address",
+                "info_type": "IP_ADDRESS",
+                "transformation": {"cryptoHashConfig": {"cryptoKey": {"unwrapped": {"key": KEY32}}}},
+            },
             {"path": "customer.name", "info_type": "PERSON_NAME", "transformation": "redactConfig"},
         ],
         "scan_fields": ["note"],
@@ -54,13 +63,19 @@ def test_unwrapped_keys_run_without_a_keyset_and_restore(feed, tmp_path):
     assert run_cli("validate-config", config).code == 0
     refused = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", tmp_path / "no")
     assert refused.code == 2 and not (tmp_path / "no").exists()
-    assert ("pii.fields[0].transformation.cryptoDeterministicConfig.cryptoKey.unwrapped: an unwrapped key is "
-            "plaintext key material") in refused.err and "--allow_plaintext_keys" in refused.err
+    assert (
+        "pii.fields[0].transformation.cryptoDeterministicConfig.cryptoKey.unwrapped: an unwrapped key is "
+        "plaintext key material"
+    ) in refused.err and "--allow_plaintext_keys" in refused.err
     assert KEY32 not in refused.err
 
     out = tmp_path / "run"
-    assert run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                   "--allow_plaintext_keys").code == 0
+    assert (
+        run_cli(
+            "run", "--dataset_config", config, "--input", data, "--output_dir", out, "--allow_plaintext_keys"
+        ).code
+        == 0
+    )
     anonymized = {r["transaction_id"]: r for r in read_jsonl_dir(out / "anonymized")}
     originals = {r["transaction_id"]: r for r in records}
     assert len(anonymized) == len(originals) > 50
@@ -73,8 +88,18 @@ def test_unwrapped_keys_run_without_a_keyset_and_restore(feed, tmp_path):
         assert len(base64.b64decode(body)) == 1 + 16 + len(email.encode())  # DLP AES-SIV: no key id
 
     restored_dir = tmp_path / "reid"
-    result = run_cli("reidentify", "--dataset_config", config, "--input", out / "anonymized",
-                     "--fields", "customer.email,card_number", "--output", restored_dir, "--allow_plaintext_keys")
+    result = run_cli(
+        "reidentify",
+        "--dataset_config",
+        config,
+        "--input",
+        out / "anonymized",
+        "--fields",
+        "customer.email,card_number",
+        "--output",
+        restored_dir,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     restored = {r["transaction_id"]: r for r in read_jsonl_dir(restored_dir / "reidentified")}
     assert len(restored) == len(originals)
@@ -87,12 +112,39 @@ def test_transient_key_tokens_are_refused_by_reidentify(feed, tmp_path):
     data, _ = feed
     config = _config(tmp_path, {"transient": {"name": "emails"}}, {"unwrapped": {"key": KEY16}})
     out = tmp_path / "run"
-    assert run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                   "--allow_plaintext_keys").code == 0
-    result = run_cli("reidentify", "--dataset_config", config, "--input", out / "anonymized",
-                     "--fields", "customer.email", "--output", tmp_path / "reid", "--allow_plaintext_keys")
+    assert (
+        run_cli(
+            "run", "--dataset_config", config, "--input", data, "--output_dir", out, "--allow_plaintext_keys"
+        ).code
+        == 0
+    )
+    result = run_cli(
+        "reidentify",
+        "--dataset_config",
+        config,
+        "--input",
+        out / "anonymized",
+        "--fields",
+        "customer.email",
+        "--output",
+        tmp_path / "reid",
+        "--allow_plaintext_keys",
+    )
     assert result.code == 2 and "transient cryptoKey" in result.err and "customer.email" in result.err
     assert not (tmp_path / "reid").exists()
     # the card number's unwrapped key is not transient: it restores
-    assert run_cli("reidentify", "--dataset_config", config, "--input", out / "anonymized", "--fields",
-                   "card_number", "--output", tmp_path / "cards", "--allow_plaintext_keys").code == 0
+    assert (
+        run_cli(
+            "reidentify",
+            "--dataset_config",
+            config,
+            "--input",
+            out / "anonymized",
+            "--fields",
+            "card_number",
+            "--output",
+            tmp_path / "cards",
+            "--allow_plaintext_keys",
+        ).code
+        == 0
+    )

@@ -1,11 +1,11 @@
 """End-to-end runs of ``veilwatch run`` on small generated feeds (DirectRunner)."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from veilwatch.pipelines.sample_data import Anomaly, generate, write_jsonl
 from tests.fixtures.broken_records import LEAKY_CARD, LEAKY_EMAIL, write_broken_records
 from tests.pipeline.helpers import (
     all_output_text,
@@ -15,6 +15,7 @@ from tests.pipeline.helpers import (
     run_with_keyset,
     write_payments_feed,
 )
+from veilwatch.pipelines.sample_data import Anomaly, generate, write_jsonl
 
 pytestmark = pytest.mark.pipeline
 
@@ -24,8 +25,13 @@ _run = run_with_keyset
 @pytest.fixture(scope="module")
 def spiked_feed(tmp_path_factory):
     """Three days of payments with a sixfold volume spike on day 3, 15:00-16:00 UTC."""
-    return write_payments_feed(tmp_path_factory.mktemp("feed"), seed=21, base_per_hour=25, days=3,
-                               anomalies=(Anomaly("volume_spike", 2 * 24 + 15),))
+    return write_payments_feed(
+        tmp_path_factory.mktemp("feed"),
+        seed=21,
+        base_per_hour=25,
+        days=3,
+        anomalies=(Anomaly("volume_spike", 2 * 24 + 15),),
+    )
 
 
 def test_run_flags_the_injected_spike_and_accounts_for_every_record(spiked_feed, tmp_path, keyset_path):
@@ -38,12 +44,18 @@ def test_run_flags_the_injected_spike_and_accounts_for_every_record(spiked_feed,
     assert summary["records_read"] == len(records) == summary["records_anonymized"]
     assert summary["records_dead_lettered"] == 0 and summary["all_records_accounted_for"]
     flagged = read_jsonl_dir(out / "flagged_windows")
-    spike = [f for f in flagged if f["series_key"] == "record_count" and f["window_start"] == labels[0].window_start]
+    spike = [
+        f
+        for f in flagged
+        if f["series_key"] == "record_count" and f["window_start"] == labels[0].window_start
+    ]
     assert spike and spike[0]["is_anomaly"] and spike[0]["score"] > spike[0]["threshold"]
     assert spike[0]["window_end"] == labels[0].window_end
     assert "sigma above" in spike[0]["explanation"]
     # Only the spike hour is flagged on the overall series.
-    assert {f["window_start"] for f in flagged if f["series_key"] == "record_count"} == {labels[0].window_start}
+    assert {f["window_start"] for f in flagged if f["series_key"] == "record_count"} == {
+        labels[0].window_start
+    }
     assert "records read" in result.out and "windows flagged" in result.out
 
 
@@ -59,8 +71,12 @@ def test_no_declared_pii_value_reaches_any_output(spiked_feed, tmp_path, keyset_
     anonymized = read_jsonl_dir(out / "anonymized")
     original = {r["transaction_id"]: r for r in records}
     # Card numbers: FF1 over NUMERIC keeps digits and length; emails: annotated AES-SIV tokens.
-    assert all(r["card_number"].isdigit() and len(r["card_number"]) == len(original[r["transaction_id"]]["card_number"])
-               and r["card_number"] != original[r["transaction_id"]]["card_number"] for r in anonymized)
+    assert all(
+        r["card_number"].isdigit()
+        and len(r["card_number"]) == len(original[r["transaction_id"]]["card_number"])
+        and r["card_number"] != original[r["transaction_id"]]["card_number"]
+        for r in anonymized
+    )
     assert all(r["customer"]["email"].startswith("EMAIL_TOKEN(") for r in anonymized)
     assert all(r["customer"]["name"] == "" and r["iban"] == "[IBAN_CODE]" for r in anonymized)
 
@@ -86,8 +102,10 @@ def test_broken_records_are_dead_lettered_and_every_record_is_accounted_for(tmp_
     summary = json.loads((out / "run_summary.json").read_text())
     assert summary["records_read"] == total
     assert summary["records_dead_lettered"] == bad
-    assert (summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
-            == summary["records_read"])
+    assert (
+        summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+        == summary["records_read"]
+    )
     dead = read_jsonl_dir(out / "dead_letter")
     assert len(dead) == bad
     assert {d["stage"] for d in dead} == {"read", "parse", "validate", "event_time"}
@@ -122,8 +140,9 @@ def test_no_matching_input_and_reused_output_dir_are_refused(spiked_feed, tmp_pa
 
 
 def test_group_by_values_with_pii_are_scrubbed_in_scores_flagged_windows_and_stdout(tmp_path, keyset_path):
-    records, _ = generate("payments", days=2, seed=8, base_per_hour=6,
-                          anomalies=(Anomaly("volume_spike", 24 + 15),))
+    records, _ = generate(
+        "payments", days=2, seed=8, base_per_hour=6, anomalies=(Anomaly("volume_spike", 24 + 15),)
+    )
     planted = "jane.roe@leakmail.com"
     for i, record in enumerate(records):
         if i % 5 == 0:  # the category field carries an email in some records
@@ -154,10 +173,24 @@ def test_ibans_in_a_scanned_note_are_removed_and_counted(tmp_path, keyset_path):
         f"refund from {_NOTE_IBANS[1]} to {_NOTE_IBANS[2]} today",
     )
     data = tmp_path / "notes.jsonl"
-    data.write_text("".join(json.dumps({
-        "transaction_id": f"t{i}", "ts": f"2026-03-01T10:0{i}:00Z", "customer": {"email": f"c{i}@example.com"},
-        "card_number": "4111111111111111", "amount": 20.0, "currency": "EUR", "note": note,
-    }) + "\n" for i, note in enumerate(notes)), encoding="utf-8")
+    data.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "transaction_id": f"t{i}",
+                    "ts": f"2026-03-01T10:0{i}:00Z",
+                    "customer": {"email": f"c{i}@example.com"},
+                    "card_number": "4111111111111111",
+                    "amount": 20.0,
+                    "currency": "EUR",
+                    "note": note,
+                }
+            )
+            + "\n"
+            for i, note in enumerate(notes)
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     result = _run(example_config(tmp_path), data, out, keyset_path)
     assert result.code == 0, result.err

@@ -1,4 +1,5 @@
 """JSONL, CSV, Avro and Parquet in and out give the same anonymized records."""
+
 from __future__ import annotations
 
 import csv
@@ -9,25 +10,51 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config, read_jsonl_dir
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 
 pytestmark = pytest.mark.pipeline
 
-COLUMNS = ("transaction_id", "ts", "customer.name", "customer.email", "customer.phone", "card_number", "iban",
-           "ip_address", "amount", "currency", "merchant_category", "merchant_reference", "country", "note")
+COLUMNS = (
+    "transaction_id",
+    "ts",
+    "customer.name",
+    "customer.email",
+    "customer.phone",
+    "card_number",
+    "iban",
+    "ip_address",
+    "amount",
+    "currency",
+    "merchant_category",
+    "merchant_reference",
+    "country",
+    "note",
+)
 
 AVRO_SCHEMA = {
-    "type": "record", "name": "payment", "fields": [
-        {"name": "transaction_id", "type": "string"}, {"name": "ts", "type": "string"},
-        {"name": "customer", "type": {"type": "record", "name": "customer", "fields": [
-            {"name": n, "type": ["null", "string"]} for n in ("name", "email", "phone")]}},
+    "type": "record",
+    "name": "payment",
+    "fields": [
+        {"name": "transaction_id", "type": "string"},
+        {"name": "ts", "type": "string"},
+        {
+            "name": "customer",
+            "type": {
+                "type": "record",
+                "name": "customer",
+                "fields": [{"name": n, "type": ["null", "string"]} for n in ("name", "email", "phone")],
+            },
+        },
         *({"name": n, "type": ["null", "string"]} for n in ("card_number", "iban", "ip_address")),
         {"name": "amount", "type": "double"},
-        *({"name": n, "type": ["null", "string"]} for n in ("currency", "merchant_category", "merchant_reference",
-                                                            "country", "note")),
-    ]}
+        *(
+            {"name": n, "type": ["null", "string"]}
+            for n in ("currency", "merchant_category", "merchant_reference", "country", "note")
+        ),
+    ],
+}
 
 
 def _flat(record):
@@ -52,8 +79,18 @@ def feed(tmp_path_factory):
 def _run(tmp_path, keyset, data, fmt, out_format="jsonl"):
     config = example_config(tmp_path, source={"format": fmt}, sinks={"anonymized_format": out_format})
     out = tmp_path / f"out-{fmt}-{out_format}"
-    result = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                     "--keyset", keyset, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        config,
+        "--input",
+        data,
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     summary = json.loads((out / "run_summary.json").read_text())
     assert summary["records_dead_lettered"] == 0, summary
@@ -64,7 +101,9 @@ def _run(tmp_path, keyset, data, fmt, out_format="jsonl"):
 def test_every_input_format_gives_the_jsonl_result(feed, tmp_path, keyset_path, fmt):
     directory, records = feed
     by_id = lambda rs: {r["transaction_id"]: r for r in rs}  # noqa: E731
-    expected = by_id(read_jsonl_dir(_run(tmp_path, keyset_path, directory / "in.jsonl", "jsonl") / "anonymized"))
+    expected = by_id(
+        read_jsonl_dir(_run(tmp_path, keyset_path, directory / "in.jsonl", "jsonl") / "anonymized")
+    )
     got = by_id(read_jsonl_dir(_run(tmp_path, keyset_path, directory / f"in.{fmt}", fmt) / "anonymized"))
     assert len(got) == len(records)
     assert got == expected

@@ -6,6 +6,7 @@ object), PII in values of fields outside the schema, an event time holding an em
 numbers that are not finite. Every run must exit 0, account for every record, and write no
 planted value (exact or lower-cased) to any output file or to its own output.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,19 +21,37 @@ pytestmark = pytest.mark.pipeline
 
 TS = "2026-11-02T10:{:02d}:00Z"
 # Planted values: mixed case, so a lower-cased copy would be caught too.
-KEY_PLANTS = ["Key.Top@LeakMail.com", "Key.Nested@LeakMail.com", "Key.InList@LeakMail.com",
-              "Key.Dotted@LeakMail.com", "Key.Http@LeakMail.com", "Key.Deep@LeakMail.com"]
-VALUE_PLANTS = ["Val.Nested@LeakMail.com", "Val.InList@LeakMail.com", "Val.Dotted@LeakMail.com",
-                "Val.Http@LeakMail.com"]
+KEY_PLANTS = [
+    "Key.Top@LeakMail.com",
+    "Key.Nested@LeakMail.com",
+    "Key.InList@LeakMail.com",
+    "Key.Dotted@LeakMail.com",
+    "Key.Http@LeakMail.com",
+    "Key.Deep@LeakMail.com",
+]
+VALUE_PLANTS = [
+    "Val.Nested@LeakMail.com",
+    "Val.InList@LeakMail.com",
+    "Val.Dotted@LeakMail.com",
+    "Val.Http@LeakMail.com",
+]
 TIME_PLANT = "Time.Stamp@LeakMail.com"
 NON_FINITE = ["1e999", "Infinity", "1E400", "NaN", "-Infinity"]
 MAX_DEPTH = 200  # the ceiling of source.max_depth
 
 
 def _line(minute: int, **fields) -> str:
-    record = {"ts": TS.format(minute), "service": "api", "level": "INFO", "user_id": f"u-{minute}",
-              "client_ip": "203.0.113.7", "http": {"method": "GET", "path": "/api", "status": 200},
-              "latency_ms": 12.5, "message": "GET /api 200", **fields}
+    record = {
+        "ts": TS.format(minute),
+        "service": "api",
+        "level": "INFO",
+        "user_id": f"u-{minute}",
+        "client_ip": "203.0.113.7",
+        "http": {"method": "GET", "path": "/api", "status": 200},
+        "latency_ms": 12.5,
+        "message": "GET /api 200",
+        **fields,
+    }
     return json.dumps(record)
 
 
@@ -51,14 +70,21 @@ def hostile_lines(with_pii_values: bool) -> tuple[list[str], int, int]:
         _line(14, **{"a.b": {KEY_PLANTS[3]: 5}}),
         _line(15, http={"method": "GET", "path": "/", "status": 200, KEY_PLANTS[4]: 6}),
     ]
-    values = [
-        _line(16, x={"y": {"z": f"mail {VALUE_PLANTS[0]}"}}),
-        _line(17, x=[1, [f"to {VALUE_PLANTS[1]}"]]),
-        _line(18, **{"a.b": f"cc {VALUE_PLANTS[2]}"}),
-        _line(19, http={"method": "GET", "path": "/", "status": 200, "from": VALUE_PLANTS[3]}),
-    ] if with_pii_values else []
+    values = (
+        [
+            _line(16, x={"y": {"z": f"mail {VALUE_PLANTS[0]}"}}),
+            _line(17, x=[1, [f"to {VALUE_PLANTS[1]}"]]),
+            _line(18, **{"a.b": f"cc {VALUE_PLANTS[2]}"}),
+            _line(19, http={"method": "GET", "path": "/", "status": 200, "from": VALUE_PLANTS[3]}),
+        ]
+        if with_pii_values
+        else []
+    )
     bad_time = _line(20).replace(TS.format(20), TIME_PLANT)
-    non_finite = [_line(21 + i)[:-1].replace('"latency_ms": 12.5', f'"latency_ms": {n}') + "}" for i, n in enumerate(NON_FINITE)]
+    non_finite = [
+        _line(21 + i)[:-1].replace('"latency_ms": 12.5', f'"latency_ms": {n}') + "}"
+        for i, n in enumerate(NON_FINITE)
+    ]
     lines = good + [deep, at_limit] + keys + values + [bad_time] + non_finite
     return lines, 1 + 1 + len(non_finite), 1 + len(keys) + len(values)
 
@@ -84,14 +110,23 @@ def test_hostile_records_end_as_records_or_dead_letters_and_leak_nothing(policy,
     data = tmp_path / "hostile.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", _config(tmp_path, data, policy), "--output_dir", out,
-                     "--keyset", keyset_path, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        _config(tmp_path, data, policy),
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset_path,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
 
     summary = json.loads((out / "run_summary.json").read_text())
     assert summary["records_read"] == len(lines)
-    assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
-                                      + summary["records_suppressed"])
+    assert summary["records_read"] == (
+        summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+    )
     assert summary["all_records_accounted_for"]
     expected_dead = always_dead + (unknown_records if policy == "reject" else 0)
     assert summary["records_dead_lettered"] == expected_dead
@@ -101,8 +136,13 @@ def test_hostile_records_end_as_records_or_dead_letters_and_leak_nothing(policy,
 
     dead = read_jsonl_dir(out / "dead_letter")
     assert len(dead) == expected_dead
-    assert sum(d["error"] == "record nests objects and lists deeper than source.max_depth (200 levels)"
-               for d in dead) == 1
+    assert (
+        sum(
+            d["error"] == "record nests objects and lists deeper than source.max_depth (200 levels)"
+            for d in dead
+        )
+        == 1
+    )
     assert sum("must be a finite number" in d["error"] for d in dead) == len(NON_FINITE)
     anonymized = read_jsonl_dir(out / "anonymized")
     assert len(anonymized) == summary["records_anonymized"] > 0
@@ -110,10 +150,20 @@ def test_hostile_records_end_as_records_or_dead_letters_and_leak_nothing(policy,
         # every PII key name was found (and its key renamed to the email's token)
         key_findings = [f for f in read_jsonl_dir(out / "findings") if f["field"].endswith("{key}")]
         assert len(key_findings) == len(KEY_PLANTS)
-        assert {f["field"] for f in key_findings} == {"{key}", "x.{key}", "x[].{key}", "x[][].z.{key}",
-                                                      "a.b.{key}", "http.{key}"}
-        assert sum(n for field, counts in summary["findings_by_field"].items() if field.endswith("{key}")
-                   for n in counts.values()) == len(KEY_PLANTS)
+        assert {f["field"] for f in key_findings} == {
+            "{key}",
+            "x.{key}",
+            "x[].{key}",
+            "x[][].z.{key}",
+            "a.b.{key}",
+            "http.{key}",
+        }
+        assert sum(
+            n
+            for field, counts in summary["findings_by_field"].items()
+            if field.endswith("{key}")
+            for n in counts.values()
+        ) == len(KEY_PLANTS)
 
     written = all_output_text(out) + result.out + result.err
     planted = KEY_PLANTS + TIME_PLANT.split() + (VALUE_PLANTS if policy != "keep" else [])

@@ -5,6 +5,7 @@ arrive one watermark step at a time, then a window for an hour the series has
 already moved past. Each test here fails under the mutation named in its
 docstring (checked by applying it to ``transforms/anomaly/score.py``).
 """
+
 from __future__ import annotations
 
 import apache_beam as beam
@@ -26,15 +27,19 @@ pytestmark = pytest.mark.pipeline
 H = 3600.0
 DAY = 24 * H
 # A short trailing baseline, so one value more or less in it moves its median.
-DETECTOR = parse_detector({"type": "robust_zscore", "history": 3, "warmup": 3, "threshold": 4, "min_spread": 1.0},
-                          "detector")
+DETECTOR = parse_detector(
+    {"type": "robust_zscore", "history": 3, "warmup": 3, "threshold": 4, "min_spread": 1.0}, "detector"
+)
 # A baseline an incident of a few hours does not take over.
-LONG = parse_detector({"type": "robust_zscore", "history": 24, "warmup": 3, "threshold": 4, "min_spread": 1.0},
-                      "detector")
+LONG = parse_detector(
+    {"type": "robust_zscore", "history": 24, "warmup": 3, "threshold": 4, "min_spread": 1.0}, "detector"
+)
 
 
 def _metric(hour: int, value: float) -> TimestampedValue:
-    return TimestampedValue(WindowMetric("n", None, None, hour * H, (hour + 1) * H, value), (hour + 1) * H - 1)
+    return TimestampedValue(
+        WindowMetric("n", None, None, hour * H, (hour + 1) * H, value), (hour + 1) * H - 1
+    )
 
 
 def _streaming_pipeline() -> TestPipeline:
@@ -55,8 +60,14 @@ def _stream(on_time: list[tuple[int, float]], late: list[tuple[int, float]], aft
 
 
 def _scores(p, stream, cooldown=Cooldown(), detector=DETECTOR):
-    return (p | stream | ScoreSeries("d", detector, H, {"n": MetricKind.COUNT}, cooldown)
-            | beam.Map(lambda s: (s["window_start"][11:16], s["observed"], s["expected"], s["is_anomaly"], s["alert"])))
+    return (
+        p
+        | stream
+        | ScoreSeries("d", detector, H, {"n": MetricKind.COUNT}, cooldown)
+        | beam.Map(
+            lambda s: (s["window_start"][11:16], s["observed"], s["expected"], s["is_anomaly"], s["alert"])
+        )
+    )
 
 
 def test_a_late_window_is_scored_against_the_baseline_but_does_not_update_it():
@@ -64,22 +75,41 @@ def test_a_late_window_is_scored_against_the_baseline_but_does_not_update_it():
     calm = [(0, 100.0), (1, 100.0), (2, 102.0), (3, 104.0), (4, 106.0), (5, 108.0)]
     stream = _stream(calm, late=[(2, 1000.0)], after=[(6, 107.0)])
     with _streaming_pipeline() as p:
-        assert_that(_scores(p, stream), equal_to([
-            ("00:00", 100.0, None, False, False), ("01:00", 100.0, None, False, False),
-            ("02:00", 102.0, None, False, False), ("03:00", 100.0 + 4, 100.0, False, False),
-            ("04:00", 106.0, 102.0, False, False), ("05:00", 108.0, 104.0, False, False),
-            ("02:00", 1000.0, 106.0, True, True),   # late: scored against 104, 106, 108 (the baseline now)
-            ("06:00", 107.0, 106.0, False, False),  # still 104, 106, 108: the late 1000 is not in it
-        ]))
+        assert_that(
+            _scores(p, stream),
+            equal_to(
+                [
+                    ("00:00", 100.0, None, False, False),
+                    ("01:00", 100.0, None, False, False),
+                    ("02:00", 102.0, None, False, False),
+                    ("03:00", 100.0 + 4, 100.0, False, False),
+                    ("04:00", 106.0, 102.0, False, False),
+                    ("05:00", 108.0, 104.0, False, False),
+                    (
+                        "02:00",
+                        1000.0,
+                        106.0,
+                        True,
+                        True,
+                    ),  # late: scored against 104, 106, 108 (the baseline now)
+                    ("06:00", 107.0, 106.0, False, False),  # still 104, 106, 108: the late 1000 is not in it
+                ]
+            ),
+        )
 
 
 def test_a_late_anomalous_window_inside_the_cooldown_does_not_alert():
     """Mutation: the late branch alerts on every anomalous window (ignores the cooldown)."""
     calm = [(h, 100.0 + h % 2) for h in range(6)]
-    stream = _stream(calm + [(6, 400.0)], late=[(5, 400.0)], after=[(h, 100.0) for h in range(7, 12)] + [(12, 400.0)])
+    stream = _stream(
+        calm + [(6, 400.0)], late=[(5, 400.0)], after=[(h, 100.0) for h in range(7, 12)] + [(12, 400.0)]
+    )
     with _streaming_pipeline() as p:
-        alerts = _scores(p, stream, Cooldown(windows=4), LONG) | beam.Filter(lambda s: s[3]) | beam.Map(
-            lambda s: (s[0], s[4]))
+        alerts = (
+            _scores(p, stream, Cooldown(windows=4), LONG)
+            | beam.Filter(lambda s: s[3])
+            | beam.Map(lambda s: (s[0], s[4]))
+        )
         # 06:00 alerts; the late 05:00 is anomalous inside its cooldown: no alert. 12:00 is past the cooldown.
         assert_that(alerts, equal_to([("06:00", True), ("05:00", False), ("12:00", True)]))
 
@@ -91,8 +121,15 @@ def test_an_incident_alerts_once_then_windows_inside_the_cooldown_stay_anomalous
     incident = [(6, 400.0), (7, 400.0), (8, 400.0), (9, 400.0), (10, 400.0)]
     stream = _stream(calm + incident, late=[], after=[])
     with _streaming_pipeline() as p:
-        alerts = _scores(p, stream, Cooldown(windows=4), LONG) | beam.Filter(lambda s: s[3]) | beam.Map(
-            lambda s: (s[0], s[4]))
+        alerts = (
+            _scores(p, stream, Cooldown(windows=4), LONG)
+            | beam.Filter(lambda s: s[3])
+            | beam.Map(lambda s: (s[0], s[4]))
+        )
         # Cooldown of 4 windows from 06:00: 07-09 held back, 10:00 alerts again (not extended).
-        assert_that(alerts, equal_to([("06:00", True), ("07:00", False), ("08:00", False), ("09:00", False),
-                                      ("10:00", True)]))
+        assert_that(
+            alerts,
+            equal_to(
+                [("06:00", True), ("07:00", False), ("08:00", False), ("09:00", False), ("10:00", True)]
+            ),
+        )

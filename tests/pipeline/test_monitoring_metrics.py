@@ -7,6 +7,7 @@ namespace must match a row of the README's counter table, the findings and
 dead letters must be counted per infoType and per stage, and no planted value
 may appear in any counter name.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,9 @@ import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from veilwatch.pipelines.anonymize_pipeline import build_pipeline
 from tests.conftest import REPO
 from tests.pipeline.helpers import example_config
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline
 from veilwatch.transforms.config.loader import ConfigOverrides, load_config
 
 pytestmark = pytest.mark.pipeline
@@ -29,8 +30,8 @@ PLANTED = ("jane.roe@example.com", "Jane Roe", "4111111111111111", "+44 20 7946 
 def readme_counter_patterns() -> list[re.Pattern]:
     """One regex per name in the README's counter table (``<...>`` is any name part)."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("| counter | counts |"):]
-    table = table[:table.index("\n\n")]
+    table = readme[readme.index("| counter | counts |") :]
+    table = table[: table.index("\n\n")]
     patterns = []
     for row in table.splitlines()[2:]:
         cell = row.split(" | ")[0].lstrip("| ")
@@ -42,10 +43,16 @@ def readme_counter_patterns() -> list[re.Pattern]:
 
 
 def _record(i: int, **changes) -> dict:
-    record = {"transaction_id": f"t-{i}", "ts": f"2026-11-27T{i % 24:02d}:10:00Z",
-              "customer": {"name": "Jane Roe", "email": "jane.roe@example.com", "phone": "+44 20 7946 0958"},
-              "card_number": "4111111111111111", "amount": 10.0 + i, "currency": "EUR",
-              "merchant_category": "grocery", "note": "ok"}
+    record = {
+        "transaction_id": f"t-{i}",
+        "ts": f"2026-11-27T{i % 24:02d}:10:00Z",
+        "customer": {"name": "Jane Roe", "email": "jane.roe@example.com", "phone": "+44 20 7946 0958"},
+        "card_number": "4111111111111111",
+        "amount": 10.0 + i,
+        "currency": "EUR",
+        "merchant_category": "grocery",
+        "note": "ok",
+    }
     record.update(changes)
     return record
 
@@ -58,8 +65,10 @@ def test_counters_are_documented_counted_per_info_type_and_stage_and_hold_no_pii
     lines[5] = json.dumps(_record(5, amount="Jane Roe"))  # wrong type: validate
     lines.append('{"transaction_id": "t-broken", "note": "jane.roe@example.com"')  # not JSON: parse
     data.write_text("\n".join(lines) + "\n")
-    config = load_config(str(example_config(tmp_path)), ConfigOverrides(
-        input=str(data), output_dir=str(tmp_path / "out"), keyset=str(keyset_path)))
+    config = load_config(
+        str(example_config(tmp_path)),
+        ConfigOverrides(input=str(data), output_dir=str(tmp_path / "out"), keyset=str(keyset_path)),
+    )
 
     pipeline = TestPipeline()
     build_pipeline(pipeline, config, allow_plaintext_keys=True)

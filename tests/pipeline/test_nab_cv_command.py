@@ -7,12 +7,12 @@ the command checks it on every run and refuses otherwise. Synthetic series of
 ``nab_synthetic.py`` stand in for NAB; the scorer (``tests/support/nab_score.py``, a copy of ``../shared/eval``'s) is
 always there.
 """
+
 from __future__ import annotations
 
 import importlib.util
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +20,15 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.pipeline
 
-SCORER = REPO / "tests" / "support" / "nab_score.py"   # a copy of ../shared/eval/nab_score.py, see its header
-DETECTOR = {"type": "robust_zscore", "threshold": 6, "history": 96, "warmup": 48, "min_spread": 0,
-            "min_relative_spread": 0}
+SCORER = REPO / "tests" / "support" / "nab_score.py"  # a copy of ../shared/eval/nab_score.py, see its header
+DETECTOR = {
+    "type": "robust_zscore",
+    "threshold": 6,
+    "history": 96,
+    "warmup": 48,
+    "min_spread": 0,
+    "min_relative_spread": 0,
+}
 
 
 def _load(name: str):
@@ -55,15 +61,26 @@ def test_the_harness_flags_the_rows_the_pipeline_flags(corpus, pipeline_run):
     root, _ = corpus
     harness = _load("nab_dev_harness").detect_dir(root / "data", DETECTOR, {"windows": 48}, workers=1)
     assert sorted(pipeline_run) == ["synthetic_level_shift/level_shift_0.csv", "synthetic_spike/spike_0.csv"]
-    assert sum(map(len, pipeline_run.values())) >= 2   # something was flagged: the comparison is not of two empties
+    assert (
+        sum(map(len, pipeline_run.values())) >= 2
+    )  # something was flagged: the comparison is not of two empties
     assert _load("nab").differing_files(pipeline_run, harness) == []
 
 
 def test_cv_is_refused_when_the_harness_and_the_pipeline_disagree(corpus, pipeline_run, tmp_path, capsys):
     root, config = corpus
     nab = _load("nab")
-    args = nab.argparse.Namespace(data_dir=root / "data", workers=1, cv=config, nab_root=root, scorer=SCORER,
-                                  extra_root=None, cache=None, cv_out=None, out=tmp_path / "d.json")
+    args = nab.argparse.Namespace(
+        data_dir=root / "data",
+        workers=1,
+        cv=config,
+        nab_root=root,
+        scorer=SCORER,
+        extra_root=None,
+        cache=None,
+        cv_out=None,
+        out=tmp_path / "d.json",
+    )
     changed = {**pipeline_run, "synthetic_spike/spike_0.csv": []}
     assert nab.cross_validate(args, DETECTOR, {"windows": 48}, changed) == 1
     err = capsys.readouterr().err
@@ -73,21 +90,56 @@ def test_cv_is_refused_when_the_harness_and_the_pipeline_disagree(corpus, pipeli
 def test_cv_without_the_scorer_or_labels_is_a_usage_error(corpus, tmp_path, capsys):
     root, config = corpus
     with pytest.raises(SystemExit) as exit_:
-        _load("nab").main(["--data-dir", str(root / "data"), "--out", str(tmp_path / "d.json"), "--config",
-                           str(config), "--cv", str(config)])
+        _load("nab").main(
+            [
+                "--data-dir",
+                str(root / "data"),
+                "--out",
+                str(tmp_path / "d.json"),
+                "--config",
+                str(config),
+                "--cv",
+                str(config),
+            ]
+        )
     assert exit_.value.code == 2 and "--cv needs --nab-root and --scorer" in capsys.readouterr().err
 
 
 def test_cv_prints_the_held_out_score_next_to_the_pipelines_in_sample_score(corpus, tmp_path, capsys):
     root, config = corpus
     grid = tmp_path / "grid.yaml"
-    grid.write_text(json.dumps({"candidates": [
-        {"name": "z6", "detector": DETECTOR, "cooldown": {"windows": 48}},
-        {"name": "z4", "detector": {**DETECTOR, "threshold": 4}, "cooldown": {"windows": 48}}]}))
+    grid.write_text(
+        json.dumps(
+            {
+                "candidates": [
+                    {"name": "z6", "detector": DETECTOR, "cooldown": {"windows": 48}},
+                    {"name": "z4", "detector": {**DETECTOR, "threshold": 4}, "cooldown": {"windows": 48}},
+                ]
+            }
+        )
+    )
     out = tmp_path / "d.json"
-    assert _load("nab").main(["--data-dir", str(root / "data"), "--out", str(out), "--config", str(config),
-                              "--cv", str(grid), "--nab-root", str(root), "--scorer", str(SCORER),
-                              "--workers", "1"]) == 0
+    assert (
+        _load("nab").main(
+            [
+                "--data-dir",
+                str(root / "data"),
+                "--out",
+                str(out),
+                "--config",
+                str(config),
+                "--cv",
+                str(grid),
+                "--nab-root",
+                str(root),
+                "--scorer",
+                str(SCORER),
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr()
     assert "harness and pipeline flag the same rows on all 2 files" in printed.err
     table = printed.out

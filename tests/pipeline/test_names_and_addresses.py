@@ -7,6 +7,7 @@ what a careful engineer would write by hand (the names from the values, not
 from the field names), and a run with that proposal must leave none of the
 names or addresses in the anonymized records, with the findings counted.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,9 +63,15 @@ def tickets(tmp_path_factory):
             planted["STREET_ADDRESS"].add(street)
             x1 = fake.street_address()
             planted["STREET_ADDRESS"].add(x1)
-            record = {"ts": f"2026-11-{1 + i % 5:02d}T{i % 24:02d}:{i % 60:02d}:00Z", "ticket": f"T-{10000 + i}",
-                      "body": body, "contact": contact, "x1": x1, "requester": {"name": requester},
-                      "status": rng.choice(["open", "pending", "closed"])}
+            record = {
+                "ts": f"2026-11-{1 + i % 5:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+                "ticket": f"T-{10000 + i}",
+                "body": body,
+                "contact": contact,
+                "x1": x1,
+                "requester": {"name": requester},
+                "status": rng.choice(["open", "pending", "closed"]),
+            }
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path, planted
 
@@ -74,8 +81,19 @@ def proposal(tickets, tmp_path_factory):
     path, _ = tickets
     directory = tmp_path_factory.mktemp("proposal")
     output = directory / "tickets.yaml"
-    result = run_cli("discover", "--input", str(path), "--sample", str(RECORDS), "--output", str(output),
-                     "--dataset", "tickets", "--keyset", str(directory / "keyset.json"))
+    result = run_cli(
+        "discover",
+        "--input",
+        str(path),
+        "--sample",
+        str(RECORDS),
+        "--output",
+        str(output),
+        "--dataset",
+        "tickets",
+        "--keyset",
+        str(directory / "keyset.json"),
+    )
     assert result.code == 0, result.err
     return output, yaml.safe_load(output.read_text())
 
@@ -91,8 +109,18 @@ def test_no_name_or_address_reaches_anonymized(tickets, proposal, tmp_path, keys
     path, planted = tickets
     config, _ = proposal
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", str(config), "--input", str(path), "--output_dir", str(out),
-                     "--keyset", str(keyset_path), "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        str(config),
+        "--input",
+        str(path),
+        "--output_dir",
+        str(out),
+        "--keyset",
+        str(keyset_path),
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     records = read_jsonl_dir(out / "anonymized")
     assert len(records) == RECORDS
@@ -104,5 +132,7 @@ def test_no_name_or_address_reaches_anonymized(tickets, proposal, tmp_path, keys
     findings = summary["findings_by_info_type"]
     # one person and one address per body: (almost) all of them found as such (a few names are
     # taken for organisations, which hides them as well; no name or address is left, above)
-    assert findings.get("PERSON_NAME", 0) >= 0.9 * RECORDS and findings.get("STREET_ADDRESS", 0) >= 0.9 * RECORDS
+    assert (
+        findings.get("PERSON_NAME", 0) >= 0.9 * RECORDS and findings.get("STREET_ADDRESS", 0) >= 0.9 * RECORDS
+    )
     assert summary["all_records_accounted_for"] is True

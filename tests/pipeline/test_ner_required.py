@@ -4,6 +4,7 @@
 and a Python in which spaCy itself cannot be imported (a subprocess whose
 import system refuses ``spacy``), as on a machine without the 'ner' extra.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -26,8 +27,18 @@ def _config_without_model(tmp_path, **detection):
 def test_a_missing_model_stops_the_run_with_exit_2_and_the_install_command(tmp_path, keyset_path):
     config = _config_without_model(tmp_path, ner_model="en_core_web_no_such_model")
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", str(config), "--input", SAMPLE, "--output_dir", str(out), "--keyset", str(keyset_path),
-                     "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        str(config),
+        "--input",
+        SAMPLE,
+        "--output_dir",
+        str(out),
+        "--keyset",
+        str(keyset_path),
+        "--allow_plaintext_keys",
+    )
     assert result.code == 2
     assert "pii.detection.use_ner" in result.err and "pip install" in result.err
     assert "en_core_web_no_such_model" in result.err
@@ -36,8 +47,18 @@ def test_a_missing_model_stops_the_run_with_exit_2_and_the_install_command(tmp_p
 
 def test_use_ner_false_runs_without_the_model(tmp_path, keyset_path):
     config = _config_without_model(tmp_path, ner_model="en_core_web_no_such_model", use_ner=False)
-    result = run_cli("run", "--dataset_config", str(config), "--input", SAMPLE, "--output_dir", str(tmp_path / "out"),
-                     "--keyset", str(keyset_path), "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        str(config),
+        "--input",
+        SAMPLE,
+        "--output_dir",
+        str(tmp_path / "out"),
+        "--keyset",
+        str(keyset_path),
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
 
 
@@ -54,15 +75,26 @@ BLOCK_SPACY = textwrap.dedent("""
 
 
 def _cli_without_spacy(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BLOCK_SPACY, *argv], cwd=REPO, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_SPACY, *argv], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_without_spacy_the_run_stops_and_scan_warns(tmp_path, keyset_path):
     config = example_config(tmp_path)
     out = tmp_path / "out"
-    done = _cli_without_spacy("run", "--dataset_config", str(config), "--input", SAMPLE, "--output_dir", str(out),
-                              "--keyset", str(keyset_path), "--allow_plaintext_keys")
+    done = _cli_without_spacy(
+        "run",
+        "--dataset_config",
+        str(config),
+        "--input",
+        SAMPLE,
+        "--output_dir",
+        str(out),
+        "--keyset",
+        str(keyset_path),
+        "--allow_plaintext_keys",
+    )
     assert done.returncode == 2, done.stderr
     assert "spaCy is not installed" in done.stderr and "pip install" in done.stderr
     assert not out.exists()

@@ -1,4 +1,5 @@
 """The output directory: a failed run leaves nothing behind; ``--overwrite`` replaces only a run's own files."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ The real CLI runs under a pseudo-terminal (``pty``) and prints progress lines
 whose last one is the run's records read; the same run with stderr not a
 terminal prints none.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,10 +18,10 @@ import time
 
 import pytest
 
-from veilwatch.pipelines.progress import ProgressLine, format_progress
-from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import example_config
+from veilwatch.pipelines.progress import ProgressLine, format_progress
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 from veilwatch.transforms.io.progress import RecordsReadCounter, records_read_so_far
 
 pytestmark = pytest.mark.pipeline
@@ -34,7 +35,10 @@ class _Terminal(io.StringIO):
 
 
 def test_format_progress():
-    assert format_progress(120000, 90.4, 1450.2) == "veilwatch: 120,000 records read in 0:01:30 (1,450 records/s)"
+    assert (
+        format_progress(120000, 90.4, 1450.2)
+        == "veilwatch: 120,000 records read in 0:01:30 (1,450 records/s)"
+    )
     assert format_progress(0, 3725, 0) == "veilwatch: 0 records read in 1:02:05 (0 records/s)"
 
 
@@ -74,8 +78,20 @@ def small_run(tmp_path_factory):
 
 
 def _run_args(tmp, data, config, keyset, out):
-    return ["run", "--dataset_config", str(config), "--input", str(data), "--output_dir", str(out),
-            "--keyset", str(keyset), "--allow_plaintext_keys", "--progress_interval", "0.2"]
+    return [
+        "run",
+        "--dataset_config",
+        str(config),
+        "--input",
+        str(data),
+        "--output_dir",
+        str(out),
+        "--keyset",
+        str(keyset),
+        "--allow_plaintext_keys",
+        "--progress_interval",
+        "0.2",
+    ]
 
 
 def test_the_cli_under_a_pseudo_terminal_prints_progress_ending_with_the_records_read(small_run):
@@ -83,8 +99,14 @@ def test_the_cli_under_a_pseudo_terminal_prints_progress_ending_with_the_records
     out = tmp / "out-tty"
     code = "import sys; from veilwatch.pipelines.cli import main; sys.exit(main(sys.argv[1:]))"
     primary, secondary = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-c", code, *_run_args(tmp, data, config, keyset, out)],
-                               cwd=REPO, stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *_run_args(tmp, data, config, keyset, out)],
+        cwd=REPO,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        close_fds=True,
+    )
     os.close(secondary)
     chunks = []
     while True:

@@ -10,6 +10,7 @@ and ``WriteToPubSub`` on the DirectRunner (streaming) use them unchanged.
 What it does not model: ack deadlines and redelivery, ordering keys,
 flow control, the service's watermark.
 """
+
 from __future__ import annotations
 
 import collections
@@ -52,25 +53,43 @@ class FakePubSub:
         unary = grpc.unary_unary_rpc_method_handler
         empty = {"response_serializer": empty_pb2.Empty.SerializeToString}
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        self._server.add_generic_rpc_handlers((
-            grpc.method_handlers_generic_handler("google.pubsub.v1.Publisher", {
-                "CreateTopic": unary(self._create_topic, ps.Topic.deserialize, ps.Topic.serialize),
-                "GetTopic": unary(self._get_topic, ps.GetTopicRequest.deserialize, ps.Topic.serialize),
-                "Publish": unary(self._publish, ps.PublishRequest.deserialize, ps.PublishResponse.serialize),
-            }),
-            grpc.method_handlers_generic_handler("google.pubsub.v1.Subscriber", {
-                "CreateSubscription": unary(self._create_subscription, ps.Subscription.deserialize,
-                                            ps.Subscription.serialize),
-                "GetSubscription": unary(self._get_subscription, ps.GetSubscriptionRequest.deserialize,
-                                         ps.Subscription.serialize),
-                "DeleteSubscription": unary(self._delete_subscription, ps.DeleteSubscriptionRequest.deserialize,
-                                            **empty),
-                "Pull": unary(self._pull, ps.PullRequest.deserialize, ps.PullResponse.serialize),
-                "Acknowledge": unary(self._acknowledge, ps.AcknowledgeRequest.deserialize, **empty),
-                "ModifyAckDeadline": unary(self._modify_ack_deadline, ps.ModifyAckDeadlineRequest.deserialize,
-                                           **empty),
-            }),
-        ))
+        self._server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    "google.pubsub.v1.Publisher",
+                    {
+                        "CreateTopic": unary(self._create_topic, ps.Topic.deserialize, ps.Topic.serialize),
+                        "GetTopic": unary(
+                            self._get_topic, ps.GetTopicRequest.deserialize, ps.Topic.serialize
+                        ),
+                        "Publish": unary(
+                            self._publish, ps.PublishRequest.deserialize, ps.PublishResponse.serialize
+                        ),
+                    },
+                ),
+                grpc.method_handlers_generic_handler(
+                    "google.pubsub.v1.Subscriber",
+                    {
+                        "CreateSubscription": unary(
+                            self._create_subscription, ps.Subscription.deserialize, ps.Subscription.serialize
+                        ),
+                        "GetSubscription": unary(
+                            self._get_subscription,
+                            ps.GetSubscriptionRequest.deserialize,
+                            ps.Subscription.serialize,
+                        ),
+                        "DeleteSubscription": unary(
+                            self._delete_subscription, ps.DeleteSubscriptionRequest.deserialize, **empty
+                        ),
+                        "Pull": unary(self._pull, ps.PullRequest.deserialize, ps.PullResponse.serialize),
+                        "Acknowledge": unary(self._acknowledge, ps.AcknowledgeRequest.deserialize, **empty),
+                        "ModifyAckDeadline": unary(
+                            self._modify_ack_deadline, ps.ModifyAckDeadlineRequest.deserialize, **empty
+                        ),
+                    },
+                ),
+            )
+        )
         self.port = self._server.add_insecure_port("127.0.0.1:0")
         self._server.start()
 
@@ -99,9 +118,12 @@ class FakePubSub:
                 context.abort(grpc.StatusCode.NOT_FOUND, "Topic not found")
             ids = []
             for message in request.messages:
-                stored = ps.PubsubMessage(data=message.data, attributes=dict(message.attributes),
-                                          message_id=str(next(self._ids)),
-                                          publish_time=dt.datetime.now(dt.timezone.utc))
+                stored = ps.PubsubMessage(
+                    data=message.data,
+                    attributes=dict(message.attributes),
+                    message_id=str(next(self._ids)),
+                    publish_time=dt.datetime.now(dt.UTC),
+                )
                 self.published[request.topic].append(stored)
                 for subscription in self.topics[request.topic]:
                     self.queues[subscription].append(stored)
@@ -135,7 +157,9 @@ class FakePubSub:
 
     def _pull(self, request, context):
         self.calls["Pull"] += 1
-        deadline = time.monotonic() + 0.2  # like the service: wait a little for messages before returning none
+        deadline = (
+            time.monotonic() + 0.2
+        )  # like the service: wait a little for messages before returning none
         while True:
             with self._lock:
                 queue = self.queues.get(request.subscription)
@@ -192,21 +216,42 @@ def test_the_real_client_publishes_and_pulls_through_the_fake(fake_pubsub):
 
 
 def _config(tmp_path):
-    return parse_config({
-        "dataset": "payments",
-        "source": {"format": "pubsub", "pubsub": {"subscription": IN_SUBSCRIPTION, "event_time_attribute": "ts"}},
-        "schema": {"fields": [{"name": "id", "type": "string", "required": True},
-                              {"name": "ts", "type": "timestamp"},
-                              {"name": "customer.email", "type": "string"},
-                              {"name": "card", "type": "string"}]},
-        "event_time": {"field": "ts", "format": "iso8601"},
-        "pii": {"fields": [
-            {"path": "customer.email", "info_type": "EMAIL_ADDRESS", "transformation": "replaceWithInfoTypeConfig"},
-            {"path": "card", "info_type": "CREDIT_CARD_NUMBER",
-             "transformation": {"characterMaskConfig": {"maskingCharacter": "*", "numberToMask": -4}}}]},
-        "windowing": {"type": "fixed", "size": "1h", "allowed_lateness": "1h"},
-        "sinks": {"output_dir": str(tmp_path / "out"), "pubsub": {"anonymized_topic": OUT_TOPIC}},
-    })
+    return parse_config(
+        {
+            "dataset": "payments",
+            "source": {
+                "format": "pubsub",
+                "pubsub": {"subscription": IN_SUBSCRIPTION, "event_time_attribute": "ts"},
+            },
+            "schema": {
+                "fields": [
+                    {"name": "id", "type": "string", "required": True},
+                    {"name": "ts", "type": "timestamp"},
+                    {"name": "customer.email", "type": "string"},
+                    {"name": "card", "type": "string"},
+                ]
+            },
+            "event_time": {"field": "ts", "format": "iso8601"},
+            "pii": {
+                "fields": [
+                    {
+                        "path": "customer.email",
+                        "info_type": "EMAIL_ADDRESS",
+                        "transformation": "replaceWithInfoTypeConfig",
+                    },
+                    {
+                        "path": "card",
+                        "info_type": "CREDIT_CARD_NUMBER",
+                        "transformation": {
+                            "characterMaskConfig": {"maskingCharacter": "*", "numberToMask": -4}
+                        },
+                    },
+                ]
+            },
+            "windowing": {"type": "fixed", "size": "1h", "allowed_lateness": "1h"},
+            "sinks": {"output_dir": str(tmp_path / "out"), "pubsub": {"anonymized_topic": OUT_TOPIC}},
+        }
+    )
 
 
 def test_a_streaming_pipeline_reads_from_and_publishes_to_pubsub(fake_pubsub, tmp_path):
@@ -215,9 +260,11 @@ def test_a_streaming_pipeline_reads_from_and_publishes_to_pubsub(fake_pubsub, tm
         publisher.create_topic(name=topic)
     subscriber.create_subscription(name=IN_SUBSCRIPTION, topic=IN_TOPIC)
     subscriber.close()
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    records = [{"id": f"t{i}", "customer": {"email": f"user{i}@example.com"}, "card": "4111111111111111"}
-               for i in range(12)]
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    records = [
+        {"id": f"t{i}", "customer": {"email": f"user{i}@example.com"}, "card": "4111111111111111"}
+        for i in range(12)
+    ]
     for record in records:
         publisher.publish(IN_TOPIC, json.dumps(record).encode(), ts=now).result(timeout=10)
 
@@ -254,7 +301,9 @@ def test_messages_become_raw_items_referenced_by_message_id():
     too_big = message_to_item(PubsubMessage(b"x" * 101, {}, message_id="43"), plain, "ts", 100)
     assert too_big.payload is None and "max_record_bytes" in too_big.error
     by_attribute = PubSubSourceSpec(subscription=IN_SUBSCRIPTION, event_time_attribute="t")
-    nested = message_to_item(PubsubMessage(b'{"a": 1}', {"t": "5"}, message_id="44"), by_attribute, "meta.ts", 100)
+    nested = message_to_item(
+        PubsubMessage(b'{"a": 1}', {"t": "5"}, message_id="44"), by_attribute, "meta.ts", 100
+    )
     assert nested.payload == {"a": 1, "meta": {"ts": "5"}}
     broken = message_to_item(PubsubMessage(b"{", {"t": "5"}, message_id="45"), by_attribute, "ts", 100)
     assert broken.payload == b"{"  # left to the parse stage, which dead-letters it

@@ -8,6 +8,7 @@ is not there: config and flags are validated and the graph is built for the
 DataflowRunner, with the network blocked. A ``gs://`` config is read from the
 file the README uploads there (``gcloud storage cp LOCAL gs://...``).
 """
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,7 @@ def shell_commands(markdown: str, starts: str) -> list[str]:
 def _section(markdown: str, title: str) -> str:
     start = markdown.index(f"\n## {title}\n")
     end = markdown.find("\n## ", start + 1)
-    return markdown[start:end if end > 0 else None]
+    return markdown[start : end if end > 0 else None]
 
 
 def _shell_variables(markdown: str) -> dict[str, str]:
@@ -130,7 +131,9 @@ def test_the_streaming_example_uses_the_shipped_pubsub_config():
     assert uploaded[config].endswith("templates/datasets/payments_stream.yaml")
 
 
-@pytest.mark.parametrize("command", FLEX_RUNS, ids=lambda c: "streaming" if "streaming=true" in c else "batch")
+@pytest.mark.parametrize(
+    "command", FLEX_RUNS, ids=lambda c: "streaming" if "streaming=true" in c else "batch"
+)
 def test_templates_readme_flex_template_runs_pass_the_launcher(command, no_network, monkeypatch):
     monkeypatch.chdir(REPO)
     variables = _shell_variables(TEMPLATES_README)

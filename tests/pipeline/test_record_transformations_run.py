@@ -1,5 +1,6 @@
 """``veilwatch run`` with DLP record transformations: conditions and record suppressions
 (DirectRunner). Suppressed records are neither anonymized nor dead-lettered, and are counted."""
+
 from __future__ import annotations
 
 import json
@@ -7,16 +8,20 @@ import json
 import pytest
 import yaml
 
-from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import read_jsonl_dir
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 
 pytestmark = pytest.mark.pipeline
 
 
 def _cond(field, operator, value):
-    return {"expressions": {"logicalOperator": "AND", "conditions": {"conditions": [
-        {"field": {"name": field}, "operator": operator, "value": value}]}}}
+    return {
+        "expressions": {
+            "logicalOperator": "AND",
+            "conditions": {"conditions": [{"field": {"name": field}, "operator": operator, "value": value}]},
+        }
+    }
 
 
 def test_suppressed_records_are_counted_and_written_nowhere(tmp_path, keyset_path):
@@ -26,16 +31,33 @@ def test_suppressed_records_are_counted_and_written_nowhere(tmp_path, keyset_pat
     big = [r for r in records if r["amount"] > 100]
     assert 0 < len(big) < len(records)
     doc = yaml.safe_load((REPO / "templates" / "datasets" / "payments.yaml").read_text())
-    doc["pii"]["record_suppressions"] = [{"condition": _cond("amount", "GREATER_THAN", {"integerValue": "100"})}]
+    doc["pii"]["record_suppressions"] = [
+        {"condition": _cond("amount", "GREATER_THAN", {"integerValue": "100"})}
+    ]
     # the merchant reference is masked only where the country is DE (read before de-identification)
-    doc["pii"]["fields"].append({"path": "merchant_reference", "info_type": "GENERIC_ID",
-                                 "transformation": "redactConfig",
-                                 "condition": _cond("country", "EQUAL_TO", {"stringValue": "DE"})})
+    doc["pii"]["fields"].append(
+        {
+            "path": "merchant_reference",
+            "info_type": "GENERIC_ID",
+            "transformation": "redactConfig",
+            "condition": _cond("country", "EQUAL_TO", {"stringValue": "DE"}),
+        }
+    )
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(doc, sort_keys=False))
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                     "--keyset", keyset_path, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        config,
+        "--input",
+        data,
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset_path,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
 
     summary = json.loads((out / "run_summary.json").read_text())

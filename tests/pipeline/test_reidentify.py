@@ -3,6 +3,7 @@
 The example payments config tokenizes emails (cryptoDeterministicConfig with
 an EMAIL_TOKEN surrogate) and card numbers (FF1 over NUMERIC, same length).
 """
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,15 @@ import pytest
 import tink
 from tink import aead, secret_key_access
 
-from veilwatch.pipelines.sample_data import write_jsonl
 from tests.conftest import run_cli
-from tests.pipeline.helpers import all_output_text, example_config, read_jsonl_dir, run_with_keyset, write_payments_feed
+from tests.pipeline.helpers import (
+    all_output_text,
+    example_config,
+    read_jsonl_dir,
+    run_with_keyset,
+    write_payments_feed,
+)
+from veilwatch.pipelines.sample_data import write_jsonl
 
 pytestmark = pytest.mark.pipeline
 
@@ -22,8 +29,21 @@ _run = run_with_keyset
 
 
 def _reidentify(config, anonymized, out, keyset, fields="customer.email,card_number", *extra):
-    return run_cli("reidentify", "--dataset_config", config, "--input", anonymized, "--fields", fields,
-                   "--output", out, "--keyset", keyset, "--allow_plaintext_keys", *extra)
+    return run_cli(
+        "reidentify",
+        "--dataset_config",
+        config,
+        "--input",
+        anonymized,
+        "--fields",
+        fields,
+        "--output",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+        *extra,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +72,9 @@ def _by_id(records):
 def test_reidentify_restores_email_and_card_exactly(feed, anonymized, tmp_path):
     _, records = feed
     config, keyset_path, run = anonymized
-    result = _reidentify(config, run / "anonymized", tmp_path / "reid", keyset_path,
-                         "customer.email,card_number,note")
+    result = _reidentify(
+        config, run / "anonymized", tmp_path / "reid", keyset_path, "customer.email,card_number,note"
+    )
     assert result.code == 0, result.err
     assert "restored" in result.out
     restored = _by_id(read_jsonl_dir(tmp_path / "reid" / "reidentified"))
@@ -67,8 +88,11 @@ def test_reidentify_restores_email_and_card_exactly(feed, anonymized, tmp_path):
     # Emails found in the free-text note were tokenized with the EMAIL_TOKEN surrogate: restored in place.
     in_notes = [tx for tx, r in anonymized.items() if "EMAIL_TOKEN(" in (r.get("note") or "")]
     assert in_notes
-    assert all(original[tx]["customer"]["email"] in restored[tx]["note"] and "EMAIL_TOKEN(" not in restored[tx]["note"]
-               for tx in in_notes)
+    assert all(
+        original[tx]["customer"]["email"] in restored[tx]["note"]
+        and "EMAIL_TOKEN(" not in restored[tx]["note"]
+        for tx in in_notes
+    )
     summary = json.loads((tmp_path / "reid" / "reidentify_summary.json").read_text())
     assert summary["records_reidentified"] == len(records) and summary["records_dead_lettered"] == 0
 
@@ -77,7 +101,7 @@ def test_tokens_join_across_separate_runs_on_different_data(feed, anonymized, tm
     _, records = feed
     config, keyset_path, run = anonymized
     second = tmp_path / "second.jsonl"
-    write_jsonl(str(second), records[len(records) // 2:])
+    write_jsonl(str(second), records[len(records) // 2 :])
     # Another run, on other data, with another config (no text scanning): tokens depend on key and value only.
     other = example_config(tmp_path, pii={"scan_fields": []})
     assert _run(other, second, tmp_path / "b", keyset_path).code == 0
@@ -106,23 +130,35 @@ def test_reidentify_after_rotation(feed, anonymized, tmp_path):
     old_primary = json.loads(keyset_path.read_text())["primaryKeyId"]
     assert run_cli("keys", "rotate", "--keyset", keyset_path).code == 0
     # Emails carry their key id: restored with the rotated keyset as they are.
-    result = _reidentify(config, run / "anonymized", tmp_path / "emails", keyset_path,
-                         "customer.email")
+    result = _reidentify(config, run / "anonymized", tmp_path / "emails", keyset_path, "customer.email")
     assert result.code == 0, result.err
     original = _by_id(records)
-    assert all(r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"]
-               for r in read_jsonl_dir(tmp_path / "emails" / "reidentified"))
+    assert all(
+        r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"]
+        for r in read_jsonl_dir(tmp_path / "emails" / "reidentified")
+    )
     # Card tokens are bare FF1 (format-preserving, no room for a key id): name the old key.
-    result = _reidentify(config, run / "anonymized", tmp_path / "cards", keyset_path, "card_number",
-                         "--key_id", str(old_primary))
+    result = _reidentify(
+        config,
+        run / "anonymized",
+        tmp_path / "cards",
+        keyset_path,
+        "card_number",
+        "--key_id",
+        str(old_primary),
+    )
     assert result.code == 0, result.err
-    assert all(r["card_number"] == original[r["transaction_id"]]["card_number"]
-               for r in read_jsonl_dir(tmp_path / "cards" / "reidentified"))
+    assert all(
+        r["card_number"] == original[r["transaction_id"]]["card_number"]
+        for r in read_jsonl_dir(tmp_path / "cards" / "reidentified")
+    )
     # Without --key_id, the key the run recorded in its run_summary.json is used: restored exactly.
     result = _reidentify(config, run / "anonymized", tmp_path / "recorded", keyset_path, "card_number")
     assert result.code == 0 and f"using key {old_primary}" in result.err
-    assert all(r["card_number"] == original[r["transaction_id"]]["card_number"]
-               for r in read_jsonl_dir(tmp_path / "recorded" / "reidentified"))
+    assert all(
+        r["card_number"] == original[r["transaction_id"]]["card_number"]
+        for r in read_jsonl_dir(tmp_path / "recorded" / "reidentified")
+    )
     # Files copied away from their run summary: the command says it falls back to the primary key.
     copied = tmp_path / "copied" / "anonymized"
     copied.mkdir(parents=True)
@@ -134,9 +170,11 @@ def test_reidentify_after_rotation(feed, anonymized, tmp_path):
 
 def test_reidentify_refuses_one_way_fields_and_writes_nothing(anonymized, tmp_path):
     config, keyset_path, run = anonymized
-    for fields, message in (("customer.name", "field 'customer.name' uses redactConfig, which is not reversible"),
-                            ("ip_address", "field 'ip_address' uses cryptoHashConfig, which is not reversible"),
-                            ("amount", "field 'amount' is neither a declared PII field")):
+    for fields, message in (
+        ("customer.name", "field 'customer.name' uses redactConfig, which is not reversible"),
+        ("ip_address", "field 'ip_address' uses cryptoHashConfig, which is not reversible"),
+        ("amount", "field 'amount' is neither a declared PII field"),
+    ):
         result = _reidentify(config, run / "anonymized", tmp_path / "reid", keyset_path, fields)
         assert result.code == 2 and message in result.err
         assert not (tmp_path / "reid").exists()
@@ -159,12 +197,18 @@ def _encrypted_keyset(path):
     return path
 
 
-@pytest.mark.parametrize("make_keyset,message", [
-    (lambda p: (p.write_text("this is not a keyset"), p)[1], "is not a readable tink JSON keyset"),
-    (_aead_keyset, "is the wrong type: veilwatch needs an HMAC-SHA256 PRF keyset"),
-    (_encrypted_keyset, "is encrypted with a KMS key but keys.kms_key_uri is not set"),
-], ids=["bad_key_file", "wrong_keyset_type", "missing_kms_configuration"])
-def test_bad_keys_stop_run_and_reidentify_with_nothing_written(feed, anonymized, tmp_path, make_keyset, message):
+@pytest.mark.parametrize(
+    "make_keyset,message",
+    [
+        (lambda p: (p.write_text("this is not a keyset"), p)[1], "is not a readable tink JSON keyset"),
+        (_aead_keyset, "is the wrong type: veilwatch needs an HMAC-SHA256 PRF keyset"),
+        (_encrypted_keyset, "is encrypted with a KMS key but keys.kms_key_uri is not set"),
+    ],
+    ids=["bad_key_file", "wrong_keyset_type", "missing_kms_configuration"],
+)
+def test_bad_keys_stop_run_and_reidentify_with_nothing_written(
+    feed, anonymized, tmp_path, make_keyset, message
+):
     data, _ = feed
     config, _, run = anonymized
     bad = make_keyset(tmp_path / "bad_keyset.json")
@@ -175,8 +219,11 @@ def test_bad_keys_stop_run_and_reidentify_with_nothing_written(feed, anonymized,
     reid = _reidentify(config, run / "anonymized", tmp_path / "reid", bad)
     assert reid.code == 2 and message in reid.err
     assert not (tmp_path / "reid").exists()
-    secrets = [k["keyData"]["value"] for k in json.loads(bad.read_text()).get("key", [])] if message != \
-        "is not a readable tink JSON keyset" else []
+    secrets = (
+        [k["keyData"]["value"] for k in json.loads(bad.read_text()).get("key", [])]
+        if message != "is not a readable tink JSON keyset"
+        else []
+    )
     assert not [s for s in secrets if s in result.err + reid.err + all_output_text(run)]
 
 
@@ -191,11 +238,16 @@ def test_reidentify_reads_flattened_parquet_output(feed, tmp_path):
     original = _by_id(records)
     restored = read_jsonl_dir(tmp_path / "reid" / "reidentified")
     assert len(restored) == len(records)
-    assert all(r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"]
-               and r["card_number"] == original[r["transaction_id"]]["card_number"] for r in restored)
+    assert all(
+        r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"]
+        and r["card_number"] == original[r["transaction_id"]]["card_number"]
+        for r in restored
+    )
 
 
-@pytest.mark.parametrize("fields", ["customer.email,card_number", "customer.email"], ids=["ff1_and_siv", "siv_only"])
+@pytest.mark.parametrize(
+    "fields", ["customer.email,card_number", "customer.email"], ids=["ff1_and_siv", "siv_only"]
+)
 def test_keyset_without_the_runs_key_is_refused_before_any_output(anonymized, tmp_path, fields):
     config, _, run = anonymized
     other = tmp_path / "other_keyset.json"

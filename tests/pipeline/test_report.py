@@ -1,4 +1,5 @@
 """report.html: written by every batch run, rebuilt by ``veilwatch report``, and free of every planted value."""
+
 from __future__ import annotations
 
 import json
@@ -6,18 +7,22 @@ import re
 
 import pytest
 
-from veilwatch.pipelines.sample_data import Anomaly, generate
 from tests.conftest import run_cli
 from tests.fixtures.broken_records import LEAKY_CARD, LEAKY_EMAIL, bad_lines
 from tests.pipeline.helpers import example_config, planted_values, run_with_keyset
+from veilwatch.pipelines.sample_data import Anomaly, generate
 
 pytestmark = pytest.mark.pipeline
 
+
 def test_run_writes_a_report_without_any_planted_value_and_the_command_rebuilds_it(tmp_path, keyset_path):
-    records, _ = generate("payments", days=3, seed=5, base_per_hour=12,
-                          anomalies=(Anomaly("volume_spike", 2 * 24 + 15),))
+    records, _ = generate(
+        "payments", days=3, seed=5, base_per_hour=12, anomalies=(Anomaly("volume_spike", 2 * 24 + 15),)
+    )
     data = tmp_path / "payments.jsonl"
-    data.write_bytes(b"\n".join([json.dumps(r).encode() for r in records] + [line for _, line in bad_lines()]) + b"\n")
+    data.write_bytes(
+        b"\n".join([json.dumps(r).encode() for r in records] + [line for _, line in bad_lines()]) + b"\n"
+    )
     out = tmp_path / "out"
     result = run_with_keyset(example_config(tmp_path), data, out, keyset_path)
     assert result.code == 0, result.err
@@ -28,12 +33,17 @@ def test_run_writes_a_report_without_any_planted_value_and_the_command_rebuilds_
     assert len(planted) > 300
     assert sorted(v for v in planted if v in page) == []
     # Non-trivial: every scored series has a chart, the spike's series is first and marked, the sections are there.
-    scored = {json.loads(line)["series_key"] for part in (out / "scores").iterdir()
-              for line in part.read_text().splitlines()}
+    scored = {
+        json.loads(line)["series_key"]
+        for part in (out / "scores").iterdir()
+        for line in part.read_text().splitlines()
+    }
     charted = re.findall(r'data-series="([^"]+)"', page)
     assert len(charted) == len(scored) >= 5 and set(charted) == scored
-    alerting = re.findall(r'data-series="([^"]+)"', page[:page.index("series without a flagged window")])
-    assert "record_count" in alerting and len(alerting) < len(charted)  # the spike's series open, the quiet folded
+    alerting = re.findall(r'data-series="([^"]+)"', page[: page.index("series without a flagged window")])
+    assert "record_count" in alerting and len(alerting) < len(
+        charted
+    )  # the spike's series open, the quiet folded
     assert "Share of anonymized records with a finding" in page and "Dead-lettered records per window" in page
     assert "Dead letters by stage" in page and "validate" in page and 'id="dead-letters"' in page
 

@@ -1,4 +1,5 @@
 """What a run prints: each warning once, no third-party noise, a summary that says what is true."""
+
 from __future__ import annotations
 
 import logging
@@ -9,16 +10,23 @@ import sys
 import pytest
 import yaml
 
-from veilwatch.pipelines.sample_data import generate, write_jsonl
-from veilwatch.pipelines.summary_report import format_summary
 from tests.conftest import REPO, run_cli
 from tests.pipeline.helpers import example_config
+from veilwatch.pipelines.sample_data import generate, write_jsonl
+from veilwatch.pipelines.summary_report import format_summary
 
 pytestmark = pytest.mark.pipeline
 
-_SUMMARY = {"dataset": "d", "records_read": 10, "records_anonymized": 10, "records_dead_lettered": 0,
-            "dead_letters_by_stage": {}, "all_records_accounted_for": True, "findings_by_info_type": {},
-            "windows_scored": 20}
+_SUMMARY = {
+    "dataset": "d",
+    "records_read": 10,
+    "records_anonymized": 10,
+    "records_dead_lettered": 0,
+    "dead_letters_by_stage": {},
+    "all_records_accounted_for": True,
+    "findings_by_info_type": {},
+    "windows_scored": 20,
+}
 
 
 def test_the_plaintext_keyset_warning_is_printed_once_per_run(tmp_path, keyset_path, caplog):
@@ -26,8 +34,18 @@ def test_the_plaintext_keyset_warning_is_printed_once_per_run(tmp_path, keyset_p
     data = tmp_path / "in.jsonl"
     write_jsonl(str(data), records)
     with caplog.at_level(logging.WARNING):
-        result = run_cli("run", "--dataset_config", example_config(tmp_path), "--input", data,
-                         "--output_dir", tmp_path / "out", "--keyset", keyset_path, "--allow_plaintext_keys")
+        result = run_cli(
+            "run",
+            "--dataset_config",
+            example_config(tmp_path),
+            "--input",
+            data,
+            "--output_dir",
+            tmp_path / "out",
+            "--keyset",
+            keyset_path,
+            "--allow_plaintext_keys",
+        )
     assert result.code == 0, result.err
     warnings = [r for r in caplog.records if "Using a plaintext keyset" in r.getMessage()]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
@@ -61,11 +79,31 @@ def test_tfdv_import_prints_no_cuda_tensorrt_or_ipython_lines(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
     # a fresh process: TensorFlow logs only when it is first loaded (the dry run builds the TFDV stage)
     done = subprocess.run(
-        [sys.executable, "-m", "veilwatch.pipelines.cli", "run", "--dataset_config", str(path), "--keyset", str(keyset),
-         "--allow_plaintext_keys", "--output_dir", str(tmp_path / "out"), "--dry-run"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "veilwatch.pipelines.cli",
+            "run",
+            "--dataset_config",
+            str(path),
+            "--keyset",
+            str(keyset),
+            "--allow_plaintext_keys",
+            "--output_dir",
+            str(tmp_path / "out"),
+            "--dry-run",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "DataValidation" in done.stdout
-    noise = [line for line in done.stderr.splitlines()
-             if any(word in line for word in ("cuda", "cuDNN", "cuFFT", "cuBLAS", "TensorRT", "IPython", "oneDNN"))]
+    noise = [
+        line
+        for line in done.stderr.splitlines()
+        if any(word in line for word in ("cuda", "cuDNN", "cuFFT", "cuBLAS", "TensorRT", "IPython", "oneDNN"))
+    ]
     assert noise == []

@@ -1,4 +1,5 @@
 """Option combinations ``run`` and ``reidentify`` refuse before anything is written (exit 2)."""
+
 from __future__ import annotations
 
 import socket
@@ -27,8 +28,19 @@ def test_streaming_with_a_file_source_is_refused_before_any_output(tmp_path, key
     data = tmp_path / "in.jsonl"
     data.write_text('{"transaction_id": "t1"}\n', encoding="utf-8")
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", example_config(tmp_path), "--input", data, "--output_dir", out,
-                     "--keyset", keyset_path, "--allow_plaintext_keys", "--streaming")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        example_config(tmp_path),
+        "--input",
+        data,
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset_path,
+        "--allow_plaintext_keys",
+        "--streaming",
+    )
     assert result.code == 2, (result.code, result.err)
     assert "--streaming" in result.err and "source.format jsonl" in result.err
     assert "pipeline failed" not in result.err
@@ -36,16 +48,37 @@ def test_streaming_with_a_file_source_is_refused_before_any_output(tmp_path, key
 
 
 def test_dataflow_run_without_a_way_to_ship_the_package_is_refused(tmp_path, no_network):
-    args = ("run", "--dataset_config", example_config(tmp_path), "--input", "gs://b/in/*.jsonl",
-            "--output_dir", "gs://b/out", "--keyset", "gs://b/keys/k.json", *DATAFLOW)
+    args = (
+        "run",
+        "--dataset_config",
+        example_config(tmp_path),
+        "--input",
+        "gs://b/in/*.jsonl",
+        "--output_dir",
+        "gs://b/out",
+        "--keyset",
+        "gs://b/keys/k.json",
+        *DATAFLOW,
+    )
     result = run_cli(*args)
     assert result.code == 2, (result.code, result.err)
     assert "--setup_file" in result.err and "--sdk_container_image" in result.err
 
 
 def test_dataflow_reidentify_without_a_way_to_ship_the_package_is_refused(tmp_path, no_network):
-    result = run_cli("reidentify", "--dataset_config", example_config(tmp_path), "--input", "gs://b/run/anonymized",
-                     "--fields", "customer.email", "--output", "gs://b/reid", "--keyset", "gs://b/keys/k.json",
-                     *DATAFLOW)
+    result = run_cli(
+        "reidentify",
+        "--dataset_config",
+        example_config(tmp_path),
+        "--input",
+        "gs://b/run/anonymized",
+        "--fields",
+        "customer.email",
+        "--output",
+        "gs://b/reid",
+        "--keyset",
+        "gs://b/keys/k.json",
+        *DATAFLOW,
+    )
     assert result.code == 2, (result.code, result.err)
     assert "--setup_file" in result.err and "--sdk_container_image" in result.err

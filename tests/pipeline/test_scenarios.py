@@ -3,6 +3,7 @@
 Every injected anomaly must be flagged on the series that measures it, and at
 most 1 in 50 normal windows may be flagged (issue 5's bar).
 """
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,9 @@ import json
 import pytest
 import yaml
 
-from veilwatch.pipelines.sample_data import ALL_ANOMALIES, generate, write_jsonl
 from tests.conftest import FIXTURES, run_cli
 from tests.pipeline.helpers import read_jsonl_dir
+from veilwatch.pipelines.sample_data import ALL_ANOMALIES, generate, write_jsonl
 
 pytestmark = pytest.mark.pipeline
 
@@ -37,8 +38,16 @@ def scenario_run(tmp_path_factory):
     config["source"]["path"] = str(work / "payments.jsonl")
     (work / "config.yaml").write_text(yaml.safe_dump(config))
     out = work / "out"
-    result = run_cli("run", "--dataset_config", work / "config.yaml", "--output_dir", out,
-                     "--keyset", keyset, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        work / "config.yaml",
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     return records, labels, out
 
@@ -47,8 +56,11 @@ def test_every_injected_anomaly_is_flagged_on_its_series(scenario_run):
     _, labels, out = scenario_run
     flagged = {(f["series_key"], f["window_start"]) for f in read_jsonl_dir(out / "flagged_windows")}
     assert len(labels) == 6
-    missed = [(label.kind, label.window_start) for label in labels
-              if (SERIES_OF[label.kind], label.window_start) not in flagged]
+    missed = [
+        (label.kind, label.window_start)
+        for label in labels
+        if (SERIES_OF[label.kind], label.window_start) not in flagged
+    ]
     assert missed == []
 
 
@@ -65,8 +77,11 @@ def test_at_most_one_in_fifty_normal_windows_is_flagged(scenario_run):
 def test_heavy_hitter_names_a_token_and_summary_counts_findings_per_field(scenario_run):
     records, labels, out = scenario_run
     burst = next(label for label in labels if label.kind == "token_burst")
-    hit = next(f for f in read_jsonl_dir(out / "flagged_windows")
-               if f["series_key"] == "busiest_customer" and f["window_start"] == burst.window_start)
+    hit = next(
+        f
+        for f in read_jsonl_dir(out / "flagged_windows")
+        if f["series_key"] == "busiest_customer" and f["window_start"] == burst.window_start
+    )
     emails = {r["customer"]["email"] for r in records}
     assert hit["detail"] and hit["detail"] not in emails  # the token, never the address
     assert "sigma above" in hit["explanation"]
@@ -82,8 +97,16 @@ def test_bundled_sample_flags_exactly_its_labelled_window(dataset, tmp_path):
     keyset = tmp_path / "keyset.json"
     assert run_cli("keys", "create", "--out", keyset).code == 0
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", REPO / "templates" / "datasets" / f"{dataset}.yaml",
-                     "--output_dir", out, "--keyset", keyset, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        REPO / "templates" / "datasets" / f"{dataset}.yaml",
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     labels = json.loads((REPO / "templates" / "sample_data" / f"{dataset}.labels.json").read_text())
     alerts = {f["window_start"] for f in read_jsonl_dir(out / "flagged_windows") if f["alert"]}

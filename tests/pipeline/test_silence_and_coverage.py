@@ -1,4 +1,5 @@
 """A feed that goes silent flags in batch and streaming; partly covered windows of a bounded input are not scored."""
+
 from __future__ import annotations
 
 import math
@@ -24,13 +25,17 @@ pytestmark = pytest.mark.pipeline
 H = 3600.0
 # The day-long trailing baseline discover proposes for short samples: a ramp is inside its spread.
 WIDE = parse_detector({"type": "robust_zscore", "history": 24, "warmup": 24, "threshold": 4}, "detector")
-CONFIG = parse_config({
-    "dataset": "d", "source": {"format": "jsonl", "path": "x"},
-    "schema": {"fields": [{"name": "ts", "type": "timestamp"}]},
-    "event_time": {"field": "ts", "format": "epoch_seconds"},
-    "windowing": {"type": "fixed", "size": "1h"},
-    "metrics": [{"name": "n", "type": "count"}], "sinks": {"output_dir": "o"},
-})
+CONFIG = parse_config(
+    {
+        "dataset": "d",
+        "source": {"format": "jsonl", "path": "x"},
+        "schema": {"fields": [{"name": "ts", "type": "timestamp"}]},
+        "event_time": {"field": "ts", "format": "epoch_seconds"},
+        "windowing": {"type": "fixed", "size": "1h"},
+        "metrics": [{"name": "n", "type": "count"}],
+        "sinks": {"output_dir": "o"},
+    }
+)
 
 
 def _ramp(hour: int) -> int:
@@ -60,12 +65,19 @@ def test_a_silent_feed_flags_in_streaming_and_no_window_is_invented_after_the_in
     options = PipelineOptions()
     options.view_as(StandardOptions).streaming = True
     with TestPipeline(options=options) as p:
-        scores = p | stream | ComputeWindowMetrics(CONFIG) | ScoreSeries("d", WIDE, H, {"n": MetricKind.COUNT})
+        scores = (
+            p | stream | ComputeWindowMetrics(CONFIG) | ScoreSeries("d", WIDE, H, {"n": MetricKind.COUNT})
+        )
         summary = _summary(scores)
-        assert_that(summary | "Flagged" >> beam.Filter(lambda s: s[2]), equal_to(EXPECTED_SILENCE), label="flagged")
+        assert_that(
+            summary | "Flagged" >> beam.Filter(lambda s: s[2]), equal_to(EXPECTED_SILENCE), label="flagged"
+        )
         # hours 0..35 and nothing after day 2 11:00, though the watermark went on for another 12 hours
-        assert_that(summary | "Hours" >> beam.Map(lambda s: s[0]),
-                    equal_to([f"{h % 24:02d}:00" for h in range(36)]), label="hours")
+        assert_that(
+            summary | "Hours" >> beam.Map(lambda s: s[0]),
+            equal_to([f"{h % 24:02d}:00" for h in range(36)]),
+            label="hours",
+        )
 
 
 def test_a_silent_feed_flags_in_batch_and_partial_first_and_last_windows_are_not_scored():
@@ -76,45 +88,76 @@ def test_a_silent_feed_flags_in_batch_and_partial_first_and_last_windows_are_not
     batches += [_records(35, round(_ramp(35) * 0.4), span=0.4)]
     with TestPipeline() as p:
         records = p | beam.Create(batches)
-        scores = records | ComputeWindowMetrics(CONFIG) | ScoreSeries(
-            "d", WIDE, H, {"n": MetricKind.COUNT}, extent=records | InputExtent())
-        assert_that(_summary(scores) | "Flagged" >> beam.Filter(lambda s: s[2]), equal_to(EXPECTED_SILENCE),
-                    label="flagged")
+        scores = (
+            records
+            | ComputeWindowMetrics(CONFIG)
+            | ScoreSeries("d", WIDE, H, {"n": MetricKind.COUNT}, extent=records | InputExtent())
+        )
+        assert_that(
+            _summary(scores) | "Flagged" >> beam.Filter(lambda s: s[2]),
+            equal_to(EXPECTED_SILENCE),
+            label="flagged",
+        )
         partial = scores | beam.Filter(lambda s: s["score"] is None and "partial window" in s["explanation"])
-        assert_that(partial | beam.Map(lambda s: (s["window_start"][11:16], s["alert"], s["explanation"][-40:])),
-                    equal_to([("00:00", False, "only 49% of this window (partial window)"),
-                              ("11:00", False, "only 39% of this window (partial window)")]), label="partial")
+        assert_that(
+            partial | beam.Map(lambda s: (s["window_start"][11:16], s["alert"], s["explanation"][-40:])),
+            equal_to(
+                [
+                    ("00:00", False, "only 49% of this window (partial window)"),
+                    ("11:00", False, "only 39% of this window (partial window)"),
+                ]
+            ),
+            label="partial",
+        )
 
 
 def test_a_series_missing_from_a_window_scores_zero_and_flags_while_the_others_carry_on():
-    config = parse_config({
-        "dataset": "d", "source": {"format": "jsonl", "path": "x"},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "shop", "type": "string"}]},
-        "event_time": {"field": "ts", "format": "epoch_seconds"},
-        "windowing": {"type": "fixed", "size": "1h"},
-        "metrics": [{"name": "n_by_shop", "type": "count", "group_by": "shop"}], "sinks": {"output_dir": "o"},
-    })
+    config = parse_config(
+        {
+            "dataset": "d",
+            "source": {"format": "jsonl", "path": "x"},
+            "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "shop", "type": "string"}]},
+            "event_time": {"field": "ts", "format": "epoch_seconds"},
+            "windowing": {"type": "fixed", "size": "1h"},
+            "metrics": [{"name": "n_by_shop", "type": "count", "group_by": "shop"}],
+            "sinks": {"output_dir": "o"},
+        }
+    )
     batches = []
     for hour in range(36):
         shops = ("a", "b") if hour != 30 else ("b",)  # shop a sends nothing in hour 30, b its usual 20
         times = tuple(hour * H + i * 60.0 for i in range(20 * len(shops)))
-        batches.append(AnonymizedBatch(tuple({"ts": t, "shop": shops[i % len(shops)]} for i, t in enumerate(times)),
-                                       times))
+        batches.append(
+            AnonymizedBatch(
+                tuple({"ts": t, "shop": shops[i % len(shops)]} for i, t in enumerate(times)), times
+            )
+        )
     with TestPipeline() as p:
-        scores = p | beam.Create(batches) | ComputeWindowMetrics(config) | ScoreSeries(
-            "d", WIDE, H, {"n_by_shop": MetricKind.COUNT})
-        assert_that(scores | beam.Filter(lambda s: s["is_anomaly"]) | beam.Map(
-            lambda s: (s["series_key"], s["window_start"][11:16], s["observed"])),
-            equal_to([("n_by_shop[shop=a]", "06:00", 0.0)]))
+        scores = (
+            p
+            | beam.Create(batches)
+            | ComputeWindowMetrics(config)
+            | ScoreSeries("d", WIDE, H, {"n_by_shop": MetricKind.COUNT})
+        )
+        assert_that(
+            scores
+            | beam.Filter(lambda s: s["is_anomaly"])
+            | beam.Map(lambda s: (s["series_key"], s["window_start"][11:16], s["observed"])),
+            equal_to([("n_by_shop[shop=a]", "06:00", 0.0)]),
+        )
 
 
-SHOPS_CONFIG = parse_config({
-    "dataset": "d", "source": {"format": "jsonl", "path": "x"},
-    "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "shop", "type": "string"}]},
-    "event_time": {"field": "ts", "format": "epoch_seconds"},
-    "windowing": {"type": "fixed", "size": "1h"},
-    "metrics": [{"name": "n_by_shop", "type": "count", "group_by": "shop"}], "sinks": {"output_dir": "o"},
-})
+SHOPS_CONFIG = parse_config(
+    {
+        "dataset": "d",
+        "source": {"format": "jsonl", "path": "x"},
+        "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "shop", "type": "string"}]},
+        "event_time": {"field": "ts", "format": "epoch_seconds"},
+        "windowing": {"type": "fixed", "size": "1h"},
+        "metrics": [{"name": "n_by_shop", "type": "count", "group_by": "shop"}],
+        "sinks": {"output_dir": "o"},
+    }
+)
 STOP = 28  # shop a sends its last record in hour 27 (after the warm-up) and nothing after; b carries on
 
 
@@ -125,7 +168,9 @@ def _shops_until(hours: int, last_minutes: int = 60) -> list[AnonymizedBatch]:
         shops = ("a", "b") if hour < STOP else ("b",)
         minutes = last_minutes if hour == hours - 1 else 60
         rows = [(hour * H + i * 60.0, shop) for shop in shops for i in range(0, minutes, 3)]
-        batches.append(AnonymizedBatch(tuple({"ts": t, "shop": s} for t, s in rows), tuple(t for t, _ in rows)))
+        batches.append(
+            AnonymizedBatch(tuple({"ts": t, "shop": s} for t, s in rows), tuple(t for t, _ in rows))
+        )
     return batches
 
 
@@ -134,19 +179,44 @@ def test_a_series_that_stops_before_a_bounded_input_ends_is_flagged_and_the_ordi
     # from day 2 04:00 to 14:00 and those windows are scored as 0; shop b never alerts.
     with TestPipeline() as p:
         records = p | beam.Create(_shops_until(40, last_minutes=40))
-        scores = records | ComputeWindowMetrics(SHOPS_CONFIG) | ScoreSeries(
-            "d", WIDE, H, {"n_by_shop": MetricKind.COUNT}, extent=records | InputExtent())
-        windows = scores | beam.Map(lambda s: (s["series_key"][-2], s["window_start"][8:16], s["observed"],
-                                               "partial window" not in s["explanation"]))
+        scores = (
+            records
+            | ComputeWindowMetrics(SHOPS_CONFIG)
+            | ScoreSeries("d", WIDE, H, {"n_by_shop": MetricKind.COUNT}, extent=records | InputExtent())
+        )
+        windows = scores | beam.Map(
+            lambda s: (
+                s["series_key"][-2],
+                s["window_start"][8:16],
+                s["observed"],
+                "partial window" not in s["explanation"],
+            )
+        )
         a_tail = [("a", f"{1 + h // 24:02d}T{h % 24:02d}:00", 0.0, True) for h in range(STOP, 39)]
-        assert_that(windows | "ShopATail" >> beam.Filter(lambda w: w[0] == "a" and w[1] >= "02T04:00"),
-                    equal_to(a_tail), label="a_tail")
-        assert_that(windows | "ShopB" >> beam.Filter(lambda w: w[0] == "b") | beam.Map(lambda w: (w[1], w[3])),
-                    equal_to([(f"{1 + h // 24:02d}T{h % 24:02d}:00", h < 39) for h in range(40)]), label="b")
-        flagged = scores | beam.Filter(lambda s: s["is_anomaly"]) | beam.Map(
-            lambda s: (s["series_key"], s["window_start"][8:16], s["observed"]))
-        assert_that(flagged | "FirstFlag" >> beam.combiners.Top.Of(1, key=lambda f: f[1], reverse=True)
-                    | beam.FlatMap(lambda top: top),
-                    equal_to([("n_by_shop[shop=a]", "02T04:00", 0.0)]), label="first_flag")
-        assert_that(flagged | "FlaggedSeries" >> beam.Map(lambda f: (f[0], f[2])) | beam.Distinct(),
-                    equal_to([("n_by_shop[shop=a]", 0.0)]), label="only_a_silence")
+        assert_that(
+            windows | "ShopATail" >> beam.Filter(lambda w: w[0] == "a" and w[1] >= "02T04:00"),
+            equal_to(a_tail),
+            label="a_tail",
+        )
+        assert_that(
+            windows | "ShopB" >> beam.Filter(lambda w: w[0] == "b") | beam.Map(lambda w: (w[1], w[3])),
+            equal_to([(f"{1 + h // 24:02d}T{h % 24:02d}:00", h < 39) for h in range(40)]),
+            label="b",
+        )
+        flagged = (
+            scores
+            | beam.Filter(lambda s: s["is_anomaly"])
+            | beam.Map(lambda s: (s["series_key"], s["window_start"][8:16], s["observed"]))
+        )
+        assert_that(
+            flagged
+            | "FirstFlag" >> beam.combiners.Top.Of(1, key=lambda f: f[1], reverse=True)
+            | beam.FlatMap(lambda top: top),
+            equal_to([("n_by_shop[shop=a]", "02T04:00", 0.0)]),
+            label="first_flag",
+        )
+        assert_that(
+            flagged | "FlaggedSeries" >> beam.Map(lambda f: (f[0], f[2])) | beam.Distinct(),
+            equal_to([("n_by_shop[shop=a]", 0.0)]),
+            label="only_a_silence",
+        )

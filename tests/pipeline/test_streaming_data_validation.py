@@ -15,6 +15,7 @@ One stream of hourly windows, two of them the baseline the schema is inferred fr
 
 TFDV in a TestPipeline costs seconds per run, so the cases share one run.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,27 +44,33 @@ ORDINARY = ["api", "web", "batch", "api"]
 
 
 def _config():
-    return parse_config({
-        "dataset": "d",
-        "source": {"format": "jsonl", "path": "x.jsonl"},
-        "schema": {"fields": [
-            {"name": "ts", "type": "timestamp", "required": True},
-            {"name": "service", "type": "string"},
-            {"name": "status", "type": "integer"},
-        ]},
-        "event_time": {"field": "ts"},
-        "pii": {"fields": []},
-        "windowing": {"type": "fixed", "size": "1h", "allowed_lateness": "1h"},
-        "sinks": {"output_dir": "out"},
-        "data_validation": {"baseline_windows": 2, "drift": {"service": {"infinity_norm": 0.3}}},
-    })
+    return parse_config(
+        {
+            "dataset": "d",
+            "source": {"format": "jsonl", "path": "x.jsonl"},
+            "schema": {
+                "fields": [
+                    {"name": "ts", "type": "timestamp", "required": True},
+                    {"name": "service", "type": "string"},
+                    {"name": "status", "type": "integer"},
+                ]
+            },
+            "event_time": {"field": "ts"},
+            "pii": {"fields": []},
+            "windowing": {"type": "fixed", "size": "1h", "allowed_lateness": "1h"},
+            "sinks": {"output_dir": "out"},
+            "data_validation": {"baseline_windows": 2, "drift": {"service": {"infinity_norm": 0.3}}},
+        }
+    )
 
 
 def _batch(hour: int, services: list[str], status: bool = True, offset: float = 60.0) -> TimestampedValue:
     """Records of ``hour``, one per service value, a minute apart from ``offset`` seconds into the hour."""
     times = tuple(T0 + hour * H + offset + 60 * i for i in range(len(services)))
-    records = tuple({"service": s, **({"status": 200 + 300 * (i % 5 == 0)} if status else {})}
-                    for i, s in enumerate(services))
+    records = tuple(
+        {"service": s, **({"status": 200 + 300 * (i % 5 == 0)} if status else {})}
+        for i, s in enumerate(services)
+    )
     return TimestampedValue(AnonymizedBatch(records, times), times[-1])
 
 
@@ -71,17 +78,23 @@ def _stream() -> TestStream:
     at = lambda hours: T0 + hours * H  # noqa: E731
     return (
         TestStream()
-        .add_elements([_batch(0, ORDINARY * 5)]).advance_watermark_to(at(1))
-        .add_elements([_batch(1, ORDINARY * 5)]).advance_watermark_to(at(2))
-        .add_elements([_batch(2, ORDINARY * 5)]).advance_watermark_to(at(3))
-        .add_elements([_batch(3, ORDINARY * 5, status=False)]).advance_watermark_to(at(3.5))
+        .add_elements([_batch(0, ORDINARY * 5)])
+        .advance_watermark_to(at(1))
+        .add_elements([_batch(1, ORDINARY * 5)])
+        .advance_watermark_to(at(2))
+        .add_elements([_batch(2, ORDINARY * 5)])
+        .advance_watermark_to(at(3))
+        .add_elements([_batch(3, ORDINARY * 5, status=False)])
+        .advance_watermark_to(at(3.5))
         .add_elements([_batch(2, ["checkout-v2"], offset=3000)])  # late, within the allowed lateness
         .advance_watermark_to(at(4))
         .add_elements([_batch(3, ["api"], status=False, offset=3300)])  # late, within: same anomaly
         .advance_watermark_to(at(5))  # hour 4: no records
-        .add_elements([_batch(5, ORDINARY * 5)]).advance_watermark_to(at(6))
+        .add_elements([_batch(5, ORDINARY * 5)])
+        .advance_watermark_to(at(6))
         .add_elements([_batch(3, [CARD], offset=3400)])  # later than the allowed lateness: dropped
-        .add_elements([_batch(6, ["batch"] * 18 + ["api", "web"])]).advance_watermark_to(at(7))
+        .add_elements([_batch(6, ["batch"] * 18 + ["api", "web"])])
+        .advance_watermark_to(at(7))
         .advance_watermark_to(at(24))
         .advance_watermark_to_infinity()
     )
@@ -93,7 +106,9 @@ def _append_line(element, path: str) -> None:
 
 
 def _lines(path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return (
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    )
 
 
 @pytest.fixture(scope="module")
@@ -155,22 +170,32 @@ def test_no_value_leaves_in_a_flagged_window(streamed):
 def test_counts_count_windows_checks_and_flags(streamed):
     _, counts = streamed
     # windows with records: 0, 1, 2, 3, 5, 6; checked after the two baseline windows: 2, 3, 5, 6
-    assert counts == {"data_validation_windows": 6, "data_validation_windows_checked": 4,
-                      "data_validation_flagged": 3}
+    assert counts == {
+        "data_validation_windows": 6,
+        "data_validation_windows_checked": 4,
+        "data_validation_flagged": 3,
+    }
 
 
 def test_counts_become_beam_counters():
     # The streaming DirectRunner does not report counters reliably: checked on a bounded run.
-    parts = [{"data_validation_windows": 2, "data_validation_windows_checked": 1, "data_validation_flagged": 0},
-             {"data_validation_windows": 1, "data_validation_windows_checked": 1, "data_validation_flagged": 2}]
+    parts = [
+        {"data_validation_windows": 2, "data_validation_windows_checked": 1, "data_validation_flagged": 0},
+        {"data_validation_windows": 1, "data_validation_windows_checked": 1, "data_validation_flagged": 2},
+    ]
     pipeline = TestPipeline()
     _ = pipeline | beam.Create(parts) | beam.ParDo(CountersFn())
     result = pipeline.run()
     result.wait_until_finish()
-    counters = {r.key.metric.name: r.committed for r in result.metrics().query(
-        MetricsFilter().with_namespace("veilwatch"))["counters"]}
-    assert counters == {"data_validation_windows": 3, "data_validation_windows_checked": 2,
-                        "data_validation_flagged": 2}
+    counters = {
+        r.key.metric.name: r.committed
+        for r in result.metrics().query(MetricsFilter().with_namespace("veilwatch"))["counters"]
+    }
+    assert counters == {
+        "data_validation_windows": 3,
+        "data_validation_windows_checked": 2,
+        "data_validation_flagged": 2,
+    }
 
 
 def test_the_streaming_graph_writes_the_stage_flags_with_the_metric_ones(tmp_path):
@@ -178,40 +203,68 @@ def test_the_streaming_graph_writes_the_stage_flags_with_the_metric_ones(tmp_pat
     inferred schema out."""
     from apache_beam.io.gcp.pubsub import PubsubMessage
 
-    from veilwatch.pipelines.anonymize_pipeline import build_pipeline
     from tests.pipeline.helpers import read_jsonl_dir
+    from veilwatch.pipelines.anonymize_pipeline import build_pipeline
     from veilwatch.transforms.data_validation.transform import load_schema
     from veilwatch.transforms.io.pubsub import MessagesToRawBatches
     from veilwatch.transforms.io.windowed_files import DEFAULT_EVERY_SECONDS
 
-    config = parse_config({
-        "dataset": "d",
-        "source": {"format": "pubsub", "pubsub": {"subscription": "projects/my-project/subscriptions/logs-in"}},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "email", "type": "string"},
-                              {"name": "service", "type": "string"}, {"name": "status", "type": "integer"}]},
-        "event_time": {"field": "ts", "format": "epoch_seconds"},
-        "pii": {"fields": [{"path": "email", "info_type": "EMAIL_ADDRESS",
-                            "transformation": "replaceWithInfoTypeConfig"}]},
-        "windowing": {"type": "fixed", "size": "1h"},
-        "metrics": [{"name": "n", "type": "count"}],
-        "sinks": {"output_dir": str(tmp_path)},
-        "data_validation": {"fields": ["service", "status"], "baseline_windows": 2},
-    })
+    config = parse_config(
+        {
+            "dataset": "d",
+            "source": {
+                "format": "pubsub",
+                "pubsub": {"subscription": "projects/my-project/subscriptions/logs-in"},
+            },
+            "schema": {
+                "fields": [
+                    {"name": "ts", "type": "timestamp"},
+                    {"name": "email", "type": "string"},
+                    {"name": "service", "type": "string"},
+                    {"name": "status", "type": "integer"},
+                ]
+            },
+            "event_time": {"field": "ts", "format": "epoch_seconds"},
+            "pii": {
+                "fields": [
+                    {
+                        "path": "email",
+                        "info_type": "EMAIL_ADDRESS",
+                        "transformation": "replaceWithInfoTypeConfig",
+                    }
+                ]
+            },
+            "windowing": {"type": "fixed", "size": "1h"},
+            "metrics": [{"name": "n", "type": "count"}],
+            "sinks": {"output_dir": str(tmp_path)},
+            "data_validation": {"fields": ["service", "status"], "baseline_windows": 2},
+        }
+    )
 
     def hour(h: int, status: bool = True) -> list[TimestampedValue]:
         out = []
         # a card number in `service` during the baseline: it enters the inferred domain, never the file
         for i, service in enumerate(ORDINARY * 3 + ([CARD] if h < 2 else [])):
             t = T0 + h * H + 60 * (i + 1)
-            record = {"ts": t, "email": f"u{i}@example.com", "service": service, **({"status": 200} if status else {})}
-            out.append(TimestampedValue(PubsubMessage(json.dumps(record).encode(), {}, message_id=f"{h}-{i}"), t))
+            record = {
+                "ts": t,
+                "email": f"u{i}@example.com",
+                "service": service,
+                **({"status": 200} if status else {}),
+            }
+            out.append(
+                TimestampedValue(PubsubMessage(json.dumps(record).encode(), {}, message_id=f"{h}-{i}"), t)
+            )
         return out
 
     stream = TestStream()
     for h in range(5):
         stream = stream.add_elements(hour(h, status=h != 3)).advance_watermark_to(T0 + (h + 1) * H)
-    stream = (stream.advance_watermark_to(T0 + 30 * H).advance_processing_time(DEFAULT_EVERY_SECONDS + 1)
-              .advance_watermark_to_infinity())
+    stream = (
+        stream.advance_watermark_to(T0 + 30 * H)
+        .advance_processing_time(DEFAULT_EVERY_SECONDS + 1)
+        .advance_watermark_to_infinity()
+    )
 
     class Read(beam.PTransform):
         def expand(self, pbegin):

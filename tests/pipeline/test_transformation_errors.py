@@ -5,6 +5,7 @@ records go to the dead letter; with leaveUntransformed they keep the value. Eith
 counted per field, outcome and reason in run_summary.json, as DLP's TransformationOverview, and
 every record read is accounted for. Dates in DLP's and the detector's layouts keep their layout.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,26 +29,42 @@ def _config(tmp_path, data, handling):
 def test_transformation_errors_are_handled_and_counted_per_field(handling, tmp_path, keyset_path):
     data = tmp_path / "visits.jsonl"
     values = GOOD + BAD
-    data.write_text("".join(json.dumps({"ts": f"2026-11-02T10:{i:02d}:00Z", "visit": v}) + "\n"
-                            for i, v in enumerate(values)))
+    data.write_text(
+        "".join(
+            json.dumps({"ts": f"2026-11-02T10:{i:02d}:00Z", "visit": v}) + "\n" for i, v in enumerate(values)
+        )
+    )
     out = tmp_path / "out"
-    result = run_cli("run", "--dataset_config", _config(tmp_path, data, handling), "--output_dir", out,
-                     "--keyset", keyset_path, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        _config(tmp_path, data, handling),
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset_path,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
 
     summary = json.loads((out / "run_summary.json").read_text())
     assert summary["all_records_accounted_for"] and summary["records_read"] == len(values)
     leave = handling is not None
     outcome = "left_untransformed" if leave else "dead_lettered"
-    assert [(e["field"], e["outcome"], e["count"]) for e in summary["transformation_errors"]] == \
-        [("visit", outcome, len(BAD))]
+    assert [(e["field"], e["outcome"], e["count"]) for e in summary["transformation_errors"]] == [
+        ("visit", outcome, len(BAD))
+    ]
     assert summary["transformation_errors"][0]["reason"].startswith("dateShiftConfig: not a date")
     anonymized = sorted(read_jsonl_dir(out / "anonymized"), key=lambda r: r["ts"])
-    assert [r["visit"] for r in anonymized[:len(GOOD)]] == \
-        ["2016-01-18", "01/18/2016", "January 18, 2016", "2016-01-18T10:20:30Z"]
+    assert [r["visit"] for r in anonymized[: len(GOOD)]] == [
+        "2016-01-18",
+        "01/18/2016",
+        "January 18, 2016",
+        "2016-01-18T10:20:30Z",
+    ]
     if leave:
         assert summary["records_anonymized"] == len(values)
-        assert [r["visit"] for r in anonymized[len(GOOD):]] == BAD
+        assert [r["visit"] for r in anonymized[len(GOOD) :]] == BAD
     else:
         assert summary["records_anonymized"] == len(GOOD)
         assert summary["dead_letters_by_stage"] == {"deidentify": len(BAD)}

@@ -1,5 +1,6 @@
 """Values beyond JSON from Parquet/Avro reach the outputs in their defined JSON form, and the
 CSV sink neutralises spreadsheet formulas."""
+
 from __future__ import annotations
 
 import csv
@@ -11,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from veilwatch.pipelines.sample_data import generate, write_jsonl
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config, read_jsonl_dir
+from veilwatch.pipelines.sample_data import generate, write_jsonl
 
 pytestmark = pytest.mark.pipeline
 
@@ -27,38 +28,48 @@ def records():
 def _run(tmp_path, keyset, data, **changes):
     config = example_config(tmp_path, **changes)
     out = tmp_path / f"out-{len(list(tmp_path.glob('out-*')))}"
-    result = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out,
-                     "--keyset", keyset, "--allow_plaintext_keys")
+    result = run_cli(
+        "run",
+        "--dataset_config",
+        config,
+        "--input",
+        data,
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+    )
     assert result.code == 0, result.err
     summary = json.loads((out / "run_summary.json").read_text())
-    assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
-                                      + summary["records_suppressed"])
+    assert summary["records_read"] == (
+        summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+    )
     return out, summary
 
 
 @pytest.mark.parametrize("policy", ["keep", "scan"])
 def test_parquet_columns_of_every_kind_are_kept_as_json(tmp_path, keyset_path, records, policy):
     n = len(records)
-    table = pa.Table.from_pylist(records).append_column(
-        "wait", pa.array([dt.timedelta(seconds=90)] * n, pa.duration("s"))
-    ).append_column(
-        "opened_at", pa.array([dt.time(10, 15)] * n, pa.time64("us"))
-    ).append_column(
-        "fee", pa.array([decimal.Decimal("-1.50")] * n, pa.decimal128(6, 2))
-    ).append_column(
-        "blob", pa.array([b"\x00\x01"] * n, pa.binary())
-    ).append_column(
-        "tags", pa.array([[("k", 7), ("j", 8)]] * n, pa.map_(pa.string(), pa.int16()))
+    table = (
+        pa.Table.from_pylist(records)
+        .append_column("wait", pa.array([dt.timedelta(seconds=90)] * n, pa.duration("s")))
+        .append_column("opened_at", pa.array([dt.time(10, 15)] * n, pa.time64("us")))
+        .append_column("fee", pa.array([decimal.Decimal("-1.50")] * n, pa.decimal128(6, 2)))
+        .append_column("blob", pa.array([b"\x00\x01"] * n, pa.binary()))
+        .append_column("tags", pa.array([[("k", 7), ("j", 8)]] * n, pa.map_(pa.string(), pa.int16())))
     )
     path = tmp_path / "typed.parquet"
     pq.write_table(table, path)
-    out, summary = _run(tmp_path, keyset_path, path, source={"format": "parquet"},
-                        schema={"unknown_fields": policy})
+    out, summary = _run(
+        tmp_path, keyset_path, path, source={"format": "parquet"}, schema={"unknown_fields": policy}
+    )
     assert summary["records_anonymized"] == n and summary["records_dead_lettered"] == 0
     rows = read_jsonl_dir(out / "anonymized")
     assert len(rows) == n
     assert {(r["wait"], r["opened_at"], r["fee"], r["blob"], json.dumps(r["tags"])) for r in rows} == {
-        (90, "10:15:00", "-1.50", "AAE=", '{"k": 7, "j": 8}')}
+        (90, "10:15:00", "-1.50", "AAE=", '{"k": 7, "j": 8}')
+    }
 
 
 def _csv_rows(out):
@@ -86,7 +97,10 @@ def test_csv_output_neutralises_formulas_unless_switched_off(tmp_path, keyset_pa
         assert row["merchant_reference"] == "'" + record["merchant_reference"]
         assert row["amount"] == "-12.5"
 
-    out, _ = _run(tmp_path, keyset_path, path, sinks={"anonymized_format": "csv", "csv_neutralize_formulas": False})
+    out, _ = _run(
+        tmp_path, keyset_path, path, sinks={"anonymized_format": "csv", "csv_neutralize_formulas": False}
+    )
     rows = {row["transaction_id"]: row for row in _csv_rows(out)}
     assert [rows[r["transaction_id"]]["merchant_reference"] for r in hostile] == [
-        r["merchant_reference"] for r in hostile]
+        r["merchant_reference"] for r in hostile
+    ]

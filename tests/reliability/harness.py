@@ -4,6 +4,7 @@ Shared by the test suite and ``benchmarks/reliability_soak.py``. The run is the 
 in-process (``tests.conftest.run_cli``) on the DirectRunner; its stdout, stderr and every
 log record are captured and searched for planted values like the output files.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,8 +75,15 @@ def run_cli_captured(*argv) -> tuple[int, dict[str, str]]:
     return result.code, {"stdout": result.out, "stderr": result.err, "log": "\n".join(handler.lines)}
 
 
-def fuzz_run(tmp_path: pathlib.Path, keyset: pathlib.Path, fmt: str, policy: str, count: int, run_seed: int,
-             with_deep: bool = False) -> FuzzRun:
+def fuzz_run(
+    tmp_path: pathlib.Path,
+    keyset: pathlib.Path,
+    fmt: str,
+    policy: str,
+    count: int,
+    run_seed: int,
+    with_deep: bool = False,
+) -> FuzzRun:
     started = time.perf_counter()
     batch = draw_batch(payment_record(fmt, policy), count, run_seed)
     batch += huge_records(run_seed)
@@ -88,8 +96,17 @@ def fuzz_run(tmp_path: pathlib.Path, keyset: pathlib.Path, fmt: str, policy: str
     WRITERS[fmt](data, records)
     out = tmp_path / f"out-{fmt}-{policy}"
     code, own_output = run_cli_captured(
-        "run", "--dataset_config", payments_config(tmp_path, fmt, policy), "--input", data,
-        "--output_dir", out, "--keyset", keyset, "--allow_plaintext_keys")
+        "run",
+        "--dataset_config",
+        payments_config(tmp_path, fmt, policy),
+        "--input",
+        data,
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset,
+        "--allow_plaintext_keys",
+    )
     ran = time.perf_counter()
     problems = []
     summary: dict = {}
@@ -98,8 +115,9 @@ def fuzz_run(tmp_path: pathlib.Path, keyset: pathlib.Path, fmt: str, policy: str
     summary_path = out / "run_summary.json"
     if summary_path.exists():
         summary = json.loads(summary_path.read_text())
-        read, anonymized, dead = (summary.get(k) for k in ("records_read", "records_anonymized",
-                                                           "records_dead_lettered"))
+        read, anonymized, dead = (
+            summary.get(k) for k in ("records_read", "records_anonymized", "records_dead_lettered")
+        )
         dead += summary.get("records_suppressed", 0)  # pii.record_suppressions: left out on purpose
         if read != anonymized + dead or summary.get("all_records_accounted_for") is not True:
             problems.append(f"not accounted for: read {read}, anonymized {anonymized}, dead-lettered {dead}")
@@ -110,5 +128,14 @@ def fuzz_run(tmp_path: pathlib.Path, keyset: pathlib.Path, fmt: str, policy: str
     texts = {**(output_texts(out) if out.exists() else {}), **own_output}
     leaks = find_leaks(plants, texts)
     checked = time.perf_counter()
-    return FuzzRun(fmt, policy, len(records), plants, code, summary, leaks, problems,
-                   {"generate": generated - started, "run": ran - generated, "check": checked - ran})
+    return FuzzRun(
+        fmt,
+        policy,
+        len(records),
+        plants,
+        code,
+        summary,
+        leaks,
+        problems,
+        {"generate": generated - started, "run": ran - generated, "check": checked - ran},
+    )

@@ -5,6 +5,7 @@ Each output file is read as what a reader of it would see: JSON lines re-written
 UTF-8. The text is searched lower-cased and NFKC-normalised for each plant's forms, and,
 for numeric identifiers, with separators between digits removed for its digits.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,19 +27,23 @@ class Leak:
     context: str
 
     def __str__(self) -> str:
-        return (f"{self.plant.kind} planted at {self.plant.position} ({self.plant.value!r}) found as {self.form!r} "
-                f"in {self.where}: ...{self.context}...")
+        return (
+            f"{self.plant.kind} planted at {self.plant.position} ({self.plant.value!r}) found as {self.form!r} "
+            f"in {self.where}: ...{self.context}..."
+        )
 
 
 def _readable(path: pathlib.Path) -> str:
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
+
         try:
             return json.dumps(pq.read_table(path).to_pylist(), ensure_ascii=False, default=str)
         except Exception:  # noqa: BLE001 - not a parquet file after all: read its bytes
             pass
     if path.suffix == ".avro":
         import fastavro
+
         try:
             with open(path, "rb") as handle:
                 return json.dumps(list(fastavro.reader(handle)), ensure_ascii=False, default=str)
@@ -55,7 +60,9 @@ def _readable(path: pathlib.Path) -> str:
 
 
 def output_texts(output_dir: pathlib.Path) -> dict[str, str]:
-    return {str(p.relative_to(output_dir)): _readable(p) for p in sorted(output_dir.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(output_dir)): _readable(p) for p in sorted(output_dir.rglob("*")) if p.is_file()
+    }
 
 
 RECORD_OUTPUTS = ("anonymized", "dead_letter")  # where a declared field that is not PII is written as it is
@@ -79,5 +86,5 @@ def find_leaks(plants: list[Plant], texts: dict[str, str]) -> list[Leak]:
                 hits.append((digit_form, digits))
             for form, haystack in hits[:1]:
                 at = haystack.index(form)
-                leaks.append(Leak(plant, form, where, haystack[max(0, at - 60): at + len(form) + 60]))
+                leaks.append(Leak(plant, form, where, haystack[max(0, at - 60) : at + len(form) + 60]))
     return leaks

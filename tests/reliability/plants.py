@@ -6,6 +6,7 @@ public IP addresses, capitalised "Firstname Lastname" names), so a detector that
 one has missed real PII, not a malformed lookalike. Values are built from a seed
 (drawn by hypothesis), so a run is reproducible.
 """
+
 from __future__ import annotations
 
 import random
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 import phonenumbers
 from faker import Faker
 from stdnum import iban as stdnum_iban
-from stdnum import luhn
 from stdnum.us import ssn as stdnum_ssn
 
 KINDS = ("email", "card", "iban", "ssn", "phone", "ip", "name")
@@ -36,7 +36,9 @@ class Plant:
     kind: str
     value: str
     position: str
-    may_pass_anonymized: bool = False  # in a declared field that is not PII (group_by): records keep it by design
+    may_pass_anonymized: bool = (
+        False  # in a declared field that is not PII (group_by): records keep it by design
+    )
 
     def forms(self) -> set[str]:
         """Lower-cased forms searched for in lower-cased output: exact, NFKC, and an email's
@@ -68,12 +70,14 @@ def _luhn_complete(partial: str) -> str:
 
 def card(rng: random.Random) -> str:
     prefix, length = rng.choice([("4", 16), ("51", 16), ("55", 16), ("2221", 16), ("37", 15), ("6011", 16)])
-    digits = _luhn_complete(prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1)))
+    digits = _luhn_complete(
+        prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    )
     style = rng.random()
     if style < 0.5 or length != 16:
         return digits
     sep = " " if style < 0.75 else "-"
-    return sep.join(digits[i:i + 4] for i in range(0, 16, 4))
+    return sep.join(digits[i : i + 4] for i in range(0, 16, 4))
 
 
 def _iban_check(country: str, bban: str) -> str:
@@ -101,7 +105,7 @@ def _iban(rng: random.Random) -> str:
         bban = "".join(rng.choice("0123456789") for _ in range(16))
     compact = country + _iban_check(country, bban) + bban
     if rng.random() < 0.3:
-        return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
     return compact
 
 
@@ -116,9 +120,13 @@ def ssn(rng: random.Random) -> str:
 def phone(rng: random.Random) -> str:
     formats = [phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.E164]
     while True:
-        region, prefix, rest = rng.choice([("US", "+1", ["212", "415", "617", "312", "206"]),
-                                           ("GB", "+44", ["20", "161", "131"]),
-                                           ("DE", "+49", ["30", "89", "40"])])
+        region, prefix, rest = rng.choice(
+            [
+                ("US", "+1", ["212", "415", "617", "312", "206"]),
+                ("GB", "+44", ["20", "161", "131"]),
+                ("DE", "+49", ["30", "89", "40"]),
+            ]
+        )
         body = rng.choice(rest) + "".join(rng.choice("23456789") for _ in range(10 - len(rng.choice(rest))))
         number = phonenumbers.parse(prefix + body, region)
         if phonenumbers.is_valid_number(number):
@@ -143,7 +151,11 @@ def name(rng: random.Random) -> str:
 
 def email(rng: random.Random) -> str:
     _FAKER.seed_instance(rng.randint(0, 2**31))
-    local = unicodedata.normalize("NFKD", f"{_FAKER.first_name()}.{_FAKER.last_name()}").encode("ascii", "ignore").decode()
+    local = (
+        unicodedata.normalize("NFKD", f"{_FAKER.first_name()}.{_FAKER.last_name()}")
+        .encode("ascii", "ignore")
+        .decode()
+    )
     local = re.sub(r"[^A-Za-z.]", "", local).strip(".") or "someone"
     return f"{local}{rng.randint(1, 9999)}@{rng.choice(_DOMAINS)}"
 

@@ -13,6 +13,7 @@ returns the plants, so the caller knows exactly what must not come out.
 A batch is many hypothesis examples collected into one file: a pipeline run costs
 seconds, a record microseconds.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,16 +30,71 @@ RAW_PREFIX = "\x00raw-json:"  # a JSONL number json.dumps cannot write (1e999), 
 NON_FINITE_TEXT = ("1e999", "-1e999", "1E400", "NaN", "Infinity", "-Infinity")
 
 UNICODE = [
-    "ＦＵＬＬ　ｗｉｄｔｈ １２３", "שלום עולם", "مرحبا بالعالم", "\u202egnp.exe\u202c", "zero\u200bwidth\u200d",
-    "👩‍👩‍👧‍👦 🏳️‍🌈", "e\u0301\u0301\u0301", "ǅ ß ﬁ Ⅻ", "\ufeffbom", "tab\tnew\nline\r\n", "nul\x00byte",
-    "ℌ𝔢𝔩𝔩𝔬", "日本語テキスト", "한국어", "   ", "",
+    "ＦＵＬＬ　ｗｉｄｔｈ １２３",
+    "שלום עולם",
+    "مرحبا بالعالم",
+    "\u202egnp.exe\u202c",
+    "zero\u200bwidth\u200d",
+    "👩‍👩‍👧‍👦 🏳️‍🌈",
+    "e\u0301\u0301\u0301",
+    "ǅ ß ﬁ Ⅻ",
+    "\ufeffbom",
+    "tab\tnew\nline\r\n",
+    "nul\x00byte",
+    "ℌ𝔢𝔩𝔩𝔬",
+    "日本語テキスト",
+    "한국어",
+    "   ",
+    "",
 ]
-SEPARATORS = [" ", ", ", ". ", "; ", ": ", " (", ") ", " [", "] ", ' "', '" ', " '", "' ", "! ", "? ", " / ",
-              "\n", "\t", " - ", "，", "。", " « ", " » ", " 😀 ", " \u200f", "<", ">", " |", "=", " #"]
+SEPARATORS = [
+    " ",
+    ", ",
+    ". ",
+    "; ",
+    ": ",
+    " (",
+    ") ",
+    " [",
+    "] ",
+    ' "',
+    '" ',
+    " '",
+    "' ",
+    "! ",
+    "? ",
+    " / ",
+    "\n",
+    "\t",
+    " - ",
+    "，",
+    "。",
+    " « ",
+    " » ",
+    " 😀 ",
+    " \u200f",
+    "<",
+    ">",
+    " |",
+    "=",
+    " #",
+]
 CATEGORIES = ["grocery", "travel", "fuel", "electronics", "restaurants", "pharmacy"]
 # top-level names of the payments schema: a field outside the schema must not take one
-DECLARED_TOP = {"transaction_id", "ts", "customer", "card_number", "iban", "ip_address", "amount", "currency",
-                "merchant_category", "merchant_reference", "country", "note"}
+DECLARED_TOP = {
+    "transaction_id",
+    "ts",
+    "customer",
+    "card_number",
+    "iban",
+    "ip_address",
+    "amount",
+    "currency",
+    "merchant_category",
+    "merchant_reference",
+    "country",
+    "note",
+}
 DEEP = 500  # the depth of the few very deep JSONL records
 
 
@@ -60,9 +116,14 @@ def _planted(text: str, plants: list[Plant]) -> Planted:
 
 # Strategies are built once (functools.cache): building one per draw costs hypothesis a validation each time.
 @functools.cache
-def plant(kinds=KINDS, position: str = "value", may_pass_anonymized: bool = False) -> st.SearchStrategy[Plant]:
-    return st.builds(lambda k, s: make(k, s, position, may_pass_anonymized=may_pass_anonymized),
-                     st.sampled_from(kinds), st.integers(0, 2**31))
+def plant(
+    kinds=KINDS, position: str = "value", may_pass_anonymized: bool = False
+) -> st.SearchStrategy[Plant]:
+    return st.builds(
+        lambda k, s: make(k, s, position, may_pass_anonymized=may_pass_anonymized),
+        st.sampled_from(kinds),
+        st.integers(0, 2**31),
+    )
 
 
 @functools.cache
@@ -72,7 +133,8 @@ def noise(fmt: str) -> st.SearchStrategy[str]:
     fragment = st.sampled_from(UNICODE)
     surrogate = st.sampled_from(["\ud83d", "lone \udc00 low", "\udbff\udbff"])  # written as \uXXXX escapes
     return st.integers(0, 99).flatmap(
-        lambda roll: surrogate if fmt == "jsonl" and roll == 50 else fragment if roll < 30 else text)
+        lambda roll: surrogate if fmt == "jsonl" and roll == 50 else fragment if roll < 30 else text
+    )
 
 
 @functools.cache
@@ -102,15 +164,21 @@ def _free_text(draw, fmt: str, position: str) -> Planted:
 
 @functools.cache
 def _scalar(fmt: str, with_pii: bool) -> st.SearchStrategy[Any]:
-    options = [st.none(), st.booleans(), st.integers(), noise(fmt),
-               st.floats(allow_nan=fmt == "jsonl", allow_infinity=fmt == "jsonl")]
+    options = [
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        noise(fmt),
+        st.floats(allow_nan=fmt == "jsonl", allow_infinity=fmt == "jsonl"),
+    ]
     if fmt == "jsonl":
         options.append(st.sampled_from(NON_FINITE_TEXT[:3]).map(lambda t: RAW_PREFIX + t))
     if with_pii:
-        options += [plant(KINDS, "unknown:value").map(lambda p: _planted(p.value, [p])),
-                    free_text(fmt, "unknown:text"),
-                    plant(("card",), "unknown:int").filter(lambda p: p.value.isdigit())
-                    .map(_planted_int)]
+        options += [
+            plant(KINDS, "unknown:value").map(lambda p: _planted(p.value, [p])),
+            free_text(fmt, "unknown:text"),
+            plant(("card",), "unknown:int").filter(lambda p: p.value.isdigit()).map(_planted_int),
+        ]
     return st.one_of(*options)
 
 
@@ -122,9 +190,28 @@ def _planted_int(p: Plant) -> PlantedInt:
 
 @functools.cache
 def _key(fmt: str, top: bool) -> st.SearchStrategy[str]:
-    plain = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
-                      st.sampled_from(["a.b", "x.y.z", "items[]", "__proto__", "0", "$ref", "ｆｕｌｌ", "ключ",
-                                       "مفتاح", "🔑", ".", "..", "a..b", "customer.extra", " "]))
+    plain = st.one_of(
+        st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+        st.sampled_from(
+            [
+                "a.b",
+                "x.y.z",
+                "items[]",
+                "__proto__",
+                "0",
+                "$ref",
+                "ｆｕｌｌ",
+                "ключ",
+                "مفتاح",
+                "🔑",
+                ".",
+                "..",
+                "a..b",
+                "customer.extra",
+                " ",
+            ]
+        ),
+    )
     planted = plant(KINDS, "key-name").map(lambda p: _planted(p.value, [p]))
     key = st.one_of(plain, plain, planted)
     return key.filter(lambda k: k not in DECLARED_TOP) if top else key
@@ -134,9 +221,11 @@ def _key(fmt: str, top: bool) -> st.SearchStrategy[str]:
 def unknown_tree(fmt: str, with_pii: bool) -> st.SearchStrategy[Any]:
     return st.recursive(
         _scalar(fmt, with_pii),
-        lambda children: st.one_of(st.lists(children, max_size=4),
-                                   st.dictionaries(_key(fmt, top=False), children, max_size=4)),
-        max_leaves=10)
+        lambda children: st.one_of(
+            st.lists(children, max_size=4), st.dictionaries(_key(fmt, top=False), children, max_size=4)
+        ),
+        max_leaves=10,
+    )
 
 
 def _timestamp(minute: int) -> str:
@@ -147,8 +236,11 @@ def _timestamp(minute: int) -> str:
 @st.composite
 def payment_record(draw, fmt: str, policy: str) -> dict:
     """A payments record (templates/datasets/payments.yaml) with PII in every position."""
+
     def maybe(strategy):
-        roll = draw(st.integers(0, 999))  # missing or of the wrong type 1.5% each (away from 0: hypothesis favours it)
+        roll = draw(
+            st.integers(0, 999)
+        )  # missing or of the wrong type 1.5% each (away from 0: hypothesis favours it)
         if 500 <= roll < 515:
             return _MISSING
         if 515 <= roll < 530:
@@ -158,8 +250,11 @@ def payment_record(draw, fmt: str, policy: str) -> dict:
     record: dict = {
         "transaction_id": maybe(st.integers(0, 10**9).map(lambda n: f"t-{n}")),
         "ts": draw(_event_time(fmt)),
-        "customer": {"name": maybe(declared("name")), "email": maybe(declared("email")),
-                     "phone": maybe(declared("phone"))},
+        "customer": {
+            "name": maybe(declared("name")),
+            "email": maybe(declared("email")),
+            "phone": maybe(declared("phone")),
+        },
         "card_number": maybe(declared("card")),
         "iban": maybe(declared("iban")),
         "ip_address": maybe(declared("ip")),
@@ -173,8 +268,11 @@ def payment_record(draw, fmt: str, policy: str) -> dict:
     record["customer"] = {k: v for k, v in record["customer"].items() if v is not _MISSING}
     record = {k: v for k, v in record.items() if v is not _MISSING}
     if draw(st.integers(0, 9)) < 4:  # fields outside the schema
-        extras = draw(st.dictionaries(_key(fmt, top=True), unknown_tree(fmt, with_pii=policy != "keep"),
-                                      min_size=1, max_size=3))
+        extras = draw(
+            st.dictionaries(
+                _key(fmt, top=True), unknown_tree(fmt, with_pii=policy != "keep"), min_size=1, max_size=3
+            )
+        )
         record.update(extras)
     return record
 
@@ -209,8 +307,11 @@ def _event_time(fmt: str) -> st.SearchStrategy[Any]:
 
 @functools.cache
 def _amount(fmt: str) -> st.SearchStrategy[Any]:
-    return _one_in(25, st.sampled_from(NON_FINITE_TEXT).map(_non_finite(fmt)),
-                   st.one_of(st.floats(0, 10_000), st.integers(0, 10**6)))
+    return _one_in(
+        25,
+        st.sampled_from(NON_FINITE_TEXT).map(_non_finite(fmt)),
+        st.one_of(st.floats(0, 10_000), st.integers(0, 10**6)),
+    )
 
 
 @functools.cache
@@ -226,6 +327,7 @@ def _non_finite(fmt: str):
         if fmt == "csv":
             return text
         return float(text)  # Avro and Parquet doubles hold inf and nan
+
     return convert
 
 
@@ -237,9 +339,14 @@ def deep_records() -> list[tuple[dict, list[Plant]]]:
         node: Any = {key.value: f"see {value.value}."}
         for level in range(DEEP):
             node = [node] if level % 2 else {"k": node}
-        record = {"transaction_id": f"deep-{i}", "ts": _timestamp(60 * i), "amount": 1.0,
-                  "customer": {"email": "nobody@nowhere.invalid"}, "card_number": "4111111111111111",
-                  ("deep" if i < 2 else "customer"): node if i < 2 else {"email": "x@y.invalid", "deep": node}}
+        record = {
+            "transaction_id": f"deep-{i}",
+            "ts": _timestamp(60 * i),
+            "amount": 1.0,
+            "customer": {"email": "nobody@nowhere.invalid"},
+            "card_number": "4111111111111111",
+            ("deep" if i < 2 else "customer"): node if i < 2 else {"email": "x@y.invalid", "deep": node},
+        }
         out.append((record, [value, key]))
     return out
 
@@ -249,13 +356,20 @@ def huge_records(run_seed: int, sizes: tuple[int, ...] = (20_000,)) -> list[tupl
     its start, middle and end."""
     out = []
     for i, size in enumerate(sizes):
-        found = [make(kind, run_seed * 100 + i * 10 + j, f"huge-text:{where}")
-                 for j, (kind, where) in enumerate([("email", "start"), ("iban", "middle"), ("ssn", "end")])]
+        found = [
+            make(kind, run_seed * 100 + i * 10 + j, f"huge-text:{where}")
+            for j, (kind, where) in enumerate([("email", "start"), ("iban", "middle"), ("ssn", "end")])
+        ]
         filler = ("lorem ipsum ｆｕｌｌ שלום 😀 " * (size // 26))[: size // 2]
         note = f"{found[0].value}, {filler} ({found[1].value}) {filler} {found[2].value}."
-        record = {"transaction_id": f"huge-{i}", "ts": _timestamp(90 + i), "amount": 2.5,
-                  "customer": {"email": make("email", run_seed + i, "declared:email").value},
-                  "card_number": "4111111111111111", "note": note}
+        record = {
+            "transaction_id": f"huge-{i}",
+            "ts": _timestamp(90 + i),
+            "amount": 2.5,
+            "customer": {"email": make("email", run_seed + i, "declared:email").value},
+            "card_number": "4111111111111111",
+            "note": note,
+        }
         out.append((record, found + [make("email", run_seed + i, "declared:email")]))
     return out
 
@@ -288,13 +402,20 @@ def strip_markers(record: Any) -> tuple[Any, list[Plant]]:
     return root[0], plants
 
 
-def draw_batch(strategy: st.SearchStrategy[dict], count: int, run_seed: int) -> list[tuple[dict, list[Plant]]]:
+def draw_batch(
+    strategy: st.SearchStrategy[dict], count: int, run_seed: int
+) -> list[tuple[dict, list[Plant]]]:
     """``count`` hypothesis examples of ``strategy`` (reproducible: a fixed seed, no database)."""
     batch: list[tuple[dict, list[Plant]]] = []
 
     @seed(run_seed)
-    @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(record):
         batch.append(strip_markers(record))

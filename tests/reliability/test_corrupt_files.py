@@ -7,6 +7,7 @@ UTF-16 file (one file-level dead letter). JSONL: a byte order mark, an empty fil
 last line cut short (one parse dead letter). Every run exits 0, accounts for every record
 read, counts the unreadable files, processes every good record, and leaks nothing.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -14,13 +15,13 @@ import json
 
 import pytest
 
-from veilwatch.pipelines.sample_data import generate
+from tests.pipeline.helpers import read_jsonl_dir
 from tests.reliability.conftest import CHECKED
 from tests.reliability.harness import payments_config, run_cli_captured
 from tests.reliability.leaks import find_leaks, output_texts
 from tests.reliability.plants import make
 from tests.reliability.writers import json_line, write_avro, write_csv, write_jsonl, write_parquet
-from tests.pipeline.helpers import read_jsonl_dir
+from veilwatch.pipelines.sample_data import generate
 
 pytestmark = pytest.mark.pipeline
 
@@ -68,7 +69,9 @@ def _csv(directory):
     big["note"] = f"{plants[0].value} " + "x" * BIG_CELL + f" {plants[1].value}"
     write_csv(directory / "big-cell.csv", [big])
     (directory / "empty.csv").write_bytes(b"")
-    (directory / "utf16.csv").write_bytes(codecs.BOM_UTF16_LE + "transaction_id,ts\nt-1,x\n".encode("utf-16-le"))
+    (directory / "utf16.csv").write_bytes(
+        codecs.BOM_UTF16_LE + "transaction_id,ts\nt-1,x\n".encode("utf-16-le")
+    )
     return good + bom + [big], 1, plants
 
 
@@ -80,8 +83,9 @@ def _jsonl(directory):
     (directory / "empty.jsonl").write_bytes(b"")
     plant = make("email", 43, "cut-line")
     cut = json_line(dict(good[0], transaction_id="cut", note=f"mail {plant.value} now"))
-    (directory / "truncated.jsonl").write_text(json_line(good[1] | {"transaction_id": "whole"}) + "\n"
-                                               + cut[: len(cut) - 10], encoding="utf-8")
+    (directory / "truncated.jsonl").write_text(
+        json_line(good[1] | {"transaction_id": "whole"}) + "\n" + cut[: len(cut) - 10], encoding="utf-8"
+    )
     return good + bom + [good[1] | {"transaction_id": "whole"}], 0, [plant]
 
 
@@ -95,12 +99,23 @@ def test_a_broken_file_among_good_ones_is_counted_and_the_rest_is_processed(tmp_
     expected, unreadable, plants = BUILD[fmt](directory)
     out = tmp_path / "out"
     config = payments_config(tmp_path, fmt, "drop")
-    code, own_output = run_cli_captured("run", "--dataset_config", config, "--input", directory / f"*.{fmt}",
-                                        "--output_dir", out, "--keyset", keyset_path, "--allow_plaintext_keys")
+    code, own_output = run_cli_captured(
+        "run",
+        "--dataset_config",
+        config,
+        "--input",
+        directory / f"*.{fmt}",
+        "--output_dir",
+        out,
+        "--keyset",
+        keyset_path,
+        "--allow_plaintext_keys",
+    )
     assert code == 0, own_output["stderr"][-3000:]
     summary = json.loads((out / "run_summary.json").read_text())
-    assert summary["records_read"] == (summary["records_anonymized"] + summary["records_dead_lettered"]
-                                      + summary["records_suppressed"])
+    assert summary["records_read"] == (
+        summary["records_anonymized"] + summary["records_dead_lettered"] + summary["records_suppressed"]
+    )
     assert summary["all_records_accounted_for"] is True
     assert summary["files_unreadable"] == unreadable, summary
     if fmt == "jsonl":
@@ -112,8 +127,12 @@ def test_a_broken_file_among_good_ones_is_counted_and_the_rest_is_processed(tmp_
     else:
         anonymized = [r["transaction_id"] for r in _anonymized(out, fmt)]
     assert sorted(anonymized) == sorted(r["transaction_id"] for r in expected)
-    file_letters = [json.loads(line) for p in sorted((out / "dead_letter").glob("part-*"))
-                    for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    file_letters = [
+        json.loads(line)
+        for p in sorted((out / "dead_letter").glob("part-*"))
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     assert sum(1 for d in file_letters if d["stage"] == "file") == unreadable
     leaks = find_leaks(plants, {**output_texts(out), **own_output})
     CHECKED["corrupt-file runs"] += 1
@@ -124,8 +143,12 @@ def _anonymized(out, fmt):
     if fmt == "jsonl":
         return read_jsonl_dir(out / "anonymized")
     import csv
-    return [row for p in sorted((out / "anonymized").glob("part-*.csv"))
-            for row in csv.DictReader(p.open(encoding="utf-8", newline=""))]
+
+    return [
+        row
+        for p in sorted((out / "anonymized").glob("part-*.csv"))
+        for row in csv.DictReader(p.open(encoding="utf-8", newline=""))
+    ]
 
 
 def _tabular_rows(out, fmt):
@@ -133,9 +156,11 @@ def _tabular_rows(out, fmt):
     for p in sorted((out / "anonymized").glob(f"part-*.{fmt}")):
         if fmt == "avro":
             import fastavro
+
             with p.open("rb") as handle:
                 rows.extend(fastavro.reader(handle))
         else:
             import pyarrow.parquet as pq
+
             rows.extend(pq.read_table(p).to_pylist())
     return rows

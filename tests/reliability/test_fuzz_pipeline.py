@@ -13,6 +13,7 @@ that policy plants PII only in their key names (JSONL, where the structure is ke
 A group_by field is a declared field that is not PII: its values reach anonymized/ by
 design, and must reach no other output. The soak version is benchmarks/reliability_soak.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -27,10 +28,16 @@ RECORDS_PER_RUN = 200
 # after "x [ ") are missed (tests/reliability/test_known_misses.py). Every other kind must never leak.
 NAME_MISS_BUDGET = 0.02
 RUNS = [  # (format, policy, hypothesis seed)
-    ("jsonl", "drop", 101), ("jsonl", "keep", 102), ("jsonl", "scan", 103), ("jsonl", "reject", 104),
-    ("csv", "scan", 201), ("csv", "drop", 202),
-    ("avro", "scan", 301), ("avro", "reject", 302),
-    ("parquet", "scan", 401), ("parquet", "drop", 402),
+    ("jsonl", "drop", 101),
+    ("jsonl", "keep", 102),
+    ("jsonl", "scan", 103),
+    ("jsonl", "reject", 104),
+    ("csv", "scan", 201),
+    ("csv", "drop", 202),
+    ("avro", "scan", 301),
+    ("avro", "reject", 302),
+    ("parquet", "scan", 401),
+    ("parquet", "drop", 402),
 ]
 
 
@@ -47,13 +54,17 @@ def test_fuzzed_records_are_accounted_for_and_leak_nothing(tmp_path, keyset_path
     CHECKED["leaks (not names)"] += len(other_leaks)
     CHECKED["names missed"] += len(name_leaks)
     CHECKED["names planted"] += len(names)
-    print(f"\n{fmt}/{policy}: {run.records} records, {len(run.plants)} planted values, {len(other_leaks)} leaks, "
-          f"{len(name_leaks)} of {len(names)} names missed, "
-          f"read {run.summary.get('records_read')} anonymized {run.summary.get('records_anonymized')} "
-          f"dead-lettered {run.summary.get('records_dead_lettered')}; "
-          + ", ".join(f"{k} {v:.1f}s" for k, v in run.seconds.items()))
+    print(
+        f"\n{fmt}/{policy}: {run.records} records, {len(run.plants)} planted values, {len(other_leaks)} leaks, "
+        f"{len(name_leaks)} of {len(names)} names missed, "
+        f"read {run.summary.get('records_read')} anonymized {run.summary.get('records_anonymized')} "
+        f"dead-lettered {run.summary.get('records_dead_lettered')}; "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in run.seconds.items())
+    )
     assert not run.problems, run.problems
-    if policy == "reject" and fmt != "jsonl":  # every row of a file with extra columns has fields outside the schema
+    if (
+        policy == "reject" and fmt != "jsonl"
+    ):  # every row of a file with extra columns has fields outside the schema
         assert run.summary["dead_letters_by_stage"].get("validate", 0) > 0
     else:
         assert run.summary["records_anonymized"] > 0  # the leak check below is about real output

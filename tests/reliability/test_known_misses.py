@@ -4,6 +4,7 @@ Open defects are strict xfails (they fail the suite once fixed, so the mark is r
 fixed ones stay as plain tests (the escape sequences: the engine matches "\\n" as two blanks). The fuzz keeps these shapes out of its inputs (or, for names, allows a small
 budget of misses) so that it guards everything else.
 """
+
 from __future__ import annotations
 
 import pytest

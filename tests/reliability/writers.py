@@ -8,6 +8,7 @@ and Parquet get them under ``attrs`` (a map: its keys are the original key names
 with any characters, PII included) and ``nested`` (a map of maps: the keys one level
 down), a deeper value as its JSON text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,16 +21,32 @@ import fastavro
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tests.reliability.records import RAW_PREFIX
-
-COLUMNS = ("transaction_id", "ts", "customer.name", "customer.email", "customer.phone", "card_number", "iban",
-           "ip_address", "amount", "currency", "merchant_category", "merchant_reference", "country", "note")
+COLUMNS = (
+    "transaction_id",
+    "ts",
+    "customer.name",
+    "customer.email",
+    "customer.phone",
+    "card_number",
+    "iban",
+    "ip_address",
+    "amount",
+    "currency",
+    "merchant_category",
+    "merchant_reference",
+    "country",
+    "note",
+)
 _RAW = re.compile(r'"\\u0000raw-json:([^"]*)"')
 _LONG = (-(2**63), 2**63 - 1)
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, allow_nan=True, default=str)
+    return (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, ensure_ascii=False, allow_nan=True, default=str)
+    )
 
 
 def _get(record: dict, column: str) -> Any:
@@ -87,26 +104,78 @@ def _avro_extra(value: Any) -> Any:
 
 _SCALARS = ["null", "string", "long", "double", "boolean"]
 AVRO_SCHEMA = {
-    "type": "record", "name": "payment", "fields": [
+    "type": "record",
+    "name": "payment",
+    "fields": [
         *({"name": n, "type": _SCALARS} for n in ("transaction_id", "ts")),
-        {"name": "customer", "type": ["null", {"type": "record", "name": "customer", "fields": [
-            {"name": n, "type": _SCALARS} for n in ("name", "email", "phone")]}]},
-        *({"name": n, "type": _SCALARS} for n in ("card_number", "iban", "ip_address", "amount", "currency",
-                                                  "merchant_category", "merchant_reference", "country", "note")),
-        {"name": "attrs", "type": ["null", {"type": "map", "values": [
-            *_SCALARS, {"type": "array", "items": "string"}, {"type": "map", "values": "string"}]}]},
-    ]}
+        {
+            "name": "customer",
+            "type": [
+                "null",
+                {
+                    "type": "record",
+                    "name": "customer",
+                    "fields": [{"name": n, "type": _SCALARS} for n in ("name", "email", "phone")],
+                },
+            ],
+        },
+        *(
+            {"name": n, "type": _SCALARS}
+            for n in (
+                "card_number",
+                "iban",
+                "ip_address",
+                "amount",
+                "currency",
+                "merchant_category",
+                "merchant_reference",
+                "country",
+                "note",
+            )
+        ),
+        {
+            "name": "attrs",
+            "type": [
+                "null",
+                {
+                    "type": "map",
+                    "values": [
+                        *_SCALARS,
+                        {"type": "array", "items": "string"},
+                        {"type": "map", "values": "string"},
+                    ],
+                },
+            ],
+        },
+    ],
+}
 
 
 def write_avro(path: pathlib.Path, records: list[dict]) -> None:
     rows = []
     for r in records:
-        row = {c: _avro_scalar(r.get(c)) for c in ("transaction_id", "ts", "card_number", "iban", "ip_address",
-                                                   "amount", "currency", "merchant_category", "merchant_reference",
-                                                   "country", "note")}
+        row = {
+            c: _avro_scalar(r.get(c))
+            for c in (
+                "transaction_id",
+                "ts",
+                "card_number",
+                "iban",
+                "ip_address",
+                "amount",
+                "currency",
+                "merchant_category",
+                "merchant_reference",
+                "country",
+                "note",
+            )
+        }
         customer = r.get("customer")
-        row["customer"] = {k: _avro_scalar(customer.get(k)) for k in ("name", "email", "phone")} \
-            if isinstance(customer, dict) else None
+        row["customer"] = (
+            {k: _avro_scalar(customer.get(k)) for k in ("name", "email", "phone")}
+            if isinstance(customer, dict)
+            else None
+        )
         extras = _extras(r)
         row["attrs"] = {str(k): _avro_extra(v) for k, v in extras.items()} if extras else None
         rows.append(row)
@@ -115,15 +184,24 @@ def write_avro(path: pathlib.Path, records: list[dict]) -> None:
 
 
 _STR = pa.string()
-PARQUET_SCHEMA = pa.schema([
-    ("transaction_id", _STR), ("ts", _STR),
-    ("customer", pa.struct([("name", _STR), ("email", _STR), ("phone", _STR)])),
-    ("card_number", _STR), ("iban", _STR), ("ip_address", _STR), ("amount", pa.float64()),
-    ("currency", _STR), ("merchant_category", _STR), ("merchant_reference", _STR), ("country", _STR),
-    ("note", _STR),
-    ("attrs", pa.map_(_STR, _STR)),
-    ("nested", pa.map_(_STR, pa.map_(_STR, _STR))),
-])
+PARQUET_SCHEMA = pa.schema(
+    [
+        ("transaction_id", _STR),
+        ("ts", _STR),
+        ("customer", pa.struct([("name", _STR), ("email", _STR), ("phone", _STR)])),
+        ("card_number", _STR),
+        ("iban", _STR),
+        ("ip_address", _STR),
+        ("amount", pa.float64()),
+        ("currency", _STR),
+        ("merchant_category", _STR),
+        ("merchant_reference", _STR),
+        ("country", _STR),
+        ("note", _STR),
+        ("attrs", pa.map_(_STR, _STR)),
+        ("nested", pa.map_(_STR, pa.map_(_STR, _STR))),
+    ]
+)
 
 
 def _parquet_str(value: Any) -> str | None:
@@ -133,19 +211,43 @@ def _parquet_str(value: Any) -> str | None:
 def write_parquet(path: pathlib.Path, records: list[dict]) -> None:
     rows = []
     for r in records:
-        row = {c: _parquet_str(r.get(c)) for c in ("transaction_id", "ts", "card_number", "iban", "ip_address",
-                                                   "currency", "merchant_category", "merchant_reference",
-                                                   "country", "note")}
+        row = {
+            c: _parquet_str(r.get(c))
+            for c in (
+                "transaction_id",
+                "ts",
+                "card_number",
+                "iban",
+                "ip_address",
+                "currency",
+                "merchant_category",
+                "merchant_reference",
+                "country",
+                "note",
+            )
+        }
         amount = r.get("amount")
-        row["amount"] = float(amount) if isinstance(amount, (int, float)) and not isinstance(amount, bool) \
-            and abs(amount) < 1e308 or isinstance(amount, float) else None
+        row["amount"] = (
+            float(amount)
+            if isinstance(amount, (int, float))
+            and not isinstance(amount, bool)
+            and abs(amount) < 1e308
+            or isinstance(amount, float)
+            else None
+        )
         customer = r.get("customer")
-        row["customer"] = {k: _parquet_str(customer.get(k)) for k in ("name", "email", "phone")} \
-            if isinstance(customer, dict) else None
+        row["customer"] = (
+            {k: _parquet_str(customer.get(k)) for k in ("name", "email", "phone")}
+            if isinstance(customer, dict)
+            else None
+        )
         extras = _extras(r)
         row["attrs"] = [(str(k), _text(v)) for k, v in extras.items() if not isinstance(v, dict)] or None
-        row["nested"] = [(str(k), [(str(kk), _text(vv)) for kk, vv in v.items()])
-                         for k, v in extras.items() if isinstance(v, dict)] or None
+        row["nested"] = [
+            (str(k), [(str(kk), _text(vv)) for kk, vv in v.items()])
+            for k, v in extras.items()
+            if isinstance(v, dict)
+        ] or None
         rows.append(row)
     pq.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA), path)
 

@@ -43,6 +43,7 @@ and transient keys, an InspectConfig's ``ruleSet`` and custom infoTypes (other
 than ``surrogateType`` ones, for re-identification), image items, stored
 templates beyond a name -> config map.
 """
+
 from __future__ import annotations
 
 import threading
@@ -77,7 +78,8 @@ MAX_FINDINGS = 3_000
 TOO_MANY_FINDINGS = "Too many findings to de-identify. Retry with a smaller request."
 # replaceWithInfoTypeConfig over a whole cell: every finding of the cell becomes its infoType's name.
 _ALL_FINDINGS_TO_INFO_TYPE = dlp.InfoTypeTransformations.from_json(
-    '{"transformations": [{"primitiveTransformation": {"replaceWithInfoTypeConfig": {}}}]}')
+    '{"transformations": [{"primitiveTransformation": {"replaceWithInfoTypeConfig": {}}}]}'
+)
 
 
 class Call(NamedTuple):
@@ -104,14 +106,30 @@ class FakeDlp:
         self._engines: dict[tuple, DetectionEngine] = {}
         unary = grpc.unary_unary_rpc_method_handler
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        self._server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {
-            "InspectContent": unary(self._inspect, dlp.InspectContentRequest.deserialize,
-                                    dlp.InspectContentResponse.serialize),
-            "DeidentifyContent": unary(self._deidentify, dlp.DeidentifyContentRequest.deserialize,
-                                       dlp.DeidentifyContentResponse.serialize),
-            "ReidentifyContent": unary(self._reidentify, dlp.ReidentifyContentRequest.deserialize,
-                                       dlp.ReidentifyContentResponse.serialize),
-        }),))
+        self._server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    SERVICE,
+                    {
+                        "InspectContent": unary(
+                            self._inspect,
+                            dlp.InspectContentRequest.deserialize,
+                            dlp.InspectContentResponse.serialize,
+                        ),
+                        "DeidentifyContent": unary(
+                            self._deidentify,
+                            dlp.DeidentifyContentRequest.deserialize,
+                            dlp.DeidentifyContentResponse.serialize,
+                        ),
+                        "ReidentifyContent": unary(
+                            self._reidentify,
+                            dlp.ReidentifyContentRequest.deserialize,
+                            dlp.ReidentifyContentResponse.serialize,
+                        ),
+                    },
+                ),
+            )
+        )
         self.port = self._server.add_insecure_port("127.0.0.1:0")
         self.endpoint = f"127.0.0.1:{self.port}"
         self._server.start()
@@ -126,10 +144,12 @@ class FakeDlp:
 
     def fail_next(self, code: grpc.StatusCode, times: int = 1, message: str = "") -> None:
         """Answer the next ``times`` calls with ``code`` (e.g. RESOURCE_EXHAUSTED: quota)."""
-        default = {grpc.StatusCode.RESOURCE_EXHAUSTED: "Quota exceeded for quota metric 'Number of requests' "
-                                                       "and limit 'Number of requests per minute'",
-                   grpc.StatusCode.UNAVAILABLE: "The service is currently unavailable.",
-                   grpc.StatusCode.DEADLINE_EXCEEDED: "Deadline exceeded"}
+        default = {
+            grpc.StatusCode.RESOURCE_EXHAUSTED: "Quota exceeded for quota metric 'Number of requests' "
+            "and limit 'Number of requests per minute'",
+            grpc.StatusCode.UNAVAILABLE: "The service is currently unavailable.",
+            grpc.StatusCode.DEADLINE_EXCEEDED: "Deadline exceeded",
+        }
         with self._lock:
             for _ in range(times):
                 self._failures.append((code, message or default.get(code, code.name)))
@@ -155,21 +175,34 @@ class FakeDlp:
         table = request.item.table if "item" in request and "table" in request.item else None
         rows = len(table.rows) if table is not None else 1
         with self._lock:
-            self.calls.append(Call(method, size, rows, time.monotonic(),
-                                   tuple(h.name for h in table.headers) if table is not None else ()))
+            self.calls.append(
+                Call(
+                    method,
+                    size,
+                    rows,
+                    time.monotonic(),
+                    tuple(h.name for h in table.headers) if table is not None else (),
+                )
+            )
             failure = self._failures.popleft() if self._failures else None
         if failure is not None:
             context.abort(*failure)
         if self.region is not None and not request.parent.endswith(f"/locations/{self.region}"):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                          f"This regional endpoint serves location {self.region} only; the parent names another.")
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"This regional endpoint serves location {self.region} only; the parent names another.",
+            )
         if size > MAX_REQUEST_BYTES:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"Content size {size} exceeds limit of {MAX_REQUEST_BYTES}")
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"Content size {size} exceeds limit of {MAX_REQUEST_BYTES}"
+            )
         if table is not None:
             values = sum(len(r.values) for r in table.rows)
             if values > MAX_TABLE_VALUES:
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                              f"Table has {values} values, which exceeds the limit of {MAX_TABLE_VALUES} values")
+                context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    f"Table has {values} values, which exceeds the limit of {MAX_TABLE_VALUES} values",
+                )
 
     def _config(self, request: Any, field: str, template_field: str, kind: Any, context) -> Any:
         name = getattr(request, template_field, "")
@@ -212,8 +245,10 @@ class FakeDlp:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"Invalid record condition: {exc}")
         for name in parsed.fields:
             if name not in headers:
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                              f"Field {name} in the condition at {where} is not a table header.")
+                context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    f"Field {name} in the condition at {where} is not a table header.",
+                )
         return parsed
 
     # -- InspectContent -------------------------------------------------------------------------
@@ -232,14 +267,20 @@ class FakeDlp:
                     break
                 findings.append(_finding(f, row_index, header))
         findings = self._tampered("InspectContent", findings)
-        return dlp.InspectContentResponse(result=dlp.InspectResult(findings=findings, findings_truncated=truncated))
+        return dlp.InspectContentResponse(
+            result=dlp.InspectResult(findings=findings, findings_truncated=truncated)
+        )
 
     # -- DeidentifyContent / ReidentifyContent --------------------------------------------------
     def _deidentify(self, request: dlp.DeidentifyContentRequest, context) -> dlp.DeidentifyContentResponse:
         item, summary = self._content("DeidentifyContent", "deidentify", request, context)
         if "table" in item:
-            item = dlp.ContentItem(table=dlp.Table(headers=item.table.headers,
-                                                   rows=self._tampered("DeidentifyContent", list(item.table.rows))))
+            item = dlp.ContentItem(
+                table=dlp.Table(
+                    headers=item.table.headers,
+                    rows=self._tampered("DeidentifyContent", list(item.table.rows)),
+                )
+            )
         return dlp.DeidentifyContentResponse(item=item, overview=_overview(summary))
 
     def _reidentify(self, request: dlp.ReidentifyContentRequest, context) -> dlp.ReidentifyContentResponse:
@@ -250,19 +291,31 @@ class FakeDlp:
         """The item of a ``<action>_config`` (or ``<action>_template_name``) request transformed
         (reidentify: reversed), and the per-field tallies of what was done (see ``_overview``)."""
         self._admit(method, request, context)
-        config = self._config(request, f"{action}_config", f"{action}_template_name", dlp.DeidentifyConfig, context)
+        config = self._config(
+            request, f"{action}_config", f"{action}_template_name", dlp.DeidentifyConfig, context
+        )
         inspect = self._config(request, "inspect_config", "inspect_template_name", dlp.InspectConfig, context)
         summary: dict = {}
-        item, _ = self._transform(request.item, config, inspect, context, reverse=action == "reidentify",
-                                  summary=summary)
+        item, _ = self._transform(
+            request.item, config, inspect, context, reverse=action == "reidentify", summary=summary
+        )
         return item, summary
 
-    def _transform(self, item: dlp.ContentItem, config: dlp.DeidentifyConfig, inspect: dlp.InspectConfig,
-                   context, reverse: bool, summary: dict | None = None) -> tuple[dlp.ContentItem, int]:
+    def _transform(
+        self,
+        item: dlp.ContentItem,
+        config: dlp.DeidentifyConfig,
+        inspect: dlp.InspectConfig,
+        context,
+        reverse: bool,
+        summary: dict | None = None,
+    ) -> tuple[dlp.ContentItem, int]:
         if "table" not in item:
             if "info_type_transformations" not in config:
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                              "A string item needs infoTypeTransformations in the deidentify config.")
+                context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    "A string item needs infoTypeTransformations in the deidentify config.",
+                )
             out, n = self._info_types(item.value, config.info_type_transformations, inspect, context, reverse)
             self._check_findings(n, context)
             return dlp.ContentItem(value=out), n
@@ -272,15 +325,22 @@ class FakeDlp:
         suppressions: list[Any] = []
         if "record_transformations" in config:
             rt = config.record_transformations
-            suppressions = [self._condition(s.condition, headers, f"recordSuppressions[{i}].condition", context)
-                            for i, s in enumerate(rt.record_suppressions)]
+            suppressions = [
+                self._condition(s.condition, headers, f"recordSuppressions[{i}].condition", context)
+                for i, s in enumerate(rt.record_suppressions)
+            ]
             for i, ft in enumerate(rt.field_transformations):
-                condition = self._condition(ft.condition, headers, f"fieldTransformations[{i}].condition",
-                                            context) if "condition" in ft else None
+                condition = (
+                    self._condition(ft.condition, headers, f"fieldTransformations[{i}].condition", context)
+                    if "condition" in ft
+                    else None
+                )
                 for field in ft.fields:
                     if field.name not in headers:
-                        context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                      f"Field {field.name} in the transformation is not a table header.")
+                        context.abort(
+                            grpc.StatusCode.INVALID_ARGUMENT,
+                            f"Field {field.name} in the transformation is not a table header.",
+                        )
                     plans.append((headers.index(field.name), ft, condition))
         elif "info_type_transformations" in config:
             plans = [(j, config, None) for j in range(len(headers))]
@@ -305,8 +365,16 @@ class FakeDlp:
                     if isinstance(built, ReplaceWithInfoType):
                         # DLP: "replace each matching finding with the name of the info_type"; a cell
                         # has no infoType of its own, so its findings (the InspectConfig's) are replaced.
-                        new, n = self._info_types(value, _ALL_FINDINGS_TO_INFO_TYPE, inspect, context, reverse,
-                                                  record=record, field=headers[j], originals=originals)
+                        new, n = self._info_types(
+                            value,
+                            _ALL_FINDINGS_TO_INFO_TYPE,
+                            inspect,
+                            context,
+                            reverse,
+                            record=record,
+                            field=headers[j],
+                            originals=originals,
+                        )
                         findings += n
                         out[j] = to_value(new)
                         continue
@@ -314,16 +382,28 @@ class FakeDlp:
                     try:
                         new = built.reverse(value, ctx) if reverse else built.transform(value, ctx)
                     except Exception as exc:  # noqa: BLE001
-                        if "leave_untransformed" not in config.transformation_error_handling:  # DLP's default: throw
-                            context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                          f"Failed to transform field {headers[j]}: {type(exc).__name__}")
+                        if (
+                            "leave_untransformed" not in config.transformation_error_handling
+                        ):  # DLP's default: throw
+                            context.abort(
+                                grpc.StatusCode.INVALID_ARGUMENT,
+                                f"Failed to transform field {headers[j]}: {type(exc).__name__}",
+                            )
                         _tally(summary, headers[j], plan, value)  # leaveUntransformed: the value as it came
                         continue
                     _tally(summary, headers[j], plan)
                     out[j] = to_value(new)
                 else:
-                    new, n = self._info_types(value, plan.info_type_transformations, inspect, context, reverse,
-                                              record=record, field=headers[j], originals=originals)
+                    new, n = self._info_types(
+                        value,
+                        plan.info_type_transformations,
+                        inspect,
+                        context,
+                        reverse,
+                        record=record,
+                        field=headers[j],
+                        originals=originals,
+                    )
                     findings += n
                     out[j] = to_value(new)
             rows.append(dlp.Table.Row(values=out))
@@ -334,9 +414,17 @@ class FakeDlp:
         if n > MAX_FINDINGS:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, TOO_MANY_FINDINGS)
 
-    def _info_types(self, value: Any, transformations: dlp.InfoTypeTransformations, inspect: dlp.InspectConfig,
-                    context, reverse: bool, record: Any = None, field: str | None = None,
-                    originals: Any = None) -> tuple[Any, int]:
+    def _info_types(
+        self,
+        value: Any,
+        transformations: dlp.InfoTypeTransformations,
+        inspect: dlp.InspectConfig,
+        context,
+        reverse: bool,
+        record: Any = None,
+        field: str | None = None,
+        originals: Any = None,
+    ) -> tuple[Any, int]:
         """``value`` with each finding replaced by its infoType's primitive (DLP: the first
         transformation listing the infoType, else one listing none)."""
         if not isinstance(value, str):
@@ -358,18 +446,20 @@ class FakeDlp:
                     chosen = t
                     if names:
                         break
-            pieces.append(value[cursor:f.start])
+            pieces.append(value[cursor : f.start])
             if chosen is None:
-                pieces.append(value[f.start:f.end])
+                pieces.append(value[f.start : f.end])
             else:
                 built = self._primitive(chosen.primitive_transformation, context)
                 ctx = ValueContext(None if reverse else f.info_type, record or {}, field, originals)
-                text = value[f.start:f.end]
+                text = value[f.start : f.end]
                 try:
                     pieces.append(str(built.reverse(text, ctx) if reverse else built.transform(text, ctx)))
                 except Exception as exc:  # noqa: BLE001
-                    context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                  f"Failed to transform a finding of {f.info_type}: {type(exc).__name__}")
+                    context.abort(
+                        grpc.StatusCode.INVALID_ARGUMENT,
+                        f"Failed to transform a finding of {f.info_type}: {type(exc).__name__}",
+                    )
             cursor = f.end
         pieces.append(value[cursor:])
         return "".join(pieces), len(found)
@@ -397,11 +487,19 @@ def _overview(summary: dict) -> dlp.TransformationOverview:
     for (field, _), (plan, done, failed, value) in summary.items():
         results = [dlp.TransformationSummary.SummaryResult(count=done, code=code.SUCCESS)] if done else []
         if failed:
-            results.append(dlp.TransformationSummary.SummaryResult(
-                count=failed, code=code.ERROR, details=f"Unable to transform value '{value}'"))
-        summaries.append(dlp.TransformationSummary(field=dlp.FieldId(name=field),
-                                                   transformation=plan.primitive_transformation,
-                                                   field_transformations=[plan], results=results))
+            results.append(
+                dlp.TransformationSummary.SummaryResult(
+                    count=failed, code=code.ERROR, details=f"Unable to transform value '{value}'"
+                )
+            )
+        summaries.append(
+            dlp.TransformationSummary(
+                field=dlp.FieldId(name=field),
+                transformation=plan.primitive_transformation,
+                field_transformations=[plan],
+                results=results,
+            )
+        )
     return dlp.TransformationOverview(transformation_summaries=summaries)
 
 
@@ -425,12 +523,19 @@ def _cells(item: dlp.ContentItem):
 def _finding(f: Any, row_index: int | None, header: str | None) -> dlp.Finding:
     location = dlp.Location(codepoint_range=dlp.Range(start=f.start, end=f.end))
     if row_index is not None:
-        location.content_locations = [dlp.ContentLocation(
-            container_name=header or "",
-            record_location=dlp.RecordLocation(field_id=dlp.FieldId(name=header),
-                                               table_location=dlp.TableLocation(row_index=row_index)))]
-    return dlp.Finding(info_type=dlp.InfoType(name=f.info_type), likelihood=dlp.Likelihood[f.likelihood.name],
-                       location=location)
+        location.content_locations = [
+            dlp.ContentLocation(
+                container_name=header or "",
+                record_location=dlp.RecordLocation(
+                    field_id=dlp.FieldId(name=header), table_location=dlp.TableLocation(row_index=row_index)
+                ),
+            )
+        ]
+    return dlp.Finding(
+        info_type=dlp.InfoType(name=f.info_type),
+        likelihood=dlp.Likelihood[f.likelihood.name],
+        location=location,
+    )
 
 
 def _nested(headers: list[str], values: list[Any]) -> dict:

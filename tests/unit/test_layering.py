@@ -1,4 +1,5 @@
 """transforms/ is the reusable layer: it must never import pipelines/."""
+
 from __future__ import annotations
 
 import ast
@@ -33,6 +34,8 @@ def test_code_imports_veilwatch_names_only():
                 elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                     names = [node.module]
                 offenders += [
-                    f"{path.relative_to(REPO)}: {n}" for n in names if n.split(".")[0] in ("transforms", "pipelines")
+                    f"{path.relative_to(REPO)}: {n}"
+                    for n in names
+                    if n.split(".")[0] in ("transforms", "pipelines")
                 ]
     assert offenders == []

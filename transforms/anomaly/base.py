@@ -11,6 +11,7 @@ without pickled Python objects whose class may change.
     for obs in observations:                       # in event-time order
         verdict, state = detector.observe(state, obs)
 """
+
 from __future__ import annotations
 
 import abc

@@ -12,6 +12,7 @@ detectors' state.
     state = cooldown.initial_state()
     alert, state = cooldown.apply(state, obs, verdict.is_anomaly)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

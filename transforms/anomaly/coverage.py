@@ -19,9 +19,11 @@ warm-up (unless ``warmup: 0``).
     extent = batches | InputExtent()           # (first, last) event time, or nothing for no input
     whole, partial = SplitByCoverage.apply(metrics, extent)
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -88,8 +90,9 @@ class _SplitFn(beam.DoFn):
             yield metric
 
 
-def split_by_coverage(metrics: beam.PCollection, extent: beam.PCollection,
-                      min_coverage: float = MIN_COVERAGE) -> tuple[beam.PCollection, beam.PCollection]:
+def split_by_coverage(
+    metrics: beam.PCollection, extent: beam.PCollection, min_coverage: float = MIN_COVERAGE
+) -> tuple[beam.PCollection, beam.PCollection]:
     """(whole windows, (partial window, coverage) pairs) given the input's extent (a singleton)."""
     out = metrics | "SplitByCoverage" >> beam.ParDo(
         _SplitFn(min_coverage), extent=pvalue.AsSingleton(extent, default_value=None)
@@ -100,8 +103,16 @@ def split_by_coverage(metrics: beam.PCollection, extent: beam.PCollection,
 def unscored_verdict(value: float, spec: DetectorSpec, coverage: float) -> Verdict:
     """The verdict of a partial window: no baseline, no score, not anomalous."""
     threshold = getattr(spec.params, "threshold", 0.0)
-    return Verdict(value, None, None, None, threshold, False, spec.type,
-                   f"no score: the input covers only {coverage:.0%} of this window {_PARTIAL_NOTE}")
+    return Verdict(
+        value,
+        None,
+        None,
+        None,
+        threshold,
+        False,
+        spec.type,
+        f"no score: the input covers only {coverage:.0%} of this window {_PARTIAL_NOTE}",
+    )
 
 
 def is_unscored_partial(scored: dict[str, Any]) -> bool:

@@ -13,6 +13,7 @@ for ``relative_entropy`` (these two have no spread). The window is
 named by its bounds only when ``with_window=True`` (records carry the bounds
 in their own fields already).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,22 +22,28 @@ import math
 from veilwatch.transforms.anomaly.base import Observation, Verdict
 
 
-def explain(verdict: Verdict, metric: str, window: Observation | None = None, *,
-            with_window: bool = False) -> str:
+def explain(
+    verdict: Verdict, metric: str, window: Observation | None = None, *, with_window: bool = False
+) -> str:
     head = f"{metric} {_num(verdict.observed)}"
     if with_window and window is not None:
         head += f" in [{_when(window.window_start)}, {_when(window.window_end)})"
     if verdict.expected is None or verdict.score is None:
-        if verdict.basis.startswith("no "):          # e.g. seasonal with fallback: none
+        if verdict.basis.startswith("no "):  # e.g. seasonal with fallback: none
             return f"{head}, {verdict.basis}"
         return f"{head} in warm-up (no baseline yet)"
     basis = verdict.basis
-    where = f" for {basis}" if basis and not basis.startswith(("trailing", "EWMA", "quartiles")) else (
-        f" over {basis}" if basis else "")
+    where = (
+        f" for {basis}"
+        if basis and not basis.startswith(("trailing", "EWMA", "quartiles"))
+        else (f" over {basis}" if basis else "")
+    )
     side = "above" if verdict.score > 0 else "below" if verdict.score < 0 else "at"
     unit = _unit(verdict.detector.split(":")[-1])
     size = "inf" if math.isinf(verdict.score) else f"{abs(verdict.score):.1f}"
-    spread = "" if verdict.spread is None else f" +/- {_num(verdict.spread)}"   # context, relative_entropy: none
+    spread = (
+        "" if verdict.spread is None else f" +/- {_num(verdict.spread)}"
+    )  # context, relative_entropy: none
     line = f"{head} vs expected {_num(verdict.expected)}{spread}{where}, {size} {unit} {side}"
     return line if verdict.is_anomaly else line + " (normal)"
 
@@ -44,8 +51,12 @@ def explain(verdict: Verdict, metric: str, window: Observation | None = None, *,
 def _unit(detector: str) -> str:
     if detector.startswith("likelihood"):
         return "log-likelihood (0.5 = tail probability 1e-5)"
-    return {"iqr": "IQR beyond the fence", "cusum": "cumulative sigma", "context": "share of new contexts",
-            "relative_entropy": "x the chi-square critical value"}.get(detector, "sigma")
+    return {
+        "iqr": "IQR beyond the fence",
+        "cusum": "cumulative sigma",
+        "context": "share of new contexts",
+        "relative_entropy": "x the chi-square critical value",
+    }.get(detector, "sigma")
 
 
 def _num(x: float | None) -> str:
@@ -57,4 +68,4 @@ def _num(x: float | None) -> str:
 
 
 def _when(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%d %H:%M")

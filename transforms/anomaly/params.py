@@ -10,6 +10,7 @@ floors mean the same thing, and are validated the same way, for all of them.
 Field metadata (``min``, ``max``, ``choices``, ``help``) drives validation in
 :mod:`veilwatch.transforms.anomaly.registry`.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,8 +57,9 @@ def z_score(value: float, expected: float, spread: float) -> float:
     return math.copysign(math.inf, change)
 
 
-def is_deviation(score: float, change: float, threshold: float, direction: Direction,
-                 min_abs_change: float) -> bool:
+def is_deviation(
+    score: float, change: float, threshold: float, direction: Direction, min_abs_change: float
+) -> bool:
     """Whether a signed score and absolute change cross the threshold in ``direction``."""
     if abs(change) < min_abs_change:
         return False

@@ -14,25 +14,27 @@ never echoed (they could be personal data), only key names, types and choices.
 A spec turns back into its mapping with :meth:`DetectorSpec.to_dict`, so it
 travels to workers as plain JSON.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.anomaly.base import Detector, Direction
 from veilwatch.transforms.anomaly.cooldown import Cooldown
 from veilwatch.transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
-from veilwatch.transforms.anomaly.detectors.context import Context, ContextParams
 from veilwatch.transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
+from veilwatch.transforms.anomaly.detectors.context import Context, ContextParams
 from veilwatch.transforms.anomaly.detectors.cusum import Cusum, CusumParams
 from veilwatch.transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
 from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from veilwatch.transforms.anomaly.detectors.iqr import Iqr, IqrParams
 from veilwatch.transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
-from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
 from veilwatch.transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
+from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
 from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
@@ -70,7 +72,7 @@ class DetectorSpec:
 
     type: str
     params: Any
-    members: tuple["DetectorSpec", ...] = ()
+    members: tuple[DetectorSpec, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
@@ -139,7 +141,7 @@ def _parse(mapping: Any, path: str, issues: list[ConfigIssue]) -> DetectorSpec |
         else:
             member = _parse(mapping["detector"], path + ".detector", issues)
             members = () if member is None else (member,)
-    elif kind in ("cusum", "bocpd") and mapping.get("detector") is not None:   # optional: of a member's scores
+    elif kind in ("cusum", "bocpd") and mapping.get("detector") is not None:  # optional: of a member's scores
         member = _parse(mapping["detector"], path + ".detector", issues)
         members = () if member is None else (member,)
     elif "members" in mapping:

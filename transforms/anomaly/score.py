@@ -30,11 +30,13 @@ time, see ``coverage.InputExtent``), windows the input only partly covers (the
 first and last, usually) are written but not scored and stay out of the
 baseline: a file that stops at 12:30 must not make the 12:00 window a drop.
 """
+
 from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterator, Tuple
+from collections.abc import Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -47,7 +49,12 @@ from apache_beam.utils.timestamp import Timestamp
 
 from veilwatch.transforms.anomaly.base import Observation, Verdict
 from veilwatch.transforms.anomaly.cooldown import Cooldown
-from veilwatch.transforms.anomaly.coverage import MIN_COVERAGE, split_by_coverage, unscored_verdict, window_coverage
+from veilwatch.transforms.anomaly.coverage import (
+    MIN_COVERAGE,
+    split_by_coverage,
+    unscored_verdict,
+    window_coverage,
+)
 from veilwatch.transforms.anomaly.explain import explain
 from veilwatch.transforms.anomaly.registry import DetectorSpec, build_detector
 from veilwatch.transforms.anomaly.silence import judge_silence
@@ -60,13 +67,22 @@ from veilwatch.transforms.records.event_time import to_iso
 _MAX_FILLED_GAP = 10_000
 
 # A buffered window metric in state: (metric, group_by, group, start, end, value, detail).
-_BUFFER_CODER = coders.TupleCoder([
-    coders.StrUtf8Coder(), coders.NullableCoder(coders.StrUtf8Coder()), coders.NullableCoder(coders.StrUtf8Coder()),
-    coders.FloatCoder(), coders.FloatCoder(), coders.FloatCoder(), coders.NullableCoder(coders.StrUtf8Coder()),
-])
+_BUFFER_CODER = coders.TupleCoder(
+    [
+        coders.StrUtf8Coder(),
+        coders.NullableCoder(coders.StrUtf8Coder()),
+        coders.NullableCoder(coders.StrUtf8Coder()),
+        coders.FloatCoder(),
+        coders.FloatCoder(),
+        coders.FloatCoder(),
+        coders.NullableCoder(coders.StrUtf8Coder()),
+    ]
+)
 
 
-def scored_record(dataset: str, m: WindowMetric, verdict: Verdict, alert: bool | None = None) -> dict[str, Any]:
+def scored_record(
+    dataset: str, m: WindowMetric, verdict: Verdict, alert: bool | None = None
+) -> dict[str, Any]:
     """The flagged-window shape (see README): bounds, values, verdict, explanation; never raw values.
 
     ``alert`` is False for an anomalous window inside the series' cooldown after an earlier alert."""
@@ -104,13 +120,16 @@ def zero_windows_between(last_start: float | None, m: WindowMetric, step: float)
     out = []
     start = last_start + step
     while start < m.window_start - 1e-9 and len(out) < _MAX_FILLED_GAP:
-        out.append(WindowMetric(m.metric, m.group_by, m.group, start, start + (m.window_end - m.window_start), 0.0))
+        out.append(
+            WindowMetric(m.metric, m.group_by, m.group, start, start + (m.window_end - m.window_start), 0.0)
+        )
         start += step
     return out
 
 
-def zero_windows_after(m: WindowMetric, step: float, extent: tuple[float, float] | None,
-                       min_coverage: float = MIN_COVERAGE) -> list[WindowMetric]:
+def zero_windows_after(
+    m: WindowMetric, step: float, extent: tuple[float, float] | None, min_coverage: float = MIN_COVERAGE
+) -> list[WindowMetric]:
     """Zero-valued windows of ``m``'s series after ``m`` (its last window) that the input's
     extent covers whole (at least ``min_coverage``): the series was silent in them."""
     if extent is None:
@@ -155,8 +174,15 @@ class ScoreSeriesFn(beam.DoFn):
     TIMER_AT = userstate.ReadModifyWriteStateSpec("release_at", coders.FloatCoder())
     RELEASE = userstate.TimerSpec("release", TimeDomain.WATERMARK)
 
-    def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float | None, kinds: dict[str, MetricKind],
-                 cooldown: Cooldown = Cooldown(), metric_detectors: dict[str, DetectorSpec] | None = None):
+    def __init__(
+        self,
+        dataset: str,
+        detector_spec: DetectorSpec,
+        step_seconds: float | None,
+        kinds: dict[str, MetricKind],
+        cooldown: Cooldown = Cooldown(),
+        metric_detectors: dict[str, DetectorSpec] | None = None,
+    ):
         self.dataset = dataset
         self.detector_spec = detector_spec
         self.metric_detectors = metric_detectors or {}
@@ -254,9 +280,16 @@ class ScoreSeriesFn(beam.DoFn):
 class ScoreSeries(beam.PTransform):
     """PCollection[WindowMetric] -> PCollection[dict] (one scored record per window)."""
 
-    def __init__(self, dataset: str, detector_spec: DetectorSpec, step_seconds: float | None, kinds: dict[str, MetricKind],
-                 cooldown: Cooldown = Cooldown(), metric_detectors: dict[str, DetectorSpec] | None = None,
-                 extent: beam.PCollection | None = None):
+    def __init__(
+        self,
+        dataset: str,
+        detector_spec: DetectorSpec,
+        step_seconds: float | None,
+        kinds: dict[str, MetricKind],
+        cooldown: Cooldown = Cooldown(),
+        metric_detectors: dict[str, DetectorSpec] | None = None,
+        extent: beam.PCollection | None = None,
+    ):
         """``extent``: a singleton PCollection of the bounded input's (first, last) event time
         (``coverage.InputExtent``); windows it only partly covers are not scored, and a count series
         that stops early is filled with zeros up to its last whole window. None: all are scored, no fill."""
@@ -270,15 +303,16 @@ class ScoreSeries(beam.PTransform):
         self.metric_detectors = metric_detectors or {}
 
     @classmethod
-    def for_config(cls, config: DatasetConfig, extent: beam.PCollection | None = None) -> "ScoreSeries":
+    def for_config(cls, config: DatasetConfig, extent: beam.PCollection | None = None) -> ScoreSeries:
         """Scoring as a dataset config declares it: windows, metrics, detectors, cooldown
         (``extent``: see ``__init__``)."""
         return cls(
             config.dataset,
             config.detector,
             # Sessions have no fixed step: nothing to fill between them.
-            None if config.window.kind is WindowKind.SESSIONS else (config.window.period_seconds
-                                                                   or config.window.size_seconds),
+            None
+            if config.window.kind is WindowKind.SESSIONS
+            else (config.window.period_seconds or config.window.size_seconds),
             {m.name: m.kind for m in config.metrics},
             config.cooldown,
             {m.name: m.detector for m in config.metrics if m.detector is not None},
@@ -293,8 +327,13 @@ class ScoreSeries(beam.PTransform):
         specs, default, dataset = self.metric_detectors, self.detector_spec, self.dataset
         unscored = partial | "PartialWindowsNotScored" >> beam.MapTuple(
             lambda m, coverage: scored_record(
-                dataset, m, unscored_verdict(m.value, specs.get(m.metric, default), coverage), False))
-        return (self._score(self._with_silent_tails(metrics, whole)), unscored) | "AllWindows" >> beam.Flatten()
+                dataset, m, unscored_verdict(m.value, specs.get(m.metric, default), coverage), False
+            )
+        )
+        return (
+            self._score(self._with_silent_tails(metrics, whole)),
+            unscored,
+        ) | "AllWindows" >> beam.Flatten()
 
     def _with_silent_tails(self, metrics: beam.PCollection, whole: beam.PCollection) -> beam.PCollection:
         """``whole`` plus, for each count series, zero windows from its last window to the input's end."""
@@ -305,21 +344,32 @@ class ScoreSeries(beam.PTransform):
             metrics
             | "SeriesInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
             | "CountSeries" >> beam.Filter(lambda m: kinds.get(m.metric) is MetricKind.COUNT)
-            | "KeyCountSeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(Tuple[str, Any])
+            | "KeyCountSeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(tuple[str, Any])
             | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)
-            | "SilentTails" >> beam.ParDo(_SilentTailFn(self.step),
-                                          extent=pvalue.AsSingleton(self.extent, default_value=None))
+            | "SilentTails"
+            >> beam.ParDo(
+                _SilentTailFn(self.step), extent=pvalue.AsSingleton(self.extent, default_value=None)
+            )
         )
-        return ((whole | "WholeInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows()), tails)
-                | "WithSilentTails" >> beam.Flatten())
+        return (
+            whole | "WholeInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows()),
+            tails,
+        ) | "WithSilentTails" >> beam.Flatten()
 
     def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[dict]:
         return (
             metrics
             | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
-            | "KeyBySeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(Tuple[str, Any])
-            | "ScoreInEventTimeOrder" >> beam.ParDo(
-                ScoreSeriesFn(self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown,
-                              self.metric_detectors)
+            | "KeyBySeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(tuple[str, Any])
+            | "ScoreInEventTimeOrder"
+            >> beam.ParDo(
+                ScoreSeriesFn(
+                    self.dataset,
+                    self.detector_spec,
+                    self.step,
+                    self.kinds,
+                    self.cooldown,
+                    self.metric_detectors,
+                )
             )
         )

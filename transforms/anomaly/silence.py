@@ -13,6 +13,7 @@ While the detector has no baseline (warm-up), silence is not judged either.
 
     verdict = judge_silence(verdict, observed=0.0)
 """
+
 from __future__ import annotations
 
 import dataclasses

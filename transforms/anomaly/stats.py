@@ -1,14 +1,15 @@
 """Small robust statistics shared by the detectors (pure Python, no numpy).
 
-    median([3, 1, 2])                 # 2
-    quantile([1, 2, 3, 4], 0.25)      # 1.75 (linear interpolation, as numpy's default)
-    robust_sigma([1, 2, 3, 4, 100])   # 1.4826 * MAD = 1.4826 * 1 = 1.4826
-    ewm_update(10.0, 4.0, 12.0, 0.5)  # (11.0, 3.0): exponentially weighted mean and variance
+median([3, 1, 2])                 # 2
+quantile([1, 2, 3, 4], 0.25)      # 1.75 (linear interpolation, as numpy's default)
+robust_sigma([1, 2, 3, 4, 100])   # 1.4826 * MAD = 1.4826 * 1 = 1.4826
+ewm_update(10.0, 4.0, 12.0, 0.5)  # (11.0, 3.0): exponentially weighted mean and variance
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 # 1.4826 * MAD estimates the standard deviation of normally distributed data.
 MAD_TO_SIGMA = 1.4826

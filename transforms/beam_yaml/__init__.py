@@ -16,6 +16,7 @@ uses (:mod:`veilwatch.transforms.anonymize`, :mod:`veilwatch.transforms.metrics.
 their elements and back (:mod:`.rows`) and reads the dataset config
 (:mod:`.params`). See ``templates/beam_yaml/`` for an example pipeline.
 """
+
 from veilwatch.transforms.beam_yaml.stages import VeilwatchAnonymize, VeilwatchScore, VeilwatchWindowMetrics
 
 __all__ = ["VeilwatchAnonymize", "VeilwatchScore", "VeilwatchWindowMetrics"]

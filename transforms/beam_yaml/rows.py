@@ -28,10 +28,12 @@ Out (the row schemas below):
 * scored windows: the fields of ``scores/`` and ``flagged_windows/``
   (``window_start`` and ``window_end`` as ISO-8601 text).
 """
+
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Optional
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -40,7 +42,13 @@ from apache_beam.utils.timestamp import Timestamp
 
 from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
-from veilwatch.transforms.io.bigquery import DEAD_LETTER_SCHEMA, FINDINGS_SCHEMA, WINDOW_SCHEMA, dead_letter_row, finding_row
+from veilwatch.transforms.io.bigquery import (
+    DEAD_LETTER_SCHEMA,
+    FINDINGS_SCHEMA,
+    WINDOW_SCHEMA,
+    dead_letter_row,
+    finding_row,
+)
 from veilwatch.transforms.io.sinks import to_json_line
 from veilwatch.transforms.io.sources import RawBatch, RawItem, json_ready_item
 from veilwatch.transforms.metrics.window_metrics import WindowMetric
@@ -53,19 +61,36 @@ _BIGQUERY_TYPES = {"STRING": str, "FLOAT64": float, "INT64": int, "BOOL": bool, 
 
 def _from_bigquery(schema: dict, *extra: tuple[str, Any]) -> RowTypeConstraint:
     """The row type of a BigQuery table schema of :mod:`veilwatch.transforms.io.bigquery` (one shape for both)."""
-    fields = [(f["name"], _BIGQUERY_TYPES[f["type"]] if f.get("mode") == "REQUIRED"
-               else Optional[_BIGQUERY_TYPES[f["type"]]]) for f in schema["fields"]]
+    fields = [
+        (
+            f["name"],
+            _BIGQUERY_TYPES[f["type"]]
+            if f.get("mode") == "REQUIRED"
+            else Optional[_BIGQUERY_TYPES[f["type"]]],
+        )
+        for f in schema["fields"]
+    ]
     return RowTypeConstraint.from_fields(fields + list(extra))
 
 
 FINDING_REF_ROW = RowTypeConstraint.from_fields([("field", str), ("info_type", str)])
 ANONYMIZED_ROW = RowTypeConstraint.from_fields(
-    [("record", str), ("event_time", float), ("findings", Sequence[FINDING_REF_ROW])])
+    [("record", str), ("event_time", float), ("findings", Sequence[FINDING_REF_ROW])]
+)
 DEAD_LETTER_ROW = _from_bigquery(DEAD_LETTER_SCHEMA, ("event_time", Optional[float]))
 FINDING_ROW = _from_bigquery(FINDINGS_SCHEMA)
-WINDOW_METRIC_ROW = RowTypeConstraint.from_fields([
-    ("metric", str), ("group_by", Optional[str]), ("group", Optional[str]), ("window_start", float),
-    ("window_end", float), ("value", float), ("detail", Optional[str]), ("series_key", str)])
+WINDOW_METRIC_ROW = RowTypeConstraint.from_fields(
+    [
+        ("metric", str),
+        ("group_by", Optional[str]),
+        ("group", Optional[str]),
+        ("window_start", float),
+        ("window_end", float),
+        ("value", float),
+        ("detail", Optional[str]),
+        ("series_key", str),
+    ]
+)
 SCORE_ROW = _from_bigquery(WINDOW_SCHEMA)
 
 
@@ -117,7 +142,9 @@ class RowsToRawBatchFn(beam.DoFn):
         if not isinstance(text, (bytes, bytearray)):
             return RawItem(ref, None, 0, f"field {self.json_field} holds no JSON text")
         if len(text) > self.max_record_bytes:  # the message a JSONL file's oversized line gets
-            return RawItem(ref, None, len(text), f"record larger than max_record_bytes ({self.max_record_bytes})")
+            return RawItem(
+                ref, None, len(text), f"record larger than max_record_bytes ({self.max_record_bytes})"
+            )
         return RawItem(ref, bytes(text), len(text))
 
 
@@ -127,8 +154,11 @@ class RowsToRawBatchFn(beam.DoFn):
 def anonymized_rows(batch: AnonymizedBatch) -> Iterator[beam.Row]:
     findings = batch.findings or (frozenset(),) * len(batch.records)
     for record, event_time, found in zip(batch.records, batch.event_times, findings):
-        yield beam.Row(record=to_json_line(record), event_time=float(event_time),
-                       findings=[beam.Row(field=field, info_type=info_type) for field, info_type in sorted(found)])
+        yield beam.Row(
+            record=to_json_line(record),
+            event_time=float(event_time),
+            findings=[beam.Row(field=field, info_type=info_type) for field, info_type in sorted(found)],
+        )
 
 
 class DeadLetterRowsFn(beam.DoFn):
@@ -143,8 +173,10 @@ class DeadLetterRowsFn(beam.DoFn):
     def process(self, dead_letters: list[dict]) -> Iterator[beam.Row]:
         for dead in dead_letters:
             row = dead_letter_row(dead)
-            yield beam.Row(**{name: row.get(name) for name, _ in DEAD_LETTER_ROW._fields[:-1]},
-                           event_time=self._event_time(dead.get("record")))
+            yield beam.Row(
+                **{name: row.get(name) for name, _ in DEAD_LETTER_ROW._fields[:-1]},
+                event_time=self._event_time(dead.get("record")),
+            )
 
     def _event_time(self, record: Any) -> float | None:
         if not isinstance(record, dict):
@@ -162,8 +194,16 @@ def finding_rows(findings: list[dict]) -> Iterator[beam.Row]:
 
 
 def metric_row(m: WindowMetric) -> beam.Row:
-    return beam.Row(metric=m.metric, group_by=m.group_by, group=m.group, window_start=float(m.window_start),
-                    window_end=float(m.window_end), value=float(m.value), detail=m.detail, series_key=m.series_key)
+    return beam.Row(
+        metric=m.metric,
+        group_by=m.group_by,
+        group=m.group,
+        window_start=float(m.window_start),
+        window_end=float(m.window_end),
+        value=float(m.value),
+        detail=m.detail,
+        series_key=m.series_key,
+    )
 
 
 def score_row(scored: dict) -> beam.Row:
@@ -178,8 +218,15 @@ def score_row(scored: dict) -> beam.Row:
 
 
 def window_metric(row: Any) -> WindowMetric:
-    return WindowMetric(row.metric, row.group_by, row.group, float(row.window_start), float(row.window_end),
-                        float(row.value), row.detail)
+    return WindowMetric(
+        row.metric,
+        row.group_by,
+        row.group,
+        float(row.window_start),
+        float(row.window_end),
+        float(row.value),
+        row.detail,
+    )
 
 
 ANONYMIZED, DEAD_LETTER = "anonymized", "dead_letter"

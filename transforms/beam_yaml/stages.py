@@ -14,7 +14,8 @@ message naming the key (:mod:`.params`). The dataset config's ``source`` and
 No ``from __future__ import annotations`` here: Beam YAML reads the
 parameters' types from these signatures.
 """
-from typing import Any, Optional
+
+from typing import Any
 
 import apache_beam as beam
 
@@ -76,19 +77,29 @@ class VeilwatchAnonymize(beam.PTransform):
       error_handling: ``{output: NAME}`` names the dead-letter output (default ``dead_letter``).
     """
 
-    def __init__(self, config_path: Optional[str] = None, config: Optional[Any] = None,
-                 json_field: Optional[str] = None, keyset: Optional[str] = None,
-                 kms_key_uri: Optional[str] = None, allow_plaintext_keys: bool = False,
-                 batch_size: int = DEFAULT_BATCH_SIZE, error_handling: Optional[Any] = None):
+    def __init__(
+        self,
+        config_path: str | None = None,
+        config: Any | None = None,
+        json_field: str | None = None,
+        keyset: str | None = None,
+        kms_key_uri: str | None = None,
+        allow_plaintext_keys: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        error_handling: Any | None = None,
+    ):
         super().__init__()
         self.json_field = check_text("json_field", json_field)
         self.allow_plaintext_keys = check_flag("allow_plaintext_keys", allow_plaintext_keys)
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.dead_letter_name = dead_letter_output(error_handling, DEAD_LETTER)
         if self.dead_letter_name in (ANONYMIZED, FINDINGS):
-            raise ConfigError(ConfigIssue("error_handling.output", f"must differ from {ANONYMIZED} and {FINDINGS}"))
-        self.config = dataset_config(config_path, config, check_text("keyset", keyset),
-                                     check_text("kms_key_uri", kms_key_uri))
+            raise ConfigError(
+                ConfigIssue("error_handling.output", f"must differ from {ANONYMIZED} and {FINDINGS}")
+            )
+        self.config = dataset_config(
+            config_path, config, check_text("keyset", keyset), check_text("kms_key_uri", kms_key_uri)
+        )
         # the keys and the detection engine load (StageCheckError naming the key), as `veilwatch run` checks
         check_keys(self.config, self.allow_plaintext_keys)
         check_scanner(self.config)
@@ -105,11 +116,12 @@ class VeilwatchAnonymize(beam.PTransform):
             | "Anonymize" >> AnonymizeRecords(config, ProcessorFactory(config, self.allow_plaintext_keys))
         )
         return {
-            ANONYMIZED: anon.anonymized | "AnonymizedRows" >> beam.FlatMap(anonymized_rows)
-            .with_output_types(ANONYMIZED_ROW),
-            self.dead_letter_name: anon.dead_letters | "DeadLetterRows" >> beam.ParDo(DeadLetterRowsFn(config))
-            .with_output_types(DEAD_LETTER_ROW),
-            FINDINGS: anon.findings | "FindingRows" >> beam.FlatMap(finding_rows).with_output_types(FINDING_ROW),
+            ANONYMIZED: anon.anonymized
+            | "AnonymizedRows" >> beam.FlatMap(anonymized_rows).with_output_types(ANONYMIZED_ROW),
+            self.dead_letter_name: anon.dead_letters
+            | "DeadLetterRows" >> beam.ParDo(DeadLetterRowsFn(config)).with_output_types(DEAD_LETTER_ROW),
+            FINDINGS: anon.findings
+            | "FindingRows" >> beam.FlatMap(finding_rows).with_output_types(FINDING_ROW),
         }
 
 
@@ -128,17 +140,25 @@ class VeilwatchWindowMetrics(beam.PTransform):
       batch_size: records per batch inside the stage.
     """
 
-    def __init__(self, config_path: Optional[str] = None, config: Optional[Any] = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(
+        self,
+        config_path: str | None = None,
+        config: Any | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ):
         super().__init__()
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.config = dataset_config(config_path, config)
 
     def expand(self, inputs: Any) -> beam.PCollection:
-        batches = _anonymized_batches(_named_inputs(inputs, ANONYMIZED, (ANONYMIZED, DEAD_LETTER)), self.batch_size)
-        return (batches
-                | "WindowMetrics" >> ComputeWindowMetrics(self.config)
-                | "MetricRows" >> beam.Map(metric_row).with_output_types(WINDOW_METRIC_ROW))
+        batches = _anonymized_batches(
+            _named_inputs(inputs, ANONYMIZED, (ANONYMIZED, DEAD_LETTER)), self.batch_size
+        )
+        return (
+            batches
+            | "WindowMetrics" >> ComputeWindowMetrics(self.config)
+            | "MetricRows" >> beam.Map(metric_row).with_output_types(WINDOW_METRIC_ROW)
+        )
 
 
 class VeilwatchScore(beam.PTransform):
@@ -156,8 +176,12 @@ class VeilwatchScore(beam.PTransform):
       batch_size: records per batch when reading the input's extent.
     """
 
-    def __init__(self, config_path: Optional[str] = None, config: Optional[Any] = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(
+        self,
+        config_path: str | None = None,
+        config: Any | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ):
         super().__init__()
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.config = dataset_config(config_path, config)
@@ -169,11 +193,15 @@ class VeilwatchScore(beam.PTransform):
         extent = None
         if ANONYMIZED in records and all(p.is_bounded for p in records.values()):
             extent = _anonymized_batches(records, self.batch_size) | "InputExtent" >> InputExtent()
-        scores = (named["metrics"]
-                  | "ToWindowMetrics" >> beam.Map(window_metric)
-                  | "Score" >> ScoreSeries.for_config(self.config, extent)
-                  | "ScoreRows" >> beam.Map(score_row).with_output_types(SCORE_ROW))
-        flagged = scores | "KeepAnomalies" >> beam.Filter(lambda row: row.is_anomaly).with_output_types(SCORE_ROW)
+        scores = (
+            named["metrics"]
+            | "ToWindowMetrics" >> beam.Map(window_metric)
+            | "Score" >> ScoreSeries.for_config(self.config, extent)
+            | "ScoreRows" >> beam.Map(score_row).with_output_types(SCORE_ROW)
+        )
+        flagged = scores | "KeepAnomalies" >> beam.Filter(lambda row: row.is_anomaly).with_output_types(
+            SCORE_ROW
+        )
         return {"scores": scores, "flagged": flagged}
 
 
@@ -182,8 +210,13 @@ def _named_inputs(inputs: Any, main: str, allowed: tuple) -> dict:
     if isinstance(inputs, beam.PCollection):
         return {main: inputs}
     if not isinstance(inputs, dict) or main not in inputs or not set(inputs) <= set(allowed):
-        raise ConfigError(ConfigIssue("input", f"must be one PCollection or a map with {main} "
-                                               f"and optionally {', '.join(a for a in allowed if a != main)}"))
+        raise ConfigError(
+            ConfigIssue(
+                "input",
+                f"must be one PCollection or a map with {main} "
+                f"and optionally {', '.join(a for a in allowed if a != main)}",
+            )
+        )
     return dict(inputs)
 
 
@@ -203,7 +236,9 @@ def _anonymized_batches(named: dict, batch_size: int) -> beam.PCollection:
     if DEAD_LETTER in named:
         _require_fields(named[DEAD_LETTER], DEAD_LETTER, DEAD_LETTER_ROW)
         tagged.append(named[DEAD_LETTER] | f"Tag{DEAD_LETTER}" >> beam.Map(lambda row: (DEAD_LETTER, row)))
-    return (tagged
-            | "AllRows" >> beam.Flatten()
-            | "Batch" >> beam.BatchElements(min_batch_size=batch_size, max_batch_size=batch_size)
-            | "ToAnonymizedBatches" >> beam.Map(to_anonymized_batch))
+    return (
+        tagged
+        | "AllRows" >> beam.Flatten()
+        | "Batch" >> beam.BatchElements(min_batch_size=batch_size, max_batch_size=batch_size)
+        | "ToAnonymizedBatches" >> beam.Map(to_anonymized_batch)
+    )

@@ -21,6 +21,7 @@ The config loader refuses such a field as ``group_by``, ``heavy_hitter`` field o
     why = fields_left_in_clear(config.pii)
     why.get("merchant_reference")  # 'is de-identified only where its pii.fields[3] condition holds ...'
 """
+
 from __future__ import annotations
 
 from veilwatch.transforms.config.model import FieldPolicy, PiiSpec, TransformationErrorHandling
@@ -47,17 +48,28 @@ def fields_left_in_clear(pii: PiiSpec) -> dict[str, str]:
 def _reason(policies: list[FieldPolicy], leave_untransformed: bool) -> str | None:
     scanning = [p for p in policies if p.scans]
     if scanning:
-        return (f"is scanned (pii.fields[{scanning[0].group}] info_type_transformations): its de-identified "
-                "text keeps what the detectors did not recognise")
+        return (
+            f"is scanned (pii.fields[{scanning[0].group}] info_type_transformations): its de-identified "
+            "text keeps what the detectors did not recognise"
+        )
     if all(p.condition is not None for p in policies):
-        return (f"is de-identified only where its pii.fields[{policies[0].group}] condition holds: "
-                "elsewhere its value stays in clear")
+        return (
+            f"is de-identified only where its pii.fields[{policies[0].group}] condition holds: "
+            "elsewhere its value stays in clear"
+        )
     if leave_untransformed:
-        return ("is declared PII and pii.transformation_error_handling is leaveUntransformed: a value "
-                "that cannot be transformed stays in clear")
+        return (
+            "is declared PII and pii.transformation_error_handling is leaveUntransformed: a value "
+            "that cannot be transformed stays in clear"
+        )
     for p in policies:
-        if (p.transformation is not None and p.transformation.dlp_name == _FF1
-                and getattr(p.transformation.params, "small_domain", None) == _FF1_LEAVE):
-            return (f"uses pii.fields[{p.group}] cryptoReplaceFfxFpeConfig with veilwatchSmallDomain "
-                    "leaveUntransformed: values below FF1's minimum domain stay in clear")
+        if (
+            p.transformation is not None
+            and p.transformation.dlp_name == _FF1
+            and getattr(p.transformation.params, "small_domain", None) == _FF1_LEAVE
+        ):
+            return (
+                f"uses pii.fields[{p.group}] cryptoReplaceFfxFpeConfig with veilwatchSmallDomain "
+                "leaveUntransformed: values below FF1's minimum domain stay in clear"
+            )
     return None

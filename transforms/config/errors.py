@@ -1,4 +1,5 @@
 """Configuration errors that name the key path and what is wrong with it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ A declared field needs no detector (the config says what it holds), so any
 DLP built-in name is accepted; the detection engine claims a subset of them
 for scanning. A config may add its own names under ``pii.custom_info_types``.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,6 +63,8 @@ def is_well_formed(name: str) -> bool:
 def unknown_info_type_warning(where: str, name: str) -> str:
     """The warning for a well-formed infoType name the local catalog does not know (names are
     config, never record values)."""
-    return (f"{where}: infoType '{name}' is not in veilwatch's local catalog: the local engine still "
-            "de-identifies the declared field's values as configured, but a local scan finds nothing "
-            "of this type; the DLP engine (pii.engine: dlp) passes the name to Cloud DLP")
+    return (
+        f"{where}: infoType '{name}' is not in veilwatch's local catalog: the local engine still "
+        "de-identifies the declared field's values as configured, but a local scan finds nothing "
+        "of this type; the DLP engine (pii.engine: dlp) passes the name to Cloud DLP"
+    )

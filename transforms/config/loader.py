@@ -9,6 +9,7 @@ and what is wrong, before any pipeline object exists. Relative paths inside
 the file are relative to the file's own folder; override values (from the
 command line) are taken as given.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,19 +25,24 @@ from veilwatch.transforms.anomaly.registry import parse_cooldown, parse_detector
 from veilwatch.transforms.config.clear_values import fields_left_in_clear
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.config.info_types import (
-    BUILT_IN_INFO_TYPES, MALFORMED_INFO_TYPE, is_well_formed, unknown_info_type_warning,
+    BUILT_IN_INFO_TYPES,
+    MALFORMED_INFO_TYPE,
+    is_well_formed,
+    unknown_info_type_warning,
 )
 from veilwatch.transforms.config.model import (
     DEFAULT_MAX_DEPTH,
     DLP_DEFAULT_REQUESTS_PER_MINUTE,
+    FIELD_METRICS,
     FILE_FORMATS,
     MAX_DEPTH_LIMIT,
+    NUMERIC_METRICS,
+    WINDOW_TABLE_COLUMNS,
     BigQuerySinksSpec,
     BigQuerySourceSpec,
     DatasetConfig,
     DataValidationSpec,
     DlpEngineSpec,
-    TransformationErrorHandling,
     DlpMode,
     DriftComparator,
     EventTimeSpec,
@@ -44,8 +50,6 @@ from veilwatch.transforms.config.model import (
     FieldSpec,
     FieldType,
     KeysSpec,
-    FIELD_METRICS,
-    NUMERIC_METRICS,
     MetricKind,
     MetricSpec,
     PiiEngine,
@@ -55,9 +59,9 @@ from veilwatch.transforms.config.model import (
     SinksSpec,
     SourceFormat,
     SourceSpec,
+    TransformationErrorHandling,
     TransformationSpec,
     UnknownFieldPolicy,
-    WINDOW_TABLE_COLUMNS,
     WindowKind,
     WindowSpec,
 )
@@ -69,8 +73,20 @@ from veilwatch.transforms.records.paths import is_simple, parse_path
 
 _log = logging.getLogger(__name__)
 
-TOP_LEVEL_KEYS = ("dataset", "source", "schema", "event_time", "pii", "windowing", "metrics", "detector", "cooldown",
-                  "keys", "sinks", "data_validation")
+TOP_LEVEL_KEYS = (
+    "dataset",
+    "source",
+    "schema",
+    "event_time",
+    "pii",
+    "windowing",
+    "metrics",
+    "detector",
+    "cooldown",
+    "keys",
+    "sinks",
+    "data_validation",
+)
 EVENT_TIME_FORMATS = ("iso8601", "epoch_seconds", "epoch_millis")
 DEFAULT_DETECTOR = {"type": "robust_zscore"}
 DEFAULT_WINDOW_SECONDS = 3600.0
@@ -78,7 +94,9 @@ DEFAULT_WINDOW_SECONDS = 3600.0
 # Google Cloud resource names, checked before a job is launched (a typo would
 # otherwise fail minutes later on the workers).
 TOPIC_PATTERN = r"^projects/[a-z][-a-z0-9.:]{4,61}[a-z0-9]/topics/[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$"
-SUBSCRIPTION_PATTERN = r"^projects/[a-z][-a-z0-9.:]{4,61}[a-z0-9]/subscriptions/[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$"
+SUBSCRIPTION_PATTERN = (
+    r"^projects/[a-z][-a-z0-9.:]{4,61}[a-z0-9]/subscriptions/[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$"
+)
 TABLE_PATTERN = r"^([a-z][-a-z0-9.:]{4,61}[a-z0-9][:.])?[A-Za-z0-9_]{1,1024}\.[-A-Za-z0-9_ $]{1,1024}$"
 # Event-time attributes Beam can read as a timestamp (RFC 3339 or epoch milliseconds).
 ATTRIBUTE_TIME_FORMATS = ("iso8601", "epoch_millis")
@@ -112,7 +130,9 @@ def load_config(path: str, overrides: ConfigOverrides = ConfigOverrides()) -> Da
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(ConfigIssue("", f"is not valid YAML{where}")) from None
     except RecursionError:  # thousands of nested [ or {: PyYAML builds them recursively
-        raise ConfigError(ConfigIssue("", "is nested too deeply for a dataset config (thousands of levels)")) from None
+        raise ConfigError(
+            ConfigIssue("", "is nested too deeply for a dataset config (thousands of levels)")
+        ) from None
     return parse_config(document, base_dir=_dirname(path), overrides=overrides, config_path=path)
 
 
@@ -133,38 +153,55 @@ def parse_config(
     pii = _parse_pii(root.child("pii"), known_paths)
     window = _parse_window(root.child("windowing"))
     metrics = _parse_metrics(root, known_paths, pii, unknown)
-    detector = _guard(issues, lambda: parse_detector(root.child("detector").value or DEFAULT_DETECTOR, "detector"))
+    detector = _guard(
+        issues, lambda: parse_detector(root.child("detector").value or DEFAULT_DETECTOR, "detector")
+    )
     cooldown = _guard(issues, lambda: parse_cooldown(root.child("cooldown").value or {}, "cooldown"))
     keys = _parse_keys(root.child("keys"), base_dir, overrides, pii)
     sinks = _parse_sinks(root.child("sinks"), base_dir, overrides)
-    data_validation = _parse_data_validation(root.child("data_validation"), known_paths, event_time.field, pii,
-                                             window, base_dir)
+    data_validation = _parse_data_validation(
+        root.child("data_validation"), known_paths, event_time.field, pii, window, base_dir
+    )
 
-    if (source.pubsub is not None and source.pubsub.event_time_attribute
-            and event_time.format not in ATTRIBUTE_TIME_FORMATS):
-        issues.append(ConfigIssue(
-            "event_time.format",
-            f"must be one of {', '.join(ATTRIBUTE_TIME_FORMATS)} when source.pubsub.event_time_attribute is set "
-            "(Pub/Sub timestamp attributes are RFC 3339 or epoch milliseconds)",
-        ))
-    if (sinks.bigquery.anonymized_table and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN)):
-        issues.append(ConfigIssue(
-            "sinks.bigquery.anonymized_table",
-            "a table has a fixed schema and cannot carry fields outside it; set schema.unknown_fields to drop or reject",
-        ))
-    if (sinks.anonymized_to_files and sinks.anonymized_format is not SourceFormat.JSONL
-            and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN)):
-        issues.append(ConfigIssue(
-            "sinks.anonymized_format",
-            f"{sinks.anonymized_format.value} has a fixed schema and cannot carry fields outside it; "
-            "use jsonl or set schema.unknown_fields to drop or reject",
-        ))
+    if (
+        source.pubsub is not None
+        and source.pubsub.event_time_attribute
+        and event_time.format not in ATTRIBUTE_TIME_FORMATS
+    ):
+        issues.append(
+            ConfigIssue(
+                "event_time.format",
+                f"must be one of {', '.join(ATTRIBUTE_TIME_FORMATS)} when source.pubsub.event_time_attribute is set "
+                "(Pub/Sub timestamp attributes are RFC 3339 or epoch milliseconds)",
+            )
+        )
+    if sinks.bigquery.anonymized_table and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN):
+        issues.append(
+            ConfigIssue(
+                "sinks.bigquery.anonymized_table",
+                "a table has a fixed schema and cannot carry fields outside it; set schema.unknown_fields to drop or reject",
+            )
+        )
+    if (
+        sinks.anonymized_to_files
+        and sinks.anonymized_format is not SourceFormat.JSONL
+        and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN)
+    ):
+        issues.append(
+            ConfigIssue(
+                "sinks.anonymized_format",
+                f"{sinks.anonymized_format.value} has a fixed schema and cannot carry fields outside it; "
+                "use jsonl or set schema.unknown_fields to drop or reject",
+            )
+        )
     if pii.engine is PiiEngine.DLP and unknown in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN):
-        issues.append(ConfigIssue(
-            "pii.engine",
-            "dlp de-identifies the declared and scanned fields as a table; fields outside the schema "
-            "cannot reach the outputs: set schema.unknown_fields to drop or reject",
-        ))
+        issues.append(
+            ConfigIssue(
+                "pii.engine",
+                "dlp de-identifies the declared and scanned fields as a table; fields outside the schema "
+                "cannot reach the outputs: set schema.unknown_fields to drop or reject",
+            )
+        )
     if issues:
         raise ConfigError(issues)
     return DatasetConfig(
@@ -198,12 +235,16 @@ def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sour
     if not node.is_mapping():
         return SourceSpec(SourceFormat.JSONL, "")
     node.reject_unknown(("format", "path", "csv", "max_record_bytes", "max_depth", "pubsub", "bigquery"))
-    fmt = SourceFormat(node.choice("format", [f.value for f in SourceFormat], "jsonl", required=True) or "jsonl")
+    fmt = SourceFormat(
+        node.choice("format", [f.value for f in SourceFormat], "jsonl", required=True) or "jsonl"
+    )
     path = ""
     if fmt in FILE_FORMATS:
         path = overrides.input or _resolve(node.required("path", str, ""), base_dir)
     elif node.has("path"):
-        node.error(f"applies to file sources only; a {fmt.value} source is named under source.{fmt.value}", "path")
+        node.error(
+            f"applies to file sources only; a {fmt.value} source is named under source.{fmt.value}", "path"
+        )
     for other in ("pubsub", "bigquery"):
         if node.has(other) and fmt.value != other:
             node.error(f"applies to source.format {other} only", other)
@@ -234,14 +275,18 @@ def _parse_pubsub_source(parent: Node, overrides: ConfigOverrides) -> PubSubSour
             parent.error("is required for source.format pubsub (a subscription or a topic)", "pubsub")
     elif node.is_mapping():
         node.reject_unknown(("subscription", "topic", "event_time_attribute"))
-        subscription = _resource(node, "subscription", SUBSCRIPTION_PATTERN, "projects/PROJECT/subscriptions/NAME")
+        subscription = _resource(
+            node, "subscription", SUBSCRIPTION_PATTERN, "projects/PROJECT/subscriptions/NAME"
+        )
         topic = _resource(node, "topic", TOPIC_PATTERN, "projects/PROJECT/topics/NAME")
         attribute = node.optional("event_time_attribute", str, None)
     if overrides.input_subscription or overrides.input_topic:
         subscription, topic = overrides.input_subscription, overrides.input_topic
     if node.value is not None and subscription and topic:
         node.error("set either subscription or topic, not both")
-    elif node.value is not None and not (subscription or topic or node.has("subscription") or node.has("topic")):
+    elif node.value is not None and not (
+        subscription or topic or node.has("subscription") or node.has("topic")
+    ):
         node.error("needs a subscription or a topic (or pass --input_subscription)")
     return PubSubSourceSpec(subscription, topic, attribute)
 
@@ -305,11 +350,19 @@ def _parse_event_time(node: Node, known: dict[str, FieldSpec]) -> EventTimeSpec:
     field = node.required("field", str, "")
     if field and field not in known:
         node.error(_not_in_schema(field), "field")
-    elif field and known[field].type not in (FieldType.TIMESTAMP, FieldType.STRING, FieldType.INTEGER, FieldType.FLOAT):
+    elif field and known[field].type not in (
+        FieldType.TIMESTAMP,
+        FieldType.STRING,
+        FieldType.INTEGER,
+        FieldType.FLOAT,
+    ):
         node.error("must name a timestamp, string or numeric field", "field")
     fmt = node.optional("format", str, "iso8601")
     if fmt not in EVENT_TIME_FORMATS and "%" not in fmt:
-        node.error(f"must be one of {', '.join(EVENT_TIME_FORMATS)} or a strptime pattern such as '%Y-%m-%d %H:%M:%S'", "format")
+        node.error(
+            f"must be one of {', '.join(EVENT_TIME_FORMATS)} or a strptime pattern such as '%Y-%m-%d %H:%M:%S'",
+            "format",
+        )
     return EventTimeSpec(field, fmt)
 
 
@@ -318,9 +371,19 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
         return PiiSpec()
     if not node.is_mapping():
         return PiiSpec()
-    node.reject_unknown(("fields", "scan_fields", "info_type_transformations", "default_scan_transformation",
-                         "detection", "engine", "dlp", "transformation_error_handling",
-                         "record_suppressions"))
+    node.reject_unknown(
+        (
+            "fields",
+            "scan_fields",
+            "info_type_transformations",
+            "default_scan_transformation",
+            "detection",
+            "engine",
+            "dlp",
+            "transformation_error_handling",
+            "record_suppressions",
+        )
+    )
     policies: list[FieldPolicy] = []
     for index, item in enumerate(node.items("fields")):
         if item.is_mapping():
@@ -345,17 +408,39 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
     default = _transformation(node, "default_scan_transformation", required=False) or TransformationSpec(
         "replaceWithInfoTypeConfig", None
     )
-    detection = _guard(node.issues, lambda: parse_detection_settings(node.child("detection").value,
-                                                                     node.child_path("detection")))
+    detection = _guard(
+        node.issues,
+        lambda: parse_detection_settings(node.child("detection").value, node.child_path("detection")),
+    )
     engine, dlp = _parse_pii_engine(node, policies, scan_fields, per_type, default)
-    return PiiSpec(tuple(policies), scan_fields, per_type, default, detection, engine=engine, dlp=dlp,
-                   transformation_error_handling=_parse_error_handling(node),
-                   record_suppressions=tuple(_parse_conditions(node, known)))
+    return PiiSpec(
+        tuple(policies),
+        scan_fields,
+        per_type,
+        default,
+        detection,
+        engine=engine,
+        dlp=dlp,
+        transformation_error_handling=_parse_error_handling(node),
+        record_suppressions=tuple(_parse_conditions(node, known)),
+    )
 
 
-_DLP_KEYS = ("project", "location", "endpoint", "inspect_template_name", "deidentify_template_name",
-             "reidentify_template_name", "requests_per_minute", "mode", "max_attempts", "fields")
-_DLP_TEMPLATE = re.compile(r"^(projects|organizations)/[^/]+/(locations/[a-z0-9-]+/)?(inspectTemplates|deidentifyTemplates)/[A-Za-z0-9_-]+$")
+_DLP_KEYS = (
+    "project",
+    "location",
+    "endpoint",
+    "inspect_template_name",
+    "deidentify_template_name",
+    "reidentify_template_name",
+    "requests_per_minute",
+    "mode",
+    "max_attempts",
+    "fields",
+)
+_DLP_TEMPLATE = re.compile(
+    r"^(projects|organizations)/[^/]+/(locations/[a-z0-9-]+/)?(inspectTemplates|deidentifyTemplates)/[A-Za-z0-9_-]+$"
+)
 _DLP_LOCATION = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 _DLP_PROJECT = re.compile(r"^[a-z][a-z0-9.:-]{0,99}$")
 
@@ -367,12 +452,15 @@ def _parse_error_handling(node: Node) -> TransformationErrorHandling:
         return TransformationErrorHandling.DEAD_LETTER
     modes = (TransformationErrorHandling.THROW_ERROR, TransformationErrorHandling.LEAVE_UNTRANSFORMED)
     if isinstance(value, dict) and len(value) == 1:
-        (name, body), = value.items()
+        ((name, body),) = value.items()
         for mode in modes:
             if name == mode.value and body in (None, {}):
                 return mode
-    node.error("must be DLP's {throwError: {}} or {leaveUntransformed: {}} (leave it out to dead-letter "
-               "the record, as throwError does)", "transformation_error_handling")
+    node.error(
+        "must be DLP's {throwError: {}} or {leaveUntransformed: {}} (leave it out to dead-letter "
+        "the record, as throwError does)",
+        "transformation_error_handling",
+    )
     return TransformationErrorHandling.DEAD_LETTER
 
 
@@ -394,9 +482,13 @@ def _is_simple_path(path: str) -> bool:
         return True
 
 
-def _parse_pii_engine(node: Node, policies: list[FieldPolicy], scan_fields: tuple[str, ...],
-                      per_type: dict[str, TransformationSpec], default: TransformationSpec
-                      ) -> tuple[PiiEngine, DlpEngineSpec | None]:
+def _parse_pii_engine(
+    node: Node,
+    policies: list[FieldPolicy],
+    scan_fields: tuple[str, ...],
+    per_type: dict[str, TransformationSpec],
+    default: TransformationSpec,
+) -> tuple[PiiEngine, DlpEngineSpec | None]:
     """``pii.engine`` (local | dlp) and, for dlp, ``pii.dlp`` (see DlpEngineSpec)."""
     engine = PiiEngine(node.choice("engine", [e.value for e in PiiEngine], "local") or "local")
     dlp_node = node.child("dlp")
@@ -420,8 +512,11 @@ def _parse_pii_engine(node: Node, policies: list[FieldPolicy], scan_fields: tupl
     if endpoint is not None and (not endpoint or "/" in endpoint or " " in endpoint):
         dlp_node.error("must be a host[:port] such as dlp.europe-west3.rep.googleapis.com", "endpoint")
     templates = {}
-    for key, kind in (("inspect_template_name", "inspectTemplates"), ("deidentify_template_name", "deidentifyTemplates"),
-                      ("reidentify_template_name", "deidentifyTemplates")):
+    for key, kind in (
+        ("inspect_template_name", "inspectTemplates"),
+        ("deidentify_template_name", "deidentifyTemplates"),
+        ("reidentify_template_name", "deidentifyTemplates"),
+    ):
         name = dlp_node.optional(key, str, None)
         match = _DLP_TEMPLATE.match(name) if name is not None else None
         if name is not None and (match is None or match.group(3) != kind):
@@ -434,36 +529,73 @@ def _parse_pii_engine(node: Node, policies: list[FieldPolicy], scan_fields: tupl
     if not 1 <= attempts <= 20:
         dlp_node.error("must be between 1 and 20", "max_attempts")
     mode = DlpMode(dlp_node.choice("mode", [m.value for m in DlpMode], "deidentify") or "deidentify")
-    dlp_fields = _parse_dlp_fields(dlp_node, policies, scan_fields, mode, templates["deidentify_template_name"])
+    dlp_fields = _parse_dlp_fields(
+        dlp_node, policies, scan_fields, mode, templates["deidentify_template_name"]
+    )
     # Records go to DLP as table rows: one column per declared or scanned field, so each
     # path must name one value per record.
     for i, policy in enumerate(policies):
         if not _is_simple_path(policy.path):
-            node.child("fields").error("pii.engine dlp sends one table cell per field: lists ([]) are not supported", i)
+            node.child("fields").error(
+                "pii.engine dlp sends one table cell per field: lists ([]) are not supported", i
+            )
     for i, path in enumerate(scan_fields):
         if not _is_simple_path(path):
-            node.child("scan_fields").error("pii.engine dlp sends one table cell per field: lists ([]) are not supported", i)
+            node.child("scan_fields").error(
+                "pii.engine dlp sends one table cell per field: lists ([]) are not supported", i
+            )
     if mode is DlpMode.DEIDENTIFY and templates["deidentify_template_name"] is None:
         # DLP transforms: it cannot use the dataset's tink keyset, only DLP's own cryptoKey
         # (with pii.dlp.fields, in the items that go to DLP; the others run locally).
         to_dlp = set(dlp_fields) if dlp_fields is not None else None
-        keyed = [f"pii.fields[{i}]" for i, p in enumerate(policies) if to_dlp is None or p.path in to_dlp
-                 if any(needs_keys(s) for s in (p.transformation, getattr(p, "default_scan_transformation", None),
-                                                *getattr(p, "info_type_transformations", {}).values())
-                        if s is not None)]
+        keyed = [
+            f"pii.fields[{i}]"
+            for i, p in enumerate(policies)
+            if to_dlp is None or p.path in to_dlp
+            if any(
+                needs_keys(s)
+                for s in (
+                    p.transformation,
+                    getattr(p, "default_scan_transformation", None),
+                    *getattr(p, "info_type_transformations", {}).values(),
+                )
+                if s is not None
+            )
+        ]
         scans_to_dlp = to_dlp is None or any(path in to_dlp for path in scan_fields)
-        keyed += [f"pii.info_type_transformations.{t}" for t, s in per_type.items() if needs_keys(s) and scans_to_dlp]
+        keyed += [
+            f"pii.info_type_transformations.{t}"
+            for t, s in per_type.items()
+            if needs_keys(s) and scans_to_dlp
+        ]
         keyed += ["pii.default_scan_transformation"] if needs_keys(default) and scans_to_dlp else []
         if keyed:
-            node.error(f"dlp (mode deidentify) cannot use the dataset keyset: give {', '.join(keyed[:3])} DLP's "
-                       "cryptoKey (unwrapped, kmsWrapped or transient), or use mode detect", "engine")
-    return engine, DlpEngineSpec(project, location, endpoint, templates["inspect_template_name"],
-                                 templates["deidentify_template_name"], templates["reidentify_template_name"],
-                                 rpm if rpm > 0 else DLP_DEFAULT_REQUESTS_PER_MINUTE, mode, attempts, dlp_fields)
+            node.error(
+                f"dlp (mode deidentify) cannot use the dataset keyset: give {', '.join(keyed[:3])} DLP's "
+                "cryptoKey (unwrapped, kmsWrapped or transient), or use mode detect",
+                "engine",
+            )
+    return engine, DlpEngineSpec(
+        project,
+        location,
+        endpoint,
+        templates["inspect_template_name"],
+        templates["deidentify_template_name"],
+        templates["reidentify_template_name"],
+        rpm if rpm > 0 else DLP_DEFAULT_REQUESTS_PER_MINUTE,
+        mode,
+        attempts,
+        dlp_fields,
+    )
 
 
-def _parse_dlp_fields(dlp_node: Node, policies: list[FieldPolicy], scan_fields: tuple[str, ...], mode: DlpMode,
-                      deidentify_template: str | None) -> tuple[str, ...] | None:
+def _parse_dlp_fields(
+    dlp_node: Node,
+    policies: list[FieldPolicy],
+    scan_fields: tuple[str, ...],
+    mode: DlpMode,
+    deidentify_template: str | None,
+) -> tuple[str, ...] | None:
     """``pii.dlp.fields``: the declared (pii.fields) and scanned (pii.scan_fields) paths DLP
     de-identifies; every other one stays with the local engine. None when absent (all go to DLP)."""
     if not dlp_node.has("fields"):
@@ -480,16 +612,29 @@ def _parse_dlp_fields(dlp_node: Node, policies: list[FieldPolicy], scan_fields: 
         elif path in paths[:i]:
             dlp_node.child("fields").error("names a field already in this list", i)
     if mode is not DlpMode.DEIDENTIFY:
-        dlp_node.error("applies to mode deidentify only (with mode detect DLP finds and veilwatch transforms "
-                       "every field)", "fields")
+        dlp_node.error(
+            "applies to mode deidentify only (with mode detect DLP finds and veilwatch transforms "
+            "every field)",
+            "fields",
+        )
     if deidentify_template is not None:
-        dlp_node.error("cannot be combined with deidentify_template_name (the template decides which fields "
-                       "DLP transforms)", "fields")
+        dlp_node.error(
+            "cannot be combined with deidentify_template_name (the template decides which fields "
+            "DLP transforms)",
+            "fields",
+        )
     return paths
 
 
-_FIELD_ITEM_KEYS = ("path", "paths", "info_type", "condition", "transformation", "info_type_transformations",
-                    "default_scan_transformation")
+_FIELD_ITEM_KEYS = (
+    "path",
+    "paths",
+    "info_type",
+    "condition",
+    "transformation",
+    "info_type_transformations",
+    "default_scan_transformation",
+)
 
 
 def _parse_field_item(item: Node, index: int, known: dict[str, FieldSpec]) -> list[FieldPolicy]:
@@ -497,7 +642,9 @@ def _parse_field_item(item: Node, index: int, known: dict[str, FieldSpec]) -> li
     item.reject_unknown(_FIELD_ITEM_KEYS)
     paths: tuple[str, ...] = ()
     if item.has("path") == item.has("paths"):
-        item.error("needs exactly one of path (one field) or paths (a list of fields sharing the transformation)")
+        item.error(
+            "needs exactly one of path (one field) or paths (a list of fields sharing the transformation)"
+        )
     elif item.has("path"):
         path = item.required("path", str, "")
         paths = (path,) if path else ()
@@ -514,14 +661,17 @@ def _parse_field_item(item: Node, index: int, known: dict[str, FieldSpec]) -> li
                 item.child("paths").error("names a field already in this list", i)
     condition = None
     if item.has("condition"):
-        condition = _guard(item.issues, lambda: parse_record_condition(item.value["condition"],
-                                                                      item.child_path("condition")))
+        condition = _guard(
+            item.issues, lambda: parse_record_condition(item.value["condition"], item.child_path("condition"))
+        )
         _check_condition_fields(item.child("condition"), condition, known)
     scans = item.has("info_type_transformations") or item.has("default_scan_transformation")
     if scans == item.has("transformation"):
-        item.error("needs exactly one of transformation (a DLP primitive for the whole value) or "
-                   "info_type_transformations / default_scan_transformation (scan the field: a primitive "
-                   "per infoType found, and one for the others)")
+        item.error(
+            "needs exactly one of transformation (a DLP primitive for the whole value) or "
+            "info_type_transformations / default_scan_transformation (scan the field: a primitive "
+            "per infoType found, and one for the others)"
+        )
         return []
     per_type: dict[str, TransformationSpec] = {}
     default = None
@@ -539,7 +689,9 @@ def _parse_field_item(item: Node, index: int, known: dict[str, FieldSpec]) -> li
         default = _transformation(item, "default_scan_transformation", required=False)
         for path in paths:
             if path in known and known[path].type not in (FieldType.STRING, FieldType.JSON):
-                item.error("scans text: every field must be a string field", "paths" if item.has("paths") else "path")
+                item.error(
+                    "scans text: every field must be a string field", "paths" if item.has("paths") else "path"
+                )
                 break
         spec = None
     else:
@@ -562,8 +714,9 @@ def _parse_conditions(node: Node, known: dict[str, FieldSpec]) -> list:
         if not item.has("condition"):
             item.error("is required (a DLP RecordCondition)", "condition")
             continue
-        condition = _guard(item.issues, lambda: parse_record_condition(item.value["condition"],
-                                                                      item.child_path("condition")))
+        condition = _guard(
+            item.issues, lambda: parse_record_condition(item.value["condition"], item.child_path("condition"))
+        )
         _check_condition_fields(item.child("condition"), condition, known)
         if condition is not None:
             out.append(condition)
@@ -576,8 +729,11 @@ def _check_condition_fields(node: Node, condition, known: dict[str, FieldSpec]) 
         return
     for i, c in enumerate(condition.conditions):
         if c.field not in known:
-            node.issues.append(ConfigIssue(f"{node.path}.expressions.conditions.conditions[{i}].field.name",
-                                           _not_in_schema(c.field)))
+            node.issues.append(
+                ConfigIssue(
+                    f"{node.path}.expressions.conditions.conditions[{i}].field.name", _not_in_schema(c.field)
+                )
+            )
 
 
 def _transformation(node: Node, key: str, required: bool) -> TransformationSpec | None:
@@ -627,12 +783,15 @@ _SCANNED_VALUE_OUT = (
     "would be copied into flagged-window records; use a declared field"
 )
 # The same for a declared field whose anonymized values may be clear (see veilwatch.transforms.config.clear_values).
-_CLEAR_VALUE_OUT = ("; its values would be copied into flagged-window records: use a field that is always "
-                    "de-identified (or not PII)")
+_CLEAR_VALUE_OUT = (
+    "; its values would be copied into flagged-window records: use a field that is always "
+    "de-identified (or not PII)"
+)
 
 
-def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
-                   unknown: UnknownFieldPolicy) -> tuple[MetricSpec, ...]:
+def _parse_metrics(
+    root: Node, known: dict[str, FieldSpec], pii: PiiSpec, unknown: UnknownFieldPolicy
+) -> tuple[MetricSpec, ...]:
     metrics: list[MetricSpec] = []
     names: set[str] = set()
     scanned = set(pii.scan_fields)
@@ -645,7 +804,9 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
         if name in names:
             item.error("is used by another metric", "name")
         names.add(name)
-        kind = MetricKind(item.choice("type", [k.value for k in MetricKind], "count", required=True) or "count")
+        kind = MetricKind(
+            item.choice("type", [k.value for k in MetricKind], "count", required=True) or "count"
+        )
         group_by = item.optional("group_by", str, None)
         if group_by and group_by not in known:
             item.error(_not_in_schema(group_by), "group_by")
@@ -661,7 +822,11 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
                 item.error(_not_in_schema(field), "field")
             elif kind in NUMERIC_METRICS and known[field].type not in (FieldType.INTEGER, FieldType.FLOAT):
                 item.error(f"must name an integer or float field for a {kind.value} metric", "field")
-            elif kind is MetricKind.FINDINGS_RATE and field not in scanned and unknown is not UnknownFieldPolicy.SCAN:
+            elif (
+                kind is MetricKind.FINDINGS_RATE
+                and field not in scanned
+                and unknown is not UnknownFieldPolicy.SCAN
+            ):
                 item.error("must name a field in pii.scan_fields: only scanned fields have findings", "field")
         elif field:
             item.error(f"does not apply to a {kind.value} metric", "field")
@@ -682,7 +847,9 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
             item.error("must be at least 1", "k")
         detector = None
         if item.has("detector"):
-            detector = _guard(item.issues, lambda: parse_detector(item.value["detector"], item.child_path("detector")))
+            detector = _guard(
+                item.issues, lambda: parse_detector(item.value["detector"], item.child_path("detector"))
+            )
         metrics.append(MetricSpec(name, kind, group_by, field, info_type, quantile, k, detector))
     if not metrics and not root.has("metrics"):
         metrics.append(MetricSpec("record_count", MetricKind.COUNT))
@@ -692,8 +859,14 @@ def _parse_metrics(root: Node, known: dict[str, FieldSpec], pii: PiiSpec,
 DEFAULT_BASELINE_WINDOWS = 24
 
 
-def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_field: str, pii: PiiSpec,
-                           window: WindowSpec, base_dir: str) -> DataValidationSpec | None:
+def _parse_data_validation(
+    node: Node,
+    known: dict[str, FieldSpec],
+    event_time_field: str,
+    pii: PiiSpec,
+    window: WindowSpec,
+    base_dir: str,
+) -> DataValidationSpec | None:
     """The optional TFDV stage: which fields, the schema's origin and the drift thresholds."""
     if node.value is None or not node.is_mapping():
         return None
@@ -708,7 +881,9 @@ def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_f
             elif path in scanned:
                 node.child("fields").error(
                     "names a field in pii.scan_fields: statistics list top values, and scanned text keeps "
-                    "what the detectors did not recognise", i)
+                    "what the detectors did not recognise",
+                    i,
+                )
             elif path in clear:
                 node.child("fields").error(f"{clear[path]}; statistics list top values", i)
     else:  # every schema field but the event time (the window key), scanned free text and clear PII
@@ -729,16 +904,22 @@ def _parse_data_validation(node: Node, known: dict[str, FieldSpec], event_time_f
             if not isinstance(spec, dict) or len(spec) != 1:
                 item.error(f"must be a mapping of one comparator ({', '.join(comparators)}) to a threshold")
                 continue
-            (name, threshold), = spec.items()
+            ((name, threshold),) = spec.items()
             if name not in comparators:
                 item.error(f"unknown comparator (allowed: {', '.join(comparators)})", str(name))
-            elif isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+            elif (
+                isinstance(threshold, bool)
+                or not isinstance(threshold, (int, float))
+                or not 0 < threshold <= 1
+            ):
                 item.error("must be a number above 0 and at most 1", str(name))
             else:
                 drift[path] = (DriftComparator(name), float(threshold))
     if window.kind is WindowKind.SESSIONS:
-        node.error("needs fixed or sliding windowing: statistics are computed per window step, "
-                   "and session windows have no fixed step")
+        node.error(
+            "needs fixed or sliding windowing: statistics are computed per window step, "
+            "and session windows have no fixed step"
+        )
     return DataValidationSpec(fields, baseline, _resolve(schema, base_dir) if schema else None, drift)
 
 
@@ -750,16 +931,24 @@ def _parse_keys(node: Node, base_dir: str, overrides: ConfigOverrides, pii: PiiS
         kms = node.optional("kms_key_uri", str, None)
     keyset = overrides.keyset or (_resolve(keyset, base_dir) if keyset else None)
     kms = overrides.kms_key_uri or kms
-    users = [p.path for p in pii.fields
-             if any(needs_keys(s) for s in (p.transformation, p.default_scan_transformation,
-                                            *p.info_type_transformations.values()) if s is not None)]
+    users = [
+        p.path
+        for p in pii.fields
+        if any(
+            needs_keys(s)
+            for s in (p.transformation, p.default_scan_transformation, *p.info_type_transformations.values())
+            if s is not None
+        )
+    ]
     users += [t for t, spec in pii.info_type_transformations.items() if needs_keys(spec)]
     if users and not keyset:
-        node.issues.append(ConfigIssue(
-            "keys.keyset",
-            f"is required because {', '.join(users[:3])} use a keyed transformation "
-            "(set it in the config or pass --keyset)",
-        ))
+        node.issues.append(
+            ConfigIssue(
+                "keys.keyset",
+                f"is required because {', '.join(users[:3])} use a keyed transformation "
+                "(set it in the config or pass --keyset)",
+            )
+        )
     return KeysSpec(keyset, kms)
 
 
@@ -769,8 +958,16 @@ def _parse_sinks(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sinks
     neutralize = True
     bigquery, pubsub = BigQuerySinksSpec(), PubSubSinksSpec()
     if node.value is not None and node.is_mapping():
-        node.reject_unknown(("output_dir", "anonymized_format", "write_all_scores", "csv_neutralize_formulas",
-                             "bigquery", "pubsub"))
+        node.reject_unknown(
+            (
+                "output_dir",
+                "anonymized_format",
+                "write_all_scores",
+                "csv_neutralize_formulas",
+                "bigquery",
+                "pubsub",
+            )
+        )
         output_dir = node.optional("output_dir", str, None)
         fmt = node.choice("anonymized_format", [f.value for f in FILE_FORMATS], "jsonl")
         write_all = node.optional("write_all_scores", bool, False)
@@ -791,22 +988,31 @@ def _parse_sinks(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sinks
     output_dir = overrides.output_dir or (_resolve(output_dir, base_dir) if output_dir else None)
     sinks = SinksSpec(output_dir, SourceFormat(fmt or "jsonl"), write_all, bigquery, pubsub, neutralize)
     if not output_dir and sinks.any_to_files:
-        node.issues.append(ConfigIssue(
-            "sinks.output_dir",
-            "is required (set it in the config or pass --output_dir) unless every output has a "
-            "sinks.bigquery table or sinks.pubsub topic",
-        ))
+        node.issues.append(
+            ConfigIssue(
+                "sinks.output_dir",
+                "is required (set it in the config or pass --output_dir) unless every output has a "
+                "sinks.bigquery table or sinks.pubsub topic",
+            )
+        )
     return sinks
 
 
 def _parse_bigquery_sinks(node: Node) -> BigQuerySinksSpec:
     if node.value is None or not node.is_mapping():
         return BigQuerySinksSpec()
-    keys = ("anonymized_table", "flagged_windows_table", "scores_table", "dead_letter_table", "findings_table")
+    keys = (
+        "anonymized_table",
+        "flagged_windows_table",
+        "scores_table",
+        "dead_letter_table",
+        "findings_table",
+    )
     node.reject_unknown(keys + ("time_partitioning", "clustering"))
     tables = {k: _resource(node, k, TABLE_PATTERN, "PROJECT:DATASET.TABLE") for k in keys}
-    return BigQuerySinksSpec(**tables, time_partitioning=_time_partitioning(node),
-                             clustering=_clustering(node))
+    return BigQuerySinksSpec(
+        **tables, time_partitioning=_time_partitioning(node), clustering=_clustering(node)
+    )
 
 
 # BigQuery's time partitioning types, as the config spells them; none: no partitioning.
@@ -838,11 +1044,16 @@ def _clustering(node: Node) -> tuple[str, ...]:
         return default
     child = node.child("clustering")
     if len(value) > _MAX_CLUSTERING_COLUMNS:
-        child.error(f"names {len(value)} columns; BigQuery clusters by at most {_MAX_CLUSTERING_COLUMNS} columns")
+        child.error(
+            f"names {len(value)} columns; BigQuery clusters by at most {_MAX_CLUSTERING_COLUMNS} columns"
+        )
     for i, column in enumerate(value):
         if not isinstance(column, str) or column not in WINDOW_TABLE_COLUMNS:
-            child.error(f"is not a column of the flagged windows and scores tables "
-                        f"(one of: {', '.join(WINDOW_TABLE_COLUMNS)})", i)
+            child.error(
+                f"is not a column of the flagged windows and scores tables "
+                f"(one of: {', '.join(WINDOW_TABLE_COLUMNS)})",
+                i,
+            )
         elif column in value[:i]:
             child.error("names a column twice", i)
     return tuple(c for c in value if isinstance(c, str))
@@ -853,7 +1064,9 @@ def _parse_pubsub_sinks(node: Node) -> PubSubSinksSpec:
         return PubSubSinksSpec()
     keys = ("anonymized_topic", "alerts_topic")
     node.reject_unknown(keys)
-    return PubSubSinksSpec(**{k: _resource(node, k, TOPIC_PATTERN, "projects/PROJECT/topics/NAME") for k in keys})
+    return PubSubSinksSpec(
+        **{k: _resource(node, k, TOPIC_PATTERN, "projects/PROJECT/topics/NAME") for k in keys}
+    )
 
 
 def _is_uri(path: str) -> bool:
@@ -892,8 +1105,13 @@ def _read_text(path: str) -> str:
     except Exception as exc:  # noqa: BLE001 - any IO failure is "cannot read"
         raise ConfigError(ConfigIssue("", f"cannot read config file {path}: {type(exc).__name__}")) from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(ConfigIssue("", f"config file {path} is larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB, "
-                                          "far more than any dataset config needs; refused before parsing"))
+        raise ConfigError(
+            ConfigIssue(
+                "",
+                f"config file {path} is larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB, "
+                "far more than any dataset config needs; refused before parsing",
+            )
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -904,20 +1122,33 @@ def with_overrides(config: DatasetConfig, overrides: ConfigOverrides) -> Dataset
     """Apply run-time overrides to an already loaded config."""
     source = replace(config.source, path=overrides.input) if overrides.input else config.source
     if source.pubsub is not None and (overrides.input_subscription or overrides.input_topic):
-        source = replace(source, pubsub=replace(source.pubsub, subscription=overrides.input_subscription,
-                                                topic=overrides.input_topic))
+        source = replace(
+            source,
+            pubsub=replace(
+                source.pubsub, subscription=overrides.input_subscription, topic=overrides.input_topic
+            ),
+        )
     if source.bigquery is not None and overrides.input_table:
         source = replace(source, bigquery=BigQuerySourceSpec(overrides.input_table, None))
     sinks = replace(config.sinks, output_dir=overrides.output_dir) if overrides.output_dir else config.sinks
     bq, ps = sinks.bigquery, sinks.pubsub
     sinks = replace(
         sinks,
-        bigquery=replace(bq, anonymized_table=overrides.output_table or bq.anonymized_table,
-                         flagged_windows_table=overrides.flagged_windows_table or bq.flagged_windows_table,
-                         dead_letter_table=overrides.dead_letter_table or bq.dead_letter_table),
-        pubsub=replace(ps, anonymized_topic=overrides.output_topic or ps.anonymized_topic,
-                       alerts_topic=overrides.alerts_topic or ps.alerts_topic),
+        bigquery=replace(
+            bq,
+            anonymized_table=overrides.output_table or bq.anonymized_table,
+            flagged_windows_table=overrides.flagged_windows_table or bq.flagged_windows_table,
+            dead_letter_table=overrides.dead_letter_table or bq.dead_letter_table,
+        ),
+        pubsub=replace(
+            ps,
+            anonymized_topic=overrides.output_topic or ps.anonymized_topic,
+            alerts_topic=overrides.alerts_topic or ps.alerts_topic,
+        ),
     )
-    keys = replace(config.keys, keyset=overrides.keyset or config.keys.keyset,
-                   kms_key_uri=overrides.kms_key_uri or config.keys.kms_key_uri)
+    keys = replace(
+        config.keys,
+        keyset=overrides.keyset or config.keys.keyset,
+        kms_key_uri=overrides.kms_key_uri or config.keys.kms_key_uri,
+    )
     return replace(config, source=source, sinks=sinks, keys=keys)

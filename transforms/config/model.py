@@ -5,11 +5,13 @@ makes of a YAML file (see ``templates/datasets/*.yaml``). Every part is a
 frozen dataclass, so the config pickles to Dataflow workers as plain data and
 no step can change it under another.
 """
+
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 class FieldType(str, enum.Enum):
@@ -260,8 +262,9 @@ class MetricKind(str, enum.Enum):
 
 # Kinds that read a field, and those that need it numeric.
 FIELD_METRICS = frozenset(MetricKind) - {MetricKind.COUNT, MetricKind.DEAD_LETTER_RATE}
-NUMERIC_METRICS = frozenset({MetricKind.MEAN, MetricKind.STDDEV, MetricKind.MIN, MetricKind.MAX, MetricKind.SUM,
-                             MetricKind.QUANTILE})
+NUMERIC_METRICS = frozenset(
+    {MetricKind.MEAN, MetricKind.STDDEV, MetricKind.MIN, MetricKind.MAX, MetricKind.SUM, MetricKind.QUANTILE}
+)
 
 
 @dataclass(frozen=True)
@@ -290,9 +293,26 @@ class KeysSpec:
 
 # The columns of the flagged windows and scores tables (veilwatch.transforms.io.bigquery.WINDOW_SCHEMA;
 # a test keeps the two equal): what sinks.bigquery.clustering may name.
-WINDOW_TABLE_COLUMNS = ("dataset", "series_key", "metric", "group_by", "group", "window_start", "window_end",
-                        "observed", "detail", "expected", "spread", "score", "direction", "threshold",
-                        "is_anomaly", "alert", "detector", "explanation")
+WINDOW_TABLE_COLUMNS = (
+    "dataset",
+    "series_key",
+    "metric",
+    "group_by",
+    "group",
+    "window_start",
+    "window_end",
+    "observed",
+    "detail",
+    "expected",
+    "spread",
+    "score",
+    "direction",
+    "threshold",
+    "is_anomaly",
+    "alert",
+    "detector",
+    "explanation",
+)
 
 
 @dataclass(frozen=True)
@@ -356,8 +376,13 @@ class SinksSpec:
 
     @property
     def any_to_files(self) -> bool:
-        return (self.anonymized_to_files or self.flagged_to_files or self.scores_to_files
-                or self.dead_letters_to_files or self.findings_to_files)
+        return (
+            self.anonymized_to_files
+            or self.flagged_to_files
+            or self.scores_to_files
+            or self.dead_letters_to_files
+            or self.findings_to_files
+        )
 
 
 class DriftComparator(str, enum.Enum):
@@ -394,7 +419,9 @@ class DatasetConfig:
     window: WindowSpec
     metrics: tuple[MetricSpec, ...]
     detector: Any  # a detector spec from veilwatch.transforms.anomaly.registry
-    cooldown: Any  # veilwatch.transforms.anomaly.cooldown.Cooldown: after an alert, a series stays quiet this long
+    cooldown: (
+        Any  # veilwatch.transforms.anomaly.cooldown.Cooldown: after an alert, a series stays quiet this long
+    )
     keys: KeysSpec
     sinks: SinksSpec
     config_path: str = ""

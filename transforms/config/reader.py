@@ -12,18 +12,27 @@ allowed choices are.
     root.reject_unknown({"dataset", "source", ...})
     if issues: raise ConfigError(issues)
 """
+
 from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Iterable, Iterator, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
 from veilwatch.transforms.config.errors import ConfigIssue
 from veilwatch.transforms.values import kind_of
 
 T = TypeVar("T")
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "a mapping", list: "a list"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    dict: "a mapping",
+    list: "a list",
+}
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -72,7 +81,7 @@ class Node:
     def has(self, key: str) -> bool:
         return isinstance(self.value, dict) and key in self.value
 
-    def child(self, key: str) -> "Node":
+    def child(self, key: str) -> Node:
         value = self.value.get(key) if isinstance(self.value, dict) else None
         return Node(value, self.child_path(key), self.issues)
 
@@ -91,7 +100,9 @@ class Node:
             return default
         return self.optional(key, expected, default)
 
-    def choice(self, key: str, choices: Iterable[str], default: str | None, required: bool = False) -> str | None:
+    def choice(
+        self, key: str, choices: Iterable[str], default: str | None, required: bool = False
+    ) -> str | None:
         allowed = list(choices)
         if not self.has(key):
             if required:
@@ -122,11 +133,14 @@ class Node:
         for key in self.value:
             if key not in allowed:
                 self.issues.append(
-                    ConfigIssue(self.child_path(str(key)), f"unknown key{_suggest(key, allowed)} (allowed: {', '.join(allowed)})")
+                    ConfigIssue(
+                        self.child_path(str(key)),
+                        f"unknown key{_suggest(key, allowed)} (allowed: {', '.join(allowed)})",
+                    )
                 )
 
     # -- lists ----------------------------------------------------------------
-    def items(self, key: str, required: bool = False) -> Iterator["Node"]:
+    def items(self, key: str, required: bool = False) -> Iterator[Node]:
         node = self.child(key)
         if node.value is None:
             if required:

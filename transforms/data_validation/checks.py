@@ -11,10 +11,12 @@ distance and its threshold. TFDV's own descriptions are left out on purpose:
 they quote feature values ("Examples contain values missing from the schema:
 ..."), and a flagged window must never carry one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from veilwatch.transforms.config.model import DataValidationSpec, DriftComparator
 from veilwatch.transforms.data_validation.features import WINDOW_COLUMN, Column
@@ -41,7 +43,7 @@ def split_windows(stats_list: Any) -> list[tuple[float, Any]]:
         copy.CopyFrom(dataset)
         del copy.features[:]  # the window key itself is not a feature of the data
         copy.features.extend(f for f in dataset.features if ".".join(f.path.step) != WINDOW_COLUMN)
-        windows.append((_seconds(dataset.name[len(_SLICE_PREFIX):]), single))
+        windows.append((_seconds(dataset.name[len(_SLICE_PREFIX) :]), single))
     windows.sort(key=lambda item: item[0])
     return windows
 
@@ -51,8 +53,12 @@ def _seconds(iso: str) -> float:
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
-def baseline_schema(windows: Sequence[tuple[float, Any]], spec: DataValidationSpec, columns: Sequence[Column],
-                    given: Any = None) -> Any:
+def baseline_schema(
+    windows: Sequence[tuple[float, Any]],
+    spec: DataValidationSpec,
+    columns: Sequence[Column],
+    given: Any = None,
+) -> Any:
     """The schema the checked windows are validated against.
 
     ``given`` (a loaded schema) is used as it is, drift comparators included; else the
@@ -129,8 +135,9 @@ def _baseline_domains(schema: Any, baseline: Sequence[Any], pseudonymous: set[st
     schema.string_domain.extend(kept)
 
 
-def checked_windows(windows: Sequence[tuple[float, Any]], spec: DataValidationSpec, given_schema: bool
-                    ) -> list[tuple[float, Any, Any]]:
+def checked_windows(
+    windows: Sequence[tuple[float, Any]], spec: DataValidationSpec, given_schema: bool
+) -> list[tuple[float, Any, Any]]:
     """(start, statistics, previous window's statistics or None) for every window that is
     validated: all of them with a given schema, else those after the baseline."""
     first = 0 if given_schema else spec.baseline_windows
@@ -153,8 +160,9 @@ def _path_of(feature_path: Any, by_name: dict[str, str]) -> str:
     return by_name.get(name, name)
 
 
-def flagged_records(anomalies: Any, dataset: str, start: float, step: float, columns: Sequence[Column]
-                    ) -> list[dict[str, Any]]:
+def flagged_records(
+    anomalies: Any, dataset: str, start: float, step: float, columns: Sequence[Column]
+) -> list[dict[str, Any]]:
     """The flagged-window records of one window's anomalies: one per field, plus one for
     dataset-level anomalies (too few examples ...)."""
     from tensorflow_metadata.proto.v0 import anomalies_pb2
@@ -179,16 +187,24 @@ def flagged_records(anomalies: Any, dataset: str, start: float, step: float, col
     return records
 
 
-def flagged_record(dataset: str, start: float, step: float, path: str, reasons: list[str],
-                   drift: tuple[str, float, float] | None) -> dict[str, Any]:
+def flagged_record(
+    dataset: str,
+    start: float,
+    step: float,
+    path: str,
+    reasons: list[str],
+    drift: tuple[str, float, float] | None,
+) -> dict[str, Any]:
     """One anomalous (window, field) in the flagged-window shape of the README."""
     observed = threshold = None
     explanation = f"{path}: " + ", ".join(r.lower().replace("_", " ") for r in reasons)
     if drift is not None:
         kind, observed, threshold = drift
         observed, threshold = round(observed, 6), round(threshold, 6)
-        explanation += (f" ({_DRIFT_NAMES.get(kind, kind)} {observed:.3g} from the previous window, "
-                        f"threshold {threshold:.3g})")
+        explanation += (
+            f" ({_DRIFT_NAMES.get(kind, kind)} {observed:.3g} from the previous window, "
+            f"threshold {threshold:.3g})"
+        )
     return {
         "dataset": dataset,
         "series_key": f"{METRIC}[{path}]",

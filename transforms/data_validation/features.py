@@ -7,12 +7,14 @@ is text (a token, a mask, an infoType name); other fields keep their schema type
 (booleans as 0/1 integers, timestamps and ``json`` values as text). A path through a
 list (``items[].sku``) gives every value it reaches, so an example may hold several.
 """
+
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from veilwatch.transforms.config.model import DatasetConfig, FieldType
 from veilwatch.transforms.io.output_schema import column_name
@@ -80,13 +82,16 @@ def column_values(records: Sequence[dict], column: Column) -> list[list | None]:
     """Per record, the column's values (None when the record has none)."""
     out: list[list | None] = []
     for record in records:
-        values = [v for v in (_convert(x, column.kind) for x in iter_values(record, column.steps)) if v is not None]
+        values = [
+            v for v in (_convert(x, column.kind) for x in iter_values(record, column.steps)) if v is not None
+        ]
         out.append(values or None)
     return out
 
 
-def to_record_batch(records: Sequence[dict], event_times: Iterable[float] | None, columns: Sequence[Column],
-                    step: float):
+def to_record_batch(
+    records: Sequence[dict], event_times: Iterable[float] | None, columns: Sequence[Column], step: float
+):
     """One Arrow RecordBatch (TFDV's input) for ``records``; without the window column when
     ``event_times`` is None (in streaming, Beam's windows hold the records of one window)."""
     import pyarrow as pa

@@ -9,9 +9,11 @@ by ``[INFO_TYPE]`` in the statistics, and domain values holding a finding are
 dropped from the schema (a later run then reports them as unexpected, which
 they are).
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 Scan = Callable[[str], Sequence[Any]]  # DetectionEngine.scan: findings with start, end, info_type
 
@@ -23,7 +25,7 @@ def redact_text(text: str, scan: Scan) -> str:
         return text
     pieces, cursor = [], 0
     for finding in findings:  # sorted by start, non-overlapping
-        pieces.append(text[cursor:finding.start])
+        pieces.append(text[cursor : finding.start])
         pieces.append(f"[{finding.info_type}]")
         cursor = finding.end
     pieces.append(text[cursor:])

@@ -23,10 +23,12 @@ baseline is complete (scrubbed as the batch stage's: ``redact.py``), reusable as
 ``data_validation.schema`` by a later job; statistics are not written (an unbounded run
 has no end to write them at).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Tuple
+from collections.abc import Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -37,7 +39,11 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from veilwatch.transforms.config.model import DatasetConfig
-from veilwatch.transforms.data_validation.features import profiled_columns, to_record_batch, window_step_seconds
+from veilwatch.transforms.data_validation.features import (
+    profiled_columns,
+    to_record_batch,
+    window_step_seconds,
+)
 from veilwatch.transforms.data_validation.streaming_checks import CheckerState, StreamingChecker
 from veilwatch.transforms.data_validation.transform import (
     COUNTED,
@@ -92,7 +98,9 @@ class CheckWindowsInOrderFn(beam.DoFn):
 
     def setup(self) -> None:
         spec = self.config.data_validation
-        self.checker = StreamingChecker(self.config, load_schema(spec.schema_path) if spec.schema_path else None)
+        self.checker = StreamingChecker(
+            self.config, load_schema(spec.schema_path) if spec.schema_path else None
+        )
 
     def process(
         self,
@@ -137,7 +145,9 @@ class CheckWindowsInOrderFn(beam.DoFn):
         state = checker_state.read() or CheckerState()
         counts = dict.fromkeys(COUNTED, 0)
         for _, start, _, stats in ready:
-            outcome = self.checker.observe(state, start, statistics_pb2.DatasetFeatureStatisticsList.FromString(stats))
+            outcome = self.checker.observe(
+                state, start, statistics_pb2.DatasetFeatureStatisticsList.FromString(stats)
+            )
             counts["data_validation_windows"] += int(outcome.new_window)
             counts["data_validation_windows_checked"] += int(outcome.first_check)
             counts["data_validation_flagged"] += len(outcome.flagged)
@@ -149,7 +159,9 @@ class CheckWindowsInOrderFn(beam.DoFn):
             yield pvalue.TaggedOutput(COUNTS, counts)
 
     def _write_schema(self, schema: Any) -> None:
-        from veilwatch.transforms.detection.labels import label_scanner  # the detection engine: built only here
+        from veilwatch.transforms.detection.labels import (
+            label_scanner,
+        )  # the detection engine: built only here
 
         write_schema(schema, self.config.sinks.output_dir, label_scanner(self.config.pii.detection))
 
@@ -166,16 +178,18 @@ class ValidateStreamingWindows(beam.PTransform):
         results = (
             batches
             | "ToArrowPerWindowStep" >> beam.ParDo(RecordBatchPerStepFn(self.config))
-            | "IntoWindowSteps" >> beam.WindowInto(
+            | "IntoWindowSteps"
+            >> beam.WindowInto(
                 beam_window.FixedWindows(step),
                 trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
                 accumulation_mode=trigger.AccumulationMode.ACCUMULATING,
-                allowed_lateness=Duration(seconds=self.config.window.allowed_lateness_seconds))
+                allowed_lateness=Duration(seconds=self.config.window.allowed_lateness_seconds),
+            )
             | "StatisticsPerWindow" >> beam.CombineGlobally(WindowStatisticsFn()).without_defaults()
-            | "KeyByWindowStart" >> beam.ParDo(_KeyedByStart()).with_output_types(Tuple[str, Any])
+            | "KeyByWindowStart" >> beam.ParDo(_KeyedByStart()).with_output_types(tuple[str, Any])
             | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
-            | "CheckInEventTimeOrder" >> beam.ParDo(CheckWindowsInOrderFn(self.config)).with_outputs(
-                COUNTS, main="flagged")
+            | "CheckInEventTimeOrder"
+            >> beam.ParDo(CheckWindowsInOrderFn(self.config)).with_outputs(COUNTS, main="flagged")
         )
         counts = results[COUNTS] | "ToCounters" >> beam.ParDo(CountersFn())
         return ValidationOutputs(results.flagged, counts)

@@ -24,6 +24,7 @@ State is bounded: the baseline's statistics until the schema is inferred, the sc
 and the windows a late pane can still reach (the allowed lateness plus one step, for
 the previous window of the oldest) with their statistics and the anomalies flagged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -67,7 +68,9 @@ class StreamingChecker:
         self.step = window_step_seconds(config)
         # A late pane reaches back this far; its previous window one step further.
         self.keep_seconds = config.window.allowed_lateness_seconds + self.step
-        self.given = baseline_schema([], self.spec, self.columns, given_schema) if given_schema is not None else None
+        self.given = (
+            baseline_schema([], self.spec, self.columns, given_schema) if given_schema is not None else None
+        )
         self._parsed: tuple[bytes, Any] | None = None
 
     def observe(self, state: CheckerState, start: float, stats: Any) -> Outcome:
@@ -79,8 +82,9 @@ class StreamingChecker:
             return self._baseline(state, start, serialized, entry is None and start not in state.baseline)
         previous = max((s for s in state.recent if s < start), default=None)
         previous_stats = _parse_stats(state.recent[previous].stats) if previous is not None else None
-        records = flagged_records(window_anomalies(stats, schema, previous_stats), self.dataset, start,
-                                  self.step, self.columns)
+        records = flagged_records(
+            window_anomalies(stats, schema, previous_stats), self.dataset, start, self.step, self.columns
+        )
         before = entry.flagged if entry is not None else frozenset()
         new = [r for r in records if (r["series_key"], r["detail"]) not in before]
         state.recent[start] = RecentWindow(serialized, before | {(r["series_key"], r["detail"]) for r in new})

@@ -9,6 +9,7 @@ note is written with ``sys.stderr.write`` during the import and is dropped.
 
     tfdv = import_tfdv()
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -14,9 +14,11 @@ The schema used and all statistics are written to
 ``tfdv.load_schema_text`` and reusable as ``data_validation.schema``;
 ``statistics.binpb``, with ``tfdv.load_stats_binary``).
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -97,15 +99,23 @@ class CheckWindowsFn(beam.DoFn):
             self._write_artifacts(schema, stats_list)
             checked = checked_windows(windows, spec, self.given is not None)
             for start, stats, previous in checked:
-                for record in flagged_records(window_anomalies(stats, schema, previous), self.config.dataset,
-                                              start, self.step, self.columns):
+                for record in flagged_records(
+                    window_anomalies(stats, schema, previous),
+                    self.config.dataset,
+                    start,
+                    self.step,
+                    self.columns,
+                ):
                     flagged += 1
                     yield record
-        yield pvalue.TaggedOutput(COUNTS, {
-            "data_validation_windows": len(windows),
-            "data_validation_windows_checked": len(checked),
-            "data_validation_flagged": flagged,
-        })
+        yield pvalue.TaggedOutput(
+            COUNTS,
+            {
+                "data_validation_windows": len(windows),
+                "data_validation_windows_checked": len(checked),
+                "data_validation_flagged": flagged,
+            },
+        )
 
     def _write_artifacts(self, original_schema, original_stats) -> None:
         """``schema.pbtxt`` and ``statistics.binpb``, with PII scrubbed (see ``redact.py``)."""
@@ -156,6 +166,7 @@ class ValidateWindowStatistics(beam.PTransform):
 
     def expand(self, batches: beam.PCollection) -> ValidationOutputs:
         import pyarrow as pa
+
         tfdv = import_tfdv()  # quiet: no CUDA/TensorRT/IPython lines
         from tensorflow_data_validation.utils import slicing_util
 

@@ -13,9 +13,11 @@ Beam's windowing puts it: one accumulator per window, merged across workers.
 Record batches are buffered up to ``BATCH_ROWS`` rows before the generators see
 them: TFDV's generators cost per call, and a streaming batch may hold a few records.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import apache_beam as beam
 
@@ -83,7 +85,9 @@ class WindowStatisticsFn(beam.CombineFn):
         for acc in accumulators[1:]:
             out.pending.extend(acc.pending)
             out.pending_rows += acc.pending_rows
-            out.partials = [g.merge_accumulators([a, b]) for g, a, b in zip(self._gens(), out.partials, acc.partials)]
+            out.partials = [
+                g.merge_accumulators([a, b]) for g, a, b in zip(self._gens(), out.partials, acc.partials)
+            ]
         if out.pending_rows >= BATCH_ROWS:
             self._flush(out)
         return out
@@ -98,4 +102,5 @@ class WindowStatisticsFn(beam.CombineFn):
 
         self._flush(acc)
         return merge_util.merge_dataset_feature_statistics(
-            [g.extract_output(g.compact(p)) for g, p in zip(self._gens(), acc.partials)])
+            [g.extract_output(g.compact(p)) for g, p in zip(self._gens(), acc.partials)]
+        )

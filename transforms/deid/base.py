@@ -14,11 +14,13 @@ A :class:`Transformation` then maps one value at a time. Values are the JSON
 scalars of a record (str, int, float, bool); a primitive that only makes sense
 on strings converts with ``str()``.
 """
+
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Mapping, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 ParamsT = TypeVar("ParamsT")
 

@@ -26,22 +26,39 @@ false"). A missing or null field: EXISTS is false, NOT_EQUAL_TO true, every othe
 
 Parse errors name the key path and never quote a value (a condition may compare with PII).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.records.paths import first_value_getter, parse_path
 
-OPERATORS = ("EQUAL_TO", "NOT_EQUAL_TO", "GREATER_THAN", "LESS_THAN", "GREATER_THAN_OR_EQUALS",
-             "LESS_THAN_OR_EQUALS", "EXISTS")
-VALUE_KINDS = ("integerValue", "floatValue", "stringValue", "booleanValue", "timestampValue", "timeValue",
-               "dateValue", "dayOfWeekValue")
+OPERATORS = (
+    "EQUAL_TO",
+    "NOT_EQUAL_TO",
+    "GREATER_THAN",
+    "LESS_THAN",
+    "GREATER_THAN_OR_EQUALS",
+    "LESS_THAN_OR_EQUALS",
+    "EXISTS",
+)
+VALUE_KINDS = (
+    "integerValue",
+    "floatValue",
+    "stringValue",
+    "booleanValue",
+    "timestampValue",
+    "timeValue",
+    "dateValue",
+    "dayOfWeekValue",
+)
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 _INCOMPARABLE = object()
@@ -109,17 +126,35 @@ def parse_record_condition(value: Any, path: str) -> RecordCondition:
     expressions = _mapping(value, path, ("expressions",), issues, required=("expressions",))
     if expressions is not None and "expressions" in expressions:
         where = f"{path}.expressions"
-        body = _mapping(expressions["expressions"], where, ("logicalOperator", "conditions"), issues,
-                        required=("conditions",))
+        body = _mapping(
+            expressions["expressions"],
+            where,
+            ("logicalOperator", "conditions"),
+            issues,
+            required=("conditions",),
+        )
         if body is not None:
             operator = body.get("logicalOperator", "AND")
             if operator not in ("AND", "LOGICAL_OPERATOR_UNSPECIFIED"):
-                issues.append(ConfigIssue(f"{where}.logicalOperator", "must be AND (DLP's only logical operator)"))
-            outer = _mapping(body.get("conditions"), f"{where}.conditions", ("conditions",), issues,
-                             required=("conditions",)) if "conditions" in body else None
+                issues.append(
+                    ConfigIssue(f"{where}.logicalOperator", "must be AND (DLP's only logical operator)")
+                )
+            outer = (
+                _mapping(
+                    body.get("conditions"),
+                    f"{where}.conditions",
+                    ("conditions",),
+                    issues,
+                    required=("conditions",),
+                )
+                if "conditions" in body
+                else None
+            )
             items = outer.get("conditions") if outer is not None else None
             if outer is not None and "conditions" in outer and (not isinstance(items, list) or not items):
-                issues.append(ConfigIssue(f"{where}.conditions.conditions", "must be a non-empty list of conditions"))
+                issues.append(
+                    ConfigIssue(f"{where}.conditions.conditions", "must be a non-empty list of conditions")
+                )
             elif isinstance(items, list):
                 for i, item in enumerate(items):
                     parsed = _condition(item, f"{where}.conditions.conditions[{i}]", issues)
@@ -130,8 +165,9 @@ def parse_record_condition(value: Any, path: str) -> RecordCondition:
     return RecordCondition(tuple(conditions), value)
 
 
-def _mapping(value: Any, path: str, allowed: tuple[str, ...], issues: list[ConfigIssue],
-             required: tuple[str, ...] = ()) -> Mapping | None:
+def _mapping(
+    value: Any, path: str, allowed: tuple[str, ...], issues: list[ConfigIssue], required: tuple[str, ...] = ()
+) -> Mapping | None:
     if not isinstance(value, Mapping):
         issues.append(ConfigIssue(path, f"must be a mapping with {', '.join(allowed)}"))
         return None
@@ -174,7 +210,9 @@ def _condition(item: Any, path: str, issues: list[ConfigIssue]) -> Condition | N
     else:
         kind, parsed = _value(body["value"], f"{path}.value", issues)
         if kind == "dayOfWeekValue" and operator not in ("EQUAL_TO", "NOT_EQUAL_TO"):
-            issues.append(ConfigIssue(f"{path}.operator", "a dayOfWeekValue compares with EQUAL_TO or NOT_EQUAL_TO"))
+            issues.append(
+                ConfigIssue(f"{path}.operator", "a dayOfWeekValue compares with EQUAL_TO or NOT_EQUAL_TO")
+            )
     if len(issues) > before:
         return None
     return Condition(name, operator, kind, parsed)
@@ -185,7 +223,7 @@ def _value(value: Any, path: str, issues: list[ConfigIssue]) -> tuple[str | None
     if not isinstance(value, Mapping) or len(value) != 1 or next(iter(value)) not in VALUE_KINDS:
         issues.append(ConfigIssue(path, f"must be a mapping with exactly one of {', '.join(VALUE_KINDS)}"))
         return None, None
-    (kind, raw), = value.items()
+    ((kind, raw),) = value.items()
     where = f"{path}.{kind}"
     parsed = _parse_value(kind, raw)
     if parsed is _INCOMPARABLE:
@@ -257,7 +295,7 @@ def _timestamp(text: str) -> Any:
         parsed = dt.datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
         return _INCOMPARABLE
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _coerce(actual: Any, kind: str) -> Any:

@@ -39,6 +39,7 @@ Usage (a primitive's parse and build)::
     ...
     key = resolve_crypto_key(spec, allow_plaintext=plaintext_allowed(keys))     # in build(), on the worker
 """
+
 from __future__ import annotations
 
 import binascii
@@ -46,8 +47,9 @@ import logging
 import re
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from veilwatch.transforms.config.errors import ConfigIssue
 from veilwatch.transforms.deid.crypto.errors import CryptoError
@@ -59,8 +61,10 @@ KINDS = {"unwrapped": "unwrapped", "kmsWrapped": "kms_wrapped", "transient": "tr
 AES_KEY_SIZES = (16, 24, 32)  # "a 128/192/256 bit key" (FPE, AES-SIV, date shift)
 HASH_KEY_SIZES = (32, 64)  # CryptoHashConfig: "The key size must be either 32 or 64 bytes"
 TRANSIENT_KEY_SIZE = 32
-_KMS_KEY_NAME = re.compile(r"projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
-                           r"/cryptoKeys/[a-zA-Z0-9_-]{1,63}")
+_KMS_KEY_NAME = re.compile(
+    r"projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
+    r"/cryptoKeys/[a-zA-Z0-9_-]{1,63}"
+)
 _BASE64 = re.compile(r"[A-Za-z0-9+/\-_]*={0,2}")
 
 
@@ -102,16 +106,19 @@ class CryptoKeySpec:
         return {"transient": {"name": self.transient_name}}
 
     def __repr__(self) -> str:  # never shows key bytes, wrapped or not
-        detail = {"unwrapped": "key=<redacted>",
-                  "kms_wrapped": f"crypto_key_name={self.crypto_key_name!r}, wrapped_key=<redacted>",
-                  "transient": f"name={self.transient_name!r}"}[self.kind]
+        detail = {
+            "unwrapped": "key=<redacted>",
+            "kms_wrapped": f"crypto_key_name={self.crypto_key_name!r}, wrapped_key=<redacted>",
+            "transient": f"name={self.transient_name!r}",
+        }[self.kind]
         return f"CryptoKeySpec(kind={self.kind!r}, {detail}, path={self.path!r})"
 
     __str__ = __repr__
 
 
-def parse_crypto_key(params: Mapping[str, Any], path: str, issues: list[ConfigIssue], *,
-                     allowed_sizes: tuple[int, ...]) -> CryptoKeySpec | None:
+def parse_crypto_key(
+    params: Mapping[str, Any], path: str, issues: list[ConfigIssue], *, allowed_sizes: tuple[int, ...]
+) -> CryptoKeySpec | None:
     """The ``cryptoKey`` of a primitive's params, or None when it has none.
 
     ``params`` is the primitive's parameter mapping and ``path`` its config path
@@ -132,8 +139,13 @@ def parse_crypto_key(params: Mapping[str, Any], path: str, issues: list[ConfigIs
         return None
     sizes = ", ".join(map(str, allowed_sizes))
     if not isinstance(value, Mapping) or len(value) != 1 or next(iter(value)) not in KINDS:
-        issues.append(ConfigIssue(where, "must hold exactly one of: unwrapped {key}, kmsWrapped "
-                                         "{wrappedKey, cryptoKeyName}, transient {name}"))
+        issues.append(
+            ConfigIssue(
+                where,
+                "must hold exactly one of: unwrapped {key}, kmsWrapped "
+                "{wrappedKey, cryptoKeyName}, transient {name}",
+            )
+        )
         return None
     source, inner = next(iter(value.items()))
     where = f"{where}.{source}"
@@ -145,31 +157,46 @@ def parse_crypto_key(params: Mapping[str, Any], path: str, issues: list[ConfigIs
         if key is None:
             return None
         if len(key) not in allowed_sizes:
-            issues.append(ConfigIssue(f"{where}.key", f"must be a key of {sizes} bytes, got {len(key)} bytes"))
+            issues.append(
+                ConfigIssue(f"{where}.key", f"must be a key of {sizes} bytes, got {len(key)} bytes")
+            )
             return None
-        return CryptoKeySpec("unwrapped", key_b64=inner["key"], path=where, allowed_sizes=tuple(allowed_sizes))
+        return CryptoKeySpec(
+            "unwrapped", key_b64=inner["key"], path=where, allowed_sizes=tuple(allowed_sizes)
+        )
     if kind == "kms_wrapped":
         if not _exact_keys(inner, ("wrappedKey", "cryptoKeyName"), where, issues):
             return None
         wrapped = _decode(inner["wrappedKey"], f"{where}.wrappedKey", issues)
         name = inner["cryptoKeyName"]
         if not (isinstance(name, str) and _KMS_KEY_NAME.fullmatch(name)):
-            issues.append(ConfigIssue(f"{where}.cryptoKeyName", "must name a Cloud KMS key: "
-                                      "projects/P/locations/L/keyRings/R/cryptoKeys/K"))
+            issues.append(
+                ConfigIssue(
+                    f"{where}.cryptoKeyName",
+                    "must name a Cloud KMS key: projects/P/locations/L/keyRings/R/cryptoKeys/K",
+                )
+            )
             return None
         if wrapped is None:
             return None
         if not wrapped:
             issues.append(ConfigIssue(f"{where}.wrappedKey", "is empty"))
             return None
-        return CryptoKeySpec("kms_wrapped", wrapped_key_b64=inner["wrappedKey"], crypto_key_name=name, path=where,
-                             allowed_sizes=tuple(allowed_sizes))
+        return CryptoKeySpec(
+            "kms_wrapped",
+            wrapped_key_b64=inner["wrappedKey"],
+            crypto_key_name=name,
+            path=where,
+            allowed_sizes=tuple(allowed_sizes),
+        )
     if not _exact_keys(inner, ("name",), where, issues):
         return None
     if not isinstance(inner["name"], str) or not inner["name"]:
         issues.append(ConfigIssue(f"{where}.name", "must be a non-empty string"))
         return None
-    return CryptoKeySpec("transient", transient_name=inner["name"], path=where, allowed_sizes=tuple(allowed_sizes))
+    return CryptoKeySpec(
+        "transient", transient_name=inner["name"], path=where, allowed_sizes=tuple(allowed_sizes)
+    )
 
 
 def _exact_keys(inner: Any, keys: tuple[str, ...], where: str, issues: list[ConfigIssue]) -> bool:
@@ -241,13 +268,17 @@ def resolve_crypto_key(spec: CryptoKeySpec, *, allow_plaintext: bool) -> bytes:
         if not allow_plaintext:
             raise CryptoKeyError(
                 f"{spec.path}: an unwrapped key is plaintext key material in the config; pass "
-                "--allow_plaintext_keys to use it (only for local runs and tests), or use kmsWrapped")
+                "--allow_plaintext_keys to use it (only for local runs and tests), or use kmsWrapped"
+            )
         with _LOCK:
             warn = spec.path not in _WARNED_PLAINTEXT  # once per key and process: preflight and workers
             _WARNED_PLAINTEXT.add(spec.path)
         if warn:
-            _LOG.warning("Using the unwrapped cryptoKey at %s: fine for local runs, use kmsWrapped keys in "
-                         "production.", spec.path)
+            _LOG.warning(
+                "Using the unwrapped cryptoKey at %s: fine for local runs, use kmsWrapped keys in "
+                "production.",
+                spec.path,
+            )
         return _checked(decode_base64(spec.key_b64 or ""), spec)
     if spec.kind == "kms_wrapped":
         cache_key = ("kms_wrapped", spec.crypto_key_name, spec.wrapped_key_b64)
@@ -268,8 +299,10 @@ def resolve_crypto_key(spec: CryptoKeySpec, *, allow_plaintext: bool) -> bytes:
 
 def _checked(key: bytes, spec: CryptoKeySpec) -> bytes:
     if len(key) not in spec.allowed_sizes:
-        raise CryptoKeyError(f"{spec.path}: the key must be {', '.join(map(str, spec.allowed_sizes))} bytes, "
-                             f"got {len(key)} bytes")
+        raise CryptoKeyError(
+            f"{spec.path}: the key must be {', '.join(map(str, spec.allowed_sizes))} bytes, "
+            f"got {len(key)} bytes"
+        )
     return key
 
 

@@ -24,20 +24,27 @@ it from the original record; so a context field may itself be de-identified.
 Findings are returned as :class:`FieldFinding` (where and which infoType),
 never with the matched text.
 """
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterator, NamedTuple, Protocol
+from collections.abc import Iterator
+from typing import Any, NamedTuple, Protocol
 
 from veilwatch.transforms.config.model import PiiSpec
 from veilwatch.transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
 from veilwatch.transforms.deid.registry import build_transformation
 from veilwatch.transforms.deid.transformation_errors import OUTSIDE_SCHEMA, TransformationErrors
-from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.deid.unknown_fields import join, rewrite_unknown_fields
+from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.nesting import non_finite_kind
 from veilwatch.transforms.records.paths import (
-    first_value_getter, get_simple, is_simple, iter_values, parse_path, update_values,
+    first_value_getter,
+    get_simple,
+    is_simple,
+    iter_values,
+    parse_path,
+    update_values,
 )
 from veilwatch.transforms.records.schema import SchemaTree
 
@@ -46,8 +53,7 @@ class Scanner(Protocol):
     def scan(self, text: str) -> list[Any]:  # findings with start, end, info_type, likelihood
         ...
 
-    def text_too_long(self, text: str) -> bool:
-        ...
+    def text_too_long(self, text: str) -> bool: ...
 
 
 class FieldFinding(NamedTuple):
@@ -69,8 +75,13 @@ class FieldRewriter:
     """Applies one field's transformation to every value at its path, caching context-free
     results (which also share one context, see :func:`shared_context`)."""
 
-    def __init__(self, path_text: str, info_type: str, transformation: Transformation,
-                 errors: TransformationErrors | None = None):
+    def __init__(
+        self,
+        path_text: str,
+        info_type: str,
+        transformation: Transformation,
+        errors: TransformationErrors | None = None,
+    ):
         self.path_text = path_text
         self.errors = errors  # pii.transformation_error_handling; None: dead-letter the record
         self.path = parse_path(path_text)
@@ -161,8 +172,14 @@ class RecordSuppressed(Exception):
 class RecordDeidentifier:
     """Built once per worker (keys loaded, primitives constructed), used per record."""
 
-    def __init__(self, pii: PiiSpec, keys: KeyProvider | None, scanner: Scanner | None = None,
-                 unknown_fields: SchemaTree | None = None, scan_unknown_values: bool = False):
+    def __init__(
+        self,
+        pii: PiiSpec,
+        keys: KeyProvider | None,
+        scanner: Scanner | None = None,
+        unknown_fields: SchemaTree | None = None,
+        scan_unknown_values: bool = False,
+    ):
         """``unknown_fields``: the schema, when fields outside it reach the outputs (``keep``,
         ``scan``): their key names are scanned, and with ``scan_unknown_values`` their values."""
         # Transformation errors: dead letter or leaveUntransformed, counted per field and reason.
@@ -172,22 +189,34 @@ class RecordDeidentifier:
         self._steps: list[FieldStep] = []
         for p in pii.fields:
             if p.transformation is not None:
-                action: Any = FieldRewriter(p.path, p.info_type, build_transformation(p.transformation, keys),
-                                            self.transformation_errors)
+                action: Any = FieldRewriter(
+                    p.path,
+                    p.info_type,
+                    build_transformation(p.transformation, keys),
+                    self.transformation_errors,
+                )
             else:
-                action = FieldScan(p.path, parse_path(p.path),
-                                   {t: build_transformation(s, keys) for t, s in p.info_type_transformations.items()},
-                                   build_transformation(p.default_scan_transformation
-                                                        or pii.default_scan_transformation, keys))
+                action = FieldScan(
+                    p.path,
+                    parse_path(p.path),
+                    {t: build_transformation(s, keys) for t, s in p.info_type_transformations.items()},
+                    build_transformation(
+                        p.default_scan_transformation or pii.default_scan_transformation, keys
+                    ),
+                )
             self._steps.append(FieldStep(p.path, p.condition, action))
         self._fields = [s.action for s in self._steps if isinstance(s.action, FieldRewriter)]
         self._field_scans = [s.action for s in self._steps if isinstance(s.action, FieldScan)]
         # Without conditions, field scans or a field named twice, every step applies: the fast path.
         paths = [s.path for s in self._steps]
-        self._plain = not self._field_scans and all(s.condition is None for s in self._steps) \
+        self._plain = (
+            not self._field_scans
+            and all(s.condition is None for s in self._steps)
             and len(set(paths)) == len(paths)
-        self._conditions = list({id(s.condition): s.condition for s in self._steps
-                                 if s.condition is not None}.values())
+        )
+        self._conditions = list(
+            {id(s.condition): s.condition for s in self._steps if s.condition is not None}.values()
+        )
         self._suppressions = tuple(pii.record_suppressions)
         self._scan_paths = [(path, parse_path(path)) for path in pii.scan_fields]
         self._scan_path_texts = frozenset(pii.scan_fields) | {scan.path_text for scan in self._field_scans}
@@ -224,7 +253,9 @@ class RecordDeidentifier:
                 if isinstance(text, str) and text:
                     record[name] = self._scan_text(text, record, path_text, findings, context_values)
                 continue
-            update_values(record, path, lambda v: self._scan_text(v, record, path_text, findings, context_values))
+            update_values(
+                record, path, lambda v: self._scan_text(v, record, path_text, findings, context_values)
+            )
         if self._unknown_fields is not None:
             self._deidentify_unknown_fields(record, findings, context_values)
         return findings
@@ -242,12 +273,20 @@ class RecordDeidentifier:
             if isinstance(action, FieldRewriter):
                 action.rewrite(record, context_values)
             else:
-                update_values(record, action.path, lambda v: self._scan_text(
-                    v, record, action.path_text, findings, context_values, action.by_type, action.default))
+                update_values(
+                    record,
+                    action.path,
+                    lambda v: self._scan_text(
+                        v, record, action.path_text, findings, context_values, action.by_type, action.default
+                    ),
+                )
 
-    def _deidentify_unknown_fields(self, record: dict, out: list[FieldFinding], context_values: dict | None) -> None:
+    def _deidentify_unknown_fields(
+        self, record: dict, out: list[FieldFinding], context_values: dict | None
+    ) -> None:
         """Keys outside the schema (keep, scan) and, with scan, the values below them."""
         if self._scan_unknown_values:
+
             def leaf(value: Any, path: str) -> Any:
                 return self._scan_unknown_value(value, path, record, out, context_values)
         else:
@@ -260,11 +299,17 @@ class RecordDeidentifier:
             return self._scan_key(key, path, record, out, context_values)
 
         # keep: only floats are looked at (a number that is not finite is refused)
-        rewrite_unknown_fields(record, self._unknown_fields, rename, leaf,
-                               (str, int, float) if self._scan_unknown_values else (float,))
+        rewrite_unknown_fields(
+            record,
+            self._unknown_fields,
+            rename,
+            leaf,
+            (str, int, float) if self._scan_unknown_values else (float,),
+        )
 
-    def _scan_key(self, key: str, path: str, record: dict, out: list[FieldFinding],
-                  context_values: dict | None) -> str:
+    def _scan_key(
+        self, key: str, path: str, record: dict, out: list[FieldFinding], context_values: dict | None
+    ) -> str:
         """A key name outside the schema -> the name with its findings de-identified."""
         found = self._key_findings.get(key)
         if found is None:
@@ -279,8 +324,9 @@ class RecordDeidentifier:
             return key
         return self._replace_findings(key, found, record, join(path, "{key}"), out, context_values)
 
-    def _scan_unknown_value(self, value: Any, path: str, record: dict, out: list[FieldFinding],
-                            context_values: dict | None) -> Any:
+    def _scan_unknown_value(
+        self, value: Any, path: str, record: dict, out: list[FieldFinding], context_values: dict | None
+    ) -> Any:
         """A value below a field outside the schema: text and integers are scanned (an integer
         holding PII becomes its de-identified text); a number that is not finite is refused."""
         if type(value) is str:
@@ -299,9 +345,16 @@ class RecordDeidentifier:
                 if isinstance(value, str) and value:
                     yield value
 
-    def _scan_text(self, value: Any, record: dict, field: str, out: list[FieldFinding],
-                   context_values: dict | None = None, by_type: dict | None = None,
-                   default: Transformation | None = None) -> Any:
+    def _scan_text(
+        self,
+        value: Any,
+        record: dict,
+        field: str,
+        out: list[FieldFinding],
+        context_values: dict | None = None,
+        by_type: dict | None = None,
+        default: Transformation | None = None,
+    ) -> Any:
         """``value`` with its findings replaced; ``by_type``/``default``: a field's own
         infoTypeTransformations (pii.fields), else pii.info_type_transformations."""
         if not isinstance(value, str):
@@ -313,27 +366,38 @@ class RecordDeidentifier:
             return value
         return self._replace_findings(value, found, record, field, out, context_values, by_type, default)
 
-    def _replace_findings(self, value: str, found: list[Any], record: dict, field: str, out: list[FieldFinding],
-                          context_values: dict | None, by_type: dict | None = None,
-                          default: Transformation | None = None) -> str:
+    def _replace_findings(
+        self,
+        value: str,
+        found: list[Any],
+        record: dict,
+        field: str,
+        out: list[FieldFinding],
+        context_values: dict | None,
+        by_type: dict | None = None,
+        default: Transformation | None = None,
+    ) -> str:
         """``value`` with every finding replaced by its infoType's transformation."""
         pieces: list[str] = []
         cursor = 0
         for f in found:  # sorted by start, non-overlapping
-            transformation = (self._by_type.get(f.info_type, self._default) if by_type is None
-                              else by_type.get(f.info_type, default))
+            transformation = (
+                self._by_type.get(f.info_type, self._default)
+                if by_type is None
+                else by_type.get(f.info_type, default)
+            )
             if transformation.context_free:
                 ctx = shared_context(f.info_type, field)
             else:
                 ctx = ValueContext(f.info_type, record, field, context_values)
-            pieces.append(value[cursor:f.start])
+            pieces.append(value[cursor : f.start])
             try:
-                pieces.append(str(transformation.transform(value[f.start:f.end], ctx)))
+                pieces.append(str(transformation.transform(value[f.start : f.end], ctx)))
             except TransformationError as exc:
                 # A field outside the schema is data: it is counted, never named.
                 label = field if field in self._scan_path_texts else OUTSIDE_SCHEMA
                 self.transformation_errors.handle(label, exc, "scan")  # raises unless leaveUntransformed
-                pieces.append(value[f.start:f.end])
+                pieces.append(value[f.start : f.end])
             cursor = f.end
             out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))
         pieces.append(value[cursor:])
@@ -343,11 +407,11 @@ class RecordDeidentifier:
 def _refuse_non_finite(value: Any, path: str) -> Any:
     """Fields outside the schema hold no NaN or Infinity either (no sink writes them as numbers)."""
     if non_finite_kind(value) is not None:
-        raise RecordError("validate", "a field not in the schema holds a number that is not finite (NaN or Infinity)")
+        raise RecordError(
+            "validate", "a field not in the schema holds a number that is not finite (NaN or Infinity)"
+        )
     return value
 
 
 def _likelihood_name(likelihood: Any) -> str:
     return getattr(likelihood, "name", str(likelihood))
-
-

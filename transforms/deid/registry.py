@@ -4,9 +4,11 @@
 (or a bare name for parameterless ones); ``build_transformation`` makes the
 runnable primitive on a worker.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.config.model import TransformationSpec
@@ -24,9 +26,20 @@ from veilwatch.transforms.deid.primitives.time_part import TIME_PART
 
 # All twelve of Cloud DLP's primitive transformations.
 PRIMITIVES: dict[str, PrimitiveSpec] = {
-    spec.dlp_name: spec for spec in (
-        REPLACE, REDACT, REPLACE_WITH_INFO_TYPE, CHARACTER_MASK, REPLACE_DICTIONARY, CRYPTO_HASH,
-        CRYPTO_DETERMINISTIC, CRYPTO_REPLACE_FFX_FPE, DATE_SHIFT, FIXED_SIZE_BUCKETING, BUCKETING, TIME_PART,
+    spec.dlp_name: spec
+    for spec in (
+        REPLACE,
+        REDACT,
+        REPLACE_WITH_INFO_TYPE,
+        CHARACTER_MASK,
+        REPLACE_DICTIONARY,
+        CRYPTO_HASH,
+        CRYPTO_DETERMINISTIC,
+        CRYPTO_REPLACE_FFX_FPE,
+        DATE_SHIFT,
+        FIXED_SIZE_BUCKETING,
+        BUCKETING,
+        TIME_PART,
     )
 }
 
@@ -42,14 +55,26 @@ def parse_transformation(value: Any, path: str) -> TransformationSpec:
     elif isinstance(value, Mapping) and len(value) == 1:
         name, params = next(iter(value.items()))
     else:
-        raise ConfigError(ConfigIssue(path, "must name exactly one DLP primitive transformation, "
-                                            "e.g. {characterMaskConfig: {maskingCharacter: '#'}}"))
+        raise ConfigError(
+            ConfigIssue(
+                path,
+                "must name exactly one DLP primitive transformation, "
+                "e.g. {characterMaskConfig: {maskingCharacter: '#'}}",
+            )
+        )
     if name in NOT_YET_LOCAL:
-        raise ConfigError(ConfigIssue(path, f"transformation '{name}' is not supported by the local engine yet "
-                                            f"(supported: {', '.join(PRIMITIVES)})"))
+        raise ConfigError(
+            ConfigIssue(
+                path,
+                f"transformation '{name}' is not supported by the local engine yet "
+                f"(supported: {', '.join(PRIMITIVES)})",
+            )
+        )
     spec = PRIMITIVES.get(name)
     if spec is None:
-        raise ConfigError(ConfigIssue(path, f"unknown transformation '{name}' (supported: {', '.join(PRIMITIVES)})"))
+        raise ConfigError(
+            ConfigIssue(path, f"unknown transformation '{name}' (supported: {', '.join(PRIMITIVES)})")
+        )
     return TransformationSpec(name, spec.parse(params, f"{path}.{name}"), source={name: params})
 
 
@@ -57,7 +82,10 @@ def needs_keys(spec: TransformationSpec) -> bool:
     """Whether the transformation needs the dataset's keyset: a keyed primitive that names
     its own DLP ``cryptoKey`` (its params' ``crypto_key``) does not, nor one whose params use
     no key at all (``dateShiftConfig`` without a context)."""
-    return PRIMITIVES[spec.dlp_name].uses_keyset(spec.params) and getattr(spec.params, "crypto_key", None) is None
+    return (
+        PRIMITIVES[spec.dlp_name].uses_keyset(spec.params)
+        and getattr(spec.params, "crypto_key", None) is None
+    )
 
 
 def is_reversible(spec: TransformationSpec) -> bool:

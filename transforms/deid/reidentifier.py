@@ -21,10 +21,12 @@ de-identified must be restored too (in the same ``--fields``; it is restored
 first), and one that was transformed one-way makes the field depending on it
 unrecoverable (refused).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from veilwatch.transforms.config.model import PiiSpec, TransformationSpec
 from veilwatch.transforms.deid.base import KeyProvider, Transformation, TransformationError, ValueContext
@@ -62,7 +64,7 @@ class ReidentifyPlan:
     texts: tuple[TextStep, ...]
 
     @classmethod
-    def build(cls, pii: PiiSpec, requested: Sequence[str]) -> "ReidentifyPlan":
+    def build(cls, pii: PiiSpec, requested: Sequence[str]) -> ReidentifyPlan:
         if not requested:
             raise ReidentifyRefused("--fields: name at least one field to restore")
         declared = {p.path: p for p in pii.fields}
@@ -73,47 +75,68 @@ class ReidentifyPlan:
             policy = declared.get(path)
             if policy is not None:
                 if policy.transformation is None:
-                    raise ReidentifyRefused(f"field '{path}' is scanned with its own info_type_transformations "
-                                            "(pii.fields); restoring findings in it is not supported")
+                    raise ReidentifyRefused(
+                        f"field '{path}' is scanned with its own info_type_transformations "
+                        "(pii.fields); restoring findings in it is not supported"
+                    )
                 if any(p.condition is not None for p in pii.fields if p.path == path):
-                    raise ReidentifyRefused(f"field '{path}' is transformed under a condition; which records "
-                                            "were transformed is not recorded, so it cannot be restored")
+                    raise ReidentifyRefused(
+                        f"field '{path}' is transformed under a condition; which records "
+                        "were transformed is not recorded, so it cannot be restored"
+                    )
                 spec = policy.transformation
                 if not is_reversible(spec):
                     raise ReidentifyRefused(
                         f"field '{path}' uses {spec.dlp_name}, which is not reversible "
-                        f"(reversible: {', '.join(REVERSIBLE)})")
+                        f"(reversible: {', '.join(REVERSIBLE)})"
+                    )
                 if _transient(spec):
                     raise ReidentifyRefused(
                         f"field '{path}' uses {spec.dlp_name} with a transient cryptoKey: the key is discarded "
-                        "(as DLP does), so its tokens cannot be restored")
+                        "(as DLP does), so its tokens cannot be restored"
+                    )
                 context = getattr(spec.params, "context_field", None)
                 if context == path:
                     raise ReidentifyRefused(f"field '{path}' is its own context field; it cannot be restored")
                 if context and context in changed and context not in requested:
-                    how = declared[context].transformation.dlp_name if context in declared else "text scanning"
-                    hint = ("add it to --fields" if context in declared and is_reversible(declared[context].transformation)
-                            else f"{how} is not reversible, so '{path}' cannot be restored")
+                    how = (
+                        declared[context].transformation.dlp_name if context in declared else "text scanning"
+                    )
+                    hint = (
+                        "add it to --fields"
+                        if context in declared and is_reversible(declared[context].transformation)
+                        else f"{how} is not reversible, so '{path}' cannot be restored"
+                    )
                     raise ReidentifyRefused(
-                        f"field '{path}' uses context field '{context}', which was itself de-identified ({how}); {hint}")
+                        f"field '{path}' uses context field '{context}', which was itself de-identified ({how}); {hint}"
+                    )
                 if context and context in pii.scan_fields:
-                    raise ReidentifyRefused(f"field '{path}' uses context field '{context}', a scanned text field; "
-                                            "its original value is not recoverable")
+                    raise ReidentifyRefused(
+                        f"field '{path}' uses context field '{context}', a scanned text field; "
+                        "its original value is not recoverable"
+                    )
                 steps.append(FieldStep(path, policy.info_type, spec))
             elif path in pii.scan_fields:
                 candidates = list(pii.info_type_transformations.values()) + [pii.default_scan_transformation]
-                usable = tuple((spec.params.surrogate_info_type, spec) for spec in candidates
-                               if is_reversible(spec) and getattr(spec.params, "surrogate_info_type", None)
-                               and not _transient(spec))
+                usable = tuple(
+                    (spec.params.surrogate_info_type, spec)
+                    for spec in candidates
+                    if is_reversible(spec)
+                    and getattr(spec.params, "surrogate_info_type", None)
+                    and not _transient(spec)
+                )
                 if not usable:
                     raise ReidentifyRefused(
                         f"field '{path}' is scanned text; only findings tokenized by a reversible transformation "
                         "with a surrogateInfoType (and no transient cryptoKey) can be restored, and "
-                        "pii.info_type_transformations has none")
+                        "pii.info_type_transformations has none"
+                    )
                 texts.append(TextStep(path, usable))
             else:
-                raise ReidentifyRefused(f"field '{path}' is neither a declared PII field (pii.fields) "
-                                        "nor a scanned field (pii.scan_fields); there is nothing to restore")
+                raise ReidentifyRefused(
+                    f"field '{path}' is neither a declared PII field (pii.fields) "
+                    "nor a scanned field (pii.scan_fields); there is nothing to restore"
+                )
         return cls(_order(steps), tuple(texts))
 
 
@@ -131,8 +154,10 @@ def _order(steps: list[FieldStep]) -> tuple[FieldStep, ...]:
         waiting = {s.path for s in pending}
         ready = [s for s in pending if getattr(s.spec.params, "context_field", None) not in waiting]
         if not ready:
-            raise ReidentifyRefused("the requested fields are each other's context fields (a cycle); "
-                                    f"cannot restore {', '.join(sorted(waiting))}")
+            raise ReidentifyRefused(
+                "the requested fields are each other's context fields (a cycle); "
+                f"cannot restore {', '.join(sorted(waiting))}"
+            )
         done.extend(ready)
         pending = [s for s in pending if s not in ready]
     return tuple(done)
@@ -142,8 +167,9 @@ class RecordReidentifier:
     """Built once per worker from a plan and the keys; restores records in place."""
 
     def __init__(self, plan: ReidentifyPlan, keys: KeyProvider):
-        self._fields = [(s.path, parse_path(s.path), s.info_type, build_transformation(s.spec, keys))
-                        for s in plan.fields]
+        self._fields = [
+            (s.path, parse_path(s.path), s.info_type, build_transformation(s.spec, keys)) for s in plan.fields
+        ]
         self._texts = []
         for step in plan.texts:
             by_name = {name: build_transformation(spec, keys) for name, spec in step.specs}
@@ -151,7 +177,9 @@ class RecordReidentifier:
 
     def reidentify(self, record: dict) -> None:
         for path_text, path, info_type, transformation in self._fields:
-            update_values(record, path, lambda v: self._reverse(transformation, v, info_type, record, path_text))
+            update_values(
+                record, path, lambda v: self._reverse(transformation, v, info_type, record, path_text)
+            )
         for path_text, path, scanner, by_name in self._texts:
             update_values(record, path, lambda v: self._restore_text(v, scanner, by_name, record, path_text))
 
@@ -165,13 +193,14 @@ class RecordReidentifier:
             raise RecordError("reidentify", f"field '{path}': {exc}") from None
 
     @staticmethod
-    def _restore_text(value: Any, scanner: SurrogateScanner, by_name: dict[str, Transformation],
-                      record: dict, path: str) -> Any:
+    def _restore_text(
+        value: Any, scanner: SurrogateScanner, by_name: dict[str, Transformation], record: dict, path: str
+    ) -> Any:
         if not isinstance(value, str):
             return value
 
         def restore(token: SurrogateToken) -> str:
-            original = value[token.start:token.end]
+            original = value[token.start : token.end]
             return str(by_name[token.info_type].reverse(original, ValueContext(None, record, path)))
 
         try:

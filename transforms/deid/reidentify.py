@@ -3,17 +3,24 @@
 A thin Beam layer over :class:`~veilwatch.transforms.deid.reidentifier.RecordReidentifier`:
 one DoFn that loads the keys and builds the primitives in ``setup()``.
 """
+
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
 from veilwatch.transforms.config.model import SourceFormat
-from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX, DeadLetterRedactor, file_dead_letter, make_dead_letter
+from veilwatch.transforms.deadletter import (
+    UNREADABLE_FILE_PREFIX,
+    DeadLetterRedactor,
+    file_dead_letter,
+    make_dead_letter,
+)
 from veilwatch.transforms.deid.reidentifier import RecordReidentifier
 from veilwatch.transforms.io.sources import RawBatch, nest_dotted
 from veilwatch.transforms.records.errors import RecordError
@@ -72,14 +79,22 @@ class ReidentifyBatchFn(beam.DoFn):
             except RecordError as exc:
                 dead.append(make_dead_letter(exc.stage, exc.message, item.ref, self.redactor.redact(record)))
             except Exception as exc:  # noqa: BLE001 - one bad record must not fail the bundle
-                dead.append(make_dead_letter("reidentify", f"unexpected {type(exc).__name__}", item.ref,
-                                             self.redactor.redact(record)))
+                dead.append(
+                    make_dead_letter(
+                        "reidentify",
+                        f"unexpected {type(exc).__name__}",
+                        item.ref,
+                        self.redactor.redact(record),
+                    )
+                )
         if pending:
             for (item, record), reason in zip(pending, reidentify_batch([r for _, r in pending])):
                 if reason is None:
                     restored.append(record)
                 else:
-                    dead.append(make_dead_letter("reidentify", reason, item.ref, self.redactor.redact(record)))
+                    dead.append(
+                        make_dead_letter("reidentify", reason, item.ref, self.redactor.redact(record))
+                    )
         self.restored_counter.inc(len(restored))
         records_dead = len(dead) - len(batch.file_errors)
         self.dead_letter_counter.inc(records_dead)
@@ -87,8 +102,11 @@ class ReidentifyBatchFn(beam.DoFn):
             yield restored
         if dead:
             yield pvalue.TaggedOutput(DEAD_LETTERS, dead)
-        stats = Counter(records_read=len(batch.items), records_reidentified=len(restored),
-                        records_dead_lettered=records_dead)
+        stats = Counter(
+            records_read=len(batch.items),
+            records_reidentified=len(restored),
+            records_dead_lettered=records_dead,
+        )
         stats.update({f"{UNREADABLE_FILE_PREFIX}{f.path}": 1 for f in batch.file_errors})
         yield pvalue.TaggedOutput(STATS, dict(stats))
 

@@ -20,6 +20,7 @@ counters. Reasons are :class:`~veilwatch.transforms.deid.base.TransformationErro
 messages, which never hold a value; a field outside the schema (whose key name
 is data) is counted under :data:`OUTSIDE_SCHEMA`, never by its name.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -70,6 +71,6 @@ def summary_entries(counts: dict[str, int]) -> list[dict]:
     entries = []
     for key in sorted(counts):
         if key.startswith(STATS_PREFIX):
-            field, outcome, reason = key[len(STATS_PREFIX):].split("|", 2)
+            field, outcome, reason = key[len(STATS_PREFIX) :].split("|", 2)
             entries.append({"field": field, "outcome": outcome, "reason": reason, "count": counts[key]})
     return entries

@@ -15,9 +15,11 @@ Paths are written as in the config (``http.extra``, ``items[].note``), from the
 keys as renamed, so they carry no key a rename removed. Keys are visited as
 they are; a dotted key (``"a.b"``) is one key, not a path.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from veilwatch.transforms.records.schema import SchemaTree
 
@@ -25,8 +27,13 @@ Rename = Callable[[str, str], str]
 Leaf = Callable[[Any, str], Any]
 
 
-def rewrite_unknown_fields(record: dict, tree: SchemaTree, rename: Rename, leaf: Leaf | None,
-                           leaf_types: tuple[type, ...] = (str, int, float)) -> None:
+def rewrite_unknown_fields(
+    record: dict,
+    tree: SchemaTree,
+    rename: Rename,
+    leaf: Leaf | None,
+    leaf_types: tuple[type, ...] = (str, int, float),
+) -> None:
     """Rename every key outside the schema and rewrite every value below one (of a type in
     ``leaf_types``), in place."""
     unknown = tree.unknown_keys(record)
@@ -46,8 +53,15 @@ def rewrite_unknown_fields(record: dict, tree: SchemaTree, rename: Rename, leaf:
             _visit(node, range(len(node)), path + "[]", stack, leaf, leaf_types, is_list=True)
 
 
-def _visit(node: Any, keys: Any, path: str, stack: list, leaf: Leaf | None, leaf_types: tuple[type, ...],
-           is_list: bool = False) -> None:
+def _visit(
+    node: Any,
+    keys: Any,
+    path: str,
+    stack: list,
+    leaf: Leaf | None,
+    leaf_types: tuple[type, ...],
+    is_list: bool = False,
+) -> None:
     """Queue the objects and lists at ``keys`` of ``node``, rewrite its other values."""
     for key in keys:
         value = node[key]

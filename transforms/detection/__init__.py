@@ -7,6 +7,7 @@ Pure Python (no Beam): the DoFns wrap it. Public API:
     for f in engine.scan(text):
         print(f.start, f.end, f.info_type, f.likelihood.name)   # never log text[f.start:f.end]
 """
+
 from veilwatch.transforms.detection.catalog import DEFAULT_CATALOG, DEFAULT_HOTWORDS
 from veilwatch.transforms.detection.engine import DetectionEngine
 from veilwatch.transforms.detection.findings import Finding, Likelihood

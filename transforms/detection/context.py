@@ -6,11 +6,12 @@ at all: the text's lower-cased word set (computed once per text, and only when
 needed) must hold the first word of one of the type's hotwords. Texts without
 context words therefore cost one set intersection per type.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.settings import HotwordRule
@@ -30,7 +31,9 @@ def _first_token(word: str) -> str | None:
 
 def words_pattern(words: Iterable[str]) -> re.Pattern:
     """One regex matching any of ``words`` as whole words, any case, any inner whitespace."""
-    parts = sorted({re.escape(w.strip()).replace(r"\ ", r"\s+") for w in words if w.strip()}, key=len, reverse=True)
+    parts = sorted(
+        {re.escape(w.strip()).replace(r"\ ", r"\s+") for w in words if w.strip()}, key=len, reverse=True
+    )
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
@@ -67,8 +70,13 @@ class HotwordIndex:
         by_type: dict[str, list[CompiledHotwords]] = {}
         for rule in rules_list:
             by_type.setdefault(rule.info_type, []).append(
-                CompiledHotwords(words_pattern(rule.words), rule.window_before, rule.window_after,
-                                 rule.likelihood, rule.boost)
+                CompiledHotwords(
+                    words_pattern(rule.words),
+                    rule.window_before,
+                    rule.window_after,
+                    rule.likelihood,
+                    rule.boost,
+                )
             )
         self._rules = by_type
         # first words of every hotword of a type, for the precheck against text_tokens()
@@ -86,7 +94,9 @@ class HotwordIndex:
         """First words of the hotwords of ``info_type`` (empty: the type has no rules)."""
         return self._keys.get(info_type, frozenset())
 
-    def apply(self, text: str, findings: list[Finding], tokens: frozenset[str] | None = None) -> list[Finding]:
+    def apply(
+        self, text: str, findings: list[Finding], tokens: frozenset[str] | None = None
+    ) -> list[Finding]:
         """``findings`` with likelihoods adjusted by the rules whose words are near them.
 
         ``tokens``: ``text_tokens(text)`` if the caller already has it.
@@ -113,20 +123,45 @@ class HotwordIndex:
 
 # Street designators written before the street's name ("Calle", "Via", "rue", "ul."), after it
 # ("Street", "Road", "straat"), and the endings of compound names ("Hauptstraße", "Kaldæavej").
-_STREET_PREFIXES = frozenset((
-    "calle avenida av rua travessa largo via viale piazza corso vicolo strada rue chemin allée impasse quai "
-    "boulevard bd avenue route ul ulica al aleja os osiedle plac plaza pl place pasaje paseo camino carrer "
-    "ronda glorieta urbanización praça praia rodovia estrada alameda vereda"
-).split())
-_STREET_SUFFIXES = frozenset((
-    "street st road rd avenue ave lane ln drive dr boulevard blvd way court ct place pl terrace square sq "
-    "highway hwy parkway pkwy crescent close circle cir trail alley row gardens grove green vale hill park "
-    "walk mews rise view wharf quay port ports pocket mission plaza path loop pike station junction "
-    "straat laan plein gracht vej gade gata gatan väg vägen katu tie strasse straße str gasse weg platz allee ring"
-).split())
+_STREET_PREFIXES = frozenset(
+    (
+        "calle avenida av rua travessa largo via viale piazza corso vicolo strada rue chemin allée impasse quai "
+        "boulevard bd avenue route ul ulica al aleja os osiedle plac plaza pl place pasaje paseo camino carrer "
+        "ronda glorieta urbanización praça praia rodovia estrada alameda vereda"
+    ).split()
+)
+_STREET_SUFFIXES = frozenset(
+    (
+        "street st road rd avenue ave lane ln drive dr boulevard blvd way court ct place pl terrace square sq "
+        "highway hwy parkway pkwy crescent close circle cir trail alley row gardens grove green vale hill park "
+        "walk mews rise view wharf quay port ports pocket mission plaza path loop pike station junction "
+        "straat laan plein gracht vej gade gata gatan väg vägen katu tie strasse straße str gasse weg platz allee ring"
+    ).split()
+)
 _COMPOUND_ENDINGS = (
-    "straße", "strasse", "str", "gasse", "weg", "platz", "allee", "damm", "ufer", "straat", "laan",
-    "plein", "gracht", "vej", "gade", "gatan", "vägen", "väg", "gränd", "katu", "tie", "kuja", "polku",
+    "straße",
+    "strasse",
+    "str",
+    "gasse",
+    "weg",
+    "platz",
+    "allee",
+    "damm",
+    "ufer",
+    "straat",
+    "laan",
+    "plein",
+    "gracht",
+    "vej",
+    "gade",
+    "gatan",
+    "vägen",
+    "väg",
+    "gränd",
+    "katu",
+    "tie",
+    "kuja",
+    "polku",
 )
 _PARTICLES = frozenset("de del la las los di da do dos das van der den von du le des".split())
 _STREET_WINDOW = 60
@@ -154,7 +189,7 @@ def beside_street_name(text: str, start: int, end: int) -> bool:
     postcodes have the digits of phone numbers and SSNs; their neighbours say what they are.
 
     Word lists, not regexes: this runs for every national phone candidate."""
-    before = text[max(0, start - _STREET_WINDOW):start]
+    before = text[max(0, start - _STREET_WINDOW) : start]
     if before[-1:] in (" ", "\t"):  # a number glued to a word or a bracket is not an address's
         words = before.rsplit("\n", 1)[-1].split()[-4:]
         for word in reversed(words):
@@ -162,7 +197,7 @@ def beside_street_name(text: str, start: int, end: int) -> bool:
                 return True
             if not _name_word(word) or word[-1:] == ",":
                 break
-    after = text[end:end + _STREET_WINDOW].split("\n", 1)[0]
+    after = text[end : end + _STREET_WINDOW].split("\n", 1)[0]
     if not after[:1].isspace() and after[:2] not in (", ", ",\t"):
         return False
     words = after.split(None, 4)[:4]

@@ -4,10 +4,11 @@ A word list matches as Cloud DLP's dictionary does (see :func:`dictionary_patter
 A custom regex is compiled by RE2 (:mod:`veilwatch.transforms.detection.user_regex`), as
 Cloud DLP does: a user pattern with nested repeats cannot hang a scan.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from veilwatch.transforms.detection.findings import Finding
 from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
@@ -65,5 +66,9 @@ def build_custom(spec: CustomInfoType) -> Recognizer:
         return RegexRecognizer(spec.name, dictionary_pattern(spec.words), likelihood=spec.likelihood)
     validator = named_validator(spec.validator) if spec.validator else None
     return Re2Recognizer(
-        spec.name, spec.regex, ignore_case=spec.ignore_case, likelihood=spec.likelihood, validator=validator,
+        spec.name,
+        spec.regex,
+        ignore_case=spec.ignore_case,
+        likelihood=spec.likelihood,
+        validator=validator,
     )

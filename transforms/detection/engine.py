@@ -15,20 +15,26 @@ package, one Hyperscan pass per (ASCII) text reports those recognizers
 PII benchmark). Without it, or for non-ASCII text, the engine measures the
 largest digit cluster and evaluates each distinct recognizer gate at most once.
 """
+
 from __future__ import annotations
 
 import bisect
 import functools
-import re
 import logging
+import re
 import sys
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from veilwatch.transforms.detection import catalog
 from veilwatch.transforms.detection.context import HotwordIndex, text_tokens
 from veilwatch.transforms.detection.custom import build_custom
 from veilwatch.transforms.detection.findings import Finding, Likelihood
-from veilwatch.transforms.detection.ner import NER_INFO_TYPES, NerUnavailable, SpacyNerRecognizer, load_ner_recognizer
+from veilwatch.transforms.detection.ner import (
+    NER_INFO_TYPES,
+    NerUnavailable,
+    SpacyNerRecognizer,
+    load_ner_recognizer,
+)
 from veilwatch.transforms.detection.normalize import for_matching
 from veilwatch.transforms.detection.overlap import resolve_overlaps
 from veilwatch.transforms.detection.prefilter import Condition, build_prefilter
@@ -117,13 +123,18 @@ class DetectionEngine:
             keep = None if types == set(recognizer.info_types) else frozenset(types)
             wants_claimed = bool(getattr(recognizer, "wants_claimed", False))
             context: frozenset[str] | None = None
-            if getattr(recognizer, "wants_floor", False) and settings.min_likelihood > Likelihood.VERY_UNLIKELY:
+            if (
+                getattr(recognizer, "wants_floor", False)
+                and settings.min_likelihood > Likelihood.VERY_UNLIKELY
+            ):
                 context = frozenset().union(*(self._hotwords.keys(t) for t in types))
             # a run of n consecutive digits is also a cluster of at least n digits
             min_digits = max(recognizer.min_digits, recognizer.min_digit_run)
             condition = Condition(
-                min_digits=min_digits, gate=recognizer.gate,
-                hotwords=hotword_keys, patterns=tuple(recognizer.prefilter_patterns),
+                min_digits=min_digits,
+                gate=recognizer.gate,
+                hotwords=hotword_keys,
+                patterns=tuple(recognizer.prefilter_patterns),
             )
             planned.append(((min_digits, gate, recognizer.find, keep, wants_claimed, context), condition))
         # Sorted by min_digits, so that per text the steps that cannot match are cut off
@@ -145,7 +156,9 @@ class DetectionEngine:
         # findings of recent short texts are kept, per engine, in a bounded LRU cache.
         size = settings.result_cache_size
         self._cached = functools.lru_cache(maxsize=size)(self._scan_tuple) if size else None
-        self._prefilter = build_prefilter([condition for _, condition in planned]) if settings.use_prefilter else None
+        self._prefilter = (
+            build_prefilter([condition for _, condition in planned]) if settings.use_prefilter else None
+        )
 
     @staticmethod
     def _load_ner(settings: DetectionSettings) -> SpacyNerRecognizer | None:
@@ -187,8 +200,9 @@ class DetectionEngine:
         """Whether ``text`` exceeds ``max_text_chars`` (the caller dead-letters such texts)."""
         return len(text) > self.settings.max_text_chars
 
-    def _floor(self, text: str, context: frozenset[str] | None, tokens: frozenset[str] | None
-               ) -> tuple[Likelihood | None, frozenset[str] | None]:
+    def _floor(
+        self, text: str, context: frozenset[str] | None, tokens: frozenset[str] | None
+    ) -> tuple[Likelihood | None, frozenset[str] | None]:
         """The lowest base likelihood worth finding for a step, and the text's tokens (computed
         only when needed): for a step that wants a floor (``context``: its types' hotword first
         words), ``min_likelihood`` when none of them occurs (nothing can raise a candidate then,
@@ -292,12 +306,20 @@ class DetectionEngine:
         offset = value.find(stripped) if stripped else 0
         findings = self.scan(stripped)
         if offset:
-            findings = [Finding(f.start + offset, f.end + offset, f.info_type, f.likelihood) for f in findings]
+            findings = [
+                Finding(f.start + offset, f.end + offset, f.info_type, f.likelihood) for f in findings
+            ]
         return findings
 
 
-def _run_step(text: str, find: Callable[..., Iterable[Finding]], keep: frozenset[str] | None,
-              wants_claimed: bool, floor: Likelihood | None, found: list[Finding]) -> None:
+def _run_step(
+    text: str,
+    find: Callable[..., Iterable[Finding]],
+    keep: frozenset[str] | None,
+    wants_claimed: bool,
+    floor: Likelihood | None,
+    found: list[Finding],
+) -> None:
     """Run one recognizer step and add its findings (of the kept types) to ``found``.
 
     A deferring recognizer is told the spans already found at LIKELY or above; one that

@@ -5,6 +5,7 @@ reports read the same as a DLP inspection result. A ``Finding`` never holds the
 matched text: callers slice the input with ``start:end`` when they need it, so
 a finding can be logged, counted or written to the findings sink as it is.
 """
+
 from __future__ import annotations
 
 import enum
@@ -20,7 +21,7 @@ class Likelihood(enum.IntEnum):
     LIKELY = 4
     VERY_LIKELY = 5
 
-    def raised(self, levels: int) -> "Likelihood":
+    def raised(self, levels: int) -> Likelihood:
         """This likelihood moved ``levels`` steps (negative: down), clamped to the scale."""
         return Likelihood(min(max(int(self) + levels, 1), 5))
 

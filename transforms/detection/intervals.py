@@ -9,6 +9,7 @@ answers "does [start, end) overlap one of them?" by looking at two neighbours.
     spans.overlaps(3, 6)   # True
     spans.overlaps(4, 10)  # False
 """
+
 from __future__ import annotations
 
 import bisect
@@ -23,7 +24,9 @@ class DisjointSpans:
 
     def overlaps(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self._starts, end)  # spans starting before ``end``: indexes < i
-        return i > 0 and self._ends[i - 1] > start  # the last of them is the only one that can reach ``start``
+        return (
+            i > 0 and self._ends[i - 1] > start
+        )  # the last of them is the only one that can reach ``start``
 
     def add(self, start: int, end: int) -> None:
         """Add a span that overlaps none of the others (the caller checked)."""

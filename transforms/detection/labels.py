@@ -11,9 +11,10 @@ and every identifier are replaced.
     scan = label_scanner(config.pii.detection)
     scan("jane@example.org in Germany")   # [Finding(0, 16, 'EMAIL_ADDRESS', ...)]
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from veilwatch.transforms.detection.engine import DetectionEngine
 from veilwatch.transforms.detection.findings import Finding

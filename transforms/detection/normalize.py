@@ -18,11 +18,12 @@ such an expansion covers the whole original character). ASCII texts, and texts
 NFKC leaves unchanged (most accented text), return None: they pay one
 ``isascii`` or one ``is_normalized`` check, nothing else.
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from veilwatch.transforms.detection.findings import Finding
 
@@ -32,7 +33,9 @@ class MatchingView:
     """The NFKC form of a text and, per character of it, the index of its original character."""
 
     text: str
-    origin: tuple[int, ...]  # len(text) + 1 entries: origin[i] = original index of text[i]; last = len(original)
+    origin: tuple[
+        int, ...
+    ]  # len(text) + 1 entries: origin[i] = original index of text[i]; last = len(original)
 
     def to_original(self, findings: Sequence[Finding]) -> list[Finding]:
         """``findings`` (offsets in ``self.text``) with offsets in the original text; findings

@@ -13,6 +13,7 @@ like phone numbers (house number, postcode) and words the NER calls a person or
 a place (``735 Lauren Falls Apt. 727``); taking the part would leave the rest of
 the address in clear, while the address covers the part anyway.
 """
+
 from __future__ import annotations
 
 from veilwatch.transforms.detection.findings import Finding
@@ -26,6 +27,7 @@ def resolve_overlaps(findings: list[Finding], rank: dict[str, int]) -> list[Find
     """Non-overlapping findings sorted by start (see module docstring for the order)."""
     if len(findings) < 2:
         return findings
+
     def key(f: Finding) -> tuple:
         return (-f.likelihood, f.start - f.end, rank.get(f.info_type, 1 << 20), f.start)
 

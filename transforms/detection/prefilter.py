@@ -34,13 +34,14 @@ cached per process.
 Without hyperscan, :func:`build_prefilter` returns None and the engine keeps
 its pure-Python gates.
 """
+
 from __future__ import annotations
 
 import functools
 import logging
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 LOG = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ class Condition:
     min_digits: int = 0  # a digit cluster with at least this many digits
     gate: object = None  # regex source, tuple of literal substrings, or None
     hotwords: frozenset[str] = frozenset()  # lower-case words, one of which must occur (empty: no condition)
-    patterns: tuple[tuple[str, int], ...] = ()  # (regex source, re flags): one must match (empty: no condition)
+    patterns: tuple[
+        tuple[str, int], ...
+    ] = ()  # (regex source, re flags): one must match (empty: no condition)
 
 
 def python_to_hyperscan(source: str) -> str:
@@ -79,7 +82,7 @@ def python_to_hyperscan(source: str) -> str:
     while i < len(source):
         char = source[i]
         if char == "\\" and i + 1 < len(source):
-            pair = source[i:i + 2]
+            pair = source[i : i + 2]
             if pair == r"\s":
                 out.append(r"\s\x1c-\x1f" if in_class else r"[\s\x1c-\x1f]")
             elif pair == r"\Z":
@@ -91,10 +94,10 @@ def python_to_hyperscan(source: str) -> str:
         if char == "[" and not in_class:
             in_class = True
             out.append(char)
-            if source[i + 1:i + 2] == "^":
+            if source[i + 1 : i + 2] == "^":
                 out.append("^")
                 i += 1
-            if source[i + 1:i + 2] == "]":  # a leading ] is a literal
+            if source[i + 1 : i + 2] == "]":  # a leading ] is a literal
                 out.append("]")
                 i += 1
         elif char == "]" and in_class:
@@ -134,10 +137,10 @@ def widen(source: str) -> str:
                 j = i + 1
                 while j < size and source[j].isdigit():
                     j += 1
-                out.append(_reference(bodies, int(source[i + 1:j])))
+                out.append(_reference(bodies, int(source[i + 1 : j])))
                 i = j
                 continue
-            out.append(source[i:i + 2])
+            out.append(source[i : i + 2])
             i += 2
             continue
         if in_class:
@@ -151,7 +154,7 @@ def widen(source: str) -> str:
             out.append(char)
             i += 1
             for lead in ("^", "]"):
-                if source[i:i + 1] == lead:
+                if source[i : i + 1] == lead:
                     out.append(lead)
                     i += 1
             continue
@@ -163,7 +166,7 @@ def widen(source: str) -> str:
                 continue
         if source.startswith("(?P=", i):
             close = source.index(")", i)
-            out.append(_reference(bodies, source[i + 4:close]))
+            out.append(_reference(bodies, source[i + 4 : close]))
             i = close + 1
             continue
         if any(source.startswith(a, i) for a in _LOOKAROUND):
@@ -187,15 +190,15 @@ def _plain_group_bodies(source: str) -> dict[int | str, str]:
     bodies: dict[int | str, str] = {}
     number = 0
     for i, char in _outside_classes(source):
-        if char == "(" and (source[i + 1:i + 2] != "?" or source.startswith("(?P<", i)):
+        if char == "(" and (source[i + 1 : i + 2] != "?" or source.startswith("(?P<", i)):
             number += 1
             name = None
             start = i + 1
             if source.startswith("(?P<", i):
                 start = source.index(">", i) + 1
-                name = source[i + 4:start - 1]
+                name = source[i + 4 : start - 1]
             try:
-                body = source[start:_group_end(source, i) - 1]
+                body = source[start : _group_end(source, i) - 1]
             except ValueError:
                 return bodies
             if not _NOT_PLAIN.search(_CLASSES.sub("[]", body)):
@@ -242,8 +245,8 @@ def _outside_classes(source: str, start: int = 0) -> Iterator[tuple[int, str]]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-            i += 1 + (source[i + 1:i + 2] == "^")
-            i += source[i:i + 1] == "]"  # a leading ] is a literal
+            i += 1 + (source[i + 1 : i + 2] == "^")
+            i += source[i : i + 1] == "]"  # a leading ] is a literal
             continue
         else:
             yield i, char
@@ -329,7 +332,9 @@ def _try_compile(expression: bytes, flags: int) -> bool:
     """Whether Hyperscan compiles ``expression`` as a sub-expression of a logical combination."""
     combination = _hs.HS_FLAG_COMBINATION | _hs.HS_FLAG_SINGLEMATCH
     try:
-        _hs.Database().compile(expressions=[expression, b"1 & 1"], ids=[1, 2], elements=2, flags=[flags, combination])
+        _hs.Database().compile(
+            expressions=[expression, b"1 & 1"], ids=[1, 2], elements=2, flags=[flags, combination]
+        )
     except Exception:  # hyperscan.error: unsupported construct
         return False
     return True
@@ -347,7 +352,9 @@ def _groups(condition: Condition) -> tuple[tuple[tuple[bytes, int], ...], ...]:
     expression that cannot be had is left out (fewer conditions: more texts pass)."""
     groups: list[tuple[str, ...] | tuple[tuple[str, int], ...]] = []
     patterns = condition.patterns
-    if not (patterns and all(len(source) <= MAX_PATTERN_CHARS and _expression(source) for source, _ in patterns)):
+    if not (
+        patterns and all(len(source) <= MAX_PATTERN_CHARS and _expression(source) for source, _ in patterns)
+    ):
         patterns = ()
     # The digit cluster is left out when the recognizer's own patterns are compiled: they
     # pin its candidates down far better, and every cluster size is a costly bounded
@@ -447,7 +454,8 @@ def _build(conditions: tuple[tuple[tuple[tuple[bytes, int], ...], ...], ...]) ->
             subs = {key: ident for key, ident in subs.items() if _try_compile(*key)}
             continue
         unsafe = frozenset(
-            index for index, groups in enumerate(conditions)
+            index
+            for index, groups in enumerate(conditions)
             if any(not _stand_in_safe(expression) for group in groups for expression, _ in group)
         )
         return Prefilter(database, len(conditions), unsafe)

@@ -19,11 +19,12 @@ second, even cheaper prefilter for number-shaped identifiers.
             for m in re.finditer(r"TCK-\\d{6}", text):
                 yield Finding(m.start(), m.end(), "TICKET_ID", Likelihood.POSSIBLE)
 """
+
 from __future__ import annotations
 
 import abc
 import re
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 
@@ -48,7 +49,7 @@ def fast_start(source: str) -> str:
         repeat = f"{{{low - 1},}}"
     else:
         repeat = f"{{{low - 1},{int(high) - 1}}}"
-    return char_class + char_class + repeat + source[match.end():]
+    return char_class + char_class + repeat + source[match.end() :]
 
 
 # A validator takes the matched text (separators included) and says whether it
@@ -196,8 +197,10 @@ class BareNumberRecognizer(Recognizer):
                 continue
             if end < size:  # not followed by a letter, or by a separator and more digits
                 following = text[end]
-                if following.isalnum() or following == "_" or (
-                    following in "-./" and end + 1 < size and text[end + 1].isdigit()
+                if (
+                    following.isalnum()
+                    or following == "_"
+                    or (following in "-./" and end + 1 < size and text[end + 1].isdigit())
                 ):
                     continue
             digits = match.group()

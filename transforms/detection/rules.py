@@ -4,9 +4,11 @@ A dictionary entry matches the finding's text exactly, ignoring case (test
 card numbers, the company's own support address); a regex must match the whole
 finding (``.*@example\\.com``), compiled by RE2 like every user regex (linear time).
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from veilwatch.transforms.detection.findings import Finding
 from veilwatch.transforms.detection.settings import ExclusionRule
@@ -28,7 +30,7 @@ class ExclusionIndex:
 
     def excluded(self, text: str, finding: Finding) -> bool:
         """Whether ``finding`` is one of the values its type's rules exclude."""
-        value = text[finding.start:finding.end]
+        value = text[finding.start : finding.end]
         if value.casefold() in self._words.get(finding.info_type, ()):
             return True
         regexes = self._regexes.get(finding.info_type, ())

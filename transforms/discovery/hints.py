@@ -18,24 +18,74 @@ name"), never mixed with value evidence:
 
 Names are compared lower-cased with ``-`` and camelCase turned into ``_``.
 """
+
 from __future__ import annotations
 
 import re
 
 # Parents whose "name"/"id" child is a person's.
-PERSON_ENTITIES = frozenset({
-    "customer", "user", "person", "patient", "employee", "client", "member", "contact", "owner", "holder",
-    "cardholder", "account_holder", "sender", "recipient", "payer", "payee", "buyer", "seller", "subscriber",
-    "student", "applicant", "beneficiary", "author", "driver", "passenger", "guest", "player", "citizen",
-})
+PERSON_ENTITIES = frozenset(
+    {
+        "customer",
+        "user",
+        "person",
+        "patient",
+        "employee",
+        "client",
+        "member",
+        "contact",
+        "owner",
+        "holder",
+        "cardholder",
+        "account_holder",
+        "sender",
+        "recipient",
+        "payer",
+        "payee",
+        "buyer",
+        "seller",
+        "subscriber",
+        "student",
+        "applicant",
+        "beneficiary",
+        "author",
+        "driver",
+        "passenger",
+        "guest",
+        "player",
+        "citizen",
+    }
+)
 
-_PERSON_NAME_FIELDS = frozenset({"full_name", "fullname", "display_name", "person_name", "legal_name",
-                                 "contact_name", "holder_name", "cardholder_name", "maiden_name"})
+_PERSON_NAME_FIELDS = frozenset(
+    {
+        "full_name",
+        "fullname",
+        "display_name",
+        "person_name",
+        "legal_name",
+        "contact_name",
+        "holder_name",
+        "cardholder_name",
+        "maiden_name",
+    }
+)
 _FIRST_NAME_FIELDS = frozenset({"first_name", "firstname", "given_name", "forename", "middle_name"})
 _LAST_NAME_FIELDS = frozenset({"last_name", "lastname", "surname", "family_name"})
 _DOB_FIELDS = frozenset({"dob", "date_of_birth", "birth_date", "birthdate", "birthday", "born_on"})
-_ADDRESS_FIELDS = frozenset({"address", "street", "street_address", "address_line", "address_line1",
-                             "address_line_1", "address_line2", "address_line_2", "home_address"})
+_ADDRESS_FIELDS = frozenset(
+    {
+        "address",
+        "street",
+        "street_address",
+        "address_line",
+        "address_line1",
+        "address_line_1",
+        "address_line2",
+        "address_line_2",
+        "home_address",
+    }
+)
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 

@@ -8,9 +8,11 @@ then call it ``json``.
     list(leaves({"customer": {"email": "a@b.io"}, "tags": ["x", "y"]}))
     # [("customer.email", "a@b.io"), ("tags[]", "x"), ("tags[]", "y")]
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # Deeper than this, a value is reported as one json leaf: a pathological
 # document must not make a sampled record cost more than its size.

@@ -19,14 +19,16 @@ not suggest personal data (``dob`` does): the sample's time span, from which
 ``ProfileFields`` is the CombineFn: one accumulator per worker bundle, merged
 into one :class:`FieldProfiles` for the whole sample.
 """
+
 from __future__ import annotations
 
 import datetime
 import functools
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import apache_beam as beam
 
@@ -57,7 +59,9 @@ class FieldStats:
     containers: int = 0  # occurrences as an object or a list
     types: Counter = field(default_factory=Counter)  # string / integer / float / boolean
     timestamps: int = 0  # strings that parse as ISO-8601 date-times
-    numeric_strings: Counter = field(default_factory=Counter)  # integer / float / boolean: strings that read as one (CSV)
+    numeric_strings: Counter = field(
+        default_factory=Counter
+    )  # integer / float / boolean: strings that read as one (CSV)
     prose: int = 0  # strings with whitespace between words
     chars: int = 0  # total length of the strings
     whole: Counter = field(default_factory=Counter)  # infoType -> values that are one
@@ -76,7 +80,7 @@ class FieldStats:
         self.first_time = t if self.first_time is None else min(self.first_time, t)
         self.last_time = t if self.last_time is None else max(self.last_time, t)
 
-    def merge(self, other: "FieldStats") -> None:
+    def merge(self, other: FieldStats) -> None:
         self.records += other.records
         self.nulls += other.nulls
         self.values += other.values
@@ -113,7 +117,9 @@ class FieldStats:
 
 def _stable_hash(value: Any) -> int:
     # Python's hash() is salted per process: workers would not agree on it.
-    return int.from_bytes(hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+    return int.from_bytes(
+        hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"
+    )
 
 
 def _timestamp(text: str) -> float | None:
@@ -125,7 +131,7 @@ def _timestamp(text: str) -> float | None:
     except ValueError:
         return None
     if t.tzinfo is None:
-        t = t.replace(tzinfo=datetime.timezone.utc)
+        t = t.replace(tzinfo=datetime.UTC)
     try:
         return t.timestamp()
     except (OverflowError, ValueError, OSError):
@@ -175,7 +181,9 @@ def classify(engine: DetectionEngine, path: str, value: str) -> tuple[str | None
     inside: set[str] = set()
     for f in findings:
         share = (f.end - f.start) / len(stripped)
-        if share >= WHOLE_VALUE_SHARE and (share > best or (share == best and f.likelihood > Likelihood.POSSIBLE)):
+        if share >= WHOLE_VALUE_SHARE and (
+            share > best or (share == best and f.likelihood > Likelihood.POSSIBLE)
+        ):
             whole, best = f.info_type, share
         else:
             inside.add(f.info_type)
@@ -251,7 +259,7 @@ class FieldProfiles:
         for path in present:
             self.fields[path].records += 1
 
-    def merge(self, other: "FieldProfiles") -> "FieldProfiles":
+    def merge(self, other: FieldProfiles) -> FieldProfiles:
         self.records += other.records
         for path in other.order:
             self._stats(path).merge(other.fields[path])

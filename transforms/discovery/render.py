@@ -6,6 +6,7 @@ are EMAIL_ADDRESS" or "field name"), and the header repeats the table. It is a
 valid config for ``veilwatch validate-config`` once ``sinks.output_dir`` is
 given (``--output_dir``) and the keyset it names exists.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,11 @@ def render_table(proposal: DatasetProposal) -> str:
     """One line per field: path, type, required, PII infoType and evidence, transformation, scan."""
     rows = [("field", "type", "req", "PII infoType", "evidence", "transformation", "scan")]
     for f in proposal.fields:
-        transformation = "" if f.transformation is None else (
-            f.transformation if isinstance(f.transformation, str) else next(iter(f.transformation)))
+        transformation = (
+            ""
+            if f.transformation is None
+            else (f.transformation if isinstance(f.transformation, str) else next(iter(f.transformation)))
+        )
         evidence = ""
         if f.evidence == "values":
             evidence = f"values {f.hit_rate:.1%}"
@@ -55,7 +59,9 @@ def render_table(proposal: DatasetProposal) -> str:
             scan = "yes" + (f" ({', '.join(t for t, _ in f.embedded[:3])} inside)" if f.embedded else "")
         if f.path == proposal.event_time:
             scan = (scan + " " if scan else "") + "[event time]"
-        rows.append((f.path, f.type, "yes" if f.required else "", f.info_type or "-", evidence, transformation, scan))
+        rows.append(
+            (f.path, f.type, "yes" if f.required else "", f.info_type or "-", evidence, transformation, scan)
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -88,8 +94,12 @@ def render_config(
     ]
     if csv_delimiter and csv_delimiter != ",":
         out += ["  csv:", f"    delimiter: {json.dumps(csv_delimiter)}"]
-    out += ["", "schema:", "  unknown_fields: scan          # fields not seen in the sample are scanned as free text",
-            "  fields:"]
+    out += [
+        "",
+        "schema:",
+        "  unknown_fields: scan          # fields not seen in the sample are scanned as free text",
+        "  fields:",
+    ]
     for f in proposal.fields:
         entry = f"    - {{name: {json.dumps(f.path)}, type: {f.type}"
         entry += ", required: true}" if f.required else "}"
@@ -114,15 +124,30 @@ def render_config(
         out += [f"    - {json.dumps(f.path)}    # {_scan_reason(f)}" for f in scan]
     else:
         out.append("  scan_fields: []")
-    out += ["  default_scan_transformation: replaceWithInfoTypeConfig", "", "windowing:", "  type: fixed",
-            "  size: 1h", "", "metrics:", "  - {name: record_count, type: count}"]
+    out += [
+        "  default_scan_transformation: replaceWithInfoTypeConfig",
+        "",
+        "windowing:",
+        "  type: fixed",
+        "  size: 1h",
+        "",
+        "metrics:",
+        "  - {name: record_count, type: count}",
+    ]
     if proposal.event_time:  # without event times every record is in one window: nothing to compare
         detector = propose_detector(proposal.event_time_span_seconds)
-        out += ["", f"# {detector.reason} (see transforms/discovery/detector_proposal.py);",
-                "# a window with no record where many were expected is flagged too.",
-                f"detector: {_flow(detector.detector)}"]
+        out += [
+            "",
+            f"# {detector.reason} (see transforms/discovery/detector_proposal.py);",
+            "# a window with no record where many were expected is flagged too.",
+            f"detector: {_flow(detector.detector)}",
+        ]
     if proposal.needs_keys:
-        out += ["", "keys:", f"  keyset: {json.dumps(keyset or 'keyset.json')}    # keyed transformations above use it;"
-                " `veilwatch keys create --out ...` makes one"]
+        out += [
+            "",
+            "keys:",
+            f"  keyset: {json.dumps(keyset or 'keyset.json')}    # keyed transformations above use it;"
+            " `veilwatch keys create --out ...` makes one",
+        ]
     out += ["", "# sinks.output_dir: set here or pass --output_dir to run / validate-config", ""]
     return "\n".join(out)

@@ -27,6 +27,7 @@ so per-user metrics still work; card and phone numbers are masked but for
 their last digits; names are redacted; anything else is replaced by its
 infoType name.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,7 +41,16 @@ TIMESTAMP_SHARE = 0.95  # strings that must parse as date-times for a timestamp 
 FREE_TEXT_PROSE_SHARE = 0.3  # values with several words, for a free-text field
 DEFAULT_MIN_DISTINCT_FREE_TEXT = 20  # fewer distinct values: categories, not text
 NOT_PII_ALONE = frozenset({"DATE", "DOMAIN_NAME"})  # real findings, but not personal data by themselves
-EVENT_TIME_NAMES = ("event_time", "ts", "timestamp", "time", "event_ts", "created_at", "occurred_at", "datetime")
+EVENT_TIME_NAMES = (
+    "event_time",
+    "ts",
+    "timestamp",
+    "time",
+    "event_ts",
+    "created_at",
+    "occurred_at",
+    "datetime",
+)
 
 # transformation per infoType: the YAML-ready mapping and whether it needs the keyset
 _HASH: dict[str, Any] = {"cryptoHashConfig": {}}
@@ -59,8 +69,15 @@ DEFAULT_TRANSFORMATIONS: dict[str, Any] = {
     "DATE_OF_BIRTH": {"timePartConfig": {"partToExtract": "YEAR"}},
 }
 FALLBACK_TRANSFORMATION = "replaceWithInfoTypeConfig"
-KEYED = frozenset({"cryptoHashConfig", "cryptoDeterministicConfig", "cryptoReplaceFfxFpeConfig",
-                   "replaceDictionaryConfig", "dateShiftConfig"})
+KEYED = frozenset(
+    {
+        "cryptoHashConfig",
+        "cryptoDeterministicConfig",
+        "cryptoReplaceFfxFpeConfig",
+        "replaceDictionaryConfig",
+        "dateShiftConfig",
+    }
+)
 
 
 def transformation_for(info_type: str) -> Any:
@@ -179,21 +196,37 @@ def propose(
             hinted = name_hint(path)
             if hinted and (hinted != "DATE_OF_BIRTH" or ftype != "integer"):
                 info_type, evidence = hinted, "field name"
-        embedded = tuple(sorted(
-            ((t, n / stats.values) for t, n in stats.embedded.items() if t not in NOT_PII_ALONE),
-            key=lambda item: -item[1],
-        )) if stats.values else ()
+        embedded = (
+            tuple(
+                sorted(
+                    ((t, n / stats.values) for t, n in stats.embedded.items() if t not in NOT_PII_ALONE),
+                    key=lambda item: -item[1],
+                )
+            )
+            if stats.values
+            else ()
+        )
         scan = (
-            ftype == "string" and info_type is None
+            ftype == "string"
+            and info_type is None
             and (stats.prose >= FREE_TEXT_PROSE_SHARE * stats.strings or bool(embedded))
             and stats.distinct_count > min_distinct_free_text
         )
-        proposals.append(FieldProposal(
-            path=path, type=ftype, required=bool(total) and stats.records == total and stats.nulls == 0,
-            present_rate=present, info_type=info_type, evidence=evidence, hit_rate=rate,
-            transformation=transformation_for(info_type) if info_type else None,
-            scan=scan, embedded=embedded, distinct=stats.distinct_count,
-        ))
+        proposals.append(
+            FieldProposal(
+                path=path,
+                type=ftype,
+                required=bool(total) and stats.records == total and stats.nulls == 0,
+                present_rate=present,
+                info_type=info_type,
+                evidence=evidence,
+                hit_rate=rate,
+                transformation=transformation_for(info_type) if info_type else None,
+                scan=scan,
+                embedded=embedded,
+                distinct=stats.distinct_count,
+            )
+        )
     event_time = _event_time(proposals)
     span = profiles.fields[event_time].time_span_seconds if event_time else 0.0
     return DatasetProposal(total, tuple(proposals), event_time, event_time_span_seconds=span)
@@ -206,6 +239,9 @@ def _event_time(fields: list[FieldProposal]) -> str | None:
 
     def rank(f: FieldProposal) -> tuple[int, int]:
         leaf = f.path.rsplit(".", 1)[-1].lower()
-        return (EVENT_TIME_NAMES.index(leaf) if leaf in EVENT_TIME_NAMES else len(EVENT_TIME_NAMES), f.path.count("."))
+        return (
+            EVENT_TIME_NAMES.index(leaf) if leaf in EVENT_TIME_NAMES else len(EVENT_TIME_NAMES),
+            f.path.count("."),
+        )
 
     return min(candidates, key=rank).path

@@ -5,9 +5,11 @@ table values and an estimate of its findings. A batch closes before any of the
 three would pass its limit (``limits.py``); a row that alone passes one still
 gets a batch of its own (the API then answers, and the caller dead-letters it).
 """
+
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from veilwatch.transforms.dlp.limits import MAX_FINDINGS, MAX_REQUEST_BYTES, MAX_TABLE_VALUES
 
@@ -34,8 +36,11 @@ def plan_batches(costs: Sequence[RowCost], overhead_bytes: int, limits: Limits =
     start = 0
     size = values = findings = 0
     for i, cost in enumerate(costs):
-        if i > start and (size + cost.size > budget or values + cost.values > limits.max_values
-                          or findings + cost.findings > limits.max_findings):
+        if i > start and (
+            size + cost.size > budget
+            or values + cost.values > limits.max_values
+            or findings + cost.findings > limits.max_findings
+        ):
             batches.append(range(start, i))
             start, size, values, findings = i, 0, 0, 0
         size += cost.size

@@ -18,11 +18,13 @@ DLP's limits (:mod:`~veilwatch.transforms.dlp.batching`), and for each request:
 Every row comes back: a result, or a :class:`RowFailure`. Beam metrics count
 requests, retries, splits and rows per request (namespace ``veilwatch_dlp``).
 """
+
 from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from apache_beam.metrics import Metrics
 
@@ -58,9 +60,17 @@ SendFn = Callable[[Sequence[Any]], list[Any]]
 
 
 class BatchCaller:
-    def __init__(self, limiter: RateLimiter, max_attempts: int = 5, backoff_seconds: float = 1.0,
-                 max_backoff_seconds: float = 32.0, limits: Limits = Limits(), isolation_requests: int = 64,
-                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random):
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        max_attempts: int = 5,
+        backoff_seconds: float = 1.0,
+        max_backoff_seconds: float = 32.0,
+        limits: Limits = Limits(),
+        isolation_requests: int = 64,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ):
         self.limiter = limiter
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
@@ -78,7 +88,9 @@ class BatchCaller:
         # Plain totals as well (Beam metrics are only readable from a pipeline result).
         self.totals = {"requests": 0, "retries": 0, "splits": 0, "rows_failed": 0}
 
-    def run(self, units: Sequence[Any], costs: Sequence[RowCost], overhead_bytes: int, send: SendFn) -> list[Any]:
+    def run(
+        self, units: Sequence[Any], costs: Sequence[RowCost], overhead_bytes: int, send: SendFn
+    ) -> list[Any]:
         """Results (or RowFailure) for ``units``, in order; ``send(units_slice)`` returns one
         result per unit of the slice or raises the API's error (or SplitNeeded)."""
         out: list[Any] = [None] * len(units)
@@ -129,16 +141,23 @@ class BatchCaller:
                 handling = classify(exc)
                 name = status_name(exc)
                 if handling is Handling.SPLIT:
-                    raise SplitNeeded(f"DLP answered {name}: the request is too large or has too many "
-                                      "findings, even for this row alone") from None
+                    raise SplitNeeded(
+                        f"DLP answered {name}: the request is too large or has too many "
+                        "findings, even for this row alone"
+                    ) from None
                 if handling is Handling.ISOLATE:
-                    raise SplitNeeded(f"DLP answered {name} (a value its transformation cannot take, or a "
-                                      "config it refuses)", isolating=True) from None
+                    raise SplitNeeded(
+                        f"DLP answered {name} (a value its transformation cannot take, or a "
+                        "config it refuses)",
+                        isolating=True,
+                    ) from None
                 if handling is Handling.FAIL:
                     raise _GaveUp(f"DLP answered {name}") from None
                 if attempt == self.max_attempts:
-                    raise _GaveUp(f"DLP answered {name} on all {self.max_attempts} attempts (quota or "
-                                  "availability); gave up") from None
+                    raise _GaveUp(
+                        f"DLP answered {name} on all {self.max_attempts} attempts (quota or "
+                        "availability); gave up"
+                    ) from None
                 self.retries.inc()
                 self.totals["retries"] += 1
                 # Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter").
@@ -146,7 +165,9 @@ class BatchCaller:
                 self._sleep(ceiling * self._rng())
                 continue
             if len(results) != len(chunk):
-                raise SplitNeeded("DLP returned a different number of rows than it was sent "
-                                  "(a recordSuppressions condition removed the row)")
+                raise SplitNeeded(
+                    "DLP returned a different number of rows than it was sent "
+                    "(a recordSuppressions condition removed the row)"
+                )
             return results
         raise AssertionError("unreachable")

@@ -9,9 +9,11 @@ The client comes from :data:`CLIENT_FACTORIES` (as the KMS client of
 ``veilwatch.transforms.keys.cloud``): a test supplies one on an insecure channel to an
 in-process server; nothing else differs from a production call.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from veilwatch.transforms.config.model import DlpEngineSpec
 
@@ -52,5 +54,7 @@ def build_client(spec: DlpEngineSpec) -> Any:
     except ImportError:
         raise DlpClientError("google-cloud-dlp is not installed (needed for pii.engine dlp)") from None
     except Exception as exc:  # noqa: BLE001 - credentials and transport errors; type only
-        raise DlpClientError(f"cannot create the Cloud DLP client ({type(exc).__name__}); "
-                             "check the application default credentials") from None
+        raise DlpClientError(
+            f"cannot create the Cloud DLP client ({type(exc).__name__}); "
+            "check the application default credentials"
+        ) from None

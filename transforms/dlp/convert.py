@@ -22,18 +22,25 @@ naming its path. Keys veilwatch knows that DLP does not (veilwatch extensions) a
 out of the DLP message and listed as warnings. Warnings and notes name key paths and
 field paths, never a configured value.
 """
+
 from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from google.cloud import dlp_v2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from veilwatch.transforms.config.info_types import BUILT_IN_INFO_TYPES, is_well_formed
-from veilwatch.transforms.config.model import DatasetConfig, FieldPolicy, TransformationSpec, UnknownFieldPolicy
+from veilwatch.transforms.config.model import (
+    DatasetConfig,
+    FieldPolicy,
+    TransformationSpec,
+    UnknownFieldPolicy,
+)
 
 # The placeholder key of an exported keyed primitive that had none (it used the tink keyset).
 # "FILL+ME+" is canonical base64, so it survives DLP's bytes field unchanged.
@@ -63,7 +70,9 @@ class TemplateError(ValueError):
 # --------------------------------------------------------------------------- export
 
 
-def deidentify_config_for(config: DatasetConfig, warnings: list[str] | None = None) -> dlp_v2.DeidentifyConfig:
+def deidentify_config_for(
+    config: DatasetConfig, warnings: list[str] | None = None
+) -> dlp_v2.DeidentifyConfig:
     """The ``DeidentifyConfig`` that ``config`` means, for table items whose headers are the
     record's dotted field paths. Problems DLP cannot express are appended to ``warnings``."""
     warnings = [] if warnings is None else warnings
@@ -76,28 +85,44 @@ def deidentify_config_for(config: DatasetConfig, warnings: list[str] | None = No
         if first.condition is not None:
             item["condition"] = copy.deepcopy(dict(first.condition.source))
         if first.transformation is not None:
-            item["primitiveTransformation"] = _whole_value_primitive(first, f"{where}.transformation", warnings)
+            item["primitiveTransformation"] = _whole_value_primitive(
+                first, f"{where}.transformation", warnings
+            )
         else:
             item["infoTypeTransformations"] = _info_type_transformations(
-                first.info_type_transformations, first.default_scan_transformation or pii.default_scan_transformation,
-                f"{where}.info_type_transformations", f"{where}.default_scan_transformation", warnings)
+                first.info_type_transformations,
+                first.default_scan_transformation or pii.default_scan_transformation,
+                f"{where}.info_type_transformations",
+                f"{where}.default_scan_transformation",
+                warnings,
+            )
         transformations.append(item)
     if pii.scan_fields:
-        transformations.append({
-            "fields": [{"name": _header(path, "pii.scan_fields", warnings)} for path in pii.scan_fields],
-            "infoTypeTransformations": _info_type_transformations(
-                pii.info_type_transformations, pii.default_scan_transformation, "pii.info_type_transformations",
-                "pii.default_scan_transformation", warnings),
-        })
+        transformations.append(
+            {
+                "fields": [{"name": _header(path, "pii.scan_fields", warnings)} for path in pii.scan_fields],
+                "infoTypeTransformations": _info_type_transformations(
+                    pii.info_type_transformations,
+                    pii.default_scan_transformation,
+                    "pii.info_type_transformations",
+                    "pii.default_scan_transformation",
+                    warnings,
+                ),
+            }
+        )
     if config.unknown_fields in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP):
-        warnings.append(f"schema.unknown_fields: {config.unknown_fields.value} (fields outside the schema, and their "
-                        "key names, are scanned locally) has no DLP record-transformation equivalent; the DLP config "
-                        "covers the declared and scanned fields only")
+        warnings.append(
+            f"schema.unknown_fields: {config.unknown_fields.value} (fields outside the schema, and their "
+            "key names, are scanned locally) has no DLP record-transformation equivalent; the DLP config "
+            "covers the declared and scanned fields only"
+        )
     record: dict[str, Any] = {}
     if transformations:
         record["fieldTransformations"] = transformations
     if pii.record_suppressions:
-        record["recordSuppressions"] = [{"condition": copy.deepcopy(dict(c.source))} for c in pii.record_suppressions]
+        record["recordSuppressions"] = [
+            {"condition": copy.deepcopy(dict(c.source))} for c in pii.record_suppressions
+        ]
     document: dict[str, Any] = {"recordTransformations": record} if record else {}
     handling = _error_handling(pii)
     if handling is not None:
@@ -121,11 +146,15 @@ def inspect_config_for(config: DatasetConfig, warnings: list[str] | None = None)
         if name in custom_names:
             continue
         if name not in BUILT_IN_INFO_TYPES:
-            warnings.append(f"pii.detection.info_types: {name} is not a Cloud DLP built-in infoType; left out")
+            warnings.append(
+                f"pii.detection.info_types: {name} is not a Cloud DLP built-in infoType; left out"
+            )
             continue
         names.append(name)
-    document: dict[str, Any] = {"infoTypes": [{"name": n} for n in names],
-                                "minLikelihood": settings.min_likelihood.name}
+    document: dict[str, Any] = {
+        "infoTypes": [{"name": n} for n in names],
+        "minLikelihood": settings.min_likelihood.name,
+    }
     custom = []
     for c in settings.custom_info_types:
         where = f"pii.detection.custom_info_types.{c.name}"
@@ -137,8 +166,10 @@ def inspect_config_for(config: DatasetConfig, warnings: list[str] | None = None)
             if not c.ignore_case:
                 warnings.append(f"{where}.ignore_case: DLP dictionaries always match case-insensitively")
         if c.validator:
-            warnings.append(f"{where}.validator: DLP custom infoTypes have no checksum validator; "
-                            "DLP reports every regex match")
+            warnings.append(
+                f"{where}.validator: DLP custom infoTypes have no checksum validator; "
+                "DLP reports every regex match"
+            )
         custom.append(entry)
     if custom:
         document["customInfoTypes"] = custom
@@ -155,8 +186,10 @@ def export_document(config: DatasetConfig) -> tuple[dict, list[str]]:
     warnings: list[str] = []
     deidentify = deidentify_config_for(config, warnings)
     inspect = inspect_config_for(config, warnings)
-    return {"deidentifyConfig": json_format.MessageToDict(deidentify._pb),
-            "inspectConfig": json_format.MessageToDict(inspect._pb)}, warnings
+    return {
+        "deidentifyConfig": json_format.MessageToDict(deidentify._pb),
+        "inspectConfig": json_format.MessageToDict(inspect._pb),
+    }, warnings
 
 
 def _policy_groups(policies: Iterable[FieldPolicy]) -> list[list[FieldPolicy]]:
@@ -173,9 +206,11 @@ def _header(path: str, where: str, warnings: list[str]) -> str:
     keeping the list marker (``items[].sku``) lets ``dlp import`` map the header back to the
     same path (``items.sku`` would be another field)."""
     if "[]" in path:
-        warnings.append(f"{where}: {path} steps into a list; the DLP header keeps veilwatch's [] so that "
-                        "dlp import reads it back, but DLP tables hold one cell per header (pii.engine dlp "
-                        "refuses such paths)")
+        warnings.append(
+            f"{where}: {path} steps into a list; the DLP header keeps veilwatch's [] so that "
+            "dlp import reads it back, but DLP tables hold one cell per header (pii.engine dlp "
+            "refuses such paths)"
+        )
     return path
 
 
@@ -187,11 +222,20 @@ def _transformed_info_types(config: DatasetConfig) -> list[str]:
     return names
 
 
-def _info_type_transformations(per_type: Mapping[str, TransformationSpec], default: TransformationSpec,
-                               where: str, default_where: str, warnings: list[str]) -> dict:
-    items = [{"infoTypes": [{"name": name}], "primitiveTransformation": _primitive_dict(spec, f"{where}.{name}",
-                                                                                         warnings)}
-             for name, spec in per_type.items()]
+def _info_type_transformations(
+    per_type: Mapping[str, TransformationSpec],
+    default: TransformationSpec,
+    where: str,
+    default_where: str,
+    warnings: list[str],
+) -> dict:
+    items = [
+        {
+            "infoTypes": [{"name": name}],
+            "primitiveTransformation": _primitive_dict(spec, f"{where}.{name}", warnings),
+        }
+        for name, spec in per_type.items()
+    ]
     # no infoTypes: every other finding (veilwatch's default, explicit so DLP behaves the same)
     items.append({"primitiveTransformation": _primitive_dict(default, default_where, warnings)})
     return {"transformations": items}
@@ -210,7 +254,7 @@ def _whole_value_primitive(policy: FieldPolicy, where: str, warnings: list[str])
 def _primitive_dict(spec: TransformationSpec, where: str, warnings: list[str]) -> dict:
     """The DLP JSON of one primitive: its YAML mapping, extension keys dropped, a key placeholder added."""
     source = spec.source if spec.source is not None else {spec.dlp_name: None}
-    (name, params), = source.items()
+    ((name, params),) = source.items()
     params = copy.deepcopy(dict(params)) if isinstance(params, Mapping) else {}
     descriptor = dlp_v2.PrimitiveTransformation()._pb.DESCRIPTOR.fields_by_camelcase_name[name].message_type
     dropped: list[str] = []
@@ -218,10 +262,13 @@ def _primitive_dict(spec: TransformationSpec, where: str, warnings: list[str]) -
     for path in dropped:
         warnings.append(f"{path}: a veilwatch extension DLP does not know; left out of the DLP config")
     if "cryptoKey" not in params and (name in _KEYED or (name == "dateShiftConfig" and "context" in params)):
-        params["cryptoKey"] = {"kmsWrapped": {"wrappedKey": PLACEHOLDER_WRAPPED_KEY,
-                                              "cryptoKeyName": PLACEHOLDER_KEY_NAME}}
-        warnings.append(f"{where}.{name}.cryptoKey: uses veilwatch's tink keyset, which DLP cannot use; "
-                        "a placeholder kmsWrapped key was put in: fill in wrappedKey and cryptoKeyName")
+        params["cryptoKey"] = {
+            "kmsWrapped": {"wrappedKey": PLACEHOLDER_WRAPPED_KEY, "cryptoKeyName": PLACEHOLDER_KEY_NAME}
+        }
+        warnings.append(
+            f"{where}.{name}.cryptoKey: uses veilwatch's tink keyset, which DLP cannot use; "
+            "a placeholder kmsWrapped key was put in: fill in wrappedKey and cryptoKeyName"
+        )
     return {name: params}
 
 
@@ -234,10 +281,16 @@ def _known_keys(value: dict, descriptor: Descriptor, where: str, dropped: list[s
             dropped.append(f"{where}.{key}")
             continue
         child = field.message_type
-        if child is not None and not child.full_name.startswith("google.protobuf.") and not field.message_type.GetOptions().map_entry:
+        if (
+            child is not None
+            and not child.full_name.startswith("google.protobuf.")
+            and not field.message_type.GetOptions().map_entry
+        ):
             if field.label == FieldDescriptor.LABEL_REPEATED and isinstance(item, list):
-                item = [_known_keys(v, child, f"{where}.{key}[{i}]", dropped) if isinstance(v, dict) else v
-                        for i, v in enumerate(item)]
+                item = [
+                    _known_keys(v, child, f"{where}.{key}[{i}]", dropped) if isinstance(v, dict) else v
+                    for i, v in enumerate(item)
+                ]
             elif isinstance(item, dict):
                 item = _known_keys(item, child, f"{where}.{key}", dropped)
         out[key] = item
@@ -270,19 +323,43 @@ def _re2_escape(word: str) -> str:
 def _rule_set(settings: Any) -> list[dict]:
     rules: list[dict] = []
     for rule in settings.hotwords:
-        adjustment = ({"fixedLikelihood": rule.likelihood.name} if rule.likelihood is not None
-                      else {"relativeLikelihood": rule.boost})
-        rules.append({"infoTypes": [{"name": rule.info_type}], "rules": [{"hotwordRule": {
-            "hotwordRegex": {"pattern": _words_pattern(rule.words)},
-            "proximity": {"windowBefore": rule.window_before, "windowAfter": rule.window_after},
-            "likelihoodAdjustment": adjustment}}]})
+        adjustment = (
+            {"fixedLikelihood": rule.likelihood.name}
+            if rule.likelihood is not None
+            else {"relativeLikelihood": rule.boost}
+        )
+        rules.append(
+            {
+                "infoTypes": [{"name": rule.info_type}],
+                "rules": [
+                    {
+                        "hotwordRule": {
+                            "hotwordRegex": {"pattern": _words_pattern(rule.words)},
+                            "proximity": {
+                                "windowBefore": rule.window_before,
+                                "windowAfter": rule.window_after,
+                            },
+                            "likelihoodAdjustment": adjustment,
+                        }
+                    }
+                ],
+            }
+        )
     for rule in settings.exclusions:
         items = []
         if rule.dictionary:
-            items.append({"exclusionRule": {"dictionary": {"wordList": {"words": list(rule.dictionary)}},
-                                            "matchingType": "MATCHING_TYPE_FULL_MATCH"}})
+            items.append(
+                {
+                    "exclusionRule": {
+                        "dictionary": {"wordList": {"words": list(rule.dictionary)}},
+                        "matchingType": "MATCHING_TYPE_FULL_MATCH",
+                    }
+                }
+            )
         for pattern in rule.regexes:
-            items.append({"exclusionRule": {"regex": {"pattern": pattern}, "matchingType": "MATCHING_TYPE_FULL_MATCH"}})
+            items.append(
+                {"exclusionRule": {"regex": {"pattern": pattern}, "matchingType": "MATCHING_TYPE_FULL_MATCH"}}
+            )
         rules.append({"infoTypes": [{"name": rule.info_type}], "rules": items})
     return rules
 
@@ -302,7 +379,9 @@ def config_sections_from_templates(
     config = deidentify.deidentify_config if isinstance(deidentify, dlp_v2.DeidentifyTemplate) else deidentify
     document = json_format.MessageToDict(config._pb)
     if "imageTransformations" in document:
-        raise TemplateError("deidentifyConfig.imageTransformations: image redaction has no dataset-config form")
+        raise TemplateError(
+            "deidentifyConfig.imageTransformations: image redaction has no dataset-config form"
+        )
     schema: dict[str, str] = {}
     pii: dict[str, Any] = {}
     fields: list[dict] = []
@@ -311,8 +390,10 @@ def config_sections_from_templates(
         where = f"pii.fields[{i}]"
         names = [f.get("name", "") for f in item.get("fields", [])]
         if not names or not all(names):
-            raise TemplateError(f"deidentifyConfig.recordTransformations.fieldTransformations[{i}].fields: "
-                                "every field needs a name")
+            raise TemplateError(
+                f"deidentifyConfig.recordTransformations.fieldTransformations[{i}].fields: "
+                "every field needs a name"
+            )
         out: dict[str, Any] = {"path": names[0]} if len(names) == 1 else {"paths": names}
         if "condition" in item:
             out["condition"] = item["condition"]
@@ -321,14 +402,17 @@ def config_sections_from_templates(
             primitive = item["primitiveTransformation"]
             out["info_type"] = IMPORTED_INFO_TYPE
             out["transformation"] = primitive
-            notes.append(f"{where}.info_type: DLP record transformations name no infoType; {IMPORTED_INFO_TYPE} "
-                         "was put in: set the infoType the field holds")
+            notes.append(
+                f"{where}.info_type: DLP record transformations name no infoType; {IMPORTED_INFO_TYPE} "
+                "was put in: set the infoType the field holds"
+            )
             _key_notes(primitive, f"{where}.transformation", notes)
             for name in names:
                 schema.setdefault(name, _field_type(primitive))
         else:
             per_type, default = _split_info_type_transformations(
-                item.get("infoTypeTransformations", {}), f"{where}.info_type_transformations", notes)
+                item.get("infoTypeTransformations", {}), f"{where}.info_type_transformations", notes
+            )
             if per_type:
                 out["info_type_transformations"] = per_type
             if default is not None:
@@ -337,8 +421,10 @@ def config_sections_from_templates(
             for name in names:
                 schema.setdefault(name, "string")
         if not {"transformation", "info_type_transformations", "default_scan_transformation"} & set(out):
-            raise TemplateError(f"deidentifyConfig.recordTransformations.fieldTransformations[{i}]: needs a "
-                                "primitiveTransformation or infoTypeTransformations with transformations")
+            raise TemplateError(
+                f"deidentifyConfig.recordTransformations.fieldTransformations[{i}]: needs a "
+                "primitiveTransformation or infoTypeTransformations with transformations"
+            )
         if "condition" in out:  # last: path, what is done, then when
             out["condition"] = out.pop("condition")
         fields.append(out)
@@ -350,8 +436,9 @@ def config_sections_from_templates(
         for s in suppressions:
             _schema_for_condition(s.get("condition", {}), schema)
     if "infoTypeTransformations" in document:  # a template for free text: scan one text field
-        per_type, default = _split_info_type_transformations(document["infoTypeTransformations"],
-                                                             "pii.info_type_transformations", notes)
+        per_type, default = _split_info_type_transformations(
+            document["infoTypeTransformations"], "pii.info_type_transformations", notes
+        )
         pii["scan_fields"] = [IMPORTED_TEXT_FIELD]
         schema.setdefault(IMPORTED_TEXT_FIELD, "string")
         if per_type:
@@ -359,20 +446,27 @@ def config_sections_from_templates(
         if default is not None:
             pii["default_scan_transformation"] = default
             _key_notes(default, "pii.default_scan_transformation", notes)
-        notes.append(f"pii.scan_fields: the template de-identifies free text; the field '{IMPORTED_TEXT_FIELD}' "
-                     "was put in: name the record fields that hold it (and declare them in schema.fields)")
+        notes.append(
+            f"pii.scan_fields: the template de-identifies free text; the field '{IMPORTED_TEXT_FIELD}' "
+            "was put in: name the record fields that hold it (and declare them in schema.fields)"
+        )
     handling = document.get("transformationErrorHandling")
     if handling:
         pii["transformation_error_handling"] = handling
         if "throwError" in handling:
-            notes.append("pii.transformation_error_handling: throwError; a streaming run cannot fail a request, "
-                         "so the local engine dead-letters the record")
+            notes.append(
+                "pii.transformation_error_handling: throwError; a streaming run cannot fail a request, "
+                "so the local engine dead-letters the record"
+            )
     _check_imported(pii)
     if inspect is not None:
         inspect_config = inspect.inspect_config if isinstance(inspect, dlp_v2.InspectTemplate) else inspect
         pii["detection"] = _detection_from(json_format.MessageToDict(inspect_config._pb), notes)
         _check_imported_detection(pii["detection"])
-    sections = {"schema": {"fields": [{"name": name, "type": kind} for name, kind in schema.items()]}, "pii": pii}
+    sections = {
+        "schema": {"fields": [{"name": name, "type": kind} for name, kind in schema.items()]},
+        "pii": pii,
+    }
     return sections, notes
 
 
@@ -423,8 +517,10 @@ def _check_imported_detection(detection: Mapping[str, Any]) -> None:
     try:
         parse_detection_settings(detection, "pii.detection")
     except ConfigError as exc:
-        raise TemplateError("the imported config would be invalid: " + "; ".join(str(i) for i in exc.issues),
-                            flag="--inspect-template") from None
+        raise TemplateError(
+            "the imported config would be invalid: " + "; ".join(str(i) for i in exc.issues),
+            flag="--inspect-template",
+        ) from None
 
 
 def dataset_config_from_templates(
@@ -437,13 +533,19 @@ def dataset_config_from_templates(
     sections, notes = config_sections_from_templates(deidentify, inspect)
     pii = sections["pii"]
     if not (pii.get("fields") or pii.get("scan_fields") or pii.get("record_suppressions")):
-        raise TemplateError("deidentifyConfig: has no recordTransformations or infoTypeTransformations; "
-                            "an empty template de-identifies nothing")
+        raise TemplateError(
+            "deidentifyConfig: has no recordTransformations or infoTypeTransformations; "
+            "an empty template de-identifies nothing"
+        )
     fields = sections["schema"]["fields"]
     if not any(f["name"] == IMPORTED_EVENT_TIME_FIELD for f in fields):
         fields.insert(0, {"name": IMPORTED_EVENT_TIME_FIELD, "type": "timestamp", "required": True})
-        notes.append(f"event_time.field: '{IMPORTED_EVENT_TIME_FIELD}' was put in: name the record's event-time field")
-    notes.append("source.path, sinks.output_dir: placeholders; set where records come from and where outputs go")
+        notes.append(
+            f"event_time.field: '{IMPORTED_EVENT_TIME_FIELD}' was put in: name the record's event-time field"
+        )
+    notes.append(
+        "source.path, sinks.output_dir: placeholders; set where records come from and where outputs go"
+    )
     document = {
         "dataset": dataset,
         "source": {"format": "jsonl", "path": "FILL_ME.jsonl"},
@@ -455,7 +557,9 @@ def dataset_config_from_templates(
     return document, notes
 
 
-def _split_info_type_transformations(value: Mapping, where: str, notes: list[str]) -> tuple[dict, dict | None]:
+def _split_info_type_transformations(
+    value: Mapping, where: str, notes: list[str]
+) -> tuple[dict, dict | None]:
     per_type: dict[str, dict] = {}
     default = None
     for i, item in enumerate(value.get("transformations", [])):
@@ -463,8 +567,10 @@ def _split_info_type_transformations(value: Mapping, where: str, notes: list[str
         names = [t.get("name", "") for t in item.get("infoTypes", [])]
         if not all(is_well_formed(name) for name in names):
             # names become config keys and notes (YAML comments): a newline would write config lines
-            raise TemplateError(f"{where}: transformations[{i}].infoTypes: every name must match DLP's pattern "
-                                "[A-Za-z0-9$_-]{1,64}")
+            raise TemplateError(
+                f"{where}: transformations[{i}].infoTypes: every name must match DLP's pattern "
+                "[A-Za-z0-9$_-]{1,64}"
+            )
         if not names:
             default = primitive
             continue
@@ -472,8 +578,10 @@ def _split_info_type_transformations(value: Mapping, where: str, notes: list[str
             per_type[name] = primitive
             _key_notes(primitive, f"{where}.{name}", notes)
             if name not in BUILT_IN_INFO_TYPES:
-                notes.append(f"{where}.{name}: not an infoType the local catalog knows (declare it under "
-                             "pii.detection.custom_info_types, or run with the DLP engine)")
+                notes.append(
+                    f"{where}.{name}: not an infoType the local catalog knows (declare it under "
+                    "pii.detection.custom_info_types, or run with the DLP engine)"
+                )
     return per_type, default
 
 
@@ -486,18 +594,26 @@ def _key_notes(primitive: Mapping, where: str, notes: list[str]) -> None:
         path = f"{where}.{name}.cryptoKey"
         if key is None:
             if name in _KEYED or (name == "dateShiftConfig" and "context" in params):
-                notes.append(f"FILL IN {path}: the template has no key; add cryptoKey (kmsWrapped or unwrapped)")
+                notes.append(
+                    f"FILL IN {path}: the template has no key; add cryptoKey (kmsWrapped or unwrapped)"
+                )
             continue
         if _is_placeholder(key):
             notes.append(f"FILL IN {path}: a placeholder; put in the wrapped key and the KMS key name")
         elif "kmsWrapped" in key:
-            notes.append(f"CHECK {path}: a KMS-wrapped key; the runner needs cloudkms.cryptoKeyVersions."
-                         "useToDecrypt on its cryptoKeyName")
+            notes.append(
+                f"CHECK {path}: a KMS-wrapped key; the runner needs cloudkms.cryptoKeyVersions."
+                "useToDecrypt on its cryptoKeyName"
+            )
         elif "unwrapped" in key:
-            notes.append(f"CHECK {path}: an unwrapped key in the config file; prefer kmsWrapped outside tests")
+            notes.append(
+                f"CHECK {path}: an unwrapped key in the config file; prefer kmsWrapped outside tests"
+            )
         elif "transient" in key:
-            notes.append(f"CHECK {path}: a transient key exists only for one DLP request; tokens made with it "
-                         "cannot be restored, and the local engine cannot make the same ones")
+            notes.append(
+                f"CHECK {path}: a transient key exists only for one DLP request; tokens made with it "
+                "cannot be restored, and the local engine cannot make the same ones"
+            )
 
 
 def _is_placeholder(key: Mapping) -> bool:
@@ -541,8 +657,10 @@ def _detection_from(document: Mapping, notes: list[str]) -> dict:
         detection["info_types"] = names
         for name in names:
             if name not in BUILT_IN_INFO_TYPES:
-                notes.append(f"pii.detection.info_types: {name} is not an infoType the local catalog knows "
-                             "(a warning for the local engine; DLP knows it)")
+                notes.append(
+                    f"pii.detection.info_types: {name} is not an infoType the local catalog knows "
+                    "(a warning for the local engine; DLP knows it)"
+                )
     likelihood = document.get("minLikelihood")
     if likelihood and likelihood != "LIKELIHOOD_UNSPECIFIED":
         detection["min_likelihood"] = likelihood
@@ -559,14 +677,18 @@ def _detection_from(document: Mapping, notes: list[str]) -> dict:
         elif "wordList" in item.get("dictionary", {}):
             entry = {"words": list(item["dictionary"]["wordList"].get("words", []))}
         else:
-            notes.append(f"inspectConfig.customInfoTypes[{i}]: only regex and word-list dictionary infoTypes have a "
-                         "local form (stored types, Cloud Storage dictionaries and surrogate types do not); left out")
+            notes.append(
+                f"inspectConfig.customInfoTypes[{i}]: only regex and word-list dictionary infoTypes have a "
+                "local form (stored types, Cloud Storage dictionaries and surrogate types do not); left out"
+            )
             continue
         if item.get("likelihood") and item["likelihood"] != "LIKELIHOOD_UNSPECIFIED":
             entry["likelihood"] = item["likelihood"]
         if item.get("detectionRules"):
-            notes.append(f"inspectConfig.customInfoTypes[{i}].detectionRules: not imported; express them "
-                         "as pii.detection.hotwords")
+            notes.append(
+                f"inspectConfig.customInfoTypes[{i}].detectionRules: not imported; express them "
+                "as pii.detection.hotwords"
+            )
         custom[name] = entry
     if custom:
         detection["custom_info_types"] = custom
@@ -596,12 +718,17 @@ def _detection_from(document: Mapping, notes: list[str]) -> dict:
 def _hotword_from(rule: Mapping, where: str, notes: list[str]) -> dict | None:
     match = _HOTWORDS.match(rule.get("hotwordRegex", {}).get("pattern", ""))
     if match is None or any(ch in re.sub(r"\\.", "", match.group("body")) for ch in ".*+?^${}"):
-        notes.append(f"{where}.hotwordRule: only a list of words, (?i)(word|word), has a local form; left out")
+        notes.append(
+            f"{where}.hotwordRule: only a list of words, (?i)(word|word), has a local form; left out"
+        )
         return None
     words = [re.sub(r"\\(.)", r"\1", w) for w in match.group("body").split("|") if w]
     proximity = rule.get("proximity", {})
-    entry: dict[str, Any] = {"words": words, "window_before": proximity.get("windowBefore", 0),
-                             "window_after": proximity.get("windowAfter", 0)}
+    entry: dict[str, Any] = {
+        "words": words,
+        "window_before": proximity.get("windowBefore", 0),
+        "window_after": proximity.get("windowAfter", 0),
+    }
     adjustment = rule.get("likelihoodAdjustment", {})
     if "fixedLikelihood" in adjustment:
         entry["likelihood"] = adjustment["fixedLikelihood"]
@@ -612,8 +739,10 @@ def _hotword_from(rule: Mapping, where: str, notes: list[str]) -> dict | None:
 
 def _exclusion_from(rule: Mapping, types: list[str], out: dict, where: str, notes: list[str]) -> None:
     if rule.get("matchingType", "MATCHING_TYPE_FULL_MATCH") != "MATCHING_TYPE_FULL_MATCH":
-        notes.append(f"{where}.exclusionRule.matchingType: the local engine excludes full matches only; "
-                     "imported as a full match")
+        notes.append(
+            f"{where}.exclusionRule.matchingType: the local engine excludes full matches only; "
+            "imported as a full match"
+        )
     for name in types:
         entry = out.setdefault(name, {})
         if "wordList" in rule.get("dictionary", {}):
@@ -621,7 +750,9 @@ def _exclusion_from(rule: Mapping, types: list[str], out: dict, where: str, note
         elif "regex" in rule:
             entry.setdefault("regex", []).append(rule["regex"].get("pattern", ""))
         else:
-            notes.append(f"{where}.exclusionRule: only dictionary and regex exclusions have a local form; left out")
+            notes.append(
+                f"{where}.exclusionRule: only dictionary and regex exclusions have a local form; left out"
+            )
 
 
 # --------------------------------------------------------------------------- reading template JSON
@@ -649,24 +780,30 @@ def _parse_template(text: str, template_type: type, config_type: type, config_ke
     import json
 
     if len(text) > MAX_TEMPLATE_CHARS:
-        raise TemplateError(f"is larger than {MAX_TEMPLATE_CHARS // (1024 * 1024)} MB; a DLP template is a few "
-                            "kilobytes (is it the right file?)")
+        raise TemplateError(
+            f"is larger than {MAX_TEMPLATE_CHARS // (1024 * 1024)} MB; a DLP template is a few "
+            "kilobytes (is it the right file?)"
+        )
     try:
         document = json.loads(text)
     except RecursionError:  # thousands of nested [ or {: Python's reader gives up before reading it all
-        raise TemplateError(f"is nested more than {MAX_TEMPLATE_DEPTH} levels deep (DLP's messages nest far "
-                            "less)") from None
+        raise TemplateError(
+            f"is nested more than {MAX_TEMPLATE_DEPTH} levels deep (DLP's messages nest far less)"
+        ) from None
     except ValueError as exc:
         line, column = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
         raise TemplateError(f"is not valid JSON (line {line}, column {column})") from None
     if not isinstance(document, dict):
         raise TemplateError(f"must be a JSON object (a {template_type.__name__} or a {config_type.__name__})")
-    message_type = template_type if (config_key in document or set(_TEMPLATE_KEYS) & set(document)) else config_type
+    message_type = (
+        template_type if (config_key in document or set(_TEMPLATE_KEYS) & set(document)) else config_type
+    )
     root = message_type.__name__
     too_deep = _deeper_than(document, MAX_TEMPLATE_DEPTH, root)
     if too_deep is not None:
-        raise TemplateError(f"{too_deep}: nested more than {MAX_TEMPLATE_DEPTH} levels deep (DLP's messages "
-                            "nest far less)")
+        raise TemplateError(
+            f"{too_deep}: nested more than {MAX_TEMPLATE_DEPTH} levels deep (DLP's messages nest far less)"
+        )
     unknown: list[str] = []
     _known_keys(document, message_type()._pb.DESCRIPTOR, root, unknown)
     if unknown:
@@ -693,9 +830,13 @@ def _deeper_than(value: Any, limit: int, root: str) -> str | None:
         if depth > limit:
             return where
         if isinstance(item, dict):
-            stack.extend((v, f"{where}.{k}", depth + 1) for k, v in item.items() if isinstance(v, (dict, list)))
+            stack.extend(
+                (v, f"{where}.{k}", depth + 1) for k, v in item.items() if isinstance(v, (dict, list))
+            )
         elif isinstance(item, list):
-            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(item) if isinstance(v, (dict, list)))
+            stack.extend(
+                (v, f"{where}[{i}]", depth + 1) for i, v in enumerate(item) if isinstance(v, (dict, list))
+            )
     return None
 
 
@@ -719,8 +860,9 @@ def _bad_key_encodings(value: Any, where: str) -> list[str]:
                     try:
                         decode_base64(inner[field])
                     except ValueError:
-                        problems.append(f"{path}.{source}.{field}: is not valid base64 (standard or URL-safe "
-                                        "alphabet)")
+                        problems.append(
+                            f"{path}.{source}.{field}: is not valid base64 (standard or URL-safe alphabet)"
+                        )
         else:
             problems.extend(_bad_key_encodings(item, path))
     return problems

@@ -12,9 +12,11 @@
 
 Rows the API does not process come back as :class:`~veilwatch.transforms.dlp.caller.RowFailure`.
 """
+
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from google.cloud.dlp_v2 import types as dlp
 
@@ -23,7 +25,15 @@ from veilwatch.transforms.deid.transformation_errors import TransformationErrors
 from veilwatch.transforms.dlp.caller import BatchCaller, RowFailure, SplitNeeded
 from veilwatch.transforms.dlp.client import CALL_TIMEOUT_SECONDS, parent_for
 from veilwatch.transforms.dlp.overview import overview_errors
-from veilwatch.transforms.dlp.table import cell_problem, column_names, record_row, row_cost, to_value, with_refused, write_back
+from veilwatch.transforms.dlp.table import (
+    cell_problem,
+    column_names,
+    record_row,
+    row_cost,
+    to_value,
+    with_refused,
+    write_back,
+)
 
 TEXT_COLUMN = "text"
 # A row DLP left out of its answer (a recordSuppressions condition matched it).
@@ -67,9 +77,16 @@ def context_fields(config_json: Any) -> list[str]:
 
 
 class DlpTableEngine:
-    def __init__(self, pii: PiiSpec, spec: DlpEngineSpec, client: Any, caller: BatchCaller,
-                 deidentify_config: dlp.DeidentifyConfig | None = None,
-                 inspect_config: dlp.InspectConfig | None = None, extra_columns: Sequence[str] = ()):
+    def __init__(
+        self,
+        pii: PiiSpec,
+        spec: DlpEngineSpec,
+        client: Any,
+        caller: BatchCaller,
+        deidentify_config: dlp.DeidentifyConfig | None = None,
+        inspect_config: dlp.InspectConfig | None = None,
+        extra_columns: Sequence[str] = (),
+    ):
         self.spec = spec
         self.client = client
         self.caller = caller
@@ -81,7 +98,9 @@ class DlpTableEngine:
         self.columns = tuple(tuple(path.split(".")) for path in self.column_paths)
         self.transformed = frozenset(range(len(transformed)))
         # Columns DLP scans (findings estimates): scanned fields, and fields scanned by their own item.
-        scanned = column_names(list(pii.scan_fields) + [p.path for p in pii.fields if p.transformation is None])
+        scanned = column_names(
+            list(pii.scan_fields) + [p.path for p in pii.fields if p.transformation is None]
+        )
         self.scan_indexes = tuple(self.column_paths.index(p) for p in scanned)
         self.headers = [dlp.FieldId(name=p) for p in self.column_paths]
         # Errors DLP reports in its answers' overview (leaveUntransformed), for run_summary.json.
@@ -93,13 +112,16 @@ class DlpTableEngine:
         # Whether DLP may leave rows out of a deidentify answer: only a recordSuppressions condition
         # does, in the config sent or (unknown here) in a named template.
         self.may_suppress = bool(spec.deidentify_template_name) or (
-            deidentify_config is not None and len(deidentify_config.record_transformations.record_suppressions) > 0)
+            deidentify_config is not None
+            and len(deidentify_config.record_transformations.record_suppressions) > 0
+        )
 
     # -- inspect --------------------------------------------------------------------------------
     def _inspect_request(self, rows: list[dlp.Table.Row]) -> dlp.InspectContentRequest:
         request = dlp.InspectContentRequest(
             parent=self.parent,
-            item=dlp.ContentItem(table=dlp.Table(headers=[dlp.FieldId(name=TEXT_COLUMN)], rows=rows)))
+            item=dlp.ContentItem(table=dlp.Table(headers=[dlp.FieldId(name=TEXT_COLUMN)], rows=rows)),
+        )
         if self.spec.inspect_template_name:
             request.inspect_template_name = self.spec.inspect_template_name
         elif self.inspect_config is not None:
@@ -115,11 +137,13 @@ class DlpTableEngine:
         overhead = dlp.InspectContentRequest.pb(self._inspect_request([])).ByteSize()
 
         def send(chunk: Sequence[dlp.Table.Row]) -> list[list[DlpFinding]]:
-            response = self.client.inspect_content(request=self._inspect_request(list(chunk)), retry=None,
-                                                   timeout=CALL_TIMEOUT_SECONDS)
+            response = self.client.inspect_content(
+                request=self._inspect_request(list(chunk)), retry=None, timeout=CALL_TIMEOUT_SECONDS
+            )
             if response.result.findings_truncated:
-                raise SplitNeeded("DLP truncated the findings (more than its 3,000 per request), "
-                                  "even for this text alone")
+                raise SplitNeeded(
+                    "DLP truncated the findings (more than its 3,000 per request), even for this text alone"
+                )
             per_row: list[list[DlpFinding]] = [[] for _ in chunk]
             for finding in response.result.findings:
                 row_index = _row_index(finding)
@@ -130,8 +154,11 @@ class DlpTableEngine:
                     # a range that is not within its text would have the text rewritten wrongly
                     # (a reversed one leaves the finding in clear): each text alone tells which
                     raise SplitNeeded("DLP returned a finding outside its text")
-                per_row[row_index].append(DlpFinding(span.start, span.end, finding.info_type.name,
-                                                     dlp.Likelihood(finding.likelihood).name))
+                per_row[row_index].append(
+                    DlpFinding(
+                        span.start, span.end, finding.info_type.name, dlp.Likelihood(finding.likelihood).name
+                    )
+                )
             for found in per_row:
                 found.sort(key=lambda f: (f.start, -f.end))
             return [_non_overlapping(found) for found in per_row]
@@ -141,7 +168,9 @@ class DlpTableEngine:
     # -- deidentify -----------------------------------------------------------------------------
     def _deidentify_request(self, rows: list[dlp.Table.Row]) -> dlp.DeidentifyContentRequest:
         request = dlp.DeidentifyContentRequest(
-            parent=self.parent, item=dlp.ContentItem(table=dlp.Table(headers=self.deidentify_headers, rows=rows)))
+            parent=self.parent,
+            item=dlp.ContentItem(table=dlp.Table(headers=self.deidentify_headers, rows=rows)),
+        )
         if self.spec.deidentify_template_name:
             request.deidentify_template_name = self.spec.deidentify_template_name
         elif self.deidentify_config is not None:
@@ -157,8 +186,11 @@ class DlpTableEngine:
         recordSuppressions left out, else its RowFailure."""
         if not records:
             return []
-        refused = {i: RowFailure(problem) for i, r in enumerate(records)
-                   if (problem := cell_problem(r, self.columns, self.column_paths, self.transformed))}
+        refused = {
+            i: RowFailure(problem)
+            for i, r in enumerate(records)
+            if (problem := cell_problem(r, self.columns, self.column_paths, self.transformed))
+        }
         if refused:  # those fail here; the others are sent
             return with_refused(records, refused, self.deidentify_records)
         rows = [record_row(r, self.columns) for r in records]
@@ -172,8 +204,9 @@ class DlpTableEngine:
         answered: list[dlp.TransformationOverview] = []
 
         def send(chunk: Sequence[dlp.Table.Row]) -> list[dlp.Table.Row]:
-            response = self.client.deidentify_content(request=self._deidentify_request(list(chunk)), retry=None,
-                                                      timeout=CALL_TIMEOUT_SECONDS)
+            response = self.client.deidentify_content(
+                request=self._deidentify_request(list(chunk)), retry=None, timeout=CALL_TIMEOUT_SECONDS
+            )
             answered.append(response.overview)
             rows = list(response.item.table.rows)
             if len(rows) != len(chunk):
@@ -205,6 +238,7 @@ class DlpTableEngine:
     def _counting_overview(self, send: Any, answered: list) -> Any:
         """``send`` that counts the transformation errors in the overview of each answer it uses
         (not of an answer dropped for a split: its rows are sent again)."""
+
         def counted(chunk: Sequence[dlp.Table.Row]) -> list:
             answered.clear()
             rows = send(chunk)
@@ -212,6 +246,7 @@ class DlpTableEngine:
                 for field, reason, count in overview_errors(overview, self.column_paths):
                     self.transformation_errors.count_reported(field, reason, count)
             return rows
+
         return counted
 
     def copy_transformed(self, source: dict, target: dict) -> None:

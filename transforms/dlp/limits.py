@@ -19,6 +19,7 @@ project.
 * ``FAIL``: anything else (permissions, not found): the rows go to the dead
   letter with the status name; the API's message is not copied (it may quote data).
 """
+
 from __future__ import annotations
 
 import enum
@@ -31,8 +32,9 @@ MAX_FINDINGS = 3_000
 # INVALID_ARGUMENT messages that mean "this request is too big", not "this config is wrong".
 # Reported by DLP as e.g. "Content size 637480 exceeds limit of 524288" and
 # "Too many findings to de-identify. Retry with a smaller request."
-_TOO_BIG = re.compile(r"exceeds? (the )?limit|too many (findings|values|rows|cells)|too large|smaller request",
-                      re.IGNORECASE)
+_TOO_BIG = re.compile(
+    r"exceeds? (the )?limit|too many (findings|values|rows|cells)|too large|smaller request", re.IGNORECASE
+)
 
 RETRYABLE_CODES = frozenset({"RESOURCE_EXHAUSTED", "UNAVAILABLE", "DEADLINE_EXCEEDED"})
 

@@ -17,9 +17,10 @@ shape the local engine reports (:mod:`veilwatch.transforms.deid.transformation_e
     for field, reason, count in overview_errors(response.overview, ("visit",)):
         errors.count_reported(field, reason, count)
 """
+
 from __future__ import annotations
 
-from typing import Collection, Iterator
+from collections.abc import Collection, Iterator
 
 from google.cloud.dlp_v2 import types as dlp
 
@@ -29,7 +30,9 @@ from veilwatch.transforms.deid.transformation_errors import OUTSIDE_SCHEMA
 _ERROR = dlp.TransformationSummary.TransformationResultCode.ERROR
 
 
-def overview_errors(overview: dlp.TransformationOverview, columns: Collection[str]) -> Iterator[tuple[str, str, int]]:
+def overview_errors(
+    overview: dlp.TransformationOverview, columns: Collection[str]
+) -> Iterator[tuple[str, str, int]]:
     """(field, reason, count) for every ERROR result of ``overview``; ``columns`` are the request's headers."""
     for summary in overview.transformation_summaries:
         errors = sum(r.count for r in summary.results if r.code == _ERROR and r.count > 0)
@@ -46,7 +49,9 @@ def overview_errors(overview: dlp.TransformationOverview, columns: Collection[st
 
 def _primitive_name(summary: dlp.TransformationSummary) -> str:
     """DLP's JSON name of the summary's primitive (``dateShiftConfig``), or ``transformation``."""
-    primitives = [summary.transformation] + [f.primitive_transformation for f in summary.field_transformations]
+    primitives = [summary.transformation] + [
+        f.primitive_transformation for f in summary.field_transformations
+    ]
     for primitive in primitives:
         pb = dlp.PrimitiveTransformation.pb(primitive)
         which = pb.WhichOneof("transformation")

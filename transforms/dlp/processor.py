@@ -18,12 +18,14 @@ A record whose rows DLP does not process goes to the dead letter (stage
 ``deidentify``, its PII redacted); a row DLP's recordSuppressions leave out is
 suppressed: ``records_read == anonymized + dead_lettered + suppressed``.
 """
+
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
 from google.cloud.dlp_v2 import types as dlp
 
@@ -92,11 +94,19 @@ def split_pii(pii: PiiSpec, to_dlp: Sequence[str] | None) -> tuple[PiiSpec, PiiS
     if to_dlp is None:
         return pii, None
     chosen = set(to_dlp)
-    remote = replace(pii, fields=tuple(p for p in pii.fields if p.path in chosen),
-                     scan_fields=tuple(s for s in pii.scan_fields if s in chosen), record_suppressions=())
-    local = replace(pii, fields=tuple(p for p in pii.fields if p.path not in chosen),
-                    scan_fields=tuple(s for s in pii.scan_fields if s not in chosen),
-                    engine=PiiEngine.LOCAL, dlp=None)
+    remote = replace(
+        pii,
+        fields=tuple(p for p in pii.fields if p.path in chosen),
+        scan_fields=tuple(s for s in pii.scan_fields if s in chosen),
+        record_suppressions=(),
+    )
+    local = replace(
+        pii,
+        fields=tuple(p for p in pii.fields if p.path not in chosen),
+        scan_fields=tuple(s for s in pii.scan_fields if s not in chosen),
+        engine=PiiEngine.LOCAL,
+        dlp=None,
+    )
     return remote, local
 
 
@@ -131,9 +141,15 @@ def _message(kind: Any, value: Any) -> Any:
 class DlpRecordProcessor:
     """Built once per worker (in the DoFn's ``setup()``); ``process_batch`` per bundle."""
 
-    def __init__(self, config: DatasetConfig, keys: KeyProvider | None, client: Any = None,
-                 caller: BatchCaller | None = None, deidentify_config: dlp.DeidentifyConfig | None = None,
-                 inspect_config: dlp.InspectConfig | None = None):
+    def __init__(
+        self,
+        config: DatasetConfig,
+        keys: KeyProvider | None,
+        client: Any = None,
+        caller: BatchCaller | None = None,
+        deidentify_config: dlp.DeidentifyConfig | None = None,
+        inspect_config: dlp.InspectConfig | None = None,
+    ):
         spec = config.pii.dlp
         self.mode = spec.mode
         full_config = config
@@ -143,15 +159,20 @@ class DlpRecordProcessor:
         if deidentify_config is None and inspect_config is None:
             deidentify_config, inspect_config = dlp_configs(config)
         client = client if client is not None else build_client(spec)
-        caller = caller or BatchCaller(shared_limiter((spec.project, spec.location), spec.requests_per_minute),
-                                       spec.max_attempts)
-        extra = context_fields(json.loads(dlp.DeidentifyConfig.to_json(deidentify_config))) \
-            if deidentify_config is not None else []
+        caller = caller or BatchCaller(
+            shared_limiter((spec.project, spec.location), spec.requests_per_minute), spec.max_attempts
+        )
+        extra = (
+            context_fields(json.loads(dlp.DeidentifyConfig.to_json(deidentify_config)))
+            if deidentify_config is not None
+            else []
+        )
         # Columns DLP reads but does not change: context fields, and the fields conditions compare
         # (DLP evaluates a RecordCondition on the row, so a field it names must be a column).
         extra = [c for c in extra if config.field(c) is not None] + condition_fields(config.pii)
-        self.engine = DlpTableEngine(config.pii, spec, client, caller, deidentify_config, inspect_config,
-                                     extra_columns=extra)
+        self.engine = DlpTableEngine(
+            config.pii, spec, client, caller, deidentify_config, inspect_config, extra_columns=extra
+        )
         self.caller = caller
         # Texts DLP inspects: the scanned fields, and declared fields scanned with their own
         # infoTypeTransformations (a pii.fields item without a whole-value transformation), where
@@ -159,7 +180,9 @@ class DlpRecordProcessor:
         self.scan_fields = tuple((path, tuple(path.split("."))) for path in config.pii.scan_fields)
         self.scan_field_names = frozenset(config.pii.scan_fields)
         self.field_items = tuple((p.path, p.condition, p.transformation is None) for p in config.pii.fields)
-        scanned = list(config.pii.scan_fields) + [p.path for p in config.pii.fields if p.transformation is None]
+        scanned = list(config.pii.scan_fields) + [
+            p.path for p in config.pii.fields if p.transformation is None
+        ]
         self.scan_paths = tuple((path, tuple(path.split("."))) for path in dict.fromkeys(scanned))
         self.max_depth = config.source.max_depth
         if self.mode is DlpMode.DETECT:
@@ -179,9 +202,12 @@ class DlpRecordProcessor:
             if local_pii is not None:
                 from veilwatch.transforms.anonymize import build_scanner
 
-                self.local_fields = RecordDeidentifier(local_pii, keys, build_scanner(replace(config, pii=local_pii)))
-                self.transformation_errors = _BothErrors(self.engine.transformation_errors,
-                                                         self.local_fields.transformation_errors)
+                self.local_fields = RecordDeidentifier(
+                    local_pii, keys, build_scanner(replace(config, pii=local_pii))
+                )
+                self.transformation_errors = _BothErrors(
+                    self.engine.transformation_errors, self.local_fields.transformation_errors
+                )
         self.primary_key_id = self.local.primary_key_id
 
     def prepare(self, items: list[RawItem]) -> None:  # process_batch does the batch work
@@ -214,8 +240,11 @@ class DlpRecordProcessor:
         for path, condition, scans in self.field_items:
             if path not in chosen and (condition is None or condition.matches(record)):
                 chosen[path] = scans
-        return tuple((path, tuple(path.split("."))) for path, scans in chosen.items()
-                     if scans and path not in self.scan_field_names)
+        return tuple(
+            (path, tuple(path.split(".")))
+            for path, scans in chosen.items()
+            if scans and path not in self.scan_field_names
+        )
 
     def _parsed_texts(self, items: Sequence[RawItem]) -> list[str]:
         """The distinct scanned texts of the bundle's records (a record that does not parse is
@@ -271,7 +300,9 @@ class DlpRecordProcessor:
             else:
                 if sent[i] is not outcomes[i].record:  # DLP's cells into the locally de-identified record
                     self.engine.copy_transformed(sent[i], outcomes[i].record)
-                outcomes[i] = outcomes[i]._replace(findings=tuple(local_findings.get(i, ())) + tuple(findings[i]))
+                outcomes[i] = outcomes[i]._replace(
+                    findings=tuple(local_findings.get(i, ())) + tuple(findings[i])
+                )
         return outcomes
 
     def _deidentify_locally(self, item: RawItem, outcome: Anonymized) -> tuple[Any, list[FieldFinding]]:
@@ -285,9 +316,13 @@ class DlpRecordProcessor:
             reason, stage = exc.message, exc.stage
         except Exception as exc:  # noqa: BLE001 - a bad record must never fail the bundle
             reason, stage = f"unexpected {type(exc).__name__} while processing the record", STAGE
-        return Rejected(make_dead_letter(stage, reason, item.ref, self.local.redactor.redact(outcome.record)),
-                        outcome.event_time), []
+        return Rejected(
+            make_dead_letter(stage, reason, item.ref, self.local.redactor.redact(outcome.record)),
+            outcome.event_time,
+        ), []
 
     def _reject(self, item: RawItem, outcome: Anonymized, failure: RowFailure) -> Rejected:
-        return Rejected(make_dead_letter(STAGE, failure.reason, item.ref, self.local.redactor.redact(outcome.record)),
-                        outcome.event_time)
+        return Rejected(
+            make_dead_letter(STAGE, failure.reason, item.ref, self.local.redactor.redact(outcome.record)),
+            outcome.event_time,
+        )

@@ -8,16 +8,21 @@ on a fake clock. :func:`shared_limiter` gives every DoFn instance of a worker
 process (Beam runs several threads, each with its own instance) the same
 limiter, so the limit holds per worker, not per thread.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class RateLimiter:
-    def __init__(self, requests_per_minute: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        requests_per_minute: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if requests_per_minute <= 0:
             raise ValueError("requests_per_minute must be positive")
         self.interval = 60.0 / requests_per_minute

@@ -9,10 +9,12 @@ primitives, and for scanned text the transformations with a surrogate infoType,
 found again by an InspectConfig of ``surrogateType`` custom infoTypes, as DLP's
 re-identification requires.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from google.cloud.dlp_v2 import types as dlp
 from google.protobuf import json_format
@@ -23,7 +25,14 @@ from veilwatch.transforms.dlp.caller import BatchCaller, RowFailure, SplitNeeded
 from veilwatch.transforms.dlp.client import CALL_TIMEOUT_SECONDS, build_client, parent_for
 from veilwatch.transforms.dlp.engine import context_fields
 from veilwatch.transforms.dlp.rate_limit import shared_limiter
-from veilwatch.transforms.dlp.table import cell_problem, column_names, record_row, row_cost, with_refused, write_back
+from veilwatch.transforms.dlp.table import (
+    cell_problem,
+    column_names,
+    record_row,
+    row_cost,
+    with_refused,
+    write_back,
+)
 
 
 def reidentify_configs(config: DatasetConfig, plan: ReidentifyPlan) -> tuple[dict, dict | None]:
@@ -40,8 +49,12 @@ def reidentify_configs(config: DatasetConfig, plan: ReidentifyPlan) -> tuple[dic
         if "primitiveTransformation" in item:
             keep = [n for n in names if n in wanted]
             if keep:
-                out.append({"fields": [{"name": n} for n in keep],
-                            "primitiveTransformation": item["primitiveTransformation"]})
+                out.append(
+                    {
+                        "fields": [{"name": n} for n in keep],
+                        "primitiveTransformation": item["primitiveTransformation"],
+                    }
+                )
             continue
         for name in names:
             if name not in texts:
@@ -55,8 +68,11 @@ def reidentify_configs(config: DatasetConfig, plan: ReidentifyPlan) -> tuple[dic
                     surrogates.add(surrogate)
             if kept:
                 out.append({"fields": [{"name": name}], "infoTypeTransformations": {"transformations": kept}})
-    inspect = {"customInfoTypes": [{"infoType": {"name": s}, "surrogateType": {}} for s in sorted(surrogates)]} \
-        if surrogates else None
+    inspect = (
+        {"customInfoTypes": [{"infoType": {"name": s}, "surrogateType": {}} for s in sorted(surrogates)]}
+        if surrogates
+        else None
+    )
     return {"recordTransformations": {"fieldTransformations": out}}, inspect
 
 
@@ -72,9 +88,11 @@ def restored_by_dlp(config: DatasetConfig, plan: ReidentifyPlan) -> bool:
     paths = [s.path for s in plan.fields] + [s.path for s in plan.texts]
     by_dlp = {path in pii.dlp.fields for path in paths}
     if len(by_dlp) > 1:
-        raise ValueError("--fields names fields pii.dlp.fields sends to DLP (restored by content.reidentify) "
-                         "and fields the local engine de-identified (restored with the keyset): restore each "
-                         "group in a run of its own")
+        raise ValueError(
+            "--fields names fields pii.dlp.fields sends to DLP (restored by content.reidentify) "
+            "and fields the local engine de-identified (restored with the keyset): restore each "
+            "group in a run of its own"
+        )
     return by_dlp == {True}
 
 
@@ -91,8 +109,13 @@ def _surrogate(primitive: dict) -> str | None:
 class DlpRecordReidentifier:
     """Built in the re-identify DoFn's ``setup()``; ``reidentify_batch`` per bundle."""
 
-    def __init__(self, config: DatasetConfig, plan: ReidentifyPlan, client: Any = None,
-                 caller: BatchCaller | None = None):
+    def __init__(
+        self,
+        config: DatasetConfig,
+        plan: ReidentifyPlan,
+        client: Any = None,
+        caller: BatchCaller | None = None,
+    ):
         spec = config.pii.dlp
         self.parent = parent_for(spec)
         self.template = spec.reidentify_template_name
@@ -100,8 +123,9 @@ class DlpRecordReidentifier:
         self.reidentify_config = dlp.DeidentifyConfig.from_json(json.dumps(reid))
         self.inspect_config = dlp.InspectConfig.from_json(json.dumps(inspect)) if inspect else None
         self.client = client if client is not None else build_client(spec)
-        self.caller = caller or BatchCaller(shared_limiter((spec.project, spec.location), spec.requests_per_minute),
-                                            spec.max_attempts)
+        self.caller = caller or BatchCaller(
+            shared_limiter((spec.project, spec.location), spec.requests_per_minute), spec.max_attempts
+        )
         restored = column_names([s.path for s in plan.fields] + [s.path for s in plan.texts])
         extra = [c for c in context_fields(reid) if config.field(c) is not None]
         self.column_paths = column_names(list(restored) + extra)
@@ -111,7 +135,8 @@ class DlpRecordReidentifier:
 
     def _request(self, rows: list[dlp.Table.Row]) -> dlp.ReidentifyContentRequest:
         request = dlp.ReidentifyContentRequest(
-            parent=self.parent, item=dlp.ContentItem(table=dlp.Table(headers=self.headers, rows=rows)))
+            parent=self.parent, item=dlp.ContentItem(table=dlp.Table(headers=self.headers, rows=rows))
+        )
         if self.template:
             request.reidentify_template_name = self.template
         else:
@@ -124,8 +149,11 @@ class DlpRecordReidentifier:
         """Restore ``records`` in place; per record None, or the reason it was not restored."""
         if not records:
             return []
-        refused = {i: problem for i, r in enumerate(records)
-                   if (problem := cell_problem(r, self.columns, self.column_paths, self.restored))}
+        refused = {
+            i: problem
+            for i, r in enumerate(records)
+            if (problem := cell_problem(r, self.columns, self.column_paths, self.restored))
+        }
         if refused:  # those fail here; the others are sent
             return with_refused(records, refused, self.reidentify_batch)
         rows = [record_row(r, self.columns) for r in records]
@@ -133,8 +161,9 @@ class DlpRecordReidentifier:
         overhead = dlp.ReidentifyContentRequest.pb(self._request([])).ByteSize()
 
         def send(chunk: Sequence[dlp.Table.Row]) -> list[dlp.Table.Row]:
-            response = self.client.reidentify_content(request=self._request(list(chunk)), retry=None,
-                                                      timeout=CALL_TIMEOUT_SECONDS)
+            response = self.client.reidentify_content(
+                request=self._request(list(chunk)), retry=None, timeout=CALL_TIMEOUT_SECONDS
+            )
             rows_back = list(response.item.table.rows)
             if len(rows_back) != len(chunk):
                 raise SplitNeeded("DLP returned a different number of rows than it was sent")

@@ -5,9 +5,11 @@ de-identifies or scans (the header is the field's dotted path), one row per
 record. Cell values keep their JSON type (string, integer, float, boolean); a
 missing or null field is an empty ``Value`` and is left alone on the way back.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from google.cloud.dlp_v2 import types as dlp
 
@@ -56,18 +58,21 @@ def column_names(paths: Iterable[str]) -> tuple[str, ...]:
 
 # DLP's integerValue is an int64: a JSON integer beyond it cannot be a cell (protobuf refuses it,
 # quoting it, which would crash the whole bundle and write the value into the error).
-INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def cell_problem(record: dict, columns: tuple[tuple[str, ...], ...], paths: Iterable[str],
-                 transformed: frozenset[int]) -> str | None:
+def cell_problem(
+    record: dict, columns: tuple[tuple[str, ...], ...], paths: Iterable[str], transformed: frozenset[int]
+) -> str | None:
     """Why ``record`` cannot be sent as a table row (naming the field, never the value), or None:
     an integer beyond int64 in any column, an object or a list in a column DLP transforms (a cell
     holds one value; sent empty, it would come back empty and the field be lost silently)."""
     for i, (names, path) in enumerate(zip(columns, paths)):
         value = get_simple(record, names)
         if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
-            return f"field '{path}' holds an integer beyond DLP's 64-bit integers; a DLP table cannot carry it"
+            return (
+                f"field '{path}' holds an integer beyond DLP's 64-bit integers; a DLP table cannot carry it"
+            )
         if i in transformed and isinstance(value, (dict, list)):
             return f"field '{path}' holds an object or a list; a DLP table cell holds a single value"
     return None
@@ -96,8 +101,9 @@ def row_cost(row: dlp.Table.Row, values: int, findings: int) -> RowCost:
     return RowCost(field_size(dlp.Table.Row.pb(row).ByteSize()), values, findings)
 
 
-def write_back(record: dict, columns: tuple[tuple[str, ...], ...], row: dlp.Table.Row,
-               only: frozenset[int]) -> None:
+def write_back(
+    record: dict, columns: tuple[tuple[str, ...], ...], row: dlp.Table.Row, only: frozenset[int]
+) -> None:
     """Put the de-identified cells of ``row`` (column indexes in ``only``) into ``record``,
     where the record had a value."""
     for i in only:

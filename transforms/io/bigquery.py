@@ -26,10 +26,12 @@ retried); the pipeline turns those into dead letters
 (:mod:`veilwatch.transforms.dead_letter_routes`). A batch load job either loads a
 file or fails the run (exit 1).
 """
+
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.gcp.bigquery import BigQueryDisposition, ReadFromBigQuery, WriteToBigQuery
@@ -54,42 +56,48 @@ def anonymized_table_schema(config: DatasetConfig) -> dict[str, Any]:
 
 
 # One row per scored window: the flagged-window shape of the README.
-WINDOW_SCHEMA = {"fields": [
-    _field("dataset", "STRING", "REQUIRED"),
-    _field("series_key", "STRING", "REQUIRED"),
-    _field("metric", "STRING", "REQUIRED"),
-    _field("group_by", "STRING"),
-    _field("group", "STRING"),
-    _field("window_start", "TIMESTAMP", "REQUIRED"),
-    _field("window_end", "TIMESTAMP", "REQUIRED"),
-    _field("observed", "FLOAT64"),
-    _field("detail", "STRING"),
-    _field("expected", "FLOAT64"),
-    _field("spread", "FLOAT64"),
-    _field("score", "FLOAT64"),
-    _field("direction", "STRING"),
-    _field("threshold", "FLOAT64"),
-    _field("is_anomaly", "BOOL"),
-    _field("alert", "BOOL"),
-    _field("detector", "STRING"),
-    _field("explanation", "STRING"),
-]}
+WINDOW_SCHEMA = {
+    "fields": [
+        _field("dataset", "STRING", "REQUIRED"),
+        _field("series_key", "STRING", "REQUIRED"),
+        _field("metric", "STRING", "REQUIRED"),
+        _field("group_by", "STRING"),
+        _field("group", "STRING"),
+        _field("window_start", "TIMESTAMP", "REQUIRED"),
+        _field("window_end", "TIMESTAMP", "REQUIRED"),
+        _field("observed", "FLOAT64"),
+        _field("detail", "STRING"),
+        _field("expected", "FLOAT64"),
+        _field("spread", "FLOAT64"),
+        _field("score", "FLOAT64"),
+        _field("direction", "STRING"),
+        _field("threshold", "FLOAT64"),
+        _field("is_anomaly", "BOOL"),
+        _field("alert", "BOOL"),
+        _field("detector", "STRING"),
+        _field("explanation", "STRING"),
+    ]
+}
 
-DEAD_LETTER_SCHEMA = {"fields": [
-    _field("stage", "STRING", "REQUIRED"),
-    _field("error", "STRING"),
-    _field("source", "STRING"),
-    _field("record", "STRING"),  # the redacted record as JSON text; null when it could not be parsed
-]}
+DEAD_LETTER_SCHEMA = {
+    "fields": [
+        _field("stage", "STRING", "REQUIRED"),
+        _field("error", "STRING"),
+        _field("source", "STRING"),
+        _field("record", "STRING"),  # the redacted record as JSON text; null when it could not be parsed
+    ]
+}
 
-FINDINGS_SCHEMA = {"fields": [
-    _field("source", "STRING"),
-    _field("field", "STRING"),
-    _field("start", "INT64"),
-    _field("end", "INT64"),
-    _field("info_type", "STRING"),
-    _field("likelihood", "STRING"),
-]}
+FINDINGS_SCHEMA = {
+    "fields": [
+        _field("source", "STRING"),
+        _field("field", "STRING"),
+        _field("start", "INT64"),
+        _field("end", "INT64"),
+        _field("info_type", "STRING"),
+        _field("likelihood", "STRING"),
+    ]
+}
 
 
 # The event-time column a table is partitioned on, when it has one of type TIMESTAMP.
@@ -118,7 +126,10 @@ def dead_letter_row(dead_letter: dict[str, Any]) -> dict[str, Any]:
 
 
 def finding_row(finding: dict[str, Any]) -> dict[str, Any]:
-    return {**finding, "likelihood": None if finding.get("likelihood") is None else str(finding["likelihood"])}
+    return {
+        **finding,
+        "likelihood": None if finding.get("likelihood") is None else str(finding["likelihood"]),
+    }
 
 
 class RowsToBatchFn(beam.DoFn):
@@ -132,7 +143,9 @@ class RowsToBatchFn(beam.DoFn):
     def process(self, rows: list[dict]) -> Iterator[RawBatch]:
         batch_id = uuid.uuid4().hex[:12]  # rows have no stable position; the batch id keeps references unique
         # NUMERIC, BYTES, DATE, TIME ... arrive as Python types: turned into their JSON form, as for Avro.
-        items = tuple(json_ready_item(f"bigquery:{self.name}#{batch_id}-{i}", dict(row)) for i, row in enumerate(rows))
+        items = tuple(
+            json_ready_item(f"bigquery:{self.name}#{batch_id}-{i}", dict(row)) for i, row in enumerate(rows)
+        )
         self.records_read.inc(len(items))
         yield RawBatch(SourceFormat.BIGQUERY, items)
 
@@ -147,21 +160,32 @@ class ReadBigQueryBatches(beam.PTransform):
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[RawBatch]:
         spec = self.source.bigquery
-        read = (ReadFromBigQuery(table=spec.table, method=ReadFromBigQuery.Method.DIRECT_READ)
-                if spec.table else
-                ReadFromBigQuery(query=spec.query, use_standard_sql=True,
-                                 method=ReadFromBigQuery.Method.DIRECT_READ))
-        return (pbegin
-                | "ReadRows" >> read
-                | "Batch" >> beam.BatchElements(min_batch_size=self.batch_size, max_batch_size=self.batch_size)
-                | "ToRawBatches" >> beam.ParDo(RowsToBatchFn(self.source)))
+        read = (
+            ReadFromBigQuery(table=spec.table, method=ReadFromBigQuery.Method.DIRECT_READ)
+            if spec.table
+            else ReadFromBigQuery(
+                query=spec.query, use_standard_sql=True, method=ReadFromBigQuery.Method.DIRECT_READ
+            )
+        )
+        return (
+            pbegin
+            | "ReadRows" >> read
+            | "Batch" >> beam.BatchElements(min_batch_size=self.batch_size, max_batch_size=self.batch_size)
+            | "ToRawBatches" >> beam.ParDo(RowsToBatchFn(self.source))
+        )
 
 
 class WriteBatchesToBigQuery(beam.PTransform):
     """PCollection[batch] -> rows appended to ``table`` (created with ``schema`` when missing)."""
 
-    def __init__(self, table: str, schema: dict[str, Any], to_rows: Callable[[Any], Iterable[dict]],
-                 streaming: bool = False, parameters: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        table: str,
+        schema: dict[str, Any],
+        to_rows: Callable[[Any], Iterable[dict]],
+        streaming: bool = False,
+        parameters: dict[str, Any] | None = None,
+    ):
         super().__init__()
         self.table = table
         self.schema = schema
@@ -172,18 +196,23 @@ class WriteBatchesToBigQuery(beam.PTransform):
     def expand(self, pcoll: beam.PCollection) -> Any:
         """The WriteToBigQuery result: in streaming, its ``failed_rows_with_errors`` holds
         (table, row, errors) per row BigQuery refused for good."""
-        method = WriteToBigQuery.Method.STREAMING_INSERTS if self.streaming else WriteToBigQuery.Method.FILE_LOADS
+        method = (
+            WriteToBigQuery.Method.STREAMING_INSERTS if self.streaming else WriteToBigQuery.Method.FILE_LOADS
+        )
         # Streaming inserts retry transient errors only: a row BigQuery refuses (a bad value) would
         # otherwise be retried forever, never reaching the failed rows (and the dead letter).
         retry = {"insert_retry_strategy": RetryStrategy.RETRY_ON_TRANSIENT_ERROR} if self.streaming else {}
-        return (pcoll
-                | "ToRows" >> beam.FlatMap(self.to_rows)
-                | "WriteRows" >> WriteToBigQuery(
-                    self.table,
-                    schema=self.schema,
-                    create_disposition=BigQueryDisposition.CREATE_IF_NEEDED,
-                    write_disposition=BigQueryDisposition.WRITE_APPEND,
-                    method=method,
-                    additional_bq_parameters=self.parameters,
-                    **retry,
-                ))
+        return (
+            pcoll
+            | "ToRows" >> beam.FlatMap(self.to_rows)
+            | "WriteRows"
+            >> WriteToBigQuery(
+                self.table,
+                schema=self.schema,
+                create_disposition=BigQueryDisposition.CREATE_IF_NEEDED,
+                write_disposition=BigQueryDisposition.WRITE_APPEND,
+                method=method,
+                additional_bq_parameters=self.parameters,
+                **retry,
+            )
+        )

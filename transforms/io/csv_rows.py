@@ -16,10 +16,12 @@ quotes, doubled inside a quoted cell) that is exactly where the row ends,
 so a newline inside the failed row's quoted cell is not read as the start
 of a new row (which could put part of the failed cell in an output).
 """
+
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 _QUOTE = '"'
 _LINE_ENDS = ("\n", "\r")
@@ -53,7 +55,7 @@ class _LineFeed:
         self.line_ended = True
         self.lines: list[str] = []
 
-    def __iter__(self) -> "_LineFeed":
+    def __iter__(self) -> _LineFeed:
         return self
 
     def __next__(self) -> str:

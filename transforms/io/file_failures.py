@@ -7,6 +7,7 @@ file-level dead letter (stage ``file``) and counts in ``files_unreadable``.
 Its reason is worded here: an exception's own message is never quoted, since
 readers put file content (even schema text or a line) in them.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -33,7 +34,9 @@ class UnreadableFile(Exception):
     """A file veilwatch recognises as one it cannot read; the message is veilwatch's wording."""
 
 
-NOT_UTF8 = "the file is UTF-16 or UTF-32 encoded (it starts with such a byte order mark); veilwatch reads UTF-8"
+NOT_UTF8 = (
+    "the file is UTF-16 or UTF-32 encoded (it starts with such a byte order mark); veilwatch reads UTF-8"
+)
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _AVRO_MAGIC = b"Obj\x01"
 _PARQUET_MAGIC = b"PAR1"

@@ -39,6 +39,7 @@ whose error names the Python type only, never the value or the column.
 
 The walk is iterative (no recursion on the depth of the data).
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,7 +47,8 @@ import datetime as dt
 import decimal
 import json
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 _PLAIN = (str, int, float, bool, type(None))
 # A datetime stays a datetime (see the module docstring); pandas' Timestamp is a subclass.
@@ -101,7 +103,11 @@ def _convert(value: Any, stack: list[Any]) -> Any:
         return value
     if isinstance(value, tuple):
         if hasattr(value, "months") and hasattr(value, "nanoseconds"):  # Arrow MonthDayNano
-            return {"months": int(value.months), "days": int(value.days), "nanoseconds": int(value.nanoseconds)}
+            return {
+                "months": int(value.months),
+                "days": int(value.days),
+                "nanoseconds": int(value.nanoseconds),
+            }
         items = list(value)
         stack.append(items)
         return items
@@ -157,6 +163,7 @@ def _key_text(key: Any) -> str:
 
 # -- Avro's duration logical type ------------------------------------------------------------
 
+
 def avro_duration_paths(schema: Any) -> list[tuple[str, ...]]:
     """Paths to the Avro ``duration`` values in records of ``schema`` (fastavro hands them over
     as 12 raw bytes): field names, ``[]`` for array items, ``{}`` for map values."""
@@ -187,8 +194,24 @@ def avro_duration_paths(schema: Any) -> list[tuple[str, ...]]:
     return paths
 
 
-_AVRO_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string",
-                              "record", "error", "enum", "array", "map", "fixed"})
+_AVRO_PRIMITIVES = frozenset(
+    {
+        "null",
+        "boolean",
+        "int",
+        "long",
+        "float",
+        "double",
+        "bytes",
+        "string",
+        "record",
+        "error",
+        "enum",
+        "array",
+        "map",
+        "fixed",
+    }
+)
 
 
 def _full_name(node: dict) -> str:
@@ -236,6 +259,8 @@ def decode_avro_durations(record: dict, paths: list[tuple[str, ...]]) -> None:
                 continue
             raw = container[key]
             if isinstance(raw, (bytes, bytearray)) and len(raw) == 12:
-                container[key] = {"months": int.from_bytes(raw[0:4], "little"),
-                                  "days": int.from_bytes(raw[4:8], "little"),
-                                  "milliseconds": int.from_bytes(raw[8:12], "little")}
+                container[key] = {
+                    "months": int.from_bytes(raw[0:4], "little"),
+                    "days": int.from_bytes(raw[4:8], "little"),
+                    "milliseconds": int.from_bytes(raw[8:12], "little"),
+                }

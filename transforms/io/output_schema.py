@@ -8,6 +8,7 @@ de-identification (tokens, masks, infoType names); list-valued paths and
 ``json`` fields are JSON text; timestamps keep their text form. Every column
 is nullable.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,11 @@ def _cast(value: Any, kind: str) -> Any:
     if kind == "string":
         if isinstance(value, (dict, list)):
             return json.dumps(value, sort_keys=True, default=str)
-        return value if isinstance(value, str) else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        return (
+            value
+            if isinstance(value, str)
+            else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        )
     if kind == "long":
         return int(value)
     if kind == "double":

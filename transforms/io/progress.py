@@ -13,6 +13,7 @@ reads it; the Beam counter ``veilwatch/records_read`` carries the same figure
 to the job's metrics (Dataflow's UI shows its value, and the job's elapsed
 time and throughput beside it).
 """
+
 from __future__ import annotations
 
 import threading

@@ -16,10 +16,12 @@ batch keeps the earliest timestamp of its messages: downstream steps never
 see a timestamp later than one of their records, which would hold the
 watermark back or make records late.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.gcp.pubsub import PubsubMessage, ReadFromPubSub, WriteToPubSub
@@ -37,8 +39,9 @@ def message_ref(message: PubsubMessage) -> str:
     return f"pubsub:{message.message_id or 'unknown'}"
 
 
-def message_to_item(message: PubsubMessage, spec: PubSubSourceSpec, event_time_field: str,
-                    max_record_bytes: int) -> RawItem:
+def message_to_item(
+    message: PubsubMessage, spec: PubSubSourceSpec, event_time_field: str, max_record_bytes: int
+) -> RawItem:
     """A message as a RawItem: its payload bytes, or the parsed record when the
     event time comes from an attribute (a payload that does not parse stays bytes,
     so the parse stage dead-letters it as for a file line)."""
@@ -85,8 +88,9 @@ class MessagesToBatchesFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._buffers: dict[Any, list] = {}  # window -> [items, earliest timestamp]
 
-    def process(self, message: PubsubMessage, timestamp=beam.DoFn.TimestampParam,
-                win=beam.DoFn.WindowParam) -> Iterator[Any]:
+    def process(
+        self, message: PubsubMessage, timestamp=beam.DoFn.TimestampParam, win=beam.DoFn.WindowParam
+    ) -> Iterator[Any]:
         item = message_to_item(message, self.spec, self.event_time_field, self.max_record_bytes)
         buffer = self._buffers.setdefault(win, [[], MAX_TIMESTAMP])
         buffer[0].append(item)
@@ -116,7 +120,8 @@ class MessagesToRawBatches(beam.PTransform):
 
     def expand(self, messages: beam.PCollection[PubsubMessage]) -> beam.PCollection[RawBatch]:
         return messages | "BatchMessages" >> beam.ParDo(
-            MessagesToBatchesFn(self.source, self.event_time, self.batch_size))
+            MessagesToBatchesFn(self.source, self.event_time, self.batch_size)
+        )
 
 
 class ReadPubSubBatches(beam.PTransform):
@@ -136,9 +141,11 @@ class ReadPubSubBatches(beam.PTransform):
             with_attributes=True,  # the message id and the event-time attribute come with the message
             timestamp_attribute=spec.event_time_attribute,
         )
-        return (pbegin
-                | "ReadMessages" >> read
-                | "ToRawBatches" >> MessagesToRawBatches(self.source, self.event_time, self.batch_size))
+        return (
+            pbegin
+            | "ReadMessages" >> read
+            | "ToRawBatches" >> MessagesToRawBatches(self.source, self.event_time, self.batch_size)
+        )
 
 
 class WriteJsonToPubSub(beam.PTransform):
@@ -151,6 +158,8 @@ class WriteJsonToPubSub(beam.PTransform):
 
     def expand(self, pcoll: beam.PCollection) -> beam.pvalue.PDone:
         records = (pcoll | "Unbatch" >> beam.FlatMap(lambda batch: batch)) if self.batched else pcoll
-        return (records
-                | "ToJsonBytes" >> beam.Map(lambda r: to_json_line(r).encode("utf-8")).with_output_types(bytes)
-                | "Publish" >> WriteToPubSub(self.topic))
+        return (
+            records
+            | "ToJsonBytes" >> beam.Map(lambda r: to_json_line(r).encode("utf-8")).with_output_types(bytes)
+            | "Publish" >> WriteToPubSub(self.topic)
+        )

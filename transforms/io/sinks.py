@@ -3,6 +3,7 @@
 Batches are written as one text element per batch (its records joined by
 newlines), so the text sink pays its per-element cost once per batch.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,8 @@ import json
 import re
 import uuid
 from collections import Counter
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import apache_beam as beam
 import orjson
@@ -87,26 +89,46 @@ class WriteAnonymized(beam.PTransform):
         if fmt is SourceFormat.JSONL:
             # One step from batch to text: every step between them would cost the runner
             # a size estimate of sampled batches (a pickle of a thousand records each).
-            return (batches
-                    | "ToJsonText" >> beam.FlatMap(jsonl_text).with_output_types(str)
-                    | "WriteJsonl" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl"))
+            return (
+                batches
+                | "ToJsonText" >> beam.FlatMap(jsonl_text).with_output_types(str)
+                | "WriteJsonl" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl")
+            )
         # A batch whose records were all dead-lettered carries no record: nothing to write.
         batches = batches | "SkipEmptyBatches" >> beam.Filter(lambda b: len(b.records) > 0)
         if fmt is SourceFormat.CSV:
             header = csv_header(self.config)
-            return (batches
-                    | "ToCsvText" >> beam.Map(csv_text, header, self.config.source.csv_delimiter,
-                                              self.config.sinks.csv_neutralize_formulas)
-                    | "WriteCsv" >> beam.io.WriteToText(self.prefix, file_name_suffix=".csv",
-                                                        header=_csv_line(header, self.config.source.csv_delimiter)))
+            return (
+                batches
+                | "ToCsvText"
+                >> beam.Map(
+                    csv_text,
+                    header,
+                    self.config.source.csv_delimiter,
+                    self.config.sinks.csv_neutralize_formulas,
+                )
+                | "WriteCsv"
+                >> beam.io.WriteToText(
+                    self.prefix,
+                    file_name_suffix=".csv",
+                    header=_csv_line(header, self.config.source.csv_delimiter),
+                )
+            )
         if fmt is SourceFormat.AVRO:
-            return (batches
-                    | "AvroRecords" >> beam.FlatMap(lambda b: [flatten(r, self.config) for r in b.records])
-                    | "WriteAvro" >> beam.io.WriteToAvro(self.prefix, avro_schema(self.config), file_name_suffix=".avro"))
-        return (batches
-                | "ToArrowTables" >> beam.Map(_arrow_table, self.config)
-                | "WriteParquet" >> beam.io.WriteToParquetBatched(self.prefix, parquet_schema(self.config),
-                                                                  file_name_suffix=".parquet"))
+            return (
+                batches
+                | "AvroRecords" >> beam.FlatMap(lambda b: [flatten(r, self.config) for r in b.records])
+                | "WriteAvro"
+                >> beam.io.WriteToAvro(self.prefix, avro_schema(self.config), file_name_suffix=".avro")
+            )
+        return (
+            batches
+            | "ToArrowTables" >> beam.Map(_arrow_table, self.config)
+            | "WriteParquet"
+            >> beam.io.WriteToParquetBatched(
+                self.prefix, parquet_schema(self.config), file_name_suffix=".parquet"
+            )
+        )
 
 
 def jsonl_text(batch: AnonymizedBatch) -> Iterator[str]:
@@ -132,7 +154,9 @@ def _csv_line(values: list[Any], delimiter: str) -> str:
     return buffer.getvalue()
 
 
-def csv_text(batch: AnonymizedBatch, header: list[str], delimiter: str, neutralize_formulas: bool = True) -> str:
+def csv_text(
+    batch: AnonymizedBatch, header: list[str], delimiter: str, neutralize_formulas: bool = True
+) -> str:
     """The batch's records as CSV rows; with ``neutralize_formulas``, formula-leading text cells
     are neutralised (:func:`neutralize_formula`)."""
     buffer = io.StringIO()
@@ -197,8 +221,9 @@ def merge_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
 
 def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
     """run_summary.json: totals, dead letters by stage, findings by infoType, windows."""
+
     def prefixed(prefix: str) -> dict[str, int]:
-        return {k[len(prefix):]: v for k, v in sorted(counts.items()) if k.startswith(prefix)}
+        return {k[len(prefix) :]: v for k, v in sorted(counts.items()) if k.startswith(prefix)}
 
     read = counts.get("records_read", 0)
     anonymized = counts.get("records_anonymized", 0)
@@ -223,19 +248,26 @@ def summary_document(dataset: str, counts: dict[str, int]) -> dict[str, Any]:
         # and reason, as DLP's TransformationOverview (pii.transformation_error_handling)
         "transformation_errors": transformation_error_entries(counts),
         # records de-identified per primary key id of the keyset (no key material)
-        "records_by_primary_key_id": {k.split("|", 1)[1]: v for k, v in sorted(counts.items())
-                                      if k.startswith("primary_key_id|")},
+        "records_by_primary_key_id": {
+            k.split("|", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("primary_key_id|")
+        },
         # windows a detector judged; a bounded input's partial first / last windows are written unscored
         "windows_scored": counts.get("windows_scored", 0),
         "windows_unscored_partial": counts.get("windows_unscored_partial", 0),
         "windows_flagged": counts.get("windows_flagged", 0),
         "alerts": counts.get("alerts", 0),
         # the TFDV stage, when configured: windows profiled, validated after the baseline, and flags
-        **({"data_validation": {
-            "windows": counts.get("data_validation_windows", 0),
-            "windows_checked": counts.get("data_validation_windows_checked", 0),
-            "flagged": counts.get("data_validation_flagged", 0),
-        }} if "data_validation_windows" in counts else {}),
+        **(
+            {
+                "data_validation": {
+                    "windows": counts.get("data_validation_windows", 0),
+                    "windows_checked": counts.get("data_validation_windows_checked", 0),
+                    "flagged": counts.get("data_validation_flagged", 0),
+                }
+            }
+            if "data_validation_windows" in counts
+            else {}
+        ),
         # per window-sized bucket of event time: records anonymized, with a PII finding, dead-lettered (report.html)
         "timeline": timeline_entries(counts),
     }

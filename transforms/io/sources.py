@@ -19,12 +19,14 @@ error row (:mod:`veilwatch.transforms.io.csv_rows`); Avro and Parquet values wit
 JSON type get their JSON form here (:mod:`veilwatch.transforms.io.json_values`). A
 leading UTF-8 byte order mark is dropped.
 """
+
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.io import fileio
@@ -41,7 +43,12 @@ from veilwatch.transforms.io.file_failures import (
     UnreadableFile,
     describe_file_failure,
 )
-from veilwatch.transforms.io.json_values import NoJsonForm, avro_duration_paths, decode_avro_durations, to_json_ready
+from veilwatch.transforms.io.json_values import (
+    NoJsonForm,
+    avro_duration_paths,
+    decode_avro_durations,
+    to_json_ready,
+)
 from veilwatch.transforms.io.progress import RecordsReadCounter
 
 # Records per batch: large enough that runner overhead per element vanishes,
@@ -79,7 +86,9 @@ class FileRange:
     end: int | None  # None: to the end of the file
 
 
-def split_into_ranges(metadata: Any, source: SourceSpec, split_bytes: int = DEFAULT_SPLIT_BYTES) -> Iterator[FileRange]:
+def split_into_ranges(
+    metadata: Any, source: SourceSpec, split_bytes: int = DEFAULT_SPLIT_BYTES
+) -> Iterator[FileRange]:
     path, size = metadata.path, metadata.size_in_bytes
     splittable = (
         source.format is SourceFormat.JSONL
@@ -165,14 +174,18 @@ def read_lines(r: FileRange, max_record_bytes: int) -> Iterator[RawItem]:
             if first:
                 first = False
                 if line.startswith(_UTF8_BOM):
-                    line = line[len(_UTF8_BOM):]
+                    line = line[len(_UTF8_BOM) :]
                 elif line.startswith(UTF16_BOMS):
                     raise UnreadableFile(NOT_UTF8)
             stripped = line.rstrip(b"\r\n")
             if len(stripped) > max_record_bytes:  # rare: read past the rest of the oversized line
                 length += _oversized_line_length(handle, line) - len(line)
-                yield RawItem(f"{path}@{position}", None, length,
-                              f"record larger than max_record_bytes ({max_record_bytes})")
+                yield RawItem(
+                    f"{path}@{position}",
+                    None,
+                    length,
+                    f"record larger than max_record_bytes ({max_record_bytes})",
+                )
             elif stripped.strip():
                 yield RawItem(f"{path}@{position}", stripped, length)
             position += length
@@ -337,7 +350,9 @@ def json_ready_item(ref: str, record: Any) -> RawItem:
 class ReadRawBatches(beam.PTransform):
     """files matching ``source.path`` -> PCollection[RawBatch]."""
 
-    def __init__(self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE, split_bytes: int = DEFAULT_SPLIT_BYTES):
+    def __init__(
+        self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE, split_bytes: int = DEFAULT_SPLIT_BYTES
+    ):
         super().__init__()
         self.source = source
         self.batch_size = batch_size

@@ -10,6 +10,7 @@ event-time windows means a late record is written like any other (an
 event-time window would drop what arrives after it closed). Batch runs use
 :class:`~veilwatch.transforms.io.sinks.WriteJsonLines`.
 """
+
 from __future__ import annotations
 
 import time
@@ -37,8 +38,13 @@ def pane_file_naming(window, pane, shard_index, total_shards, compression, desti
 class WriteWindowedJsonLines(beam.PTransform):
     """PCollection[list[dict]] (``batched``) or PCollection[dict] -> windowed ``.jsonl`` files under ``directory``."""
 
-    def __init__(self, directory: str, batched: bool = True, every_seconds: float = DEFAULT_EVERY_SECONDS,
-                 shards: int = 1):
+    def __init__(
+        self,
+        directory: str,
+        batched: bool = True,
+        every_seconds: float = DEFAULT_EVERY_SECONDS,
+        shards: int = 1,
+    ):
         super().__init__()
         self.directory = directory
         self.batched = batched
@@ -46,15 +52,20 @@ class WriteWindowedJsonLines(beam.PTransform):
         self.shards = shards
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
-        return (pcoll
-                | "ToJsonText" >> (beam.Map(join_lines) if self.batched else beam.Map(to_json_line))
-                | "DropEmpty" >> beam.Filter(bool)
-                | "CutByProcessingTime" >> beam.WindowInto(
-                    beam_window.GlobalWindows(),
-                    trigger=trigger.Repeatedly(trigger.AfterProcessingTime(self.every_seconds)),
-                    accumulation_mode=trigger.AccumulationMode.DISCARDING)
-                | "WriteFiles" >> fileio.WriteToFiles(
-                    path=self.directory,
-                    file_naming=pane_file_naming,
-                    shards=self.shards,
-                ))
+        return (
+            pcoll
+            | "ToJsonText" >> (beam.Map(join_lines) if self.batched else beam.Map(to_json_line))
+            | "DropEmpty" >> beam.Filter(bool)
+            | "CutByProcessingTime"
+            >> beam.WindowInto(
+                beam_window.GlobalWindows(),
+                trigger=trigger.Repeatedly(trigger.AfterProcessingTime(self.every_seconds)),
+                accumulation_mode=trigger.AccumulationMode.DISCARDING,
+            )
+            | "WriteFiles"
+            >> fileio.WriteToFiles(
+                path=self.directory,
+                file_naming=pane_file_naming,
+                shards=self.shards,
+            )
+        )

@@ -16,17 +16,21 @@ with a private endpoint) can supply a client on another channel; nothing else
 differs from a production call. Errors name the resource and the failure
 class (``NotFound``, ``PermissionDenied`` ...), never key bytes.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tink import aead
 
 GCP_KMS_PREFIX = "gcp-kms://"
 SECRET_MANAGER_PREFIX = "secretmanager://"
-_KMS_KEY = re.compile(r"^projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
-                      r"/cryptoKeys/[a-zA-Z0-9_-]{1,63}$")
+_KMS_KEY = re.compile(
+    r"^projects/[^/]+/locations/[a-zA-Z0-9_-]{1,63}/keyRings/[a-zA-Z0-9_-]{1,63}"
+    r"/cryptoKeys/[a-zA-Z0-9_-]{1,63}$"
+)
 _SECRET_VERSION = re.compile(r"^projects/[^/]+/secrets/[a-zA-Z0-9_-]{1,255}/versions/[a-zA-Z0-9_-]+$")
 
 
@@ -60,19 +64,24 @@ def _client(name: str) -> Any:
     except ImportError:
         raise CloudKeyError(f"{_PACKAGES[name]} is not installed (needed for this keyset location)") from None
     except Exception as exc:  # noqa: BLE001 - credentials and transport errors; type only
-        raise CloudKeyError(f"cannot create a {_PACKAGES[name]} client ({type(exc).__name__}); "
-                            "check the application default credentials") from None
+        raise CloudKeyError(
+            f"cannot create a {_PACKAGES[name]} client ({type(exc).__name__}); "
+            "check the application default credentials"
+        ) from None
 
 
 def kms_key_name(key_uri: str) -> str:
     """``gcp-kms://projects/...`` -> ``projects/...``, or CloudKeyError."""
     if not isinstance(key_uri, str) or not key_uri.startswith(GCP_KMS_PREFIX):
-        raise CloudKeyError("keys.kms_key_uri must start with gcp-kms:// "
-                            "(gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K)")
-    name = key_uri[len(GCP_KMS_PREFIX):]
+        raise CloudKeyError(
+            "keys.kms_key_uri must start with gcp-kms:// "
+            "(gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K)"
+        )
+    name = key_uri[len(GCP_KMS_PREFIX) :]
     if not _KMS_KEY.match(name):
-        raise CloudKeyError("keys.kms_key_uri must name a key: "
-                            "gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K")
+        raise CloudKeyError(
+            "keys.kms_key_uri must name a key: gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K"
+        )
     return name
 
 
@@ -85,18 +94,32 @@ class GcpKmsAead(aead.Aead):
 
     def encrypt(self, plaintext: bytes, associated_data: bytes) -> bytes:
         try:
-            response = self._client.encrypt(request={"name": self._name, "plaintext": plaintext,
-                                                     "additional_authenticated_data": associated_data})
+            response = self._client.encrypt(
+                request={
+                    "name": self._name,
+                    "plaintext": plaintext,
+                    "additional_authenticated_data": associated_data,
+                }
+            )
         except Exception as exc:  # noqa: BLE001
-            raise CloudKeyError(f"Cloud KMS encrypt with {self._name} failed ({type(exc).__name__})") from None
+            raise CloudKeyError(
+                f"Cloud KMS encrypt with {self._name} failed ({type(exc).__name__})"
+            ) from None
         return response.ciphertext
 
     def decrypt(self, ciphertext: bytes, associated_data: bytes) -> bytes:
         try:
-            response = self._client.decrypt(request={"name": self._name, "ciphertext": ciphertext,
-                                                     "additional_authenticated_data": associated_data})
+            response = self._client.decrypt(
+                request={
+                    "name": self._name,
+                    "ciphertext": ciphertext,
+                    "additional_authenticated_data": associated_data,
+                }
+            )
         except Exception as exc:  # noqa: BLE001
-            raise CloudKeyError(f"Cloud KMS decrypt with {self._name} failed ({type(exc).__name__})") from None
+            raise CloudKeyError(
+                f"Cloud KMS decrypt with {self._name} failed ({type(exc).__name__})"
+            ) from None
         return response.plaintext
 
 
@@ -119,7 +142,7 @@ def is_secret_uri(location: str) -> bool:
 
 def access_secret(uri: str) -> bytes:
     """The payload of a Secret Manager secret version, checksum verified."""
-    name = uri[len(SECRET_MANAGER_PREFIX):]
+    name = uri[len(SECRET_MANAGER_PREFIX) :]
     if not _SECRET_VERSION.match(name):
         raise CloudKeyError("a Secret Manager keyset must be secretmanager://projects/P/secrets/S/versions/V")
     client = _client("secretmanager")

@@ -21,11 +21,12 @@ Where the keyset comes from (``keys.keyset`` and ``keys.kms_key_uri``):
 Key material never reaches a log, an exception message or an output: errors
 name the keyset's location and what is wrong, nothing else.
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import tink
 from tink import prf, secret_key_access
@@ -71,7 +72,8 @@ def serialize_keyset(handle: tink.KeysetHandle, kms_key_uri: str | None = None) 
     if kms_key_uri:
         try:
             return tink.json_proto_keyset_format.serialize_encrypted(
-                handle, kms_aead(kms_key_uri), KEYSET_ASSOCIATED_DATA)
+                handle, kms_aead(kms_key_uri), KEYSET_ASSOCIATED_DATA
+            )
         except CloudKeyError as exc:
             raise KeysetError(str(exc)) from None
     return tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
@@ -83,7 +85,8 @@ def rotate(handle: tink.KeysetHandle) -> tuple[tink.KeysetHandle, int]:
     taken = {key.key_id for key in keyset.key}
     while True:
         fresh = tink_pb2.Keyset.FromString(
-            tink.proto_keyset_format.serialize(new_keyset_handle(), secret_key_access.TOKEN)).key[0]
+            tink.proto_keyset_format.serialize(new_keyset_handle(), secret_key_access.TOKEN)
+        ).key[0]
         if fresh.key_id not in taken:
             break
     keyset.key.append(fresh)
@@ -95,9 +98,15 @@ def rotate(handle: tink.KeysetHandle) -> tuple[tink.KeysetHandle, int]:
 def describe(handle: tink.KeysetHandle) -> list[dict]:
     """Key ids, status and primary flag (no key material)."""
     info = handle.keyset_info()
-    return [{"key_id": k.key_id, "status": tink_pb2.KeyStatusType.Name(k.status),
-             "primary": k.key_id == info.primary_key_id, "type": k.type_url.rsplit(".", 1)[-1]}
-            for k in info.key_info]
+    return [
+        {
+            "key_id": k.key_id,
+            "status": tink_pb2.KeyStatusType.Name(k.status),
+            "primary": k.key_id == info.primary_key_id,
+            "type": k.type_url.rsplit(".", 1)[-1],
+        }
+        for k in info.key_info
+    ]
 
 
 def parse_plaintext_keyset(text: str, where: str) -> tink.KeysetHandle:
@@ -120,8 +129,10 @@ def parse_encrypted_keyset(text: str, where: str, kms_key_uri: str) -> tink.Keys
     except CloudKeyError as exc:
         raise KeysetError(f"keyset {where}: {exc}") from None
     except Exception:  # noqa: BLE001
-        raise KeysetError(f"keyset {where} cannot be decrypted with keys.kms_key_uri "
-                          "(not encrypted with that KMS key, or damaged)") from None
+        raise KeysetError(
+            f"keyset {where} cannot be decrypted with keys.kms_key_uri "
+            "(not encrypted with that KMS key, or damaged)"
+        ) from None
     return _check_type(handle, where)
 
 
@@ -166,12 +177,16 @@ def load_handle(spec: KeysSpec, allow_plaintext: bool) -> tink.KeysetHandle:
         text = _read(where)
     if _is_encrypted(text):
         if not spec.kms_key_uri:
-            raise KeysetError(f"keyset {where} is encrypted with a KMS key but keys.kms_key_uri is not set "
-                              "(the KMS configuration is missing)")
+            raise KeysetError(
+                f"keyset {where} is encrypted with a KMS key but keys.kms_key_uri is not set "
+                "(the KMS configuration is missing)"
+            )
         return parse_encrypted_keyset(text, where, spec.kms_key_uri)
     if spec.kms_key_uri:
-        raise KeysetError(f"keys.kms_key_uri is set but keyset {where} is not KMS-encrypted "
-                          "(make one with 'veilwatch keys create --kms_key_uri ...')")
+        raise KeysetError(
+            f"keys.kms_key_uri is set but keyset {where} is not KMS-encrypted "
+            "(make one with 'veilwatch keys create --kms_key_uri ...')"
+        )
     if not from_secret:
         if not allow_plaintext:
             raise KeysetError(
@@ -180,16 +195,19 @@ def load_handle(spec: KeysSpec, allow_plaintext: bool) -> tink.KeysetHandle:
             )
         if where not in _WARNED_PLAINTEXT:  # once per keyset and process: preflight and workers both load it
             _WARNED_PLAINTEXT.add(where)
-            _LOG.warning("Using a plaintext keyset from %s: fine for local runs, use KMS-wrapped keys in production.",
-                         where)
+            _LOG.warning(
+                "Using a plaintext keyset from %s: fine for local runs, use KMS-wrapped keys in production.",
+                where,
+            )
     return parse_plaintext_keyset(text, where)
 
 
 class KeyRing:
     """The KeyProvider primitives see: keyed functions, never raw key dumps."""
 
-    def __init__(self, handle: tink.KeysetHandle, primary_id: int | None = None,
-                 allow_plaintext_keys: bool = False):
+    def __init__(
+        self, handle: tink.KeysetHandle, primary_id: int | None = None, allow_plaintext_keys: bool = False
+    ):
         prf_set = handle.primitive(prf.PrfSet)
         self._prfs = prf_set.all()
         self._primary_id = prf_set.primary_id() if primary_id is None else primary_id
@@ -201,13 +219,17 @@ class KeyRing:
         self.allow_plaintext_keys = allow_plaintext_keys
 
     @classmethod
-    def load(cls, spec: KeysSpec, allow_plaintext: bool) -> "KeyRing":
+    def load(cls, spec: KeysSpec, allow_plaintext: bool) -> KeyRing:
         ring = cls(load_handle(spec, allow_plaintext), allow_plaintext_keys=allow_plaintext)
-        _LOG.info("Keyset %s loaded: %d key(s), primary key id %d.", spec.keyset, len(ring.key_ids()),
-                  ring.primary_key_id())
+        _LOG.info(
+            "Keyset %s loaded: %d key(s), primary key id %d.",
+            spec.keyset,
+            len(ring.key_ids()),
+            ring.primary_key_id(),
+        )
         return ring
 
-    def pinned(self, key_id: int) -> "KeyRing":
+    def pinned(self, key_id: int) -> KeyRing:
         """The same keyset with ``key_id`` acting as primary (to reverse tokens that
         carry no key id, made before a rotation)."""
         if key_id not in self._prfs:
@@ -233,7 +255,9 @@ class KeyRing:
 
     def raw_key(self, key_name: str | None, purpose: str, key_id: int | None = None) -> bytes:
         """A key for ``purpose`` derived from one PRF key (HMAC as a KDF; default the primary)."""
-        return self._prf(key_id).compute(b"veilwatch-key:" + purpose.encode("utf-8"), HMAC_SHA256_OUTPUT_BYTES)
+        return self._prf(key_id).compute(
+            b"veilwatch-key:" + purpose.encode("utf-8"), HMAC_SHA256_OUTPUT_BYTES
+        )
 
     def __repr__(self) -> str:  # never shows key material
         return f"KeyRing(keys={len(self._prfs)}, primary={self._primary_id})"
@@ -251,8 +275,9 @@ class NoKeyset:
         self.allow_plaintext_keys = allow_plaintext_keys
 
     def _missing(self) -> KeysetError:
-        return KeysetError("no keyset configured (keys.keyset or --keyset); a transformation without "
-                           "a cryptoKey needs one")
+        return KeysetError(
+            "no keyset configured (keys.keyset or --keyset); a transformation without a cryptoKey needs one"
+        )
 
     def hmac_prf(self, key_name: str | None = None) -> Callable[[bytes], bytes]:
         raise self._missing()
@@ -266,7 +291,7 @@ class NoKeyset:
     def key_ids(self) -> tuple[int, ...]:
         return ()
 
-    def pinned(self, key_id: int) -> "NoKeyset":
+    def pinned(self, key_id: int) -> NoKeyset:
         raise KeysetError(f"key id {key_id} is not in the keyset (no keyset configured)")
 
     def __repr__(self) -> str:

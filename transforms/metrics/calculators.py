@@ -11,11 +11,13 @@ partial, with an optional ``detail`` (the heavy hitter's de-identified token).
     calc.add_rows(local, [(record, findings, event_time, False), ...])  # the same, for many
     value, detail = calc.value(calc.merge(calc.partial(local), other_partial))
 """
+
 from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from veilwatch.transforms.config.model import MetricKind, MetricSpec
 from veilwatch.transforms.metrics.sketches import hyperloglog, space_saving
@@ -40,7 +42,9 @@ class Calculator:
 
     def __init__(self, spec: MetricSpec):
         self.spec = spec
-        self.get: Callable[[Any], Any] = first_value_getter(spec.field) if spec.field else (lambda record: None)
+        self.get: Callable[[Any], Any] = (
+            first_value_getter(spec.field) if spec.field else (lambda record: None)
+        )
 
     def local(self) -> Any:
         return [0, 0]
@@ -142,8 +146,14 @@ class MomentsCalculator(Calculator):
             return list(a)
         n = a[0] + b[0]
         delta = b[1] - a[1]
-        return [n, a[1] + delta * b[0] / n, a[2] + b[2] + delta * delta * a[0] * b[0] / n,
-                min(a[3], b[3]), max(a[4], b[4]), a[5] + b[5]]
+        return [
+            n,
+            a[1] + delta * b[0] / n,
+            a[2] + b[2] + delta * delta * a[0] * b[0] / n,
+            min(a[3], b[3]),
+            max(a[4], b[4]),
+            a[5] + b[5],
+        ]
 
     def value(self, partial):
         n, mean, m2, low, high, total = partial
@@ -242,7 +252,7 @@ class FrequencyCalculator(Calculator):
             return None, None
         if self.spec.kind is MetricKind.TOP_SHARE:
             return sum(n for _, n in space_saving.top(counters, self.spec.k)) / total, None
-        (item, count), = space_saving.top(counters, 1)
+        ((item, count),) = space_saving.top(counters, 1)
         return float(count), item
 
 

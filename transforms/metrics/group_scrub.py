@@ -15,6 +15,7 @@ than two series under the same name.
     scrub = ValueScrubber(config)
     scrub("jane@example.org via web")   # '[EMAIL_ADDRESS] via web'
 """
+
 from __future__ import annotations
 
 from veilwatch.transforms.config.model import DatasetConfig

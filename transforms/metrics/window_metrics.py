@@ -9,21 +9,23 @@ puts it there), then ``CombinePerKey`` merges partials per window under
 Beam's own windowing: the same graph serves batch and streaming, with
 watermarks and allowed lateness applying as for any windowed combine.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple, Tuple
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.coders import coders
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import trigger, userstate
-from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms import window as beam_window
+from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from veilwatch.transforms.anonymize import AnonymizedBatch
@@ -111,7 +113,9 @@ class PartialMetricsFn(beam.DoFn):
                 if getter is not None and record is None:
                     continue
                 group = group_value(getter(record)) if getter is not None else None
-                per_series.setdefault((metric.name, metric.group_by, group), []).append((t, record, found, dead))
+                per_series.setdefault((metric.name, metric.group_by, group), []).append(
+                    (t, record, found, dead)
+                )
         for key, items in per_series.items():
             calc = self.calcs[key[0]]
             items.sort(key=lambda item: item[0])
@@ -139,8 +143,13 @@ class PartialMetricsFn(beam.DoFn):
                 for group, series_rows in _rows_by_group(window_rows, getter).items():
                     local = calc.local()
                     calc.add_rows(local, series_rows)
-                    yield _partial((metric.name, metric.group_by, group), start, start + size,
-                                   calc.partial(local), len(series_rows))
+                    yield _partial(
+                        (metric.name, metric.group_by, group),
+                        start,
+                        start + size,
+                        calc.partial(local),
+                        len(series_rows),
+                    )
 
     def _rows_by_window(self, rows: list[tuple]) -> dict[float, list[tuple]]:
         """Window start -> the rows (in order) whose event time lies in that window."""
@@ -316,8 +325,15 @@ class _ToWindowMetric(beam.DoFn):
     def process(self, element: Any, win=beam.DoFn.WindowParam) -> Iterator[WindowMetric]:
         (name, group_by, group), (value, detail) = element
         if value is not None:  # e.g. a rate over a window that saw no record of the field
-            yield WindowMetric(name, group_by, group, float(win.start), float(win.end), float(value),
-                               _scrubbed_detail(detail, self.scrub))
+            yield WindowMetric(
+                name,
+                group_by,
+                group,
+                float(win.start),
+                float(win.end),
+                float(value),
+                _scrubbed_detail(detail, self.scrub),
+            )
 
 
 def _scrubbed_detail(detail: Any, scrub: ValueScrubber) -> str | None:
@@ -350,14 +366,21 @@ class ComputeWindowMetrics(beam.PTransform):
 
     def _step_seconds(self) -> float:
         window = self.config.window
-        return window.gap_seconds if window.kind is WindowKind.SESSIONS else (window.period_seconds
-                                                                                or window.size_seconds)
+        return (
+            window.gap_seconds
+            if window.kind is WindowKind.SESSIONS
+            else (window.period_seconds or window.size_seconds)
+        )
 
     def _window_into(self, bounded: bool) -> beam.WindowInto:
         window = self.config.window
-        carried = CarriedSessions(window.gap_seconds) if window.kind is WindowKind.SESSIONS else CarriedWindows()
+        carried = (
+            CarriedSessions(window.gap_seconds) if window.kind is WindowKind.SESSIONS else CarriedWindows()
+        )
         if bounded:
-            return beam.WindowInto(carried, allowed_lateness=Duration(seconds=window.allowed_lateness_seconds))
+            return beam.WindowInto(
+                carried, allowed_lateness=Duration(seconds=window.allowed_lateness_seconds)
+            )
         # One pane when the watermark passes the window, then one per late arrival
         # within the allowed lateness carrying the window's corrected value (accumulating).
         # One step wider than configured: the LatenessGateFn ahead drops and counts what is later.
@@ -370,13 +393,15 @@ class ComputeWindowMetrics(beam.PTransform):
 
     def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> Any:
         if self.with_too_late and batches.is_bounded:
-            raise ValueError("with_too_late applies to unbounded input only (a bounded input has no late data)")
+            raise ValueError(
+                "with_too_late applies to unbounded input only (a bounded input has no late data)"
+            )
         partials = batches | "PreAggregatePerBatch" >> beam.ParDo(PartialMetricsFn(self.config))
         if batches.is_bounded and self.config.window.kind is not WindowKind.SESSIONS:
             return (
                 partials
-                | "KeyBySeriesAndWindow" >> beam.MapTuple(
-                    lambda key, partial: ((key, partial[0], partial[1]), (key[0], partial[2])))
+                | "KeyBySeriesAndWindow"
+                >> beam.MapTuple(lambda key, partial: ((key, partial[0], partial[1]), (key[0], partial[2])))
                 | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
                 | "ToWindowMetric" >> beam.ParDo(_KeyedToWindowMetric(self.config))
             )
@@ -384,11 +409,18 @@ class ComputeWindowMetrics(beam.PTransform):
         if not batches.is_bounded:
             gated = (
                 partials
-                | "ShardForLatenessGate" >> beam.Map(lambda kv: (zlib.crc32(repr(kv[0]).encode()) % _GATE_SHARDS, kv))
-                .with_output_types(Tuple[int, Any])
-                | "DropAndCountTooLate" >> beam.ParDo(LatenessGateFn(
-                    self.config.window.allowed_lateness_seconds, self._step_seconds(), self.config.metrics[0].name))
-                .with_outputs(TOO_LATE, main="on_time")
+                | "ShardForLatenessGate"
+                >> beam.Map(
+                    lambda kv: (zlib.crc32(repr(kv[0]).encode()) % _GATE_SHARDS, kv)
+                ).with_output_types(tuple[int, Any])
+                | "DropAndCountTooLate"
+                >> beam.ParDo(
+                    LatenessGateFn(
+                        self.config.window.allowed_lateness_seconds,
+                        self._step_seconds(),
+                        self.config.metrics[0].name,
+                    )
+                ).with_outputs(TOO_LATE, main="on_time")
             )
             partials, too_late = gated.on_time, gated[TOO_LATE]
         metrics = (
@@ -410,5 +442,12 @@ class _KeyedToWindowMetric(beam.DoFn):
     def process(self, element: Any) -> Iterator[WindowMetric]:
         ((name, group_by, group), start, end), (value, detail) = element
         if value is not None:
-            yield WindowMetric(name, group_by, group, float(start), float(end), float(value),
-                               _scrubbed_detail(detail, self.scrub))
+            yield WindowMetric(
+                name,
+                group_by,
+                group,
+                float(start),
+                float(end),
+                float(value),
+                _scrubbed_detail(detail, self.scrub),
+            )

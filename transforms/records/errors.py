@@ -3,6 +3,7 @@
 A :class:`RecordError` message names stages, field paths and types, never a
 value: it is written to the dead letters, which must carry no PII.
 """
+
 from __future__ import annotations
 
 

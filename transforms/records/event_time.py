@@ -5,6 +5,7 @@ as UTC), ``epoch_seconds``, ``epoch_millis``, or a ``strptime`` pattern.
 Avro and Parquet sources may hand over ``datetime`` objects; those are used
 as they are.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ from veilwatch.transforms.config.model import EventTimeSpec
 from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.paths import first_value_getter
 
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 # Event times outside this range are treated as malformed (year 1970..2200).
 _MIN_EPOCH, _MAX_EPOCH = 0.0, 7_258_118_400.0
 
@@ -31,7 +32,9 @@ class EventTimeParser:
             raise RecordError("event_time", f"event time field '{self.field}' is missing")
         seconds = self.read(value)
         if seconds is None:
-            raise RecordError("event_time", f"event time field '{self.field}' is not a valid {self.format} time")
+            raise RecordError(
+                "event_time", f"event time field '{self.field}' is not a valid {self.format} time"
+            )
         return seconds
 
     def read(self, value: Any) -> float | None:
@@ -53,7 +56,9 @@ class EventTimeParser:
             if not isinstance(value, str):
                 return None
             if fmt == "iso8601":
-                parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+                parsed = dt.datetime.fromisoformat(
+                    value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+                )
             else:
                 parsed = dt.datetime.strptime(value.strip(), fmt)
         except (ValueError, TypeError, OverflowError):

@@ -6,6 +6,7 @@ keeps its own stack (a list) instead of recursing, so no input can exhaust the
 interpreter's recursion limit; and records deeper than ``source.max_depth``
 are dead-lettered before any later step sees them.
 """
+
 from __future__ import annotations
 
 import math

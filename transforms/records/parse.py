@@ -20,6 +20,7 @@ Whatever the parser, a record nested deeper than ``max_depth`` levels
 (``source.max_depth``) is a ``parse`` dead letter, and so is a line too deep
 for ``json`` itself: no later step has to cope with unbounded nesting.
 """
+
 from __future__ import annotations
 
 import json
@@ -99,8 +100,11 @@ def orjson_agrees(line: bytes) -> bool:
     (a bracket or a long digit run inside a string), which costs only speed.
     """
     screened = line.translate(_SCREEN, _SCREEN_DROP)
-    long_integer = (screened.startswith(_LONG_DIGITS) or _LONG_AFTER_SEPARATOR in screened
-                    or _LONG_AFTER_BRACKET in screened)
+    long_integer = (
+        screened.startswith(_LONG_DIGITS)
+        or _LONG_AFTER_SEPARATOR in screened
+        or _LONG_AFTER_BRACKET in screened
+    )
     return not long_integer and screened.count(b"{") <= MAX_FAST_NESTING
 
 
@@ -117,8 +121,10 @@ def _parse_with_json(line: bytes) -> Any:
     except RecursionError:  # far deeper than any source.max_depth
         raise RecordError("parse", "invalid JSON: nested too deeply") from None
     if _SURROGATE_ESCAPE.search(text) and not _encodable(document):
-        raise RecordError("parse", "a string holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF), "
-                                   "which has no UTF-8 form")
+        raise RecordError(
+            "parse",
+            "a string holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF), which has no UTF-8 form",
+        )
     return document
 
 

@@ -5,10 +5,12 @@ element of a list. Paths are parsed once (at config load) into segments and
 then used to read or rewrite values in place, so nested JSON keeps its
 structure through de-identification.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 
@@ -27,7 +29,9 @@ def parse_path(path: str, where: str = "path") -> Path:
     """``"items[].sku"`` -> (Segment("items", True), Segment("sku", False))."""
     parts = path.split(".") if isinstance(path, str) else []
     if not parts or not all(_NAME.match(p) for p in parts):
-        raise ConfigError(ConfigIssue(where, "is not a field path (names joined by '.', a list marked with '[]')"))
+        raise ConfigError(
+            ConfigIssue(where, "is not a field path (names joined by '.', a list marked with '[]')")
+        )
     return tuple(Segment(p[:-2], True) if p.endswith("[]") else Segment(p, False) for p in parts)
 
 
@@ -63,18 +67,22 @@ def first_value_getter(path_text: str) -> Callable[[Any], Any]:
 
 def _top_level_getter(name: str) -> Callable[[Any], Any]:
     """``get_simple(record, (name,))`` without the loop (metrics read a field of every record)."""
+
     def get(record: Any) -> Any:
         return record.get(name) if type(record) is dict else None
+
     return get
 
 
 def _second_level_getter(parent: str, name: str) -> Callable[[Any], Any]:
     """``get_simple(record, (parent, name))`` without the loop."""
+
     def get(record: Any) -> Any:
         if type(record) is not dict:
             return None
         node = record.get(parent)
         return node.get(name) if type(node) is dict else None
+
     return get
 
 

@@ -7,6 +7,7 @@ item, either an :class:`Anonymized` record or a dead letter. Any exception
 inside a stage becomes a dead letter naming the stage and, for unexpected
 errors, only the exception's type (its message could quote the value).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,12 @@ from typing import NamedTuple
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat, UnknownFieldPolicy
 from veilwatch.transforms.deadletter import DeadLetterRedactor, make_dead_letter
 from veilwatch.transforms.deid.base import KeyProvider
-from veilwatch.transforms.deid.record_deidentifier import FieldFinding, RecordDeidentifier, RecordSuppressed, Scanner
+from veilwatch.transforms.deid.record_deidentifier import (
+    FieldFinding,
+    RecordDeidentifier,
+    RecordSuppressed,
+    Scanner,
+)
 from veilwatch.transforms.io.sources import RawItem
 from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.event_time import EventTimeParser
@@ -48,14 +54,21 @@ class RecordProcessor:
     def __init__(self, config: DatasetConfig, keys: KeyProvider | None, scanner: Scanner | None = None):
         self.max_depth = config.source.max_depth
         self.validator = SchemaValidator(
-            config.fields, config.unknown_fields, coerce_text=config.source.format is SourceFormat.CSV,
+            config.fields,
+            config.unknown_fields,
+            coerce_text=config.source.format is SourceFormat.CSV,
             max_depth=self.max_depth,
         )
         self.event_time = EventTimeParser(config.event_time)
         # Fields outside the schema that reach the outputs have their key names scanned (and with scan, values).
         passed_on = config.unknown_fields in (UnknownFieldPolicy.KEEP, UnknownFieldPolicy.SCAN)
-        self.deidentifier = RecordDeidentifier(config.pii, keys, scanner, self.validator.tree if passed_on else None,
-                                               scan_unknown_values=config.unknown_fields is UnknownFieldPolicy.SCAN)
+        self.deidentifier = RecordDeidentifier(
+            config.pii,
+            keys,
+            scanner,
+            self.validator.tree if passed_on else None,
+            scan_unknown_values=config.unknown_fields is UnknownFieldPolicy.SCAN,
+        )
         self.redactor = DeadLetterRedactor(config)
         # Which key made this worker's tokens: recorded in the run summary, so tokens that
         # cannot carry a key id themselves (FF1 without surrogate) stay restorable after rotation.
@@ -94,12 +107,16 @@ class RecordProcessor:
         except RecordSuppressed:
             return Suppressed(item.ref)
         except RecordError as exc:
-            return Rejected(make_dead_letter(exc.stage, exc.message, item.ref, self.redactor.redact(record)),
-                            self._event_time_if_readable(record))
+            return Rejected(
+                make_dead_letter(exc.stage, exc.message, item.ref, self.redactor.redact(record)),
+                self._event_time_if_readable(record),
+            )
         except Exception as exc:  # noqa: BLE001 - a bad record must never fail the bundle
             error = f"unexpected {type(exc).__name__} while processing the record"
-            return Rejected(make_dead_letter(stage, error, item.ref, self.redactor.redact(record)),
-                            self._event_time_if_readable(record))
+            return Rejected(
+                make_dead_letter(stage, error, item.ref, self.redactor.redact(record)),
+                self._event_time_if_readable(record),
+            )
 
     def _event_time_if_readable(self, record: dict | None) -> float | None:
         if not isinstance(record, dict):

@@ -14,6 +14,7 @@ Error messages name the field path and the expected type, never the value;
 nor the name of a field outside the schema (key names are data too).
 Every walk over a record keeps its own stack: nothing recurses on input depth.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,15 @@ from typing import Any
 from veilwatch.transforms.config.model import DEFAULT_MAX_DEPTH, FieldSpec, FieldType, UnknownFieldPolicy
 from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.nesting import exceeds_depth, holds_non_finite, non_finite_kind
+from veilwatch.transforms.records.paths import (
+    Path,
+    get_simple,
+    is_simple,
+    iter_values,
+    parse_path,
+    update_values,
+)
 from veilwatch.transforms.values import kind_of
-from veilwatch.transforms.records.paths import Path, get_simple, is_simple, iter_values, parse_path, update_values
 
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
@@ -111,7 +119,9 @@ def describe_unknown(unknown: list[tuple[dict, str, str]]) -> str:
     counts: dict[str, int] = {}
     for _, _, path in unknown:
         counts[path] = counts.get(path, 0) + 1
-    return ", ".join(f"{n} under '{path}'" if path else f"{n} at the top level" for path, n in sorted(counts.items()))
+    return ", ".join(
+        f"{n} under '{path}'" if path else f"{n} at the top level" for path, n in sorted(counts.items())
+    )
 
 
 class SchemaValidator:
@@ -121,13 +131,19 @@ class SchemaValidator:
     with a precomputed type test: this runs for every field of every record.
     """
 
-    def __init__(self, fields: tuple[FieldSpec, ...], unknown: UnknownFieldPolicy, coerce_text: bool = False,
-                 max_depth: int = DEFAULT_MAX_DEPTH):
+    def __init__(
+        self,
+        fields: tuple[FieldSpec, ...],
+        unknown: UnknownFieldPolicy,
+        coerce_text: bool = False,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ):
         self.fields: list[tuple[FieldSpec, Path]] = [(f, parse_path(f.path)) for f in fields]
         # (spec, top-level name or None, names, exact types accepted without a closer look)
         self._simple = [
             (f, p[0].name if len(p) == 1 else None, tuple(s.name for s in p), _FAST_TYPES[f.type])
-            for f, p in self.fields if is_simple(p)
+            for f, p in self.fields
+            if is_simple(p)
         ]
         self._nested = [(f, p) for f, p in self.fields if not is_simple(p)]
         self._screen = _screen_groups(self._simple)
@@ -145,8 +161,11 @@ class SchemaValidator:
         if self.unknown is UnknownFieldPolicy.REJECT:
             unknown = self.tree.unknown_keys(record)
             if unknown:
-                raise RecordError("validate", f"fields not in the schema: {describe_unknown(unknown)} "
-                                              "(names not shown: a key may hold personal data)")
+                raise RecordError(
+                    "validate",
+                    f"fields not in the schema: {describe_unknown(unknown)} "
+                    "(names not shown: a key may hold personal data)",
+                )
         elif self.unknown is UnknownFieldPolicy.DROP:
             if self._flat_schema:
                 for key in record.keys() - self._top_level:
@@ -157,9 +176,14 @@ class SchemaValidator:
             for spec, path in self.fields:
                 update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
             for spec, path in self._json_fields:  # the record is level 1, a value at path a.b level 3
-                if any(exceeds_depth(value, self.max_depth - len(path)) for value in iter_values(record, path)):
-                    raise RecordError("validate", f"field '{spec.path}' nests objects and lists deeper than "
-                                                  f"source.max_depth ({self.max_depth} levels)")
+                if any(
+                    exceeds_depth(value, self.max_depth - len(path)) for value in iter_values(record, path)
+                ):
+                    raise RecordError(
+                        "validate",
+                        f"field '{spec.path}' nests objects and lists deeper than "
+                        f"source.max_depth ({self.max_depth} levels)",
+                    )
         if not self._passes_screen(record):
             self._check_simple_fields(record)
         for spec, path in self._nested:
@@ -174,7 +198,9 @@ class SchemaValidator:
                 raise RecordError("validate", f"required field '{spec.path}' is missing or null")
         for spec, path in self._json_fields:
             if any(holds_non_finite(value) for value in iter_values(record, path)):
-                raise RecordError("validate", f"field '{spec.path}' holds a number that is not finite (NaN or Infinity)")
+                raise RecordError(
+                    "validate", f"field '{spec.path}' holds a number that is not finite (NaN or Infinity)"
+                )
         return record
 
     def _passes_screen(self, record: dict) -> bool:
@@ -192,7 +218,9 @@ class SchemaValidator:
                 if value is None:
                     if required:
                         return False
-                elif type(value) not in exact_types or (is_float and type(value) is float and not isfinite(value)):
+                elif type(value) not in exact_types or (
+                    is_float and type(value) is float and not isfinite(value)
+                ):
                     return False
         return True
 
@@ -219,7 +247,9 @@ def _type_error(spec: FieldSpec, value: Any) -> RecordError:
     return RecordError("validate", f"field '{spec.path}' must be {_TYPE_WORDS[spec.type]}, got {got}")
 
 
-def _screen_groups(simple: list[tuple]) -> list[tuple[tuple[str, ...], tuple[tuple[str, bool, frozenset, bool], ...]]]:
+def _screen_groups(
+    simple: list[tuple],
+) -> list[tuple[tuple[str, ...], tuple[tuple[str, bool, frozenset, bool], ...]]]:
     """The fields without ``[]`` grouped by parent path, as :meth:`SchemaValidator._passes_screen`
     reads them: (parent names, ((name, required, exact types accepted, floats need the finiteness
     test), ...))."""
@@ -262,7 +292,11 @@ def _has_type(value: Any, ftype: FieldType) -> bool:
     if ftype is FieldType.BOOLEAN:
         return kind is bool
     if ftype is FieldType.TIMESTAMP:
-        return kind in (str, int) or (kind is float and isfinite(value)) or isinstance(value, (dt.datetime, dt.date))
+        return (
+            kind in (str, int)
+            or (kind is float and isfinite(value))
+            or isinstance(value, (dt.datetime, dt.date))
+        )
     return ftype is FieldType.JSON
 
 
@@ -287,5 +321,7 @@ def _coerce(value: Any, ftype: FieldType, path: str) -> Any:
     except RecursionError:
         raise RecordError("validate", f"field '{path}' nests objects and lists too deeply") from None
     except (ValueError, KeyError):
-        raise RecordError("validate", f"field '{path}' must be {_TYPE_WORDS[ftype]}, got text that is not") from None
+        raise RecordError(
+            "validate", f"field '{path}' must be {_TYPE_WORDS[ftype]}, got text that is not"
+        ) from None
     return value

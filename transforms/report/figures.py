@@ -5,13 +5,14 @@ Each function takes plain numbers and labels (already PII-free) and returns one
 and every figure gets its own id salt, so that several SVGs inlined in one page
 never share an element id.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import io
 import itertools
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -40,14 +41,16 @@ def _time(iso: str) -> dt.datetime:
 def _svg(fig) -> str:
     """The figure as one <svg> element (no XML prolog or DOCTYPE: it is inlined in HTML)."""
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"vw-fig-{next(_ids)}"}), \
-            warnings.catch_warnings():
+    with (
+        matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"vw-fig-{next(_ids)}"}),
+        warnings.catch_warnings(),
+    ):
         # Text stays text: the browser draws glyphs matplotlib's own font lacks (only its layout estimate is off).
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=_NO_METADATA)
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _time_axis(ax, times: Sequence[dt.datetime] = ()) -> None:
@@ -72,24 +75,50 @@ def series_chart(windows: Sequence[dict], title: str) -> str:
         bt = [t for t, _ in banded]
         expected = [w["expected"] for _, w in banded]
         width = [(w.get("threshold") or 0) * (w.get("spread") or 0) for _, w in banded]
-        ax.fill_between(bt, [e - d for e, d in zip(expected, width)], [e + d for e, d in zip(expected, width)],
-                        color=EXPECTED, alpha=0.18, linewidth=0, step="mid", label="expected band")
+        ax.fill_between(
+            bt,
+            [e - d for e, d in zip(expected, width)],
+            [e + d for e, d in zip(expected, width)],
+            color=EXPECTED,
+            alpha=0.18,
+            linewidth=0,
+            step="mid",
+            label="expected band",
+        )
         ax.plot(bt, expected, color=EXPECTED, linewidth=0.9, linestyle="--", label="expected")
-    ax.plot(times, observed, color=OBSERVED, linewidth=1.1, marker="." if len(rows) < 60 else None,
-            markersize=3, label="observed")
+    ax.plot(
+        times,
+        observed,
+        color=OBSERVED,
+        linewidth=1.1,
+        marker="." if len(rows) < 60 else None,
+        markersize=3,
+        label="observed",
+    )
     for flag, color, label in ((True, FLAGGED, "alert"), (False, OTHER, "flagged (in cooldown)")):
-        marked = [(t, w["observed"]) for t, w in zip(times, rows)
-                  if w.get("is_anomaly") and bool(w.get("alert")) is flag and w["observed"] is not None]
+        marked = [
+            (t, w["observed"])
+            for t, w in zip(times, rows)
+            if w.get("is_anomaly") and bool(w.get("alert")) is flag and w["observed"] is not None
+        ]
         if marked:
-            ax.scatter([t for t, _ in marked], [v for _, v in marked], color=color, s=28, zorder=5, label=label)
+            ax.scatter(
+                [t for t, _ in marked], [v for _, v in marked], color=color, s=28, zorder=5, label=label
+            )
     ax.set_title(title, fontsize=10, loc="left")
     _time_axis(ax, times)
     ax.legend(fontsize=7, loc="upper left", frameon=False, ncol=4)
     return _svg(fig)
 
 
-def share_over_time(starts: Sequence[str], numerators: Sequence[int], denominators: Sequence[int],
-                    title: str, ylabel: str, color: str = OBSERVED) -> str:
+def share_over_time(
+    starts: Sequence[str],
+    numerators: Sequence[int],
+    denominators: Sequence[int],
+    title: str,
+    ylabel: str,
+    color: str = OBSERVED,
+) -> str:
     """A share (numerator / denominator, in %) per time bucket, with the numerator on a second axis as bars."""
     fig, ax = plt.subplots(figsize=(_WIDTH, _HEIGHT))
     times = [_time(s) for s in starts]
@@ -102,8 +131,9 @@ def share_over_time(starts: Sequence[str], numerators: Sequence[int], denominato
     return _svg(fig)
 
 
-def counts_over_time(starts: Sequence[str], counts: Sequence[int], title: str, ylabel: str,
-                     color: str = FLAGGED) -> str:
+def counts_over_time(
+    starts: Sequence[str], counts: Sequence[int], title: str, ylabel: str, color: str = FLAGGED
+) -> str:
     """A count per time bucket, as bars one bucket wide."""
     fig, ax = plt.subplots(figsize=(_WIDTH, _HEIGHT))
     times = [_time(s) for s in starts]

@@ -5,20 +5,34 @@ and of those only the fields the page shows: series keys, window times and
 numbers, dead-letter stages and reasons (findings per field and infoType come
 from the summary). A dead letter's ``source`` and ``record`` are not kept.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from apache_beam.io.filesystems import FileSystems
 
 from veilwatch.transforms.data_validation.checks import DETECTOR as TFDV_DETECTOR
 
-_SCORE_FIELDS = ("series_key", "metric", "window_start", "window_end", "observed", "expected", "spread",
-                 "threshold", "is_anomaly", "alert", "detector", "explanation")
+_SCORE_FIELDS = (
+    "series_key",
+    "metric",
+    "window_start",
+    "window_end",
+    "observed",
+    "expected",
+    "spread",
+    "threshold",
+    "is_anomaly",
+    "alert",
+    "detector",
+    "explanation",
+)
 
 
 class ReportInputError(ValueError):
@@ -38,13 +52,17 @@ class RunOutputs:
     summary: dict[str, Any]
     scores: list[dict[str, Any]] = field(default_factory=list)  # every scored window (or only flagged ones)
     scores_complete: bool = False  # False: scores/ was not written, the series show flagged windows only
-    validation_flags: list[dict[str, Any]] = field(default_factory=list)  # TFDV anomalies, per window and feature
+    validation_flags: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # TFDV anomalies, per window and feature
     dead_letter_reasons: Counter = field(default_factory=Counter)  # (stage, reason) -> dead letters
 
 
 # A dead letter line as the JSONL sink writes it (transforms/deadletter.py: stage and error first):
 # its stage and error are read without parsing the record, which may be nested too deep for json.
-_DEAD_LETTER_HEAD = re.compile(r'\{\s*"stage"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"error"\s*:\s*("(?:[^"\\]|\\.)*")')
+_DEAD_LETTER_HEAD = re.compile(
+    r'\{\s*"stage"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"error"\s*:\s*("(?:[^"\\]|\\.)*")'
+)
 UNREADABLE = ("(unknown)", "(a dead letter the report could not read)")
 
 
@@ -61,7 +79,9 @@ def _lines(output_dir: str, folder: str) -> Iterator[str]:
             try:
                 text = handle.read().decode("utf-8")
             except UnicodeDecodeError:
-                raise ReportInputError(f"{metadata.path}: not UTF-8 (a run writes none such: was it changed?)") from None
+                raise ReportInputError(
+                    f"{metadata.path}: not UTF-8 (a run writes none such: was it changed?)"
+                ) from None
         for line in text.split("\n"):
             if line.strip():
                 yield line
@@ -99,10 +119,17 @@ def read_run_outputs(output_dir: str) -> RunOutputs:
     outputs = RunOutputs(summary=summary)
     scores = [_keep(r, _SCORE_FIELDS) for r in _json_lines(output_dir, "scores")]
     flagged = list(_json_lines(output_dir, "flagged_windows"))
-    outputs.validation_flags = [_keep(r, ("series_key", "window_start", "detail", "explanation"))
-                                for r in flagged if r.get("detector") == TFDV_DETECTOR]
+    outputs.validation_flags = [
+        _keep(r, ("series_key", "window_start", "detail", "explanation"))
+        for r in flagged
+        if r.get("detector") == TFDV_DETECTOR
+    ]
     outputs.scores_complete = bool(scores)
-    outputs.scores = scores or [_keep(r, _SCORE_FIELDS) for r in flagged if r.get("detector") != TFDV_DETECTOR]
+    outputs.scores = scores or [
+        _keep(r, _SCORE_FIELDS) for r in flagged if r.get("detector") != TFDV_DETECTOR
+    ]
     # findings per field and infoType are in the summary (findings/ is not read); dead letters by stage and reason:
-    outputs.dead_letter_reasons = Counter(_dead_letter_reason(line) for line in _lines(output_dir, "dead_letter"))
+    outputs.dead_letter_reasons = Counter(
+        _dead_letter_reason(line) for line in _lines(output_dir, "dead_letter")
+    )
     return outputs

@@ -6,6 +6,7 @@ readable event time. Keys are ``timeline|<bucket start, epoch seconds>|<what>``
 so that they sum with the run's other counts; :func:`timeline_entries` turns
 them into the summary's list. Only counts and times: no value of a record.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -56,7 +57,8 @@ def timeline_entries(counts: dict[str, int]) -> list[dict[str, Any]]:
         if not key.startswith(PREFIX):
             continue
         _, start, what = key.split("|", 2)
-        entry = buckets.setdefault(int(start), {"start": to_iso(int(start)), "records": 0,
-                                                "with_findings": 0, "dead_lettered": 0})
+        entry = buckets.setdefault(
+            int(start), {"start": to_iso(int(start)), "records": 0, "with_findings": 0, "dead_lettered": 0}
+        )
         entry[what] = value
     return [buckets[s] for s in sorted(buckets)]

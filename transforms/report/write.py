@@ -1,4 +1,5 @@
 """Builds ``<output_dir>/report.html`` from the run's outputs in ``output_dir``."""
+
 from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems

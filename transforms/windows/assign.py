@@ -6,6 +6,7 @@ window [start, start + size) that contains it. Matches
 ``apache_beam.transforms.window.FixedWindows`` / ``SlidingWindows`` with
 offset 0, so pre-aggregated partials land in the windows Beam would choose.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Shared test helpers: hourly windows numbered from the epoch (1970-01-01 is a Thursday)."""
+
 from __future__ import annotations
 
 from veilwatch.transforms.anomaly.base import Detector, Observation

@@ -1,13 +1,14 @@
 """Bayesian online change points (Adams & MacKay): shifts and variance changes at their onset; bounded state."""
+
 import json
 import random
 
 import pytest
 
+from tests.unit.anomaly.helpers import obs, run
 from veilwatch.transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
 from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
 from veilwatch.transforms.config.errors import ConfigError
-from tests.unit.anomaly.helpers import obs, run
 
 
 def noise(n, seed=3, level=100.0, sigma=1.0):
@@ -44,7 +45,7 @@ def test_stationary_noise_and_single_spikes_raise_almost_nothing():
         for i in range(300, 3000, 250):
             values[i] += 25
         found += flagged(values)[0]
-    assert len(found) <= 1, found    # 1 in 9,000 windows (33 spikes); without the clip every spike alarms
+    assert len(found) <= 1, found  # 1 in 9,000 windows (33 spikes); without the clip every spike alarms
     values = noise(3000, 1)
     for i in range(300, 3000, 250):
         values[i] += 25
@@ -53,8 +54,12 @@ def test_stationary_noise_and_single_spikes_raise_almost_nothing():
 
 def test_scale_free():
     values = noise(400) + noise(300, seed=8, level=103)
-    assert flagged(values)[0] == flagged([v * 1e6 for v in values])[0] == \
-        flagged([v * 1e-3 for v in values])[0] != []
+    assert (
+        flagged(values)[0]
+        == flagged([v * 1e6 for v in values])[0]
+        == flagged([v * 1e-3 for v in values])[0]
+        != []
+    )
 
 
 def test_state_is_bounded_by_max_run_and_round_trips_through_json():
@@ -75,10 +80,17 @@ def test_registry_builds_it_and_names_bad_keys():
     spec = parse_detector({"type": "bocpd", "hazard": 100, "max_run": 50}, "d")
     assert parse_detector(spec.to_dict(), "d") == spec and build_detector(spec).name == "bocpd"
     wrapped = parse_detector({"type": "bocpd", "detector": {"type": "seasonal", "season": "day"}}, "d")
-    assert parse_detector(wrapped.to_dict(), "d") == wrapped and build_detector(wrapped).name == "bocpd(seasonal)"
-    for bad, key in [({"type": "bocpd", "max_run": 2}, "d.max_run"), ({"type": "bocpd", "hazard": 1}, "d.hazard"),
-                     ({"type": "bocpd", "threshold": 2}, "d.threshold"), ({"type": "bocpd", "runs": 3}, "d.runs"),
-                     ({"type": "bocpd", "detector": {"type": "seasonal", "periods": 0}}, "d.detector.periods")]:
+    assert (
+        parse_detector(wrapped.to_dict(), "d") == wrapped
+        and build_detector(wrapped).name == "bocpd(seasonal)"
+    )
+    for bad, key in [
+        ({"type": "bocpd", "max_run": 2}, "d.max_run"),
+        ({"type": "bocpd", "hazard": 1}, "d.hazard"),
+        ({"type": "bocpd", "threshold": 2}, "d.threshold"),
+        ({"type": "bocpd", "runs": 3}, "d.runs"),
+        ({"type": "bocpd", "detector": {"type": "seasonal", "periods": 0}}, "d.detector.periods"),
+    ]:
         with pytest.raises(ConfigError) as err:
             parse_detector(bad, "d")
         assert key in str(err.value)
@@ -86,15 +98,33 @@ def test_registry_builds_it_and_names_bad_keys():
 
 def test_with_a_seasonal_member_the_daily_ramp_is_not_a_change_and_a_real_shift_is():
     import math
+
     rng = random.Random(4)
     # hourly, a daily sine of amplitude 10 sigma; from hour 24 * 12 on, 4 sigma higher
-    values = [100 + 10 * math.sin(2 * math.pi * i / 24) + rng.gauss(0, 1) + (4 if i >= 288 else 0)
-              for i in range(24 * 18)]
+    values = [
+        100 + 10 * math.sin(2 * math.pi * i / 24) + rng.gauss(0, 1) + (4 if i >= 288 else 0)
+        for i in range(24 * 18)
+    ]
     plain = flagged(values, BocpdParams(min_run=12, warmup=24))[0]
-    seasonal = build_detector(parse_detector({
-        "type": "bocpd", "min_run": 12, "warmup": 24,
-        "detector": {"type": "seasonal", "season": "day", "periods": 4, "min_periods": 2, "warmup": 24,
-                     "min_spread": 0, "min_relative_spread": 0}}, "d"))
+    seasonal = build_detector(
+        parse_detector(
+            {
+                "type": "bocpd",
+                "min_run": 12,
+                "warmup": 24,
+                "detector": {
+                    "type": "seasonal",
+                    "season": "day",
+                    "periods": 4,
+                    "min_periods": 2,
+                    "warmup": 24,
+                    "min_spread": 0,
+                    "min_relative_spread": 0,
+                },
+            },
+            "d",
+        )
+    )
     verdicts, state = run(seasonal, [obs(i, v) for i, v in enumerate(values)])
     found = [i for i, v in enumerate(verdicts) if v.is_anomaly]
     # the plain model starts a new run on every ramp (its runs last a few hours), so it cannot see the shift

@@ -1,5 +1,5 @@
-from veilwatch.transforms.anomaly.cooldown import Cooldown
 from tests.unit.anomaly.helpers import HOUR, obs
+from veilwatch.transforms.anomaly.cooldown import Cooldown
 
 
 def alerts(cooldown, anomalous_windows, n=10):

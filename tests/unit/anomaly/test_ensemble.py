@@ -1,8 +1,8 @@
 import pytest
 
+from tests.unit.anomaly.helpers import obs, run
 from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
 from veilwatch.transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
-from tests.unit.anomaly.helpers import obs, run
 
 
 class Scripted(Detector):
@@ -16,8 +16,16 @@ class Scripted(Detector):
 
     def observe(self, state, o: Observation):
         s = self.scores[state["i"]]
-        v = Verdict(o.value, None if s is None else 0.0, None if s is None else 1.0, s, 3.0,
-                    s is not None and abs(s) >= 3, self.name, f"{self.name} basis")
+        v = Verdict(
+            o.value,
+            None if s is None else 0.0,
+            None if s is None else 1.0,
+            s,
+            3.0,
+            s is not None and abs(s) >= 3,
+            self.name,
+            f"{self.name} basis",
+        )
         return v, {"i": state["i"] + 1}
 
 
@@ -38,7 +46,7 @@ def test_any_all_and_k_of_n():
     # window 1: only a flags; window 2: a and b (both up); window 4: a up, b and c down
     assert flags("any") == [False, True, True, False, True]
     assert flags("all") == [False, False, False, False, False]
-    assert flags("k", 2) == [False, False, True, False, True]   # window 4: b and c agree (down)
+    assert flags("k", 2) == [False, False, True, False, True]  # window 4: b and c agree (down)
 
 
 def test_opposite_sides_do_not_agree():
@@ -51,8 +59,8 @@ def test_opposite_sides_do_not_agree():
 def test_verdict_is_the_most_severe_agreeing_member():
     verdicts, _ = run(Ensemble(members(), EnsembleParams(mode="k", k=2)), [obs(i, 0) for i in range(5)])
     assert verdicts[2].score == 6.0 and verdicts[2].detector == "2_of(a+b+c):b"
-    assert verdicts[4].score == -5.0 and verdicts[4].basis == "b basis"   # a (5.0, up) does not agree
-    assert verdicts[0].score is None                                      # all members warming up
+    assert verdicts[4].score == -5.0 and verdicts[4].basis == "b basis"  # a (5.0, up) does not agree
+    assert verdicts[0].score is None  # all members warming up
 
 
 def test_state_is_a_dict_of_member_states():
@@ -70,11 +78,19 @@ def test_max_mode_flags_as_any_and_scores_in_units_of_each_members_threshold():
     class Scaled(Scripted):
         def observe(self, state, o):
             v, st = super().observe(state, o)
-            return Verdict(v.observed, v.expected, v.spread, None if v.score is None else v.score * 10, 30.0,
-                           v.is_anomaly, v.detector, v.basis), st
+            return Verdict(
+                v.observed,
+                v.expected,
+                v.spread,
+                None if v.score is None else v.score * 10,
+                30.0,
+                v.is_anomaly,
+                v.detector,
+                v.basis,
+            ), st
 
-    a = Scripted("a", [None, 4.0, 1.0, -2.0])      # threshold 3
-    b = Scaled("b", [None, 1.0, 2.0, -2.5])         # threshold 30: scores 10, 20, -25
+    a = Scripted("a", [None, 4.0, 1.0, -2.0])  # threshold 3
+    b = Scaled("b", [None, 1.0, 2.0, -2.5])  # threshold 30: scores 10, 20, -25
     verdicts, _ = run(Ensemble([a, b], EnsembleParams(mode="max")), [obs(i, 0.0) for i in range(4)])
     assert [v.is_anomaly for v in verdicts] == [False, True, False, False]
     assert verdicts[1].score == pytest.approx(4 / 3) and verdicts[1].threshold == 1.0

@@ -1,7 +1,7 @@
 import pytest
 
-from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from tests.unit.anomaly.helpers import obs, run
+from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 
 P = dict(threshold=3.0, warmup=2, alpha=0.5, min_spread=0.0, min_relative_spread=0.0)
 
@@ -18,7 +18,7 @@ def test_mean_and_variance_are_hand_computed():
 
 
 def test_halflife_sets_the_weight():
-    assert EwmaParams(halflife=1).weight == pytest.approx(0.5)      # 1 - 0.5 ** (1 / 1)
+    assert EwmaParams(halflife=1).weight == pytest.approx(0.5)  # 1 - 0.5 ** (1 / 1)
     assert EwmaParams(halflife=0, alpha=0.2).weight == 0.2
 
 

@@ -1,15 +1,21 @@
 """Anomaly likelihood around a member detector: one threshold, the same tail probability on every series."""
+
 import json
 import random
 
 import pytest
 
+from tests.unit.anomaly.helpers import obs, run
 from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
+from veilwatch.transforms.anomaly.detectors.likelihood import (
+    Likelihood,
+    LikelihoodParams,
+    log_likelihood,
+    upper_tail,
+)
 from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
-from veilwatch.transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams, log_likelihood, upper_tail
 from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
 from veilwatch.transforms.config.errors import ConfigError
-from tests.unit.anomaly.helpers import obs, run
 
 MEMBER = EwmaParams(halflife=100, warmup=20, min_spread=0, min_relative_spread=0)
 PARAMS = LikelihoodParams(threshold=0.5, average=10, history=500, warmup=200)
@@ -48,7 +54,7 @@ def test_a_step_is_found_soon_after_it_starts():
     values = noise(1500) + [v + 6 for v in noise(200, seed=9)]
     found, verdicts, _ = flagged(values)
     assert found and 1500 <= found[0] <= 1505
-    assert verdicts[found[0]].score > 0.5          # signed like the member's score: above expected
+    assert verdicts[found[0]].score > 0.5  # signed like the member's score: above expected
     assert all(i >= 1500 for i in found)
 
 
@@ -56,8 +62,9 @@ def test_a_series_where_big_member_scores_are_ordinary_learns_they_are():
     # every 7th window jumps by 10 sigma of the calm part: the member alone flags them all,
     # the likelihood learns that such averages are common and stays quiet.
     values = [v + (10 if i % 7 == 0 else 0) for i, v in enumerate(noise(3000, seed=5))]
-    member = RobustZScore(RobustZScoreParams(threshold=4, history=96, warmup=20, min_spread=0,
-                                             min_relative_spread=0))
+    member = RobustZScore(
+        RobustZScoreParams(threshold=4, history=96, warmup=20, min_spread=0, min_relative_spread=0)
+    )
     member_flags = sum(v.is_anomaly for v in run(member, [obs(i, v) for i, v in enumerate(values)])[0])
     found, _, _ = flagged(values, Likelihood(member, PARAMS))
     assert member_flags > 300
@@ -66,7 +73,9 @@ def test_a_series_where_big_member_scores_are_ordinary_learns_they_are():
 
 def test_one_threshold_means_the_same_on_any_scale():
     values = noise(1500) + [v + 6 for v in noise(200, seed=9)]
-    assert flagged(values)[0] == flagged([v * 1e6 for v in values])[0] == flagged([v * 1e-4 for v in values])[0]
+    assert (
+        flagged(values)[0] == flagged([v * 1e6 for v in values])[0] == flagged([v * 1e-4 for v in values])[0]
+    )
 
 
 def test_red_right_after_red_is_reported_yellow():
@@ -96,13 +105,16 @@ def test_state_round_trips_through_json_and_stays_bounded():
 
 
 def test_registry_builds_it_around_its_detector_and_reports_bad_keys_with_paths():
-    spec = parse_detector({"type": "likelihood", "threshold": 0.6,
-                           "detector": {"type": "ewma", "halflife": 50}}, "d")
+    spec = parse_detector(
+        {"type": "likelihood", "threshold": 0.6, "detector": {"type": "ewma", "halflife": 50}}, "d"
+    )
     assert parse_detector(spec.to_dict(), "d") == spec
     built = build_detector(spec)
     assert isinstance(built, Likelihood) and isinstance(built.member, Ewma) and built.params.threshold == 0.6
     with pytest.raises(ConfigError) as err:
-        parse_detector({"type": "likelihood", "threshold": 2, "detector": {"type": "ewma", "halflife": "x"}}, "d")
+        parse_detector(
+            {"type": "likelihood", "threshold": 2, "detector": {"type": "ewma", "halflife": "x"}}, "d"
+        )
     assert {i.path for i in err.value.issues} == {"d.threshold", "d.detector.halflife"}
     with pytest.raises(ConfigError) as err:
         parse_detector({"type": "likelihood"}, "d")

@@ -14,8 +14,17 @@ def issues(mapping, path="anomaly.detector"):
 
 
 def test_parses_the_documented_example_and_builds_it():
-    spec = parse_detector({"type": "seasonal", "threshold": 4, "direction": "both",
-                           "min_abs_change": 5, "warmup": 8, "season": "day"}, "d")
+    spec = parse_detector(
+        {
+            "type": "seasonal",
+            "threshold": 4,
+            "direction": "both",
+            "min_abs_change": 5,
+            "warmup": 8,
+            "season": "day",
+        },
+        "d",
+    )
     assert spec.params.threshold == 4.0 and isinstance(spec.params.threshold, float)
     assert spec.params.direction is Direction.BOTH and spec.params.min_abs_change == 5.0
     detector = build_detector(spec)
@@ -46,21 +55,31 @@ def test_ranges_and_combinations_are_checked():
     assert issues({"type": "ewma", "alpha": 1.5})["anomaly.detector.alpha"] == "must be at most 1.0"
     assert issues({"type": "iqr", "threshold": -1})["anomaly.detector.threshold"] == "must be at least 0.0"
     assert issues({"type": "seasonal", "periods": 2, "min_periods": 3}) == {
-        "anomaly.detector.min_periods": "must not exceed periods"}
+        "anomaly.detector.min_periods": "must not exceed periods"
+    }
 
 
 def test_ensemble_members_are_validated_with_indexed_paths():
-    found = issues({"type": "ensemble", "mode": "k", "k": 3,
-                    "members": [{"type": "seasonal"}, {"type": "robust_zscore", "history": "long"}]})
-    assert found == {"anomaly.detector.members[1].history": "expected an integer, got str",
-                     "anomaly.detector.k": "exceeds the number of members"}
+    found = issues(
+        {
+            "type": "ensemble",
+            "mode": "k",
+            "k": 3,
+            "members": [{"type": "seasonal"}, {"type": "robust_zscore", "history": "long"}],
+        }
+    )
+    assert found == {
+        "anomaly.detector.members[1].history": "expected an integer, got str",
+        "anomaly.detector.k": "exceeds the number of members",
+    }
     assert "anomaly.detector.members" in issues({"type": "ensemble"})
     assert "anomaly.detector.members" in issues({"type": "ewma", "members": []})
 
 
 def test_ensemble_builds_its_members():
-    spec = parse_detector({"type": "ensemble", "mode": "all",
-                           "members": [{"type": "seasonal"}, {"type": "robust_zscore"}]}, "d")
+    spec = parse_detector(
+        {"type": "ensemble", "mode": "all", "members": [{"type": "seasonal"}, {"type": "robust_zscore"}]}, "d"
+    )
     detector = build_detector(spec)
     assert isinstance(detector, Ensemble) and detector.name == "all(seasonal+robust_zscore)"
     assert parse_detector(spec.to_dict(), "d") == spec

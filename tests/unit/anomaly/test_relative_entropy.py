@@ -1,14 +1,20 @@
 """Relative entropy (NAB's relative_entropy detector): a histogram of recent values unlike any the series has had."""
+
 import json
 import random
 
 import pytest
 
+from tests.unit.anomaly.helpers import obs, run
 from veilwatch.transforms.anomaly.detectors.relative_entropy import (
-    RelativeEntropy, RelativeEntropyParams, chi2_isf, chi2_sf, kl_divergence)
+    RelativeEntropy,
+    RelativeEntropyParams,
+    chi2_isf,
+    chi2_sf,
+    kl_divergence,
+)
 from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
 from veilwatch.transforms.config.errors import ConfigError
-from tests.unit.anomaly.helpers import obs, run
 
 PARAMS = RelativeEntropyParams(bins=5, window=52, alpha=0.01, warmup=150)
 
@@ -44,7 +50,9 @@ def test_stationary_noise_flags_rarely_and_collects_few_histograms():
     for seed in (1, 2, 3):
         found, _, state = flagged(noise(4000, seed))
         assert len([i for i in found if i >= 1500]) <= 8 and len(state["hyp"]) <= 12
-        strict, _, _ = flagged(noise(4000, seed), RelativeEntropyParams(bins=5, window=52, alpha=0.001, warmup=150))
+        strict, _, _ = flagged(
+            noise(4000, seed), RelativeEntropyParams(bins=5, window=52, alpha=0.001, warmup=150)
+        )
         assert len([i for i in strict if i >= 1500]) <= 2
 
 
@@ -82,6 +90,8 @@ def test_registry_validates_the_params_by_key():
     spec = parse_detector({"type": "relative_entropy", "bins": 5, "window": 52}, "d")
     assert isinstance(build_detector(spec), RelativeEntropy) and parse_detector(spec.to_dict(), "d") == spec
     with pytest.raises(ConfigError) as err:
-        parse_detector({"type": "relative_entropy", "bins": 1, "window": 2, "alpha": 0.9, "hypotheses": 0}, "d")
+        parse_detector(
+            {"type": "relative_entropy", "bins": 1, "window": 2, "alpha": 0.9, "hypotheses": 0}, "d"
+        )
     for key in ("d.bins", "d.window", "d.alpha", "d.hypotheses"):
         assert key in str(err.value)

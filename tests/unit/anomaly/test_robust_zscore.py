@@ -2,9 +2,9 @@ import math
 
 import pytest
 
+from tests.unit.anomaly.helpers import obs, run
 from veilwatch.transforms.anomaly.base import Direction
 from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
-from tests.unit.anomaly.helpers import obs, run
 
 # No spread floor, so the arithmetic below is the detector's, unfloored.
 P = dict(threshold=3.0, history=5, warmup=3, min_spread=0.0, min_relative_spread=0.0)
@@ -19,7 +19,9 @@ def test_warmup_produces_no_verdict_even_for_huge_values():
 def test_spike_after_warmup_is_scored_against_median_and_mad():
     # history 10, 12, 11: median 11, |deviations| 1, 1, 0 -> MAD 1 -> spread 1.4826
     # value 20: score (20 - 11) / 1.4826 = 6.0704 >= 3
-    verdicts, state = run(RobustZScore(RobustZScoreParams(**P)), [obs(0, 10), obs(1, 12), obs(2, 11), obs(3, 20)])
+    verdicts, state = run(
+        RobustZScore(RobustZScoreParams(**P)), [obs(0, 10), obs(1, 12), obs(2, 11), obs(3, 20)]
+    )
     v = verdicts[-1]
     assert (v.expected, v.spread) == (11, pytest.approx(1.4826))
     assert v.score == pytest.approx(9 / 1.4826)
@@ -32,11 +34,17 @@ def test_history_keeps_the_last_n_windows():
     assert state["history"] == [3, 4, 5, 6, 7]
 
 
-@pytest.mark.parametrize("direction, value, flagged", [
-    (Direction.UP, 20, True), (Direction.UP, 2, False),      # 2: (2 - 11) / 1.4826 = -6.07
-    (Direction.DOWN, 20, False), (Direction.DOWN, 2, True),
-    (Direction.BOTH, 20, True), (Direction.BOTH, 2, True),
-])
+@pytest.mark.parametrize(
+    "direction, value, flagged",
+    [
+        (Direction.UP, 20, True),
+        (Direction.UP, 2, False),  # 2: (2 - 11) / 1.4826 = -6.07
+        (Direction.DOWN, 20, False),
+        (Direction.DOWN, 2, True),
+        (Direction.BOTH, 20, True),
+        (Direction.BOTH, 2, True),
+    ],
+)
 def test_direction_filters_the_side(direction, value, flagged):
     d = RobustZScore(RobustZScoreParams(**P, direction=direction))
     verdicts, _ = run(d, [obs(0, 10), obs(1, 12), obs(2, 11), obs(3, value)])
@@ -54,7 +62,9 @@ def test_min_abs_change_suppresses_small_but_many_sigma_changes():
 def test_zero_mad_falls_back_to_mean_absolute_deviation():
     # history 5, 5, 5, 8: median 5, |deviations| 0, 0, 0, 3 -> MAD 0;
     # mean absolute deviation 0.75 -> spread sqrt(pi/2) * 0.75 = 0.93999
-    verdicts, _ = run(RobustZScore(RobustZScoreParams(**P)), [obs(i, v) for i, v in enumerate([5, 5, 5, 8, 9])])
+    verdicts, _ = run(
+        RobustZScore(RobustZScoreParams(**P)), [obs(i, v) for i, v in enumerate([5, 5, 5, 8, 9])]
+    )
     assert verdicts[-1].spread == pytest.approx(math.sqrt(math.pi / 2) * 0.75)
 
 

@@ -1,11 +1,19 @@
 import pytest
 
-from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 from tests.unit.anomaly.helpers import DAY, HOUR, obs, run
+from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
 
 # Hourly windows; day d, hour h is window 24 * d + h. Day 0 = Thursday 1970-01-01.
-P = dict(threshold=3.0, season="day", periods=2, min_periods=2, history=4, warmup=0,
-         min_spread=0.0, min_relative_spread=0.0)
+P = dict(
+    threshold=3.0,
+    season="day",
+    periods=2,
+    min_periods=2,
+    history=4,
+    warmup=0,
+    min_spread=0.0,
+    min_relative_spread=0.0,
+)
 
 
 def day(d, values_by_hour):
@@ -89,5 +97,7 @@ def test_min_gain_uses_the_season_only_where_it_explains_the_series():
     # Days that do not repeat (the hours reversed every other day): residuals are as
     # wide as the series itself, the gain stays below 3 and the detector stays silent.
     shuffled = [o for d in range(3) for o in day(d, {h: 100 + (h if d % 2 else 23 - h) for h in range(24)})]
-    verdicts, _ = run(Seasonal(SeasonalParams(**{**SILENT, "history": 24})), shuffled + [obs(3 * 24 + 14, 130)])
+    verdicts, _ = run(
+        Seasonal(SeasonalParams(**{**SILENT, "history": 24})), shuffled + [obs(3 * 24 + 14, 130)]
+    )
     assert verdicts[-1].basis == "no seasonal baseline" and not verdicts[-1].is_anomaly

@@ -1,4 +1,5 @@
 """A silent count window flags when many records were expected; partial windows are measured by coverage."""
+
 from __future__ import annotations
 
 import math
@@ -45,10 +46,16 @@ def test_a_series_is_filled_after_its_last_window_up_to_the_last_whole_window_of
     last = WindowMetric("n", "shop", "a", 5 * H, 6 * H, 20.0)
     # the input ends at 9:54 (hour 9 is 90 % covered: whole) and at 9:53 (hour 9 partial)
     assert [(m.window_start / H, m.value) for m in zero_windows_after(last, H, (0.0, 9.9 * H))] == [
-        (6.0, 0.0), (7.0, 0.0), (8.0, 0.0), (9.0, 0.0)]
+        (6.0, 0.0),
+        (7.0, 0.0),
+        (8.0, 0.0),
+        (9.0, 0.0),
+    ]
     assert [m.window_start / H for m in zero_windows_after(last, H, (0.0, 9.88 * H))] == [6.0, 7.0, 8.0]
     # sliding windows of 2 h every hour: [8, 10) is only half inside an input that ends at 9:00
     sliding = WindowMetric("n", None, None, 5 * H, 7 * H, 3.0)
     assert [(m.window_start / H, m.window_end / H) for m in zero_windows_after(sliding, H, (0.0, 9 * H))] == [
-        (6.0, 8.0), (7.0, 9.0)]
+        (6.0, 8.0),
+        (7.0, 9.0),
+    ]
     assert zero_windows_after(last, H, None) == [] and zero_windows_after(last, H, (0.0, 6 * H)) == []

@@ -1,14 +1,15 @@
 """Every detector's state survives json.dumps/json.loads: continuing from the
 round-tripped state gives the same verdicts as continuing in memory."""
+
 import json
 import math
 import random
 
 import pytest
 
+from tests.unit.anomaly.helpers import obs
 from veilwatch.transforms.anomaly.cooldown import Cooldown
 from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
-from tests.unit.anomaly.helpers import obs
 
 CONFIGS = {
     "robust_zscore": {"type": "robust_zscore", "history": 20, "warmup": 5},
@@ -17,16 +18,33 @@ CONFIGS = {
     "seasonal_week_residuals": {"type": "seasonal", "season": "week", "spread": "residuals", "warmup": 5},
     "iqr": {"type": "iqr", "history": 20, "warmup": 5},
     "cusum": {"type": "cusum", "history": 24, "warmup": 5, "threshold": 8},
-    "cusum_seasonal": {"type": "cusum", "history": 24, "threshold": 8,
-                       "detector": {"type": "seasonal", "season": "day", "periods": 3, "warmup": 5}},
-    "likelihood": {"type": "likelihood", "warmup": 40, "average": 1, "history": 50, "threshold": 0.3,
-                   "detector": {"type": "robust_zscore", "history": 20, "warmup": 5}},
+    "cusum_seasonal": {
+        "type": "cusum",
+        "history": 24,
+        "threshold": 8,
+        "detector": {"type": "seasonal", "season": "day", "periods": 3, "warmup": 5},
+    },
+    "likelihood": {
+        "type": "likelihood",
+        "warmup": 40,
+        "average": 1,
+        "history": 50,
+        "threshold": 0.3,
+        "detector": {"type": "robust_zscore", "history": 20, "warmup": 5},
+    },
     "context": {"type": "context", "warmup": 10, "learn": 5, "order": 3, "threshold": 0.3, "memory": 16},
     "context_neighbours": {"type": "context", "warmup": 10, "learn": 5, "neighbours": 1},
     "relative_entropy": {"type": "relative_entropy", "warmup": 10, "window": 12, "hypotheses": 4},
-    "ensemble": {"type": "ensemble", "mode": "k", "k": 2, "members": [
-        {"type": "seasonal", "season": "day", "warmup": 5}, {"type": "robust_zscore", "warmup": 5},
-        {"type": "ewma", "warmup": 5}]},
+    "ensemble": {
+        "type": "ensemble",
+        "mode": "k",
+        "k": 2,
+        "members": [
+            {"type": "seasonal", "season": "day", "warmup": 5},
+            {"type": "robust_zscore", "warmup": 5},
+            {"type": "ewma", "warmup": 5},
+        ],
+    },
 }
 
 
@@ -35,7 +53,7 @@ def series():
     rng = random.Random(7)
     out = []
     for i in range(24 * 9):
-        if i % 17 in (3, 4) or 100 <= i < 110:   # gaps
+        if i % 17 in (3, 4) or 100 <= i < 110:  # gaps
             continue
         value = 100 + 20 * math.sin(2 * math.pi * i / 24) + rng.gauss(0, 2)
         out.append(obs(i, value + (80 if i in (150, 190) else 0)))
@@ -55,7 +73,7 @@ def test_json_round_tripped_state_gives_identical_verdicts(name):
         assert v1 == v2
         flagged += v1.is_anomaly
     assert json.loads(json.dumps(in_memory)) == in_memory
-    assert flagged >= 1    # the spikes are seen by every detector
+    assert flagged >= 1  # the spikes are seen by every detector
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -10,7 +10,7 @@ from veilwatch.transforms.anomaly.stats import median, quantile, robust_sigma, t
 
 def test_quantiles_and_medians():
     assert median([3, 1, 2]) == 2 and median([4, 1, 3, 2]) == 2.5
-    assert quantile([1, 2, 3, 4], 0.25) == 1.75          # position 0.75 between 1 and 2
+    assert quantile([1, 2, 3, 4], 0.25) == 1.75  # position 0.75 between 1 and 2
     assert quantile([5, 1, 9], 0) == 1 and quantile([5, 1, 9], 1) == 9
 
 

@@ -2,6 +2,7 @@
 not hold, ``leaveUntransformed``, FF1's small-domain ``leaveUntransformed``, a scanned declared field)
 cannot key metric series, name a heavy hitter or be profiled by data validation: those copy values into
 flagged-window records and statistics. Refused at validation (exit 2), naming the key, never a value."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,15 @@ from tests.conftest import run_cli
 from veilwatch.transforms.config.errors import ConfigError
 from veilwatch.transforms.config.loader import parse_config
 
-_WHERE_DE = {"expressions": {"conditions": {"conditions": [
-    {"field": {"name": "country"}, "operator": "EQUAL_TO", "value": {"stringValue": "DE"}}]}}}
+_WHERE_DE = {
+    "expressions": {
+        "conditions": {
+            "conditions": [
+                {"field": {"name": "country"}, "operator": "EQUAL_TO", "value": {"stringValue": "DE"}}
+            ]
+        }
+    }
+}
 _HASH = {"cryptoHashConfig": {"cryptoKey": {"transient": {"name": "k"}}}}
 
 
@@ -20,9 +28,14 @@ def _doc(fields, metrics=(), data_validation=None, handling=None):
     doc = {
         "dataset": "d",
         "source": {"format": "jsonl", "path": "x.jsonl"},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "country", "type": "string"}, {"name": "merchant", "type": "string"},
-                              {"name": "amount", "type": "integer"}]},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "country", "type": "string"},
+                {"name": "merchant", "type": "string"},
+                {"name": "amount", "type": "integer"},
+            ]
+        },
         "event_time": {"field": "ts"},
         "sinks": {"output_dir": "out"},
         "pii": {"fields": list(fields)},
@@ -41,16 +54,23 @@ def _issues(doc):
     return [str(i) for i in info.value.issues]
 
 
-_CONDITIONAL = {"path": "merchant", "info_type": "GENERIC_ID", "transformation": _HASH, "condition": _WHERE_DE}
+_CONDITIONAL = {
+    "path": "merchant",
+    "info_type": "GENERIC_ID",
+    "transformation": _HASH,
+    "condition": _WHERE_DE,
+}
 _GROUPED = {"name": "per_merchant", "type": "count", "group_by": "merchant"}
 _HITTER = {"name": "top_merchant", "type": "heavy_hitter", "field": "merchant"}
 
 
 def test_a_conditionally_transformed_field_cannot_key_series_or_name_heavy_hitters():
     grouped = _issues(_doc([_CONDITIONAL], [_GROUPED]))
-    assert grouped == ["metrics[0].group_by: is de-identified only where its pii.fields[0] condition holds: "
-                       "elsewhere its value stays in clear; its values would be copied into flagged-window "
-                       "records: use a field that is always de-identified (or not PII)"]
+    assert grouped == [
+        "metrics[0].group_by: is de-identified only where its pii.fields[0] condition holds: "
+        "elsewhere its value stays in clear; its values would be copied into flagged-window "
+        "records: use a field that is always de-identified (or not PII)"
+    ]
     hitter = _issues(_doc([_CONDITIONAL], [_HITTER]))
     assert len(hitter) == 1 and hitter[0].startswith("metrics[0].field: is de-identified only where its")
 
@@ -77,11 +97,18 @@ def test_leave_untransformed_refuses_declared_fields_in_flagged_windows():
     """With leaveUntransformed a value the primitive cannot take stays in clear: no declared field
     keys a series, names a heavy hitter or is profiled (the default leaves them out)."""
     declared = {"path": "merchant", "info_type": "GENERIC_ID", "transformation": _HASH}
-    parse_config(_doc([declared], [_GROUPED, _HITTER], data_validation={"fields": ["merchant"]}))  # safe default
+    parse_config(
+        _doc([declared], [_GROUPED, _HITTER], data_validation={"fields": ["merchant"]})
+    )  # safe default
     leave = {"leaveUntransformed": {}}
-    issues = _issues(_doc([declared], [_GROUPED, _HITTER], data_validation={"fields": ["merchant"]},
-                          handling=leave))
-    assert [i.split(":")[0] for i in issues] == ["metrics[0].group_by", "metrics[1].field", "data_validation.fields[0]"]
+    issues = _issues(
+        _doc([declared], [_GROUPED, _HITTER], data_validation={"fields": ["merchant"]}, handling=leave)
+    )
+    assert [i.split(":")[0] for i in issues] == [
+        "metrics[0].group_by",
+        "metrics[1].field",
+        "data_validation.fields[0]",
+    ]
     assert all("pii.transformation_error_handling is leaveUntransformed" in i for i in issues)
     config = parse_config(_doc([declared], data_validation={}, handling=leave))
     assert config.data_validation.fields == ("country", "amount")
@@ -90,9 +117,17 @@ def test_leave_untransformed_refuses_declared_fields_in_flagged_windows():
 
 
 def test_ff1_small_domain_left_untransformed_is_refused_as_a_series_key():
-    fpe = {"path": "merchant", "info_type": "GENERIC_ID", "transformation": {"cryptoReplaceFfxFpeConfig": {
-        "commonAlphabet": "ALPHA_NUMERIC", "cryptoKey": {"transient": {"name": "k"}},
-        "veilwatchSmallDomain": "leaveUntransformed"}}}
+    fpe = {
+        "path": "merchant",
+        "info_type": "GENERIC_ID",
+        "transformation": {
+            "cryptoReplaceFfxFpeConfig": {
+                "commonAlphabet": "ALPHA_NUMERIC",
+                "cryptoKey": {"transient": {"name": "k"}},
+                "veilwatchSmallDomain": "leaveUntransformed",
+            }
+        },
+    }
     issues = _issues(_doc([fpe], [_GROUPED]))
     assert len(issues) == 1 and "veilwatchSmallDomain leaveUntransformed" in issues[0]
     fpe["transformation"]["cryptoReplaceFfxFpeConfig"]["veilwatchSmallDomain"] = "redact"
@@ -103,13 +138,21 @@ def test_a_scanned_declared_field_is_refused_like_scan_fields():
     scanned = {"path": "merchant", "info_type_transformations": {"EMAIL_ADDRESS": "redactConfig"}}
     issues = _issues(_doc([scanned], [_GROUPED]))
     assert len(issues) == 1 and issues[0].startswith(
-        "metrics[0].group_by: is scanned (pii.fields[0] info_type_transformations)")
+        "metrics[0].group_by: is scanned (pii.fields[0] info_type_transformations)"
+    )
 
 
 def test_validate_config_exits_2_naming_the_key_and_no_value(tmp_path):
     planted = "Planted-Merchant-Name"
-    condition = {"expressions": {"conditions": {"conditions": [
-        {"field": {"name": "country"}, "operator": "EQUAL_TO", "value": {"stringValue": planted}}]}}}
+    condition = {
+        "expressions": {
+            "conditions": {
+                "conditions": [
+                    {"field": {"name": "country"}, "operator": "EQUAL_TO", "value": {"stringValue": planted}}
+                ]
+            }
+        }
+    }
     doc = _doc([dict(_CONDITIONAL, condition=condition)], [_GROUPED])
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(doc))

@@ -1,4 +1,5 @@
 """``pii.dlp.fields``: only some fields go to the DLP API, the others stay with the local engine."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,17 +15,30 @@ def _doc(dlp):
     return {
         "dataset": "d",
         "source": {"format": "jsonl", "path": "x.jsonl"},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "email", "type": "string"}, {"name": "card", "type": "string"},
-                              {"name": "note", "type": "string"}]},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "email", "type": "string"},
+                {"name": "card", "type": "string"},
+                {"name": "note", "type": "string"},
+            ]
+        },
         "event_time": {"field": "ts"},
         "sinks": {"output_dir": "out"},
-        "pii": {"engine": "dlp", "dlp": {"project": "p", **dlp},
-                "fields": [{"path": "email", "info_type": "EMAIL_ADDRESS", "transformation": "redactConfig"},
-                           # the dataset keyset: fine locally, refused for DLP
-                           {"path": "card", "info_type": "CREDIT_CARD_NUMBER",
-                            "transformation": {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}}}],
-                "scan_fields": ["note"]},
+        "pii": {
+            "engine": "dlp",
+            "dlp": {"project": "p", **dlp},
+            "fields": [
+                {"path": "email", "info_type": "EMAIL_ADDRESS", "transformation": "redactConfig"},
+                # the dataset keyset: fine locally, refused for DLP
+                {
+                    "path": "card",
+                    "info_type": "CREDIT_CARD_NUMBER",
+                    "transformation": {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}},
+                },
+            ],
+            "scan_fields": ["note"],
+        },
         "keys": {"keyset": "keyset.json"},
     }
 
@@ -50,13 +64,16 @@ def test_a_keyset_field_sent_to_dlp_is_still_refused():
     assert any(i.startswith("pii.engine:") and "pii.fields[1]" in i for i in issues), issues
 
 
-@pytest.mark.parametrize("fields, where, message", [
-    ([], "pii.dlp.fields", "must be a non-empty list"),
-    ("email", "pii.dlp.fields", "must be a non-empty list"),
-    (["email", SECRET], "pii.dlp.fields[1]", "is not a path of pii.fields or pii.scan_fields"),
-    (["email", "email"], "pii.dlp.fields[1]", "names a field already in this list"),
-    (["email", 3], "pii.dlp.fields[1]", "expected a non-empty string"),
-])
+@pytest.mark.parametrize(
+    "fields, where, message",
+    [
+        ([], "pii.dlp.fields", "must be a non-empty list"),
+        ("email", "pii.dlp.fields", "must be a non-empty list"),
+        (["email", SECRET], "pii.dlp.fields[1]", "is not a path of pii.fields or pii.scan_fields"),
+        (["email", "email"], "pii.dlp.fields[1]", "names a field already in this list"),
+        (["email", 3], "pii.dlp.fields[1]", "expected a non-empty string"),
+    ],
+)
 def test_bad_values_name_the_key_and_never_quote_the_value(fields, where, message):
     issues = _issues(_doc({"fields": fields}))
     assert any(i.startswith(where + ":") and message in i for i in issues), issues
@@ -64,11 +81,15 @@ def test_bad_values_name_the_key_and_never_quote_the_value(fields, where, messag
 
 
 def test_it_applies_to_mode_deidentify_without_a_deidentify_template_only():
-    assert any(i.startswith("pii.dlp.fields:") and "mode deidentify only" in i
-               for i in _issues(_doc({"fields": ["email"], "mode": "detect"})))
+    assert any(
+        i.startswith("pii.dlp.fields:") and "mode deidentify only" in i
+        for i in _issues(_doc({"fields": ["email"], "mode": "detect"}))
+    )
     template = "projects/p/locations/global/deidentifyTemplates/t"
-    assert any(i.startswith("pii.dlp.fields:") and "deidentify_template_name" in i
-               for i in _issues(_doc({"fields": ["email"], "deidentify_template_name": template})))
+    assert any(
+        i.startswith("pii.dlp.fields:") and "deidentify_template_name" in i
+        for i in _issues(_doc({"fields": ["email"], "deidentify_template_name": template}))
+    )
 
 
 def test_validate_config_exits_2_naming_the_key(tmp_path):
@@ -87,8 +108,12 @@ def test_reidentify_restores_each_group_with_its_own_engine_and_refuses_a_mix():
 
     doc = _doc({"fields": ["email"]})
     key = "YWJjZGVmZ2hpamtsbW5vcGFiY2RlZmdoaWprbG1ub3A="  # 32 bytes, base64 (a test key)
-    doc["pii"]["fields"][0]["transformation"] = {"cryptoDeterministicConfig": {
-        "cryptoKey": {"unwrapped": {"key": key}}, "surrogateInfoType": {"name": "EMAIL_TOKEN"}}}
+    doc["pii"]["fields"][0]["transformation"] = {
+        "cryptoDeterministicConfig": {
+            "cryptoKey": {"unwrapped": {"key": key}},
+            "surrogateInfoType": {"name": "EMAIL_TOKEN"},
+        }
+    }
     config = parse_config(doc)
     assert restored_by_dlp(config, plan_reidentify(config, ["email"])) is True  # DLP made it
     assert restored_by_dlp(config, plan_reidentify(config, ["card"])) is False  # the keyset made it

@@ -1,5 +1,6 @@
 """pii options that follow Cloud DLP (issue 12, part 2): infoType names the local catalog does not
 know, and DLP's transformationErrorHandling."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,13 @@ def _doc(pii):
     return {
         "dataset": "d",
         "source": {"format": "jsonl", "path": "x.jsonl"},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "rg", "type": "string"}, {"name": "note", "type": "string"}]},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "rg", "type": "string"},
+                {"name": "note", "type": "string"},
+            ]
+        },
         "event_time": {"field": "ts"},
         "sinks": {"output_dir": "out"},
         "pii": pii,
@@ -32,9 +38,11 @@ def _issues(doc):
 def test_an_infotype_dlp_added_after_the_catalog_is_a_warning_not_an_error(caplog):
     """DLP keeps adding built-in types (BRAZIL_RG_NUMBER): valid for the DLP engine, and for the local
     engine a warning that the field is still de-identified but a scan finds nothing of the type."""
-    pii = {"fields": [{"path": "rg", "info_type": "BRAZIL_RG_NUMBER", "transformation": "redactConfig"}],
-           "scan_fields": ["note"],
-           "info_type_transformations": {"BRAZIL_RG_NUMBER": "redactConfig"}}
+    pii = {
+        "fields": [{"path": "rg", "info_type": "BRAZIL_RG_NUMBER", "transformation": "redactConfig"}],
+        "scan_fields": ["note"],
+        "info_type_transformations": {"BRAZIL_RG_NUMBER": "redactConfig"},
+    }
     with caplog.at_level(logging.WARNING, logger="veilwatch.transforms.config.loader"):
         config = parse_config(_doc(pii))
     assert config.pii.fields[0].info_type == "BRAZIL_RG_NUMBER"
@@ -51,16 +59,21 @@ def test_a_malformed_infotype_name_is_still_an_error(name):
     pii = {"fields": [{"path": "rg", "info_type": name, "transformation": "redactConfig"}]}
     issues = _issues(_doc(pii))
     if name:
-        assert "pii.fields[0].info_type: is not an infoType name (DLP: 1 to 64 of A-Z a-z 0-9 $ _ -)" in issues
+        assert (
+            "pii.fields[0].info_type: is not an infoType name (DLP: 1 to 64 of A-Z a-z 0-9 $ _ -)" in issues
+        )
     else:
         assert any(i.startswith("pii.fields[0].info_type") for i in issues)
 
 
-@pytest.mark.parametrize("value,expected", [
-    (None, TransformationErrorHandling.DEAD_LETTER),
-    ({"throwError": {}}, TransformationErrorHandling.THROW_ERROR),
-    ({"leaveUntransformed": {}}, TransformationErrorHandling.LEAVE_UNTRANSFORMED),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (None, TransformationErrorHandling.DEAD_LETTER),
+        ({"throwError": {}}, TransformationErrorHandling.THROW_ERROR),
+        ({"leaveUntransformed": {}}, TransformationErrorHandling.LEAVE_UNTRANSFORMED),
+    ],
+)
 def test_transformation_error_handling_takes_dlps_json(value, expected):
     pii = {"fields": [{"path": "rg", "info_type": "GENERIC_ID", "transformation": "redactConfig"}]}
     if value is not None:
@@ -68,11 +81,24 @@ def test_transformation_error_handling_takes_dlps_json(value, expected):
     assert parse_config(_doc(pii)).pii.transformation_error_handling is expected
 
 
-@pytest.mark.parametrize("bad", ["leaveUntransformed", {"ignore": {}}, {"throwError": {"x": 1}},
-                                 {"throwError": {}, "leaveUntransformed": {}}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "leaveUntransformed",
+        {"ignore": {}},
+        {"throwError": {"x": 1}},
+        {"throwError": {}, "leaveUntransformed": {}},
+    ],
+)
 def test_a_bad_transformation_error_handling_names_the_key(bad):
-    pii = {"fields": [{"path": "rg", "info_type": "GENERIC_ID", "transformation": "redactConfig"}],
-           "transformation_error_handling": bad}
+    pii = {
+        "fields": [{"path": "rg", "info_type": "GENERIC_ID", "transformation": "redactConfig"}],
+        "transformation_error_handling": bad,
+    }
     issues = _issues(_doc(pii))
-    assert any(i.startswith("pii.transformation_error_handling: must be DLP's {throwError: {}} or "
-                            "{leaveUntransformed: {}}") for i in issues)
+    assert any(
+        i.startswith(
+            "pii.transformation_error_handling: must be DLP's {throwError: {}} or {leaveUntransformed: {}}"
+        )
+        for i in issues
+    )

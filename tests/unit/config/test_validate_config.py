@@ -1,4 +1,5 @@
 """validate-config: precise, distinct messages naming the key path; exit 2; nothing written."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,8 +55,10 @@ def test_example_configs_are_valid(name):
 
 
 def test_overrides_replace_paths():
-    config = load_config(str(FIXTURES / "configs" / "minimal.yaml"),
-                         ConfigOverrides(input="gs://bucket/in/*.jsonl", output_dir="/tmp/run-7", keyset="k.json"))
+    config = load_config(
+        str(FIXTURES / "configs" / "minimal.yaml"),
+        ConfigOverrides(input="gs://bucket/in/*.jsonl", output_dir="/tmp/run-7", keyset="k.json"),
+    )
     assert config.source.path == "gs://bucket/in/*.jsonl"
     assert config.sinks.output_dir == "/tmp/run-7"
     assert config.keys.keyset == "k.json"
@@ -65,8 +68,12 @@ def _doc(**changes):
     doc = {
         "dataset": "d",
         "source": {"format": "jsonl", "path": "x.jsonl"},
-        "schema": {"fields": [{"name": "ts", "type": "timestamp", "required": True},
-                              {"name": "email", "type": "string"}]},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "email", "type": "string"},
+            ]
+        },
         "event_time": {"field": "ts"},
         "sinks": {"output_dir": "out"},
     }
@@ -93,23 +100,38 @@ def _dataset_and_window_broken():
 
 
 def test_keyed_transformation_needs_a_keyset():
-    doc = _doc(pii={"fields": [{"path": "email", "info_type": "EMAIL_ADDRESS",
-                                "transformation": {"cryptoHashConfig": {}}}]})
+    doc = _doc(
+        pii={
+            "fields": [
+                {"path": "email", "info_type": "EMAIL_ADDRESS", "transformation": {"cryptoHashConfig": {}}}
+            ]
+        }
+    )
     assert any(i.startswith("keys.keyset: is required because email") for i in _issues(doc))
 
 
 def test_event_time_must_name_a_schema_field():
-    assert "event_time.field: names a field that is not in schema.fields ('when')" in _issues(_doc(event_time={"field": "when"}))
+    assert "event_time.field: names a field that is not in schema.fields ('when')" in _issues(
+        _doc(event_time={"field": "when"})
+    )
 
 
 def test_missing_primitive_parameters_are_named_with_their_path():
-    doc = _doc(pii={"fields": [{"path": "email", "info_type": "EMAIL_ADDRESS",
-                                "transformation": {"dateShiftConfig": {}}}]})
+    doc = _doc(
+        pii={
+            "fields": [
+                {"path": "email", "info_type": "EMAIL_ADDRESS", "transformation": {"dateShiftConfig": {}}}
+            ]
+        }
+    )
     assert any("dateShiftConfig.upperBoundDays: is required" in i for i in _issues(doc))
 
 
 def test_bad_duration_and_bad_yaml(tmp_path):
-    assert any(i.startswith("windowing.size: must be a duration") for i in _issues(_doc(windowing={"size": "an hour"})))
+    assert any(
+        i.startswith("windowing.size: must be a duration")
+        for i in _issues(_doc(windowing={"size": "an hour"}))
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text("dataset: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML at line"):
@@ -145,8 +167,10 @@ def test_scanned_free_text_cannot_key_series_or_name_heavy_hitters():
 
 def test_numbers_about_scanned_text_stay_allowed():
     # Counts that never carry the text itself are fine on a scanned field.
-    for metric in ({"name": "notes", "type": "distinct_count", "field": "note"},
-                   {"name": "note_nulls", "type": "null_rate", "field": "note"}):
+    for metric in (
+        {"name": "notes", "type": "distinct_count", "field": "note"},
+        {"name": "note_nulls", "type": "null_rate", "field": "note"},
+    ):
         parse_config(_with_scanned_note(metric))
 
 
@@ -161,5 +185,7 @@ def test_an_oversized_config_is_refused_before_parsing(tmp_path):
     detection.write_text("detection: {}\n" + "# padding\n" * 150_000, encoding="utf-8")
     texts = tmp_path / "texts.jsonl"
     texts.write_text('{"text": "x"}\n', encoding="utf-8")
-    scanned = run_cli("scan", "--input", texts, "--output", tmp_path / "f.jsonl", "--detection-config", detection)
+    scanned = run_cli(
+        "scan", "--input", texts, "--output", tmp_path / "f.jsonl", "--detection-config", detection
+    )
     assert scanned.code == 2 and "--detection-config" in scanned.err and "larger than 1 MiB" in scanned.err

@@ -1,9 +1,11 @@
 """Loading the vector fixtures of ``tests/fixtures/crypto`` (see PROVENANCE.md there)."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "crypto"
 WYCHEPROOF = FIXTURES / "wycheproof"

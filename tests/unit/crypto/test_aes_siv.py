@@ -1,4 +1,5 @@
 """AES-SIV against RFC 5297 and Wycheproof aes_siv_cmac, plus properties."""
+
 from __future__ import annotations
 
 import pickle

@@ -1,4 +1,5 @@
 """FF1 parameter checks, error hygiene and implementation details."""
+
 from __future__ import annotations
 
 import pickle
@@ -48,7 +49,8 @@ def test_alphabet_checks():
 
 
 @pytest.mark.parametrize(
-    "radix,min_len", [(2, 20), (10, 6), (16, 5), (26, 5), (36, 4), (62, 4), (95, 4), (256, 3), (1000, 2), (65536, 2)]
+    "radix,min_len",
+    [(2, 20), (10, 6), (16, 5), (26, 5), (36, 4), (62, 4), (95, 4), (256, 3), (1000, 2), (65536, 2)],
 )
 def test_minimum_length_is_the_rev1_domain(radix, min_len):
     ff1 = FF1(KEY, radix)
@@ -81,10 +83,22 @@ def test_rejects_inputs_longer_than_max_length():
 
 def test_rejects_characters_and_digits_outside_the_alphabet():
     ff1 = FF1(KEY, 10, DIGITS)
-    for bad in ("12345a", "123 456", "+123456", "123_456", "١٢٣٤٥٦"):  # incl. Arabic-Indic digits int() accepts
+    for bad in (
+        "12345a",
+        "123 456",
+        "+123456",
+        "123_456",
+        "١٢٣٤٥٦",
+    ):  # incl. Arabic-Indic digits int() accepts
         with pytest.raises(InvalidInputError, match="outside the radix-10 alphabet"):
             ff1.encrypt(bad)
-    for bad_digits in ([1, 2, 3, 4, 5, 10], [-1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, "6"], [1, 2, 3, 4, 5, 6.0], [True] * 6):
+    for bad_digits in (
+        [1, 2, 3, 4, 5, 10],
+        [-1, 2, 3, 4, 5, 6],
+        [1, 2, 3, 4, 5, "6"],
+        [1, 2, 3, 4, 5, 6.0],
+        [True] * 6,
+    ):
         with pytest.raises(InvalidInputError, match="digit"):
             ff1.encrypt_digits(bad_digits)
 

@@ -1,4 +1,5 @@
 """Property tests (hypothesis) for FF1: bijection, format preservation, keying."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -8,7 +9,11 @@ from veilwatch.transforms.deid.crypto.ff1 import FF1
 from veilwatch.transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, min_length
 
 ALPHABETS = [a.alphabet for a in FfxCommonNativeAlphabet] + ["!#$%&()*+,-./:;<=>?@[]^_{|}~ ", "01"]
-keys = st.binary(min_size=16, max_size=16) | st.binary(min_size=24, max_size=24) | st.binary(min_size=32, max_size=32)
+keys = (
+    st.binary(min_size=16, max_size=16)
+    | st.binary(min_size=24, max_size=24)
+    | st.binary(min_size=32, max_size=32)
+)
 tweaks = st.binary(max_size=40)
 SETTINGS = settings(max_examples=120, deadline=None)
 
@@ -36,7 +41,9 @@ def test_round_trip_preserves_length_and_alphabet(key, at, tweak):
 @given(keys, alphabet_and_text(), tweaks)
 def test_deterministic_for_same_key_and_tweak(key, at, tweak):
     alphabet, text = at
-    assert FF1(key, alphabet=alphabet).encrypt(text, tweak) == FF1(key, alphabet=alphabet).encrypt(text, tweak)
+    assert FF1(key, alphabet=alphabet).encrypt(text, tweak) == FF1(key, alphabet=alphabet).encrypt(
+        text, tweak
+    )
 
 
 @SETTINGS

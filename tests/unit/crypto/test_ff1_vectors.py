@@ -1,4 +1,5 @@
 """FF1 against NIST SP 800-38G samples and Wycheproof aes_ff1 (fixture subsets)."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -1,4 +1,5 @@
 """DLP's FFX alphabets: common names, custom alphabets, radix."""
+
 from __future__ import annotations
 
 import string
@@ -46,7 +47,12 @@ def test_allowed_characters_are_printable_ascii():
 def test_custom_alphabet_rules():
     assert validate_custom_alphabet("AB") == "AB"
     assert validate_custom_alphabet(NATIVE_ORDER) == NATIVE_ORDER
-    for bad, why in (("A", "2 to 95"), ("AAB", "only once"), ("ab\t", "printable ASCII"), ("abé", "printable ASCII")):
+    for bad, why in (
+        ("A", "2 to 95"),
+        ("AAB", "only once"),
+        ("ab\t", "printable ASCII"),
+        ("abé", "printable ASCII"),
+    ):
         with pytest.raises(InvalidParameterError, match=why):
             validate_custom_alphabet(bad)
 

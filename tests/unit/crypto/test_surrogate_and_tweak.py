@@ -1,4 +1,5 @@
 """DLP surrogate annotations and context tweaks."""
+
 from __future__ import annotations
 
 import pytest
@@ -85,7 +86,9 @@ def test_context_tweak_follows_dlp_encoding():
             context_tweak(bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", [{"PLANTED": 1}, ["PLANTED"], "PLANTED\ud800"], ids=["dict", "list", "lone-surrogate"])
+@pytest.mark.parametrize(
+    "bad", [{"PLANTED": 1}, ["PLANTED"], "PLANTED\ud800"], ids=["dict", "list", "lone-surrogate"]
+)
 def test_context_tweak_refuses_what_has_no_dlp_encoding_without_quoting_it(bad):
     # a lone surrogate has no UTF-8 (JSON can carry one): an InvalidInputError (a transformation
     # error naming the context field), not a UnicodeEncodeError quoting the character

@@ -1,4 +1,5 @@
 """Window-by-window TFDV checks on real TFDV statistics (no pipeline)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -22,8 +23,10 @@ from veilwatch.transforms.detection import DetectionEngine  # noqa: E402
 from veilwatch.transforms.records.paths import parse_path  # noqa: E402
 
 HOUR = 3600.0
-COLUMNS = (Column("service", "service", "text", parse_path("service")),
-           Column("customer.token", "customer__token", "text", parse_path("customer.token"), pseudonymous=True))
+COLUMNS = (
+    Column("service", "service", "text", parse_path("service")),
+    Column("customer.token", "customer__token", "text", parse_path("customer.token"), pseudonymous=True),
+)
 CARD = "4111111111111111"
 
 
@@ -59,12 +62,16 @@ def _steady(hour: int, tokens_from: int) -> statistics_pb2.DatasetFeatureStatist
 
 def test_a_new_value_in_a_categorical_field_flags_that_window_only():
     leak = ["api", "web", CARD, "api"] * 5
-    stats = _sliced(_steady(0, 0), _steady(1, 100), _steady(2, 200), _window(3, leak, ["TOKEN_1"] * 20),
-                    _steady(4, 300))
-    windows, _, flagged = _run(stats, DataValidationSpec(fields=("service", "customer.token"), baseline_windows=2))
+    stats = _sliced(
+        _steady(0, 0), _steady(1, 100), _steady(2, 200), _window(3, leak, ["TOKEN_1"] * 20), _steady(4, 300)
+    )
+    windows, _, flagged = _run(
+        stats, DataValidationSpec(fields=("service", "customer.token"), baseline_windows=2)
+    )
     assert [start for start, _ in windows] == [0.0, HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR]
     assert [(r["window_start"], r["series_key"], r["detail"]) for r in flagged] == [
-        ("1970-01-01T03:00:00Z", "data_validation[service]", "ENUM_TYPE_UNEXPECTED_STRING_VALUES")]
+        ("1970-01-01T03:00:00Z", "data_validation[service]", "ENUM_TYPE_UNEXPECTED_STRING_VALUES")
+    ]
     record = flagged[0]
     assert record["detector"] == "tfdv" and record["is_anomaly"] and record["alert"]
     assert record["window_end"] == "1970-01-01T04:00:00Z"
@@ -73,8 +80,10 @@ def test_a_new_value_in_a_categorical_field_flags_that_window_only():
 
 def test_new_tokens_of_a_pseudonymous_field_are_not_anomalies():
     # every window brings new customers: the inferred schema gives their tokens no domain
-    _, schema, flagged = _run(_sliced(*(_steady(h, 100 * h) for h in range(5))),
-                              DataValidationSpec(fields=("service", "customer.token"), baseline_windows=2))
+    _, schema, flagged = _run(
+        _sliced(*(_steady(h, 100 * h) for h in range(5))),
+        DataValidationSpec(fields=("service", "customer.token"), baseline_windows=2),
+    )
     assert flagged == []
     assert tfdv.get_feature(schema, "customer__token").WhichOneof("domain_info") is None
     assert tfdv.get_feature(schema, "service").WhichOneof("domain_info") == "domain"
@@ -82,10 +91,17 @@ def test_new_tokens_of_a_pseudonymous_field_are_not_anomalies():
 
 def test_drift_against_the_previous_window_reports_distance_and_threshold():
     shifted = ["batch"] * 18 + ["api", "web"]
-    spec = DataValidationSpec(fields=("service", "customer.token"), baseline_windows=2,
-                              drift={"service": (DriftComparator.INFINITY_NORM, 0.3)})
-    _, _, flagged = _run(_sliced(_steady(0, 0), _steady(1, 100), _steady(2, 200),
-                                 _window(3, shifted, [f"T{i}" for i in range(20)])), spec)
+    spec = DataValidationSpec(
+        fields=("service", "customer.token"),
+        baseline_windows=2,
+        drift={"service": (DriftComparator.INFINITY_NORM, 0.3)},
+    )
+    _, _, flagged = _run(
+        _sliced(
+            _steady(0, 0), _steady(1, 100), _steady(2, 200), _window(3, shifted, [f"T{i}" for i in range(20)])
+        ),
+        spec,
+    )
     assert len(flagged) == 1
     record = flagged[0]
     assert record["window_start"] == "1970-01-01T03:00:00Z"
@@ -131,6 +147,9 @@ def test_an_id_new_in_every_record_gets_no_domain_even_with_few_ids_per_window()
     schema = baseline_schema(windows, spec, columns)
     assert tfdv.get_feature(schema, "txn").WhichOneof("domain_info") is None
     assert list(tfdv.get_domain(schema, "service").value) == ["api", "web"]
-    flagged = [r for start, stats, previous in checked_windows(windows, spec, given_schema=False)
-               for r in flagged_records(window_anomalies(stats, schema, previous), "d", start, HOUR, columns)]
+    flagged = [
+        r
+        for start, stats, previous in checked_windows(windows, spec, given_schema=False)
+        for r in flagged_records(window_anomalies(stats, schema, previous), "d", start, HOUR, columns)
+    ]
     assert flagged == []

@@ -1,4 +1,5 @@
 """The data_validation config section and the Arrow columns TFDV profiles."""
+
 from __future__ import annotations
 
 import pyarrow as pa
@@ -7,26 +8,35 @@ import pytest
 from veilwatch.transforms.config.errors import ConfigError
 from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.config.model import DriftComparator
-from veilwatch.transforms.data_validation.features import WINDOW_COLUMN, profiled_columns, to_record_batch, window_start
+from veilwatch.transforms.data_validation.features import (
+    WINDOW_COLUMN,
+    profiled_columns,
+    to_record_batch,
+    window_start,
+)
 
 
 def _doc(data_validation, **changes):
     doc = {
         "dataset": "d",
         "source": {"format": "jsonl", "path": "x.jsonl"},
-        "schema": {"fields": [
-            {"name": "ts", "type": "timestamp", "required": True},
-            {"name": "email", "type": "string"},
-            {"name": "service", "type": "string"},
-            {"name": "status", "type": "integer"},
-            {"name": "ok", "type": "boolean"},
-            {"name": "latency", "type": "float"},
-            {"name": "items[].sku", "type": "string"},
-            {"name": "note", "type": "string"},
-        ]},
+        "schema": {
+            "fields": [
+                {"name": "ts", "type": "timestamp", "required": True},
+                {"name": "email", "type": "string"},
+                {"name": "service", "type": "string"},
+                {"name": "status", "type": "integer"},
+                {"name": "ok", "type": "boolean"},
+                {"name": "latency", "type": "float"},
+                {"name": "items[].sku", "type": "string"},
+                {"name": "note", "type": "string"},
+            ]
+        },
         "event_time": {"field": "ts"},
-        "pii": {"fields": [{"path": "email", "info_type": "EMAIL_ADDRESS", "transformation": "redactConfig"}],
-                "scan_fields": ["note"]},
+        "pii": {
+            "fields": [{"path": "email", "info_type": "EMAIL_ADDRESS", "transformation": "redactConfig"}],
+            "scan_fields": ["note"],
+        },
         "sinks": {"output_dir": "out"},
         "data_validation": data_validation,
     }
@@ -54,23 +64,33 @@ def test_absent_section_means_off():
 
 
 def test_drift_thresholds_are_parsed_per_field():
-    spec = parse_config(_doc({"drift": {"service": {"infinity_norm": 0.25},
-                                        "latency": {"jensen_shannon_divergence": 0.1}}})).data_validation
-    assert spec.drift == {"service": (DriftComparator.INFINITY_NORM, 0.25),
-                          "latency": (DriftComparator.JENSEN_SHANNON_DIVERGENCE, 0.1)}
+    spec = parse_config(
+        _doc({"drift": {"service": {"infinity_norm": 0.25}, "latency": {"jensen_shannon_divergence": 0.1}}})
+    ).data_validation
+    assert spec.drift == {
+        "service": (DriftComparator.INFINITY_NORM, 0.25),
+        "latency": (DriftComparator.JENSEN_SHANNON_DIVERGENCE, 0.1),
+    }
 
 
-@pytest.mark.parametrize("section, expected", [
-    ({"fields": ["nope"]}, "data_validation.fields[0]: names a field that is not in schema.fields"),
-    ({"fields": ["note"]}, "data_validation.fields[0]: names a field in pii.scan_fields"),
-    ({"baseline_windows": 0}, "data_validation.baseline_windows: must be at least 1"),
-    ({"drift": {"service": {"l2": 0.1}}}, "data_validation.drift.service.l2: unknown comparator"),
-    ({"drift": {"service": {"infinity_norm": 1.5}}},
-     "data_validation.drift.service.infinity_norm: must be a number above 0 and at most 1"),
-    ({"fields": ["status"], "drift": {"service": {"infinity_norm": 0.2}}},
-     "data_validation.drift.service: names a field that data_validation does not profile"),
-    ({"shema": "s.pbtxt"}, "data_validation.shema: unknown key"),
-])
+@pytest.mark.parametrize(
+    "section, expected",
+    [
+        ({"fields": ["nope"]}, "data_validation.fields[0]: names a field that is not in schema.fields"),
+        ({"fields": ["note"]}, "data_validation.fields[0]: names a field in pii.scan_fields"),
+        ({"baseline_windows": 0}, "data_validation.baseline_windows: must be at least 1"),
+        ({"drift": {"service": {"l2": 0.1}}}, "data_validation.drift.service.l2: unknown comparator"),
+        (
+            {"drift": {"service": {"infinity_norm": 1.5}}},
+            "data_validation.drift.service.infinity_norm: must be a number above 0 and at most 1",
+        ),
+        (
+            {"fields": ["status"], "drift": {"service": {"infinity_norm": 0.2}}},
+            "data_validation.drift.service: names a field that data_validation does not profile",
+        ),
+        ({"shema": "s.pbtxt"}, "data_validation.shema: unknown key"),
+    ],
+)
 def test_bad_sections_name_the_key(section, expected):
     assert any(i.startswith(expected) for i in _issues(_doc(section))), _issues(_doc(section))
 
@@ -79,8 +99,12 @@ def test_sessions_are_refused_and_a_pubsub_source_is_accepted():
     sessions = _issues(_doc({}, windowing={"type": "sessions", "gap": "30m"}))
     assert any(i.startswith("data_validation: needs fixed or sliding windowing") for i in sessions)
     # streaming runs compute statistics per Beam window (transforms/data_validation/streaming.py)
-    config = parse_config(_doc({"baseline_windows": 3},
-                               source={"format": "pubsub", "pubsub": {"subscription": "projects/my-project/subscriptions/logs"}}))
+    config = parse_config(
+        _doc(
+            {"baseline_windows": 3},
+            source={"format": "pubsub", "pubsub": {"subscription": "projects/my-project/subscriptions/logs"}},
+        )
+    )
     assert config.data_validation.baseline_windows == 3
 
 
@@ -88,12 +112,24 @@ def test_record_batch_types_values_and_window_key():
     config = parse_config(_doc({}))
     columns = profiled_columns(config)
     kinds = {c.path: c.kind for c in columns}
-    assert kinds == {"email": "text", "service": "text", "status": "integer", "ok": "integer",
-                     "latency": "float", "items[].sku": "text"}
+    assert kinds == {
+        "email": "text",
+        "service": "text",
+        "status": "integer",
+        "ok": "integer",
+        "latency": "float",
+        "items[].sku": "text",
+    }
     assert [c.path for c in columns if c.pseudonymous] == ["email"]
     records = [
-        {"email": "[REDACTED]", "service": "api", "status": 200, "ok": True, "latency": 1.5,
-         "items": [{"sku": "a"}, {"sku": "b"}]},
+        {
+            "email": "[REDACTED]",
+            "service": "api",
+            "status": 200,
+            "ok": True,
+            "latency": 1.5,
+            "items": [{"sku": "a"}, {"sku": "b"}],
+        },
         {"service": None, "status": "not a number", "ok": False, "latency": 3},
     ]
     batch = to_record_batch(records, [3600.0, 7300.0], columns, 3600.0)

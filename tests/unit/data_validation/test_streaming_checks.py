@@ -1,4 +1,5 @@
 """StreamingChecker: the streaming stage's window-by-window checks on real TFDV statistics (no pipeline)."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,20 +21,24 @@ ORDINARY = ["api", "web", "batch", "api"] * 5
 
 
 def _config(lateness: str = "2h", **section):
-    return parse_config({
-        "dataset": "d",
-        "source": {"format": "jsonl", "path": "x.jsonl"},
-        "schema": {"fields": [
-            {"name": "ts", "type": "timestamp", "required": True},
-            {"name": "service", "type": "string"},
-            {"name": "status", "type": "integer"},
-        ]},
-        "event_time": {"field": "ts"},
-        "pii": {"fields": []},
-        "windowing": {"type": "fixed", "size": "1h", "allowed_lateness": lateness},
-        "sinks": {"output_dir": "out"},
-        "data_validation": {"baseline_windows": 2, **section},
-    })
+    return parse_config(
+        {
+            "dataset": "d",
+            "source": {"format": "jsonl", "path": "x.jsonl"},
+            "schema": {
+                "fields": [
+                    {"name": "ts", "type": "timestamp", "required": True},
+                    {"name": "service", "type": "string"},
+                    {"name": "status", "type": "integer"},
+                ]
+            },
+            "event_time": {"field": "ts"},
+            "pii": {"fields": []},
+            "windowing": {"type": "fixed", "size": "1h", "allowed_lateness": lateness},
+            "sinks": {"output_dir": "out"},
+            "data_validation": {"baseline_windows": 2, **section},
+        }
+    )
 
 
 COLUMNS = profiled_columns(_config())
@@ -132,7 +137,9 @@ def test_window_statistics_merge_encoded_partials_as_one_pass_would():
     import pickle
 
     records = _records(ORDINARY * 3, True) + _records(["web"] * 7, False)
-    one_pass = STATISTICS.add_input(STATISTICS.create_accumulator(), to_record_batch(records, None, COLUMNS, H))
+    one_pass = STATISTICS.add_input(
+        STATISTICS.create_accumulator(), to_record_batch(records, None, COLUMNS, H)
+    )
     partials = []
     for part in (records[:25], records[25:]):
         acc = STATISTICS.add_input(STATISTICS.create_accumulator(), to_record_batch(part, None, COLUMNS, H))
@@ -144,4 +151,7 @@ def test_window_statistics_merge_encoded_partials_as_one_pass_would():
     assert dataset.num_examples == 67
     service = next(f for f in dataset.features if f.path.step == ["service"])
     assert {b.label: b.sample_count for b in service.string_stats.rank_histogram.buckets} == {
-        "api": 30, "web": 22, "batch": 15}
+        "api": 30,
+        "web": 22,
+        "batch": 15,
+    }

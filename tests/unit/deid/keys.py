@@ -1,4 +1,5 @@
 """Key helpers for the de-identification tests: in-memory keyrings, rotation."""
+
 from __future__ import annotations
 
 from veilwatch.transforms.config.model import TransformationSpec

@@ -3,6 +3,7 @@
 KMS-wrapped keys are unwrapped by the real google-cloud-kms client talking gRPC to the
 in-process KMS of tests/unit/keys/fake_gcp.py.
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,8 +38,12 @@ def _fresh_cache():
 
 def parse(value, sizes=AES_KEY_SIZES):
     issues: list[ConfigIssue] = []
-    spec = parse_crypto_key({"cryptoKey": value, "commonAlphabet": "NUMERIC"}, "pii.fields[0].transformation.x",
-                            issues, allowed_sizes=sizes)
+    spec = parse_crypto_key(
+        {"cryptoKey": value, "commonAlphabet": "NUMERIC"},
+        "pii.fields[0].transformation.x",
+        issues,
+        allowed_sizes=sizes,
+    )
     return spec, [str(i) for i in issues]
 
 
@@ -48,34 +53,50 @@ def test_the_three_dlp_forms_are_accepted():
     assert spec.path == "pii.fields[0].transformation.x.cryptoKey.unwrapped"
     wrapped = base64.b64encode(b"w" * 60).decode()
     spec, issues = parse({"kmsWrapped": {"wrappedKey": wrapped, "cryptoKeyName": KMS_KEY_NAME}})
-    assert issues == [] and (spec.kind, spec.wrapped_key_b64, spec.crypto_key_name) == ("kms_wrapped", wrapped,
-                                                                                     KMS_KEY_NAME)
+    assert issues == [] and (spec.kind, spec.wrapped_key_b64, spec.crypto_key_name) == (
+        "kms_wrapped",
+        wrapped,
+        KMS_KEY_NAME,
+    )
     spec, issues = parse({"transient": {"name": "k1"}})
     assert issues == [] and spec.kind == "transient" and spec.transient_name == "k1" and not spec.reversible
     assert parse_crypto_key({"commonAlphabet": "NUMERIC"}, "p", [], allowed_sizes=AES_KEY_SIZES) is None
 
 
 def test_url_safe_and_unpadded_base64_are_read_as_protobuf_json_reads_bytes():
-    key = bytes([0xfb, 0xff] * 8)
-    for text in (base64.b64encode(key).decode(), base64.urlsafe_b64encode(key).decode(),
-                 base64.b64encode(key).decode().rstrip("=")):
+    key = bytes([0xFB, 0xFF] * 8)
+    for text in (
+        base64.b64encode(key).decode(),
+        base64.urlsafe_b64encode(key).decode(),
+        base64.b64encode(key).decode().rstrip("="),
+    ):
         spec, issues = parse({"unwrapped": {"key": text}})
         assert issues == [] and resolve_crypto_key(spec, allow_plaintext=True) == key
 
 
-@pytest.mark.parametrize("value,path,message", [
-    ({"unwrapped": {"key": "not base64!"}}, "cryptoKey.unwrapped.key", "is not valid base64"),
-    ({"unwrapped": {"key": "YWJj"}}, "cryptoKey.unwrapped.key", "must be a key of 16, 24, 32 bytes, got 3 bytes"),
-    ({"unwrapped": {"key": KEY_B64}, "transient": {"name": "k"}}, "cryptoKey", "exactly one of"),
-    ({}, "cryptoKey", "exactly one of"),
-    ({"unwrapped": {}}, "cryptoKey.unwrapped.key", "is required"),
-    ({"unwrapped": {"key": KEY_B64, "extra": 1}}, "cryptoKey.unwrapped.extra", "unknown key"),
-    ({"kmsWrapped": {"wrappedKey": "YWJj", "cryptoKeyName": "my-key"}}, "cryptoKey.kmsWrapped.cryptoKeyName",
-     "must name a Cloud KMS key"),
-    ({"kmsWrapped": {"cryptoKeyName": KMS_KEY_NAME}}, "cryptoKey.kmsWrapped.wrappedKey", "is required"),
-    ({"transient": {"name": ""}}, "cryptoKey.transient.name", "non-empty string"),
-    ("k", "cryptoKey", "exactly one of"),
-])
+@pytest.mark.parametrize(
+    "value,path,message",
+    [
+        ({"unwrapped": {"key": "not base64!"}}, "cryptoKey.unwrapped.key", "is not valid base64"),
+        (
+            {"unwrapped": {"key": "YWJj"}},
+            "cryptoKey.unwrapped.key",
+            "must be a key of 16, 24, 32 bytes, got 3 bytes",
+        ),
+        ({"unwrapped": {"key": KEY_B64}, "transient": {"name": "k"}}, "cryptoKey", "exactly one of"),
+        ({}, "cryptoKey", "exactly one of"),
+        ({"unwrapped": {}}, "cryptoKey.unwrapped.key", "is required"),
+        ({"unwrapped": {"key": KEY_B64, "extra": 1}}, "cryptoKey.unwrapped.extra", "unknown key"),
+        (
+            {"kmsWrapped": {"wrappedKey": "YWJj", "cryptoKeyName": "my-key"}},
+            "cryptoKey.kmsWrapped.cryptoKeyName",
+            "must name a Cloud KMS key",
+        ),
+        ({"kmsWrapped": {"cryptoKeyName": KMS_KEY_NAME}}, "cryptoKey.kmsWrapped.wrappedKey", "is required"),
+        ({"transient": {"name": ""}}, "cryptoKey.transient.name", "non-empty string"),
+        ("k", "cryptoKey", "exactly one of"),
+    ],
+)
 def test_bad_keys_are_named_by_path_without_quoting_them(value, path, message):
     spec, issues = parse(value)
     assert spec is None and len(issues) >= 1
@@ -103,12 +124,17 @@ def test_repr_and_messages_never_show_key_bytes():
 
 def test_unwrapped_keys_need_the_plaintext_flag(caplog):
     spec, _ = parse({"unwrapped": {"key": KEY_B64}})
-    with pytest.raises(CryptoKeyError, match=r"x\.cryptoKey\.unwrapped: an unwrapped key is plaintext key material.*"
-                                             r"--allow_plaintext_keys"):
+    with pytest.raises(
+        CryptoKeyError,
+        match=r"x\.cryptoKey\.unwrapped: an unwrapped key is plaintext key material.*"
+        r"--allow_plaintext_keys",
+    ):
         resolve_crypto_key(spec, allow_plaintext=False)
     with caplog.at_level("WARNING"):
         assert resolve_crypto_key(spec, allow_plaintext=True) == KEY
-    assert "Using the unwrapped cryptoKey at pii.fields[0].transformation.x.cryptoKey.unwrapped" in caplog.text
+    assert (
+        "Using the unwrapped cryptoKey at pii.fields[0].transformation.x.cryptoKey.unwrapped" in caplog.text
+    )
     assert KEY_B64 not in caplog.text
 
 
@@ -122,7 +148,9 @@ def test_a_parsed_config_never_shows_the_key():
 
 def test_the_flag_reaches_build_through_the_key_provider():
     assert plaintext_allowed(NoKeyset(allow_plaintext_keys=True))
-    assert not plaintext_allowed(NoKeyset()) and not plaintext_allowed(None) and not plaintext_allowed(object())
+    assert (
+        not plaintext_allowed(NoKeyset()) and not plaintext_allowed(None) and not plaintext_allowed(object())
+    )
     ring = KeyRing(new_keyset_handle(), allow_plaintext_keys=True)
     assert plaintext_allowed(ring) and plaintext_allowed(ring.pinned(ring.primary_key_id()))
     assert not plaintext_allowed(KeyRing(new_keyset_handle()))
@@ -133,7 +161,9 @@ def test_transient_keys_are_random_per_name_and_stable_within_the_process():
     a2, _ = parse({"transient": {"name": "a"}})
     b, _ = parse({"transient": {"name": "b"}})
     key_a = resolve_crypto_key(a, allow_plaintext=False)  # no plaintext in the config: no flag needed
-    assert len(key_a) == 32 and key_a == resolve_crypto_key(a2, allow_plaintext=False)  # DLP: same name, same key
+    assert len(key_a) == 32 and key_a == resolve_crypto_key(
+        a2, allow_plaintext=False
+    )  # DLP: same name, same key
     assert key_a != resolve_crypto_key(b, allow_plaintext=False)
     crypto_key.clear_cache()
     assert resolve_crypto_key(a, allow_plaintext=False) != key_a  # a new process: a new key
@@ -143,8 +173,9 @@ def _wrap(fake, key: bytes) -> str:
     from google.cloud import kms_v1
 
     client = fake.kms_client()
-    return base64.b64encode(client.encrypt(request=kms_v1.EncryptRequest(name=KMS_KEY_NAME, plaintext=key))
-                            .ciphertext).decode()
+    return base64.b64encode(
+        client.encrypt(request=kms_v1.EncryptRequest(name=KMS_KEY_NAME, plaintext=key)).ciphertext
+    ).decode()
 
 
 def test_kms_wrapped_key_is_unwrapped_once_per_process(fake_gcp):  # noqa: F811
@@ -159,17 +190,25 @@ def test_kms_wrapped_key_is_unwrapped_once_per_process(fake_gcp):  # noqa: F811
 def test_kms_failures_and_wrong_sizes_are_clear(fake_gcp):  # noqa: F811
     other = KMS_KEY_NAME.replace("keyset-kek", "other")
     spec, _ = parse({"kmsWrapped": {"wrappedKey": _wrap(fake_gcp, KEY), "cryptoKeyName": other}})
-    with pytest.raises(CryptoKeyError, match=r"cryptoKey\.kmsWrapped: cannot unwrap the key: .*"
-                                             r"cryptoKeys/other failed \(NotFound\)"):
+    with pytest.raises(
+        CryptoKeyError,
+        match=r"cryptoKey\.kmsWrapped: cannot unwrap the key: .*"
+        r"cryptoKeys/other failed \(NotFound\)",
+    ):
         resolve_crypto_key(spec, allow_plaintext=False)
-    short, _ = parse({"kmsWrapped": {"wrappedKey": _wrap(fake_gcp, bytes(20)), "cryptoKeyName": KMS_KEY_NAME}})
+    short, _ = parse(
+        {"kmsWrapped": {"wrappedKey": _wrap(fake_gcp, bytes(20)), "cryptoKeyName": KMS_KEY_NAME}}
+    )
     with pytest.raises(CryptoKeyError, match="the key must be 16, 24, 32 bytes, got 20 bytes"):
         resolve_crypto_key(short, allow_plaintext=False)
 
 
 def test_dlp_json_round_trips():
-    for value in ({"unwrapped": {"key": KEY_B64}}, {"transient": {"name": "t"}},
-                  {"kmsWrapped": {"wrappedKey": "YWJjZA==", "cryptoKeyName": KMS_KEY_NAME}}):
+    for value in (
+        {"unwrapped": {"key": KEY_B64}},
+        {"transient": {"name": "t"}},
+        {"kmsWrapped": {"wrappedKey": "YWJjZA==", "cryptoKeyName": KMS_KEY_NAME}},
+    ):
         spec, _ = parse(value)
         assert spec.to_dlp_json() == value
         assert isinstance(spec, CryptoKeySpec)
@@ -180,13 +219,32 @@ def test_reidentify_refuses_transient_keys_by_field():
     from veilwatch.transforms.deid.registry import parse_transformation
     from veilwatch.transforms.deid.reidentifier import ReidentifyPlan, ReidentifyRefused
 
-    transient = parse_transformation({"cryptoDeterministicConfig": {
-        "surrogateInfoType": {"name": "TOK"}, "cryptoKey": {"transient": {"name": "k"}}}}, "t")
-    kept = parse_transformation({"cryptoDeterministicConfig": {
-        "surrogateInfoType": {"name": "TOK"}, "cryptoKey": {"unwrapped": {"key": KEY_B64}}}}, "t")
-    pii = PiiSpec(fields=(FieldPolicy("a", "X", transient), FieldPolicy("b", "X", kept)), scan_fields=("note",),
-                  info_type_transformations={"EMAIL_ADDRESS": transient})
-    with pytest.raises(ReidentifyRefused, match="field 'a' uses cryptoDeterministicConfig with a transient cryptoKey"):
+    transient = parse_transformation(
+        {
+            "cryptoDeterministicConfig": {
+                "surrogateInfoType": {"name": "TOK"},
+                "cryptoKey": {"transient": {"name": "k"}},
+            }
+        },
+        "t",
+    )
+    kept = parse_transformation(
+        {
+            "cryptoDeterministicConfig": {
+                "surrogateInfoType": {"name": "TOK"},
+                "cryptoKey": {"unwrapped": {"key": KEY_B64}},
+            }
+        },
+        "t",
+    )
+    pii = PiiSpec(
+        fields=(FieldPolicy("a", "X", transient), FieldPolicy("b", "X", kept)),
+        scan_fields=("note",),
+        info_type_transformations={"EMAIL_ADDRESS": transient},
+    )
+    with pytest.raises(
+        ReidentifyRefused, match="field 'a' uses cryptoDeterministicConfig with a transient cryptoKey"
+    ):
         ReidentifyPlan.build(pii, ["a"])
     with pytest.raises(ReidentifyRefused, match="field 'note' is scanned text.*no transient cryptoKey"):
         ReidentifyPlan.build(pii, ["note"])

@@ -8,6 +8,7 @@
 Keyrings are built once per module (tink key generation is the slow part);
 max_examples stay modest so the suite stays fast.
 """
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -53,13 +54,17 @@ def fpe_cases(draw):
 @SETTINGS
 @given(st.sampled_from(DETERMINISTIC), values, contexts)
 def test_equal_inputs_and_contexts_give_equal_outputs(config, value, context):
-    assert make(config, KEYS_A).transform(value, _ctx(context)) == make(config, KEYS_A).transform(value, _ctx(context))
+    assert make(config, KEYS_A).transform(value, _ctx(context)) == make(config, KEYS_A).transform(
+        value, _ctx(context)
+    )
 
 
 @SETTINGS
 @given(st.sampled_from(DETERMINISTIC[:3]), values, contexts)
 def test_different_keys_give_different_outputs(config, value, context):
-    assert make(config, KEYS_A).transform(value, _ctx(context)) != make(config, KEYS_B).transform(value, _ctx(context))
+    assert make(config, KEYS_A).transform(value, _ctx(context)) != make(config, KEYS_B).transform(
+        value, _ctx(context)
+    )
 
 
 @SETTINGS

@@ -1,5 +1,6 @@
 """FF1 below NIST's minimum domain (radix**length < 1,000,000, e.g. a 5-digit ZIP in NUMERIC):
 a clear, configurable outcome (veilwatchSmallDomain), never a silent dead letter."""
+
 from __future__ import annotations
 
 import base64
@@ -49,7 +50,9 @@ def test_default_is_a_transformation_error_naming_field_and_minimum_domain(dlp_k
     assert "field 'address.zip'" in message and "below FF1's minimum domain" in message
     assert "veilwatchSmallDomain" in message and "94043" not in message
     counts = deidentifier.transformation_errors.drain()
-    assert [k for k in counts if "address.zip" in k and "below FF1's minimum domain" in k] and sum(counts.values()) == 1
+    assert [k for k in counts if "address.zip" in k and "below FF1's minimum domain" in k] and sum(
+        counts.values()
+    ) == 1
     record = {"address": {"zip": "940431"}}  # six digits: inside the domain
     deidentifier.deidentify(record)
     assert record["address"]["zip"] != "940431" and len(record["address"]["zip"]) == 6
@@ -59,7 +62,9 @@ def test_default_is_a_transformation_error_naming_field_and_minimum_domain(dlp_k
 @pytest.mark.parametrize("surrogate", [False, True])
 def test_leave_untransformed_and_redact(dlp_key, surrogate):
     keys = keys_for(dlp_key)
-    leave = build_transformation(parse_transformation(zip_fpe("leaveUntransformed", dlp_key, surrogate), "t"), keys)
+    leave = build_transformation(
+        parse_transformation(zip_fpe("leaveUntransformed", dlp_key, surrogate), "t"), keys
+    )
     redact = build_transformation(parse_transformation(zip_fpe("redact", dlp_key, surrogate), "t"), keys)
     assert leave.transform("94043", CTX) == "94043" and leave.reverse("94043", CTX) == "94043"
     assert redact.transform("94043", CTX) == "" and redact.reverse("", CTX) == ""
@@ -70,8 +75,10 @@ def test_leave_untransformed_and_redact(dlp_key, surrogate):
 def test_leave_untransformed_by_record_handling_restores_as_is():
     """pii.transformation_error_handling leaveUntransformed keeps a short ZIP in clear; reversal keeps it too."""
     config = zip_fpe()
-    pii = PiiSpec(fields=(FieldPolicy("zip", "ZIP", spec(config)),),
-                  transformation_error_handling=TransformationErrorHandling.LEAVE_UNTRANSFORMED)
+    pii = PiiSpec(
+        fields=(FieldPolicy("zip", "ZIP", spec(config)),),
+        transformation_error_handling=TransformationErrorHandling.LEAVE_UNTRANSFORMED,
+    )
     keys = keyring()
     record = {"zip": "94043"}
     RecordDeidentifier(pii, keys).deidentify(record)
@@ -83,7 +90,8 @@ def test_a_bad_choice_is_named():
     with pytest.raises(ConfigError) as info:
         parse_transformation(zip_fpe("skip"), "pii.fields[0].transformation")
     assert [i.path for i in info.value.issues] == [
-        "pii.fields[0].transformation.cryptoReplaceFfxFpeConfig.veilwatchSmallDomain"]
+        "pii.fields[0].transformation.cryptoReplaceFfxFpeConfig.veilwatchSmallDomain"
+    ]
     assert "transformationError, leaveUntransformed, redact" in str(info.value)
 
 
@@ -98,10 +106,13 @@ class _Apply(beam.DoFn):
         yield self.t.transform(value, CTX)
 
 
-@pytest.mark.parametrize("choice,counter,expected", [
-    ("leaveUntransformed", "ff1_small_domain_left_untransformed", ["94043", "10001"]),
-    ("redact", "ff1_small_domain_redacted", ["", ""]),
-])
+@pytest.mark.parametrize(
+    "choice,counter,expected",
+    [
+        ("leaveUntransformed", "ff1_small_domain_left_untransformed", ["94043", "10001"]),
+        ("redact", "ff1_small_domain_redacted", ["", ""]),
+    ],
+)
 def test_values_let_through_are_counted_in_the_job_metrics(choice, counter, expected):
     p = TestPipeline()
     out = p | beam.Create(["94043", "10001", "123456789"]) | beam.ParDo(_Apply(zip_fpe(choice, dlp_key=True)))

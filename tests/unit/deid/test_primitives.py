@@ -1,4 +1,5 @@
 """The first DLP primitives, checked against DLP's documented examples and stdlib HMAC."""
+
 from __future__ import annotations
 
 import base64
@@ -21,18 +22,28 @@ def make(config, keys=None):
     return build_transformation(parse_transformation(config, "t"), keys)
 
 
-@pytest.mark.parametrize("params,value,expected", [
-    # DLP docs: "1234-5678-9012-3456", numberToMask -4, skip '-' -> last four kept
-    ({"maskingCharacter": "*", "numberToMask": -4, "charactersToIgnore": [{"charactersToSkip": "-"}]},
-     "1234-5678-9012-3456", "****-****-****-3456"),
-    ({"maskingCharacter": "#", "numberToMask": 5}, "jane@example.com", "#####example.com"),
-    ({"maskingCharacter": "#", "numberToMask": 5, "reverseOrder": True}, "jane@example.com", "jane@exampl#####"),
-    ({}, "abc", "***"),
-    ({"numberToMask": -4, "reverseOrder": True}, "4111111111111111", "4111************"),
-    ({"numberToMask": 50}, "abc", "***"),
-    ({"numberToMask": -10}, "abc", "abc"),
-    ({"charactersToIgnore": [{"commonCharactersToIgnore": "PUNCTUATION"}]}, "12-34", "**-**"),
-])
+@pytest.mark.parametrize(
+    "params,value,expected",
+    [
+        # DLP docs: "1234-5678-9012-3456", numberToMask -4, skip '-' -> last four kept
+        (
+            {"maskingCharacter": "*", "numberToMask": -4, "charactersToIgnore": [{"charactersToSkip": "-"}]},
+            "1234-5678-9012-3456",
+            "****-****-****-3456",
+        ),
+        ({"maskingCharacter": "#", "numberToMask": 5}, "jane@example.com", "#####example.com"),
+        (
+            {"maskingCharacter": "#", "numberToMask": 5, "reverseOrder": True},
+            "jane@example.com",
+            "jane@exampl#####",
+        ),
+        ({}, "abc", "***"),
+        ({"numberToMask": -4, "reverseOrder": True}, "4111111111111111", "4111************"),
+        ({"numberToMask": 50}, "abc", "***"),
+        ({"numberToMask": -10}, "abc", "abc"),
+        ({"charactersToIgnore": [{"commonCharactersToIgnore": "PUNCTUATION"}]}, "12-34", "**-**"),
+    ],
+)
 def test_character_mask_follows_dlp(params, value, expected):
     assert make({"characterMaskConfig": params}).transform(value, CTX) == expected
 
@@ -40,15 +51,19 @@ def test_character_mask_follows_dlp(params, value, expected):
 def test_character_mask_rejects_bad_parameters():
     with pytest.raises(ConfigError) as info:
         parse_transformation({"characterMaskConfig": {"maskingCharacter": "**", "numberToMask": "3"}}, "f.t")
-    assert {i.path for i in info.value.issues} == {"f.t.characterMaskConfig.maskingCharacter",
-                                                    "f.t.characterMaskConfig.numberToMask"}
+    assert {i.path for i in info.value.issues} == {
+        "f.t.characterMaskConfig.maskingCharacter",
+        "f.t.characterMaskConfig.numberToMask",
+    }
 
 
 def test_redact_replace_and_replace_with_info_type():
     assert make("redactConfig").transform("secret", CTX) == ""
     assert make({"replaceConfig": {"newValue": {"stringValue": "n/a"}}}).transform("secret", CTX) == "n/a"
     assert make({"replaceConfig": {"newValue": 0}}).transform("secret", CTX) == 0
-    assert make({"replaceWithInfoTypeConfig": {}}).transform("4111111111111111", CTX) == "[CREDIT_CARD_NUMBER]"
+    assert (
+        make({"replaceWithInfoTypeConfig": {}}).transform("4111111111111111", CTX) == "[CREDIT_CARD_NUMBER]"
+    )
 
 
 def _keyring(tmp_path, keyset_json):
@@ -75,18 +90,28 @@ def test_crypto_hash_is_deterministic_per_key_and_differs_across_keys(tmp_path):
     assert a.transform("x@y.org", CTX) != a.transform("x@y.orh", CTX)
 
 
-CRYPTO_PRIMITIVES = {"cryptoHashConfig": {}, "cryptoDeterministicConfig": {},
-                     "cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"}}
+CRYPTO_PRIMITIVES = {
+    "cryptoHashConfig": {},
+    "cryptoDeterministicConfig": {},
+    "cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC"},
+}
 KEY32 = base64.b64encode(bytes(range(32))).decode()
 
 
 @pytest.mark.parametrize("name", CRYPTO_PRIMITIVES)
-@pytest.mark.parametrize("crypto_key", [
-    {"unwrapped": {"key": KEY32}},
-    {"kmsWrapped": {"wrappedKey": "CiQAz0hX4+go8fJwn80Fr8pVImwx", "cryptoKeyName":
-                    "projects/p/locations/global/keyRings/r/cryptoKeys/k"}},
-    {"transient": {"name": "k"}},
-])
+@pytest.mark.parametrize(
+    "crypto_key",
+    [
+        {"unwrapped": {"key": KEY32}},
+        {
+            "kmsWrapped": {
+                "wrappedKey": "CiQAz0hX4+go8fJwn80Fr8pVImwx",
+                "cryptoKeyName": "projects/p/locations/global/keyRings/r/cryptoKeys/k",
+            }
+        },
+        {"transient": {"name": "k"}},
+    ],
+)
 def test_every_crypto_primitive_accepts_a_dlp_crypto_key(name, crypto_key):
     spec = parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": crypto_key}}, "t")
     assert spec.params.crypto_key.to_dlp_json() == crypto_key
@@ -97,11 +122,18 @@ def test_every_crypto_primitive_accepts_a_dlp_crypto_key(name, crypto_key):
 
 
 @pytest.mark.parametrize("name", CRYPTO_PRIMITIVES)
-@pytest.mark.parametrize("crypto_key,path,message", [
-    ({"unwrapped": {"key": "%%%"}}, "cryptoKey.unwrapped.key", "not valid base64"),
-    ({"unwrapped": {"key": base64.b64encode(bytes(20)).decode()}}, "cryptoKey.unwrapped.key", "got 20 bytes"),
-    ({"unwrapped": {"key": KEY32}, "transient": {"name": "k"}}, "cryptoKey", "exactly one of"),
-])
+@pytest.mark.parametrize(
+    "crypto_key,path,message",
+    [
+        ({"unwrapped": {"key": "%%%"}}, "cryptoKey.unwrapped.key", "not valid base64"),
+        (
+            {"unwrapped": {"key": base64.b64encode(bytes(20)).decode()}},
+            "cryptoKey.unwrapped.key",
+            "got 20 bytes",
+        ),
+        ({"unwrapped": {"key": KEY32}, "transient": {"name": "k"}}, "cryptoKey", "exactly one of"),
+    ],
+)
 def test_bad_dlp_crypto_keys_are_refused_by_path(name, crypto_key, path, message):
     with pytest.raises(ConfigError) as info:
         parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": crypto_key}}, "t")
@@ -112,7 +144,9 @@ def test_bad_dlp_crypto_keys_are_refused_by_path(name, crypto_key, path, message
 def test_key_sizes_follow_dlp_per_primitive():
     key16 = {"unwrapped": {"key": base64.b64encode(bytes(16)).decode()}}
     key64 = {"unwrapped": {"key": base64.b64encode(bytes(64)).decode()}}
-    with pytest.raises(ConfigError, match="must be a key of 32, 64 bytes"):  # DLP: hash keys are 32 or 64 bytes
+    with pytest.raises(
+        ConfigError, match="must be a key of 32, 64 bytes"
+    ):  # DLP: hash keys are 32 or 64 bytes
         parse_transformation({"cryptoHashConfig": {"cryptoKey": key16}}, "t")
     parse_transformation({"cryptoHashConfig": {"cryptoKey": key64}}, "t")
     for name in ("cryptoDeterministicConfig", "cryptoReplaceFfxFpeConfig"):  # AES keys: 16, 24 or 32 bytes
@@ -126,11 +160,17 @@ def test_unwrapped_keys_are_refused_without_allow_plaintext(name):
     from veilwatch.transforms.deid.crypto_key import CryptoKeyError
     from veilwatch.transforms.keys.keyring import NoKeyset
 
-    spec = parse_transformation({name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": {"unwrapped": {"key": KEY32}}}}, "t")
+    spec = parse_transformation(
+        {name: {**CRYPTO_PRIMITIVES[name], "cryptoKey": {"unwrapped": {"key": KEY32}}}}, "t"
+    )
     for keys in (None, NoKeyset()):
-        with pytest.raises(CryptoKeyError, match=f"t.{name}.cryptoKey.unwrapped: an unwrapped key is plaintext"):
+        with pytest.raises(
+            CryptoKeyError, match=f"t.{name}.cryptoKey.unwrapped: an unwrapped key is plaintext"
+        ):
             build_transformation(spec, keys)
-    assert build_transformation(spec, NoKeyset(allow_plaintext_keys=True)).transform("123456", CTX) != "123456"
+    assert (
+        build_transformation(spec, NoKeyset(allow_plaintext_keys=True)).transform("123456", CTX) != "123456"
+    )
 
 
 def test_keyset_errors_are_clear_and_never_show_key_bytes(tmp_path):

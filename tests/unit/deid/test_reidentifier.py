@@ -1,4 +1,5 @@
 """Re-identification: plans (what can be restored, what is refused) and record round trips."""
+
 from __future__ import annotations
 
 import copy
@@ -14,8 +15,13 @@ from veilwatch.transforms.records.errors import RecordError
 
 SIV = {"cryptoDeterministicConfig": {"surrogateInfoType": {"name": "EMAIL_TOKEN"}}}
 FPE = {"cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", "context": {"name": "merchant"}}}
-FPE_SURROGATE = {"cryptoReplaceFfxFpeConfig": {"radix": 62, "surrogateInfoType": {"name": "ACCT_TOKEN"},
-                                               "context": {"name": "customer.id"}}}
+FPE_SURROGATE = {
+    "cryptoReplaceFfxFpeConfig": {
+        "radix": 62,
+        "surrogateInfoType": {"name": "ACCT_TOKEN"},
+        "context": {"name": "customer.id"},
+    }
+}
 
 
 class _Finding:
@@ -49,9 +55,13 @@ def pii() -> PiiSpec:
     )
 
 
-RECORD = {"customer": {"email": "jane@example.com", "account": "Acc0unt42xyz", "id": "c-17", "name": "Jane"},
-          "card": "4111111111111111", "merchant": "m-9", "phone": "+1 555 0100",
-          "note": "refund to jane@example.com please"}
+RECORD = {
+    "customer": {"email": "jane@example.com", "account": "Acc0unt42xyz", "id": "c-17", "name": "Jane"},
+    "card": "4111111111111111",
+    "merchant": "m-9",
+    "phone": "+1 555 0100",
+    "note": "refund to jane@example.com please",
+}
 ALL = ["customer.email", "card", "customer.account", "customer.id", "note"]
 
 
@@ -79,11 +89,18 @@ def test_round_trip_across_a_key_rotation():
     later = rotated(keys)
     # Annotated and prefixed tokens name their key; the bare FF1 card needs the old key pinned.
     restored = copy.deepcopy(anon)
-    RecordReidentifier(ReidentifyPlan.build(pii(), [f for f in ALL if f != "card"]), later).reidentify(restored)
-    assert restored["customer"]["email"] == "jane@example.com" and restored["customer"]["account"] == "Acc0unt42xyz"
+    RecordReidentifier(ReidentifyPlan.build(pii(), [f for f in ALL if f != "card"]), later).reidentify(
+        restored
+    )
+    assert (
+        restored["customer"]["email"] == "jane@example.com"
+        and restored["customer"]["account"] == "Acc0unt42xyz"
+    )
     assert restored["note"] == RECORD["note"]
     card = copy.deepcopy(anon)
-    RecordReidentifier(ReidentifyPlan.build(pii(), ["card"]), later.pinned(keys.primary_key_id())).reidentify(card)
+    RecordReidentifier(ReidentifyPlan.build(pii(), ["card"]), later.pinned(keys.primary_key_id())).reidentify(
+        card
+    )
     assert card["card"] == "4111111111111111"
     # New records after the rotation are made with the new key and restore too.
     new = anonymize(later)
@@ -96,20 +113,28 @@ def test_context_is_the_original_value_even_when_the_context_field_is_tokenized(
     keys = keyring()
     anon = anonymize(keys)
     assert anon["customer"]["id"].startswith("EMAIL_TOKEN(")  # the context field was tokenized too ...
-    direct = make(FPE_SURROGATE, keys).transform("Acc0unt42xyz", ValueContext("ACCOUNT", {"customer": {"id": "c-17"}}))
+    direct = make(FPE_SURROGATE, keys).transform(
+        "Acc0unt42xyz", ValueContext("ACCOUNT", {"customer": {"id": "c-17"}})
+    )
     assert anon["customer"]["account"] == direct  # ... but the account's tweak is its original value
     other = anonymize(keys, {**RECORD, "customer": {**RECORD["customer"], "id": "c-18"}})
     assert anon["customer"]["account"] != other["customer"]["account"]  # the context changes the token
 
 
-@pytest.mark.parametrize("fields,message", [
-    (["customer.name"], "field 'customer.name' uses redactConfig, which is not reversible"),
-    (["phone"], "field 'phone' uses cryptoHashConfig, which is not reversible"),
-    (["amount"], "field 'amount' is neither a declared PII field"),
-    (["customer.account"], "context field 'customer.id', which was itself de-identified "
-                           "(cryptoDeterministicConfig); add it to --fields"),
-    ([], "name at least one field"),
-])
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        (["customer.name"], "field 'customer.name' uses redactConfig, which is not reversible"),
+        (["phone"], "field 'phone' uses cryptoHashConfig, which is not reversible"),
+        (["amount"], "field 'amount' is neither a declared PII field"),
+        (
+            ["customer.account"],
+            "context field 'customer.id', which was itself de-identified "
+            "(cryptoDeterministicConfig); add it to --fields",
+        ),
+        ([], "name at least one field"),
+    ],
+)
 def test_refusals_name_the_field_and_why(fields, message):
     with pytest.raises(ReidentifyRefused, match=message.replace("(", "\\(").replace(")", "\\)")):
         ReidentifyPlan.build(pii(), fields)
@@ -130,7 +155,9 @@ def test_wrong_key_or_tampered_token_is_a_record_error_without_the_value():
     keys = keyring()
     anon = anonymize(keys)
     with pytest.raises(RecordError) as info:
-        RecordReidentifier(ReidentifyPlan.build(pii(), ["customer.email"]), keyring()).reidentify(copy.deepcopy(anon))
+        RecordReidentifier(ReidentifyPlan.build(pii(), ["customer.email"]), keyring()).reidentify(
+            copy.deepcopy(anon)
+        )
     assert info.value.stage == "reidentify" and "not in the keyset" in info.value.message
     tampered = copy.deepcopy(anon)
     tampered["customer"]["email"] = tampered["customer"]["email"][:-6] + "AAAAA="

@@ -1,4 +1,5 @@
 """STREET_ADDRESS: postal addresses in free text (recognizers/address.py), hand-written cases."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,74 +14,98 @@ ENGINE = DetectionEngine(DetectionSettings(use_ner=False))
 
 
 def addresses(text: str) -> list[str]:
-    return [text[f.start:f.end] for f in ENGINE.scan(text) if f.info_type == "STREET_ADDRESS"]
+    return [text[f.start : f.end] for f in ENGINE.scan(text) if f.info_type == "STREET_ADDRESS"]
 
 
 def test_street_address_is_in_the_default_catalog():
     assert "STREET_ADDRESS" in DEFAULT_CATALOG
 
 
-@pytest.mark.parametrize("text, expected", [
-    # North American, one line and multi-line
-    ("Please ship to 4521 Oak Street, Apt 5, Springfield, IL 62704 by Friday.",
-     "4521 Oak Street, Apt 5, Springfield, IL 62704"),
-    ("Kind regards,\nJane Roe\n9074 Brittany Cove Suite 000\nSouth Glendachester, VA 04307\nTel: 555-0100",
-     "9074 Brittany Cove Suite 000\nSouth Glendachester, VA 04307"),
-    ("The letter arrived at 4589 40th Street Suite 603 Calgary AB last night.",
-     "4589 40th Street Suite 603 Calgary AB"),
-    ("Ship to 00806 Tanya Stream Apt. 837, Transtad, NB T7M 9A2", "00806 Tanya Stream Apt. 837, Transtad, NB T7M 9A2"),
-    # UK
-    ("Deliver to 221B Baker Street, London NW1 6XE thanks", "221B Baker Street, London NW1 6XE"),
-    # European layouts: street name first, number after
-    ("Meine Anschrift: Hauptstraße 12, 10115 Berlin. Danke!", "Hauptstraße 12, 10115 Berlin"),
-    ("Adresse : Rue de Rivoli 10, 75001 Paris", "Rue de Rivoli 10, 75001 Paris"),
-    ("Abito in Via Roma 3, Milano.", "Via Roma 3, Milano"),
-    ("Mijn adres is Kerkstraat 45, 1017 GC Amsterdam", "Kerkstraat 45, 1017 GC Amsterdam"),
-    ("Envíalo a Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
-    ("Beckergasse 8\n63608 Zschopau", "Beckergasse 8\n63608 Zschopau"),
-    ("wohnhaft ulica Paderewskiego 77, 61-668 Kołobrzeg", "ulica Paderewskiego 77, 61-668 Kołobrzeg"),
-    # number first, street type first
-    ("Sent to 12 rue Dupont, 69002 Lyon", "12 rue Dupont, 69002 Lyon"),
-    # typeless street line, kept because a unit, postcode and place follow
-    ("78 Camiño Ancho 91\n Suite 286\n El Tornadizo\n Gabon 66298",
-     "78 Camiño Ancho 91\n Suite 286\n El Tornadizo\n Gabon 66298"),
-    ("Nieuw adres: Ellahof 34, 7174 JF Urmond", "Ellahof 34, 7174 JF Urmond"),
-    # all lower case (chat)
-    ("can you send it to 19 pierre delannoyplaats 211 apt. 098 erwetegem please",
-     "19 pierre delannoyplaats 211 apt. 098 erwetegem"),
-    # PO boxes and military addresses
-    ("Mail it to P.O. Box 101, Springfield, IL 62704", "P.O. Box 101, Springfield, IL 62704"),
-    ("Postfach 12 34, 10115 Berlin", "Postfach 12 34, 10115 Berlin"),
-    ("PSC 7004, Box 8380\nAPO AP 11949", "PSC 7004, Box 8380\nAPO AP 11949"),
-    ("Send it to USS Dam\nFPO AE 94560 please", "USS Dam\nFPO AE 94560"),
-    ("My zip code is 35649", "35649"),
-    # Hungarian house numbers with their dot, Norwegian "vei", a city with a particle
-    ("Cím: Rákóczi út 81. Suite 540 Balatonalmádi", "Rákóczi út 81. Suite 540 Balatonalmádi"),
-    ("Adresse: Nordahl Rolfsens vei 187, 0470 Oslo", "Nordahl Rolfsens vei 187, 0470 Oslo"),
-    ("60 Dašická 688\n Apt. 328\n Turkovice u Prelouce\n Bulgaria 83572",
-     "60 Dašická 688\n Apt. 328\n Turkovice u Prelouce\n Bulgaria 83572"),
-    # two streets
-    ("Address: the corner of Eötvös út 10. and Sinko Street", "the corner of Eötvös út 10. and Sinko Street"),
-    ("we met at the corner of Main Street and Elm Avenue", "the corner of Main Street and Elm Avenue"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # North American, one line and multi-line
+        (
+            "Please ship to 4521 Oak Street, Apt 5, Springfield, IL 62704 by Friday.",
+            "4521 Oak Street, Apt 5, Springfield, IL 62704",
+        ),
+        (
+            "Kind regards,\nJane Roe\n9074 Brittany Cove Suite 000\nSouth Glendachester, VA 04307\nTel: 555-0100",
+            "9074 Brittany Cove Suite 000\nSouth Glendachester, VA 04307",
+        ),
+        (
+            "The letter arrived at 4589 40th Street Suite 603 Calgary AB last night.",
+            "4589 40th Street Suite 603 Calgary AB",
+        ),
+        (
+            "Ship to 00806 Tanya Stream Apt. 837, Transtad, NB T7M 9A2",
+            "00806 Tanya Stream Apt. 837, Transtad, NB T7M 9A2",
+        ),
+        # UK
+        ("Deliver to 221B Baker Street, London NW1 6XE thanks", "221B Baker Street, London NW1 6XE"),
+        # European layouts: street name first, number after
+        ("Meine Anschrift: Hauptstraße 12, 10115 Berlin. Danke!", "Hauptstraße 12, 10115 Berlin"),
+        ("Adresse : Rue de Rivoli 10, 75001 Paris", "Rue de Rivoli 10, 75001 Paris"),
+        ("Abito in Via Roma 3, Milano.", "Via Roma 3, Milano"),
+        ("Mijn adres is Kerkstraat 45, 1017 GC Amsterdam", "Kerkstraat 45, 1017 GC Amsterdam"),
+        ("Envíalo a Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
+        ("Beckergasse 8\n63608 Zschopau", "Beckergasse 8\n63608 Zschopau"),
+        ("wohnhaft ulica Paderewskiego 77, 61-668 Kołobrzeg", "ulica Paderewskiego 77, 61-668 Kołobrzeg"),
+        # number first, street type first
+        ("Sent to 12 rue Dupont, 69002 Lyon", "12 rue Dupont, 69002 Lyon"),
+        # typeless street line, kept because a unit, postcode and place follow
+        (
+            "78 Camiño Ancho 91\n Suite 286\n El Tornadizo\n Gabon 66298",
+            "78 Camiño Ancho 91\n Suite 286\n El Tornadizo\n Gabon 66298",
+        ),
+        ("Nieuw adres: Ellahof 34, 7174 JF Urmond", "Ellahof 34, 7174 JF Urmond"),
+        # all lower case (chat)
+        (
+            "can you send it to 19 pierre delannoyplaats 211 apt. 098 erwetegem please",
+            "19 pierre delannoyplaats 211 apt. 098 erwetegem",
+        ),
+        # PO boxes and military addresses
+        ("Mail it to P.O. Box 101, Springfield, IL 62704", "P.O. Box 101, Springfield, IL 62704"),
+        ("Postfach 12 34, 10115 Berlin", "Postfach 12 34, 10115 Berlin"),
+        ("PSC 7004, Box 8380\nAPO AP 11949", "PSC 7004, Box 8380\nAPO AP 11949"),
+        ("Send it to USS Dam\nFPO AE 94560 please", "USS Dam\nFPO AE 94560"),
+        ("My zip code is 35649", "35649"),
+        # Hungarian house numbers with their dot, Norwegian "vei", a city with a particle
+        ("Cím: Rákóczi út 81. Suite 540 Balatonalmádi", "Rákóczi út 81. Suite 540 Balatonalmádi"),
+        ("Adresse: Nordahl Rolfsens vei 187, 0470 Oslo", "Nordahl Rolfsens vei 187, 0470 Oslo"),
+        (
+            "60 Dašická 688\n Apt. 328\n Turkovice u Prelouce\n Bulgaria 83572",
+            "60 Dašická 688\n Apt. 328\n Turkovice u Prelouce\n Bulgaria 83572",
+        ),
+        # two streets
+        (
+            "Address: the corner of Eötvös út 10. and Sinko Street",
+            "the corner of Eötvös út 10. and Sinko Street",
+        ),
+        ("we met at the corner of Main Street and Elm Avenue", "the corner of Main Street and Elm Avenue"),
+    ],
+)
 def test_addresses_in_each_layout_are_found_whole(text, expected):
     assert addresses(text) == [expected]
 
 
-@pytest.mark.parametrize("text", [
-    "Upgraded 12 Dell Latitude laptops to Windows 11 Pro, build 22631.",
-    "Order 48213 shipped 3 Large Boxes via DHL Express on 4 March.",
-    "Meeting in Room 5 at 10:30 with the Sales Team.",
-    "Version 2.3 of Python fixes 14 Critical Bugs in Release 7.",
-    "We sold 40 Green Apples and 12 Red Pears at Market Day.",
-    "Please restart Server 4 in Rack 9 before 17:00.",
-    "The Top 10 Park Rangers of 2024 were honoured in City Hall.",
-    "Invoice 99812 for 5 units of Model X3 Pro is overdue.",
-    "Spring 2024 collection: 30 Summer Dresses, 12 Way Forward posters.",
-    "See chapter 3, section 2 of the Main Street Journal.",
-    "Call 555-123-4567 or +44 20 7123 4567 about ticket 4711.",
-    "Flight LH 4711 departs Gate 12 at 9:45, Terminal 2.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Upgraded 12 Dell Latitude laptops to Windows 11 Pro, build 22631.",
+        "Order 48213 shipped 3 Large Boxes via DHL Express on 4 March.",
+        "Meeting in Room 5 at 10:30 with the Sales Team.",
+        "Version 2.3 of Python fixes 14 Critical Bugs in Release 7.",
+        "We sold 40 Green Apples and 12 Red Pears at Market Day.",
+        "Please restart Server 4 in Rack 9 before 17:00.",
+        "The Top 10 Park Rangers of 2024 were honoured in City Hall.",
+        "Invoice 99812 for 5 units of Model X3 Pro is overdue.",
+        "Spring 2024 collection: 30 Summer Dresses, 12 Way Forward posters.",
+        "See chapter 3, section 2 of the Main Street Journal.",
+        "Call 555-123-4567 or +44 20 7123 4567 about ticket 4711.",
+        "Flight LH 4711 departs Gate 12 at 9:45, Terminal 2.",
+    ],
+)
 def test_numbers_next_to_capitalised_words_are_not_addresses(text):
     assert addresses(text) == []
 
@@ -115,14 +140,16 @@ def test_hotwords_raise_the_likelihood():
 
 def test_house_numbers_and_postcodes_stay_inside_the_address_finding():
     text = "Address: 4521 Oak Street, Springfield, IL 62704-1234. Phone 415-555-0132"
-    found = [(text[f.start:f.end], f.info_type) for f in ENGINE.scan(text)]
-    assert found == [("4521 Oak Street, Springfield, IL 62704-1234", "STREET_ADDRESS"),
-                     ("415-555-0132", "PHONE_NUMBER")]
+    found = [(text[f.start : f.end], f.info_type) for f in ENGINE.scan(text)]
+    assert found == [
+        ("4521 Oak Street, Springfield, IL 62704-1234", "STREET_ADDRESS"),
+        ("415-555-0132", "PHONE_NUMBER"),
+    ]
 
 
 def test_the_parts_rule_reports_street_unit_and_postcode_apart():
     text = "78 Camiño Ancho 91\n Suite 286\n El Tornadizo\n Gabon 66298"
-    parts = [text[f.start:f.end] for f in AddressRecognizer(parts=True).find(text)]
+    parts = [text[f.start : f.end] for f in AddressRecognizer(parts=True).find(text)]
     assert parts == ["78 Camiño Ancho 91", "Suite 286", "66298"]
 
 

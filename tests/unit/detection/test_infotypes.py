@@ -1,4 +1,5 @@
 """Per-infoType positives and negatives, including near misses (checksum off by one digit)."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,11 @@ POSITIVES = [
     ("Connect to [2001:db8::1]:8080", "2001:db8::1", "IP_ADDRESS"),
     ("fe80::1%eth0 up", "fe80::1%eth0", "IP_ADDRESS"),
     # found by tests/reliability: an IPv6 address before a colon (end of a clause) was missed
-    ("blocked 2a02:8fd2:c515:3137:5247:921a:9b06:9be6: too many requests", "2a02:8fd2:c515:3137:5247:921a:9b06:9be6",
-     "IP_ADDRESS"),
+    (
+        "blocked 2a02:8fd2:c515:3137:5247:921a:9b06:9be6: too many requests",
+        "2a02:8fd2:c515:3137:5247:921a:9b06:9be6",
+        "IP_ADDRESS",
+    ),
     ("peer fe80::1:", "fe80::1", "IP_ADDRESS"),
     ("MAC 00:1A:2B:3C:4D:5E", "00:1A:2B:3C:4D:5E", "MAC_ADDRESS"),
     ("Cisco 0012.3456.789A", "0012.3456.789A", "MAC_ADDRESS"),
@@ -70,7 +74,9 @@ POSITIVES = [
 ]
 
 
-@pytest.mark.parametrize("text, expected, info_type", POSITIVES, ids=[p[2] + ":" + p[0][:20] for p in POSITIVES])
+@pytest.mark.parametrize(
+    "text, expected, info_type", POSITIVES, ids=[p[2] + ":" + p[0][:20] for p in POSITIVES]
+)
 def test_positive(engine, text, expected, info_type):
     found = spans(engine, text)
     types = [t for _, t in found]
@@ -83,8 +89,8 @@ def test_pem_private_key_block(engine):
     text = "cfg\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\nrest"
     (finding,) = engine.scan(text)
     assert finding.info_type == "ENCRYPTION_KEY"
-    assert text[finding.start:finding.end].startswith("-----BEGIN RSA PRIVATE KEY-----")
-    assert text[finding.start:finding.end].endswith("-----END RSA PRIVATE KEY-----")
+    assert text[finding.start : finding.end].startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert text[finding.start : finding.end].endswith("-----END RSA PRIVATE KEY-----")
 
 
 # (text, infoType that must not be reported there)

@@ -2,6 +2,7 @@
 
 Every sentence here was written for these tests; none comes from the dev set.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,27 +24,33 @@ def test_the_installed_model_is_the_pinned_one():
     assert recognizer.nlp.meta["version"] == "3.8.0"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Ticket from Oskar Lindqvist: the export hangs.", ["Oskar Lindqvist"]),
-    ("Dear Ms. Okonkwo, your refund was approved.", ["Okonkwo"]),
-    ("Name: Priya Raman\nPlan: premium", ["Priya Raman"]),
-    ("please add henrike delacroix-weber as second driver", ["henrike delacroix-weber"]),
-    ("Kind regards,\nTobias Brenner", ["Tobias Brenner"]),
-    ("Escalated by Ingrid to the night shift.", ["Ingrid"]),
-    ("I spoke with Dr. Wojciech Zieliński yesterday.", ["Wojciech Zieliński"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Ticket from Oskar Lindqvist: the export hangs.", ["Oskar Lindqvist"]),
+        ("Dear Ms. Okonkwo, your refund was approved.", ["Okonkwo"]),
+        ("Name: Priya Raman\nPlan: premium", ["Priya Raman"]),
+        ("please add henrike delacroix-weber as second driver", ["henrike delacroix-weber"]),
+        ("Kind regards,\nTobias Brenner", ["Tobias Brenner"]),
+        ("Escalated by Ingrid to the night shift.", ["Ingrid"]),
+        ("I spoke with Dr. Wojciech Zieliński yesterday.", ["Wojciech Zieliński"]),
+    ],
+)
 def test_people_in_context(engine, text, expected):
     assert names(engine, text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Capitalized Words Like Quarterly Report Are Not People.",
-    "Release 4.2 of Data Loader fixed the Export Wizard.",
-    "signed March 5, 2021",
-    "Can I withdraw cash at the ATM?",
-    "The SSN field and the IBAN field were empty.",
-    "mail from grace.hopper@navy.example.org bounced",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Capitalized Words Like Quarterly Report Are Not People.",
+        "Release 4.2 of Data Loader fixed the Export Wizard.",
+        "signed March 5, 2021",
+        "Can I withdraw cash at the ATM?",
+        "The SSN field and the IBAN field were empty.",
+        "mail from grace.hopper@navy.example.org bounced",
+    ],
+)
 def test_no_person_where_there_is_none(engine, text):
     assert names(engine, text) == []
 
@@ -70,7 +77,7 @@ def test_rules_turn_a_given_name_the_model_calls_an_organisation_into_a_person()
     """The rule layer alone, with the model's (wrong) label given: no model needed to see the rule."""
     text = "Margarethe is from Quellbach"
     found = refine(text, [Entity(0, 10, "ORG")])
-    assert [(text[f.start:f.end], f.info_type) for f in found][:1] == [("Margarethe", "PERSON_NAME")]
+    assert [(text[f.start : f.end], f.info_type) for f in found][:1] == [("Margarethe", "PERSON_NAME")]
 
 
 def test_batches_and_single_texts_agree():
@@ -99,12 +106,16 @@ def test_use_ner_false_or_a_scope_without_names_never_loads_the_model():
     assert not DetectionEngine(DetectionSettings(ner_model="nope", info_types=("EMAIL_ADDRESS",))).uses_ner
 
 
-@pytest.mark.parametrize("text", [
-    "x" * 200_000,                # one 200,000-character word (it hung the rule layer's regexes)
-    "ab, " * 50_000,              # a list that never ends in "and"
-    "a@" * 100_000,               # e-mail-like runs
-    "Anna\n" * 40_000,            # 40,000 names: overlap tests against every earlier finding took 80 s
-], ids=["one-word", "commas", "at-signs", "names-per-line"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 200_000,  # one 200,000-character word (it hung the rule layer's regexes)
+        "ab, " * 50_000,  # a list that never ends in "and"
+        "a@" * 100_000,  # e-mail-like runs
+        "Anna\n" * 40_000,  # 40,000 names: overlap tests against every earlier finding took 80 s
+    ],
+    ids=["one-word", "commas", "at-signs", "names-per-line"],
+)
 def test_long_texts_scan_in_linear_time(text):
     import time
 

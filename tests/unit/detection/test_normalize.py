@@ -1,4 +1,5 @@
 """The NFKC matching view and its offset map (transforms/detection/normalize.py)."""
+
 from __future__ import annotations
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
@@ -22,12 +23,15 @@ def test_offsets_map_back_through_expansions():
     assert view is not None and view.text == "m2 fi @x"
     # a finding on "@x" in the view is "＠x" in the original
     (mapped,) = view.to_original([Finding(6, 8, "T", Likelihood.LIKELY)])
-    assert original[mapped.start:mapped.end] == "＠x"
+    assert original[mapped.start : mapped.end] == "＠x"
     # a finding that ends inside an expansion covers the whole original character
     (mapped,) = view.to_original([Finding(0, 1, "T", Likelihood.LIKELY)])
     assert (mapped.start, mapped.end) == (0, 1)
     # two findings inside one expanded character do not come back overlapping
-    assert len(view.to_original([Finding(0, 1, "T", Likelihood.LIKELY), Finding(1, 2, "T", Likelihood.LIKELY)])) == 1
+    assert (
+        len(view.to_original([Finding(0, 1, "T", Likelihood.LIKELY), Finding(1, 2, "T", Likelihood.LIKELY)]))
+        == 1
+    )
 
 
 def test_a_text_whose_view_is_not_nfkc_as_a_whole_is_scanned_once(engine):
@@ -39,5 +43,7 @@ def test_a_text_whose_view_is_not_nfkc_as_a_whole_is_scanned_once(engine):
     assert view is not None
     assert for_matching(view.text) is not None  # the view itself still "needs" a view
     findings = engine.scan(text)
-    assert [(text[f.start:f.end], f.info_type) for f in findings] == [("ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "EMAIL_ADDRESS")]
+    assert [(text[f.start : f.end], f.info_type) for f in findings] == [
+        ("ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "EMAIL_ADDRESS")
+    ]
     assert engine.scan("e\u0301" * 3) == []

@@ -6,6 +6,7 @@ local and national phone numbers and extensions, the SSN's 3-2-4 shape against 5
 runs, house numbers and postcodes next to street names, IBANs after other identifiers
 and in pairs, and compatibility forms (full-width digits and "＠", dotted cards).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ def patterns() -> DetectionEngine:
 
 
 def found(engine: DetectionEngine, text: str, info_type: str) -> list[str]:
-    return [text[f.start:f.end] for f in engine.scan(text) if f.info_type == info_type]
+    return [text[f.start : f.end] for f in engine.scan(text) if f.info_type == info_type]
 
 
 def _luhn(body: str) -> str:
@@ -53,13 +54,19 @@ def _unknown_issuer_cards(count: int) -> list[str]:
 
 
 def _grouped(digits: str, sep: str) -> str:
-    return sep.join(digits[i:i + 4] for i in range(0, len(digits), 4))
+    return sep.join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
 
 # ---------------------------------------------------------------- cards
 
-CARD_SHAPES = ("my card {} was declined", "Card: {}", "charged to credit card {}\nthanks", "[chat] debit card is {}",
-               "2024-05-01 ERROR payment failed cc={} user=7", "the card number is {}.")
+CARD_SHAPES = (
+    "my card {} was declined",
+    "Card: {}",
+    "charged to credit card {}\nthanks",
+    "[chat] debit card is {}",
+    "2024-05-01 ERROR payment failed cc={} user=7",
+    "the card number is {}.",
+)
 
 
 @pytest.mark.parametrize("number", _unknown_issuer_cards(16))
@@ -72,8 +79,13 @@ def test_unknown_issuer_card_with_card_context_is_a_card(patterns, number):
 
 @pytest.mark.parametrize("number", _unknown_issuer_cards(8))
 def test_unknown_issuer_number_without_card_context_is_not_a_card(patterns, number):
-    for text in (f"order {number} shipped", f"tracking {number}", f"card 4111 1111 1111 1111 invoice {number}",
-                 f"invoice {number} credit card 4111111111111111", f"card\ninvoice {number}"):
+    for text in (
+        f"order {number} shipped",
+        f"tracking {number}",
+        f"card 4111 1111 1111 1111 invoice {number}",
+        f"invoice {number} credit card 4111111111111111",
+        f"card\ninvoice {number}",
+    ):
         assert number not in found(patterns, text, "CREDIT_CARD_NUMBER"), text
 
 
@@ -94,8 +106,24 @@ def test_dotted_card_numbers(patterns):
 
 # ---------------------------------------------------------------- phones
 
-LABELS = ("Phone:", "Phone", "Mobile:", "Desk:", "Fax:", "Tel", "Tel.", "Cell:", "Cell", "Telephone:", "Ph:",
-          "Mob:", "Phone no.", "Phone #", "Work phone:", "Direct line:")
+LABELS = (
+    "Phone:",
+    "Phone",
+    "Mobile:",
+    "Desk:",
+    "Fax:",
+    "Tel",
+    "Tel.",
+    "Cell:",
+    "Cell",
+    "Telephone:",
+    "Ph:",
+    "Mob:",
+    "Phone no.",
+    "Phone #",
+    "Work phone:",
+    "Direct line:",
+)
 
 
 def _local_numbers(count: int) -> list[str]:
@@ -109,15 +137,24 @@ def _local_numbers(count: int) -> list[str]:
 @pytest.mark.parametrize("label", LABELS)
 def test_labelled_local_seven_digit_numbers(patterns, label):
     for number in _local_numbers(4):
-        for text in (f"{label} {number}", f"Name: Jo Bloggs\n{label} {number}\nEmail: jo@example.org",
-                     f"ticket 4411: customer asked for a call back, {label} {number} (after 5pm)"):
+        for text in (
+            f"{label} {number}",
+            f"Name: Jo Bloggs\n{label} {number}\nEmail: jo@example.org",
+            f"ticket 4411: customer asked for a call back, {label} {number} (after 5pm)",
+        ):
             assert found(patterns, text, "PHONE_NUMBER") == [number], text
 
 
 def test_labelled_national_numbers_judged_by_possible_number_rules(patterns):
     # area codes phonenumbers does not know as assigned: valid-number rules miss them, labels decide
-    numbers = ["(467) 443-3141", "467-443-3141", "001-733-339-8031", "+49(0) 166277306", "(08264) 32797",
-               "0910-5877671"]
+    numbers = [
+        "(467) 443-3141",
+        "467-443-3141",
+        "001-733-339-8031",
+        "+49(0) 166277306",
+        "(08264) 32797",
+        "0910-5877671",
+    ]
     for label in ("Phone:", "Mobile", "Fax:", "Desk:"):
         for number in numbers:
             text = f"{label} {number}"
@@ -132,8 +169,9 @@ def test_same_numbers_without_a_label_are_not_phones(patterns):
     assert found(patterns, "Phone: 1234567890123456789", "PHONE_NUMBER") == []  # too long
 
 
-@pytest.mark.parametrize("extension",
-                         ["x769", " x769", " x 12", " ext. 12", " ext 4", " ext.12", " EXT. 301", ", ext. 55"])
+@pytest.mark.parametrize(
+    "extension", ["x769", " x769", " x 12", " ext. 12", " ext 4", " ext.12", " EXT. 301", ", ext. 55"]
+)
 def test_extension_is_part_of_the_span(patterns, extension):
     for number in ("(212) 555-0199", "212-555-0199", "212.555.0199", "+1 212 555 0199", "001-212-555-0199"):
         for text in (f"call me at {number}{extension} tomorrow", f"Phone: {number}{extension}"):
@@ -142,29 +180,47 @@ def test_extension_is_part_of_the_span(patterns, extension):
 
 # ---------------------------------------------------------------- SSN shape, house numbers and postcodes
 
+
 def test_ssn_has_the_3_2_4_shape(patterns):
     for _ in range(12):
         area, group = str(_RNG.randint(1, 665)).zfill(3), str(_RNG.randint(1, 99)).zfill(2)
         serial = str(_RNG.randint(1, 9999)).zfill(4)
         for written in (f"{area}-{group}-{serial}", f"{area} {group} {serial}"):
             assert found(patterns, f"SSN: {written}", "US_SOCIAL_SECURITY_NUMBER") == [written]
-        assert found(patterns, f"ssn {area}{group}{serial}", "US_SOCIAL_SECURITY_NUMBER") == [area + group + serial]
+        assert found(patterns, f"ssn {area}{group}{serial}", "US_SOCIAL_SECURITY_NUMBER") == [
+            area + group + serial
+        ]
         digits = area + group + serial
-        for written in (f"{digits[:5]} {digits[5:]}", f"{digits[:5]}-{digits[5:]}", f"{digits[:3]}-{digits[3:]}"):
+        for written in (
+            f"{digits[:5]} {digits[5:]}",
+            f"{digits[:5]}-{digits[5:]}",
+            f"{digits[:3]}-{digits[3:]}",
+        ):
             for text in (f"ssn {written}", f"SSN: {written}", f"ZIP {written}", f"order {written}"):
                 assert found(patterns, text, "US_SOCIAL_SECURITY_NUMBER") == [], text
 
 
-STREETS = ("Oak Street", "Main St", "Kaldæavej", "Hauptstraße", "rue de la Paix", "Calle de Alcalá", "Elm Avenue")
+STREETS = (
+    "Oak Street",
+    "Main St",
+    "Kaldæavej",
+    "Hauptstraße",
+    "rue de la Paix",
+    "Calle de Alcalá",
+    "Elm Avenue",
+)
 
 
 def test_house_numbers_and_postcodes_beside_a_street_are_not_phones_or_ssns(patterns):
     for _ in range(10):
         house, postcode = str(_RNG.randint(1000, 9999)), str(_RNG.randint(10000, 99999))
         for street in STREETS:
-            for text in (f"I live at {house} {postcode} {street}", f"ship to {postcode} {house} {street}",
-                         f"office: {street} {house} {postcode} Springfield",
-                         f"moved to {street} {postcode} {house}"):
+            for text in (
+                f"I live at {house} {postcode} {street}",
+                f"ship to {postcode} {house} {street}",
+                f"office: {street} {house} {postcode} Springfield",
+                f"moved to {street} {postcode} {house}",
+            ):
                 for info_type in ("PHONE_NUMBER", "US_SOCIAL_SECURITY_NUMBER"):
                     assert found(patterns, text, info_type) == [], (text, info_type)
 
@@ -184,14 +240,27 @@ def test_phone_numbers_near_an_address_are_still_phones(patterns):
 
 # ---------------------------------------------------------------- IBANs (issue 11 item 1)
 
-IBANS = ("DE02370400450532001131", "GB82WEST12345698765432", "FR1420041010050500013M02606", "NL91ABNA0417164300",
-         "GB29 NWBK 6016 1331 9268 19", "de02 3704 0045 0532 0011 31")
+IBANS = (
+    "DE02370400450532001131",
+    "GB82WEST12345698765432",
+    "FR1420041010050500013M02606",
+    "NL91ABNA0417164300",
+    "GB29 NWBK 6016 1331 9268 19",
+    "de02 3704 0045 0532 0011 31",
+)
 
 
 @pytest.mark.parametrize("iban", IBANS)
 def test_iban_after_words_and_other_identifiers(patterns, iban):
-    for lead in ("paid 20 EUR to ", "ssn 201-41-7101 ", "card 4111 1111 1111 1111 ", "ref AB 12 ", "at 10 am to ",
-                 "IBAN ", "transfer: "):
+    for lead in (
+        "paid 20 EUR to ",
+        "ssn 201-41-7101 ",
+        "card 4111 1111 1111 1111 ",
+        "ref AB 12 ",
+        "at 10 am to ",
+        "IBAN ",
+        "transfer: ",
+    ):
         text = lead + iban + " thanks"
         assert found(patterns, text, "IBAN_CODE") == [iban], text
 
@@ -214,8 +283,9 @@ def test_scan_command_finds_the_iban_in_ordinary_text(tmp_path):
     source.write_text(json.dumps({"text": "paid 20 EUR to DE02370400450532001131"}) + "\n", encoding="utf-8")
     out = tmp_path / "findings.jsonl"
     config = tmp_path / "detection.yaml"
-    config.write_text("detection:\n  info_types: [IBAN_CODE, PHONE_NUMBER, US_SOCIAL_SECURITY_NUMBER]\n",
-                      encoding="utf-8")
+    config.write_text(
+        "detection:\n  info_types: [IBAN_CODE, PHONE_NUMBER, US_SOCIAL_SECURITY_NUMBER]\n", encoding="utf-8"
+    )
     result = run_cli("scan", "--input", source, "--output", out, "--detection-config", config)
     assert result.code == 0, result.err
     (line,) = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
@@ -231,11 +301,21 @@ def test_full_width_forms_are_found_with_offsets_in_the_original_text(patterns):
     cases = [
         ("mail jane.roe＠example.com today", "jane.roe＠example.com", "EMAIL_ADDRESS"),
         ("ｍａｉｌ ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "EMAIL_ADDRESS"),
-        ("card " + "4111 1111 1111 1111".translate(_FULL_WIDTH) + " ok",
-         "4111 1111 1111 1111".translate(_FULL_WIDTH), "CREDIT_CARD_NUMBER"),
-        ("ﬁle ㎡ Müller: ssn " + "078-05-1123".translate(_FULL_WIDTH), "078-05-1123".translate(_FULL_WIDTH),
-         "US_SOCIAL_SECURITY_NUMBER"),
-        ("Phone: " + "(212) 555-0199".translate(_FULL_WIDTH), "(212) 555-0199".translate(_FULL_WIDTH), "PHONE_NUMBER"),
+        (
+            "card " + "4111 1111 1111 1111".translate(_FULL_WIDTH) + " ok",
+            "4111 1111 1111 1111".translate(_FULL_WIDTH),
+            "CREDIT_CARD_NUMBER",
+        ),
+        (
+            "ﬁle ㎡ Müller: ssn " + "078-05-1123".translate(_FULL_WIDTH),
+            "078-05-1123".translate(_FULL_WIDTH),
+            "US_SOCIAL_SECURITY_NUMBER",
+        ),
+        (
+            "Phone: " + "(212) 555-0199".translate(_FULL_WIDTH),
+            "(212) 555-0199".translate(_FULL_WIDTH),
+            "PHONE_NUMBER",
+        ),
     ]
     for text, expected, info_type in cases:
         assert found(patterns, text, info_type) == [expected], text
@@ -250,22 +330,29 @@ def test_text_without_compatibility_forms_is_scanned_as_is(patterns):
 # --- US_PASSPORT, UK NHS numbers, ITINs, bank account numbers (issue 10: every type >= Presidio's).
 # Each negative is paired with a near positive (one change apart), so every case fails without the rule.
 
-@pytest.mark.parametrize("text, number", [
-    ("passport number X12345678", "X12345678"),  # next-generation book: a letter + 8 digits
-    ("Passport: 531604826", "531604826"),  # nine digits
-    ("my travel document is C03005988", "C03005988"),
-    ("renewed: 488839667 (passport)", "488839667"),  # the word right after the number
-])
+
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("passport number X12345678", "X12345678"),  # next-generation book: a letter + 8 digits
+        ("Passport: 531604826", "531604826"),  # nine digits
+        ("my travel document is C03005988", "C03005988"),
+        ("renewed: 488839667 (passport)", "488839667"),  # the word right after the number
+    ],
+)
 def test_us_passport_layouts_with_a_passport_word(patterns, text, number):
     assert found(patterns, text, "US_PASSPORT") == [number]
 
 
-@pytest.mark.parametrize("negative, positive", [
-    ("order 531604826 shipped", "passport 531604826 shipped"),  # no passport word: any reference number
-    ("C03005988", "passport C03005988"),
-    ("UK passport 531604826", "US passport 531604826"),  # another country's passport
-    ("passport number C01X00T47", "passport number C01400347"),  # not a US layout
-])
+@pytest.mark.parametrize(
+    "negative, positive",
+    [
+        ("order 531604826 shipped", "passport 531604826 shipped"),  # no passport word: any reference number
+        ("C03005988", "passport C03005988"),
+        ("UK passport 531604826", "US passport 531604826"),  # another country's passport
+        ("passport number C01X00T47", "passport number C01400347"),  # not a US layout
+    ],
+)
 def test_us_passport_needs_the_word_the_layout_and_no_other_country(patterns, negative, positive):
     assert found(patterns, negative, "US_PASSPORT") == []
     assert len(found(patterns, positive, "US_PASSPORT")) == 1
@@ -285,55 +372,76 @@ def test_nhs_number_in_its_3_3_4_layout_with_a_valid_check_digit(patterns, numbe
 
 
 def test_nhs_number_checksum_and_context(patterns):
-    assert found(patterns, "ref 480-986-5347 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == ["480-986-5347"]
-    assert found(patterns, "ref 480-986-5348 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == []  # bad check digit
-    assert found(patterns, "ref 4809865347 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == []  # bare: needs context
+    assert found(patterns, "ref 480-986-5347 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == [
+        "480-986-5347"
+    ]
+    assert (
+        found(patterns, "ref 480-986-5348 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == []
+    )  # bad check digit
+    assert (
+        found(patterns, "ref 4809865347 on file", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == []
+    )  # bare: needs context
     assert found(patterns, "NHS number 4809865347", "UK_NATIONAL_HEALTH_SERVICE_NUMBER") == ["4809865347"]
 
 
-@pytest.mark.parametrize("text, number", [
-    ("ITIN 912-781234 on the form", "912-781234"),  # 3 + 6: one dash in the wrong place
-    ("tax id 93390-4321", "93390-4321"),  # 5 + 4 ("id" is not Idaho's state code)
-    ("numbers 900-701234 and 98852-0001", "900-701234"),
-    ("911-701234 91170-1234", "91170-1234"),  # two of them side by side
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("ITIN 912-781234 on the form", "912-781234"),  # 3 + 6: one dash in the wrong place
+        ("tax id 93390-4321", "93390-4321"),  # 5 + 4 ("id" is not Idaho's state code)
+        ("numbers 900-701234 and 98852-0001", "900-701234"),
+        ("911-701234 91170-1234", "91170-1234"),  # two of them side by side
+    ],
+)
 def test_itin_with_a_misplaced_separator(patterns, text, number):
     assert number in found(patterns, text, "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER")
 
 
-@pytest.mark.parametrize("negative, positive", [
-    ("Pasadena, CA 91170-1234", "Pasadena, ref 91170-1234"),  # ZIP+4 after a state code
-    ("Seattle WA 98150-1234", "Seattle: 98150-1234"),
-    ("zip code 98150-1234", "code 98150-1234"),
-    ("ITIN 911-891234", "ITIN 911-881234"),  # group 89 is not issued
-    ("ref 812-781234", "ref 912-781234"),  # no 9 first
-    ("ref 912 781234 5", "ref 912 781234."),  # part of a longer space-grouped number
-])
+@pytest.mark.parametrize(
+    "negative, positive",
+    [
+        ("Pasadena, CA 91170-1234", "Pasadena, ref 91170-1234"),  # ZIP+4 after a state code
+        ("Seattle WA 98150-1234", "Seattle: 98150-1234"),
+        ("zip code 98150-1234", "code 98150-1234"),
+        ("ITIN 911-891234", "ITIN 911-881234"),  # group 89 is not issued
+        ("ref 812-781234", "ref 912-781234"),  # no 9 first
+        ("ref 912 781234 5", "ref 912 781234."),  # part of a longer space-grouped number
+    ],
+)
 def test_itin_look_alikes(patterns, negative, positive):
     itin = "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER"
     assert found(patterns, negative, itin) == []
     assert len(found(patterns, positive, itin)) == 1
 
 
-@pytest.mark.parametrize("text, number", [
-    ("account 12345678", "12345678"),
-    ("Acct #: 000123456789", "000123456789"),
-    ("my checking account number is 1234567890123", "1234567890123"),
-    ("wire it to a/c 40309876512 today", "40309876512"),
-    ("Savings: 98765432109876543", "98765432109876543"),  # 17 digits
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("account 12345678", "12345678"),
+        ("Acct #: 000123456789", "000123456789"),
+        ("my checking account number is 1234567890123", "1234567890123"),
+        ("wire it to a/c 40309876512 today", "40309876512"),
+        ("Savings: 98765432109876543", "98765432109876543"),  # 17 digits
+    ],
+)
 def test_bank_account_number_after_an_account_word(patterns, text, number):
     assert found(patterns, text, "FINANCIAL_ACCOUNT_NUMBER") == [number]
 
 
-@pytest.mark.parametrize("negative, positive", [
-    ("945456787654", "account 945456787654"),  # no account word: any twelve-digit number
-    ("order 12345678 shipped", "account 12345678 shipped"),
-    ("account ref 553 then 12345678", "account ref 553, account 12345678"),  # the word labels the other number
-    ("account 1234567", "account 12345670"),  # seven digits: too short
-    ("account 123456789012345678", "account 12345678901234567"),  # eighteen: too long
-    ("account 4111111111111111", "account 4111111111111112"),  # a card number stays a card
-])
+@pytest.mark.parametrize(
+    "negative, positive",
+    [
+        ("945456787654", "account 945456787654"),  # no account word: any twelve-digit number
+        ("order 12345678 shipped", "account 12345678 shipped"),
+        (
+            "account ref 553 then 12345678",
+            "account ref 553, account 12345678",
+        ),  # the word labels the other number
+        ("account 1234567", "account 12345670"),  # seven digits: too short
+        ("account 123456789012345678", "account 12345678901234567"),  # eighteen: too long
+        ("account 4111111111111111", "account 4111111111111112"),  # a card number stays a card
+    ],
+)
 def test_bank_account_number_needs_its_word_and_length(patterns, negative, positive):
     assert found(patterns, negative, "FINANCIAL_ACCOUNT_NUMBER") == []
     assert len(found(patterns, positive, "FINANCIAL_ACCOUNT_NUMBER")) == 1

@@ -1,4 +1,5 @@
 """The Hyperscan prefilter only decides which recognizers run: findings must not change."""
+
 from __future__ import annotations
 
 import re
@@ -8,23 +9,62 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from veilwatch.transforms.detection import DetectionEngine, DetectionSettings
-from veilwatch.transforms.detection.settings import CustomInfoType
 from veilwatch.transforms.detection.prefilter import Condition, build_prefilter, python_to_hyperscan, widen
+from veilwatch.transforms.detection.settings import CustomInfoType
 
 hyperscan = pytest.importorskip("hyperscan")
 
 FAST = DetectionEngine()
 PLAIN = DetectionEngine(DetectionSettings(use_prefilter=False))
 
-_PIECES = st.sampled_from([
-    "4111 1111 1111 1111", "5500-0000-0000-0004", "GB29 NWBK 6016 1331 9268 19", "jane@example.org",
-    "+44 20 7123 4567", "(212) 555-0187", "0 7 2 0 1 4 6 8 2 0", "078-05-1123", "192.168.0.1", "fe80::1",
-    "00:1A:2B:3C:4D:5E", "https://x.io/a", "www.example.com", "2024-03-01", "March 1, 2024", "aged 42",
-    "DE 136 695 976", "CHE-116.281.710 MWST", "131052-308T", "RSSMRA85T10A562S", "ABCPE1234F", "DEUTDEFF500",
-    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature", "AKIAIOSFODNN7EXAMPLE", "-----BEGIN PRIVATE KEY-----",
-    "SSN", "driver's license", "passport", "born", "BSN", "D1234567", "123456789", "97-12-1234",
-    " ", "-", ".", ":", "@", "\n", "\x1c", "١٢٣٤٥٦٧٨٩٠", "٣٣١-١٠٥-٢٦٨", "𝟙𝟚𝟛", "é",
-])
+_PIECES = st.sampled_from(
+    [
+        "4111 1111 1111 1111",
+        "5500-0000-0000-0004",
+        "GB29 NWBK 6016 1331 9268 19",
+        "jane@example.org",
+        "+44 20 7123 4567",
+        "(212) 555-0187",
+        "0 7 2 0 1 4 6 8 2 0",
+        "078-05-1123",
+        "192.168.0.1",
+        "fe80::1",
+        "00:1A:2B:3C:4D:5E",
+        "https://x.io/a",
+        "www.example.com",
+        "2024-03-01",
+        "March 1, 2024",
+        "aged 42",
+        "DE 136 695 976",
+        "CHE-116.281.710 MWST",
+        "131052-308T",
+        "RSSMRA85T10A562S",
+        "ABCPE1234F",
+        "DEUTDEFF500",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature",
+        "AKIAIOSFODNN7EXAMPLE",
+        "-----BEGIN PRIVATE KEY-----",
+        "SSN",
+        "driver's license",
+        "passport",
+        "born",
+        "BSN",
+        "D1234567",
+        "123456789",
+        "97-12-1234",
+        " ",
+        "-",
+        ".",
+        ":",
+        "@",
+        "\n",
+        "\x1c",
+        "١٢٣٤٥٦٧٨٩٠",
+        "٣٣١-١٠٥-٢٦٨",
+        "𝟙𝟚𝟛",
+        "é",
+    ]
+)
 _TEXT = st.lists(st.one_of(st.text(max_size=8), _PIECES), max_size=10).map(" ".join)
 
 
@@ -32,16 +72,19 @@ def test_the_default_engine_uses_it():
     assert FAST.prefiltered and not PLAIN.prefiltered
 
 
-@pytest.mark.parametrize("text", [
-    "Card 4111 1111 1111 1111, mail jane@example.org, call +44 20 7123 4567",
-    "my driver's license is D1234567 and my SSN 078-05-1123",
-    "IBAN GB29 NWBK 6016 1331 9268 19 / VAT DE 136 695 976 / BSN 111222333",
-    "0 7 2 0 1 4 6 8 2 0 0 0 0 0 0 1 0 6 2 3 4 0",  # spaced digits: no run of two
-    "٣٣١-١٠٥-٢٦٨",  # Arabic-Indic digits are digits for Python's re
-    "plain words only, nothing to see",
-    "",
-    "\ud800 lone surrogate 4111 1111 1111 1111",  # scanned with an ASCII stand-in
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Card 4111 1111 1111 1111, mail jane@example.org, call +44 20 7123 4567",
+        "my driver's license is D1234567 and my SSN 078-05-1123",
+        "IBAN GB29 NWBK 6016 1331 9268 19 / VAT DE 136 695 976 / BSN 111222333",
+        "0 7 2 0 1 4 6 8 2 0 0 0 0 0 0 1 0 6 2 3 4 0",  # spaced digits: no run of two
+        "٣٣١-١٠٥-٢٦٨",  # Arabic-Indic digits are digits for Python's re
+        "plain words only, nothing to see",
+        "",
+        "\ud800 lone surrogate 4111 1111 1111 1111",  # scanned with an ASCII stand-in
+    ],
+)
 def test_same_findings_as_without_it(text):
     assert FAST.scan(text) == PLAIN.scan(text)
 
@@ -72,12 +115,14 @@ def test_python_whitespace_is_kept():
 
 
 def test_conditions_are_anded():
-    prefilter = build_prefilter([
-        Condition(min_digits=12, gate=r"\d{4}[ \-]?\d{4}"),
-        Condition(gate="@"),
-        Condition(hotwords=frozenset({"passport"}), patterns=((r"[A-Z]\d{7}", 0),)),
-        Condition(),  # unconditional
-    ])
+    prefilter = build_prefilter(
+        [
+            Condition(min_digits=12, gate=r"\d{4}[ \-]?\d{4}"),
+            Condition(gate="@"),
+            Condition(hotwords=frozenset({"passport"}), patterns=((r"[A-Z]\d{7}", 0),)),
+            Condition(),  # unconditional
+        ]
+    )
     assert prefilter.scan("4111 1111 1111 1111") == [0, 3]
     assert prefilter.scan("x@y") == [1, 3]
     assert prefilter.scan("PASSPORT: X1234567") == [2, 3]
@@ -100,7 +145,10 @@ def test_stand_ins_keep_what_python_re_matches():
 
 def test_negated_classes_of_letters_still_hold_for_non_ascii_text():
     settings = DetectionSettings(custom_info_types=(CustomInfoType("TICKET", regex=r"T[^a-z0-9]\d{4}"),))
-    fast, plain = DetectionEngine(settings), DetectionEngine(DetectionSettings(**{**vars(settings), "use_prefilter": False}))
+    fast, plain = (
+        DetectionEngine(settings),
+        DetectionEngine(DetectionSettings(**{**vars(settings), "use_prefilter": False})),
+    )
     for text in ("ticket Té1234", "ticket T-1234", "ticket Ta1234"):
         assert fast.scan(text) == plain.scan(text)
     assert [f.info_type for f in fast.scan("ticket Té1234")] == ["TICKET"]
@@ -125,15 +173,38 @@ def test_hotwords_with_non_ascii_letters_are_looked_for_as_their_stand_ins():
     assert prefilter.scan("xnuméro 123") == [1]  # not a whole word
 
 
-@pytest.mark.parametrize("text", [
-    "born 2024-03-01", "on 1.3.2024.", "3/4/21 at noon", "29-02-2023", "2024-03/01", "Sept. 3rd, 1999",
-    "1st of MARCH 2024", "Mar 2024", "deCEMBER 31 1999", "ſeptember 3, 2021",
-    "IBAN GB29 NWBK 6016 1331 9268 19", "gb29nwbk60161331926819", "xGB29NWBK60161331926819",
-    "€GB29NWBK60161331926819", "éGB29NWBK60161331926819", "at 11 Paso Rivero 7301, Tomas",
-    "VAT DE 136 695 976", "CHE-116.281.710 MWST", "974 760 673 MVA", "NINO QQ 12 34 56 C",
-    "call 2125550187", "2125550187", "SSN 078051123", "078051123", "078-05-1123",
-    "numéro d'assurance sociale 046 454 286", "046 454 286",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "born 2024-03-01",
+        "on 1.3.2024.",
+        "3/4/21 at noon",
+        "29-02-2023",
+        "2024-03/01",
+        "Sept. 3rd, 1999",
+        "1st of MARCH 2024",
+        "Mar 2024",
+        "deCEMBER 31 1999",
+        "ſeptember 3, 2021",
+        "IBAN GB29 NWBK 6016 1331 9268 19",
+        "gb29nwbk60161331926819",
+        "xGB29NWBK60161331926819",
+        "€GB29NWBK60161331926819",
+        "éGB29NWBK60161331926819",
+        "at 11 Paso Rivero 7301, Tomas",
+        "VAT DE 136 695 976",
+        "CHE-116.281.710 MWST",
+        "974 760 673 MVA",
+        "NINO QQ 12 34 56 C",
+        "call 2125550187",
+        "2125550187",
+        "SSN 078051123",
+        "078051123",
+        "078-05-1123",
+        "numéro d'assurance sociale 046 454 286",
+        "046 454 286",
+    ],
+)
 def test_same_findings_with_the_tighter_conditions(text):
     assert FAST.scan(text) == PLAIN.scan(text)
     for prefix in ("", "x", "-", "é", "٣", " "):

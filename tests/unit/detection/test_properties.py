@@ -1,4 +1,5 @@
 """Property tests: the scanner never raises, and every finding is a sane slice of its input."""
+
 from __future__ import annotations
 
 import re
@@ -9,12 +10,36 @@ from hypothesis import strategies as st
 from veilwatch.transforms.detection import DetectionEngine, Likelihood
 
 # text that often contains PII-shaped pieces, glued with arbitrary unicode
-_PIECES = st.sampled_from([
-    "4111 1111 1111 1111", "GB29 NWBK 6016 1331 9268 19", "jane@example.org", "+44 20 7123 4567",
-    "078-05-1123", "192.168.0.1", "fe80::1", "00:1A:2B:3C:4D:5E", "https://x.io/a", "2024-03-01",
-    "DE 136 695 976", "131052-308T", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature", "-----BEGIN PRIVATE KEY-----",
-    "SSN", "driver's license", "born", " ", "-", ".", ":", "@", "\n", "١٢٣٤٥٦٧٨٩٠", "٫", "𝟙𝟚𝟛",
-])
+_PIECES = st.sampled_from(
+    [
+        "4111 1111 1111 1111",
+        "GB29 NWBK 6016 1331 9268 19",
+        "jane@example.org",
+        "+44 20 7123 4567",
+        "078-05-1123",
+        "192.168.0.1",
+        "fe80::1",
+        "00:1A:2B:3C:4D:5E",
+        "https://x.io/a",
+        "2024-03-01",
+        "DE 136 695 976",
+        "131052-308T",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature",
+        "-----BEGIN PRIVATE KEY-----",
+        "SSN",
+        "driver's license",
+        "born",
+        " ",
+        "-",
+        ".",
+        ":",
+        "@",
+        "\n",
+        "١٢٣٤٥٦٧٨٩٠",
+        "٫",
+        "𝟙𝟚𝟛",
+    ]
+)
 _TEXT = st.lists(st.one_of(st.text(max_size=12), _PIECES), max_size=12).map("".join)
 
 
@@ -26,7 +51,7 @@ def _check(engine: DetectionEngine, text: str) -> None:
         assert f.start >= previous_end  # sorted, non-overlapping
         previous_end = f.end
         assert isinstance(f.likelihood, Likelihood) and f.likelihood >= Likelihood.POSSIBLE
-        value = text[f.start:f.end]
+        value = text[f.start : f.end]
         assert value == value.strip() or f.info_type == "ENCRYPTION_KEY"
         if f.info_type == "EMAIL_ADDRESS":
             assert "@" in value

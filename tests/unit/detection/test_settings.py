@@ -1,4 +1,5 @@
 """Parsing the ``detection`` config section: defaults, every option, and errors that name the key."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,7 +33,9 @@ def test_full_config():
     assert settings.phone_regions == ("US", "GB")
     assert settings.hotwords == (HotwordRule("PHONE_NUMBER", ("hotline",), 10, 20, None, 2),)
     assert settings.exclusions == (ExclusionRule("EMAIL_ADDRESS", ("a@b.io",), (r".*@corp\.io",)),)
-    assert settings.custom_info_types == (CustomInfoType("TICKET", r"TCK-\d{6}", (), None, Likelihood.POSSIBLE),)
+    assert settings.custom_info_types == (
+        CustomInfoType("TICKET", r"TCK-\d{6}", (), None, Likelihood.POSSIBLE),
+    )
     assert settings.use_ner is False
 
 
@@ -49,8 +52,10 @@ def test_full_config():
         ({"exclusions": {"EMAIL_ADDRESS": {"regex": "("}}}, "d.exclusions.EMAIL_ADDRESS.regex[0]"),
         ({"exclusions": {"EMAIL_ADDRESS": {"regex": ".*"}}}, "d.exclusions.EMAIL_ADDRESS.regex[0]"),
         ({"custom_info_types": {"X_ID": {"regex": "a", "words": ["b"]}}}, "d.custom_info_types.X_ID"),
-        ({"custom_info_types": {"X_ID": {"regex": "a", "validator": "nope"}}},
-         "d.custom_info_types.X_ID.validator"),
+        (
+            {"custom_info_types": {"X_ID": {"regex": "a", "validator": "nope"}}},
+            "d.custom_info_types.X_ID.validator",
+        ),
     ],
 )
 def test_errors_name_the_key(mapping, path):
@@ -63,14 +68,18 @@ def test_all_issues_reported_and_no_value_echoed():
     secret = "jane.doe@example.com"
     with pytest.raises(ConfigError) as info:
         parse_detection_settings(
-            {"min_likelihood": secret, "exclusions": {"EMAIL_ADDRESS": {"dictionary": [secret, 3]}}}, "d")
+            {"min_likelihood": secret, "exclusions": {"EMAIL_ADDRESS": {"dictionary": [secret, 3]}}}, "d"
+        )
     assert len(info.value.issues) == 2
     assert secret not in str(info.value)
 
 
 def test_stdnum_validator_names():
     settings = parse_detection_settings(
-        {"custom_info_types": {"FR_NIR": {"regex": r"\d{15}", "validator": "stdnum:fr.nir"}}}, "d")
+        {"custom_info_types": {"FR_NIR": {"regex": r"\d{15}", "validator": "stdnum:fr.nir"}}}, "d"
+    )
     assert settings.custom_info_types[0].validator == "stdnum:fr.nir"
     with pytest.raises(ConfigError):
-        parse_detection_settings({"custom_info_types": {"X": {"regex": "a", "validator": "stdnum:../os"}}}, "d")
+        parse_detection_settings(
+            {"custom_info_types": {"X": {"regex": "a", "validator": "stdnum:../os"}}}, "d"
+        )

@@ -1,4 +1,5 @@
 """discover proposes a daily seasonal baseline from 3 whole days of event times, else a day-long trailing one."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,9 @@ from veilwatch.transforms.discovery import FieldProfiles, propose, render_config
 from veilwatch.transforms.discovery.detector_proposal import DAY_SECONDS, SEASONAL_MIN_DAYS, propose_detector
 
 
-@pytest.mark.parametrize("days, expected", [(0.2, "robust_zscore"), (2.99, "robust_zscore"),
-                                            (3.0, "seasonal"), (14.5, "seasonal")])
+@pytest.mark.parametrize(
+    "days, expected", [(0.2, "robust_zscore"), (2.99, "robust_zscore"), (3.0, "seasonal"), (14.5, "seasonal")]
+)
 def test_the_rule_is_three_whole_days(days, expected):
     proposal = propose_detector(days * DAY_SECONDS)
     assert proposal.detector["type"] == expected

@@ -1,12 +1,12 @@
 """The DLP engine's calls (batching, split and retry, backoff, rate limit) against an
 in-process DlpService (tests/support/fake_dlp.py) through the real google-cloud-dlp client."""
+
 from __future__ import annotations
 
 import json
 
 import grpc
 import pytest
-
 from google.cloud.dlp_v2 import types as dlp
 
 from tests.support.fake_dlp import MAX_REQUEST_BYTES, FakeDlp
@@ -17,14 +17,32 @@ from veilwatch.transforms.dlp.engine import DlpTableEngine
 from veilwatch.transforms.dlp.rate_limit import RateLimiter
 
 SPEC = DlpEngineSpec(project="veilwatch-test")
-DEID = dlp.DeidentifyConfig.from_json(json.dumps({"recordTransformations": {"fieldTransformations": [
-    {"fields": [{"name": "customer.name"}], "primitiveTransformation": {"redactConfig": {}}},
-    {"fields": [{"name": "note"}], "infoTypeTransformations": {"transformations": [
-        {"primitiveTransformation": {"replaceWithInfoTypeConfig": {}}}]}},
-]}}))
-INSPECT = dlp.InspectConfig(info_types=[dlp.InfoType(name="EMAIL_ADDRESS")], min_likelihood=dlp.Likelihood.POSSIBLE)
-PII = PiiSpec(fields=(FieldPolicy("customer.name", "PERSON_NAME", TransformationSpec("redactConfig", None)),),
-              scan_fields=("note",))
+DEID = dlp.DeidentifyConfig.from_json(
+    json.dumps(
+        {
+            "recordTransformations": {
+                "fieldTransformations": [
+                    {"fields": [{"name": "customer.name"}], "primitiveTransformation": {"redactConfig": {}}},
+                    {
+                        "fields": [{"name": "note"}],
+                        "infoTypeTransformations": {
+                            "transformations": [
+                                {"primitiveTransformation": {"replaceWithInfoTypeConfig": {}}}
+                            ]
+                        },
+                    },
+                ]
+            }
+        }
+    )
+)
+INSPECT = dlp.InspectConfig(
+    info_types=[dlp.InfoType(name="EMAIL_ADDRESS")], min_likelihood=dlp.Likelihood.POSSIBLE
+)
+PII = PiiSpec(
+    fields=(FieldPolicy("customer.name", "PERSON_NAME", TransformationSpec("redactConfig", None)),),
+    scan_fields=("note",),
+)
 
 
 @pytest.fixture
@@ -43,8 +61,14 @@ class Sleeps:
 
 
 def _engine(fake, limits=Limits(), max_attempts=5, rpm=60_000, sleep=None, rng=lambda: 0.5):
-    caller = BatchCaller(RateLimiter(rpm), max_attempts=max_attempts, backoff_seconds=1.0, limits=limits,
-                         sleep=sleep or Sleeps(), rng=rng)
+    caller = BatchCaller(
+        RateLimiter(rpm),
+        max_attempts=max_attempts,
+        backoff_seconds=1.0,
+        limits=limits,
+        sleep=sleep or Sleeps(),
+        rng=rng,
+    )
     return DlpTableEngine(PII, SPEC, fake.client(), caller, DEID, INSPECT), caller
 
 
@@ -119,8 +143,10 @@ def test_a_row_too_large_alone_fails_with_its_reason_and_the_others_pass(fake):
     assert caller.totals["rows_failed"] == 1
 
 
-@pytest.mark.parametrize("code", [grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE,
-                                  grpc.StatusCode.DEADLINE_EXCEEDED])
+@pytest.mark.parametrize(
+    "code",
+    [grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED],
+)
 def test_quota_and_availability_errors_back_off_with_jitter_then_succeed(fake, code):
     sleeps = Sleeps()
     draws = iter([0.25, 0.75, 0.5])
@@ -187,25 +213,56 @@ def test_the_limiter_is_shared_by_every_instance_of_a_worker_process():
 
 def test_the_server_deidentifies_and_inspects_string_items_too(fake):
     client = fake.client()
-    config = dlp.DeidentifyConfig.from_json(json.dumps({"infoTypeTransformations": {"transformations": [
-        {"primitiveTransformation": {"replaceWithInfoTypeConfig": {}}}]}}))
+    config = dlp.DeidentifyConfig.from_json(
+        json.dumps(
+            {
+                "infoTypeTransformations": {
+                    "transformations": [{"primitiveTransformation": {"replaceWithInfoTypeConfig": {}}}]
+                }
+            }
+        )
+    )
     item = dlp.ContentItem(value="My email is ann@example.com.")
-    response = client.deidentify_content(request=dlp.DeidentifyContentRequest(
-        parent="projects/p/locations/global", deidentify_config=config, inspect_config=INSPECT, item=item))
+    response = client.deidentify_content(
+        request=dlp.DeidentifyContentRequest(
+            parent="projects/p/locations/global", deidentify_config=config, inspect_config=INSPECT, item=item
+        )
+    )
     assert response.item.value == "My email is [EMAIL_ADDRESS]."
-    found = client.inspect_content(request=dlp.InspectContentRequest(
-        parent="projects/p/locations/global", inspect_config=INSPECT, item=item)).result.findings
-    assert [(f.info_type.name, f.location.codepoint_range.start, f.location.codepoint_range.end) for f in found] \
-        == [("EMAIL_ADDRESS", 12, 27)]
+    found = client.inspect_content(
+        request=dlp.InspectContentRequest(
+            parent="projects/p/locations/global", inspect_config=INSPECT, item=item
+        )
+    ).result.findings
+    assert [
+        (f.info_type.name, f.location.codepoint_range.start, f.location.codepoint_range.end) for f in found
+    ] == [("EMAIL_ADDRESS", 12, 27)]
     assert not found[0].quote  # no quote unless asked (and veilwatch never asks)
 
 
 FFX_KEY = "YWJjZGVmZ2hpamtsbW5vcB=="  # the unwrapped key of Google's dotnet-docs-samples FPE tests
-CARD_FPE = dlp.DeidentifyConfig.from_json(json.dumps({"recordTransformations": {"fieldTransformations": [
-    {"fields": [{"name": "card"}], "primitiveTransformation": {"cryptoReplaceFfxFpeConfig": {
-        "cryptoKey": {"unwrapped": {"key": FFX_KEY}}, "commonAlphabet": "NUMERIC"}}},
-]}}))
-CARD_PII = PiiSpec(fields=(FieldPolicy("card", "CREDIT_CARD_NUMBER", TransformationSpec("redactConfig", None)),))
+CARD_FPE = dlp.DeidentifyConfig.from_json(
+    json.dumps(
+        {
+            "recordTransformations": {
+                "fieldTransformations": [
+                    {
+                        "fields": [{"name": "card"}],
+                        "primitiveTransformation": {
+                            "cryptoReplaceFfxFpeConfig": {
+                                "cryptoKey": {"unwrapped": {"key": FFX_KEY}},
+                                "commonAlphabet": "NUMERIC",
+                            }
+                        },
+                    },
+                ]
+            }
+        }
+    )
+)
+CARD_PII = PiiSpec(
+    fields=(FieldPolicy("card", "CREDIT_CARD_NUMBER", TransformationSpec("redactConfig", None)),)
+)
 
 
 def test_a_value_dlp_cannot_transform_fails_its_row_only(fake):
@@ -217,10 +274,15 @@ def test_a_value_dlp_cannot_transform_fails_its_row_only(fake):
     records[5]["card"] = "4000-not-digits"
     results = engine.deidentify_records(records)
     assert [r is None for r in results] == [True] * 5 + [False] + [True] * 2
-    assert results[5].reason.startswith("DLP answered INVALID_ARGUMENT (a value its transformation cannot take")
+    assert results[5].reason.startswith(
+        "DLP answered INVALID_ARGUMENT (a value its transformation cannot take"
+    )
     assert records[5]["card"] == "4000-not-digits"
-    assert all(r["card"].isdigit() and len(r["card"]) == 16 and not r["card"].startswith("40000000000000")
-               for i, r in enumerate(records) if i != 5)
+    assert all(
+        r["card"].isdigit() and len(r["card"]) == 16 and not r["card"].startswith("40000000000000")
+        for i, r in enumerate(records)
+        if i != 5
+    )
     assert [c.rows for c in fake.calls] == [8, 4, 4, 2, 1, 1, 2]  # depth first: 8, 0-4, 4-8, 4-6, 4, 5, 6-8
 
 
@@ -239,21 +301,45 @@ def test_googles_fpe_surrogate_sample_round_trips_through_the_client_and_the_ser
     ReidentifyFreeTextWithFpeUsingSurrogateTests.cs): "My phone number is 4359916732." <->
     "My phone number is PHONE_TOKEN(10):9617256398." with the unwrapped key YWJjZGVmZ2hpamtsbW5vcB==."""
     client = fake.client()
-    fpe = {"cryptoReplaceFfxFpeConfig": {"cryptoKey": {"unwrapped": {"key": FFX_KEY}}, "commonAlphabet": "NUMERIC",
-                                         "surrogateInfoType": {"name": "PHONE_TOKEN"}}}
-    deid = dlp.DeidentifyConfig.from_json(json.dumps({"infoTypeTransformations": {"transformations": [
-        {"infoTypes": [{"name": "PHONE_NUMBER"}], "primitiveTransformation": fpe}]}}))
-    response = client.deidentify_content(request=dlp.DeidentifyContentRequest(
-        parent="projects/p/locations/global", deidentify_config=deid,
-        inspect_config=dlp.InspectConfig(info_types=[dlp.InfoType(name="PHONE_NUMBER")]),
-        item=dlp.ContentItem(value="My phone number is 4359916732.")))
+    fpe = {
+        "cryptoReplaceFfxFpeConfig": {
+            "cryptoKey": {"unwrapped": {"key": FFX_KEY}},
+            "commonAlphabet": "NUMERIC",
+            "surrogateInfoType": {"name": "PHONE_TOKEN"},
+        }
+    }
+    deid = dlp.DeidentifyConfig.from_json(
+        json.dumps(
+            {
+                "infoTypeTransformations": {
+                    "transformations": [
+                        {"infoTypes": [{"name": "PHONE_NUMBER"}], "primitiveTransformation": fpe}
+                    ]
+                }
+            }
+        )
+    )
+    response = client.deidentify_content(
+        request=dlp.DeidentifyContentRequest(
+            parent="projects/p/locations/global",
+            deidentify_config=deid,
+            inspect_config=dlp.InspectConfig(info_types=[dlp.InfoType(name="PHONE_NUMBER")]),
+            item=dlp.ContentItem(value="My phone number is 4359916732."),
+        )
+    )
     assert response.item.value == "My phone number is PHONE_TOKEN(10):9617256398."
-    reid = dlp.DeidentifyConfig.from_json(json.dumps({"infoTypeTransformations": {"transformations": [
-        {"primitiveTransformation": fpe}]}}))
-    surrogate = dlp.CustomInfoType(info_type=dlp.InfoType(name="PHONE_TOKEN"),
-                                   surrogate_type=dlp.CustomInfoType.SurrogateType())
-    restored = client.reidentify_content(request=dlp.ReidentifyContentRequest(
-        parent="projects/p/locations/global", reidentify_config=reid,
-        inspect_config=dlp.InspectConfig(custom_info_types=[surrogate]),
-        item=dlp.ContentItem(value=response.item.value)))
+    reid = dlp.DeidentifyConfig.from_json(
+        json.dumps({"infoTypeTransformations": {"transformations": [{"primitiveTransformation": fpe}]}})
+    )
+    surrogate = dlp.CustomInfoType(
+        info_type=dlp.InfoType(name="PHONE_TOKEN"), surrogate_type=dlp.CustomInfoType.SurrogateType()
+    )
+    restored = client.reidentify_content(
+        request=dlp.ReidentifyContentRequest(
+            parent="projects/p/locations/global",
+            reidentify_config=reid,
+            inspect_config=dlp.InspectConfig(custom_info_types=[surrogate]),
+            item=dlp.ContentItem(value=response.item.value),
+        )
+    )
     assert restored.item.value == "My phone number is 4359916732."

@@ -1,4 +1,5 @@
 """``pii.engine`` and ``pii.dlp``: parsed into DlpEngineSpec; mistakes exit 2 naming the key."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,9 +7,13 @@ import yaml
 
 from tests.conftest import REPO, run_cli
 from veilwatch.transforms.config.loader import load_config
-from veilwatch.transforms.config.model import DLP_DEFAULT_REQUESTS_PER_MINUTE, DlpEngineSpec, DlpMode, PiiEngine
+from veilwatch.transforms.config.model import (
+    DLP_DEFAULT_REQUESTS_PER_MINUTE,
+    DlpEngineSpec,
+    DlpMode,
+    PiiEngine,
+)
 from veilwatch.transforms.dlp.client import endpoint_for, parent_for
-
 
 # Primitives DLP runs without a key (the payments example's keyed ones use the tink keyset).
 KEYLESS = {"customer.email": "redactConfig", "card_number": "redactConfig", "ip_address": "redactConfig"}
@@ -41,9 +46,14 @@ def test_dlp_settings_are_parsed_with_dlp_defaults(tmp_path):
     assert config.pii.dlp == DlpEngineSpec(project="acme-pii")
     assert config.pii.dlp.requests_per_minute == DLP_DEFAULT_REQUESTS_PER_MINUTE == 600
     assert config.pii.dlp.mode is DlpMode.DEIDENTIFY and config.pii.dlp.location == "global"
-    full = {"project": "acme-pii", "location": "europe-west3", "mode": "detect", "requests_per_minute": 120,
-            "inspect_template_name": "projects/acme-pii/locations/europe-west3/inspectTemplates/payments",
-            "deidentify_template_name": "projects/acme-pii/locations/europe-west3/deidentifyTemplates/payments"}
+    full = {
+        "project": "acme-pii",
+        "location": "europe-west3",
+        "mode": "detect",
+        "requests_per_minute": 120,
+        "inspect_template_name": "projects/acme-pii/locations/europe-west3/inspectTemplates/payments",
+        "deidentify_template_name": "projects/acme-pii/locations/europe-west3/deidentifyTemplates/payments",
+    }
     spec = load_config(str(_config(tmp_path, {"engine": "dlp", "dlp": full}))).pii.dlp
     assert (spec.location, spec.mode, spec.requests_per_minute) == ("europe-west3", DlpMode.DETECT, 120)
     assert spec.deidentify_template_name.endswith("/deidentifyTemplates/payments")
@@ -61,31 +71,62 @@ BROKEN = [
     ({"engine": "dlp"}, None, "pii.dlp: is required with pii.engine dlp"),
     ({"dlp": {"project": "acme-pii"}}, None, "pii.dlp: applies to pii.engine dlp only"),
     ({"engine": "dlp", "dlp": {"location": "global"}}, None, "pii.dlp.project: is required but missing"),
-    ({"engine": "dlp", "dlp": {"project": "acme-pii", "mode": "redact"}}, None,
-     "pii.dlp.mode: must be one of: deidentify, detect"),
-    ({"engine": "dlp", "dlp": {"project": "acme-pii", "requests_per_minute": 0}}, None,
-     "pii.dlp.requests_per_minute: must be a positive number"),
-    ({"engine": "dlp", "dlp": {"project": "acme-pii", "location": "Europe West"}}, None,
-     "pii.dlp.location: must be a DLP location"),
-    ({"engine": "dlp", "dlp": {"project": "acme-pii", "deidentify_template_name": "payments"}}, None,
-     "pii.dlp.deidentify_template_name: must be a template resource name"),
-    ({"engine": "dlp", "dlp": {"project": "acme-pii", "inspect_template_name":
-                               "projects/acme-pii/deidentifyTemplates/payments"}}, None,
-     "pii.dlp.inspect_template_name: must be a template resource name"),
+    (
+        {"engine": "dlp", "dlp": {"project": "acme-pii", "mode": "redact"}},
+        None,
+        "pii.dlp.mode: must be one of: deidentify, detect",
+    ),
+    (
+        {"engine": "dlp", "dlp": {"project": "acme-pii", "requests_per_minute": 0}},
+        None,
+        "pii.dlp.requests_per_minute: must be a positive number",
+    ),
+    (
+        {"engine": "dlp", "dlp": {"project": "acme-pii", "location": "Europe West"}},
+        None,
+        "pii.dlp.location: must be a DLP location",
+    ),
+    (
+        {"engine": "dlp", "dlp": {"project": "acme-pii", "deidentify_template_name": "payments"}},
+        None,
+        "pii.dlp.deidentify_template_name: must be a template resource name",
+    ),
+    (
+        {
+            "engine": "dlp",
+            "dlp": {
+                "project": "acme-pii",
+                "inspect_template_name": "projects/acme-pii/deidentifyTemplates/payments",
+            },
+        },
+        None,
+        "pii.dlp.inspect_template_name: must be a template resource name",
+    ),
     ({"engine": "dlp", "dlp": {"project": "acme-pii", "quota": 5}}, None, "pii.dlp.quota: unknown key"),
-    ({"engine": "dlp", "dlp": {"project": "acme-pii"}}, {"unknown_fields": "scan"},
-     "pii.engine: dlp de-identifies the declared and scanned fields as a table"),
+    (
+        {"engine": "dlp", "dlp": {"project": "acme-pii"}},
+        {"unknown_fields": "scan"},
+        "pii.engine: dlp de-identifies the declared and scanned fields as a table",
+    ),
 ]
 
 
 def test_keyed_primitives_without_a_dlp_key_are_refused_for_dlp_deidentify(tmp_path):
-    result = run_cli("validate-config", _config(tmp_path, {"engine": "dlp", "dlp": {"project": "acme-pii"}},
-                                                keyless=False), "--output_dir", tmp_path / "out")
+    result = run_cli(
+        "validate-config",
+        _config(tmp_path, {"engine": "dlp", "dlp": {"project": "acme-pii"}}, keyless=False),
+        "--output_dir",
+        tmp_path / "out",
+    )
     assert result.code == 2
-    assert ("pii.engine: dlp (mode deidentify) cannot use the dataset keyset: give pii.fields[1], pii.fields[3], "
-            "pii.fields[5] DLP's cryptoKey") in result.err
+    assert (
+        "pii.engine: dlp (mode deidentify) cannot use the dataset keyset: give pii.fields[1], pii.fields[3], "
+        "pii.fields[5] DLP's cryptoKey"
+    ) in result.err
     # mode detect transforms locally, with the keyset: accepted.
-    detect = _config(tmp_path, {"engine": "dlp", "dlp": {"project": "acme-pii", "mode": "detect"}}, keyless=False)
+    detect = _config(
+        tmp_path, {"engine": "dlp", "dlp": {"project": "acme-pii", "mode": "detect"}}, keyless=False
+    )
     assert load_config(str(detect)).pii.dlp.mode is DlpMode.DETECT
 
 

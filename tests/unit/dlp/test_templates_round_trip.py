@@ -12,6 +12,7 @@ returns, the imported config is run by the local engine on that input and must g
   kept where age is ``45``;
 * ``deidentify_table_bucketing.py``: age ``35`` -> ``30:40``, ``68`` -> ``60:70``.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,25 @@ from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier, Re
 from veilwatch.transforms.detection.engine import DetectionEngine
 from veilwatch.transforms.detection.settings import DetectionSettings
 from veilwatch.transforms.dlp.convert import (
-    config_sections_from_templates, deidentify_config_for, inspect_config_for, parse_deidentify_template,
+    config_sections_from_templates,
+    deidentify_config_for,
+    inspect_config_for,
+    parse_deidentify_template,
 )
 
 TEMPLATES = FIXTURES / "dlp_templates"
-SAMPLES = ("fpe_kms_wrapped.deidentify.json", "date_shift_context.json", "table_bucketing.json",
-           "table_condition_masking.json", "table_row_suppress.json", "table_condition_infotypes.json")
-INSPECT = {"fpe_kms_wrapped.deidentify.json": "fpe_kms_wrapped.inspect.json",
-           "table_condition_infotypes.json": "table_condition_infotypes.inspect.json"}
+SAMPLES = (
+    "fpe_kms_wrapped.deidentify.json",
+    "date_shift_context.json",
+    "table_bucketing.json",
+    "table_condition_masking.json",
+    "table_row_suppress.json",
+    "table_condition_infotypes.json",
+)
+INSPECT = {
+    "fpe_kms_wrapped.deidentify.json": "fpe_kms_wrapped.inspect.json",
+    "table_condition_infotypes.json": "table_condition_infotypes.inspect.json",
+}
 
 
 def _import(tmp_path, name):
@@ -80,7 +92,7 @@ def test_the_kms_wrapped_fpe_sample_keeps_its_key_and_flags_it(tmp_path):
 
 def test_the_date_shift_sample_is_one_item_over_two_fields(tmp_path):
     out, _ = _import(tmp_path, "date_shift_context.json")
-    item, = yaml.safe_load(out.read_text())["pii"]["fields"]
+    (item,) = yaml.safe_load(out.read_text())["pii"]["fields"]
     assert item["paths"] == ["birth_date", "register_date"]
     assert item["transformation"]["dateShiftConfig"]["context"] == {"name": "name"}
     config = load_config(str(_fill_in(out)))
@@ -94,8 +106,15 @@ def _deidentifier(path, scanner=None):
 def test_condition_masking_sample_output(tmp_path):
     out, _ = _import(tmp_path, "table_condition_masking.json")
     deid = _deidentifier(out)
-    rows = [{"email": "robertfrost@example.com", "phone number": "4232342345", "age": "35", "happiness_score": "21"},
-            {"email": "johndoe@example.com", "phone number": "4253458383", "age": "64", "happiness_score": "34"}]
+    rows = [
+        {
+            "email": "robertfrost@example.com",
+            "phone number": "4232342345",
+            "age": "35",
+            "happiness_score": "21",
+        },
+        {"email": "johndoe@example.com", "phone number": "4253458383", "age": "64", "happiness_score": "34"},
+    ]
     for row in rows:
         deid.deidentify(row)
     assert [r["happiness_score"] for r in rows] == ["21", "**"]
@@ -149,9 +168,18 @@ def test_payments_export_says_what_each_item_means():
     deidentify = deidentify_config_for(config)
     items = deidentify.record_transformations.field_transformations
     assert [f.name for item in items for f in item.fields] == [
-        "customer.name", "customer.email", "customer.phone", "card_number", "iban", "ip_address", "note"]
-    assert items[3].primitive_transformation.crypto_replace_ffx_fpe_config.common_alphabet == \
-        dlp_v2.CryptoReplaceFfxFpeConfig.FfxCommonNativeAlphabet.NUMERIC
+        "customer.name",
+        "customer.email",
+        "customer.phone",
+        "card_number",
+        "iban",
+        "ip_address",
+        "note",
+    ]
+    assert (
+        items[3].primitive_transformation.crypto_replace_ffx_fpe_config.common_alphabet
+        == dlp_v2.CryptoReplaceFfxFpeConfig.FfxCommonNativeAlphabet.NUMERIC
+    )
     scanned = items[6].info_type_transformations.transformations
     assert [t.info_types[0].name if t.info_types else None for t in scanned] == ["EMAIL_ADDRESS", None]
     assert "replace_with_info_type_config" in scanned[1].primitive_transformation
@@ -166,8 +194,16 @@ def test_export_import_export_is_stable(tmp_path, example):
     document = json.loads(first.out)
     (tmp_path / "d.json").write_text(json.dumps(document["deidentifyConfig"]))
     (tmp_path / "i.json").write_text(json.dumps(document["inspectConfig"]))
-    imported = run_cli("dlp", "import", "--deidentify-template", tmp_path / "d.json", "--inspect-template",
-                       tmp_path / "i.json", "--output", tmp_path / "config.yaml")
+    imported = run_cli(
+        "dlp",
+        "import",
+        "--deidentify-template",
+        tmp_path / "d.json",
+        "--inspect-template",
+        tmp_path / "i.json",
+        "--output",
+        tmp_path / "config.yaml",
+    )
     assert imported.code == 0, imported.err
     second = run_cli("dlp", "export", "--dataset_config", tmp_path / "config.yaml")
     assert second.code == 0, second.err
@@ -177,27 +213,41 @@ def test_export_import_export_is_stable(tmp_path, example):
 def test_sections_from_a_bare_config_message():
     config = parse_deidentify_template((TEMPLATES / "table_condition_masking.json").read_text())
     sections, notes = config_sections_from_templates(config.deidentify_config)
-    assert sections["schema"]["fields"] == [{"name": "age", "type": "float"},
-                                            {"name": "happiness_score", "type": "string"}]
-    assert sections["pii"]["fields"][0]["transformation"] == {"characterMaskConfig": {"maskingCharacter": "*"}}
+    assert sections["schema"]["fields"] == [
+        {"name": "age", "type": "float"},
+        {"name": "happiness_score", "type": "string"},
+    ]
+    assert sections["pii"]["fields"][0]["transformation"] == {
+        "characterMaskConfig": {"maskingCharacter": "*"}
+    }
     assert any(n.startswith("pii.fields[0].info_type") for n in notes)
 
 
 SECRET = "4111111111111111"
 
 
-@pytest.mark.parametrize("text, where", [
-    ("{not json", "is not valid JSON (line 1, column 2)"),
-    ('{"deidentifyConfig": {"recordTransformation": {}}}', "DeidentifyTemplate.deidentifyConfig.recordTransformation:"
-                                                           " unknown field"),
-    ('{"recordTransformations": {"fieldTransformations": [{"fields": [{"name": "a"}], "primitiveTransformation": '
-     '{"replaceConfig": {"newValue": {"stringValue": "x"}, "colour": "%s"}}}]}}' % SECRET,
-     "DeidentifyConfig.recordTransformations.fieldTransformations[0].primitiveTransformation.replaceConfig.colour:"
-     " unknown field"),
-    ('{"infoTypeTransformations": {"transformations": [{"primitiveTransformation": {"cryptoReplaceFfxFpeConfig": '
-     '{"commonAlphabet": "%s"}}}]}}' % SECRET, "commonAlphabet: not a valid value"),
-    ('{"imageTransformations": {}}', "imageTransformations: image redaction has no dataset-config form"),
-])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("{not json", "is not valid JSON (line 1, column 2)"),
+        (
+            '{"deidentifyConfig": {"recordTransformation": {}}}',
+            "DeidentifyTemplate.deidentifyConfig.recordTransformation: unknown field",
+        ),
+        (
+            '{"recordTransformations": {"fieldTransformations": [{"fields": [{"name": "a"}], "primitiveTransformation": '
+            '{"replaceConfig": {"newValue": {"stringValue": "x"}, "colour": "%s"}}}]}}' % SECRET,
+            "DeidentifyConfig.recordTransformations.fieldTransformations[0].primitiveTransformation.replaceConfig.colour:"
+            " unknown field",
+        ),
+        (
+            '{"infoTypeTransformations": {"transformations": [{"primitiveTransformation": {"cryptoReplaceFfxFpeConfig": '
+            '{"commonAlphabet": "%s"}}}]}}' % SECRET,
+            "commonAlphabet: not a valid value",
+        ),
+        ('{"imageTransformations": {}}', "imageTransformations: image redaction has no dataset-config form"),
+    ],
+)
 def test_bad_templates_exit_2_naming_the_key_never_the_value(tmp_path, text, where):
     path = tmp_path / "t.json"
     path.write_text(text)
@@ -219,19 +269,30 @@ def test_detection_settings_round_trip_through_an_inspect_config():
     detection = {
         "info_types": ["EMAIL_ADDRESS", "PHONE_NUMBER"],
         "min_likelihood": "LIKELY",
-        "hotwords": {"PHONE_NUMBER": {"words": ["tel", "call me"], "window_before": 30, "window_after": 5,
-                                      "boost": 2},
-                     "EMPLOYEE_ID": {"words": ["staff"], "window_before": 10, "window_after": 0,
-                                     "likelihood": "VERY_LIKELY"}},
+        "hotwords": {
+            "PHONE_NUMBER": {"words": ["tel", "call me"], "window_before": 30, "window_after": 5, "boost": 2},
+            "EMPLOYEE_ID": {
+                "words": ["staff"],
+                "window_before": 10,
+                "window_after": 0,
+                "likelihood": "VERY_LIKELY",
+            },
+        },
         "exclusions": {"EMAIL_ADDRESS": {"dictionary": ["info@example.com"], "regex": [".*@example\\.org"]}},
-        "custom_info_types": {"EMPLOYEE_ID": {"regex": "EMP-\\d{7}", "likelihood": "LIKELY"},
-                              "CODENAME": {"words": ["bluebird"], "likelihood": "POSSIBLE"},
-                              "TICKET": {"regex": "tkt-\\d+", "ignore_case": True, "likelihood": "LIKELY"}},
+        "custom_info_types": {
+            "EMPLOYEE_ID": {"regex": "EMP-\\d{7}", "likelihood": "LIKELY"},
+            "CODENAME": {"words": ["bluebird"], "likelihood": "POSSIBLE"},
+            "TICKET": {"regex": "tkt-\\d+", "ignore_case": True, "likelihood": "LIKELY"},
+        },
     }
-    doc = {"dataset": "d", "source": {"format": "jsonl", "path": "x.jsonl"},
-           "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "text", "type": "string"}]},
-           "event_time": {"field": "ts"}, "pii": {"scan_fields": ["text"], "detection": detection},
-           "sinks": {"output_dir": "out"}}
+    doc = {
+        "dataset": "d",
+        "source": {"format": "jsonl", "path": "x.jsonl"},
+        "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "text", "type": "string"}]},
+        "event_time": {"field": "ts"},
+        "pii": {"scan_fields": ["text"], "detection": detection},
+        "sinks": {"output_dir": "out"},
+    }
     from veilwatch.transforms.config.loader import parse_config
 
     warnings: list[str] = []
@@ -243,21 +304,38 @@ def test_detection_settings_round_trip_through_an_inspect_config():
     assert sections["pii"]["detection"] == {
         **detection,
         "min_likelihood": "LIKELY",
-        "custom_info_types": {"EMPLOYEE_ID": {"regex": "EMP-\\d{7}", "likelihood": "LIKELY"},
-                              "CODENAME": {"words": ["bluebird"], "likelihood": "POSSIBLE"},
-                              "TICKET": {"regex": "tkt-\\d+", "ignore_case": True, "likelihood": "LIKELY"}},
+        "custom_info_types": {
+            "EMPLOYEE_ID": {"regex": "EMP-\\d{7}", "likelihood": "LIKELY"},
+            "CODENAME": {"words": ["bluebird"], "likelihood": "POSSIBLE"},
+            "TICKET": {"regex": "tkt-\\d+", "ignore_case": True, "likelihood": "LIKELY"},
+        },
     }
 
 
 def test_export_keeps_dlp_keys_and_drops_veilwatch_extensions_with_a_warning():
     key = "YWJjZGVmZ2hpamtsbW5vcB=="  # dotnet-docs-samples' unwrapped test key (16 bytes)
-    doc = {"dataset": "d", "source": {"format": "jsonl", "path": "x.jsonl"},
-           "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "zip", "type": "string"}]},
-           "event_time": {"field": "ts"},
-           "pii": {"fields": [{"path": "zip", "info_type": "GENERIC_ID", "transformation": {
-               "cryptoReplaceFfxFpeConfig": {"commonAlphabet": "NUMERIC", "veilwatchSmallDomain": "redact",
-                                             "cryptoKey": {"unwrapped": {"key": key}}}}}]},
-           "sinks": {"output_dir": "out"}}
+    doc = {
+        "dataset": "d",
+        "source": {"format": "jsonl", "path": "x.jsonl"},
+        "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "zip", "type": "string"}]},
+        "event_time": {"field": "ts"},
+        "pii": {
+            "fields": [
+                {
+                    "path": "zip",
+                    "info_type": "GENERIC_ID",
+                    "transformation": {
+                        "cryptoReplaceFfxFpeConfig": {
+                            "commonAlphabet": "NUMERIC",
+                            "veilwatchSmallDomain": "redact",
+                            "cryptoKey": {"unwrapped": {"key": key}},
+                        }
+                    },
+                }
+            ]
+        },
+        "sinks": {"output_dir": "out"},
+    }
     from google.protobuf import json_format
 
     from veilwatch.transforms.config.loader import parse_config
@@ -267,6 +345,11 @@ def test_export_keeps_dlp_keys_and_drops_veilwatch_extensions_with_a_warning():
     primitive = json_format.MessageToDict(message._pb)["recordTransformations"]["fieldTransformations"][0]
     fpe = primitive["primitiveTransformation"]["cryptoReplaceFfxFpeConfig"]
     # the same 16 bytes, in protobuf's canonical base64 (the sample's last character carries unused bits)
-    assert fpe == {"commonAlphabet": "NUMERIC", "cryptoKey": {"unwrapped": {"key": "YWJjZGVmZ2hpamtsbW5vcA=="}}}
-    assert warnings == ["pii.fields[0].transformation.cryptoReplaceFfxFpeConfig.veilwatchSmallDomain: a veilwatch "
-                        "extension DLP does not know; left out of the DLP config"]
+    assert fpe == {
+        "commonAlphabet": "NUMERIC",
+        "cryptoKey": {"unwrapped": {"key": "YWJjZGVmZ2hpamtsbW5vcA=="}},
+    }
+    assert warnings == [
+        "pii.fields[0].transformation.cryptoReplaceFfxFpeConfig.veilwatchSmallDomain: a veilwatch "
+        "extension DLP does not know; left out of the DLP config"
+    ]

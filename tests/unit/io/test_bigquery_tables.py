@@ -5,6 +5,7 @@ graph ``veilwatch run`` builds (the WriteToBigQuery steps carry them), and in
 the config (``sinks.bigquery.time_partitioning`` / ``clustering``: a bad value
 stops the run with exit 2 naming the key, never quoting the value).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -48,7 +49,9 @@ def test_tables_without_an_event_time_column_are_partitioned_by_ingestion_day():
 
 
 def test_partitioning_and_clustering_are_configurable():
-    spec = _config({"time_partitioning": "hour", "clustering": ["series_key", "metric", "is_anomaly"]}).sinks.bigquery
+    spec = _config(
+        {"time_partitioning": "hour", "clustering": ["series_key", "metric", "is_anomaly"]}
+    ).sinks.bigquery
     assert table_parameters(WINDOW_SCHEMA, spec) == {
         "timePartitioning": {"type": "HOUR", "field": "window_start"},
         "clustering": {"fields": ["series_key", "metric", "is_anomaly"]},
@@ -59,9 +62,14 @@ def test_partitioning_and_clustering_are_configurable():
 
 
 BAD = {
-    "time_partitioning": ("weekly-ish", "sinks.bigquery.time_partitioning: must be one of: hour, day, month, year, none"),
-    "clustering": (["dataset", "jane@example.com"],
-                   "sinks.bigquery.clustering[1]: is not a column of the flagged windows and scores tables"),
+    "time_partitioning": (
+        "weekly-ish",
+        "sinks.bigquery.time_partitioning: must be one of: hour, day, month, year, none",
+    ),
+    "clustering": (
+        ["dataset", "jane@example.com"],
+        "sinks.bigquery.clustering[1]: is not a column of the flagged windows and scores tables",
+    ),
 }
 
 
@@ -75,16 +83,19 @@ def test_a_bad_value_stops_the_run_naming_the_key(key, tmp_path):
     result = run_cli("run", "--dataset_config", path, "--streaming", "--dry-run")
     assert result.code == 2
     assert message in result.err
-    for text in (value if isinstance(value, list) else [value]):
+    for text in value if isinstance(value, list) else [value]:
         if text not in ("dataset",):
             assert text not in result.err  # the value is not quoted
 
 
-@pytest.mark.parametrize("value,message", [
-    (["dataset", "series_key", "metric", "group", "detector"], "at most 4 columns"),
-    (["dataset", "dataset"], "names a column twice"),
-    ("dataset", "expected a list of column names"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        (["dataset", "series_key", "metric", "group", "detector"], "at most 4 columns"),
+        (["dataset", "dataset"], "names a column twice"),
+        ("dataset", "expected a list of column names"),
+    ],
+)
 def test_clustering_shape_is_checked(value, message, tmp_path):
     doc = _stream_doc()
     doc["sinks"]["bigquery"]["clustering"] = value
@@ -116,8 +127,10 @@ def test_the_graph_creates_its_tables_with_the_parameters(tmp_path):
                 writes[node.transform.table_reference.tableId] = node.transform.additional_bq_parameters
 
     pipeline.visit(_Visitor())
-    windows = {"timePartitioning": {"type": "DAY", "field": "window_start"},
-               "clustering": {"fields": ["dataset", "series_key"]}}
+    windows = {
+        "timePartitioning": {"type": "DAY", "field": "window_start"},
+        "clustering": {"fields": ["dataset", "series_key"]},
+    }
     by_table = writes
     assert len(by_table) == 5, sorted(writes)
     assert by_table["flagged_windows"] == windows

@@ -1,4 +1,5 @@
 """CSV sink formula neutralisation, its config switch, and the run summary's unreadable files."""
+
 from __future__ import annotations
 
 import csv
@@ -7,14 +8,14 @@ import io
 import pytest
 import yaml
 
-from veilwatch.pipelines.summary_report import format_summary
 from tests.conftest import FIXTURES
+from veilwatch.pipelines.summary_report import format_summary
 from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.errors import ConfigError
 from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.io.sinks import csv_text, neutralize_formula, summary_document
 
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+SUM(A1:A9)", "-2+3", "@cmd", "\tx", "\rx", "-", "=1+1"]
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+SUM(A1:A9)", "-2+3", "@cmd", "\tx", "\rx", "-", "=1+1"]
 
 
 @pytest.mark.parametrize("cell", HOSTILE)
@@ -37,13 +38,22 @@ def _rows(text):
 
 
 def test_csv_text_neutralises_every_formula_cell_unless_switched_off():
-    batch = AnonymizedBatch(({"id": "=HYPERLINK(\"http://e\")", "n": {"note": "@cmd"}, "amount": -12.5},
-                             {"id": "+SUM(1)", "n": {"note": "\tx"}, "amount": "-4"}), (0.0, 0.0))
+    batch = AnonymizedBatch(
+        (
+            {"id": '=HYPERLINK("http://e")', "n": {"note": "@cmd"}, "amount": -12.5},
+            {"id": "+SUM(1)", "n": {"note": "\tx"}, "amount": "-4"},
+        ),
+        (0.0, 0.0),
+    )
     header = ["id", "n.note", "amount"]
-    assert _rows(csv_text(batch, header, ",")) == [["'=HYPERLINK(\"http://e\")", "'@cmd", "-12.5"],
-                                                   ["'+SUM(1)", "'\tx", "-4"]]
+    assert _rows(csv_text(batch, header, ",")) == [
+        ['\'=HYPERLINK("http://e")', "'@cmd", "-12.5"],
+        ["'+SUM(1)", "'\tx", "-4"],
+    ]
     assert _rows(csv_text(batch, header, ",", neutralize_formulas=False)) == [
-        ["=HYPERLINK(\"http://e\")", "@cmd", "-12.5"], ["+SUM(1)", "\tx", "-4"]]
+        ['=HYPERLINK("http://e")', "@cmd", "-12.5"],
+        ["+SUM(1)", "\tx", "-4"],
+    ]
 
 
 def _doc(**sinks):
@@ -58,12 +68,18 @@ def test_the_switch_defaults_to_on_and_is_validated():
     with pytest.raises(ConfigError) as info:
         parse_config(_doc(csv_neutralize_formulas="no"))
     assert [str(i) for i in info.value.issues] == [
-        "sinks.csv_neutralize_formulas: expected true or false, got a string"]
+        "sinks.csv_neutralize_formulas: expected true or false, got a string"
+    ]
 
 
 def test_the_run_summary_counts_each_unreadable_file_once():
-    counts = {"records_read": 10, "records_anonymized": 7, "records_dead_lettered": 3,
-              "unreadable_file|/in/a.avro": 1, "unreadable_file|/in/b.parquet": 2}  # b: two ranges failed
+    counts = {
+        "records_read": 10,
+        "records_anonymized": 7,
+        "records_dead_lettered": 3,
+        "unreadable_file|/in/a.avro": 1,
+        "unreadable_file|/in/b.parquet": 2,
+    }  # b: two ranges failed
     document = summary_document("d", counts)
     assert document["files_unreadable"] == 2
     assert document["all_records_accounted_for"] is True

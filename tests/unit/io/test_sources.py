@@ -1,4 +1,5 @@
 """File sources on hostile files: big CSV cells, byte order marks, files that cannot be read (no Beam runner)."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,11 @@ from veilwatch.transforms.config.model import SourceFormat, SourceSpec
 from veilwatch.transforms.io.sources import FileRange, ReadRangeFn, read_csv, read_lines
 
 MIB = 1_048_576
-AVRO_SCHEMA = {"type": "record", "name": "r", "fields": [{"name": "id", "type": "string"},
-                                                         {"name": "email", "type": "string"}]}
+AVRO_SCHEMA = {
+    "type": "record",
+    "name": "r",
+    "fields": [{"name": "id", "type": "string"}, {"name": "email", "type": "string"}],
+}
 
 
 def _records(n, tag):
@@ -32,10 +36,11 @@ def _read(path, fmt, batch_size=1000, **source):
 
 # --- 7: CSV cells beyond the csv module's default field size limit ---------------------------
 
+
 def test_a_csv_cell_beyond_131072_characters_is_read(tmp_path):
     path = tmp_path / "big.csv"
     big = "n" * 400_000  # over csv's default limit (131,072), under max_record_bytes (1 MiB)
-    path.write_text(f"id,note\n1,{big}\n2,\"{big}\"\n3,small\n", encoding="utf-8")
+    path.write_text(f'id,note\n1,{big}\n2,"{big}"\n3,small\n', encoding="utf-8")
     items = list(read_csv(str(path), ",", MIB))
     assert [i.error for i in items] == [None, None, None]
     assert [i.payload["note"] for i in items] == [big, big, "small"]
@@ -46,7 +51,7 @@ def test_a_csv_row_over_max_record_bytes_is_an_error_row_and_the_next_rows_are_r
     # The oversized quoted cell holds newlines and a line that looks like a row: none of it
     # may come out as a row of its own.
     inner = "x" * 700_000 + "\n9,hidden-row@leak.example\n" + "y" * 700_000
-    path.write_text(f"id,note\n1,a\n2,\"{inner}\"\n3,c\n", encoding="utf-8")
+    path.write_text(f'id,note\n1,a\n2,"{inner}"\n3,c\n', encoding="utf-8")
     items = list(read_csv(str(path), ",", MIB))
     assert [i.ref.rsplit("#", 1)[1] for i in items] == ["2", "3", "4"]
     assert items[0].payload == {"id": "1", "note": "a"}
@@ -76,6 +81,7 @@ def test_a_row_the_csv_module_refuses_is_an_error_row(tmp_path):
 
 # --- 12: UTF-8 byte order marks ---------------------------------------------------------------
 
+
 def test_a_bom_is_dropped_from_a_csv_header(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbfid,note\n1,a\n")
@@ -93,8 +99,9 @@ def test_a_bom_is_dropped_from_the_first_jsonl_line_only_at_offset_0(tmp_path):
     assert whole[0].ref.endswith("@0") and whole[1].ref.endswith(f"@{3 + len(lines[0]) + 1}")
     # Split into byte ranges: the same lines, once each.
     middle = len(data) // 2
-    split = (list(read_lines(FileRange(str(path), 0, middle), MIB))
-             + list(read_lines(FileRange(str(path), middle, len(data)), MIB)))
+    split = list(read_lines(FileRange(str(path), 0, middle), MIB)) + list(
+        read_lines(FileRange(str(path), middle, len(data)), MIB)
+    )
     assert [i.payload for i in split] == [i.payload for i in whole]
 
 
@@ -106,6 +113,7 @@ def test_bom_bytes_later_in_a_jsonl_file_are_data(tmp_path):
 
 
 # --- 8: files that cannot be read ------------------------------------------------------------
+
 
 def _avro_bytes(records, sync_interval=16_000):
     buffer = io.BytesIO()
@@ -122,10 +130,16 @@ def _parquet_bytes(records):
 BAD_FILES = {
     "empty.avro": (lambda: b"", "the file is empty"),
     "text.avro": (lambda: b"this is no avro file at all\n", "not an Avro object container file"),
-    "header-only.avro": (lambda: _avro_bytes(_records(50, "h"))[:40], "the Avro file is truncated or corrupt"),
+    "header-only.avro": (
+        lambda: _avro_bytes(_records(50, "h"))[:40],
+        "the Avro file is truncated or corrupt",
+    ),
     "empty.parquet": (lambda: b"", "the file is empty"),
     "text.parquet": (lambda: b"id,email\n1,a@b.example\n", "not a Parquet file"),
-    "truncated.parquet": (lambda: _parquet_bytes(_records(300, "p"))[:-200], "the Parquet file is truncated or corrupt"),
+    "truncated.parquet": (
+        lambda: _parquet_bytes(_records(300, "p"))[:-200],
+        "the Parquet file is truncated or corrupt",
+    ),
 }
 
 
@@ -194,10 +208,20 @@ def test_reidentify_turns_a_file_error_into_a_file_dead_letter_not_a_record():
     fn.setup()
     batch = RawBatch(SourceFormat.AVRO, (), (FileError("/in/x.avro", "the file is empty", 0),))
     outputs = {o.tag: o.value for o in fn.process(batch) if isinstance(o, pvalue.TaggedOutput)}
-    assert outputs["dead_letters"] == [{"stage": "file", "error": "the file is empty; no record of it was read",
-                                        "source": "/in/x.avro", "record": None}]
-    assert outputs["stats"] == {"records_read": 0, "records_reidentified": 0, "records_dead_lettered": 0,
-                                "unreadable_file|/in/x.avro": 1}
+    assert outputs["dead_letters"] == [
+        {
+            "stage": "file",
+            "error": "the file is empty; no record of it was read",
+            "source": "/in/x.avro",
+            "record": None,
+        }
+    ]
+    assert outputs["stats"] == {
+        "records_read": 0,
+        "records_reidentified": 0,
+        "records_dead_lettered": 0,
+        "unreadable_file|/in/x.avro": 1,
+    }
 
 
 @pytest.mark.parametrize("fmt,encoding", [("jsonl", "utf-16"), ("csv", "utf-16"), ("csv", "utf-32")])

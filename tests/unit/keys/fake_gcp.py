@@ -9,6 +9,7 @@ with the libraries' own request/response protos. The "KMS" encrypts with
 AES-256-GCM under a key it never hands out, binding the associated data, as
 Cloud KMS does; unknown keys and secrets get NOT_FOUND.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,11 @@ import grpc
 import pytest
 
 kms_v1 = pytest.importorskip("google.cloud.kms_v1", reason="google-cloud-kms is not installed")
-secretmanager_v1 = pytest.importorskip("google.cloud.secretmanager_v1",
-                                       reason="google-cloud-secret-manager is not installed")
+secretmanager_v1 = pytest.importorskip(
+    "google.cloud.secretmanager_v1", reason="google-cloud-secret-manager is not installed"
+)
 
+import google_crc32c  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from google.cloud.kms_v1.services.key_management_service.transports import (  # noqa: E402
     KeyManagementServiceGrpcTransport,
@@ -28,7 +31,6 @@ from google.cloud.kms_v1.services.key_management_service.transports import (  # 
 from google.cloud.secretmanager_v1.services.secret_manager_service.transports import (  # noqa: E402
     SecretManagerServiceGrpcTransport,
 )
-import google_crc32c  # noqa: E402
 
 KMS_KEY_NAME = "projects/p/locations/global/keyRings/veilwatch/cryptoKeys/keyset-kek"
 KMS_KEY_URI = "gcp-kms://" + KMS_KEY_NAME
@@ -40,21 +42,35 @@ class FakeGcp:
         self.secrets: dict[str, bytes] = {}
         self.calls: list[str] = []
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-        self._server.add_generic_rpc_handlers((
-            grpc.method_handlers_generic_handler("google.cloud.kms.v1.KeyManagementService", {
-                "Encrypt": grpc.unary_unary_rpc_method_handler(
-                    self._encrypt, request_deserializer=kms_v1.EncryptRequest.deserialize,
-                    response_serializer=kms_v1.EncryptResponse.serialize),
-                "Decrypt": grpc.unary_unary_rpc_method_handler(
-                    self._decrypt, request_deserializer=kms_v1.DecryptRequest.deserialize,
-                    response_serializer=kms_v1.DecryptResponse.serialize),
-            }),
-            grpc.method_handlers_generic_handler("google.cloud.secretmanager.v1.SecretManagerService", {
-                "AccessSecretVersion": grpc.unary_unary_rpc_method_handler(
-                    self._access, request_deserializer=secretmanager_v1.AccessSecretVersionRequest.deserialize,
-                    response_serializer=secretmanager_v1.AccessSecretVersionResponse.serialize),
-            }),
-        ))
+        self._server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    "google.cloud.kms.v1.KeyManagementService",
+                    {
+                        "Encrypt": grpc.unary_unary_rpc_method_handler(
+                            self._encrypt,
+                            request_deserializer=kms_v1.EncryptRequest.deserialize,
+                            response_serializer=kms_v1.EncryptResponse.serialize,
+                        ),
+                        "Decrypt": grpc.unary_unary_rpc_method_handler(
+                            self._decrypt,
+                            request_deserializer=kms_v1.DecryptRequest.deserialize,
+                            response_serializer=kms_v1.DecryptResponse.serialize,
+                        ),
+                    },
+                ),
+                grpc.method_handlers_generic_handler(
+                    "google.cloud.secretmanager.v1.SecretManagerService",
+                    {
+                        "AccessSecretVersion": grpc.unary_unary_rpc_method_handler(
+                            self._access,
+                            request_deserializer=secretmanager_v1.AccessSecretVersionRequest.deserialize,
+                            response_serializer=secretmanager_v1.AccessSecretVersionResponse.serialize,
+                        ),
+                    },
+                ),
+            )
+        )
         self.port = self._server.add_insecure_port("127.0.0.1:0")
         self._server.start()
 
@@ -69,7 +85,8 @@ class FakeGcp:
     def secret_manager_client(self):
         channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         return secretmanager_v1.SecretManagerServiceClient(
-            transport=SecretManagerServiceGrpcTransport(channel=channel))
+            transport=SecretManagerServiceGrpcTransport(channel=channel)
+        )
 
     def add_secret(self, name: str, data: bytes) -> str:
         self.secrets[name] = data
@@ -85,15 +102,19 @@ class FakeGcp:
         self.calls.append("Encrypt")
         nonce = os.urandom(12)
         ciphertext = self._key(request.name, context).encrypt(
-            nonce, request.plaintext, request.additional_authenticated_data or None)
+            nonce, request.plaintext, request.additional_authenticated_data or None
+        )
         return kms_v1.EncryptResponse(name=request.name, ciphertext=nonce + ciphertext)
 
     def _decrypt(self, request, context):
         self.calls.append("Decrypt")
         aead = self._key(request.name, context)
         try:
-            plaintext = aead.decrypt(request.ciphertext[:12], request.ciphertext[12:],
-                                     request.additional_authenticated_data or None)
+            plaintext = aead.decrypt(
+                request.ciphertext[:12],
+                request.ciphertext[12:],
+                request.additional_authenticated_data or None,
+            )
         except Exception:  # noqa: BLE001
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "Decryption failed: the ciphertext is invalid.")
         return kms_v1.DecryptResponse(plaintext=plaintext)
@@ -105,7 +126,8 @@ class FakeGcp:
             context.abort(grpc.StatusCode.NOT_FOUND, f"Secret Version [{request.name}] not found.")
         return secretmanager_v1.AccessSecretVersionResponse(
             name=request.name,
-            payload=secretmanager_v1.SecretPayload(data=data, data_crc32c=google_crc32c.value(data)))
+            payload=secretmanager_v1.SecretPayload(data=data, data_crc32c=google_crc32c.value(data)),
+        )
 
 
 @pytest.fixture

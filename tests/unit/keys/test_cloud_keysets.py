@@ -3,6 +3,7 @@
 The clients talk gRPC to an in-process server implementing the KMS
 Encrypt/Decrypt and Secret Manager AccessSecretVersion APIs (``fake_gcp``).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,7 @@ def test_kms_errors_are_clear(fake_gcp, tmp_path):  # noqa: F811
         KeyRing.load(KeysSpec(str(path), other), allow_plaintext=False)
     with pytest.raises(KeysetError, match="encrypted with a KMS key but keys.kms_key_uri is not set"):
         KeyRing.load(KeysSpec(str(path)), allow_plaintext=True)
-    fake_gcp.kms_keys[KMS_KEY_URI[len("gcp-kms://"):]] = bytes(32)  # the KEK changed: cannot decrypt
+    fake_gcp.kms_keys[KMS_KEY_URI[len("gcp-kms://") :]] = bytes(32)  # the KEK changed: cannot decrypt
     with pytest.raises(KeysetError, match="failed \\(InvalidArgument\\)"):
         KeyRing.load(KeysSpec(str(path), KMS_KEY_URI), allow_plaintext=False)
 
@@ -51,7 +52,9 @@ def test_secret_manager_keyset_plain_and_kms_encrypted(fake_gcp, tmp_path):  # n
     assert run_cli("keys", "create", "--out", enc, "--kms_key_uri", KMS_KEY_URI).code == 0
     enc_uri = fake_gcp.add_secret("projects/p/secrets/enc/versions/latest", enc.read_bytes())
     assert KeyRing.load(KeysSpec(enc_uri, KMS_KEY_URI), allow_plaintext=False).key_ids()
-    with pytest.raises(KeysetError, match="cannot access secret projects/p/secrets/missing/versions/1 \\(NotFound\\)"):
+    with pytest.raises(
+        KeysetError, match="cannot access secret projects/p/secrets/missing/versions/1 \\(NotFound\\)"
+    ):
         KeyRing.load(KeysSpec("secretmanager://projects/p/secrets/missing/versions/1"), allow_plaintext=False)
     with pytest.raises(KeysetError, match="must be secretmanager://projects/P/secrets/S/versions/V"):
         KeyRing.load(KeysSpec("secretmanager://payments"), allow_plaintext=False)

@@ -1,4 +1,5 @@
 """Keysets: create, rotate, list; key ids; clear errors that never show key bytes."""
+
 from __future__ import annotations
 
 import base64
@@ -98,7 +99,9 @@ def test_wrong_type_missing_and_broken_keysets_are_named_without_key_bytes(tmp_p
     wrong = tmp_path / "aead.json"
     wrong_json = tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN)
     wrong.write_text(wrong_json)
-    with pytest.raises(KeysetError, match="is the wrong type: veilwatch needs an HMAC-SHA256 PRF keyset") as info:
+    with pytest.raises(
+        KeysetError, match="is the wrong type: veilwatch needs an HMAC-SHA256 PRF keyset"
+    ) as info:
         KeyRing.load(KeysSpec(str(wrong)), allow_plaintext=True)
     assert json.loads(wrong_json)["key"][0]["keyData"]["value"][:16] not in str(info.value)
     good = create_plaintext_keyset()

@@ -1,4 +1,5 @@
 """Sketch accuracy and calculator arithmetic, checked against exact computation."""
+
 from __future__ import annotations
 
 import math
@@ -47,7 +48,7 @@ def test_space_saving_keeps_every_heavy_hitter_with_bounded_overestimate():
     counters: dict[str, int] = {}
     for item in stream:
         space_saving.add(counters, item, capacity=100)
-    (top, count), = space_saving.top(counters, 1)
+    ((top, count),) = space_saving.top(counters, 1)
     assert top == "whale"
     assert 500 <= count <= 500 + len(stream) / 100
 
@@ -55,7 +56,7 @@ def test_space_saving_keeps_every_heavy_hitter_with_bounded_overestimate():
 def _moments(values):
     calc = calculator_for(MetricSpec("m", MetricKind.MEAN, field="x"))
     halves = []
-    for part in (values[: len(values) // 2], values[len(values) // 2:]):
+    for part in (values[: len(values) // 2], values[len(values) // 2 :]):
         local = calc.local()
         for v in part:
             calc.add(local, {"x": v}, frozenset(), False)
@@ -83,14 +84,18 @@ def _value(spec, rows):
 
 
 def test_rates_top_share_heavy_hitter_and_non_numeric_values():
-    rows = [({"p": None, "c": "a"}, frozenset({("note", "EMAIL_ADDRESS")}), False),
-            ({"p": "1", "c": "a"}, frozenset(), False),
-            ({"p": "2", "c": "b"}, frozenset({("note", "PHONE_NUMBER")}), False),
-            ({"c": "a"}, frozenset(), False),
-            (None, frozenset(), True)]  # a dead letter
+    rows = [
+        ({"p": None, "c": "a"}, frozenset({("note", "EMAIL_ADDRESS")}), False),
+        ({"p": "1", "c": "a"}, frozenset(), False),
+        ({"p": "2", "c": "b"}, frozenset({("note", "PHONE_NUMBER")}), False),
+        ({"c": "a"}, frozenset(), False),
+        (None, frozenset(), True),
+    ]  # a dead letter
     assert _value(MetricSpec("n", MetricKind.NULL_RATE, field="p"), rows) == (0.5, None)
     assert _value(MetricSpec("f", MetricKind.FINDINGS_RATE, field="note"), rows) == (0.5, None)
-    assert _value(MetricSpec("f", MetricKind.FINDINGS_RATE, field="note", info_type="PHONE_NUMBER"), rows) == (0.25, None)
+    assert _value(
+        MetricSpec("f", MetricKind.FINDINGS_RATE, field="note", info_type="PHONE_NUMBER"), rows
+    ) == (0.25, None)
     assert _value(MetricSpec("d", MetricKind.DEAD_LETTER_RATE), rows) == (0.2, None)
     assert _value(MetricSpec("t", MetricKind.TOP_SHARE, field="c"), rows) == (0.75, None)
     assert _value(MetricSpec("h", MetricKind.HEAVY_HITTER, field="c"), rows) == (3.0, "a")

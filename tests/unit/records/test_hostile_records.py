@@ -1,5 +1,6 @@
 """Hostile records through the per-record path (issue 11, defects 2, 3, 6, 11): each one becomes
 an anonymized record or a dead letter, never a crash, and no planted value reaches either."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ def app_logs_config(policy: str, **source) -> dict:
     doc = yaml.safe_load((REPO / "templates" / "datasets" / "app_logs.yaml").read_text())
     doc["schema"]["unknown_fields"] = policy
     doc["source"].update(source)
-    doc["pii"]["fields"] = [{"path": p, "info_type": "GENERIC_ID", "transformation": "redactConfig"}
-                            for p in ("user_id", "client_ip")]
+    doc["pii"]["fields"] = [
+        {"path": p, "info_type": "GENERIC_ID", "transformation": "redactConfig"}
+        for p in ("user_id", "client_ip")
+    ]
     doc["pii"]["info_type_transformations"] = {}
     doc["pii"]["detection"] = {"use_ner": False}
     for key in ("keys", "data_validation"):
@@ -65,6 +68,7 @@ def nested(depth: int, leaf="x", as_list=False):
 
 # --- 6. depth: a limit, dead letters, and no recursion anywhere -----------------------------------
 
+
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("as_list", [False, True])
 def test_500_deep_unknown_field_is_a_parse_dead_letter_under_every_policy(policy, as_list, engine):
@@ -73,7 +77,10 @@ def test_500_deep_unknown_field_is_a_parse_dead_letter_under_every_policy(policy
     outcome = process(processor(policy, engine), line)
     assert isinstance(outcome, Rejected)
     assert outcome.dead_letter["stage"] == "parse"
-    assert outcome.dead_letter["error"] == "record nests objects and lists deeper than source.max_depth (64 levels)"
+    assert (
+        outcome.dead_letter["error"]
+        == "record nests objects and lists deeper than source.max_depth (64 levels)"
+    )
     assert outcome.dead_letter["record"] is None
 
 
@@ -94,14 +101,20 @@ def test_max_depth_is_configurable_and_counts_the_record_as_level_one(engine):
     proc = processor("keep", engine, max_depth=3)
     assert isinstance(process(proc, "{" + BASE + ', "x": {"y": ["z"]}}'), Anonymized)  # 3 levels
     deeper = process(proc, "{" + BASE + ', "x": {"y": [["z"]]}}')  # 4 levels
-    assert deeper.dead_letter["error"] == "record nests objects and lists deeper than source.max_depth (3 levels)"
+    assert (
+        deeper.dead_letter["error"]
+        == "record nests objects and lists deeper than source.max_depth (3 levels)"
+    )
 
 
-@pytest.mark.parametrize("value,message", [
-    (0, "must be a whole number from 1 to 200"),
-    (201, "must be a whole number from 1 to 200"),
-    ("deep", "expected"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        (0, "must be a whole number from 1 to 200"),
+        (201, "must be a whole number from 1 to 200"),
+        ("deep", "expected"),
+    ],
+)
 def test_bad_max_depth_is_a_config_error_naming_the_key(value, message):
     with pytest.raises(ConfigError) as info:
         parse_config(app_logs_config("keep", max_depth=value))
@@ -110,7 +123,11 @@ def test_bad_max_depth_is_a_config_error_naming_the_key(value, message):
 
 def test_walks_over_records_keep_their_own_stack():
     deep_dicts, deep_lists = nested(FAR_TOO_DEEP), nested(FAR_TOO_DEEP, as_list=True)
-    assert exceeds_depth(deep_dicts, 64) and exceeds_depth(deep_lists, 4999) and not exceeds_depth(deep_lists, 5000)
+    assert (
+        exceeds_depth(deep_dicts, 64)
+        and exceeds_depth(deep_lists, 4999)
+        and not exceeds_depth(deep_lists, 5000)
+    )
     assert not holds_non_finite(deep_dicts) and holds_non_finite(nested(FAR_TOO_DEEP, float("nan"), True))
     tree = SchemaTree((FieldSpec("items.sku", FieldType.STRING),))
     record = {"items": nested(FAR_TOO_DEEP, {"sku": "1", "pw": "x"}, as_list=True)}
@@ -127,8 +144,9 @@ def test_dead_letter_redaction_walks_any_depth_and_cuts_at_max_depth():
 
 
 def test_csv_json_cells_are_held_to_max_depth():
-    validator = SchemaValidator((FieldSpec("payload", FieldType.JSON),), UnknownFieldPolicy.DROP,
-                                coerce_text=True, max_depth=8)
+    validator = SchemaValidator(
+        (FieldSpec("payload", FieldType.JSON),), UnknownFieldPolicy.DROP, coerce_text=True, max_depth=8
+    )
     assert validator.validate({"payload": json.dumps(nested(6))}) == {"payload": nested(6)}
     for depth in (8, 500, FAR_TOO_DEEP):
         with pytest.raises(RecordError) as info:
@@ -138,11 +156,19 @@ def test_csv_json_cells_are_held_to_max_depth():
 
 # --- 11. numbers that are not finite ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("policy", POLICIES)
-@pytest.mark.parametrize("number,kind", [
-    ("1e999", "Infinity"), ("1E400", "Infinity"), ("-1e999", "-Infinity"),
-    ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("NaN", "NaN"),
-])
+@pytest.mark.parametrize(
+    "number,kind",
+    [
+        ("1e999", "Infinity"),
+        ("1E400", "Infinity"),
+        ("-1e999", "-Infinity"),
+        ("Infinity", "Infinity"),
+        ("-Infinity", "-Infinity"),
+        ("NaN", "NaN"),
+    ],
+)
 def test_non_finite_float_is_a_validation_dead_letter_saying_what_is_wrong(policy, number, kind, engine):
     outcome = process(processor(policy, engine), "{" + BASE + f', "latency_ms": {number}}}')
     assert isinstance(outcome, Rejected)
@@ -151,24 +177,43 @@ def test_non_finite_float_is_a_validation_dead_letter_saying_what_is_wrong(polic
     assert outcome.dead_letter["record"]["latency_ms"] == REDACTED
 
 
-@pytest.mark.parametrize("text,kind", [("inf", "Infinity"), ("-Infinity", "-Infinity"), ("nan", "NaN"),
-                                       ("1e999", "Infinity")])
+@pytest.mark.parametrize(
+    "text,kind", [("inf", "Infinity"), ("-Infinity", "-Infinity"), ("nan", "NaN"), ("1e999", "Infinity")]
+)
 def test_non_finite_csv_text_is_a_validation_dead_letter(text, kind):
-    validator = SchemaValidator((FieldSpec("x", FieldType.FLOAT, True),), UnknownFieldPolicy.DROP, coerce_text=True)
+    validator = SchemaValidator(
+        (FieldSpec("x", FieldType.FLOAT, True),), UnknownFieldPolicy.DROP, coerce_text=True
+    )
     with pytest.raises(RecordError) as info:
         validator.validate({"x": text})
     assert info.value.message == f"field 'x' must be a finite number, got {kind}"
 
 
-@pytest.mark.parametrize("fields,record,message", [
-    ((FieldSpec("when", FieldType.TIMESTAMP),), {"when": float("inf")},
-     "field 'when' must be a timestamp (ISO-8601 text or epoch number), got Infinity"),
-    ((FieldSpec("n", FieldType.INTEGER),), {"n": float("-inf")}, "field 'n' must be a finite number, got -Infinity"),
-    ((FieldSpec("xs[].v", FieldType.FLOAT),), {"xs": [{"v": 1.5}, {"v": float("nan")}]},
-     "field 'xs[].v' must be a finite number, got NaN"),
-    ((FieldSpec("payload", FieldType.JSON),), {"payload": {"a": [1, float("nan")]}},
-     "field 'payload' holds a number that is not finite (NaN or Infinity)"),
-])
+@pytest.mark.parametrize(
+    "fields,record,message",
+    [
+        (
+            (FieldSpec("when", FieldType.TIMESTAMP),),
+            {"when": float("inf")},
+            "field 'when' must be a timestamp (ISO-8601 text or epoch number), got Infinity",
+        ),
+        (
+            (FieldSpec("n", FieldType.INTEGER),),
+            {"n": float("-inf")},
+            "field 'n' must be a finite number, got -Infinity",
+        ),
+        (
+            (FieldSpec("xs[].v", FieldType.FLOAT),),
+            {"xs": [{"v": 1.5}, {"v": float("nan")}]},
+            "field 'xs[].v' must be a finite number, got NaN",
+        ),
+        (
+            (FieldSpec("payload", FieldType.JSON),),
+            {"payload": {"a": [1, float("nan")]}},
+            "field 'payload' holds a number that is not finite (NaN or Infinity)",
+        ),
+    ],
+)
 def test_non_finite_numbers_are_refused_in_every_declared_type(fields, record, message):
     with pytest.raises(RecordError) as info:
         SchemaValidator(fields, UnknownFieldPolicy.DROP).validate(record)
@@ -183,13 +228,15 @@ def test_non_finite_numbers_outside_the_schema_are_validation_dead_letters(polic
 
 
 def test_finite_floats_and_huge_integers_stay_valid():
-    validator = SchemaValidator((FieldSpec("x", FieldType.FLOAT, True), FieldSpec("t", FieldType.TIMESTAMP)),
-                                UnknownFieldPolicy.DROP)
-    for value in (0.0, -1.5e308, 10 ** 400):
+    validator = SchemaValidator(
+        (FieldSpec("x", FieldType.FLOAT, True), FieldSpec("t", FieldType.TIMESTAMP)), UnknownFieldPolicy.DROP
+    )
+    for value in (0.0, -1.5e308, 10**400):
         assert validator.validate({"x": value, "t": 1.5e9}) == {"x": value, "t": 1.5e9}
 
 
 # --- 3. an unreadable event time ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("ts", [EMAIL, f"2026-11-02T10:00:00Z {EMAIL}", "9999-01-01T00:00:00Z"])
@@ -236,6 +283,11 @@ def test_reject_dead_letters_name_no_key_outside_the_schema(record, engine):
 
 def test_dead_letter_keeps_schema_keys_and_numbers_unknown_keys_per_object():
     redactor = DeadLetterRedactor(parse_config(app_logs_config("drop")))
-    copy = redactor.redact({"service": "api", "http": {"method": "GET", EMAIL: 1, "b": [{"c": 2}]}, "z": None})
-    assert copy == {"service": "api", "http": {"method": "GET", "[KEY 1]": REDACTED, "[KEY 2]": [{"[KEY 1]": REDACTED}]},
-                    "[KEY 1]": None}
+    copy = redactor.redact(
+        {"service": "api", "http": {"method": "GET", EMAIL: 1, "b": [{"c": 2}]}, "z": None}
+    )
+    assert copy == {
+        "service": "api",
+        "http": {"method": "GET", "[KEY 1]": REDACTED, "[KEY 2]": [{"[KEY 1]": REDACTED}]},
+        "[KEY 1]": None,
+    }

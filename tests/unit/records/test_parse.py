@@ -1,4 +1,5 @@
 """parse_payload's orjson path reads every line exactly as json.loads does, or hands it to json."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,9 @@ import pytest
 from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.parse import MAX_FAST_NESTING, orjson_agrees, parse_line, parse_payload
 
-GOOD = b'{"id": "t-1", "amount": 12.5, "customer": {"email": "a@b.example"}, "iban": "DE08895821973669040888"}'
+GOOD = (
+    b'{"id": "t-1", "amount": 12.5, "customer": {"email": "a@b.example"}, "iban": "DE08895821973669040888"}'
+)
 
 
 def _json_reading(line: bytes):
@@ -31,25 +34,43 @@ def _reading(line: bytes):
         return ("error", exc.stage, exc.message)
 
 
-@pytest.mark.parametrize("line", [
-    GOOD,
-    b' {"a": [1, 2.5, -3e2, true, false, null, "x\\u00e9\\n"]} \r',
-    b'{"a": 1, "a": 2}',
-    b'{"amount": -0, "b": -0.0, "c": 0.1e-400, "d": 1E+2, "e": 9007199254740993}',
-    b'{"big": 123456789012345678901234567890}',  # beyond 64 bits: json keeps the int exact
-    b'{"big": [-12345678901234567890]}',
-    b'{"big":\t18446744073709551616}',
-    b"123456789012345678901234567890",
-    b'{"amount": NaN}', b'{"amount": Infinity}', b'{"amount": -Infinity}', b'{"amount": 1e400}',
-    b'{"id": "\\ud83d\\ude00", "note": "\\\\ud800"}',  # a surrogate pair; an escaped backslash
-    b'{"id": "tx-\xff\xfe"}', b'{"id": "\xed\xa0\x80"}', b'{"id": "\xc0\xaf"}',  # not UTF-8
-    b"\xef\xbb\xbf{}",  # a byte order mark
-    b'{"id": "e"', b'{"id": "e"} {}', b'{"id": "a\x01b"}', b"{'a': 1}", b'{"a": 1,}', b'{"a": 01}',
-    b"[" * 100 + b"]" * 100,
-    b"[" * (MAX_FAST_NESTING + 1) + b"]" * (MAX_FAST_NESTING + 1),
-    b"[" * 5000 + b"]" * 5000,  # deeper than json's recursion limit
-    b"1", b"null", b'"text"', b"true", b"{}", b"",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        GOOD,
+        b' {"a": [1, 2.5, -3e2, true, false, null, "x\\u00e9\\n"]} \r',
+        b'{"a": 1, "a": 2}',
+        b'{"amount": -0, "b": -0.0, "c": 0.1e-400, "d": 1E+2, "e": 9007199254740993}',
+        b'{"big": 123456789012345678901234567890}',  # beyond 64 bits: json keeps the int exact
+        b'{"big": [-12345678901234567890]}',
+        b'{"big":\t18446744073709551616}',
+        b"123456789012345678901234567890",
+        b'{"amount": NaN}',
+        b'{"amount": Infinity}',
+        b'{"amount": -Infinity}',
+        b'{"amount": 1e400}',
+        b'{"id": "\\ud83d\\ude00", "note": "\\\\ud800"}',  # a surrogate pair; an escaped backslash
+        b'{"id": "tx-\xff\xfe"}',
+        b'{"id": "\xed\xa0\x80"}',
+        b'{"id": "\xc0\xaf"}',  # not UTF-8
+        b"\xef\xbb\xbf{}",  # a byte order mark
+        b'{"id": "e"',
+        b'{"id": "e"} {}',
+        b'{"id": "a\x01b"}',
+        b"{'a': 1}",
+        b'{"a": 1,}',
+        b'{"a": 01}',
+        b"[" * 100 + b"]" * 100,
+        b"[" * (MAX_FAST_NESTING + 1) + b"]" * (MAX_FAST_NESTING + 1),
+        b"[" * 5000 + b"]" * 5000,  # deeper than json's recursion limit
+        b"1",
+        b"null",
+        b'"text"',
+        b"true",
+        b"{}",
+        b"",
+    ],
+)
 def test_lines_read_exactly_as_json_loads_reads_them(line):
     assert _reading(line) == _json_reading(line)
 
@@ -69,15 +90,23 @@ def test_big_integers_stay_exact_integers():
 
 def test_json_extensions_json_loads_accepts_are_still_accepted():
     record = parse_payload(b'{"a": NaN, "b": Infinity, "c": -Infinity, "d": 1e400}', None)
-    assert math.isnan(record["a"]) and record["b"] == math.inf and record["c"] == -math.inf and record["d"] == math.inf
+    assert (
+        math.isnan(record["a"])
+        and record["b"] == math.inf
+        and record["c"] == -math.inf
+        and record["d"] == math.inf
+    )
 
 
-@pytest.mark.parametrize("line, message", [
-    (b'{"id": "tx-\xff"}', "line is not valid UTF-8 (byte 11)"),
-    (b'{"id": "leaky@example.org"', "invalid JSON: Expecting ',' delimiter at character 26"),
-    (b"[" * 5000 + b"]" * 5000, "invalid JSON: nested too deeply"),
-    (b'["leaky@example.org"]', "record must be a JSON object, got list"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (b'{"id": "tx-\xff"}', "line is not valid UTF-8 (byte 11)"),
+        (b'{"id": "leaky@example.org"', "invalid JSON: Expecting ',' delimiter at character 26"),
+        (b"[" * 5000 + b"]" * 5000, "invalid JSON: nested too deeply"),
+        (b'["leaky@example.org"]', "record must be a JSON object, got list"),
+    ],
+)
 def test_errors_are_worded_as_before_and_quote_nothing(line, message):
     with pytest.raises(RecordError) as caught:
         parse_payload(line, None)

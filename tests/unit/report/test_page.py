@@ -1,4 +1,5 @@
 """report.html built from a hand-written output directory: sections, order of series, nothing beyond the outputs."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,13 @@ import re
 import pytest
 
 from tests.conftest import run_cli
-from tests.support.report_outputs import SECRET_EMAIL, SECRET_SOURCE, score_record, write_lines, write_run_outputs
+from tests.support.report_outputs import (
+    SECRET_EMAIL,
+    SECRET_SOURCE,
+    score_record,
+    write_lines,
+    write_run_outputs,
+)
 from veilwatch.transforms.report.outputs import ReportInputError, read_run_outputs
 from veilwatch.transforms.report.write import write_report
 
@@ -22,14 +29,17 @@ def test_page_has_every_section_and_alerting_series_first_the_rest_folded(run_di
         assert f'id="{section}"' in page
     order = re.findall(r'data-series="([^"]+)"', page)
     assert order == ["record_count", "amount_median", "per_category[merchant_category=fuel]"]
-    folded = page[page.index("series without a flagged window"):]
+    folded = page[page.index("series without a flagged window") :]
     assert 'data-series="amount_median"' in folded and 'data-series="record_count"' not in folded
     assert page.count("<svg") == 3 + 2  # one chart per series, findings per field, share with a finding
     assert "All records accounted for" in page and "EMAIL_ADDRESS" in page
     assert "required field &#x27;amount&#x27; is missing or null" in page
     assert "amount: feature type changed" in page  # the TFDV anomaly, per window and feature
     assert "<script" not in page  # static SVG: nothing runs, nothing is fetched when viewed
-    assert set(re.findall(r"\w+://[^\"\s]+", page)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"\w+://[^\"\s]+", page)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
 
 
 def test_page_carries_neither_dead_letter_records_nor_sources(run_dir):
@@ -66,9 +76,16 @@ def test_report_command_rebuilds_the_page_and_refuses_a_folder_without_a_run(run
         read_run_outputs(str(empty))
 
 
-
-@pytest.mark.parametrize("damage", ["empty summary", "summary not an object", "summary nested too deep",
-                                    "broken score line", "scores not UTF-8"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "empty summary",
+        "summary not an object",
+        "summary nested too deep",
+        "broken score line",
+        "scores not UTF-8",
+    ],
+)
 def test_damaged_outputs_exit_2_naming_the_file_and_no_value(run_dir, damage):
     scores = run_dir / "scores" / "part-00000-of-00001.jsonl"
     summary = run_dir / "run_summary.json"
@@ -90,6 +107,7 @@ def test_damaged_outputs_exit_2_naming_the_file_and_no_value(run_dir, damage):
     assert "Traceback" not in result.err
     assert not (run_dir / "report.html").exists()
 
+
 def test_dead_letters_nested_too_deep_for_json_or_holding_unicode_line_breaks_are_read(tmp_path):
     # The JSONL sink (to_json_line) writes U+2028 as it is; a record may be nested deeper than json reads.
     import json as _json
@@ -101,20 +119,36 @@ def test_dead_letters_nested_too_deep_for_json_or_holding_unicode_line_breaks_ar
     out = write_run_outputs(tmp_path / "run")
     deep = "[" * 5_000 + '"leaf"' + "]" * 5_000
     lines = [
-        to_json_line({"stage": "parse", "error": "nested deeper than 64 levels", "source": "s", "record": None}
-                     ).replace('"record":null', f'"record":{deep}'),
-        to_json_line({"stage": "validate", "error": "line\u2028break", "source": "s", "record": {"k": "a\u2028b"}}),
+        to_json_line(
+            {"stage": "parse", "error": "nested deeper than 64 levels", "source": "s", "record": None}
+        ).replace('"record":null', f'"record":{deep}'),
+        to_json_line(
+            {"stage": "validate", "error": "line\u2028break", "source": "s", "record": {"k": "a\u2028b"}}
+        ),
         "not json at all",
     ]
     (out / "dead_letter" / "part-00000-of-00001.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     scores = out / "scores" / "part-00000-of-00001.jsonl"
-    scores.write_text(scores.read_text() + _json.dumps(
-        {"series_key": "per_category[merchant_category=a\u2028b]", "metric": "per_category",
-         "window_start": "2026-11-02T09:00:00Z", "observed": 1.0}, ensure_ascii=False) + "\n", encoding="utf-8")
+    scores.write_text(
+        scores.read_text()
+        + _json.dumps(
+            {
+                "series_key": "per_category[merchant_category=a\u2028b]",
+                "metric": "per_category",
+                "window_start": "2026-11-02T09:00:00Z",
+                "observed": 1.0,
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
     outputs = read_run_outputs(str(out))
 
-    assert outputs.dead_letter_reasons == {("parse", "nested deeper than 64 levels"): 1,
-                                           ("validate", "line\u2028break"): 1,
-                                           ("(unknown)", "(a dead letter the report could not read)"): 1}
+    assert outputs.dead_letter_reasons == {
+        ("parse", "nested deeper than 64 levels"): 1,
+        ("validate", "line\u2028break"): 1,
+        ("(unknown)", "(a dead letter the report could not read)"): 1,
+    }
     assert any(s["series_key"] == "per_category[merchant_category=a\u2028b]" for s in outputs.scores)

@@ -1,4 +1,5 @@
 """The run summary's timeline: records, records with a finding and dead letters per window-sized bucket."""
+
 from __future__ import annotations
 
 from veilwatch.transforms.anonymize import AnonymizedBatch
@@ -12,10 +13,15 @@ DAY0 = 1_793_491_200.0  # 2026-11-01T00:00:00Z
 
 def test_records_findings_and_dead_letters_are_counted_per_bucket_and_summed_across_batches():
     count = TimelineCounts(HOUR)
-    first = AnonymizedBatch(records=({}, {}, {}), event_times=(DAY0 + 10, DAY0 + 3599, DAY0 + HOUR),
-                            findings=(frozenset({("note", "EMAIL_ADDRESS")}), frozenset(), frozenset()),
-                            dead_letter_times=(DAY0 + HOUR + 5,))
-    second = AnonymizedBatch(records=({},), event_times=(DAY0 + 20,), findings=(frozenset({("note", "PHONE_NUMBER")}),))
+    first = AnonymizedBatch(
+        records=({}, {}, {}),
+        event_times=(DAY0 + 10, DAY0 + 3599, DAY0 + HOUR),
+        findings=(frozenset({("note", "EMAIL_ADDRESS")}), frozenset(), frozenset()),
+        dead_letter_times=(DAY0 + HOUR + 5,),
+    )
+    second = AnonymizedBatch(
+        records=({},), event_times=(DAY0 + 20,), findings=(frozenset({("note", "PHONE_NUMBER")}),)
+    )
     entries = timeline_entries(merge_counts([count(first), count(second), {"records_read": 5}]))
     assert entries == [
         {"start": "2026-11-01T00:00:00Z", "records": 3, "with_findings": 2, "dead_lettered": 0},
@@ -30,8 +36,13 @@ def test_bucket_is_the_window_size_or_a_sliding_period_or_an_hour_for_sessions()
 
 
 def test_summary_document_carries_the_timeline_in_time_order():
-    counts = {"timeline|7200|records": 4, "timeline|3600|records": 2, "timeline|3600|with_findings": 1,
-              "records_read": 6, "records_anonymized": 6}
+    counts = {
+        "timeline|7200|records": 4,
+        "timeline|3600|records": 2,
+        "timeline|3600|with_findings": 1,
+        "records_read": 6,
+        "records_anonymized": 6,
+    }
     timeline = summary_document("d", counts)["timeline"]
     assert [t["start"] for t in timeline] == ["1970-01-01T01:00:00Z", "1970-01-01T02:00:00Z"]
     assert timeline[0]["with_findings"] == 1 and timeline[1]["records"] == 4

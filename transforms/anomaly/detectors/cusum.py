@@ -61,6 +61,7 @@ State: ``{"history": [<= history floats], "up": float, "down": float,
 sum last left zero, the new level's first windows; ``history`` stays empty
 with a member).
 """
+
 from __future__ import annotations
 
 import math
@@ -108,9 +109,10 @@ class Cusum(Detector):
         up, down, since = state["up"], state["down"], [list(s) for s in state["since"]]
         expected = spread = score = z = None
         basis, member_state, offset = f"trailing {len(history)} windows", None, state.get("offset", 0.0)
-        if self.member is not None:   # the member sees the series with the shifts found so far taken out
+        if self.member is not None:  # the member sees the series with the shifts found so far taken out
             inner, member_state = self.member.observe(
-                state["member"], Observation(obs.window_start, obs.window_end, obs.value - offset))
+                state["member"], Observation(obs.window_start, obs.window_end, obs.value - offset)
+            )
             spread, z, basis = inner.spread, inner.score, inner.basis
             expected = None if inner.expected is None else inner.expected + offset
         elif history and len(history) >= max(p.warmup, 2):
@@ -122,7 +124,7 @@ class Cusum(Detector):
         if z is not None:
             if p.clip > 0:
                 z = max(-p.clip, min(p.clip, z))
-            if p.long_run:   # phi: lag-1 autocorrelation of the clipped z-scores, slowly weighted
+            if p.long_run:  # phi: lag-1 autocorrelation of the clipped z-scores, slowly weighted
                 scores = _update_moments(scores, z if math.isfinite(z) else math.copysign(1e6, z), p.history)
                 z = z / long_run_factor(scores, p.max_phi)
             was_active = up > 0 or down > 0
@@ -131,18 +133,31 @@ class Cusum(Detector):
             score = up if up >= down else -down
             is_anomaly = flags(p, score, obs.value - expected)
             window = [obs.value, expected]
-            since = (since + [window])[-p.history:] if (up > 0 or down > 0) and was_active else (
-                [window] if up > 0 or down > 0 else [])
+            since = (
+                (since + [window])[-p.history :]
+                if (up > 0 or down > 0) and was_active
+                else ([window] if up > 0 or down > 0 else [])
+            )
         name = self.name if self.member is None else f"{self.name}({self.member.name})"
         verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, name, basis=basis)
-        if is_anomaly:   # the change is real: restart on the new level
+        if is_anomaly:  # the change is real: restart on the new level
             if self.member is None:
-                return verdict, self._with_scores({"history": [v for v, _ in since], "up": 0.0, "down": 0.0,
-                                               "since": []}, scores)
+                return verdict, self._with_scores(
+                    {"history": [v for v, _ in since], "up": 0.0, "down": 0.0, "since": []}, scores
+                )
             shift = sum(v - e for v, e in since) / len(since)
-            return verdict, self._with_scores({"history": [], "up": 0.0, "down": 0.0, "since": [],
-                                               "member": member_state, "offset": offset + shift}, scores)
-        history = [] if self.member is not None else (history + [obs.value])[-p.history:]
+            return verdict, self._with_scores(
+                {
+                    "history": [],
+                    "up": 0.0,
+                    "down": 0.0,
+                    "since": [],
+                    "member": member_state,
+                    "offset": offset + shift,
+                },
+                scores,
+            )
+        history = [] if self.member is not None else (history + [obs.value])[-p.history :]
         new = self._with_scores({"history": history, "up": up, "down": down, "since": since}, scores)
         if member_state is not None:
             new.update(member=member_state, offset=offset)
@@ -162,9 +177,14 @@ def _update_moments(moments: list[float], z: float, history: int) -> list[float]
         return [1, z, z * z, 0.0, z]
     n, mean, square, lagged, last = moments
     w = max(1 - 0.5 ** (1 / (4 * history)), 1 / (n + 1))
-    lag_w = max(1 - 0.5 ** (1 / (4 * history)), 1 / n)   # n - 1 pairs so far
-    return [n + 1, mean + w * (z - mean), square + w * (z * z - square),
-            lagged + lag_w * (z * last - lagged), z]
+    lag_w = max(1 - 0.5 ** (1 / (4 * history)), 1 / n)  # n - 1 pairs so far
+    return [
+        n + 1,
+        mean + w * (z - mean),
+        square + w * (z * z - square),
+        lagged + lag_w * (z * last - lagged),
+        z,
+    ]
 
 
 def long_run_factor(moments: list[float], max_phi: float) -> float:

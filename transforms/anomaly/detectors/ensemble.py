@@ -5,7 +5,7 @@ per side: members flagging the window as high and members flagging it as
 low are counted apart, so a seasonal detector saying "too high" and a
 trailing one saying "too low" do not add up to an alert. The verdict reports
 the member that deviates most (in multiples of its own threshold) among
-those that agree, or among all members when the window is normal. 
+those that agree, or among all members when the window is normal.
 
 "max" flags as "any" does, but its score is the most deviating member's
 score in units of that member's threshold (signed; threshold 1), so members
@@ -20,10 +20,11 @@ is a dict of the members' states, keyed ``"<position>:<member name>"``.
 
     both = Ensemble([Seasonal(...), RobustZScore(...)], EnsembleParams(mode="all"))
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
 from veilwatch.transforms.anomaly.params import bounded
@@ -53,7 +54,9 @@ class Ensemble(Detector):
         self.members = list(members)
         self.params = params
         self.keys = [f"{i}:{m.name}" for i, m in enumerate(self.members)]
-        self.name = f"{params.mode if params.mode != 'k' else f'{params.k}_of'}({'+'.join(m.name for m in members)})"
+        self.name = (
+            f"{params.mode if params.mode != 'k' else f'{params.k}_of'}({'+'.join(m.name for m in members)})"
+        )
         self.required = {"all": len(members), "any": 1, "k": params.k, "max": 1}[params.mode]
 
     def initial_state(self) -> State:
@@ -72,8 +75,13 @@ class Ensemble(Detector):
         chosen = max(candidates, key=_severity) if candidates else verdicts[0]
         if self.params.mode == "max" and chosen.score is not None:
             normalised = _severity(chosen) if chosen.score >= 0 else -_severity(chosen)
-            return replace(chosen, score=normalised, threshold=1.0, is_anomaly=is_anomaly,
-                           detector=f"{self.name}:{chosen.detector}"), new_state
+            return replace(
+                chosen,
+                score=normalised,
+                threshold=1.0,
+                is_anomaly=is_anomaly,
+                detector=f"{self.name}:{chosen.detector}",
+            ), new_state
         return replace(chosen, is_anomaly=is_anomaly, detector=f"{self.name}:{chosen.detector}"), new_state
 
 

@@ -10,6 +10,7 @@ a spike does not inflate the variance that should expose the next one.
 
     detector = Ewma(EwmaParams(halflife=24, threshold=4))
 """
+
 from __future__ import annotations
 
 import math
@@ -56,8 +57,16 @@ class Ewma(Detector):
             spread = max(math.sqrt(var), spread_floor(p, mean))
             score = z_score(obs.value, mean, spread)
             is_anomaly = flags(p, score, obs.value - mean)
-        verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, self.name,
-                          basis=f"EWMA half-life {_halflife(p.weight):.3g} windows")
+        verdict = Verdict(
+            obs.value,
+            expected,
+            spread,
+            score,
+            p.threshold,
+            is_anomaly,
+            self.name,
+            basis=f"EWMA half-life {_halflife(p.weight):.3g} windows",
+        )
         return verdict, self._update(state, obs)
 
     def _update(self, state: State, obs: Observation) -> State:

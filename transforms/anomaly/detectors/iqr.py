@@ -11,6 +11,7 @@ seen in the history (by ``threshold`` ranges) flag, never a recurring spike.
 
     detector = Iqr(IqrParams(threshold=3, history=96))
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,7 +55,15 @@ class Iqr(Detector):
             beyond = obs.value - q3 if obs.value > q3 else (obs.value - q1 if obs.value < q1 else 0.0)
             score = z_score(beyond, 0.0, spread)
             is_anomaly = flags(p, score, obs.value - expected)
-        verdict = Verdict(obs.value, expected, spread, score, p.threshold, is_anomaly, self.name,
-                          basis=f"quartiles of trailing {len(history)} windows")
+        verdict = Verdict(
+            obs.value,
+            expected,
+            spread,
+            score,
+            p.threshold,
+            is_anomaly,
+            self.name,
+            basis=f"quartiles of trailing {len(history)} windows",
+        )
         history.append(obs.value)
-        return verdict, {"history": history[-p.history:]}
+        return verdict, {"history": history[-p.history :]}

@@ -15,6 +15,7 @@ A non-finite value is not learnt; it gets a clip level (NaN the top one).
 
 State: ``{"n": int, "lo": float | None, "hi": float | None}``.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,7 +30,7 @@ def initial_range() -> dict:
 
 def learn(rng: dict, value: float, warmup: int) -> dict:
     """The range after one more window (unchanged once ``warmup`` windows are learnt)."""
-    if rng["n"] >= warmup or not math.isfinite(value):   # a non-finite value teaches no range
+    if rng["n"] >= warmup or not math.isfinite(value):  # a non-finite value teaches no range
         return rng
     lo = value if rng["lo"] is None else min(rng["lo"], value)
     hi = value if rng["hi"] is None else max(rng["hi"], value)
@@ -43,7 +44,7 @@ def is_learnt(rng: dict, warmup: int) -> bool:
 def level(rng: dict, value: float, levels: int) -> int:
     """The value's level on the grid of ``levels`` steps over the learnt range."""
     lo, hi = rng["lo"], rng["hi"]
-    if not math.isfinite(value):   # infinities at the clip levels; NaN at the top one (never in range)
+    if not math.isfinite(value):  # infinities at the clip levels; NaN at the top one (never in range)
         return -levels * OUTER if value == -math.inf else levels * (OUTER + 1) - 1
     step = (hi - lo) / levels if hi > lo else max(abs(lo) * 1e-6, 1e-9)
     raw = math.floor((value - lo) / step)

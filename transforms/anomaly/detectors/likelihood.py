@@ -32,6 +32,7 @@ raw scores are not anomalies); the variance floor is relative to the mean
 State: ``{"member": <member state>, "recent": [<= average floats], "n": int,
 "mean": float, "var": float, "red": bool}``.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,19 +84,25 @@ class Likelihood(Detector):
         self.weight = 1 - 0.5 ** (1 / params.history)
 
     def initial_state(self) -> State:
-        return {"member": self.member.initial_state(), "recent": [], "n": 0, "mean": 0.0, "var": 0.0,
-                "red": False}
+        return {
+            "member": self.member.initial_state(),
+            "recent": [],
+            "n": 0,
+            "mean": 0.0,
+            "var": 0.0,
+            "red": False,
+        }
 
     def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
         p = self.params
         inner, member_state = self.member.observe(state.get("member") or self.member.initial_state(), obs)
-        if inner.score is None:   # member in warm-up: nothing to learn from yet
+        if inner.score is None:  # member in warm-up: nothing to learn from yet
             verdict = replace(inner, threshold=p.threshold, is_anomaly=False, detector=self._label(inner))
             return verdict, {**state, "member": member_state}
         raw = abs(inner.score)
         if p.clip > 0:
             raw = min(raw, p.clip)
-        recent = (list(state["recent"]) + [raw])[-p.average:]
+        recent = (list(state["recent"]) + [raw])[-p.average :]
         average = sum(recent) / len(recent)
         n, mean, var = state["n"], state["mean"], state["var"]
         tail, red = 0.5, False
@@ -108,13 +115,22 @@ class Likelihood(Detector):
         log_score = log_likelihood(tail)
         signed = math.copysign(log_score, inner.score) if inner.score else 0.0
         change = 0.0 if inner.expected is None else obs.value - inner.expected
-        is_anomaly = n >= p.warmup and is_deviation(signed, change, p.threshold, p.direction, p.min_abs_change)
-        verdict = replace(inner, score=signed, threshold=p.threshold, is_anomaly=is_anomaly,
-                          detector=self._label(inner))
-        weight = max(self.weight, 1 / (n + 1))   # a plain running mean until the horizon is filled
+        is_anomaly = n >= p.warmup and is_deviation(
+            signed, change, p.threshold, p.direction, p.min_abs_change
+        )
+        verdict = replace(
+            inner, score=signed, threshold=p.threshold, is_anomaly=is_anomaly, detector=self._label(inner)
+        )
+        weight = max(self.weight, 1 / (n + 1))  # a plain running mean until the horizon is filled
         mean, var = ewm_update(mean, var, average, weight)
-        return verdict, {"member": member_state, "recent": recent, "n": n + 1, "mean": mean, "var": var,
-                         "red": red}
+        return verdict, {
+            "member": member_state,
+            "recent": recent,
+            "n": n + 1,
+            "mean": mean,
+            "var": var,
+            "red": red,
+        }
 
     def _label(self, inner: Verdict) -> str:
         return f"{self.name}({inner.detector})"

@@ -29,6 +29,7 @@ by ``scale`` floats plus the member's own bound (430 bytes of JSON with an
 EWMA member at ``scale`` 16; about 110,000 windows/s on one core, measured
 2026-12-01).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -64,15 +65,28 @@ class Multiscale(Detector):
 
     def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
         p = self.params
-        recent = (list(state["recent"]) + [obs.value])[-p.scale:]
+        recent = (list(state["recent"]) + [obs.value])[-p.scale :]
         member_state = state.get("member") or self.member.initial_state()
         if len(recent) < p.scale:
-            verdict = Verdict(obs.value, None, None, None, 0.0, False, self.name,
-                              basis=f"{p.aggregate} of {p.scale} windows (filling)")
+            verdict = Verdict(
+                obs.value,
+                None,
+                None,
+                None,
+                0.0,
+                False,
+                self.name,
+                basis=f"{p.aggregate} of {p.scale} windows (filling)",
+            )
             return verdict, {"recent": recent, "member": member_state}
         value = sum(recent) / len(recent) if p.aggregate == "mean" else median(recent)
         # the member keeps the window's own times: its durations stay counted in windows
-        inner, member_state = self.member.observe(member_state, Observation(obs.window_start, obs.window_end, value))
-        verdict = replace(inner, detector=f"multiscale{p.scale}({inner.detector})",
-                          basis=f"{p.aggregate} of {p.scale} windows; {inner.basis}")
+        inner, member_state = self.member.observe(
+            member_state, Observation(obs.window_start, obs.window_end, value)
+        )
+        verdict = replace(
+            inner,
+            detector=f"multiscale{p.scale}({inner.detector})",
+            basis=f"{p.aggregate} of {p.scale} windows; {inner.basis}",
+        )
         return verdict, {"recent": recent, "member": member_state}

@@ -33,6 +33,7 @@ State: ``{"range": {...}, "recent": [<= window ints], "hyp": [<= hypotheses
 [counts of bins + 2 ints, count, last]], "i": int}``: at most ``window + hypotheses
 * (bins + 4)`` numbers (about 3 kB of JSON with the defaults).
 """
+
 from __future__ import annotations
 
 import math
@@ -71,7 +72,7 @@ class RelativeEntropy(Detector):
 
     def __init__(self, params: RelativeEntropyParams = RelativeEntropyParams()):
         self.params = params
-        self.critical = chi2_isf(params.alpha, params.bins + 1)   # bins + 2 cells, bins + 1 dof
+        self.critical = chi2_isf(params.alpha, params.bins + 1)  # bins + 2 cells, bins + 1 dof
         self.threshold = 1.0
 
     def initial_state(self) -> State:
@@ -81,15 +82,31 @@ class RelativeEntropy(Detector):
         p = self.params
         if not grid.is_learnt(state["range"], p.warmup):
             rng = grid.learn(state["range"], obs.value, p.warmup)
-            verdict = Verdict(obs.value, None, None, None, self.threshold, False, self.name,
-                              basis=f"learning the range ({rng['n']} of {p.warmup} windows)")
+            verdict = Verdict(
+                obs.value,
+                None,
+                None,
+                None,
+                self.threshold,
+                False,
+                self.name,
+                basis=f"learning the range ({rng['n']} of {p.warmup} windows)",
+            )
             return verdict, {**state, "range": rng}
         rng, i = state["range"], state["i"]
         cell = _cell(grid.level(rng, obs.value, p.bins), p.bins)
-        recent = (list(state["recent"]) + [cell])[-p.window:]
+        recent = (list(state["recent"]) + [cell])[-p.window :]
         if len(recent) < p.window:
-            verdict = Verdict(obs.value, None, None, None, self.threshold, False, self.name,
-                              basis=f"filling the window ({len(recent)} of {p.window} values)")
+            verdict = Verdict(
+                obs.value,
+                None,
+                None,
+                None,
+                self.threshold,
+                False,
+                self.name,
+                basis=f"filling the window ({len(recent)} of {p.window} values)",
+            )
             return verdict, {**state, "recent": recent, "i": i + 1}
         counts = [0] * (p.bins + 2)
         for c in recent:
@@ -106,7 +123,7 @@ class RelativeEntropy(Detector):
             hyp[best][2] = i
             anomalous = hyp[best][1] <= p.min_count
         else:
-            anomalous = bool(hyp)   # the first histogram is the first hypothesis, not an anomaly
+            anomalous = bool(hyp)  # the first histogram is the first hypothesis, not an anomaly
             hyp.append([counts, 1, i])
             if len(hyp) > p.hypotheses:
                 hyp.remove(min(hyp, key=lambda h: h[2]))
@@ -114,13 +131,21 @@ class RelativeEntropy(Detector):
         ref = None if best is None else state["hyp"][best][0]
         ref_mean = mean_cell if ref is None else sum(k * n for k, n in enumerate(ref)) / sum(ref)
         size = min(CAP, best_stat / self.critical) if best is not None else 0.0
-        if anomalous:   # a rejected or not yet familiar histogram is at least at the threshold
+        if anomalous:  # a rejected or not yet familiar histogram is at least at the threshold
             size = max(size, self.threshold)
         signed = -size if mean_cell < ref_mean else size
         change = obs.value - _value_of(rng, ref_mean, p.bins)
         is_anomaly = anomalous and is_deviation(signed, change, self.threshold, p.direction, p.min_abs_change)
-        verdict = Verdict(obs.value, _value_of(rng, ref_mean, p.bins), None, signed, self.threshold, is_anomaly,
-                          self.name, basis=f"histograms of {p.window} windows, {len(hyp)} known")
+        verdict = Verdict(
+            obs.value,
+            _value_of(rng, ref_mean, p.bins),
+            None,
+            signed,
+            self.threshold,
+            is_anomaly,
+            self.name,
+            basis=f"histograms of {p.window} windows, {len(hyp)} known",
+        )
         return verdict, {"range": rng, "recent": recent, "hyp": hyp, "i": i + 1}
 
 
@@ -153,7 +178,7 @@ def chi2_sf(x: float, dof: int) -> float:
     if x <= 0:
         return 1.0
     a, z = dof / 2.0, x / 2.0
-    if z < a + 1:   # series of the lower incomplete gamma
+    if z < a + 1:  # series of the lower incomplete gamma
         term = total = 1.0 / a
         n = a
         while term > total * 1e-15:

@@ -10,12 +10,20 @@ wiggle into an infinite score.
     detector = RobustZScore(RobustZScoreParams(threshold=4.0, history=48))
     verdict, state = detector.observe(detector.initial_state(), obs)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from veilwatch.transforms.anomaly.base import Detector, Observation, State, Verdict
-from veilwatch.transforms.anomaly.params import CommonParams, bounded, flags, is_deviation, spread_floor, z_score
+from veilwatch.transforms.anomaly.params import (
+    CommonParams,
+    bounded,
+    flags,
+    is_deviation,
+    spread_floor,
+    z_score,
+)
 from veilwatch.transforms.anomaly.stats import median, robust_sigma
 
 __all__ = ["RobustZScore", "RobustZScoreParams", "is_deviation"]
@@ -60,4 +68,4 @@ class RobustZScore(Detector):
             basis=f"trailing {len(history)} windows",
         )
         history.append(obs.value)
-        return verdict, {"history": history[-p.history:]}
+        return verdict, {"history": history[-p.history :]}

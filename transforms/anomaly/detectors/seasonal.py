@@ -14,6 +14,7 @@ members watch the trailing history.
     detector = Seasonal(SeasonalParams(season="week", periods=4))
     verdict.basis   # "Tuesday 14:00 over 4 weeks" or "trailing 48 windows"
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -76,12 +77,15 @@ class Seasonal(Detector):
         period = int(obs.window_start // self.period)
         slots = state["slots"]
         own = _recent(slots.get(str(slot), []), period, p.periods)
-        pooled = [v for j in range(-p.neighbours, p.neighbours + 1)
-                  for _, v in _recent(slots.get(str((slot + j) % n_slots), []), period, p.periods)]
+        pooled = [
+            v
+            for j in range(-p.neighbours, p.neighbours + 1)
+            for _, v in _recent(slots.get(str((slot + j) % n_slots), []), period, p.periods)
+        ]
         seen = {per for per, _ in own if per < period}
         history, residuals = state["history"], state.get("residuals", [])
 
-        seasonal = None   # (expected, raw spread) of the slot baseline, once it exists
+        seasonal = None  # (expected, raw spread) of the slot baseline, once it exists
         if len(seen) >= p.min_periods:
             slot_median = median(pooled)
             use_residuals = p.spread == "residuals" and len(residuals) >= min(p.history, 8)
@@ -109,10 +113,10 @@ class Seasonal(Detector):
 
         slots = dict(slots)
         slots[str(slot)] = own + [[period, obs.value]]
-        new_state = {"n": state["n"] + 1, "history": (history + [obs.value])[-p.history:], "slots": slots}
+        new_state = {"n": state["n"] + 1, "history": (history + [obs.value])[-p.history :], "slots": slots}
         if p.spread == "residuals" or p.min_gain > 0:
             if seasonal:
-                residuals = (residuals + [obs.value - seasonal[0]])[-p.history:]
+                residuals = (residuals + [obs.value - seasonal[0]])[-p.history :]
             new_state["residuals"] = residuals
         return verdict, new_state
 
@@ -126,7 +130,7 @@ class Seasonal(Detector):
         return bool(history) and tail_sigma(history) >= self.params.min_gain * seasonal_spread
 
     def _slot_name(self, window_start: float) -> str:
-        t = dt.datetime.fromtimestamp(window_start, tz=dt.timezone.utc)
+        t = dt.datetime.fromtimestamp(window_start, tz=dt.UTC)
         clock = t.strftime("%H:%M")
         return f"{t.strftime('%A')} {clock}" if self.params.season == "week" else clock
 

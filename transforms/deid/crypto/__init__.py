@@ -11,6 +11,7 @@
 Objects here hold key material: build them in a DoFn's ``setup()``; they
 refuse to be pickled.
 """
+
 from veilwatch.transforms.deid.crypto.aes_siv import AesSiv
 from veilwatch.transforms.deid.crypto.errors import (
     AuthenticationError,
@@ -22,7 +23,12 @@ from veilwatch.transforms.deid.crypto.errors import (
 )
 from veilwatch.transforms.deid.crypto.ff1 import FF1
 from veilwatch.transforms.deid.crypto.fpe_alphabets import FfxCommonNativeAlphabet, resolve_alphabet
-from veilwatch.transforms.deid.crypto.surrogate import SurrogateScanner, SurrogateToken, annotate, parse_annotated
+from veilwatch.transforms.deid.crypto.surrogate import (
+    SurrogateScanner,
+    SurrogateToken,
+    annotate,
+    parse_annotated,
+)
 
 __all__ = [
     "AesSiv",

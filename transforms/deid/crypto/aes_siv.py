@@ -25,9 +25,10 @@ Example::
     >>> siv.decrypt(token, [b"email"])
     b'alice@example.com'
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV

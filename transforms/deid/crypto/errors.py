@@ -5,6 +5,7 @@ can treat "this value cannot be encrypted" uniformly. Messages describe *what*
 is wrong (a length, a radix, a key size in bytes) and never contain key bytes,
 plaintext, ciphertext or tweak values: they end up in dead letters and logs.
 """
+
 from __future__ import annotations
 
 

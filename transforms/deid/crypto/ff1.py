@@ -44,11 +44,12 @@ Example::
 An :class:`FF1` holds key material: build it once per worker (a DoFn's
 ``setup()``), never pickle it. It is safe to share between threads.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
@@ -369,7 +370,13 @@ class FF1:
             b = ((mod_v - 1).bit_length() + 7) // 8
             d = 4 * ((b + 3) // 4) + 4
             lp = _LengthParams(
-                n=n, u=u, v=v, b=b, d=d, mod_u=mod_u, mod_v=mod_v,
+                n=n,
+                u=u,
+                v=v,
+                b=b,
+                d=d,
+                mod_u=mod_u,
+                mod_v=mod_v,
                 extra_blocks=(d + _BLOCK - 1) // _BLOCK - 1,
                 y_shift=8 * (_BLOCK - d) if d <= _BLOCK else 0,
             )

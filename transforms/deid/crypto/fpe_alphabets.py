@@ -35,6 +35,7 @@ Example::
     >>> min_length(len(FfxCommonNativeAlphabet.NUMERIC.alphabet))
     6
 """
+
 from __future__ import annotations
 
 import enum
@@ -132,8 +133,15 @@ def resolve_alphabet(
     radix: int | None = None,
 ) -> str:
     """The alphabet string for a ``cryptoReplaceFfxFpeConfig``: exactly one option must be set."""
-    given = [n for n, v in (("commonAlphabet", common_alphabet), ("customAlphabet", custom_alphabet),
-                            ("radix", radix)) if v is not None]
+    given = [
+        n
+        for n, v in (
+            ("commonAlphabet", common_alphabet),
+            ("customAlphabet", custom_alphabet),
+            ("radix", radix),
+        )
+        if v is not None
+    ]
     if len(given) != 1:
         raise InvalidParameterError(
             "set exactly one of commonAlphabet, customAlphabet, radix"

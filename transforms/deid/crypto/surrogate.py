@@ -28,12 +28,13 @@ Example::
     >>> parse_annotated("TOK(4):AB12").surrogate
     'AB12'
 """
+
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from veilwatch.transforms.deid.crypto.errors import InvalidInputError, InvalidParameterError
 
@@ -68,9 +69,7 @@ def check_info_type_name(name: str) -> str:
     if not isinstance(name, str) or not name:
         raise InvalidParameterError("surrogate infoType name must be a non-empty string")
     if _FORBIDDEN_IN_NAME.search(name):
-        raise InvalidParameterError(
-            "surrogate infoType name must not contain whitespace, '(', ')' or ':'"
-        )
+        raise InvalidParameterError("surrogate infoType name must not contain whitespace, '(', ')' or ':'")
     return name
 
 
@@ -122,9 +121,7 @@ class SurrogateScanner:
             found.append(SurrogateToken(m.group(1), text[m.end() : end], m.start(), end))
             pos = end
 
-    def replace(
-        self, text: str, fn: Callable[[SurrogateToken], str], *, strict: bool = False
-    ) -> str:
+    def replace(self, text: str, fn: Callable[[SurrogateToken], str], *, strict: bool = False) -> str:
         """``text`` with every annotation replaced by ``fn(token)`` (e.g. the re-identified value)."""
         parts: list[str] = []
         last = 0
@@ -136,7 +133,9 @@ class SurrogateScanner:
         return "".join(parts)
 
 
-def find_surrogates(text: str, info_type_names: Iterable[str], *, strict: bool = False) -> list[SurrogateToken]:
+def find_surrogates(
+    text: str, info_type_names: Iterable[str], *, strict: bool = False
+) -> list[SurrogateToken]:
     """Convenience for ``SurrogateScanner(info_type_names).find(text)``."""
     return SurrogateScanner(info_type_names).find(text, strict=strict)
 

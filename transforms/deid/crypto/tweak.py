@@ -20,6 +20,7 @@ Example::
     >>> context_tweak("7")
     b'7\\x02'
 """
+
 from __future__ import annotations
 
 from veilwatch.transforms.deid.crypto.errors import InvalidInputError
@@ -35,9 +36,7 @@ def context_tweak(value: int | str | None) -> bytes:
         return DEFAULT_TWEAK
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         # DLP: "the referenced field may be of value type integer or string".
-        raise InvalidInputError(
-            f"context field must be an integer or a string, got {type(value).__name__}"
-        )
+        raise InvalidInputError(f"context field must be an integer or a string, got {type(value).__name__}")
     if isinstance(value, int):
         try:
             return value.to_bytes(8, "big", signed=True) + _INT_TAG
@@ -46,4 +45,6 @@ def context_tweak(value: int | str | None) -> bytes:
     try:
         return value.encode("utf-8") + _STR_TAG
     except UnicodeEncodeError:  # a lone surrogate (JSON can carry "\ud800") has no UTF-8
-        raise InvalidInputError("string context field is not valid Unicode (it holds a lone surrogate)") from None
+        raise InvalidInputError(
+            "string context field is not valid Unicode (it holds a lone surrogate)"
+        ) from None

@@ -18,12 +18,14 @@ left as it is.
         - {min: {integerValue: 31}, max: {integerValue: 66}, replacementValue: {stringValue: MEDIUM}}
         - {min: {integerValue: 66}, replacementValue: {stringValue: HIGH}}
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
 from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext
@@ -59,11 +61,17 @@ def _as_moment(value: Any) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+    return (
+        moment.replace(tzinfo=dt.UTC)
+        if moment.tzinfo is None
+        else moment.astimezone(dt.UTC)
+    )
 
 
 def _kind(value: Any) -> str:
-    return "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+    return (
+        "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+    )
 
 
 def parse_bucketing(params: Mapping[str, Any] | None, path: str) -> BucketingParams:
@@ -111,8 +119,14 @@ def parse_bucketing(params: Mapping[str, Any] | None, path: str) -> BucketingPar
     raise_issues(issues)
     bounds = [b for bucket in buckets for b in (bucket.min, bucket.max) if b is not None]
     if kinds == {"str"} and all(_as_moment(b) is not None for b in bounds):
-        buckets = [Bucket(_as_moment(b.min) if b.min is not None else None,
-                          _as_moment(b.max) if b.max is not None else None, b.replacement) for b in buckets]
+        buckets = [
+            Bucket(
+                _as_moment(b.min) if b.min is not None else None,
+                _as_moment(b.max) if b.max is not None else None,
+                b.replacement,
+            )
+            for b in buckets
+        ]
         return BucketingParams(tuple(buckets), False, dates=True)
     return BucketingParams(tuple(buckets), kinds == {"number"})
 
@@ -128,7 +142,7 @@ class Bucketing(Transformation):
             moment = parse_date(value, NAME).moment()
             if not isinstance(moment, dt.datetime):
                 moment = dt.datetime.combine(moment, dt.time())
-            x = moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
+            x = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
         elif isinstance(value, str):
             x = value
         elif isinstance(value, (int, float)) and not isinstance(value, bool):

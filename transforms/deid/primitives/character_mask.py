@@ -10,11 +10,13 @@ characters are neither masked nor counted.
     1234-5678-9012-3456, numberToMask: -4, charactersToIgnore: [{charactersToSkip: "-"}]
     -> ****-****-****-3456
 """
+
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, ValueContext
@@ -41,7 +43,11 @@ def parse_character_mask(params: Mapping[str, Any] | None, path: str) -> Charact
     params = params or {}
     if not isinstance(params, Mapping):
         raise ConfigError(ConfigIssue(path, "expected a mapping of characterMaskConfig parameters"))
-    issues = [ConfigIssue(f"{path}.{k}", f"unknown key (allowed: {', '.join(_KEYS)})") for k in params if k not in _KEYS]
+    issues = [
+        ConfigIssue(f"{path}.{k}", f"unknown key (allowed: {', '.join(_KEYS)})")
+        for k in params
+        if k not in _KEYS
+    ]
     # "" is DLP's unset character (proto3 cannot tell them apart: the Go samples pass ""): the default.
     char = params.get("maskingCharacter", "*")
     if char == "":
@@ -63,11 +69,20 @@ def parse_character_mask(params: Mapping[str, Any] | None, path: str) -> Charact
         where = f"{path}.charactersToIgnore[{i}]"
         if isinstance(item, Mapping) and isinstance(item.get("charactersToSkip"), str) and len(item) == 1:
             ignore.update(item["charactersToSkip"])
-        elif isinstance(item, Mapping) and len(item) == 1 and item.get("commonCharactersToIgnore") in COMMON_CHARACTERS:
+        elif (
+            isinstance(item, Mapping)
+            and len(item) == 1
+            and item.get("commonCharactersToIgnore") in COMMON_CHARACTERS
+        ):
             ignore.update(COMMON_CHARACTERS[item["commonCharactersToIgnore"]])
         else:
-            issues.append(ConfigIssue(where, "must be {charactersToSkip: <chars>} or {commonCharactersToIgnore: "
-                                             f"{'|'.join(COMMON_CHARACTERS)}}}"))
+            issues.append(
+                ConfigIssue(
+                    where,
+                    "must be {charactersToSkip: <chars>} or {commonCharactersToIgnore: "
+                    f"{'|'.join(COMMON_CHARACTERS)}}}",
+                )
+            )
     if issues:
         raise ConfigError(issues)
     return CharacterMaskParams(char, number, reverse, frozenset(ignore))

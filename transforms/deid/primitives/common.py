@@ -5,12 +5,14 @@ infoType as ``{name: "EMAIL_TOKEN"}`` and a literal as a ``Value``
 (``{integerValue: 10}``, ``{stringValue: "LOW"}`` ...). These helpers parse
 those shapes, collecting :class:`ConfigIssue` objects that name the key path.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.deid.base import TransformationError, ValueContext
@@ -19,10 +21,18 @@ from veilwatch.transforms.deid.crypto.surrogate import check_info_type_name
 from veilwatch.transforms.records.paths import first_value_getter, parse_path
 
 # DLP's Value message kinds, as they are written in DLP's JSON (``MessageToDict``).
-VALUE_KINDS = ("integerValue", "floatValue", "stringValue", "booleanValue", "timestampValue", "timeValue",
-               "dateValue", "dayOfWeekValue")
+VALUE_KINDS = (
+    "integerValue",
+    "floatValue",
+    "stringValue",
+    "booleanValue",
+    "timestampValue",
+    "timeValue",
+    "dateValue",
+    "dayOfWeekValue",
+)
 DAYS_OF_WEEK = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
-_INT64 = (-(2 ** 63), 2 ** 63 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
 _INTEGER_TEXT = re.compile(r"-?\d+")
 # RFC 3339 as protobuf's JSON writes a Timestamp; a bare date is accepted too (veilwatch's extension).
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+\-]\d{2}:\d{2}))?")
@@ -39,11 +49,14 @@ def as_mapping(params: Any, path: str, name: str, issues: list[ConfigIssue]) -> 
     return params
 
 
-def reject_unknown(params: Mapping[str, Any], allowed: tuple[str, ...], path: str,
-                   issues: list[ConfigIssue]) -> None:
+def reject_unknown(
+    params: Mapping[str, Any], allowed: tuple[str, ...], path: str, issues: list[ConfigIssue]
+) -> None:
     for key in params:
         if key not in allowed:
-            issues.append(ConfigIssue(f"{path}.{key}", f"unknown key (allowed: {', '.join(allowed) or 'none'})"))
+            issues.append(
+                ConfigIssue(f"{path}.{key}", f"unknown key (allowed: {', '.join(allowed) or 'none'})")
+            )
 
 
 def parse_field_id(params: Mapping[str, Any], key: str, path: str, issues: list[ConfigIssue]) -> str | None:
@@ -66,14 +79,19 @@ def parse_field_id(params: Mapping[str, Any], key: str, path: str, issues: list[
     return value["name"]
 
 
-def parse_info_type_name(params: Mapping[str, Any], key: str, path: str, issues: list[ConfigIssue]) -> str | None:
+def parse_info_type_name(
+    params: Mapping[str, Any], key: str, path: str, issues: list[ConfigIssue]
+) -> str | None:
     """``surrogateInfoType: {name: EMAIL_TOKEN}`` -> ``"EMAIL_TOKEN"``."""
     if key not in params or params[key] is None:
         return None
     value = params[key]
     where = f"{path}.{key}"
-    if not (isinstance(value, Mapping) and isinstance(value.get("name"), str)
-            and set(value) <= {"name", "version", "sensitivityScore"}):
+    if not (
+        isinstance(value, Mapping)
+        and isinstance(value.get("name"), str)
+        and set(value) <= {"name", "version", "sensitivityScore"}
+    ):
         issues.append(ConfigIssue(where, "must be a DLP InfoType, e.g. {name: EMAIL_TOKEN}"))
         return None
     try:
@@ -162,17 +180,37 @@ def _timestamp_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str |
 def _time_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str | None:
     if isinstance(inner, str):
         m = _TIME_TEXT.fullmatch(inner)
-        parts = None if m is None else {"hours": int(m[1]), "minutes": int(m[2]), "seconds": int(m[3] or 0),
-                                        "nanos": int((m[4] or "").ljust(9, "0"))}
-    elif isinstance(inner, Mapping) and set(inner) <= {"hours", "minutes", "seconds", "nanos"} and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in inner.values()):
+        parts = (
+            None
+            if m is None
+            else {
+                "hours": int(m[1]),
+                "minutes": int(m[2]),
+                "seconds": int(m[3] or 0),
+                "nanos": int((m[4] or "").ljust(9, "0")),
+            }
+        )
+    elif (
+        isinstance(inner, Mapping)
+        and set(inner) <= {"hours", "minutes", "seconds", "nanos"}
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in inner.values())
+    ):
         parts = {"hours": 0, "minutes": 0, "seconds": 0, "nanos": 0, **inner}
     else:
         parts = None
-    if parts is None or not (0 <= parts["hours"] <= 23 and 0 <= parts["minutes"] <= 59
-                             and 0 <= parts["seconds"] <= 59 and 0 <= parts["nanos"] <= 999_999_999):
-        issues.append(ConfigIssue(where, "must be a DLP TimeOfDay {hours, minutes, seconds, nanos} "
-                                         "(hours 0-23, minutes and seconds 0-59) or hh:mm[:ss]"))
+    if parts is None or not (
+        0 <= parts["hours"] <= 23
+        and 0 <= parts["minutes"] <= 59
+        and 0 <= parts["seconds"] <= 59
+        and 0 <= parts["nanos"] <= 999_999_999
+    ):
+        issues.append(
+            ConfigIssue(
+                where,
+                "must be a DLP TimeOfDay {hours, minutes, seconds, nanos} "
+                "(hours 0-23, minutes and seconds 0-59) or hh:mm[:ss]",
+            )
+        )
         return None
     text = f"{parts['hours']:02d}:{parts['minutes']:02d}:{parts['seconds']:02d}"
     return text + (f".{parts['nanos']:09d}".rstrip("0") if parts["nanos"] else "")
@@ -181,14 +219,18 @@ def _time_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str | None
 def _date_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str | None:
     if isinstance(inner, str) and _ISO_DATE.fullmatch(inner):
         inner = dict(zip(("year", "month", "day"), map(int, inner.split("-"))))
-    if isinstance(inner, Mapping) and set(inner) == {"year", "month", "day"} and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in inner.values()):
+    if (
+        isinstance(inner, Mapping)
+        and set(inner) == {"year", "month", "day"}
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in inner.values())
+    ):
         try:
             return dt.date(inner["year"], inner["month"], inner["day"]).isoformat()
         except (ValueError, OverflowError):  # out of range; beyond a C long overflows
             pass
-    issues.append(ConfigIssue(where, "must be a full DLP Date {year, month, day} (a real calendar date) "
-                                     "or YYYY-MM-DD"))
+    issues.append(
+        ConfigIssue(where, "must be a full DLP Date {year, month, day} (a real calendar date) or YYYY-MM-DD")
+    )
     return None
 
 
@@ -202,9 +244,14 @@ def _day_of_week_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str
 
 
 _VALUE_PARSERS = {
-    "integerValue": _integer_value, "floatValue": _float_value, "stringValue": _string_value,
-    "booleanValue": _boolean_value, "timestampValue": _timestamp_value, "timeValue": _time_value,
-    "dateValue": _date_value, "dayOfWeekValue": _day_of_week_value,
+    "integerValue": _integer_value,
+    "floatValue": _float_value,
+    "stringValue": _string_value,
+    "booleanValue": _boolean_value,
+    "timestampValue": _timestamp_value,
+    "timeValue": _time_value,
+    "dateValue": _date_value,
+    "dayOfWeekValue": _day_of_week_value,
 }
 
 
@@ -240,5 +287,7 @@ def crypto_error(exc: Exception, what: str) -> TransformationError:
 def refuse_transient_restore(restorable: bool, what: str) -> None:
     """Refuse to restore a token made with a transient cryptoKey: DLP discards such keys."""
     if not restorable:
-        raise TransformationError(f"{what} tokens made with a transient cryptoKey cannot be restored "
-                                  "(the key is discarded, as DLP does)")
+        raise TransformationError(
+            f"{what} tokens made with a transient cryptoKey cannot be restored "
+            "(the key is discarded, as DLP does)"
+        )

@@ -46,15 +46,23 @@ Two token formats, by where the key comes from:
                                 cryptoKey: {kmsWrapped: {wrappedKey: CiQA..., cryptoKeyName: projects/...}}}
     jane@example.com -> EMAIL_TOKEN(44):AZ3v... (1 + 16 + 16 bytes, base64)
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
-from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.base import (
+    KeyProvider,
+    PrimitiveSpec,
+    Transformation,
+    TransformationError,
+    ValueContext,
+)
 from veilwatch.transforms.deid.crypto.aes_siv import SIV_SIZE, AesSiv
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 from veilwatch.transforms.deid.crypto.surrogate import annotate, parse_annotated
@@ -190,7 +198,9 @@ class CryptoDeterministic(_SivTransformation):
         self._keys = keys
         primary_id = keys.primary_key_id()
         self._ciphers: dict[int, AesSiv] = {primary_id: AesSiv(siv_key(keys, None))}
-        super().__init__(params, self._ciphers[primary_id], bytes([TINK_PREFIX_BYTE]) + primary_id.to_bytes(4, "big"))
+        super().__init__(
+            params, self._ciphers[primary_id], bytes([TINK_PREFIX_BYTE]) + primary_id.to_bytes(4, "big")
+        )
 
     def reverse(self, value: Any, ctx: ValueContext) -> Any:
         raw = _token_bytes(value, self.surrogate_info_type)
@@ -236,5 +246,9 @@ def build_crypto_deterministic(params: CryptoDeterministicParams, keys: KeyProvi
 
 
 CRYPTO_DETERMINISTIC = PrimitiveSpec(
-    NAME, parse_crypto_deterministic, build_crypto_deterministic, reversible=True, needs_keys=True,
+    NAME,
+    parse_crypto_deterministic,
+    build_crypto_deterministic,
+    reversible=True,
+    needs_keys=True,
 )

@@ -58,13 +58,21 @@ transformation error. veilwatch's extension key ``veilwatchSmallDomain``
                                 cryptoKey: {kmsWrapped: {wrappedKey: CiQA..., cryptoKeyName: projects/...}}}
     4111111111111111 -> 16 other digits, e.g. 9170633417734526
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
-from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.base import (
+    KeyProvider,
+    PrimitiveSpec,
+    Transformation,
+    TransformationError,
+    ValueContext,
+)
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 from veilwatch.transforms.deid.crypto.ff1 import FF1
 from veilwatch.transforms.deid.crypto.fpe_alphabets import resolve_alphabet
@@ -90,7 +98,15 @@ from veilwatch.transforms.deid.primitives.common import (
 
 NAME = "cryptoReplaceFfxFpeConfig"
 SMALL_DOMAIN = "veilwatchSmallDomain"
-_KEYS = ("commonAlphabet", "customAlphabet", "radix", "surrogateInfoType", "context", "cryptoKey", SMALL_DOMAIN)
+_KEYS = (
+    "commonAlphabet",
+    "customAlphabet",
+    "radix",
+    "surrogateInfoType",
+    "context",
+    "cryptoKey",
+    SMALL_DOMAIN,
+)
 KEY_ID_BITS = 32  # tink key ids are uint32
 # What a value below FF1's minimum domain becomes (veilwatchSmallDomain), default first.
 SMALL_DOMAIN_ERROR = "transformationError"
@@ -114,8 +130,11 @@ def parse_ffx_fpe(params: Mapping[str, Any] | None, path: str) -> FfxFpeParams:
     reject_unknown(params, _KEYS, path, issues)
     alphabet = ""
     try:
-        alphabet = resolve_alphabet(common_alphabet=params.get("commonAlphabet"),
-                                    custom_alphabet=params.get("customAlphabet"), radix=params.get("radix"))
+        alphabet = resolve_alphabet(
+            common_alphabet=params.get("commonAlphabet"),
+            custom_alphabet=params.get("customAlphabet"),
+            radix=params.get("radix"),
+        )
     except CryptoError as exc:
         given = [k for k in ("commonAlphabet", "customAlphabet", "radix") if k in params]
         issues.append(ConfigIssue(f"{path}.{given[0]}" if len(given) == 1 else path, str(exc)))
@@ -124,7 +143,9 @@ def parse_ffx_fpe(params: Mapping[str, Any] | None, path: str) -> FfxFpeParams:
     crypto_key = parse_crypto_key(params, path, issues, allowed_sizes=AES_KEY_SIZES)
     small_domain = params.get(SMALL_DOMAIN, SMALL_DOMAIN_ERROR)
     if small_domain not in SMALL_DOMAIN_CHOICES:
-        issues.append(ConfigIssue(f"{path}.{SMALL_DOMAIN}", f"must be one of: {', '.join(SMALL_DOMAIN_CHOICES)}"))
+        issues.append(
+            ConfigIssue(f"{path}.{SMALL_DOMAIN}", f"must be one of: {', '.join(SMALL_DOMAIN_CHOICES)}")
+        )
     raise_issues(issues)
     return FfxFpeParams(alphabet, surrogate, context, crypto_key, small_domain)
 
@@ -160,8 +181,11 @@ class SmallDomain:
             from apache_beam.metrics import Metrics
 
             self._counter = Metrics.counter(
-                "veilwatch", "ff1_small_domain_left_untransformed" if choice == SMALL_DOMAIN_LEAVE
-                else "ff1_small_domain_redacted")
+                "veilwatch",
+                "ff1_small_domain_left_untransformed"
+                if choice == SMALL_DOMAIN_LEAVE
+                else "ff1_small_domain_redacted",
+            )
 
     def applies(self, text: str) -> bool:
         return len(text) < self.min_length
@@ -171,7 +195,8 @@ class SmallDomain:
             raise TransformationError(
                 f"{NAME}: a value shorter than {self.min_length} characters in radix {self._radix} is below "
                 f"FF1's minimum domain (radix**length >= 1,000,000, NIST SP 800-38G Rev. 1); set "
-                f"{SMALL_DOMAIN}: leaveUntransformed or redact to let such values through")
+                f"{SMALL_DOMAIN}: leaveUntransformed or redact to let such values through"
+            )
         assert self._counter is not None
         self._counter.inc()
         return text if self.choice == SMALL_DOMAIN_LEAVE else ""
@@ -282,7 +307,7 @@ class FfxFpe(_Ff1Transformation):
     def _cipher_for_surrogate(self, surrogate: str) -> tuple[FF1, str]:
         if len(surrogate) <= self._width:
             raise TransformationError(f"{NAME} surrogate is shorter than its key id")
-        return self._cipher(self._decode_key_id(surrogate[: self._width])), surrogate[self._width:]
+        return self._cipher(self._decode_key_id(surrogate[: self._width])), surrogate[self._width :]
 
     def _cipher(self, key_id: int) -> FF1:
         cipher = self._ciphers.get(key_id)

@@ -21,13 +21,15 @@ Where the key comes from:
     cryptoHashConfig: {cryptoKey: {kmsWrapped: {wrappedKey: CiQA..., cryptoKeyName: projects/...}}}
     jane@example.com -> 44 base64 characters
 """
+
 from __future__ import annotations
 
 import binascii
 import hashlib
 import hmac
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
 from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
@@ -66,7 +68,9 @@ def _dlp_hmac(key: bytes) -> Callable[[bytes], bytes]:
 class CryptoHash(Transformation):
     def __init__(self, params: CryptoHashParams, keys: KeyProvider):
         if params.crypto_key is not None:
-            self._hmac = _dlp_hmac(resolve_crypto_key(params.crypto_key, allow_plaintext=plaintext_allowed(keys)))
+            self._hmac = _dlp_hmac(
+                resolve_crypto_key(params.crypto_key, allow_plaintext=plaintext_allowed(keys))
+            )
         else:
             self._hmac = keys.hmac_prf(params.key_name)
 

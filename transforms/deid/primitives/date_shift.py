@@ -26,17 +26,25 @@ Values are date or timestamp strings in the layouts of
 the layout is kept (``Jan 15 2016`` -> ``Jan 18 2016``). One-way, as in DLP's
 re-identification.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
-from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, TransformationError, ValueContext
+from veilwatch.transforms.deid.base import (
+    KeyProvider,
+    PrimitiveSpec,
+    Transformation,
+    TransformationError,
+    ValueContext,
+)
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 from veilwatch.transforms.deid.crypto.tweak import context_tweak
 from veilwatch.transforms.deid.crypto_key import (
@@ -90,8 +98,13 @@ def parse_date_shift(params: Mapping[str, Any] | None, path: str) -> DateShiftPa
     # DLP's CryptoKey ("a 128/192/256 bit key"); None: the key derived from the dataset keyset
     crypto_key = parse_crypto_key(params, path, issues, allowed_sizes=AES_KEY_SIZES)
     if params.get("cryptoKey") is not None and context is None:
-        issues.append(ConfigIssue(f"{path}.cryptoKey", "needs a context (DLP: 'If set, must also set context'); "
-                                                      "without a context every date gets a random shift"))
+        issues.append(
+            ConfigIssue(
+                f"{path}.cryptoKey",
+                "needs a context (DLP: 'If set, must also set context'); "
+                "without a context every date gets a random shift",
+            )
+        )
     raise_issues(issues)
     return DateShiftParams(bounds["upperBoundDays"], bounds["lowerBoundDays"], context, crypto_key)
 
@@ -145,6 +158,10 @@ class DateShift(Transformation):
         return parsed.with_date(shifted)
 
 
-DATE_SHIFT = PrimitiveSpec(NAME, parse_date_shift, lambda p, keys: DateShift(p, keys),
-                           # only a context's shift is keyed; without one each value's shift is random
-                           needs_keys=lambda p: p.context_field is not None)
+DATE_SHIFT = PrimitiveSpec(
+    NAME,
+    parse_date_shift,
+    lambda p, keys: DateShift(p, keys),
+    # only a context's shift is keyed; without one each value's shift is random
+    needs_keys=lambda p: p.context_field is not None,
+)

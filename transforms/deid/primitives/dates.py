@@ -23,6 +23,7 @@ the date (a time of day, a zone) kept character for character. A value in no
 layout, or not a real calendar date, is a :class:`TransformationError` whose
 message never holds the value.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,20 @@ from typing import Any
 
 from veilwatch.transforms.deid.base import TransformationError
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 # Every spelling a month may have, longest first so that "sept" wins over "sep".
 _MONTH_SPELLINGS = {name: i for i, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTH_SPELLINGS.update({name[:3]: i for i, name in enumerate(_MONTH_NAMES, start=1)})
@@ -42,14 +55,30 @@ _MONTH = r"(?P<mname>" + "|".join(sorted(_MONTH_SPELLINGS, key=len, reverse=True
 _SUFFIX = r"(?P<suffix>st|nd|rd|th)?"
 
 # A time of day after a date: ``T`` or one space, hh:mm[:ss[.fraction]], then an optional zone.
-_TIME = r"(?P<time>[T ](?P<hh>\d{2}):(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?" \
-        r"(?P<zone>Z|[+\-]\d{2}(?::?\d{2})?)?)?"
+_TIME = (
+    r"(?P<time>[T ](?P<hh>\d{2}):(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?"
+    r"(?P<zone>Z|[+\-]\d{2}(?::?\d{2})?)?)?"
+)
 
 _LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("year_first", re.compile(r"(?P<year>\d{4})(?P<sep>[\-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})" + _TIME)),
-    ("year_last", re.compile(r"(?P<a>\d{1,2})(?P<sep>[\-/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})" + _TIME)),
-    ("day_month", re.compile(r"(?i)(?P<day>\d{1,2})" + _SUFFIX + r"(?:\s+of)?\s+" + _MONTH + r"\.?,?\s+(?P<year>\d{4})")),
-    ("month_day", re.compile(r"(?i)" + _MONTH + r"\.?\s+(?P<day>\d{1,2})" + _SUFFIX + r",?\s+(?P<year>\d{4})")),
+    (
+        "year_first",
+        re.compile(r"(?P<year>\d{4})(?P<sep>[\-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})" + _TIME),
+    ),
+    (
+        "year_last",
+        re.compile(r"(?P<a>\d{1,2})(?P<sep>[\-/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})" + _TIME),
+    ),
+    (
+        "day_month",
+        re.compile(
+            r"(?i)(?P<day>\d{1,2})" + _SUFFIX + r"(?:\s+of)?\s+" + _MONTH + r"\.?,?\s+(?P<year>\d{4})"
+        ),
+    ),
+    (
+        "month_day",
+        re.compile(r"(?i)" + _MONTH + r"\.?\s+(?P<day>\d{1,2})" + _SUFFIX + r",?\s+(?P<year>\d{4})"),
+    ),
     ("dashed", re.compile(r"(?i)(?P<day>\d{1,2})-" + _MONTH + r"-(?P<year>\d{4})")),
 )
 _TIME_OF_DAY = re.compile(r"(?P<hh>\d{2}):(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?")
@@ -71,7 +100,7 @@ class ParsedDate:
         if self.time is None:
             return self.date
         moment = dt.datetime.combine(self.date, self.time)
-        return moment.astimezone(dt.timezone.utc) if moment.tzinfo is not None else moment
+        return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment
 
     def with_date(self, new: dt.date) -> str:
         """``new`` written in this value's layout (the time of day and zone kept as they were)."""
@@ -99,8 +128,10 @@ def parse_date(value: Any, what: str) -> ParsedDate:
         m = pattern.fullmatch(value)
         if m is not None:
             return _parsed(layout, m, value, what)
-    raise TransformationError(f"{what}: not a date in a known layout "
-                              "(e.g. 2016-01-15, 01/15/2016, January 15, 2016, 2016-01-15T08:30:00Z)")
+    raise TransformationError(
+        f"{what}: not a date in a known layout "
+        "(e.g. 2016-01-15, 01/15/2016, January 15, 2016, 2016-01-15T08:30:00Z)"
+    )
 
 
 def parse_moment(value: Any, what: str) -> ParsedDate | TimeOfDay:
@@ -122,8 +153,10 @@ def _parsed(layout: str, m: re.Match[str], value: str, what: str) -> ParsedDate:
         day_first = m.group("sep") == "." or (a > 12 >= b)
         month_group, day_group = ("b", "a") if day_first else ("a", "b")
         month, day = int(m.group(month_group)), int(m.group(day_group))
-        spans += [(m.start(month_group), m.end(month_group), "month"),
-                  (m.start(day_group), m.end(day_group), "day")]
+        spans += [
+            (m.start(month_group), m.end(month_group), "month"),
+            (m.start(day_group), m.end(day_group), "day"),
+        ]
     else:
         month, day = _MONTH_SPELLINGS[m.group("mname").lower()], int(m.group("day"))
         day_kind = "day" if layout == "dashed" else "written_day"  # 05-MAY-2021 keeps two digits
@@ -146,7 +179,7 @@ def _time(m: re.Match[str], what: str) -> dt.time:
     if "zone" in m.re.groupindex and m.group("zone"):
         z = m.group("zone")
         if z == "Z":
-            zone = dt.timezone.utc
+            zone = dt.UTC
         else:
             digits = z[1:].replace(":", "")
             minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
@@ -154,8 +187,13 @@ def _time(m: re.Match[str], what: str) -> dt.time:
                 raise TransformationError(f"{what}: not a valid time zone offset")
             zone = dt.timezone(dt.timedelta(minutes=minutes if z[0] == "+" else -minutes))
     try:
-        return dt.time(int(m.group("hh")), int(m.group("mi")), int(m.group("ss") or 0),
-                       int((frac + "000000")[:6]), tzinfo=zone)
+        return dt.time(
+            int(m.group("hh")),
+            int(m.group("mi")),
+            int(m.group("ss") or 0),
+            int((frac + "000000")[:6]),
+            tzinfo=zone,
+        )
     except ValueError:
         raise TransformationError(f"{what}: not a valid time of day") from None
 
@@ -178,8 +216,11 @@ def _render(kind: str, old: str, new: dt.date) -> str:
         return _same_case(_ordinal_suffix(new.day), old)
     # A month name: the same length class (full, three letters, "Sept") and the same case.
     full = _MONTH_NAMES[new.month - 1]
-    name = full if len(old) > 4 or old.lower() in _MONTH_NAMES else (full[:4] if old.lower() == "sept" and new.month == 9
-                                                                else full[:3])
+    name = (
+        full
+        if len(old) > 4 or old.lower() in _MONTH_NAMES
+        else (full[:4] if old.lower() == "sept" and new.month == 9 else full[:3])
+    )
     return _same_case(name, old)
 
 

@@ -17,11 +17,13 @@ Bounds print as integers when whole (``90``, not ``90.0``), else with at most
 two decimals (``0.25``). Numeric strings are converted first, as DLP converts
 the value to the bounds' type.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
 from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext

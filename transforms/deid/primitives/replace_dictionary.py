@@ -10,12 +10,14 @@ reveals nothing without the key. One-way: several values share a word.
     replaceDictionaryConfig: {wordList: {words: [Alex, Sam, Kim]}}
     "Jane Doe" -> "Kim" (always, for this key)
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
 from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
@@ -38,8 +40,11 @@ def parse_replace_dictionary(params: Mapping[str, Any] | None, path: str) -> Rep
     reject_unknown(params, ("wordList",), path, issues)
     words: tuple[str, ...] = ()
     word_list = params.get("wordList")
-    if not (isinstance(word_list, Mapping) and set(word_list) == {"words"}
-            and isinstance(word_list["words"], list)):
+    if not (
+        isinstance(word_list, Mapping)
+        and set(word_list) == {"words"}
+        and isinstance(word_list["words"], list)
+    ):
         issues.append(ConfigIssue(f"{path}.wordList", "is required: {words: [<word>, ...]}"))
     elif not word_list["words"] or len(word_list["words"]) > MAX_WORDS:
         issues.append(ConfigIssue(f"{path}.wordList.words", f"must hold 1 to {MAX_WORDS} words"))
@@ -63,5 +68,6 @@ class ReplaceDictionary(Transformation):
         return self._words[int.from_bytes(digest[:8], "big") % len(self._words)]
 
 
-REPLACE_DICTIONARY = PrimitiveSpec(NAME, parse_replace_dictionary, lambda p, keys: ReplaceDictionary(p, keys),
-                                   needs_keys=True)
+REPLACE_DICTIONARY = PrimitiveSpec(
+    NAME, parse_replace_dictionary, lambda p, keys: ReplaceDictionary(p, keys), needs_keys=True
+)

@@ -3,13 +3,15 @@
 Each follows Cloud DLP's semantics for a whole value; applied to a finding in
 free text, the value is the matched span and the result replaces it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
-from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
+from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, ValueContext
 from veilwatch.transforms.deid.primitives.common import parse_value, raise_issues
 
 
@@ -24,7 +26,9 @@ def parse_replace(params: Mapping[str, Any] | None, path: str) -> ReplaceParams:
     the record in its natural JSON form (see :func:`~veilwatch.transforms.deid.primitives.common.parse_value`);
     a bare scalar is accepted too."""
     if not isinstance(params, Mapping) or "newValue" not in params:
-        raise ConfigError(ConfigIssue(f"{path}.newValue", "is required (e.g. newValue: {stringValue: 'n/a'})"))
+        raise ConfigError(
+            ConfigIssue(f"{path}.newValue", "is required (e.g. newValue: {stringValue: 'n/a'})")
+        )
     unknown = set(params) - {"newValue"}
     if unknown:
         raise ConfigError(ConfigIssue(f"{path}.{sorted(unknown)[0]}", "unknown key (allowed: newValue)"))
@@ -64,4 +68,6 @@ def parse_no_params(params: Mapping[str, Any] | None, path: str) -> None:
 
 REPLACE = PrimitiveSpec("replaceConfig", parse_replace, lambda p, keys: Replace(p))
 REDACT = PrimitiveSpec("redactConfig", parse_no_params, lambda p, keys: Redact())
-REPLACE_WITH_INFO_TYPE = PrimitiveSpec("replaceWithInfoTypeConfig", parse_no_params, lambda p, keys: ReplaceWithInfoType())
+REPLACE_WITH_INFO_TYPE = PrimitiveSpec(
+    "replaceWithInfoTypeConfig", parse_no_params, lambda p, keys: ReplaceWithInfoType()
+)

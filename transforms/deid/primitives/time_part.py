@@ -16,11 +16,13 @@ output format (a CSV or Avro string column stays a string column).
     timePartConfig: {partToExtract: YEAR}
     "July 21, 1984" -> "1984"
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
 from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, TransformationError, ValueContext

@@ -6,6 +6,7 @@
 Each list is read once per process, on first use (a few hundred KB each), and
 holds lower-cased NFC entries.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,25 +20,25 @@ def _load(name: str) -> frozenset[str]:
         return frozenset(line.rstrip("\n") for line in handle if line.strip())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def first_names() -> frozenset[str]:
     """Given names of many countries and scripts (gender-guesser's nam_dict, Faker)."""
     return _load("first_names.txt")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def last_names() -> frozenset[str]:
     """Family names of many locales (Faker)."""
     return _load("last_names.txt")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def places() -> frozenset[str]:
     """Countries, US states and cities of 15,000 people or more (GeoNames)."""
     return _load("places.txt")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def english_words() -> frozenset[str]:
     """Ordinary lower-case English words (SCOWL), "mark" and "mobile" among them."""
     return _load("english_words.txt")

@@ -21,6 +21,7 @@ The lists are evidence for the rules in ``transforms/detection/names.py`` (a
 model's PERSON guess next to a known given name, a list of lower-cased names),
 never a detector on their own: a word list is not a name detector.
 """
+
 from __future__ import annotations
 
 import os

@@ -33,10 +33,11 @@ or card number, a number glued to a word or after ``:``/``.`` is skipped at once
 the name-first regex only runs where a word before the number is a street type, so a
 text without an address costs a few microseconds.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.recognizer import Recognizer
@@ -100,7 +101,8 @@ _NUMBER = r"\d{1,6}(?:[A-Za-z](?![\w]))?(?:[\-/]\d{1,5}[A-Za-z]?)?"
 _ORDINAL = r"\d{1,4}(?:st|nd|rd|th)"
 
 # Words that end an address when they come where a city or country could (capitalised forms).
-_STOP_WORDS = frozenset("""
+_STOP_WORDS = frozenset(
+    """
 the this that these those thanks thank please regards best cheers kind call phone tel telephone email e-mail mail
 fax mobile cell office work home i we you he she it they my our your his her their if and or but for to from at in
 on by with dear hi hello hey name address date order ticket card account invoice ref reference monday tuesday
@@ -109,7 +111,8 @@ could should may might must do does did has have had not no yes ok okay also the
 why how as so all any each every some a an let just note sent send ship deliver delivery via per about after
 before since until while during near around between into onto over under up down out off again sincerely best
 warm attn attention re subject cc bcc sku version v model qty total price amount item items meeting room
-""".split())
+""".split()
+)
 
 
 _UNIT_WORDS = (
@@ -143,7 +146,8 @@ def _core_patterns(upper: str):
     )
     # no type: "Ellahof 34, 7174JF Urmond", "Stretto Paloma, 89" (needs a postcode and a place after it)
     name_first_bare = re.compile(
-        rf"(?:{first_word}{sep}(?:(?:{_PARTICLES}){sep})?){{0,3}}{first_word},?{sep}(?P<num>{_NUMBER})\Z")
+        rf"(?:{first_word}{sep}(?:(?:{_PARTICLES}){sep})?){{0,3}}{first_word},?{sep}(?P<num>{_NUMBER})\Z"
+    )
     name_first = re.compile(
         rf"(?:(?P<ptype>{prefix})\.?{sep}(?:{word}{sep}){{0,4}}?{first_word}"
         rf"|(?P<ctype>(?:{word}{sep}){{0,2}}{compound})"
@@ -191,16 +195,37 @@ _PO_BOX = re.compile(
     r"caixa[ \t]postal|case[ \t]postale|postbus|(?:psc|unit|cmr)[ \t]\d{1,5},?[ \t]box)"
     r"[ \t]*#?[ \t]*\d[\d \t]{0,8}(?<![ \t])(?![\w])"
 )
-_PO_BOX_WORDS = ("box", "Box", "BOX", "Postfach", "postfach", "Apartado", "apartado", "Caixa", "caixa", "Postbus",
-                 "postbus", "postale")
+_PO_BOX_WORDS = (
+    "box",
+    "Box",
+    "BOX",
+    "Postfach",
+    "postfach",
+    "Apartado",
+    "apartado",
+    "Caixa",
+    "caixa",
+    "Postbus",
+    "postbus",
+    "postale",
+)
 # US military addresses: "USS Dam\nFPO AE 94560" (the unit forms take the PO box path)
 _MILITARY = re.compile(
     r"(?<![\w])(?i:us[sn]?[vs]?|uscgc)[ \t]+[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*)?,?[ \t]*\n?[ \t]*"
     r"(?i:[afd]po)[ \t]+(?i:a[aep])[ \t]+\d{5}(?![\w])"
 )
 # a postcode after its label, no street given: "My zip code is 35649", "PLZ: 10115"
-_LABELLED_POSTCODE_WORDS = ("zip", "Zip", "ZIP", "ostcode", "ostal code", "PLZ", "Postleitzahl", "CEP",
-                            "código postal")
+_LABELLED_POSTCODE_WORDS = (
+    "zip",
+    "Zip",
+    "ZIP",
+    "ostcode",
+    "ostal code",
+    "PLZ",
+    "Postleitzahl",
+    "CEP",
+    "código postal",
+)
 _LABELLED_POSTCODE = re.compile(
     r"(?i:zip(?:[ \t]?code)?|post(?:al)?[ \t]?code|plz|postleitzahl|cep|código[ \t]postal)"
     r"(?:[ \t]+(?i:is|was|will be))?[ \t]*[:#=]?[ \t]*"
@@ -210,8 +235,23 @@ _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>]*(?:,[ \t]*)?)?|[ \t]+")
 _LINE_END = re.compile(r"[ \t]*(?:\n|\Z|[,.;:!?)])")
 
 _DIGITS = re.compile(r"\d+")
-_UNIT_FIRST_WORDS = ("Flat", "Studio", "Apt", "Unit", "Suite", "Apartment", "flat", "studio", "apt", "unit", "suite",
-                     "FLAT", "APT", "UNIT", "SUITE")
+_UNIT_FIRST_WORDS = (
+    "Flat",
+    "Studio",
+    "Apt",
+    "Unit",
+    "Suite",
+    "Apartment",
+    "flat",
+    "studio",
+    "apt",
+    "unit",
+    "suite",
+    "FLAT",
+    "APT",
+    "UNIT",
+    "SUITE",
+)
 # what follows a digit group of a longer number: "555 123 4567", "555-123-4567", "3.14" (not "4589 40th", "47-26")
 _CLUSTER_AHEAD = re.compile(r"(?:[ \-.]\d+){2}|\.\d| \d+(?!\w)")
 _MAX_TAIL_PARTS = 6
@@ -260,7 +300,12 @@ class AddressRecognizer(Recognizer):
             if end - start > 6 or before.isalnum() or before in "._-/:$€£+":
                 continue  # house numbers are short and stand alone (not "v1.2", "10:30", "$5")
             after = text[end] if end < size else "\n"
-            if after in " -." and end + 1 < size and text[end + 1].isdigit() and _CLUSTER_AHEAD.match(text, end):
+            if (
+                after in " -."
+                and end + 1 < size
+                and text[end + 1].isdigit()
+                and _CLUSTER_AHEAD.match(text, end)
+            ):
                 continue  # a digit group of a longer number (phone, card, date), not "4589 40th", "47-26"
             core = None
             # number first: "4521 Oak Street", "12 Rue de Rivoli", "78 Camiño Ancho 91"
@@ -272,24 +317,43 @@ class AddressRecognizer(Recognizer):
                 if found is not None and _first_name_word(text, m.end(), found.end()) in _STOP_WORDS:
                     found = None  # "2 of the Main Street Journal", "3 the main street"
                 if found is not None:
-                    kind = "bare" if found.group("bare") or found.group("bare2") else (
-                        "weak" if found.group("stype") and found.group("stype").lower() in _WEAK_SUFFIX_TYPES
-                        else "typed")
+                    kind = (
+                        "bare"
+                        if found.group("bare") or found.group("bare2")
+                        else (
+                            "weak"
+                            if found.group("stype") and found.group("stype").lower() in _WEAK_SUFFIX_TYPES
+                            else "typed"
+                        )
+                    )
                     core = (start, found.end(), kind)
             # name first: "Hauptstraße 12", "Via Roma 3", "Kerkstraat 45"
-            if (core is None or core[2] == "bare") and start >= 2 and before in " \t" and (
-                    text[start - 2].isalpha() or text[start - 2] in ".,"):
+            if (
+                (core is None or core[2] == "bare")
+                and start >= 2
+                and before in " \t"
+                and (text[start - 2].isalpha() or text[start - 2] in ".,")
+            ):
                 line_start = text.rfind("\n", 0, start) + 1
                 window = max(line_start, start - 70)
                 num_end = m.end()
-                while num_end < size and (text[num_end].isalnum() or text[num_end] in "-/") and num_end - start < 12:
+                while (
+                    num_end < size
+                    and (text[num_end].isalnum() or text[num_end] in "-/")
+                    and num_end - start < 12
+                ):
                     num_end += 1
                 found = None
                 if _names_street_type(text[window:start]):  # the regex only where a type word is
                     found = _search_ending_at(name_first, text, window, num_end, lower_mode)
                 if found is not None:
-                    kind = "weak" if found.group("wtype") or found.group("stype") and found.group(
-                        "stype").lower() in _WEAK_SUFFIX_TYPES else "typed"
+                    kind = (
+                        "weak"
+                        if found.group("wtype")
+                        or found.group("stype")
+                        and found.group("stype").lower() in _WEAK_SUFFIX_TYPES
+                        else "typed"
+                    )
                     core = (found.start(), found.end(), kind)
                 elif _POSTCODE_AHEAD.match(text, num_end):  # typeless: a postcode or unit must follow
                     found = _search_ending_at(name_first_bare, text, window, num_end, lower_mode)
@@ -316,11 +380,16 @@ class AddressRecognizer(Recognizer):
                 last_end = max(last_end, f.end)
                 yield f
 
-    def _extend(self, text: str, start: int, end: int, kind: str, place: re.Pattern, lower_mode: bool
-                ) -> list[Finding] | None:
+    def _extend(
+        self, text: str, start: int, end: int, kind: str, place: re.Pattern, lower_mode: bool
+    ) -> list[Finding] | None:
         """The address that starts with the core ``text[start:end]``, or None when too weak."""
-        if end + 1 < len(text) and text[end] == "." and text[end - 1].isdigit() and (
-                text[end + 1] == "\n" or _UNIT.match(text, end + 2) is not None):
+        if (
+            end + 1 < len(text)
+            and text[end] == "."
+            and text[end - 1].isdigit()
+            and (text[end + 1] == "\n" or _UNIT.match(text, end + 2) is not None)
+        ):
             end += 1  # "Rákóczi út 81. Suite 540": the house number's own dot
         parts: list[tuple[int, int, str]] = [(start, end, "street")]
         line: list[tuple[int, int, str]] | None = None  # parts of a line reached through a line break
@@ -352,7 +421,9 @@ class AddressRecognizer(Recognizer):
                 m = (_POSTCODE_ANY_CASE if lower_mode else _POSTCODE).match(text, sep_end)
                 if m is not None and not (spaced_only and kind == "bare" and kinds == {"street"}):
                     part = (m.start(), m.end(), "postcode")
-            if part is None and (not spaced_only or lower_mode or kind in ("typed", "box") or kinds - {"street"}):
+            if part is None and (
+                not spaced_only or lower_mode or kind in ("typed", "box") or kinds - {"street"}
+            ):
                 m = None if lower_mode else _REGION.match(text, sep_end)
                 if m is not None and m.group() not in ("I", "OK", "THE", "AND", "FOR", "TO"):
                     part = (m.start(), m.end(), "region")
@@ -360,8 +431,11 @@ class AddressRecognizer(Recognizer):
                     m = place.match(text, sep_end)
                     place_end = _place_end(text, m.start(), m.end(), lower_mode) if m is not None else None
                     if place_end is not None and not (
-                            lower_mode and spaced_only and not _LINE_END.match(text, place_end)
-                            and place_end == m.end()):
+                        lower_mode
+                        and spaced_only
+                        and not _LINE_END.match(text, place_end)
+                        and place_end == m.end()
+                    ):
                         part = (m.start(), place_end, "place")
             if part is None:
                 break
@@ -371,17 +445,27 @@ class AddressRecognizer(Recognizer):
             pos = part[1]
         if line:
             # the last line reached through a line break: kept when it ends there, or holds a unit or postcode
-            if _at_line_end(text, pos) or pos < size and text[pos] in ",.;:!?)" or any(
-                    p[2] in ("unit", "postcode") for p in line):
+            if (
+                _at_line_end(text, pos)
+                or pos < size
+                and text[pos] in ",.;:!?)"
+                or any(p[2] in ("unit", "postcode") for p in line)
+            ):
                 parts.extend(line)
         kinds = {p[2] for p in parts}
         kinds = {p[2] for p in parts}
-        has_unit, has_postcode, has_place = "unit" in kinds, "postcode" in kinds, "place" in kinds or "region" in kinds
+        has_unit, has_postcode, has_place = (
+            "unit" in kinds,
+            "postcode" in kinds,
+            "place" in kinds or "region" in kinds,
+        )
         extras = has_unit + has_postcode + has_place
         if kind in ("typed", "box"):
             level = Likelihood.LIKELY if extras else Likelihood.POSSIBLE
         elif kind == "weak":
-            level = Likelihood.LIKELY if extras >= 2 else Likelihood.POSSIBLE if extras else Likelihood.UNLIKELY
+            level = (
+                Likelihood.LIKELY if extras >= 2 else Likelihood.POSSIBLE if extras else Likelihood.UNLIKELY
+            )
             if level == Likelihood.UNLIKELY and _alone_on_its_line(text, start, max(p[1] for p in parts)):
                 # a line (a field, a form line "Street: ...") that is nothing but "3685 Escobar Mountains"
                 level = Likelihood.POSSIBLE
@@ -395,12 +479,14 @@ class AddressRecognizer(Recognizer):
         end = max(p[1] for p in parts)
         if not self.parts:
             return [Finding(start, end, INFO_TYPE, level)]
-        return [Finding(p[0], p[1], INFO_TYPE, level) for p in parts if p[2] in ("street", "unit", "postcode")]
+        return [
+            Finding(p[0], p[1], INFO_TYPE, level) for p in parts if p[2] in ("street", "unit", "postcode")
+        ]
 
 
 def _at_line_end(text: str, pos: int) -> bool:
     nl = text.find("\n", pos)
-    rest = text[pos:nl if nl >= 0 else len(text)]
+    rest = text[pos : nl if nl >= 0 else len(text)]
     return not rest.strip()
 
 
@@ -411,7 +497,7 @@ def _alone_on_its_line(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` fills its line, after at most a label ("x1: ", "Street: ")."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
-    rest = text[end:line_end if line_end >= 0 else len(text)]
+    rest = text[end : line_end if line_end >= 0 else len(text)]
     label = _LINE_LABEL.match(text, line_start, start)
     return not rest.strip() and label is not None and label.end() == start
 
@@ -447,21 +533,30 @@ def _is_place(words: str, lower_mode: bool) -> bool:
     if lower_mode:
         return len(tokens) <= 3 and not any(t in _STOP_WORDS for t in tokens)
     return not any(t in _STOP_WORDS and not t.islower() for t in words.split()) and not any(
-        t in _STOP_WORDS for t in tokens if t not in _PARTICLE_SET)
+        t in _STOP_WORDS for t in tokens if t not in _PARTICLE_SET
+    )
 
 
 _PARTICLE_SET = frozenset(_PARTICLES.split("|"))
 
 
-_TYPE_WORDS = frozenset(
-    w for group in (_SUFFIX_TYPES, _PREFIX_TYPES) for alt in group.split("|") if "(" not in alt
-    for w in _spellings(alt)
-) | _WEAK_SUFFIX_TYPES | {"u"}
+_TYPE_WORDS = (
+    frozenset(
+        w
+        for group in (_SUFFIX_TYPES, _PREFIX_TYPES)
+        for alt in group.split("|")
+        if "(" not in alt
+        for w in _spellings(alt)
+    )
+    | _WEAK_SUFFIX_TYPES
+    | {"u"}
+)
 _COMPOUND_SUFFIXES = tuple(e.replace("\\", "").rstrip(".") for e in _COMPOUND_ENDINGS.split("|")) + ("ring",)
 _TOKEN_SPLIT = re.compile(r"[\s,]+")
 # what a typeless street line needs right after its number: a unit, or a postcode on the next part
 _POSTCODE_AHEAD = re.compile(
-    r"[ \t]*(?:,[ \t]*|\n[ \t>]*|[ \t]+)(?:(?:[A-Za-z]{1,2}-?)?\d|(?i:" + _UNIT_WORDS + r")(?![^\W\d_]))")
+    r"[ \t]*(?:,[ \t]*|\n[ \t>]*|[ \t]+)(?:(?:[A-Za-z]{1,2}-?)?\d|(?i:" + _UNIT_WORDS + r")(?![^\W\d_]))"
+)
 
 
 def _names_street_type(words: str) -> bool:
@@ -474,8 +569,9 @@ def _names_street_type(words: str) -> bool:
     return False
 
 
-def _search_ending_at(pattern: re.Pattern, text: str, start: int, end: int, shortest: bool = False
-                      ) -> re.Match | None:
+def _search_ending_at(
+    pattern: re.Pattern, text: str, start: int, end: int, shortest: bool = False
+) -> re.Match | None:
     """A match of ``pattern`` (anchored with ``\\Z``) within ``text[start:end]`` that starts at a word:
     the leftmost, or with ``shortest`` the rightmost (an all-lower-case text, where the words before a
     street's name cannot be told from it by their case)."""
@@ -502,7 +598,11 @@ def _search_ending_at(pattern: re.Pattern, text: str, start: int, end: int, shor
 
 _CORNER = re.compile(
     r"(?i:the[ \t]+)?(?i:corner)[ \t]+(?i:of)[ \t]+([^\n]{2,60}?)[ \t]+(?:and|&)[ \t]+"
-    r"((?:[\w'’.\-]+[ \t]+){0,4}?(?i:" + _SUFFIX_TYPES + r")\.?(?![\w])|(?:[" + _UPPER + r"][\w'’.\-]*[ \t]*){1,4})"
+    r"((?:[\w'’.\-]+[ \t]+){0,4}?(?i:"
+    + _SUFFIX_TYPES
+    + r")\.?(?![\w])|(?:["
+    + _UPPER
+    + r"][\w'’.\-]*[ \t]*){1,4})"
 )
 
 

@@ -8,10 +8,11 @@ checked by ``stdnum.iban`` (mod 97, country length and BBAN structure);
 because IBANs are written in groups, the candidate is cut back at group
 boundaries until a valid IBAN remains, so words after it never stick.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from stdnum import bic as _bic
 from stdnum import iban as _iban
@@ -75,9 +76,33 @@ _CARD_GATE = r"\d{4}[ \-.]?\d{4}"
 
 #: words that say "payment card" next to a number (lower case, whole words)
 CARD_CONTEXT_WORDS = (
-    "card", "cards", "credit", "debit", "cc", "visa", "mastercard", "amex", "jcb", "discover", "diners",
-    "maestro", "unionpay", "rupay", "cvv", "cvc", "karte", "kreditkarte", "carte", "tarjeta", "cartão", "carta",
-    "kaart", "creditcard", "kort", "kortti", "karta",
+    "card",
+    "cards",
+    "credit",
+    "debit",
+    "cc",
+    "visa",
+    "mastercard",
+    "amex",
+    "jcb",
+    "discover",
+    "diners",
+    "maestro",
+    "unionpay",
+    "rupay",
+    "cvv",
+    "cvc",
+    "karte",
+    "kreditkarte",
+    "carte",
+    "tarjeta",
+    "cartão",
+    "carta",
+    "kaart",
+    "creditcard",
+    "kort",
+    "kortti",
+    "karta",
 )
 _CARD_CONTEXT = re.compile(r"(?<!\w)(?:" + "|".join(CARD_CONTEXT_WORDS) + r")(?!\w)", re.IGNORECASE)
 # how far before and after a number a card word counts (the hotword window of CREDIT_CARD_NUMBER)
@@ -99,8 +124,11 @@ def card_context_near(text: str, start: int, end: int) -> bool:
         return True
     # after the number, the word must not be the label of the next number ("... credit card 4788 ...")
     word = _CARD_CONTEXT.search(text, end, min(len(text), end + _CARD_CONTEXT_AFTER))
-    return (word is not None and not _OTHER_NUMBER.search(text, end, word.start())
-            and not _DIGIT.search(text, word.end(), word.end() + _CARD_CONTEXT_AFTER))
+    return (
+        word is not None
+        and not _OTHER_NUMBER.search(text, end, word.start())
+        and not _DIGIT.search(text, word.end(), word.end() + _CARD_CONTEXT_AFTER)
+    )
 
 
 class CardRecognizer(Recognizer):
@@ -206,7 +234,7 @@ class IbanRecognizer(Recognizer):
         if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
             return None
         head = match.start() - start  # country code, and the space after it if any
-        candidate = text[start:match.end()]
+        candidate = text[start : match.end()]
         expected = _IBAN_LENGTHS.get(candidate[:2].upper())
         if expected is None:
             return None
@@ -276,7 +304,9 @@ class SwiftRecognizer(Recognizer):
                 continue
             distinctive = any(c.isdigit() for c in code[6:]) or code.endswith("XXX")
             yield Finding(
-                match.start(), match.end(), "SWIFT_CODE",
+                match.start(),
+                match.end(),
+                "SWIFT_CODE",
                 Likelihood.POSSIBLE if distinctive else Likelihood.UNLIKELY,
             )
 
@@ -298,8 +328,13 @@ def routing_valid(text: str) -> bool:
 ROUTING = [
     # MICR-style grouping (0711-0130-7) is distinctive on its own
     RegexRecognizer(
-        "US_BANK_ROUTING_MICR", r"\d{4}-\d{4}-\d(?![\w\-])",
-        likelihood=Likelihood.POSSIBLE, validator=routing_valid, gate=r"\d{4}-\d{4}-\d", min_digit_run=4, min_digits=9,
+        "US_BANK_ROUTING_MICR",
+        r"\d{4}-\d{4}-\d(?![\w\-])",
+        likelihood=Likelihood.POSSIBLE,
+        validator=routing_valid,
+        gate=r"\d{4}-\d{4}-\d",
+        min_digit_run=4,
+        min_digits=9,
         not_after="-",
     ),
     # (nine bare digits are many things: see BARE_ROWS, context decides)
@@ -311,14 +346,35 @@ BARE_ROWS = [("US_BANK_ROUTING_MICR", frozenset({9}), routing_valid, Likelihood.
 
 #: words that label a number as a bank account number (lower case, whole words)
 ACCOUNT_CONTEXT_WORDS = (
-    "account", "accounts", "acct", "acc", "a/c", "account no", "account number", "acct#", "acct no",
-    "bank account", "checking", "chequing", "savings", "kontonummer", "konto", "compte", "cuenta", "conto",
-    "rekeningnummer", "rekening",
+    "account",
+    "accounts",
+    "acct",
+    "acc",
+    "a/c",
+    "account no",
+    "account number",
+    "acct#",
+    "acct no",
+    "bank account",
+    "checking",
+    "chequing",
+    "savings",
+    "kontonummer",
+    "konto",
+    "compte",
+    "cuenta",
+    "conto",
+    "rekeningnummer",
+    "rekening",
 )
 _ACCOUNT_CONTEXT = re.compile(
-    r"(?<!\w)(?:" + "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in ACCOUNT_CONTEXT_WORDS),
-                                    key=len, reverse=True)) + r")(?![\w/])",
-    re.IGNORECASE)
+    r"(?<!\w)(?:"
+    + "|".join(
+        sorted((re.escape(w).replace(r"\ ", r"\s+") for w in ACCOUNT_CONTEXT_WORDS), key=len, reverse=True)
+    )
+    + r")(?![\w/])",
+    re.IGNORECASE,
+)
 _ACCOUNT_CONTEXT_BEFORE = 30
 _ACCOUNT_NUMBER = re.compile(r"\d{8,17}(?![\w]|[\-./]\d)")
 

@@ -16,6 +16,7 @@ context follows how much a valid match says on its own:
   SIN, TFN, NHS ...): one random number in ten passes, so only context words
   (see ``catalog.DEFAULT_HOTWORDS``) lift these to a reportable level.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,13 @@ _FORMATTED: tuple[tuple[str, str, str, Likelihood, int], ...] = (
     ("DENMARK_CPR_NUMBER", "dk.cpr", r"\d{6}-\d{4}", U, 6),
     ("KOREA_RRN", "kr.rrn", r"\d{6}-\d{7}", L, 6),
     ("SOUTH_AFRICA_ID_NUMBER", "za.idnr", r"\d{6} \d{4} \d{2} \d", P, 6),
-    ("ITALY_FISCAL_CODE", "it.codicefiscale",
-     r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]", L, 0),
+    (
+        "ITALY_FISCAL_CODE",
+        "it.codicefiscale",
+        r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]",
+        L,
+        0,
+    ),
     ("SPAIN_NIF_NUMBER", "es.nif", r"\d{8}[ \-]?[A-Za-z]", L, 8),
     ("SPAIN_NIF_NUMBER", "es.nif_klm", r"[KLM]\d{7}[A-Z]", L, 7),
     ("SPAIN_NIE_NUMBER", "es.nie", r"[XYZ][ \-]?\d{7}[ \-]?[A-Z]", L, 7),
@@ -91,11 +97,34 @@ _BARE: tuple[tuple[str, str, tuple[int, ...], Likelihood], ...] = (
 # digit cluster (see Recognizer.min_digits); layouts broken up by letters use
 # their min digit run instead.
 _MIN_DIGITS = {
-    "fi.hetu": 6, "se.personnummer": 6, "no.fodselsnummer": 11, "dk.cpr": 10, "kr.rrn": 13, "za.idnr": 13,
-    "es.nif": 8, "in_.aadhaar": 12, "cn.ric": 17, "br.cpf": 11, "ca.sin": 9, "nl.bsn": 9, "be.nn": 11,
-    "gb.nhs": 10, "gb.utr": 10, "de.idnr": 11, "pt.cc": 9, "au.tfn": 8, "th.pin": 13, "cl.rut": 7,
+    "fi.hetu": 6,
+    "se.personnummer": 6,
+    "no.fodselsnummer": 11,
+    "dk.cpr": 10,
+    "kr.rrn": 13,
+    "za.idnr": 13,
+    "es.nif": 8,
+    "in_.aadhaar": 12,
+    "cn.ric": 17,
+    "br.cpf": 11,
+    "ca.sin": 9,
+    "nl.bsn": 9,
+    "be.nn": 11,
+    "gb.nhs": 10,
+    "gb.utr": 10,
+    "de.idnr": 11,
+    "pt.cc": 9,
+    "au.tfn": 8,
+    "th.pin": 13,
+    "cl.rut": 7,
     # letters split these into clusters; the largest cluster of the shortest layout:
-    "fr.nir": 8, "es.nie": 7, "es.nif_klm": 7, "ie.pps": 7, "mx.curp": 6, "in_.pan": 4, "in_.gstin": 4,
+    "fr.nir": 8,
+    "es.nie": 7,
+    "es.nif_klm": 7,
+    "ie.pps": 7,
+    "mx.curp": 6,
+    "in_.pan": 4,
+    "in_.gstin": 4,
 }
 
 
@@ -116,13 +145,19 @@ _GATES = {
 
 def bare_rows(level: Likelihood) -> list[tuple[str, frozenset[int], Validator, Likelihood]]:
     """Rows of one likelihood for a shared BareNumberRecognizer."""
-    return [(t, frozenset(lengths), stdnum_validator(module), lv) for t, module, lengths, lv in _BARE if lv is level]
+    return [
+        (t, frozenset(lengths), stdnum_validator(module), lv)
+        for t, module, lengths, lv in _BARE
+        if lv is level
+    ]
 
 
 # UK National Insurance number: stdnum has no module for it, so the published
 # rules are written here: two prefix letters (D, F, I, Q, U, V never; O not
 # second; BG, GB, KN, NK, NT, TN, ZZ never allocated), six digits, suffix A-D.
-_NINO = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z](?<!BG|GB|KN|NK|NT|TN|ZZ) ?\d{2} ?\d{2} ?\d{2} ?[A-D]" + _E)
+_NINO = re.compile(
+    r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z](?<!BG|GB|KN|NK|NT|TN|ZZ) ?\d{2} ?\d{2} ?\d{2} ?[A-D]" + _E
+)
 
 # UK driving licence: 5 surname characters (9-padded), a date-coded 6 digits
 # (decade, month + 50 for women, day, year), 2 initials, a digit, 2 check letters.
@@ -158,12 +193,28 @@ def recognizers() -> list[Recognizer]:
     The bare-digit layouts are served by the catalog's shared BareNumberRecognizer (``bare_rows``).
     """
     out: list[Recognizer] = [
-        RegexRecognizer(info_type, f"(?:{body}){_E}", likelihood=level, validator=stdnum_validator(module.replace("_klm", ""), **_OPTIONS.get(module, {})),
-                        min_digit_run=run, min_digits=_MIN_DIGITS.get(module, 0), not_after="-./",
-                        gate=_GATES.get(module), needs_context=level is U)
+        RegexRecognizer(
+            info_type,
+            f"(?:{body}){_E}",
+            likelihood=level,
+            validator=stdnum_validator(module.replace("_klm", ""), **_OPTIONS.get(module, {})),
+            min_digit_run=run,
+            min_digits=_MIN_DIGITS.get(module, 0),
+            not_after="-./",
+            gate=_GATES.get(module),
+            needs_context=level is U,
+        )
         for info_type, module, body, level, run in _FORMATTED
     ]
-    out.append(RegexRecognizer("UK_NATIONAL_INSURANCE_NUMBER", _NINO, likelihood=Likelihood.POSSIBLE,
-                               min_digit_run=2, min_digits=6, not_after="-./"))
+    out.append(
+        RegexRecognizer(
+            "UK_NATIONAL_INSURANCE_NUMBER",
+            _NINO,
+            likelihood=Likelihood.POSSIBLE,
+            min_digit_run=2,
+            min_digits=6,
+            not_after="-./",
+        )
+    )
     out.append(UkDriversLicenceRecognizer())
     return out

@@ -5,10 +5,11 @@ ranges, IPv6 compression, embedded IPv4, zone ids). Bare domains are flagged
 only with a known top-level domain, so ``file.txt`` or ``Mr.Smith`` are not
 domains; a URL with a scheme or ``www.`` accepts any TLD.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
@@ -63,7 +64,7 @@ class UrlRecognizer(Recognizer):
             end = finding.end
             while end > finding.start and text[end - 1] in self._trailing:
                 end -= 1
-            host = text[finding.start:end].split("://", 1)[-1]
+            host = text[finding.start : end].split("://", 1)[-1]
             # a scheme needs a host with a dot ("http://microsoft" is not a URL we flag)
             if "." not in host.split("/", 1)[0].strip("."):
                 continue

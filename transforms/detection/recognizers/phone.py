@@ -21,11 +21,12 @@ not parsed at all, and a region is only tried when the candidate's digit count
 is a possible length there (phonenumbers' metadata). Results are cached per
 candidate string: feeds repeat the same numbers a lot.
 """
+
 from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import phonenumbers
 
@@ -48,10 +49,40 @@ _EXTENSION = re.compile(r",?[ ]?(?:x|ext\.?|#)[ ]?\d{1,6}$", re.IGNORECASE)
 # possible-number rules (length for the region, local-only numbers included), not by
 # whether its range is assigned. Only the words right before the candidate count.
 PHONE_LABELS = (
-    "phone", "telephone", "tel", "tele", "telefon", "téléphone", "teléfono", "telefone", "telefono", "mobile",
-    "mobil", "mob", "cell", "cellphone", "cell phone", "mobile phone", "desk", "desk phone", "fax", "ph",
-    "direct line", "direct dial", "landline", "handy", "portable", "gsm", "whatsapp", "sms", "contact number",
-    "work phone", "home phone", "office phone", "tlf", "puh",
+    "phone",
+    "telephone",
+    "tel",
+    "tele",
+    "telefon",
+    "téléphone",
+    "teléfono",
+    "telefone",
+    "telefono",
+    "mobile",
+    "mobil",
+    "mob",
+    "cell",
+    "cellphone",
+    "cell phone",
+    "mobile phone",
+    "desk",
+    "desk phone",
+    "fax",
+    "ph",
+    "direct line",
+    "direct dial",
+    "landline",
+    "handy",
+    "portable",
+    "gsm",
+    "whatsapp",
+    "sms",
+    "contact number",
+    "work phone",
+    "home phone",
+    "office phone",
+    "tlf",
+    "puh",
 )
 _LABELS = frozenset(PHONE_LABELS)
 _LABEL_SUFFIXES = frozenset(("no", "nr", "number", "num", "#"))  # "Phone no.", "Tel nr", "Phone #"
@@ -67,8 +98,16 @@ _CACHE_SIZE = 8192  # distinct candidate strings remembered per engine
 
 
 _NUMBER_TYPES = (
-    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip", "pager",
-    "uan", "voicemail",
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
 )
 
 
@@ -83,7 +122,9 @@ def _region_shape(region: str) -> tuple[re.Pattern | None, re.Pattern | None]:
     source = metadata.national_prefix_for_parsing or metadata.national_prefix
     prefix = re.compile(source) if source else None
     types = [getattr(metadata, name, None) for name in _NUMBER_TYPES]
-    alternatives = "|".join(f"(?:{d.national_number_pattern})" for d in types if d is not None and d.national_number_pattern)
+    alternatives = "|".join(
+        f"(?:{d.national_number_pattern})" for d in types if d is not None and d.national_number_pattern
+    )
     if not alternatives:
         return prefix, None
     general = metadata.general_desc.national_number_pattern
@@ -96,7 +137,7 @@ def _fits(digits: str, prefix: re.Pattern | None, pattern: re.Pattern | None) ->
         return True
     if prefix is not None:
         stripped = prefix.match(digits)
-        if stripped and stripped.end() and pattern.fullmatch(digits[stripped.end():]):
+        if stripped and stripped.end() and pattern.fullmatch(digits[stripped.end() :]):
             return True
     return False
 
@@ -138,9 +179,9 @@ def labelled(text: str, start: int) -> bool:
     """Whether a phone label ("Phone:", "Mobile", "Fax:", "Tel.", "Phone no.", "Cell (work):")
     ends right before ``start``: the last one or two words before it, punctuation stripped,
     are one of ``PHONE_LABELS``. (Word lists, not a regex search: this runs per candidate.)"""
-    before = text[max(0, start - _LABEL_WINDOW):start].rstrip().rstrip(_LABEL_PUNCTUATION).rstrip()
+    before = text[max(0, start - _LABEL_WINDOW) : start].rstrip().rstrip(_LABEL_PUNCTUATION).rstrip()
     if before.endswith(")"):  # "Phone (work):"
-        before = before[:before.rfind("(")].rstrip()
+        before = before[: before.rfind("(")].rstrip()
     words = before.lower().rsplit(None, 3)[-3:]
     if words and words[-1].rstrip(_LABEL_PUNCTUATION) in _LABEL_SUFFIXES:
         words.pop()
@@ -227,8 +268,9 @@ class PhoneRecognizer(Recognizer):
                 return True
         return False
 
-    def find(self, text: str, claimed: Sequence[tuple[int, int]] = (),
-             floor: Likelihood = Likelihood.VERY_UNLIKELY) -> Iterator[Finding]:
+    def find(
+        self, text: str, claimed: Sequence[tuple[int, int]] = (), floor: Likelihood = Likelihood.VERY_UNLIKELY
+    ) -> Iterator[Finding]:
         """Valid phone numbers outside ``claimed``, of at least likelihood ``floor``."""
         for match in _CANDIDATE.finditer(text):
             start, end = match.span()

@@ -9,11 +9,12 @@ UNLIKELY DATE_OF_BIRTH and the catalog hotwords lift it above DATE, so the
 overlap resolver keeps the more specific type. AGE needs its context inside
 the pattern ("aged 42", "42 years old", "age: 42").
 """
+
 from __future__ import annotations
 
 import datetime
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
@@ -21,9 +22,20 @@ from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognize
 _MONTHS = {
     name: number
     for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")],
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
         start=1,
     )
     for name in names
@@ -35,16 +47,26 @@ _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\
 _ISO_TIME = r"(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d{1,9})?)?(?:Z|[+\-](?:[01]\d|2[0-3]):?[0-5]\d)?)?"
 
 _NUMERIC = re.compile(
-    r"(?:(?P<y1>\d{4})(?P<s1>[\-/.])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})" + _ISO_TIME +
-    r"|(?P<a2>\d{1,2})(?P<s2>[\-/.])(?P<b2>\d{1,2})(?P=s2)(?P<y2>\d{4}|\d{2}))(?![\w]|[\-/.:]\d)"
+    r"(?:(?P<y1>\d{4})(?P<s1>[\-/.])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
+    + _ISO_TIME
+    + r"|(?P<a2>\d{1,2})(?P<s2>[\-/.])(?P<b2>\d{1,2})(?P=s2)(?P<y2>\d{4}|\d{2}))(?![\w]|[\-/.:]\d)"
 )
 _WRITTEN = re.compile(
-    r"(?i)(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.replace("month", "m1")
-    + r",?\s+(?P<y1>\d{4})|" + _MONTH.replace("month", "m2") + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
-    + r"|" + _MONTH.replace("month", "m3") + r",?\s+(?P<y3>\d{4})"
+    r"(?i)(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    + _MONTH.replace("month", "m1")
+    + r",?\s+(?P<y1>\d{4})|"
+    + _MONTH.replace("month", "m2")
+    + r"\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
+    + r"|"
+    + _MONTH.replace("month", "m3")
+    + r",?\s+(?P<y3>\d{4})"
     # dashed layouts of logs and databases: 05-MAY-2021, May-2021
-    + r"|(?P<d4>\d{1,2})-" + _MONTH.replace("month", "m4") + r"-(?P<y4>\d{4})"
-    + r"|" + _MONTH.replace("month", "m5") + r"-(?P<y5>\d{4}))(?!\w)"
+    + r"|(?P<d4>\d{1,2})-"
+    + _MONTH.replace("month", "m4")
+    + r"-(?P<y4>\d{4})"
+    + r"|"
+    + _MONTH.replace("month", "m5")
+    + r"-(?P<y5>\d{4}))(?!\w)"
 )
 
 

@@ -7,10 +7,11 @@ checksum and look like any other reference number, so their recognizers emit
 VERY_UNLIKELY candidates and only context hotwords ("driver's license",
 "passport") lift them above ``min_likelihood`` (see ``catalog.DEFAULT_HOTWORDS``).
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
@@ -82,8 +83,10 @@ _US_STATE_CODES = (
     "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP AA AE AP"
 ).split()
 # (state codes in upper case only: "tax id 93390-4321" is not Idaho)
-_ZIP_BEFORE = re.compile(r"(?:(?<![A-Za-z])(?:" + "|".join(_US_STATE_CODES) + r")\.?,?"
-                         r"|(?i:zip|zip code|zip\+4|postcode|postal code):?)[ ]*$")
+_ZIP_BEFORE = re.compile(
+    r"(?:(?<![A-Za-z])(?:" + "|".join(_US_STATE_CODES) + r")\.?,?"
+    r"|(?i:zip|zip code|zip\+4|postcode|postal code):?)[ ]*$"
+)
 
 
 class ItinRecognizer(Recognizer):
@@ -103,7 +106,8 @@ class ItinRecognizer(Recognizer):
     min_digit_run = 3
     min_digits = 9
     _pattern = re.compile(
-        r"9\d{2}(?:([ \-]?)[5-9]\d\1\d{4}|[ \-][5-9]\d{5}|[5-9]\d[ \-]\d{4})(?![\w]|[\-.]\d)")
+        r"9\d{2}(?:([ \-]?)[5-9]\d\1\d{4}|[ \-][5-9]\d{5}|[5-9]\d[ \-]\d{4})(?![\w]|[\-.]\d)"
+    )
     prefilter_patterns = ((_pattern.pattern, 0),)
 
     def find(self, text: str) -> Iterator[Finding]:
@@ -112,9 +116,14 @@ class ItinRecognizer(Recognizer):
             if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
                 continue
             value = match.group()
-            if "-" not in value and (  # part of a longer space-grouped number (a dashed one stands alone)
+            if (
+                "-" not in value
+                and (  # part of a longer space-grouped number (a dashed one stands alone)
                     (start >= 2 and text[start - 1] == " " and text[start - 2].isdigit())
-                    or text[match.end():match.end() + 2][1:].isdigit() and text[match.end()] == " "):
+                    or text[match.end() : match.end() + 2][1:].isdigit()
+                    and text[match.end()] == " "
+                )
+            ):
                 continue
             if len(value) == 10 and value[5] in " -" and _ZIP_BEFORE.search(text, max(0, start - 15), start):
                 continue  # ZIP+4 after a state code
@@ -145,17 +154,20 @@ PASSPORT = RegexRecognizer(
 )
 
 
-
 #: words that say a number is a passport number (the US_PASSPORT context)
 PASSPORT_WORDS = ("passport", "passports", "passport#", "passport no", "passport number", "travel document")
-_PASSPORT_CONTEXT = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in PASSPORT_WORDS)
-                               + r")(?!\w)", re.IGNORECASE)
+_PASSPORT_CONTEXT = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in PASSPORT_WORDS) + r")(?!\w)",
+    re.IGNORECASE,
+)
 # another country named in the context: the passport is that country's, not a US one
 _OTHER_COUNTRY = re.compile(
     r"(?<!\w)(?:uk|british|britain|england|english|scottish|welsh|irish|ireland|canadian|canada|german|germany|"
     r"deutsch|french|france|spanish|spain|italian|italy|indian|india|chinese|china|japanese|japan|korean|korea|"
     r"mexican|mexico|australian|australia|dutch|netherlands|swiss|swedish|norwegian|danish|finnish|polish|"
-    r"brazilian|brazil|russian|russia|turkish|turkey|eu|european|foreign)(?!\w)", re.IGNORECASE)
+    r"brazilian|brazil|russian|russia|turkish|turkey|eu|european|foreign)(?!\w)",
+    re.IGNORECASE,
+)
 _PASSPORT_BEFORE = 50
 _PASSPORT_AFTER = 10
 
@@ -182,8 +194,10 @@ class UsPassportRecognizer(Recognizer):
             if start and (text[start - 1].isalnum() or text[start - 1] in "_-"):
                 continue
             before = max(0, start - _PASSPORT_BEFORE)
-            if not (_PASSPORT_CONTEXT.search(text, before, start)
-                    or _PASSPORT_CONTEXT.search(text, end, min(len(text), end + _PASSPORT_AFTER))):
+            if not (
+                _PASSPORT_CONTEXT.search(text, before, start)
+                or _PASSPORT_CONTEXT.search(text, end, min(len(text), end + _PASSPORT_AFTER))
+            ):
                 continue
             if _OTHER_COUNTRY.search(text, before, start):
                 continue

@@ -5,18 +5,23 @@ Switzerland (CHE ... MWST/TVA/IVA), the UK and Norway (... MVA) have their own
 modules. Like IBANs, VAT numbers are written in groups, so the candidate is
 cut back at group boundaries until a valid number remains.
 """
+
 from __future__ import annotations
 
 import functools
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.recognizer import Recognizer
 from veilwatch.transforms.detection.validators import stdnum_validator
 
 _EU = stdnum_validator("eu.vat")
-_BY_PREFIX = {"CHE": stdnum_validator("ch.vat"), "GB": stdnum_validator("gb.vat"), "NO": stdnum_validator("no.mva")}
+_BY_PREFIX = {
+    "CHE": stdnum_validator("ch.vat"),
+    "GB": stdnum_validator("gb.vat"),
+    "NO": stdnum_validator("no.mva"),
+}
 _NO_MVA = _BY_PREFIX["NO"]
 
 _PREFIXES = "CHE|AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|GR|HR|HU|IE|IT|LT|LU|LV|MT|NL|NO|PL|PT|RO|SE|SI|SK|XI"

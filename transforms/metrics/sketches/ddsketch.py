@@ -6,6 +6,7 @@ Values fall into logarithmic buckets ``ceil(log_gamma(|x|))`` with gamma =
 mirrored store and zeros a counter. Two sketches merge by adding bucket
 counts. Bucket count grows with log(max/min), not with the number of values.
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,11 +39,16 @@ class DDSketch:
         key = math.ceil(math.log(abs(value)) / _log_gamma(self.relative_accuracy))
         store[key] = store.get(key, 0) + 1
 
-    def merge(self, other: "DDSketch") -> "DDSketch":
+    def merge(self, other: DDSketch) -> DDSketch:
         if other.relative_accuracy != self.relative_accuracy:
             raise ValueError("cannot merge DDSketches of different accuracy")
-        out = DDSketch(self.relative_accuracy, dict(self.positive), dict(self.negative), self.zeros + other.zeros,
-                       self.count + other.count)
+        out = DDSketch(
+            self.relative_accuracy,
+            dict(self.positive),
+            dict(self.negative),
+            self.zeros + other.zeros,
+            self.count + other.count,
+        )
         for key, n in other.positive.items():
             out.positive[key] = out.positive.get(key, 0) + n
         for key, n in other.negative.items():
@@ -58,14 +64,14 @@ class DDSketch:
         for key in sorted(self.negative, reverse=True):  # most negative first
             seen += self.negative[key]
             if seen > rank:
-                return -2 * gamma ** key / (gamma + 1)
+                return -2 * gamma**key / (gamma + 1)
         seen += self.zeros
         if seen > rank:
             return 0.0
         for key in sorted(self.positive):
             seen += self.positive[key]
             if seen > rank:
-                return 2 * gamma ** key / (gamma + 1)
+                return 2 * gamma**key / (gamma + 1)
         return 2 * gamma ** max(self.positive) / (gamma + 1) if self.positive else 0.0
 
 

@@ -7,6 +7,7 @@ one sketch over all records would.
 
     regs = new_registers(); add(regs, "token-1"); estimate(regs)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ def merge(a: bytearray, b: bytearray) -> bytearray:
 def estimate(registers: bytearray) -> float:
     m = len(registers)
     alpha = 0.7213 / (1 + 1.079 / m)
-    raw = alpha * m * m / sum(2.0 ** -r for r in registers)
+    raw = alpha * m * m / sum(2.0**-r for r in registers)
     zeros = registers.count(0)
     if raw <= 2.5 * m and zeros:
         return m * math.log(m / zeros)  # linear counting for small cardinalities

@@ -6,6 +6,7 @@ count is at most ``N / capacity`` above the truth and any item occurring more
 than ``N / capacity`` times is kept. Merging (Agarwal et al. 2012) adds the
 counters of both sketches and keeps the ``capacity`` largest.
 """
+
 from __future__ import annotations
 
 DEFAULT_CAPACITY = 256
