@@ -31,6 +31,10 @@ TEST_REQUIRES = [
     "pytest==9.2.0",
     "hypothesis==6.170.17",
     "faker==40.63.0",  # generated names and addresses for pipeline tests and the accuracy benchmarks
+    "ruff==0.17.6",  # `make lint`: lint rules and the format check ([tool.ruff] in pyproject.toml)
+    "mypy==2.4.1",  # `make typecheck` ([tool.mypy] in pyproject.toml)
+    "types-PyYAML==6.0.12.20261122",  # stubs for mypy
+    "types-protobuf==4.25.0.20240417",  # stubs for mypy, matching protobuf 4.25 (pinned < 5 by TFDV)
 ]
 
 NER_REQUIRES = [

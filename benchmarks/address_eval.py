@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _show_errors(records: list[dict], predictions: list[list[dict]], limit: int) -> None:
     shown = 0
-    for record, found in zip(records, predictions):
+    for record, found in zip(records, predictions, strict=True):
         gold = [(s["start"], s["end"]) for s in record["spans_whole"] if s["entity_type"] == "STREET_ADDRESS"]
         pred = [(f["start"], f["end"]) for f in found if f["info_type"] == "STREET_ADDRESS"]
 

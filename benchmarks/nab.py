@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import itertools
 import json
 import pathlib
 import statistics
@@ -72,7 +73,7 @@ def read_rows(path: pathlib.Path) -> list[tuple[str, float, float]]:
 
 
 def median_interval(rows: list[tuple[str, float, float]]) -> float:
-    gaps = [b[1] - a[1] for a, b in zip(rows, rows[1:]) if b[1] > a[1]]
+    gaps = [b[1] - a[1] for a, b in itertools.pairwise(rows) if b[1] > a[1]]
     return statistics.median(gaps) if gaps else 60.0
 
 

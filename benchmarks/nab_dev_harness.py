@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import itertools
 import json
 import statistics
 import sys
@@ -69,10 +70,10 @@ def detect_file(path: Path, detector_cfg: dict, cooldown_cfg: dict) -> list[str]
     detector = build_detector(parse_detector(detector_cfg, "detector"))
     cooldown: Cooldown = parse_cooldown(cooldown_cfg, "cooldown")
     stamps, times, values = read_series(path)
-    gaps = [b - a for a, b in zip(times, times[1:]) if b > a]
+    gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
     window = statistics.median(gaps) if gaps else 1.0
     state, cool_state, flagged = detector.initial_state(), cooldown.initial_state(), []
-    for stamp, start, value in zip(stamps, times, values):
+    for stamp, start, value in zip(stamps, times, values, strict=True):
         verdict, state = detector.observe(state, Observation(start, start + window, value))
         alert, cool_state = cooldown.apply(
             cool_state, Observation(start, start + window, value), verdict.is_anomaly
@@ -93,7 +94,7 @@ def detect_dir(
             results = list(pool.map(detect_file, *jobs))
     else:
         results = list(map(detect_file, *jobs))
-    return {f.relative_to(data_dir).as_posix(): r for f, r in zip(files, results)}
+    return {f.relative_to(data_dir).as_posix(): r for f, r in zip(files, results, strict=True)}
 
 
 def main(argv: list[str] | None = None) -> int:

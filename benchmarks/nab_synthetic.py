@@ -126,7 +126,7 @@ def generate(out: Path, seed: int, per_kind: int, kinds=KINDS) -> dict[str, list
             stamps = [(t0 + dt.timedelta(seconds=STEP * i)).strftime(NAB_TIME) for i in range(len(values))]
             name = f"synthetic_{kind}/{kind}_{n}.csv"
             (out / "data" / name).write_text(
-                "timestamp,value\n" + "".join(f"{s},{v:.6g}\n" for s, v in zip(stamps, values))
+                "timestamp,value\n" + "".join(f"{s},{v:.6g}\n" for s, v in zip(stamps, values, strict=True))
             )
             labels[name] = [] if start is None else [label_window(stamps, start)]
     (out / "labels").mkdir(parents=True, exist_ok=True)

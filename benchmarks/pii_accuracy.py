@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
 
     texts = _read_texts(args.gold, "text")
     texts_path = out / "dev_texts.jsonl"
-    print("\n== Throughput (texts per CPU-second, median of %d; %d texts)" % (args.repeats, len(texts)))
+    print(f"\n== Throughput (texts per CPU-second, median of {args.repeats}; {len(texts)} texts)")
     rows = [
         (
             "veilwatch, patterns only",

@@ -109,6 +109,7 @@ def build_pipeline(
                 | "WriteAnonymized" >> writer.files("anonymized")
             )
         else:
+            assert sinks.output_dir is not None, "anonymized_to_files means an output directory"
             anon.anonymized | "WriteAnonymized" >> WriteAnonymized(config, sinks.output_dir)
 
     if sinks.bigquery.findings_table:
@@ -215,6 +216,7 @@ class _Writer:
         self.dead_letters: list[beam.PCollection] = []  # of later stages, list[dict] per element
 
     def files(self, name: str, batched: bool = True) -> beam.PTransform:
+        assert self.output_dir is not None, "file outputs are written only with sinks.output_dir"
         directory = FileSystems.join(self.output_dir, name)
         if self.streaming:
             return WriteWindowedJsonLines(directory, batched=batched)

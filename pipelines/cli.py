@@ -25,6 +25,7 @@ warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\..*")
 COMMAND_MODULES = (
     "run",
     "validate_config",
+    "config_schema",
     "generate_sample",
     "keys",
     "scan",

@@ -8,6 +8,11 @@ Beam's own; ``templates/metadata.json`` declares the same names as flex
 template parameters (a test keeps them in step). A flex template passes each
 parameter as ``--name=value``, so switches also accept ``--name=true`` and
 ``--name=false``.
+
+An option whose help says "overrides KEY" is a value for that key of the dataset
+config: ``veilwatch run`` writes it into the config document before the document is
+validated (``transforms/config/overrides.py``), so a bad value is refused with the
+key's path, exactly as in the file.
 """
 
 from __future__ import annotations

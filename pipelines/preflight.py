@@ -136,7 +136,9 @@ def check_data_validation(config: DatasetConfig) -> None:
 
 def prepare_output_dir(config: DatasetConfig, overwrite: bool) -> None:
     """Refuse to mix two runs' files; with ``overwrite`` remove the previous run's outputs."""
-    prepare_dir(config.sinks.output_dir, OUTPUT_PARTS, overwrite, "sinks.output_dir", "--output_dir")
+    output_dir = config.sinks.output_dir
+    assert output_dir is not None, "called only for a run with sinks.output_dir"
+    prepare_dir(output_dir, OUTPUT_PARTS, overwrite, "sinks.output_dir", "--output_dir")
 
 
 def manifest_name(parts: tuple[str, ...]) -> str:

@@ -13,7 +13,7 @@ and ``reidentify_summary.json``.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -25,6 +25,9 @@ from veilwatch.transforms.deid.reidentifier import RecordReidentifier, Reidentif
 from veilwatch.transforms.deid.reidentify import ReidentifyRecords
 from veilwatch.transforms.io.sinks import WriteJsonLines, merge_counts
 from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
+
+if TYPE_CHECKING:  # imported where it is built: only DLP runs need it
+    from veilwatch.transforms.dlp.reidentify import DlpRecordReidentifier
 
 OUTPUT_PARTS = ("reidentified", "dead_letter", "reidentify_summary.json")
 
@@ -44,8 +47,13 @@ class ReidentifierFactory:
         self.allow_plaintext_keys = allow_plaintext_keys
         self.key_id = key_id
 
-    def __call__(self) -> RecordReidentifier:
-        if self.config.pii.engine is PiiEngine.DLP and self.config.pii.dlp.mode is DlpMode.DEIDENTIFY:
+    def __call__(self) -> RecordReidentifier | DlpRecordReidentifier:
+        dlp_spec = self.config.pii.dlp  # set whenever the engine is DLP (config validation)
+        if (
+            self.config.pii.engine is PiiEngine.DLP
+            and dlp_spec is not None
+            and dlp_spec.mode is DlpMode.DEIDENTIFY
+        ):
             from veilwatch.transforms.dlp.reidentify import DlpRecordReidentifier, restored_by_dlp
 
             if restored_by_dlp(self.config, self.plan):  # DLP made the tokens: content.reidentify

@@ -89,11 +89,11 @@ class Label:
     field: str | None = None
 
 
-DEFAULT_ANOMALIES = {
+DEFAULT_ANOMALIES: dict[str, tuple[Anomaly, ...]] = {
     "payments": (Anomaly("volume_spike", 4 * 24 + 15),),
     "app_logs": (Anomaly("volume_drop", 3 * 24 + 14),),
 }
-ALL_ANOMALIES = {
+ALL_ANOMALIES: dict[str, tuple[Anomaly, ...]] = {
     "payments": (
         Anomaly("volume_spike", 3 * 24 + 15),
         Anomaly("volume_drop", 4 * 24 + 13),

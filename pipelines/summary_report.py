@@ -82,7 +82,7 @@ def _written_parts(output_dir: str) -> list[str]:
 
 def _read_flagged(output_dir: str) -> list[dict[str, Any]]:
     pattern = FileSystems.join(output_dir, "flagged_windows", "part*")
-    records = []
+    records: list[dict[str, Any]] = []
     for metadata in FileSystems.match([pattern])[0].metadata_list:
         with FileSystems.open(metadata.path) as handle:
             records.extend(

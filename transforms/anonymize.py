@@ -1,6 +1,6 @@
 """AnonymizeRecords: raw batches -> anonymized batches, dead letters, findings, stats.
 
-The per-record work is :class:`~veilwatch.transforms.records.processor.RecordProcessor`;
+The per-record work is :class:`~veilwatch.transforms.processing.record_processor.RecordProcessor`;
 this module only runs it over batches inside one DoFn that builds the
 processor (keys, primitives, scanner) once in ``setup()``.
 """
@@ -8,40 +8,32 @@ processor (keys, primitives, scanner) once in ``setup()``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from veilwatch.transforms.config.model import DatasetConfig, PiiEngine, UnknownFieldPolicy
+from veilwatch.transforms.config.model import DatasetConfig, PiiEngine
 from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX, file_dead_letter
-from veilwatch.transforms.io.sources import RawBatch
+from veilwatch.transforms.elements import AnonymizedBatch, DeadLetter, RawBatch, RawItem
 from veilwatch.transforms.keys.keyring import KeyRing, NoKeyset
-from veilwatch.transforms.records.processor import Anonymized, RecordProcessor, Suppressed
+from veilwatch.transforms.processing.record_processor import (
+    Anonymized,
+    RecordProcessor,
+    Suppressed,
+    build_scanner,
+)
+
+if TYPE_CHECKING:  # imported where it is built: only DLP runs need it
+    from veilwatch.transforms.processing.dlp_processor import DlpRecordProcessor
 
 DEAD_LETTERS = "dead_letters"
 FINDINGS = "findings"
 STATS = "stats"
 # Shared by every record without findings (most of them): one object, not one per record.
 _NO_FINDINGS: frozenset = frozenset()
-
-
-@dataclass(frozen=True)
-class AnonymizedBatch:
-    """The de-identified records of one raw batch, with what window metrics need.
-
-    findings: per record, the (field, infoType) pairs found in its scanned text.
-    dead_letter_times: event times of the batch's dead-lettered records that had
-        a readable one (for the dead-letter rate); such a batch may hold no record.
-    """
-
-    records: tuple[dict, ...]
-    event_times: tuple[float, ...]
-    findings: tuple[frozenset, ...] = ()
-    dead_letter_times: tuple[float, ...] = ()
 
 
 class AnonymizeOutputs(NamedTuple):
@@ -58,9 +50,9 @@ class ProcessorFactory:
         self.config = config
         self.allow_plaintext_keys = allow_plaintext_keys
 
-    def __call__(self) -> RecordProcessor:
+    def __call__(self) -> RecordProcessor | DlpRecordProcessor:
         if self.config.pii.engine is PiiEngine.DLP:
-            from veilwatch.transforms.dlp.processor import DlpRecordProcessor
+            from veilwatch.transforms.processing.dlp_processor import DlpRecordProcessor
 
             return DlpRecordProcessor(self.config, load_keys(self.config, self.allow_plaintext_keys))
         return RecordProcessor(
@@ -76,20 +68,6 @@ def load_keys(config: DatasetConfig, allow_plaintext_keys: bool) -> KeyRing | No
     return KeyRing.load(config.keys, allow_plaintext_keys)
 
 
-def build_scanner(config: DatasetConfig):
-    """The detection engine when the config scans text (or key names: fields outside the
-    schema that reach the outputs, ``keep`` and ``scan``), else None."""
-    if (
-        not config.pii.scan_fields
-        and not any(p.scans for p in config.pii.fields)
-        and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP)
-    ):
-        return None
-    from veilwatch.transforms.detection.engine import DetectionEngine
-
-    return DetectionEngine(config.pii.detection) if config.pii.detection is not None else DetectionEngine()
-
-
 class AnonymizeBatchFn(beam.DoFn):
     """Runs the RecordProcessor over each RawBatch.
 
@@ -97,7 +75,7 @@ class AnonymizeBatchFn(beam.DoFn):
     loaded there and never pickled into the pipeline graph.
     """
 
-    def __init__(self, processor_factory: Callable[[], RecordProcessor]):
+    def __init__(self, processor_factory: Callable[[], RecordProcessor | DlpRecordProcessor]):
         self.processor_factory = processor_factory
         self.anonymized_counter = Metrics.counter("veilwatch", "records_anonymized")
         self.dead_letter_counter = Metrics.counter("veilwatch", "records_dead_lettered")
@@ -109,20 +87,19 @@ class AnonymizeBatchFn(beam.DoFn):
     def setup(self) -> None:
         self.processor = self.processor_factory()
 
-    def _outcomes(self, items: list) -> Any:
+    def _outcomes(self, items: Sequence[RawItem]) -> Any:
         """Per item, Anonymized or Rejected: record by record (local engine), or the whole
         bundle at once when the processor works in batches (the DLP engine)."""
-        process_batch = getattr(self.processor, "process_batch", None)
-        if process_batch is not None:
-            return process_batch(items)
-        self.processor.prepare(items)
-        return map(self.processor.process, items)
+        if isinstance(self.processor, RecordProcessor):
+            self.processor.prepare(items)
+            return map(self.processor.process, items)
+        return self.processor.process_batch(items)
 
     def process(self, batch: RawBatch) -> Iterator[Any]:
         records: list[dict] = []
         times: list[float] = []
         record_findings: list[frozenset] = []
-        dead: list[dict] = []
+        dead: list[DeadLetter] = []
         dead_times: list[float] = []
         findings: list[dict] = []
         stats: Counter = Counter(records_read=len(batch.items))
@@ -204,10 +181,12 @@ class AnonymizeBatchFn(beam.DoFn):
             Metrics.counter("veilwatch", key).inc(count)
 
 
-class AnonymizeRecords(beam.PTransform):
+class AnonymizeRecords(beam.PTransform[beam.PCollection[RawBatch], AnonymizeOutputs]):
     """PCollection[RawBatch] -> AnonymizeOutputs (see module docstring)."""
 
-    def __init__(self, config: DatasetConfig, processor_factory: Callable[[], RecordProcessor]):
+    def __init__(
+        self, config: DatasetConfig, processor_factory: Callable[[], RecordProcessor | DlpRecordProcessor]
+    ):
         super().__init__()
         self.config = config
         self.processor_factory = processor_factory

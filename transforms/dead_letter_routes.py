@@ -2,7 +2,7 @@
 
     failed = write_result.failed_rows_with_errors           # (table, row, errors) per refused row
     dead = failed | FailedRowsToDeadLetters(config, "my-project:veilwatch.payments", anonymized=True)
-    late = window_metrics.too_late                          # (series key, start, end, records)
+    late = window_metrics.too_late                          # TooLatePartial
     dead = late | TooLateToDeadLetters(config)
 
 Two outputs used to be built and dropped: the rows BigQuery's streaming
@@ -38,8 +38,8 @@ from apache_beam.metrics import Metrics
 
 from veilwatch.transforms.config.model import DatasetConfig
 from veilwatch.transforms.deadletter import DeadLetterRedactor, make_dead_letter
-from veilwatch.transforms.io.output_schema import column_name
-from veilwatch.transforms.records.paths import is_simple, parse_path
+from veilwatch.transforms.elements import DeadLetter, TooLatePartial
+from veilwatch.transforms.records.paths import column_name, is_simple, parse_path
 
 BIGQUERY_INSERT_STAGE = "bigquery_insert"
 TOO_LATE_STAGE = "too_late"
@@ -65,7 +65,7 @@ class _FailedRowFn(beam.DoFn):
             column_name(f.path): parse_path(f.path) for f in self.config.fields if "[]" not in f.path
         }
 
-    def process(self, element: tuple) -> Iterator[list[dict]]:
+    def process(self, element: tuple) -> Iterator[list[DeadLetter]]:
         _, row, errors = element
         self.counter.inc()
         record = self.redactor.redact(self._as_record(row)) if self.anonymized else _plain(row)
@@ -76,8 +76,8 @@ class _FailedRowFn(beam.DoFn):
         for error in errors if isinstance(errors, list) else []:
             if not isinstance(error, dict):
                 continue
-            reason = error.get("reason") if isinstance(error.get("reason"), str) else "unknown"
-            cause = reason if reason.isidentifier() else "unknown"
+            reason = error.get("reason")
+            cause = reason if isinstance(reason, str) and reason.isidentifier() else "unknown"
             location = error.get("location")
             if isinstance(location, str) and location in self.columns:
                 cause += f" (column {location})"
@@ -132,8 +132,8 @@ class _TooLateFn(beam.DoFn):
         self.lateness = lateness_seconds
         self.counter = stage_counter(TOO_LATE_STAGE)
 
-    def process(self, element: tuple) -> Iterator[list[dict]]:
-        _, start, end, records = element
+    def process(self, element: TooLatePartial) -> Iterator[list[DeadLetter]]:
+        start, end, records = element.window_start, element.window_end, element.records
         self.counter.inc(records)
         error = (
             f"{records} record(s) of the window {_utc(start)} to {_utc(end)} arrived after it closed "
@@ -146,13 +146,15 @@ def _utc(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-class TooLateToDeadLetters(beam.PTransform):
-    """PCollection[(series key, start, end, records)] (ComputeWindowMetrics' ``too_late``)
+class TooLateToDeadLetters(
+    beam.PTransform[beam.PCollection[TooLatePartial], beam.PCollection[list[DeadLetter]]]
+):
+    """PCollection[TooLatePartial] (ComputeWindowMetrics' ``too_late``)
     -> PCollection[list[dict]] of ``too_late`` dead letters, one per dropped partial."""
 
     def __init__(self, config: DatasetConfig):
         super().__init__()
         self.lateness = config.window.allowed_lateness_seconds
 
-    def expand(self, too_late: beam.PCollection) -> beam.PCollection:
+    def expand(self, too_late: beam.PCollection[TooLatePartial]) -> beam.PCollection[list[DeadLetter]]:
         return too_late | "ToDeadLetters" >> beam.ParDo(_TooLateFn(self.lateness))

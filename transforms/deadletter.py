@@ -17,9 +17,11 @@ object), and whatever nests deeper than ``source.max_depth`` is one
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from veilwatch.transforms.config.model import DatasetConfig, EventTimeSpec, FieldType
+from veilwatch.transforms.elements import DeadLetter
 from veilwatch.transforms.records.event_time import EventTimeParser
 from veilwatch.transforms.records.paths import parse_path
 from veilwatch.transforms.records.schema import _has_type
@@ -30,7 +32,7 @@ REDACTED = "[REDACTED]"
 MAX_KEPT_STRING = 256
 
 
-def make_dead_letter(stage: str, error: str, ref: str, record: dict | None) -> dict:
+def make_dead_letter(stage: str, error: str, ref: str | None, record: dict | None) -> DeadLetter:
     return {"stage": stage, "error": error, "source": ref, "record": record}
 
 
@@ -66,6 +68,7 @@ class DeadLetterRedactor:
         stack: list[tuple[Any, Any, tuple[str, ...] | None, int]] = [(record, out, (), 1)]
         while stack:
             node, copy, path, level = stack.pop()
+            entries: Iterable[tuple[Any, Any, tuple[str, ...] | None]]
             if isinstance(node, dict):
                 entries = self._dict_entries(node, path)
             else:
@@ -76,7 +79,7 @@ class DeadLetterRedactor:
                     if level >= self._max_depth:
                         copy[key] = REDACTED
                         continue
-                    child = {} if isinstance(value, dict) else []
+                    child: dict | list = {} if isinstance(value, dict) else []
                     copy[key] = child
                     stack.append((value, child, child_path, level + 1))
                 else:
@@ -87,7 +90,7 @@ class DeadLetterRedactor:
         self, node: dict, path: tuple[str, ...] | None
     ) -> list[tuple[str, Any, tuple[str, ...] | None]]:
         """(key in the copy, value, key path or None) per key: unknown keys become placeholders."""
-        entries = []
+        entries: list[tuple[str, Any, tuple[str, ...] | None]] = []
         unknown = 0
         for key, value in node.items():
             child_path = path + (key,) if path is not None and isinstance(key, str) else None
@@ -102,7 +105,9 @@ class DeadLetterRedactor:
         if value is None:
             return None
         ftype = self._safe.get(path) if path is not None else None
-        if ftype is None or not isinstance(value, (str, int, float, bool)) or not _has_type(value, ftype):
+        if path is None or ftype is None or not isinstance(value, (str, int, float, bool)):
+            return REDACTED
+        if not _has_type(value, ftype):
             return REDACTED
         if isinstance(value, str) and len(value) > MAX_KEPT_STRING:
             return REDACTED
@@ -124,7 +129,7 @@ FILE_STAGE = "file"
 UNREADABLE_FILE_PREFIX = "unreadable_file|"
 
 
-def file_dead_letter(path: str, reason: str, records_before: int) -> dict:
+def file_dead_letter(path: str, reason: str, records_before: int) -> DeadLetter:
     """The file-level dead letter: ``reason`` is veilwatch's wording (no content); the records
     read before the failure were processed and are accounted for as records."""
     if records_before:

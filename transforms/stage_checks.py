@@ -10,13 +10,14 @@ with a message naming the key (never a value): ``veilwatch run`` and
 
 from __future__ import annotations
 
-from veilwatch.transforms.anonymize import build_scanner, load_keys
+from veilwatch.transforms.anonymize import load_keys
 from veilwatch.transforms.config.model import DatasetConfig
 from veilwatch.transforms.deid.base import TransformationError
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 from veilwatch.transforms.deid.crypto_key import CryptoKeyError
 from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
 from veilwatch.transforms.keys.keyring import KeysetError
+from veilwatch.transforms.processing.record_processor import build_scanner
 
 
 class StageCheckError(ValueError):

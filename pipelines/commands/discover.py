@@ -26,6 +26,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from veilwatch.transforms.config.model import SourceFormat, SourceSpec
 from veilwatch.transforms.discovery.rules import DEFAULT_MIN_HIT_RATE
 from veilwatch.transforms.io.sources import match_count
+from veilwatch.transforms.locations import is_uri
 
 NAME = "discover"
 HELP = "Sample a feed, detect PII per field and write a proposed dataset config."
@@ -66,10 +67,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(accepts_pipeline_args=True)
 
 
-def _is_uri(path: str) -> bool:
-    return "://" in path
-
-
 def _format(args: argparse.Namespace) -> str:
     if args.format:
         return args.format
@@ -88,7 +85,7 @@ def _dataset_name(args: argparse.Namespace) -> str:
 
 def _source_path_for(config_path: str, input_pattern: str) -> str:
     """``input_pattern`` as the config should name it: relative paths in a config are relative to the file."""
-    if _is_uri(input_pattern) or _is_uri(config_path):
+    if is_uri(input_pattern) or is_uri(config_path):
         return input_pattern
     return os.path.relpath(os.path.abspath(input_pattern), os.path.dirname(os.path.abspath(config_path)))
 

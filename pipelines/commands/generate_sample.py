@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    labels: list[sample_data.Label]
     if args.records:
         records, labels = list(sample_data.iter_bulk(args.dataset, args.records, args.seed)), []
     else:

@@ -49,6 +49,8 @@ from veilwatch.pipelines.summary_report import format_summary
 from veilwatch.transforms.config.errors import ConfigError
 from veilwatch.transforms.config.loader import ConfigOverrides, load_config
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
+from veilwatch.transforms.config.overrides import OVERRIDE_KEYS
+from veilwatch.transforms.locations import is_uri
 
 NAME = "run"
 HELP = "De-identify a dataset, write it out and flag anomalous windows (a Beam pipeline)."
@@ -66,20 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> ConfigOverrides:
-    return ConfigOverrides(
-        input=args.input,
-        output_dir=args.output_dir,
-        keyset=args.keyset,
-        kms_key_uri=args.kms_key_uri,
-        input_subscription=args.input_subscription,
-        input_topic=args.input_topic,
-        input_table=args.input_table,
-        output_table=args.output_table,
-        output_topic=args.output_topic,
-        flagged_windows_table=args.flagged_windows_table,
-        alerts_topic=args.alerts_topic,
-        dead_letter_table=args.dead_letter_table,
-    )
+    """Every ``--NAME`` that overrides a config key; load_config writes them into the document."""
+    return ConfigOverrides(**{name: getattr(args, name) for name in OVERRIDE_KEYS})
 
 
 def main(args: argparse.Namespace) -> int:
@@ -100,7 +90,7 @@ def main(args: argparse.Namespace) -> int:
             check_data_validation(config)
             if config.sinks.output_dir:
                 prepare_output_dir(config, args.overwrite)
-        elif config.keys.keyset and not _is_uri(config.keys.keyset):
+        elif config.keys.keyset and not is_uri(config.keys.keyset):
             check_keys(
                 config, args.allow_plaintext_keys
             )  # a local keyset is checked without touching the network
@@ -194,7 +184,7 @@ def _check_remote_paths(config: DatasetConfig) -> None:
     }
     if config.source.is_file:
         paths["source.path (--input)"] = config.source.path
-    local = [name for name, path in paths.items() if path and not _is_uri(path)]
+    local = [name for name, path in paths.items() if path and not is_uri(path)]
     if local:
         raise PreflightError(
             f"{', '.join(local)}: a remote runner's workers cannot read a local path; use a gs:// URI"
@@ -207,10 +197,6 @@ def _job_suffix(result) -> str:
     except Exception:  # noqa: BLE001 - no job id (e.g. a flex template launch writes a job spec instead)
         return ""
     return f" as job {job}" if job else ""
-
-
-def _is_uri(path: str) -> bool:
-    return "://" in path
 
 
 def _runner_name(runner) -> str:

@@ -129,6 +129,7 @@ def main(args: argparse.Namespace) -> int:
                 lines += 1
                 out: dict = {"findings": []}
                 if error is None:
+                    assert text is not None, "a line without an error has its text"
                     if engine.text_too_long(text):
                         error = f"text longer than max_text_chars ({settings.max_text_chars})"
                     else:
@@ -150,9 +151,9 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chunks(source) -> Iterator[list[tuple[int, object, str | None]]]:
+def _chunks(source) -> Iterator[list[tuple[int, str | None, str | None]]]:
     """Non-empty input lines in chunks of ``BATCH_LINES``: (line number, text, error or None)."""
-    chunk: list[tuple[int, object, str | None]] = []
+    chunk: list[tuple[int, str | None, str | None]] = []
     for line_number, line in enumerate(source, 1):
         if not line.strip():
             continue

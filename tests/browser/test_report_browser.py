@@ -56,9 +56,8 @@ def test_a_console_error_is_caught(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text('<html><body><script>console.error("report-test"); undefinedFn();</script></body></html>')
     console = _load(page, tmp_path / "broken.png")
-    assert any("report-test" in line for line in console) and any(
-        "ReferenceError" in line for line in console
-    )
+    assert any("report-test" in line for line in console)
+    assert any("ReferenceError" in line for line in console)
 
 
 def test_report_loads_without_console_errors_and_draws_the_flagged_series(tmp_path):
@@ -73,4 +72,4 @@ def test_report_loads_without_console_errors_and_draws_the_flagged_series(tmp_pa
     colors = image.getcolors(maxcolors=1_000_000)
     assert len(colors) > 50  # text and charts, not a blank page
     # The first chart is the alerting series: its red marker is on screen.
-    assert any(sum(abs(a - b) for a, b in zip(rgb, ALERT_RED)) < 40 for _, rgb in colors)
+    assert any(sum(abs(a - b) for a, b in zip(rgb, ALERT_RED, strict=True)) < 40 for _, rgb in colors)

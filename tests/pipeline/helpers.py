@@ -21,10 +21,14 @@ def read_jsonl_dir(directory: pathlib.Path) -> list[dict[str, Any]]:
 
 
 def all_output_text(output_dir: pathlib.Path) -> str:
-    """Every byte written under the output dir, decoded leniently (binary sinks included)."""
-    return "\n".join(
+    """Every byte written under the output dir, decoded leniently (binary sinks included).
+
+    Leak tests search this text: it must hold something, or a run that wrote nothing would pass them."""
+    text = "\n".join(
         p.read_bytes().decode("utf-8", "replace") for p in sorted(output_dir.rglob("*")) if p.is_file()
     )
+    assert text.strip(), f"nothing was written under {output_dir.name}"
+    return text
 
 
 def example_config(tmp_path: pathlib.Path, name: str = "payments.yaml", **changes: Any) -> pathlib.Path:

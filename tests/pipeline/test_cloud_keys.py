@@ -53,6 +53,7 @@ def test_run_and_reidentify_with_a_kms_encrypted_keyset(fake_gcp, tmp_path):  # 
     result = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out)
     assert result.code == 0, result.err
     restored = _restored(tmp_path, config, out)
+    assert len(restored) == len(original)
     assert all(r["customer"]["email"] == original[t]["customer"]["email"] for t, r in restored.items())
     assert all(r["card_number"] == original[t]["card_number"] for t, r in restored.items())
     assert "Decrypt" in fake_gcp.calls
@@ -65,7 +66,9 @@ def test_missing_kms_key_stops_the_run_with_nothing_written(fake_gcp, tmp_path):
     gone = KMS_KEY_URI.replace("keyset-kek", "deleted-kek")
     config = example_config(tmp_path, keys={"keyset": str(keyset), "kms_key_uri": gone}, pii=NO_SCAN)
     result = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", tmp_path / "out")
-    assert result.code == 2 and "Cloud KMS decrypt with" in result.err and "(NotFound)" in result.err
+    assert result.code == 2
+    assert "Cloud KMS decrypt with" in result.err
+    assert "(NotFound)" in result.err
     assert not (tmp_path / "out").exists()
 
 
@@ -79,5 +82,6 @@ def test_run_and_reidentify_with_a_secret_manager_keyset(fake_gcp, tmp_path):  #
     result = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", out)
     assert result.code == 0, result.err
     restored = _restored(tmp_path, config, out)
+    assert len(restored) == len(original)
     assert all(r["customer"]["email"] == original[t]["customer"]["email"] for t, r in restored.items())
     assert "AccessSecretVersion" in fake_gcp.calls

@@ -113,7 +113,8 @@ def test_the_written_schema_validates_every_window_of_a_later_run(validated_run,
     assert result.code == 0, result.err
     summary = json.loads((again / "run_summary.json").read_text())
     assert summary["data_validation"] == {"windows": 144, "windows_checked": 144, "flagged": 2}
-    assert "data validation" in result.out and "144   windows checked by TFDV" in result.out
+    assert "data validation" in result.out
+    assert "144   windows checked by TFDV" in result.out
 
 
 def test_an_unreadable_schema_stops_the_run_before_any_output(validated_run, tmp_path):
@@ -132,5 +133,6 @@ def test_an_unreadable_schema_stops_the_run_before_any_output(validated_run, tmp
         "--allow_plaintext_keys",
     )
     assert result.code == 2
-    assert "data_validation.schema:" in result.err and "not a readable TFDV schema" in result.err
+    assert "data_validation.schema:" in result.err
+    assert "not a readable TFDV schema" in result.err
     assert not out.exists() or not any(out.iterdir())

@@ -30,6 +30,7 @@ from tests.pipeline.test_streaming_pipeline import (
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline
 from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.dead_letter_routes import FailedRowsToDeadLetters, TooLateToDeadLetters
+from veilwatch.transforms.elements import SeriesId, TooLatePartial
 from veilwatch.transforms.io.bigquery import WINDOW_SCHEMA, anonymized_table_schema
 from veilwatch.transforms.io.output_schema import flatten
 
@@ -152,7 +153,9 @@ def test_refused_rows_become_redacted_dead_letters_with_reason_and_column():
 def _no_secret(texts):
     assert len(texts) == 2
     for text in texts:
-        assert SECRET_EMAIL not in text and "Jane" not in text and "7946" not in text, text
+        assert SECRET_EMAIL not in text, text
+        assert "Jane" not in text, text
+        assert "7946" not in text, text
 
 
 def test_refused_window_rows_keep_the_row_which_holds_no_original_value():
@@ -194,7 +197,12 @@ def test_too_late_dead_letters_are_counted_in_records():
     with TestPipeline() as p:
         dead = (
             p
-            | beam.Create([(("n", None, None), 0.0, H, 3), (("n", None, None), H, 2 * H, 1)])
+            | beam.Create(
+                [
+                    TooLatePartial(SeriesId("n", None, None), 0.0, H, 3),
+                    TooLatePartial(SeriesId("n", None, None), H, 2 * H, 1),
+                ]
+            )
             | TooLateToDeadLetters(config)
         )
         assert_that(dead | beam.Map(len), equal_to([1, 1]))

@@ -70,11 +70,14 @@ def test_payments_with_engine_dlp_gives_the_local_output(fake, feed, tmp_path):
     )
     assert remote["records_read"] == len(records) == remote["records_anonymized"]
     expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "dlp")
-    assert len(got) == len(records) and got == expected
+    assert len(got) == len(records)
+    assert got == expected
     assert any(r.get("note") and "[EMAIL]" in r["note"] for r in got)  # notes were scanned by "DLP"
-    assert fake.count("DeidentifyContent") >= 1 and fake.count("InspectContent") >= 1
+    assert fake.count("DeidentifyContent") >= 1
+    assert fake.count("InspectContent") >= 1
     findings = lambda out: sorted(json.dumps(f, sort_keys=True) for f in read_jsonl_dir(out / "findings"))  # noqa: E731
-    assert findings(tmp_path / "dlp") == findings(tmp_path / "local") and findings(tmp_path / "dlp")
+    assert findings(tmp_path / "dlp") == findings(tmp_path / "local")
+    assert findings(tmp_path / "dlp")
     assert local["records_anonymized"] == remote["records_anonymized"]
 
 
@@ -87,14 +90,16 @@ def test_rows_dlp_keeps_refusing_are_dead_lettered_and_every_record_is_accounted
     summary = run(config, data, tmp_path / "out")
     dead = read_jsonl_dir(tmp_path / "out" / "dead_letter")
     assert summary["records_read"] == len(records) == summary["records_dead_lettered"] == len(dead)
-    assert summary["records_anonymized"] == 0 and summary["all_records_accounted_for"]
+    assert summary["records_anonymized"] == 0
+    assert summary["all_records_accounted_for"]
     assert {d["stage"] for d in dead} == {"deidentify"}
     assert {d["error"] for d in dead} == {
         "DLP answered UNAVAILABLE on all 1 attempts (quota or availability); gave up"
     }
     text = json.dumps(dead)
     for record in records:  # no declared PII in a dead letter
-        assert record["customer"]["email"] not in text and record["card_number"] not in text
+        assert record["customer"]["email"] not in text
+        assert record["card_number"] not in text
 
 
 def test_mixed_mode_detects_with_dlp_and_makes_the_local_tokens(fake, feed, tmp_path, keyset_path):
@@ -122,7 +127,8 @@ def test_mixed_mode_detects_with_dlp_and_makes_the_local_tokens(fake, feed, tmp_
     got = sorted_records(tmp_path / "mixed")
     assert got == sorted_records(tmp_path / "local")
     assert any("EMAIL_TOKEN(" in (r.get("note") or "") for r in got)
-    assert fake.count("InspectContent") >= 1 and fake.count("DeidentifyContent") == 0
+    assert fake.count("InspectContent") >= 1
+    assert fake.count("DeidentifyContent") == 0
 
 
 def test_beam_counters_report_requests_retries_splits_and_rows_per_request(fake, tmp_path):
@@ -160,7 +166,9 @@ def test_beam_counters_report_requests_retries_splits_and_rows_per_request(fake,
         return sum(m.committed.sum if kind == "distributions" else m.committed for m in found)
 
     assert metric("requests") == len(fake.calls) >= 4
-    assert metric("retries") == 1 and metric("splits") >= 1 and metric("rows_failed") == 0
+    assert metric("retries") == 1
+    assert metric("splits") >= 1
+    assert metric("rows_failed") == 0
     # Rows per request, over every request sent (inspect and deidentify).
     assert metric("rows_per_request", "distributions") == sum(c.rows for c in fake.calls)
 
@@ -209,7 +217,8 @@ def test_payments_with_dlp_keys_gives_the_local_tokens_and_dlp_restores_them(fak
         original = by_id[record["transaction_id"]]
         assert record["customer"]["email"].startswith("EMAIL_TOKEN(")
         assert len(record["card_number"]) == len(original["card_number"]) != 0
-        assert record["card_number"] != original["card_number"] and record["card_number"].isdigit()
+        assert record["card_number"] != original["card_number"]
+        assert record["card_number"].isdigit()
 
     result = run_cli(
         "reidentify",
@@ -315,20 +324,25 @@ def test_conditions_suppressions_and_per_field_scans_give_the_local_output_with_
         )
         assert summary["all_records_accounted_for"]
     expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "dlp")
-    assert len(got) == len(records) - suppressed and got == expected
+    assert len(got) == len(records) - suppressed
+    assert got == expected
     by_id = {r["transaction_id"]: r for r in records}
     big = [r for r in got if by_id[r["transaction_id"]]["amount"] > 100]
-    assert big and all(r["customer"]["phone"] == "" for r in big)  # the condition on amount held
+    assert big
+    assert all(r["customer"]["phone"] == "" for r in big)  # the condition on amount held
     assert any(r["customer"]["phone"] for r in got)
     assert {r["iban"] for r in got if r.get("iban")} == {"[IBAN_CODE]"}  # replaceWithInfoTypeConfig
     notes = [r["note"] for r in got if r.get("note") and "@" in by_id[r["transaction_id"]]["note"]]
-    assert any("[EUR_MAIL]" in n for n in notes) and any("[MAIL]" in n for n in notes)
+    assert any("[EUR_MAIL]" in n for n in notes)
+    assert any("[MAIL]" in n for n in notes)
     french = [
         r for r in got if by_id[r["transaction_id"]]["country"] == "FR" and by_id[r["transaction_id"]]["note"]
     ]
-    assert french and all(r["note"] == "" for r in french)  # a whole-value item first: no scan, no findings
+    assert french
+    assert all(r["note"] == "" for r in french)  # a whole-value item first: no scan, no findings
     findings = lambda out: sorted(json.dumps(f, sort_keys=True) for f in read_jsonl_dir(out / "findings"))  # noqa: E731
-    assert findings(tmp_path / "dlp") == findings(tmp_path / "local") and findings(tmp_path / "dlp")
+    assert findings(tmp_path / "dlp") == findings(tmp_path / "local")
+    assert findings(tmp_path / "dlp")
 
 
 def field_group_config(tmp_path, name, engine="local", dlp=None):
@@ -376,13 +390,14 @@ def test_dlp_fields_sends_only_those_fields_to_dlp_and_merges_both_engines(fake,
         remote["records_read"] == remote["records_anonymized"] + remote["records_dead_lettered"] + suppressed
     )
     expected, got = sorted_records(tmp_path / "local"), sorted_records(tmp_path / "split")
-    assert len(got) == len(records) - suppressed and got == expected
-    assert any(r["customer"]["name"] == "[NAME]" for r in got) and any(
-        r["customer"]["name"] == "" for r in got
-    )
+    assert len(got) == len(records) - suppressed
+    assert got == expected
+    assert any(r["customer"]["name"] == "[NAME]" for r in got)
+    assert any(r["customer"]["name"] == "" for r in got)
     assert all(r["customer"]["email"].startswith("EMAIL_TOKEN(") for r in got)  # the local keyset's tokens
     findings = lambda out: sorted(json.dumps(f, sort_keys=True) for f in read_jsonl_dir(out / "findings"))  # noqa: E731
-    assert findings(tmp_path / "split") == findings(tmp_path / "local") and findings(tmp_path / "split")
+    assert findings(tmp_path / "split") == findings(tmp_path / "local")
+    assert findings(tmp_path / "split")
     # Only the listed fields and the field the condition reads went to DLP (and the row id).
     sent = {c.headers for c in fake.calls if c.method == "DeidentifyContent"}
     assert sent == {("customer.name", "customer.phone", "iban", "note", "ip_address", "veilwatch_row_id")}
@@ -403,9 +418,6 @@ def test_dlp_fields_sends_only_those_fields_to_dlp_and_merges_both_engines(fake,
     restored = read_jsonl_dir(tmp_path / "reid" / "reidentified")
     by_id = {r["transaction_id"]: r for r in records}
     assert len(restored) == len(got)
-    assert all(
-        r["customer"]["email"] == by_id[r["transaction_id"]]["customer"]["email"]
-        and r["card_number"] == by_id[r["transaction_id"]]["card_number"]
-        for r in restored
-    )
+    assert all(r["customer"]["email"] == by_id[r["transaction_id"]]["customer"]["email"] for r in restored)
+    assert all(r["card_number"] == by_id[r["transaction_id"]]["card_number"] for r in restored)
     assert fake.count("ReidentifyContent") == 0

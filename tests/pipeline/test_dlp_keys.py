@@ -62,11 +62,13 @@ def test_unwrapped_keys_run_without_a_keyset_and_restore(feed, tmp_path):
     config = _config(tmp_path, {"unwrapped": {"key": KEY32}}, {"unwrapped": {"key": KEY16}})
     assert run_cli("validate-config", config).code == 0
     refused = run_cli("run", "--dataset_config", config, "--input", data, "--output_dir", tmp_path / "no")
-    assert refused.code == 2 and not (tmp_path / "no").exists()
+    assert refused.code == 2
+    assert not (tmp_path / "no").exists()
     assert (
         "pii.fields[0].transformation.cryptoDeterministicConfig.cryptoKey.unwrapped: an unwrapped key is "
         "plaintext key material"
-    ) in refused.err and "--allow_plaintext_keys" in refused.err
+    ) in refused.err
+    assert "--allow_plaintext_keys" in refused.err
     assert KEY32 not in refused.err
 
     out = tmp_path / "run"
@@ -82,7 +84,9 @@ def test_unwrapped_keys_run_without_a_keyset_and_restore(feed, tmp_path):
     for tid, record in anonymized.items():
         card, email = originals[tid]["card_number"], originals[tid]["customer"]["email"]
         token = record["card_number"]
-        assert len(token) == len(card) and token.isdigit() and token != card  # DLP FF1: same length
+        assert len(token) == len(card)
+        assert token.isdigit()
+        assert token != card  # DLP FF1: same length
         body = record["customer"]["email"].split(":", 1)[1]
         assert record["customer"]["email"] == f"EMAIL_TOKEN({len(body)}):{body}"
         assert len(base64.b64decode(body)) == 1 + 16 + len(email.encode())  # DLP AES-SIV: no key id
@@ -130,7 +134,9 @@ def test_transient_key_tokens_are_refused_by_reidentify(feed, tmp_path):
         tmp_path / "reid",
         "--allow_plaintext_keys",
     )
-    assert result.code == 2 and "transient cryptoKey" in result.err and "customer.email" in result.err
+    assert result.code == 2
+    assert "transient cryptoKey" in result.err
+    assert "customer.email" in result.err
     assert not (tmp_path / "reid").exists()
     # the card number's unwrapped key is not transient: it restores
     assert (

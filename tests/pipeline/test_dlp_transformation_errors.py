@@ -52,7 +52,8 @@ def test_dlp_overview_errors_are_counted_like_the_local_engine(fake, tmp_path):
     assert set(remote["transformation_errors"][0]) == set(local["transformation_errors"][0])
     assert remote["transformation_errors"][0]["reason"].startswith("dateShiftConfig: ")
     assert remote["records_anonymized"] == local["records_anonymized"] == len(values)
-    assert "transform errors" in result.out and "left untransformed" in result.out
+    assert "transform errors" in result.out
+    assert "left untransformed" in result.out
     # the same output: shifted dates, and the values DLP could not shift left as they were
     key = lambda r: r["ts"]  # noqa: E731
     assert sorted(read_jsonl_dir(tmp_path / "dlp" / "anonymized"), key=key) == sorted(
@@ -60,4 +61,5 @@ def test_dlp_overview_errors_are_counted_like_the_local_engine(fake, tmp_path):
     )
     # only anonymized/ holds the values left untransformed (as configured); no other output names one
     others = [f for f in (tmp_path / "dlp").rglob("*") if f.is_file() and "anonymized" not in f.parts]
-    assert others and not any("Planted" in f.read_bytes().decode("utf-8", "replace") for f in others)
+    assert others
+    assert not any("Planted" in f.read_bytes().decode("utf-8", "replace") for f in others)

@@ -135,7 +135,8 @@ def test_dry_run_of_a_streaming_pubsub_to_bigquery_job(tmp_path, no_network):
 
     # Without --streaming a Pub/Sub source is refused, naming what to do.
     result = run_cli("run", "--dataset_config", config, "--keyset", "gs://b/k.json", "--dry-run", *DATAFLOW)
-    assert result.code == 2 and "--streaming" in result.err
+    assert result.code == 2
+    assert "--streaming" in result.err
 
 
 def test_dry_run_of_a_bigquery_batch_job(tmp_path, no_network):
@@ -179,7 +180,9 @@ def test_remote_runners_refuse_launcher_local_paths(tmp_path, keyset_path):
         "--dry-run",
         *DATAFLOW,
     )
-    assert result.code == 2 and "keys.keyset (--keyset)" in result.err and "gs://" in result.err
+    assert result.code == 2
+    assert "keys.keyset (--keyset)" in result.err
+    assert "gs://" in result.err
 
 
 def test_options_that_do_not_fit_the_source_are_refused(tmp_path):
@@ -192,7 +195,8 @@ def test_options_that_do_not_fit_the_source_are_refused(tmp_path):
         "projects/my-project/subscriptions/payments-in",
         "--dry-run",
     )
-    assert result.code == 2 and "--input_subscription does not apply to source.format jsonl" in result.err
+    assert result.code == 2
+    assert "--input_subscription does not apply to source.format jsonl" in result.err
 
 
 def _config(**sinks):
@@ -273,10 +277,8 @@ def test_rows_fit_their_tables():
     dead = dead_letter_row(
         {"stage": "parse", "error": "e", "source": "pubsub:1", "record": {"a": "[REDACTED]"}}
     )
-    assert (
-        set(dead) == {f["name"] for f in DEAD_LETTER_SCHEMA["fields"]}
-        and dead["record"] == '{"a":"[REDACTED]"}'
-    )
+    assert set(dead) == {f["name"] for f in DEAD_LETTER_SCHEMA["fields"]}
+    assert dead["record"] == '{"a":"[REDACTED]"}'
 
 
 def test_window_table_has_a_column_for_every_key_of_scored_and_tfdv_records():
@@ -396,6 +398,8 @@ def test_output_dir_is_optional_only_when_every_output_has_a_table_or_topic():
         "event_time": {"field": "ts"},
     }
     assert parse_config({**doc, "sinks": {"bigquery": tables}}).sinks.output_dir is None
-    with pytest.raises(ConfigError) as exc:
+    with pytest.raises(
+        ConfigError, match=r"sinks\.output_dir: is required \(set it in the config or pass"
+    ) as exc:
         parse_config({**doc, "sinks": {"bigquery": {**tables, "findings_table": None}}})
     assert [i.path for i in exc.value.issues] == ["sinks.output_dir"]

@@ -75,7 +75,8 @@ def ticket_feed(tmp_path_factory):
 
 def test_a_feed_of_several_days_gets_a_daily_seasonal_baseline(ticket_feed):
     config, _ = ticket_feed
-    assert config["detector"]["type"] == "seasonal" and config["detector"]["season"] == "day"
+    assert config["detector"]["type"] == "seasonal"
+    assert config["detector"]["season"] == "day"
 
 
 def test_the_proposed_config_flags_the_incident_and_the_outage_and_nothing_else(ticket_feed):
@@ -94,8 +95,11 @@ def test_the_half_covered_last_window_is_written_but_not_scored(ticket_feed):
     _, scores = ticket_feed
     last = [s for s in scores if s["window_start"] == _iso(CUT - 0.5)]
     assert len(last) == 1
-    assert last[0]["is_anomaly"] is False and last[0]["alert"] is False and last[0]["score"] is None
-    assert "partial window" in last[0]["explanation"] and "covers only 4" in last[0]["explanation"]
+    assert last[0]["is_anomaly"] is False
+    assert last[0]["alert"] is False
+    assert last[0]["score"] is None
+    assert "partial window" in last[0]["explanation"]
+    assert "covers only 4" in last[0]["explanation"]
     assert last[0]["observed"] > 0  # the records before the cut are counted, not lost
 
 
@@ -122,7 +126,8 @@ def test_a_short_sample_gets_a_day_long_trailing_baseline_that_ignores_the_ramp_
     short_feed,
 ):
     config, scores = short_feed
-    assert config["detector"]["type"] == "robust_zscore" and config["detector"]["history"] == 24
+    assert config["detector"]["type"] == "robust_zscore"
+    assert config["detector"]["history"] == 24
     counts = [s for s in scores if s["metric"] == "record_count"]
     assert len(counts) == 24 + 21
     flagged = sorted(s["window_start"] for s in counts if s["is_anomaly"])

@@ -126,4 +126,5 @@ def test_every_output_format_holds_the_anonymized_records(feed, tmp_path, keyset
         emails = {row["customer__email"] for row in rows}
     assert len(rows) == len(records)
     originals = {r["customer"]["email"] for r in records}
-    assert len(emails) == len(originals) and not emails & originals  # tokens, one per customer
+    assert len(emails) == len(originals)
+    assert not emails & originals  # tokens, one per customer

@@ -84,7 +84,8 @@ def test_cv_is_refused_when_the_harness_and_the_pipeline_disagree(corpus, pipeli
     changed = {**pipeline_run, "synthetic_spike/spike_0.csv": []}
     assert nab.cross_validate(args, DETECTOR, {"windows": 48}, changed) == 1
     err = capsys.readouterr().err
-    assert "--cv refused" in err and "synthetic_spike/spike_0.csv" in err
+    assert "--cv refused" in err
+    assert "synthetic_spike/spike_0.csv" in err
 
 
 def test_cv_without_the_scorer_or_labels_is_a_usage_error(corpus, tmp_path, capsys):
@@ -102,7 +103,8 @@ def test_cv_without_the_scorer_or_labels_is_a_usage_error(corpus, tmp_path, caps
                 str(config),
             ]
         )
-    assert exit_.value.code == 2 and "--cv needs --nab-root and --scorer" in capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "--cv needs --nab-root and --scorer" in capsys.readouterr().err
 
 
 def test_cv_prints_the_held_out_score_next_to_the_pipelines_in_sample_score(corpus, tmp_path, capsys):
@@ -143,7 +145,8 @@ def test_cv_prints_the_held_out_score_next_to_the_pipelines_in_sample_score(corp
     printed = capsys.readouterr()
     assert "harness and pipeline flag the same rows on all 2 files" in printed.err
     table = printed.out
-    assert "pipeline, --config, in-sample:" in table and "leave-one-category-out CV over grid.yaml:" in table
+    assert "pipeline, --config, in-sample:" in table
+    assert "leave-one-category-out CV over grid.yaml:" in table
     held_out = json.loads((tmp_path / "d.cv.json").read_text())
     assert sorted(held_out) == ["synthetic_level_shift/level_shift_0.csv", "synthetic_spike/spike_0.csv"]
     assert json.loads(out.read_text()).keys() == held_out.keys()

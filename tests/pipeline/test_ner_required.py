@@ -40,7 +40,8 @@ def test_a_missing_model_stops_the_run_with_exit_2_and_the_install_command(tmp_p
         "--allow_plaintext_keys",
     )
     assert result.code == 2
-    assert "pii.detection.use_ner" in result.err and "pip install" in result.err
+    assert "pii.detection.use_ner" in result.err
+    assert "pip install" in result.err
     assert "en_core_web_no_such_model" in result.err
     assert not out.exists()
 
@@ -96,7 +97,8 @@ def test_without_spacy_the_run_stops_and_scan_warns(tmp_path, keyset_path):
         "--allow_plaintext_keys",
     )
     assert done.returncode == 2, done.stderr
-    assert "spaCy is not installed" in done.stderr and "pip install" in done.stderr
+    assert "spaCy is not installed" in done.stderr
+    assert "pip install" in done.stderr
     assert not out.exists()
 
     texts = tmp_path / "texts.jsonl"
@@ -104,7 +106,8 @@ def test_without_spacy_the_run_stops_and_scan_warns(tmp_path, keyset_path):
     done = _cli_without_spacy("scan", "--input", str(texts), "--output", "-")
     assert done.returncode == 0, done.stderr
     assert "PERSON_NAME, LOCATION and ORGANIZATION_NAME are not detected" in done.stderr
-    assert "EMAIL_ADDRESS" in done.stdout and "PERSON_NAME" not in done.stdout
+    assert "EMAIL_ADDRESS" in done.stdout
+    assert "PERSON_NAME" not in done.stdout
 
 
 def test_scan_finds_names_when_the_model_is_installed(tmp_path):

@@ -108,11 +108,13 @@ FLEX_RUNS = shell_commands(TEMPLATES_README, "gcloud dataflow flex-template run 
 def test_the_readme_shows_a_streaming_and_a_dry_run_example():
     assert any("--streaming" in c for c in README_RUNS), README_RUNS
     assert any("--dry-run" in c for c in README_RUNS), README_RUNS
-    assert len(FLEX_RUNS) == 2 and any("streaming=true" in c for c in FLEX_RUNS)
+    assert len(FLEX_RUNS) == 2
+    assert any("streaming=true" in c for c in FLEX_RUNS)
 
 
 @pytest.mark.parametrize("command", README_RUNS, ids=lambda c: "streaming" if "--streaming" in c else "batch")
-def test_readme_run_examples_pass_as_dry_runs(command, no_network, monkeypatch):
+@pytest.mark.usefixtures("no_network")
+def test_readme_run_examples_pass_as_dry_runs(command, monkeypatch):
     monkeypatch.chdir(REPO)  # the examples name repository paths (templates/datasets/...)
     result = run_cli(*_veilwatch_run_argv(command))
     assert result.code == 0, result.err
@@ -134,7 +136,8 @@ def test_the_streaming_example_uses_the_shipped_pubsub_config():
 @pytest.mark.parametrize(
     "command", FLEX_RUNS, ids=lambda c: "streaming" if "streaming=true" in c else "batch"
 )
-def test_templates_readme_flex_template_runs_pass_the_launcher(command, no_network, monkeypatch):
+@pytest.mark.usefixtures("no_network")
+def test_templates_readme_flex_template_runs_pass_the_launcher(command, monkeypatch):
     monkeypatch.chdir(REPO)
     variables = _shell_variables(TEMPLATES_README)
     argv = _flex_template_argv(command, variables, _uploads(TEMPLATES_README, variables))

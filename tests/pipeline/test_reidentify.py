@@ -88,13 +88,11 @@ def test_reidentify_restores_email_and_card_exactly(feed, anonymized, tmp_path):
     # Emails found in the free-text note were tokenized with the EMAIL_TOKEN surrogate: restored in place.
     in_notes = [tx for tx, r in anonymized.items() if "EMAIL_TOKEN(" in (r.get("note") or "")]
     assert in_notes
-    assert all(
-        original[tx]["customer"]["email"] in restored[tx]["note"]
-        and "EMAIL_TOKEN(" not in restored[tx]["note"]
-        for tx in in_notes
-    )
+    assert all(original[tx]["customer"]["email"] in restored[tx]["note"] for tx in in_notes)
+    assert all("EMAIL_TOKEN(" not in restored[tx]["note"] for tx in in_notes)
     summary = json.loads((tmp_path / "reid" / "reidentify_summary.json").read_text())
-    assert summary["records_reidentified"] == len(records) and summary["records_dead_lettered"] == 0
+    assert summary["records_reidentified"] == len(records)
+    assert summary["records_dead_lettered"] == 0
 
 
 def test_tokens_join_across_separate_runs_on_different_data(feed, anonymized, tmp_path):
@@ -118,8 +116,10 @@ def test_tokens_join_across_separate_runs_on_different_data(feed, anonymized, tm
     for get in (lambda r: r["customer"]["email"], lambda r: r["card_number"]):
         a, b = tokens("a", get), tokens("b", get)
         shared = set(a) & set(b)
-        assert len(shared) > 100 and shared == set(b)  # every value of the second run was seen in the first
-        assert all(len(a[k]) == 1 and a[k] == b[k] for k in shared)  # one token per value, same in both runs
+        assert len(shared) > 100
+        assert shared == set(b)  # every value of the second run was seen in the first
+        assert all(len(a[k]) == 1 for k in shared)  # one token per value
+        assert all(a[k] == b[k] for k in shared)  # the same in both runs
 
 
 def test_reidentify_after_rotation(feed, anonymized, tmp_path):
@@ -133,10 +133,9 @@ def test_reidentify_after_rotation(feed, anonymized, tmp_path):
     result = _reidentify(config, run / "anonymized", tmp_path / "emails", keyset_path, "customer.email")
     assert result.code == 0, result.err
     original = _by_id(records)
-    assert all(
-        r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"]
-        for r in read_jsonl_dir(tmp_path / "emails" / "reidentified")
-    )
+    emails = read_jsonl_dir(tmp_path / "emails" / "reidentified")
+    assert len(emails) == len(records)
+    assert all(r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"] for r in emails)
     # Card tokens are bare FF1 (format-preserving, no room for a key id): name the old key.
     result = _reidentify(
         config,
@@ -148,24 +147,24 @@ def test_reidentify_after_rotation(feed, anonymized, tmp_path):
         str(old_primary),
     )
     assert result.code == 0, result.err
-    assert all(
-        r["card_number"] == original[r["transaction_id"]]["card_number"]
-        for r in read_jsonl_dir(tmp_path / "cards" / "reidentified")
-    )
+    cards = read_jsonl_dir(tmp_path / "cards" / "reidentified")
+    assert len(cards) == len(records)
+    assert all(r["card_number"] == original[r["transaction_id"]]["card_number"] for r in cards)
     # Without --key_id, the key the run recorded in its run_summary.json is used: restored exactly.
     result = _reidentify(config, run / "anonymized", tmp_path / "recorded", keyset_path, "card_number")
-    assert result.code == 0 and f"using key {old_primary}" in result.err
-    assert all(
-        r["card_number"] == original[r["transaction_id"]]["card_number"]
-        for r in read_jsonl_dir(tmp_path / "recorded" / "reidentified")
-    )
+    assert result.code == 0
+    assert f"using key {old_primary}" in result.err
+    recorded = read_jsonl_dir(tmp_path / "recorded" / "reidentified")
+    assert len(recorded) == len(records)
+    assert all(r["card_number"] == original[r["transaction_id"]]["card_number"] for r in recorded)
     # Files copied away from their run summary: the command says it falls back to the primary key.
     copied = tmp_path / "copied" / "anonymized"
     copied.mkdir(parents=True)
     for part in (run / "anonymized").glob("part-*"):
         (copied / part.name).write_bytes(part.read_bytes())
     result = _reidentify(config, copied, tmp_path / "nokey", keyset_path, "card_number")
-    assert result.code == 0 and "carry no key id" in result.err
+    assert result.code == 0
+    assert "carry no key id" in result.err
 
 
 def test_reidentify_refuses_one_way_fields_and_writes_nothing(anonymized, tmp_path):
@@ -176,7 +175,8 @@ def test_reidentify_refuses_one_way_fields_and_writes_nothing(anonymized, tmp_pa
         ("amount", "field 'amount' is neither a declared PII field"),
     ):
         result = _reidentify(config, run / "anonymized", tmp_path / "reid", keyset_path, fields)
-        assert result.code == 2 and message in result.err
+        assert result.code == 2
+        assert message in result.err
         assert not (tmp_path / "reid").exists()
 
 
@@ -214,10 +214,13 @@ def test_bad_keys_stop_run_and_reidentify_with_nothing_written(
     bad = make_keyset(tmp_path / "bad_keyset.json")
     out = tmp_path / "out"
     result = _run(config, data, out, bad)
-    assert result.code == 2 and "keys.keyset:" in result.err and message in result.err
+    assert result.code == 2
+    assert "keys.keyset:" in result.err
+    assert message in result.err
     assert not out.exists()
     reid = _reidentify(config, run / "anonymized", tmp_path / "reid", bad)
-    assert reid.code == 2 and message in reid.err
+    assert reid.code == 2
+    assert message in reid.err
     assert not (tmp_path / "reid").exists()
     secrets = (
         [k["keyData"]["value"] for k in json.loads(bad.read_text()).get("key", [])]
@@ -238,11 +241,8 @@ def test_reidentify_reads_flattened_parquet_output(feed, tmp_path):
     original = _by_id(records)
     restored = read_jsonl_dir(tmp_path / "reid" / "reidentified")
     assert len(restored) == len(records)
-    assert all(
-        r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"]
-        and r["card_number"] == original[r["transaction_id"]]["card_number"]
-        for r in restored
-    )
+    assert all(r["customer"]["email"] == original[r["transaction_id"]]["customer"]["email"] for r in restored)
+    assert all(r["card_number"] == original[r["transaction_id"]]["card_number"] for r in restored)
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,8 @@ def test_keyset_without_the_runs_key_is_refused_before_any_output(anonymized, tm
     run_key = next(iter(json.loads((run / "run_summary.json").read_text())["records_by_primary_key_id"]))
     result = _reidentify(config, run / "anonymized", tmp_path / "reid", other, fields)
     assert result.code == 2, (result.code, result.err)
-    assert "keys.keyset:" in result.err and f"has no key {run_key}" in result.err
+    assert "keys.keyset:" in result.err
+    assert f"has no key {run_key}" in result.err
     assert "Traceback" not in result.err
     assert not (tmp_path / "reid").exists()
 

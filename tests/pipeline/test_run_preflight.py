@@ -42,7 +42,8 @@ def test_streaming_with_a_file_source_is_refused_before_any_output(tmp_path, key
         "--streaming",
     )
     assert result.code == 2, (result.code, result.err)
-    assert "--streaming" in result.err and "source.format jsonl" in result.err
+    assert "--streaming" in result.err
+    assert "source.format jsonl" in result.err
     assert "pipeline failed" not in result.err
     assert not out.exists()
 
@@ -62,7 +63,8 @@ def test_dataflow_run_without_a_way_to_ship_the_package_is_refused(tmp_path, no_
     )
     result = run_cli(*args)
     assert result.code == 2, (result.code, result.err)
-    assert "--setup_file" in result.err and "--sdk_container_image" in result.err
+    assert "--setup_file" in result.err
+    assert "--sdk_container_image" in result.err
 
 
 def test_dataflow_reidentify_without_a_way_to_ship_the_package_is_refused(tmp_path, no_network):
@@ -81,4 +83,5 @@ def test_dataflow_reidentify_without_a_way_to_ship_the_package_is_refused(tmp_pa
         *DATAFLOW,
     )
     assert result.code == 2, (result.code, result.err)
-    assert "--setup_file" in result.err and "--sdk_container_image" in result.err
+    assert "--setup_file" in result.err
+    assert "--sdk_container_image" in result.err

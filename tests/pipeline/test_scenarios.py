@@ -83,7 +83,8 @@ def test_heavy_hitter_names_a_token_and_summary_counts_findings_per_field(scenar
         if f["series_key"] == "busiest_customer" and f["window_start"] == burst.window_start
     )
     emails = {r["customer"]["email"] for r in records}
-    assert hit["detail"] and hit["detail"] not in emails  # the token, never the address
+    assert hit["detail"]
+    assert hit["detail"] not in emails  # the token, never the address
     assert "sigma above" in hit["explanation"]
     summary = json.loads((out / "run_summary.json").read_text())
     assert summary["findings_by_field"]["merchant_reference"]["CREDIT_CARD_NUMBER"] > 10

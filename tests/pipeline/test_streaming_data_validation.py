@@ -28,8 +28,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.transforms.window import TimestampedValue
 
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.elements import AnonymizedBatch
 
 pytestmark = pytest.mark.pipeline
 pytest.importorskip("tensorflow_data_validation")
@@ -137,9 +137,12 @@ def test_a_feature_that_goes_missing_is_flagged_once(streamed):
     missing = [f for f in flagged if f["series_key"] == "data_validation[status]"]
     assert _by_window(missing) == [("03:00", "data_validation[status]", "FEATURE_TYPE_NOT_PRESENT")]
     record = missing[0]
-    assert record["window_start"] == "2025-11-06T03:00:00Z" and record["window_end"] == "2025-11-06T04:00:00Z"
-    assert record["detector"] == "tfdv" and record["metric"] == "data_validation"
-    assert record["is_anomaly"] and record["alert"]
+    assert record["window_start"] == "2025-11-06T03:00:00Z"
+    assert record["window_end"] == "2025-11-06T04:00:00Z"
+    assert record["detector"] == "tfdv"
+    assert record["metric"] == "data_validation"
+    assert record["is_anomaly"]
+    assert record["alert"]
 
 
 def test_exactly_the_late_value_the_missing_field_and_the_drift_are_flagged(streamed):
@@ -156,7 +159,8 @@ def test_drift_carries_distance_and_threshold(streamed):
     flagged, _ = streamed
     drift = [f for f in flagged if f["detail"] == "COMPARATOR_L_INFTY_HIGH"]
     assert len(drift) == 1
-    assert drift[0]["threshold"] == 0.3 and drift[0]["observed"] == pytest.approx(0.65, abs=0.01)
+    assert drift[0]["threshold"] == 0.3
+    assert drift[0]["observed"] == pytest.approx(0.65, abs=0.01)
     assert "L-infinity" in drift[0]["explanation"]
 
 
@@ -164,7 +168,8 @@ def test_no_value_leaves_in_a_flagged_window(streamed):
     flagged, _ = streamed
     assert len(flagged) == 3
     text = repr(flagged)
-    assert "checkout-v2" not in text and CARD not in text
+    assert "checkout-v2" not in text
+    assert CARD not in text
 
 
 def test_counts_count_windows_checks_and_flags(streamed):

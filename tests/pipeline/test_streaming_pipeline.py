@@ -148,7 +148,8 @@ def test_streaming_and_batch_runs_agree_on_anonymized_records_and_flagged_window
     by_id = lambda rs: {r["transaction_id"]: r for r in rs}  # noqa: E731
     batch_records = by_id(read_jsonl_dir(batch_out / "anonymized"))
     stream_records = by_id(read_jsonl_dir(stream_out / "anonymized"))
-    assert len(stream_records) == len(records) and stream_records == batch_records
+    assert len(stream_records) == len(records)
+    assert stream_records == batch_records
 
     key = lambda s: (s["series_key"], s["window_start"])  # noqa: E731
     batch_flagged = sorted(read_jsonl_dir(batch_out / "flagged_windows"), key=key)
@@ -275,7 +276,7 @@ def test_the_event_time_attribute_fills_the_event_time_field(tmp_path):
     with _streaming_pipeline() as p:
         out = build_pipeline(p, config, streaming=True, read=_Stream(stream, config))
         times = out.anonymized | "Times" >> beam.FlatMap(
-            lambda b: zip([r["id"] for r in b.records], b.event_times)
+            lambda b: zip([r["id"] for r in b.records], b.event_times, strict=True)
         )
         dead = out.dead_letters | "Dead" >> beam.FlatMap(
             lambda batch: [(d["stage"], d["source"]) for d in batch]

@@ -12,9 +12,9 @@ from apache_beam.transforms.window import TimestampedValue
 
 from veilwatch.transforms.anomaly.registry import parse_detector
 from veilwatch.transforms.anomaly.score import ScoreSeries
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.config.model import MetricKind
+from veilwatch.transforms.elements import AnonymizedBatch, SeriesId, TooLatePartial, WindowPartial
 from veilwatch.transforms.metrics.window_metrics import TOO_LATE, ComputeWindowMetrics, LatenessGateFn
 
 pytestmark = pytest.mark.pipeline
@@ -172,10 +172,11 @@ def test_records_later_than_the_allowed_lateness_are_counted_not_silently_droppe
 
 def test_lateness_gate_reports_what_it_drops():
     config = _config(lateness="30m")
-    # Partials as PartialMetricsFn emits them: ((metric, group_by, group), (start, end, partial, records)).
-    on_time = (("n", None, None), (0.0, H, [10], 10))
-    too_late = (("n", None, None), (0.0, H, [5], 5))
-    still_open = (("n", None, None), (2 * H, 3 * H, [7], 7))
+    # Partials as PartialMetricsFn emits them: (SeriesId, WindowPartial).
+    series = SeriesId("n", None, None)
+    on_time = (series, WindowPartial(0.0, H, [10], 10))
+    too_late = (series, WindowPartial(0.0, H, [5], 5))
+    still_open = (series, WindowPartial(2 * H, 3 * H, [7], 7))
     stream = (
         TestStream()
         .add_elements([TimestampedValue(on_time, H - 1)])
@@ -193,9 +194,13 @@ def test_lateness_gate_reports_what_it_drops():
                 TOO_LATE, main="on_time"
             )
         )
-        assert_that(gated.on_time | "Kept" >> beam.Map(lambda kv: kv[1][3]), equal_to([10, 7]), label="kept")
         assert_that(
-            gated[TOO_LATE] | "Dropped" >> beam.Map(lambda t: t[1:]), equal_to([(0.0, H, 5)]), label="dropped"
+            gated.on_time | "Kept" >> beam.Map(lambda kv: kv[1].records), equal_to([10, 7]), label="kept"
+        )
+        assert_that(
+            gated[TOO_LATE],
+            equal_to([TooLatePartial(series, 0.0, H, 5)]),
+            label="dropped",
         )
 
 

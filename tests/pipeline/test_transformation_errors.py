@@ -48,7 +48,8 @@ def test_transformation_errors_are_handled_and_counted_per_field(handling, tmp_p
     assert result.code == 0, result.err
 
     summary = json.loads((out / "run_summary.json").read_text())
-    assert summary["all_records_accounted_for"] and summary["records_read"] == len(values)
+    assert summary["all_records_accounted_for"]
+    assert summary["records_read"] == len(values)
     leave = handling is not None
     outcome = "left_untransformed" if leave else "dead_lettered"
     assert [(e["field"], e["outcome"], e["count"]) for e in summary["transformation_errors"]] == [
@@ -69,6 +70,8 @@ def test_transformation_errors_are_handled_and_counted_per_field(handling, tmp_p
         assert summary["records_anonymized"] == len(GOOD)
         assert summary["dead_letters_by_stage"] == {"deidentify": len(BAD)}
         dead = read_jsonl_dir(out / "dead_letter")
-        assert len(dead) == len(BAD) and all("field 'visit': dateShiftConfig" in d["error"] for d in dead)
+        assert len(dead) == len(BAD)
+        assert all("field 'visit': dateShiftConfig" in d["error"] for d in dead)
         assert "planted" not in all_output_text(out).lower()
-    assert "transform errors" in result.out and outcome.replace("_", " ") in result.out
+    assert "transform errors" in result.out
+    assert outcome.replace("_", " ") in result.out

@@ -54,6 +54,7 @@ def test_a_catastrophic_custom_regex_finishes_or_is_refused(tmp_path, keyset_pat
                     keyset_path,
                     "--allow_plaintext_keys",
                 ),
+                strict=True,
             )
         ),
         daemon=True,

@@ -346,12 +346,12 @@ class FakeDlp:
             plans = [(j, config, None) for j in range(len(headers))]
         rows = []
         findings = 0
-        for row_index, row in enumerate(table.rows):
+        for row in table.rows:
             values = [from_value(v) for v in row.values]
             record = _nested(headers, values)
             if any(c.matches(record) for c in suppressions):
                 continue  # DLP leaves a suppressed row out of the answer's table
-            originals = dict(zip(headers, values))
+            originals = dict(zip(headers, values, strict=True))
             out = list(row.values)
             done: set[int] = set()
             for j, plan, condition in plans:
@@ -514,7 +514,7 @@ def _cells(item: dlp.ContentItem):
     if "table" in item:
         headers = [h.name for h in item.table.headers]
         for i, row in enumerate(item.table.rows):
-            for header, value in zip(headers, row.values):
+            for header, value in zip(headers, row.values, strict=True):
                 yield i, header, from_value(value)
     else:
         yield None, None, item.value
@@ -541,7 +541,7 @@ def _finding(f: Any, row_index: int | None, header: str | None) -> dlp.Finding:
 def _nested(headers: list[str], values: list[Any]) -> dict:
     """The row as a record: dotted headers become nested objects (for context fields)."""
     record: dict = {}
-    for header, value in zip(headers, values):
+    for header, value in zip(headers, values, strict=True):
         node = record
         names = header.split(".")
         for name in names[:-1]:

@@ -54,14 +54,13 @@ Examples
       --labels data/nab-dev/labels/combined_windows.json \
       --files-from realAWSCloudwatch,realAdExchange --per-file --json out.json
 """
-
 import argparse
 import csv
 import json
 import math
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 # NAB's config/profiles.json (used when no --profiles file is given).
 DEFAULT_PROFILES = {
@@ -93,7 +92,7 @@ def parse_timestamp(text):
     except ValueError:
         raise NabError("cannot parse timestamp %r" % text) from None
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
     return value
 
 
@@ -144,7 +143,7 @@ def load_windows(path):
 def normalise_relpath(rel):
     rel = rel.replace("\\", "/").lstrip("./")
     if rel.startswith("data/"):
-        rel = rel[len("data/") :]
+        rel = rel[len("data/"):]
     return rel
 
 
@@ -168,7 +167,7 @@ def probation_rows(n_rows, percent=PROBATION_PERCENT):
     return min(math.floor(percent * n_rows), percent * PROBATION_CAP_ROWS)
 
 
-class FileLayout:
+class FileLayout(object):
     """Per-row window membership and unweighted position scores of one file."""
 
     def __init__(self, rel, timestamps, windows, probation_percent=PROBATION_PERCENT):
@@ -187,10 +186,8 @@ class FileLayout:
         self.windows = []
         for start, end in windows:
             if start not in self.index or end not in self.index:
-                raise NabError(
-                    "%s: window [%s, %s] does not start and end on timestamps "
-                    "present in the data file" % (rel, start, end)
-                )
+                raise NabError("%s: window [%s, %s] does not start and end on timestamps "
+                               "present in the data file" % (rel, start, end))
             left, right = self.index[start], self.index[end]
             if right < left:
                 raise NabError("%s: window [%s, %s] ends before it starts" % (rel, start, end))
@@ -223,9 +220,8 @@ class FileLayout:
             else:  # a one-row window: every later row is "far" from it
                 self.unweighted[i] = -1.0
             i += 1
-        self.scored_windows = sorted(
-            {self.window_of[i] for i in range(self.n) if i >= self.probation and self.window_of[i] >= 0}
-        )
+        self.scored_windows = sorted({self.window_of[i] for i in range(self.n)
+                                      if i >= self.probation and self.window_of[i] >= 0})
 
     def row_scores(self, cost):
         """Weighted per-row score (what NAB writes as S(t)_<profile>)."""
@@ -304,7 +300,8 @@ class FileLayout:
         for w in self.scored_windows:
             window_part += best.get(w, -cost["fnWeight"])
         scored_rows = self.n - int(math.ceil(self.probation)) if self.n else 0
-        in_window = sum(1 for i in range(int(math.ceil(self.probation)), self.n) if self.window_of[i] >= 0)
+        in_window = sum(1 for i in range(int(math.ceil(self.probation)), self.n)
+                        if self.window_of[i] >= 0)
         return {
             "score": window_part + fp_sum,
             "tp": tp,
@@ -332,14 +329,10 @@ def score_corpus(layouts, detections, profiles, ignore_unmatched=False):
             unmatched_all[rel] = unmatched
         per_file[rel] = {p: layout.score(rows, cost) for p, cost in profiles.items()}
     if unmatched_all and not ignore_unmatched:
-        lines = [
-            "%s: %d value(s) match no row, e.g. %r" % (rel, len(v), v[:3])
-            for rel, v in sorted(unmatched_all.items())
-        ]
-        raise NabError(
-            "detections that match no data row (use --ignore-unmatched to "
-            "drop them):\n  " + "\n  ".join(lines)
-        )
+        lines = ["%s: %d value(s) match no row, e.g. %r" % (rel, len(v), v[:3])
+                 for rel, v in sorted(unmatched_all.items())]
+        raise NabError("detections that match no data row (use --ignore-unmatched to "
+                       "drop them):\n  " + "\n  ".join(lines))
     return {"files": per_file, "unmatched": unmatched_all}
 
 
@@ -355,7 +348,7 @@ def aggregate(layouts, per_file, profiles, group_of):
         for p, cost in profiles.items():
             raw = sum(per_file[rel][p]["score"] for rel in rels)
             null = 0.0 - cost["fnWeight"] * sum(len(layouts[rel].scored_windows) for rel in rels)
-            null = null if null else 0.0  # no "-0.0"
+            null = null if null else 0.0   # no "-0.0"
             perfect = cost["tpWeight"] * sum(len(layouts[rel].windows) for rel in rels)
             denom = perfect - null
             entry = {
@@ -386,12 +379,10 @@ def select_files(data_dir, windows, files_from=None):
         if not available:
             raise NabError("no labelled file exists under %s" % data_dir)
         if missing:
-            print(
-                "note: %d labelled file(s) are not under %s and are not scored "
-                "(categories: %s)"
-                % (len(missing), data_dir, ",".join(sorted({category_of(m) for m in missing}))),
-                file=sys.stderr,
-            )
+            print("note: %d labelled file(s) are not under %s and are not scored "
+                  "(categories: %s)" % (len(missing), data_dir,
+                                        ",".join(sorted({category_of(m) for m in missing}))),
+                  file=sys.stderr)
         return available
     if os.path.isfile(files_from):
         with open(files_from) as handle:
@@ -411,10 +402,8 @@ def select_files(data_dir, windows, files_from=None):
             matches = [rel for rel in available if category_of(rel) == entry]
             if not matches:
                 known = sorted({category_of(r) for r in windows})
-                raise NabError(
-                    "--files-from: no labelled file of category %r under %s "
-                    "(labelled categories: %s)" % (entry, data_dir, ", ".join(known))
-                )
+                raise NabError("--files-from: no labelled file of category %r under %s "
+                               "(labelled categories: %s)" % (entry, data_dir, ", ".join(known)))
         for rel in matches:
             if rel not in chosen:
                 chosen.append(rel)
@@ -422,12 +411,9 @@ def select_files(data_dir, windows, files_from=None):
 
 
 def build_layouts(data_dir, windows, rels, probation_percent=PROBATION_PERCENT):
-    return {
-        rel: FileLayout(
-            rel, read_series_timestamps(os.path.join(data_dir, rel)), windows.get(rel, []), probation_percent
-        )
-        for rel in rels
-    }
+    return {rel: FileLayout(rel, read_series_timestamps(os.path.join(data_dir, rel)),
+                            windows.get(rel, []), probation_percent)
+            for rel in rels}
 
 
 def load_detections(path):
@@ -437,7 +423,8 @@ def load_detections(path):
         except json.JSONDecodeError as exc:
             raise NabError("%s is not valid JSON: %s" % (path, exc)) from None
     if not isinstance(raw, dict):
-        raise NabError('%s must hold a JSON object {"<category>/<file>.csv": [timestamps]}' % path)
+        raise NabError("%s must hold a JSON object {\"<category>/<file>.csv\": [timestamps]}"
+                       % path)
     detections = {}
     for key, values in raw.items():
         if not isinstance(values, list):
@@ -460,15 +447,10 @@ def render(report, per_file=False):
     cats = report["categories"]
     overall = report["overall"]
     lines = []
-    lines.append(
-        "NAB score: %d file(s), %d labelled window(s), probation %.0f%% (max %d rows)"
-        % (
-            overall[profiles[0]]["files"],
-            overall[profiles[0]]["windows"],
-            100 * report["probation_percent"],
-            int(report["probation_percent"] * PROBATION_CAP_ROWS),
-        )
-    )
+    lines.append("NAB score: %d file(s), %d labelled window(s), probation %.0f%% (max %d rows)"
+                 % (overall[profiles[0]]["files"], overall[profiles[0]]["windows"],
+                    100 * report["probation_percent"],
+                    int(report["probation_percent"] * PROBATION_CAP_ROWS)))
     lines.append("")
     lines.append("Normalised score (100 = perfect detector, 0 = null detector that flags nothing)")
     header = "%-24s %5s %7s" % ("category", "files", "windows")
@@ -484,42 +466,23 @@ def render(report, per_file=False):
         lines.append(row)
     for p in profiles:
         lines.append("")
-        lines.append(
-            "Profile %s (weights tp=%g fp=%g fn=%g): raw scores and counts"
-            % (
-                p,
-                report["weights"][p]["tpWeight"],
-                report["weights"][p]["fpWeight"],
-                report["weights"][p]["fnWeight"],
-            )
-        )
-        lines.append(
-            "%-24s %9s %9s %9s %10s %8s %6s %6s %8s %8s"
-            % ("category", "raw", "null", "perfect", "normalised", "win_det", "TP", "FP", "FN", "TN")
-        )
+        lines.append("Profile %s (weights tp=%g fp=%g fn=%g): raw scores and counts"
+                     % (p, report["weights"][p]["tpWeight"], report["weights"][p]["fpWeight"],
+                        report["weights"][p]["fnWeight"]))
+        lines.append("%-24s %9s %9s %9s %10s %8s %6s %6s %8s %8s" % (
+            "category", "raw", "null", "perfect", "normalised", "win_det", "TP", "FP", "FN",
+            "TN"))
         for name in sorted(cats) + ["ALL"]:
             e = (overall if name == "ALL" else cats[name])[p]
-            lines.append(
-                "%-24s %9s %9s %9s %10s %8s %6d %6d %8d %8d"
-                % (
-                    name,
-                    _fmt(e["raw"], digits=3),
-                    _fmt(e["null"], digits=1),
-                    _fmt(e["perfect"], digits=1),
-                    _fmt(e["normalised"], 10, 2),
-                    "%d/%d" % (e["windows_detected"], e["windows"]),
-                    e["tp"],
-                    e["fp"],
-                    e["fn"],
-                    e["tn"],
-                )
-            )
+            lines.append("%-24s %9s %9s %9s %10s %8s %6d %6d %8d %8d" % (
+                name, _fmt(e["raw"], digits=3), _fmt(e["null"], digits=1),
+                _fmt(e["perfect"], digits=1), _fmt(e["normalised"], 10, 2),
+                "%d/%d" % (e["windows_detected"], e["windows"]), e["tp"], e["fp"], e["fn"],
+                e["tn"]))
     if per_file:
         lines.append("")
-        lines.append(
-            "Per file: raw score per profile; windows detected / labelled; row "
-            "counts after the probation period"
-        )
+        lines.append("Per file: raw score per profile; windows detected / labelled; row "
+                     "counts after the probation period")
         head = "%-58s" % "file"
         for p in profiles:
             head += " %19s" % p
@@ -531,38 +494,22 @@ def render(report, per_file=False):
             for p in profiles:
                 row += " %19s" % ("%.4f" % f[p]["score"])
             e = f[profiles[0]]
-            row += " %8s %6d %6d %8d %8d" % (
-                "%d/%d" % (e["windows_detected"], e["windows"]),
-                e["tp"],
-                e["fp"],
-                e["fn"],
-                e["tn"],
-            )
+            row += " %8s %6d %6d %8d %8d" % ("%d/%d" % (e["windows_detected"], e["windows"]),
+                                             e["tp"], e["fp"], e["fn"], e["tn"])
             lines.append(row)
     if report["unmatched"]:
         lines.append("")
-        lines.append(
-            "Ignored detections that match no row: %s"
-            % ", ".join("%s (%d)" % (rel, n) for rel, n in sorted(report["unmatched"].items()))
-        )
+        lines.append("Ignored detections that match no row: %s" % ", ".join(
+            "%s (%d)" % (rel, n) for rel, n in sorted(report["unmatched"].items())))
     if report["unscored_keys"]:
         keys = report["unscored_keys"]
-        lines.append(
-            "Detections for %d file(s) outside the scored set were ignored (e.g. %s)"
-            % (len(keys), ", ".join(keys[:3]))
-        )
+        lines.append("Detections for %d file(s) outside the scored set were ignored (e.g. %s)"
+                     % (len(keys), ", ".join(keys[:3])))
     return "\n".join(lines)
 
 
-def run(
-    detections,
-    data_dir,
-    labels,
-    profiles_path=None,
-    files_from=None,
-    probation_percent=PROBATION_PERCENT,
-    ignore_unmatched=False,
-):
+def run(detections, data_dir, labels, profiles_path=None, files_from=None,
+        probation_percent=PROBATION_PERCENT, ignore_unmatched=False):
     """Score `detections` ({rel: [timestamps]}) and return the report dict."""
     windows = load_windows(labels)
     profiles = load_profiles(profiles_path)
@@ -587,35 +534,23 @@ def run(
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Score anomaly detections with the NAB method (standard library only).",
-        epilog="Example: python3 eval/nab_score.py detections.json --nab-root data/nab-dev",
-    )
-    parser.add_argument("detections", help='JSON {"<category>/<file>.csv": ["<timestamp>", ...]}')
-    parser.add_argument(
-        "--nab-root", help="directory with data/, labels/combined_windows.json and config/profiles.json"
-    )
+        epilog="Example: python3 eval/nab_score.py detections.json --nab-root data/nab-dev")
+    parser.add_argument("detections", help="JSON {\"<category>/<file>.csv\": [\"<timestamp>\", ...]}")
+    parser.add_argument("--nab-root", help="directory with data/, labels/combined_windows.json "
+                        "and config/profiles.json")
     parser.add_argument("--data-dir", help="NAB data directory (<category>/<file>.csv)")
     parser.add_argument("--labels", help="NAB window labels JSON (combined_windows.json)")
     parser.add_argument("--profiles", help="NAB profiles JSON (default: NAB's weights)")
-    parser.add_argument(
-        "--files-from",
-        metavar="CATEGORY[,CATEGORY]",
-        help="score only these categories (or <category>/<file>.csv entries, or "
-        "a text file listing them); null and perfect are computed on the "
-        "same subset",
-    )
+    parser.add_argument("--files-from", metavar="CATEGORY[,CATEGORY]",
+                        help="score only these categories (or <category>/<file>.csv entries, or "
+                             "a text file listing them); null and perfect are computed on the "
+                             "same subset")
     parser.add_argument("--per-file", action="store_true", help="also print per-file results")
     parser.add_argument("--json", metavar="OUT", help="write the full report as JSON to OUT")
-    parser.add_argument(
-        "--probation-percent",
-        type=float,
-        default=PROBATION_PERCENT,
-        help="share of each file not scored (NAB: 0.15)",
-    )
-    parser.add_argument(
-        "--ignore-unmatched",
-        action="store_true",
-        help="drop detections whose timestamp matches no row instead of failing",
-    )
+    parser.add_argument("--probation-percent", type=float, default=PROBATION_PERCENT,
+                        help="share of each file not scored (NAB: 0.15)")
+    parser.add_argument("--ignore-unmatched", action="store_true",
+                        help="drop detections whose timestamp matches no row instead of failing")
     args = parser.parse_args(argv)
 
     data_dir, labels, profiles_path = args.data_dir, args.labels, args.profiles
@@ -629,15 +564,8 @@ def main(argv=None):
         parser.error("give --nab-root, or both --data-dir and --labels")
     try:
         detections = load_detections(args.detections)
-        report = run(
-            detections,
-            data_dir,
-            labels,
-            profiles_path,
-            args.files_from,
-            args.probation_percent,
-            args.ignore_unmatched,
-        )
+        report = run(detections, data_dir, labels, profiles_path, args.files_from,
+                     args.probation_percent, args.ignore_unmatched)
     except (NabError, OSError) as exc:
         print("nab_score: error: %s" % exc, file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class Direction(str, enum.Enum):
+class Direction(enum.StrEnum):
     """Which deviations count as anomalous."""
 
     UP = "up"

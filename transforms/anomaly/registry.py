@@ -90,7 +90,7 @@ def parse_detector(mapping: Any, path: str) -> DetectorSpec:
     """Validate one detector mapping; raise ConfigError naming every bad key."""
     issues: list[ConfigIssue] = []
     spec = _parse(mapping, path, issues)
-    if issues:
+    if issues or spec is None:  # _parse returns None only with an issue recorded
         raise ConfigError(issues)
     return spec
 
@@ -184,9 +184,9 @@ def _fields(params_cls: type, mapping: Mapping, path: str, issues: list[ConfigIs
 def _check(f: dataclasses.Field, value: Any) -> tuple[str | None, Any]:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
     if kind == "Direction":
-        choices = [d.value for d in Direction]
-        if value not in choices:
-            return f"expected one of {', '.join(choices)}", None
+        directions = [d.value for d in Direction]
+        if value not in directions:
+            return f"expected one of {', '.join(directions)}", None
         return None, Direction(value)
     if kind == "str":
         choices = f.metadata.get("choices")
@@ -217,3 +217,54 @@ def _check_combination(kind: str, params: Any, members: tuple, path: str, issues
         issues.append(ConfigIssue(path + ".min_periods", "must not exceed periods"))
     if kind == "ensemble" and params.mode == "k" and params.k > len(members):
         issues.append(ConfigIssue(path + ".k", "exceeds the number of members"))
+
+
+def params_json_schema(params_cls: type) -> dict[str, dict[str, Any]]:
+    """JSON Schema of each key of a params dataclass, by the rules :func:`_check` applies
+    (type, choices, inclusive bounds) and with the field's help as its description."""
+    properties: dict[str, dict[str, Any]] = {}
+    for f in dataclasses.fields(params_cls):
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+        schema: dict[str, Any]
+        if kind == "Direction":
+            schema = {"enum": [d.value for d in Direction]}
+        elif kind == "str":
+            choices = f.metadata.get("choices")
+            schema = {"enum": list(choices)} if choices else {"type": "string"}
+        else:
+            schema = {"type": {"bool": "boolean", "int": "integer", "float": "number"}[kind]}
+        if f.metadata.get("min") is not None:
+            schema["minimum"] = f.metadata["min"]
+        if f.metadata.get("max") is not None:
+            schema["maximum"] = f.metadata["max"]
+        if f.metadata.get("help"):
+            schema["description"] = f.metadata["help"]
+        properties[f.name] = schema
+    return properties
+
+
+def detector_json_schema(ref: str) -> dict[str, Any]:
+    """JSON Schema of a detector mapping (``{type: ..., <params>}``): per type, the keys
+    :func:`parse_detector` accepts; ``ref`` points at this schema, for members and wrapped detectors."""
+    cases = []
+    for kind, (_, params_cls) in DETECTORS.items():
+        properties: dict[str, Any] = {"type": {"const": kind}, **params_json_schema(params_cls)}
+        required = ["type"]
+        if kind == "ensemble":
+            properties["members"] = {"type": "array", "minItems": 1, "items": {"$ref": ref}}
+        elif kind in WRAPPERS:
+            properties["detector"] = {"$ref": ref}
+            if kind in REQUIRED_MEMBER:
+                required.append("detector")
+        cases.append(
+            {
+                "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
+                "then": {"properties": properties, "required": required, "additionalProperties": False},
+            }
+        )
+    return {
+        "type": "object",
+        "properties": {"type": {"enum": list(DETECTORS)}},
+        "required": ["type"],
+        "allOf": cases,
+    }

@@ -59,8 +59,9 @@ from veilwatch.transforms.anomaly.explain import explain
 from veilwatch.transforms.anomaly.registry import DetectorSpec, build_detector
 from veilwatch.transforms.anomaly.silence import judge_silence
 from veilwatch.transforms.config.model import DatasetConfig, MetricKind, WindowKind
-from veilwatch.transforms.metrics.window_metrics import WindowMetric
+from veilwatch.transforms.elements import ScoredWindow, WindowMetric
 from veilwatch.transforms.records.event_time import to_iso
+from veilwatch.transforms.windows.assign import window_step_seconds
 
 # Gap filling emits at most this many empty windows in a row: a source that
 # was down for a month must not make the scorer loop over a million windows.
@@ -80,9 +81,7 @@ _BUFFER_CODER = coders.TupleCoder(
 )
 
 
-def scored_record(
-    dataset: str, m: WindowMetric, verdict: Verdict, alert: bool | None = None
-) -> dict[str, Any]:
+def scored_record(dataset: str, m: WindowMetric, verdict: Verdict, alert: bool | None = None) -> ScoredWindow:
     """The flagged-window shape (see README): bounds, values, verdict, explanation; never raw values.
 
     ``alert`` is False for an anomalous window inside the series' cooldown after an earlier alert."""
@@ -117,7 +116,7 @@ def zero_windows_between(last_start: float | None, m: WindowMetric, step: float)
     """Zero-valued windows of ``m``'s series after ``last_start`` and before ``m``."""
     if last_start is None:
         return []
-    out = []
+    out: list[WindowMetric] = []
     start = last_start + step
     while start < m.window_start - 1e-9 and len(out) < _MAX_FILLED_GAP:
         out.append(
@@ -134,7 +133,7 @@ def zero_windows_after(
     extent covers whole (at least ``min_coverage``): the series was silent in them."""
     if extent is None:
         return []
-    out = []
+    out: list[WindowMetric] = []
     size = m.window_end - m.window_start
     start = m.window_start + step
     while len(out) < _MAX_FILLED_GAP and window_coverage(start, start + size, extent) >= min_coverage:
@@ -204,7 +203,7 @@ class ScoreSeriesFn(beam.DoFn):
         buffer=beam.DoFn.StateParam(BUFFER),
         release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ScoredWindow]:
         _, metric = element
         buffer.add(_to_tuple(metric))
         at = release_at.read()
@@ -223,7 +222,7 @@ class ScoreSeriesFn(beam.DoFn):
         last_start=beam.DoFn.StateParam(LAST_START),
         release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ScoredWindow]:
         pending = sorted((WindowMetric(*t) for t in buffer.read()), key=lambda m: m.window_start)
         ready = [m for m in pending if Timestamp(m.window_end) <= fire_time]
         waiting = [m for m in pending if Timestamp(m.window_end) > fire_time]
@@ -252,8 +251,8 @@ class ScoreSeriesFn(beam.DoFn):
                 alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly)
                 yield self._emit(m, verdict, alert)
                 continue
-            fill = self._fills_gaps(m)
-            for window in (zero_windows_between(last, m, self.step) if fill else []) + [m]:
+            step = self._gap_step(m)
+            for window in (zero_windows_between(last, m, step) if step is not None else []) + [m]:
                 obs = Observation(window.window_start, window.window_end, window.value)
                 verdict, state = detector.observe(state, obs)
                 verdict = self._silence(window, verdict)
@@ -267,18 +266,20 @@ class ScoreSeriesFn(beam.DoFn):
     def _silence(self, m: WindowMetric, verdict: Verdict) -> Verdict:
         return judge_silence(verdict, m.value) if self.kinds.get(m.metric) is MetricKind.COUNT else verdict
 
-    def _fills_gaps(self, m: WindowMetric) -> bool:
-        return self.step is not None and self.kinds.get(m.metric) is MetricKind.COUNT
+    def _gap_step(self, m: WindowMetric) -> float | None:
+        """The window step when ``m``'s series has its gaps filled with zeros (a count over
+        fixed or sliding windows), else None."""
+        return self.step if self.kinds.get(m.metric) is MetricKind.COUNT else None
 
-    def _emit(self, m: WindowMetric, verdict: Verdict, alert: bool) -> dict[str, Any]:
+    def _emit(self, m: WindowMetric, verdict: Verdict, alert: bool) -> ScoredWindow:
         self.scored.inc()
         self.flagged.inc(int(verdict.is_anomaly))
         self.alerts.inc(int(alert))
         return scored_record(self.dataset, m, verdict, alert)
 
 
-class ScoreSeries(beam.PTransform):
-    """PCollection[WindowMetric] -> PCollection[dict] (one scored record per window)."""
+class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollection[ScoredWindow]]):
+    """PCollection[WindowMetric] -> PCollection[ScoredWindow] (one scored record per window)."""
 
     def __init__(
         self,
@@ -309,10 +310,8 @@ class ScoreSeries(beam.PTransform):
         return cls(
             config.dataset,
             config.detector,
-            # Sessions have no fixed step: nothing to fill between them.
-            None
-            if config.window.kind is WindowKind.SESSIONS
-            else (config.window.period_seconds or config.window.size_seconds),
+            # Sessions have no fixed step (None): nothing to fill between them.
+            window_step_seconds(config.window),
             {m.name: m.kind for m in config.metrics},
             config.cooldown,
             {m.name: m.detector for m in config.metrics if m.detector is not None},
@@ -320,7 +319,7 @@ class ScoreSeries(beam.PTransform):
             None if config.window.kind is WindowKind.SESSIONS else extent,
         )
 
-    def expand(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[dict]:
+    def expand(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[ScoredWindow]:
         if self.extent is None:
             return self._score(metrics)
         whole, partial = split_by_coverage(metrics, self.extent)
@@ -337,7 +336,11 @@ class ScoreSeries(beam.PTransform):
 
     def _with_silent_tails(self, metrics: beam.PCollection, whole: beam.PCollection) -> beam.PCollection:
         """``whole`` plus, for each count series, zero windows from its last window to the input's end."""
-        if self.step is None or not any(k is MetricKind.COUNT for k in self.kinds.values()):
+        if (
+            self.step is None
+            or self.extent is None
+            or not any(k is MetricKind.COUNT for k in self.kinds.values())
+        ):
             return whole
         kinds = self.kinds
         tails = (
@@ -345,7 +348,7 @@ class ScoreSeries(beam.PTransform):
             | "SeriesInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
             | "CountSeries" >> beam.Filter(lambda m: kinds.get(m.metric) is MetricKind.COUNT)
             | "KeyCountSeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(tuple[str, Any])
-            | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)
+            | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)  # type: ignore[arg-type]  # Beam takes callables
             | "SilentTails"
             >> beam.ParDo(
                 _SilentTailFn(self.step), extent=pvalue.AsSingleton(self.extent, default_value=None)
@@ -356,7 +359,7 @@ class ScoreSeries(beam.PTransform):
             tails,
         ) | "WithSilentTails" >> beam.Flatten()
 
-    def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[dict]:
+    def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[ScoredWindow]:
         return (
             metrics
             | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())

@@ -40,8 +40,8 @@ from apache_beam.metrics import Metrics
 from apache_beam.typehints.row_type import RowTypeConstraint
 from apache_beam.utils.timestamp import Timestamp
 
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
+from veilwatch.transforms.elements import AnonymizedBatch, RawBatch, RawItem, WindowMetric
 from veilwatch.transforms.io.bigquery import (
     DEAD_LETTER_SCHEMA,
     FINDINGS_SCHEMA,
@@ -50,8 +50,7 @@ from veilwatch.transforms.io.bigquery import (
     finding_row,
 )
 from veilwatch.transforms.io.sinks import to_json_line
-from veilwatch.transforms.io.sources import RawBatch, RawItem, json_ready_item
-from veilwatch.transforms.metrics.window_metrics import WindowMetric
+from veilwatch.transforms.io.sources import json_ready_item
 from veilwatch.transforms.records.event_time import EventTimeParser
 from veilwatch.transforms.records.parse import parse_line
 
@@ -75,22 +74,23 @@ def _from_bigquery(schema: dict, *extra: tuple[str, Any]) -> RowTypeConstraint:
 
 FINDING_REF_ROW = RowTypeConstraint.from_fields([("field", str), ("info_type", str)])
 ANONYMIZED_ROW = RowTypeConstraint.from_fields(
-    [("record", str), ("event_time", float), ("findings", Sequence[FINDING_REF_ROW])]
+    # a row type is a value that Beam reads as a type: mypy cannot see it as one
+    [("record", str), ("event_time", float), ("findings", Sequence[FINDING_REF_ROW])]  # type: ignore[valid-type]
 )
 DEAD_LETTER_ROW = _from_bigquery(DEAD_LETTER_SCHEMA, ("event_time", Optional[float]))
 FINDING_ROW = _from_bigquery(FINDINGS_SCHEMA)
-WINDOW_METRIC_ROW = RowTypeConstraint.from_fields(
-    [
-        ("metric", str),
-        ("group_by", Optional[str]),
-        ("group", Optional[str]),
-        ("window_start", float),
-        ("window_end", float),
-        ("value", float),
-        ("detail", Optional[str]),
-        ("series_key", str),
-    ]
-)
+# Annotated: from_fields declares `type` fields, which typing.Optional[...] is not (to mypy).
+_WINDOW_METRIC_FIELDS: list[tuple[str, Any]] = [
+    ("metric", str),
+    ("group_by", Optional[str]),
+    ("group", Optional[str]),
+    ("window_start", float),
+    ("window_end", float),
+    ("value", float),
+    ("detail", Optional[str]),
+    ("series_key", str),
+]
+WINDOW_METRIC_ROW = RowTypeConstraint.from_fields(_WINDOW_METRIC_FIELDS)
 SCORE_ROW = _from_bigquery(WINDOW_SCHEMA)
 
 
@@ -153,7 +153,7 @@ class RowsToRawBatchFn(beam.DoFn):
 
 def anonymized_rows(batch: AnonymizedBatch) -> Iterator[beam.Row]:
     findings = batch.findings or (frozenset(),) * len(batch.records)
-    for record, event_time, found in zip(batch.records, batch.event_times, findings):
+    for record, event_time, found in zip(batch.records, batch.event_times, findings, strict=True):
         yield beam.Row(
             record=to_json_line(record),
             event_time=float(event_time),
@@ -209,8 +209,9 @@ def metric_row(m: WindowMetric) -> beam.Row:
 def score_row(scored: dict) -> beam.Row:
     values = {name: scored.get(name) for name, _ in SCORE_ROW._fields}
     for name in ("observed", "expected", "spread", "score", "threshold"):
-        if values[name] is not None:
-            values[name] = float(values[name])
+        value = values[name]
+        if value is not None:
+            values[name] = float(value)
     return beam.Row(**values)
 
 

@@ -8,6 +8,10 @@ Every problem is collected and raised together as one
 and what is wrong, before any pipeline object exists. Relative paths inside
 the file are relative to the file's own folder; override values (from the
 command line) are taken as given.
+
+Overrides are written into the document at their key paths before it is validated
+(:func:`~veilwatch.transforms.config.overrides.write_overrides`), so a value from the
+command line is checked, and refused, exactly as the same value in the file.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import logging
 import os
 import posixpath
 import re
-from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -65,10 +68,12 @@ from veilwatch.transforms.config.model import (
     WindowKind,
     WindowSpec,
 )
+from veilwatch.transforms.config.overrides import ConfigOverrides, GivenPath, write_overrides
 from veilwatch.transforms.config.reader import Node
 from veilwatch.transforms.deid.conditions import parse_record_condition
 from veilwatch.transforms.deid.registry import needs_keys, parse_transformation
 from veilwatch.transforms.detection.settings import parse_detection_settings
+from veilwatch.transforms.locations import is_uri
 from veilwatch.transforms.records.paths import is_simple, parse_path
 
 _log = logging.getLogger(__name__)
@@ -87,6 +92,73 @@ TOP_LEVEL_KEYS = (
     "sinks",
     "data_validation",
 )
+_BIGQUERY_SINK_TABLES = (
+    "anonymized_table",
+    "flagged_windows_table",
+    "scores_table",
+    "dead_letter_table",
+    "findings_table",
+)
+_PUBSUB_SINK_TOPICS = ("anonymized_topic", "alerts_topic")
+# The keys each mapping of the config may hold, by its key path ("[]": each item of a list);
+# any other key is refused as unknown. json_schema.py builds the editor's JSON Schema from it.
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "": TOP_LEVEL_KEYS,
+    "source": ("format", "path", "csv", "max_record_bytes", "max_depth", "pubsub", "bigquery"),
+    "source.csv": ("delimiter",),
+    "source.pubsub": ("subscription", "topic", "event_time_attribute"),
+    "source.bigquery": ("table", "query"),
+    "schema": ("fields", "unknown_fields"),
+    "schema.fields[]": ("name", "type", "required"),
+    "event_time": ("field", "format"),
+    "pii": (
+        "fields",
+        "scan_fields",
+        "info_type_transformations",
+        "default_scan_transformation",
+        "detection",
+        "engine",
+        "dlp",
+        "transformation_error_handling",
+        "record_suppressions",
+    ),
+    "pii.fields[]": (
+        "path",
+        "paths",
+        "info_type",
+        "condition",
+        "transformation",
+        "info_type_transformations",
+        "default_scan_transformation",
+    ),
+    "pii.dlp": (
+        "project",
+        "location",
+        "endpoint",
+        "inspect_template_name",
+        "deidentify_template_name",
+        "reidentify_template_name",
+        "requests_per_minute",
+        "mode",
+        "max_attempts",
+        "fields",
+    ),
+    "pii.record_suppressions[]": ("condition",),
+    "windowing": ("type", "size", "period", "gap", "allowed_lateness"),
+    "metrics[]": ("name", "type", "group_by", "field", "info_type", "quantile", "k", "detector"),
+    "data_validation": ("fields", "baseline_windows", "schema", "drift"),
+    "keys": ("keyset", "kms_key_uri"),
+    "sinks": (
+        "output_dir",
+        "anonymized_format",
+        "write_all_scores",
+        "csv_neutralize_formulas",
+        "bigquery",
+        "pubsub",
+    ),
+    "sinks.bigquery": (*_BIGQUERY_SINK_TABLES, "time_partitioning", "clustering"),
+    "sinks.pubsub": _PUBSUB_SINK_TOPICS,
+}
 EVENT_TIME_FORMATS = ("iso8601", "epoch_seconds", "epoch_millis")
 DEFAULT_DETECTOR = {"type": "robust_zscore"}
 DEFAULT_WINDOW_SECONDS = 3600.0
@@ -98,29 +170,13 @@ SUBSCRIPTION_PATTERN = (
     r"^projects/[a-z][-a-z0-9.:]{4,61}[a-z0-9]/subscriptions/[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$"
 )
 TABLE_PATTERN = r"^([a-z][-a-z0-9.:]{4,61}[a-z0-9][:.])?[A-Za-z0-9_]{1,1024}\.[-A-Za-z0-9_ $]{1,1024}$"
+# The Cloud KMS key that wraps the keyset (tink's key URI), as templates/metadata.json checks it.
+KMS_KEY_PATTERN = r"^gcp-kms://projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$"
 # Event-time attributes Beam can read as a timestamp (RFC 3339 or epoch milliseconds).
 ATTRIBUTE_TIME_FORMATS = ("iso8601", "epoch_millis")
 
 
-@dataclass(frozen=True)
-class ConfigOverrides:
-    """Run-time values that replace the file's (one config, many runs)."""
-
-    input: str | None = None
-    output_dir: str | None = None
-    keyset: str | None = None
-    kms_key_uri: str | None = None
-    input_subscription: str | None = None  # source.pubsub.subscription (format pubsub)
-    input_topic: str | None = None  # source.pubsub.topic (format pubsub)
-    input_table: str | None = None  # source.bigquery.table (format bigquery)
-    output_table: str | None = None  # sinks.bigquery.anonymized_table
-    output_topic: str | None = None  # sinks.pubsub.anonymized_topic
-    flagged_windows_table: str | None = None  # sinks.bigquery.flagged_windows_table
-    alerts_topic: str | None = None  # sinks.pubsub.alerts_topic
-    dead_letter_table: str | None = None  # sinks.bigquery.dead_letter_table
-
-
-def load_config(path: str, overrides: ConfigOverrides = ConfigOverrides()) -> DatasetConfig:
+def load_config(path: str, overrides: ConfigOverrides | None = None) -> DatasetConfig:
     """Read ``path`` (local or any Beam FileSystems URI) and validate it."""
     text = _read_text(path)
     try:
@@ -137,16 +193,17 @@ def load_config(path: str, overrides: ConfigOverrides = ConfigOverrides()) -> Da
 
 
 def parse_config(
-    document: Any, base_dir: str = "", overrides: ConfigOverrides = ConfigOverrides(), config_path: str = ""
+    document: Any, base_dir: str = "", overrides: ConfigOverrides | None = None, config_path: str = ""
 ) -> DatasetConfig:
+    """Validate a parsed config ``document`` (with ``overrides`` written into it) in one pass."""
     issues: list[ConfigIssue] = []
-    root = Node(document, "", issues)
+    root = Node(write_overrides(document, overrides or ConfigOverrides()), "", issues)
     if not root.is_mapping():
         raise ConfigError(issues)
-    root.reject_unknown(TOP_LEVEL_KEYS)
+    root.reject_unknown(SECTION_KEYS[""])
 
     dataset = root.required("dataset", str, "")
-    source = _parse_source(root.child("source"), base_dir, overrides)
+    source = _parse_source(root.child("source"), base_dir)
     fields, unknown = _parse_schema(root.child("schema"))
     known_paths = {f.path: f for f in fields}
     event_time = _parse_event_time(root.child("event_time"), known_paths)
@@ -157,8 +214,8 @@ def parse_config(
         issues, lambda: parse_detector(root.child("detector").value or DEFAULT_DETECTOR, "detector")
     )
     cooldown = _guard(issues, lambda: parse_cooldown(root.child("cooldown").value or {}, "cooldown"))
-    keys = _parse_keys(root.child("keys"), base_dir, overrides, pii)
-    sinks = _parse_sinks(root.child("sinks"), base_dir, overrides)
+    keys = _parse_keys(root.child("keys"), base_dir, pii)
+    sinks = _parse_sinks(root.child("sinks"), base_dir)
     data_validation = _parse_data_validation(
         root.child("data_validation"), known_paths, event_time.field, pii, window, base_dir
     )
@@ -231,16 +288,16 @@ def _guard(issues: list[ConfigIssue], parse):
         return None
 
 
-def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> SourceSpec:
+def _parse_source(node: Node, base_dir: str) -> SourceSpec:
     if not node.is_mapping():
         return SourceSpec(SourceFormat.JSONL, "")
-    node.reject_unknown(("format", "path", "csv", "max_record_bytes", "max_depth", "pubsub", "bigquery"))
+    node.reject_unknown(SECTION_KEYS["source"])
     fmt = SourceFormat(
         node.choice("format", [f.value for f in SourceFormat], "jsonl", required=True) or "jsonl"
     )
     path = ""
     if fmt in FILE_FORMATS:
-        path = overrides.input or _resolve(node.required("path", str, ""), base_dir)
+        path = _resolve(node.required("path", str, ""), base_dir)
     elif node.has("path"):
         node.error(
             f"applies to file sources only; a {fmt.value} source is named under source.{fmt.value}", "path"
@@ -252,7 +309,7 @@ def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sour
     if node.has("csv"):
         csv = node.child("csv")
         if csv.is_mapping():
-            csv.reject_unknown(("delimiter",))
+            csv.reject_unknown(SECTION_KEYS["source.csv"])
             delimiter = csv.optional("delimiter", str, ",")
             if len(delimiter) != 1:
                 csv.error("must be exactly one character", "delimiter")
@@ -262,26 +319,23 @@ def _parse_source(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sour
     max_depth = node.optional("max_depth", int, DEFAULT_MAX_DEPTH)
     if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         node.error(f"must be a whole number from 1 to {MAX_DEPTH_LIMIT}", "max_depth")
-    pubsub = _parse_pubsub_source(node, overrides) if fmt is SourceFormat.PUBSUB else None
-    bigquery = _parse_bigquery_source(node, overrides) if fmt is SourceFormat.BIGQUERY else None
+    pubsub = _parse_pubsub_source(node) if fmt is SourceFormat.PUBSUB else None
+    bigquery = _parse_bigquery_source(node) if fmt is SourceFormat.BIGQUERY else None
     return SourceSpec(fmt, path, delimiter, max_bytes, pubsub, bigquery, max_depth)
 
 
-def _parse_pubsub_source(parent: Node, overrides: ConfigOverrides) -> PubSubSourceSpec:
+def _parse_pubsub_source(parent: Node) -> PubSubSourceSpec:
     node = parent.child("pubsub")
     subscription = topic = attribute = None
     if node.value is None:
-        if not (overrides.input_subscription or overrides.input_topic):
-            parent.error("is required for source.format pubsub (a subscription or a topic)", "pubsub")
+        parent.error("is required for source.format pubsub (a subscription or a topic)", "pubsub")
     elif node.is_mapping():
-        node.reject_unknown(("subscription", "topic", "event_time_attribute"))
+        node.reject_unknown(SECTION_KEYS["source.pubsub"])
         subscription = _resource(
             node, "subscription", SUBSCRIPTION_PATTERN, "projects/PROJECT/subscriptions/NAME"
         )
         topic = _resource(node, "topic", TOPIC_PATTERN, "projects/PROJECT/topics/NAME")
         attribute = node.optional("event_time_attribute", str, None)
-    if overrides.input_subscription or overrides.input_topic:
-        subscription, topic = overrides.input_subscription, overrides.input_topic
     if node.value is not None and subscription and topic:
         node.error("set either subscription or topic, not both")
     elif node.value is not None and not (
@@ -291,18 +345,15 @@ def _parse_pubsub_source(parent: Node, overrides: ConfigOverrides) -> PubSubSour
     return PubSubSourceSpec(subscription, topic, attribute)
 
 
-def _parse_bigquery_source(parent: Node, overrides: ConfigOverrides) -> BigQuerySourceSpec:
+def _parse_bigquery_source(parent: Node) -> BigQuerySourceSpec:
     node = parent.child("bigquery")
     table = query = None
     if node.value is None:
-        if not overrides.input_table:
-            parent.error("is required for source.format bigquery (a table or a query)", "bigquery")
+        parent.error("is required for source.format bigquery (a table or a query)", "bigquery")
     elif node.is_mapping():
-        node.reject_unknown(("table", "query"))
+        node.reject_unknown(SECTION_KEYS["source.bigquery"])
         table = _resource(node, "table", TABLE_PATTERN, "PROJECT:DATASET.TABLE")
         query = node.optional("query", str, None)
-    if overrides.input_table:
-        table, query = overrides.input_table, None
     if node.value is not None and table and query:
         node.error("set either table or query, not both")
     elif node.value is not None and not (table or query or node.has("table") or node.has("query")):
@@ -322,16 +373,17 @@ def _resource(node: Node, key: str, pattern: str, shape: str) -> str | None:
 def _parse_schema(node: Node) -> tuple[tuple[FieldSpec, ...], UnknownFieldPolicy]:
     if not node.is_mapping():
         return (), UnknownFieldPolicy.DROP
-    node.reject_unknown(("fields", "unknown_fields"))
+    node.reject_unknown(SECTION_KEYS["schema"])
     fields: list[FieldSpec] = []
     seen: set[str] = set()
     for item in node.items("fields", required=True):
         if not item.is_mapping():
             continue
-        item.reject_unknown(("name", "type", "required"))
+        item.reject_unknown(SECTION_KEYS["schema.fields[]"])
         name = item.required("name", str, "")
         if name:
-            if _guard(item.issues, lambda: parse_path(name, item.child_path("name"))) is None:
+            where = item.child_path("name")
+            if _guard(item.issues, lambda name=name, where=where: parse_path(name, where)) is None:
                 continue
             if name in seen:
                 item.error("names a field already declared", "name")
@@ -346,7 +398,7 @@ def _parse_schema(node: Node) -> tuple[tuple[FieldSpec, ...], UnknownFieldPolicy
 def _parse_event_time(node: Node, known: dict[str, FieldSpec]) -> EventTimeSpec:
     if not node.is_mapping():
         return EventTimeSpec("")
-    node.reject_unknown(("field", "format"))
+    node.reject_unknown(SECTION_KEYS["event_time"])
     field = node.required("field", str, "")
     if field and field not in known:
         node.error(_not_in_schema(field), "field")
@@ -371,19 +423,7 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
         return PiiSpec()
     if not node.is_mapping():
         return PiiSpec()
-    node.reject_unknown(
-        (
-            "fields",
-            "scan_fields",
-            "info_type_transformations",
-            "default_scan_transformation",
-            "detection",
-            "engine",
-            "dlp",
-            "transformation_error_handling",
-            "record_suppressions",
-        )
-    )
+    node.reject_unknown(SECTION_KEYS["pii"])
     policies: list[FieldPolicy] = []
     for index, item in enumerate(node.items("fields")):
         if item.is_mapping():
@@ -402,9 +442,9 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
         for info_type in mapping.value:
             if not _check_info_type(mapping, str(info_type), str(info_type)):
                 continue
-            spec = _transformation(mapping, str(info_type), required=True)
-            if spec is not None:
-                per_type[info_type] = spec
+            transformation = _transformation(mapping, str(info_type), required=True)
+            if transformation is not None:
+                per_type[info_type] = transformation
     default = _transformation(node, "default_scan_transformation", required=False) or TransformationSpec(
         "replaceWithInfoTypeConfig", None
     )
@@ -426,18 +466,6 @@ def _parse_pii(node: Node, known: dict[str, FieldSpec]) -> PiiSpec:
     )
 
 
-_DLP_KEYS = (
-    "project",
-    "location",
-    "endpoint",
-    "inspect_template_name",
-    "deidentify_template_name",
-    "reidentify_template_name",
-    "requests_per_minute",
-    "mode",
-    "max_attempts",
-    "fields",
-)
 _DLP_TEMPLATE = re.compile(
     r"^(projects|organizations)/[^/]+/(locations/[a-z0-9-]+/)?(inspectTemplates|deidentifyTemplates)/[A-Za-z0-9_-]+$"
 )
@@ -501,7 +529,7 @@ def _parse_pii_engine(
         return engine, None
     if not dlp_node.is_mapping():
         return engine, None
-    dlp_node.reject_unknown(_DLP_KEYS)
+    dlp_node.reject_unknown(SECTION_KEYS["pii.dlp"])
     project = dlp_node.required("project", str, "")
     if project and not _DLP_PROJECT.match(project):
         dlp_node.error("must be a Google Cloud project id (lower-case letters, digits, hyphens)", "project")
@@ -511,7 +539,7 @@ def _parse_pii_engine(
     endpoint = dlp_node.optional("endpoint", str, None)
     if endpoint is not None and (not endpoint or "/" in endpoint or " " in endpoint):
         dlp_node.error("must be a host[:port] such as dlp.europe-west3.rep.googleapis.com", "endpoint")
-    templates = {}
+    templates: dict[str, str | None] = {}
     for key, kind in (
         ("inspect_template_name", "inspectTemplates"),
         ("deidentify_template_name", "deidentifyTemplates"),
@@ -626,20 +654,9 @@ def _parse_dlp_fields(
     return paths
 
 
-_FIELD_ITEM_KEYS = (
-    "path",
-    "paths",
-    "info_type",
-    "condition",
-    "transformation",
-    "info_type_transformations",
-    "default_scan_transformation",
-)
-
-
 def _parse_field_item(item: Node, index: int, known: dict[str, FieldSpec]) -> list[FieldPolicy]:
     """One ``pii.fields`` item (one DLP record fieldTransformation) -> a policy per path it names."""
-    item.reject_unknown(_FIELD_ITEM_KEYS)
+    item.reject_unknown(SECTION_KEYS["pii.fields[]"])
     paths: tuple[str, ...] = ()
     if item.has("path") == item.has("paths"):
         item.error(
@@ -710,13 +727,12 @@ def _parse_conditions(node: Node, known: dict[str, FieldSpec]) -> list:
     for item in node.items("record_suppressions"):
         if not item.is_mapping():
             continue
-        item.reject_unknown(("condition",))
+        item.reject_unknown(SECTION_KEYS["pii.record_suppressions[]"])
         if not item.has("condition"):
             item.error("is required (a DLP RecordCondition)", "condition")
             continue
-        condition = _guard(
-            item.issues, lambda: parse_record_condition(item.value["condition"], item.child_path("condition"))
-        )
+        raw, where = item.value["condition"], item.child_path("condition")
+        condition = _guard(item.issues, lambda raw=raw, where=where: parse_record_condition(raw, where))
         _check_condition_fields(item.child("condition"), condition, known)
         if condition is not None:
             out.append(condition)
@@ -749,7 +765,7 @@ def _parse_window(node: Node) -> WindowSpec:
         return WindowSpec(WindowKind.FIXED, DEFAULT_WINDOW_SECONDS)
     if not node.is_mapping():
         return WindowSpec(WindowKind.FIXED, 3600)
-    node.reject_unknown(("type", "size", "period", "gap", "allowed_lateness"))
+    node.reject_unknown(SECTION_KEYS["windowing"])
     kind = WindowKind(node.choice("type", [k.value for k in WindowKind], "fixed") or "fixed")
     lateness = node.duration("allowed_lateness", 0.0) or 0.0
     if kind is WindowKind.SESSIONS:
@@ -799,7 +815,7 @@ def _parse_metrics(
     for item in root.items("metrics"):
         if not item.is_mapping():
             continue
-        item.reject_unknown(("name", "type", "group_by", "field", "info_type", "quantile", "k", "detector"))
+        item.reject_unknown(SECTION_KEYS["metrics[]"])
         name = item.required("name", str, "")
         if name in names:
             item.error("is used by another metric", "name")
@@ -810,9 +826,9 @@ def _parse_metrics(
         group_by = item.optional("group_by", str, None)
         if group_by and group_by not in known:
             item.error(_not_in_schema(group_by), "group_by")
-        elif group_by in scanned:
+        elif group_by and group_by in scanned:
             item.error(_SCANNED_VALUE_OUT, "group_by")
-        elif group_by in clear:
+        elif group_by and group_by in clear:
             item.error(clear[group_by] + _CLEAR_VALUE_OUT, "group_by")
         field = item.optional("field", str, None)
         if kind in FIELD_METRICS:
@@ -832,7 +848,7 @@ def _parse_metrics(
             item.error(f"does not apply to a {kind.value} metric", "field")
         if kind is MetricKind.HEAVY_HITTER and field in scanned:
             item.error(_SCANNED_VALUE_OUT, "field")
-        elif kind is MetricKind.HEAVY_HITTER and field in clear:
+        elif kind is MetricKind.HEAVY_HITTER and field and field in clear:
             item.error(clear[field] + _CLEAR_VALUE_OUT, "field")
         info_type = item.optional("info_type", str, None)
         if info_type and kind is not MetricKind.FINDINGS_RATE:
@@ -847,9 +863,8 @@ def _parse_metrics(
             item.error("must be at least 1", "k")
         detector = None
         if item.has("detector"):
-            detector = _guard(
-                item.issues, lambda: parse_detector(item.value["detector"], item.child_path("detector"))
-            )
+            raw, where = item.value["detector"], item.child_path("detector")
+            detector = _guard(item.issues, lambda raw=raw, where=where: parse_detector(raw, where))
         metrics.append(MetricSpec(name, kind, group_by, field, info_type, quantile, k, detector))
     if not metrics and not root.has("metrics"):
         metrics.append(MetricSpec("record_count", MetricKind.COUNT))
@@ -870,7 +885,7 @@ def _parse_data_validation(
     """The optional TFDV stage: which fields, the schema's origin and the drift thresholds."""
     if node.value is None or not node.is_mapping():
         return None
-    node.reject_unknown(("fields", "baseline_windows", "schema", "drift"))
+    node.reject_unknown(SECTION_KEYS["data_validation"])
     scanned = set(pii.scan_fields)
     clear = fields_left_in_clear(pii)
     if node.has("fields"):
@@ -923,14 +938,15 @@ def _parse_data_validation(
     return DataValidationSpec(fields, baseline, _resolve(schema, base_dir) if schema else None, drift)
 
 
-def _parse_keys(node: Node, base_dir: str, overrides: ConfigOverrides, pii: PiiSpec) -> KeysSpec:
+def _parse_keys(node: Node, base_dir: str, pii: PiiSpec) -> KeysSpec:
     keyset = kms = None
     if node.value is not None and node.is_mapping():
-        node.reject_unknown(("keyset", "kms_key_uri"))
+        node.reject_unknown(SECTION_KEYS["keys"])
         keyset = node.optional("keyset", str, None)
-        kms = node.optional("kms_key_uri", str, None)
-    keyset = overrides.keyset or (_resolve(keyset, base_dir) if keyset else None)
-    kms = overrides.kms_key_uri or kms
+        kms = _resource(
+            node, "kms_key_uri", KMS_KEY_PATTERN, "gcp-kms://projects/P/locations/L/keyRings/R/cryptoKeys/K"
+        )
+    keyset = _resolve(keyset, base_dir) if keyset else None
     users = [
         p.path
         for p in pii.fields
@@ -952,40 +968,20 @@ def _parse_keys(node: Node, base_dir: str, overrides: ConfigOverrides, pii: PiiS
     return KeysSpec(keyset, kms)
 
 
-def _parse_sinks(node: Node, base_dir: str, overrides: ConfigOverrides) -> SinksSpec:
+def _parse_sinks(node: Node, base_dir: str) -> SinksSpec:
     output_dir = fmt = None
     write_all = False
     neutralize = True
     bigquery, pubsub = BigQuerySinksSpec(), PubSubSinksSpec()
     if node.value is not None and node.is_mapping():
-        node.reject_unknown(
-            (
-                "output_dir",
-                "anonymized_format",
-                "write_all_scores",
-                "csv_neutralize_formulas",
-                "bigquery",
-                "pubsub",
-            )
-        )
+        node.reject_unknown(SECTION_KEYS["sinks"])
         output_dir = node.optional("output_dir", str, None)
         fmt = node.choice("anonymized_format", [f.value for f in FILE_FORMATS], "jsonl")
         write_all = node.optional("write_all_scores", bool, False)
         neutralize = node.optional("csv_neutralize_formulas", bool, True)
         bigquery = _parse_bigquery_sinks(node.child("bigquery"))
         pubsub = _parse_pubsub_sinks(node.child("pubsub"))
-    bigquery = replace(
-        bigquery,
-        anonymized_table=overrides.output_table or bigquery.anonymized_table,
-        flagged_windows_table=overrides.flagged_windows_table or bigquery.flagged_windows_table,
-        dead_letter_table=overrides.dead_letter_table or bigquery.dead_letter_table,
-    )
-    pubsub = replace(
-        pubsub,
-        anonymized_topic=overrides.output_topic or pubsub.anonymized_topic,
-        alerts_topic=overrides.alerts_topic or pubsub.alerts_topic,
-    )
-    output_dir = overrides.output_dir or (_resolve(output_dir, base_dir) if output_dir else None)
+    output_dir = _resolve(output_dir, base_dir) if output_dir else None
     sinks = SinksSpec(output_dir, SourceFormat(fmt or "jsonl"), write_all, bigquery, pubsub, neutralize)
     if not output_dir and sinks.any_to_files:
         node.issues.append(
@@ -1001,33 +997,26 @@ def _parse_sinks(node: Node, base_dir: str, overrides: ConfigOverrides) -> Sinks
 def _parse_bigquery_sinks(node: Node) -> BigQuerySinksSpec:
     if node.value is None or not node.is_mapping():
         return BigQuerySinksSpec()
-    keys = (
-        "anonymized_table",
-        "flagged_windows_table",
-        "scores_table",
-        "dead_letter_table",
-        "findings_table",
-    )
-    node.reject_unknown(keys + ("time_partitioning", "clustering"))
-    tables = {k: _resource(node, k, TABLE_PATTERN, "PROJECT:DATASET.TABLE") for k in keys}
+    node.reject_unknown(SECTION_KEYS["sinks.bigquery"])
+    tables = {k: _resource(node, k, TABLE_PATTERN, "PROJECT:DATASET.TABLE") for k in _BIGQUERY_SINK_TABLES}
     return BigQuerySinksSpec(
         **tables, time_partitioning=_time_partitioning(node), clustering=_clustering(node)
     )
 
 
 # BigQuery's time partitioning types, as the config spells them; none: no partitioning.
-_PARTITIONINGS = ("hour", "day", "month", "year", "none")
+PARTITIONINGS = ("hour", "day", "month", "year", "none")
 # BigQuery clusters a table by at most four columns.
-_MAX_CLUSTERING_COLUMNS = 4
+MAX_CLUSTERING_COLUMNS = 4
 
 
 def _time_partitioning(node: Node) -> str | None:
     value = node.value.get("time_partitioning", "day")
     if value is None:
         return None
-    if not isinstance(value, str) or value.lower() not in _PARTITIONINGS:
+    if not isinstance(value, str) or value.lower() not in PARTITIONINGS:
         # the value is not repeated: a config value may be anything
-        node.error(f"must be one of: {', '.join(_PARTITIONINGS)}", "time_partitioning")
+        node.error(f"must be one of: {', '.join(PARTITIONINGS)}", "time_partitioning")
         return "DAY"
     return None if value.lower() == "none" else value.upper()
 
@@ -1043,9 +1032,9 @@ def _clustering(node: Node) -> tuple[str, ...]:
         node.error("expected a list of column names (dataset, series_key, metric, ...)", "clustering")
         return default
     child = node.child("clustering")
-    if len(value) > _MAX_CLUSTERING_COLUMNS:
+    if len(value) > MAX_CLUSTERING_COLUMNS:
         child.error(
-            f"names {len(value)} columns; BigQuery clusters by at most {_MAX_CLUSTERING_COLUMNS} columns"
+            f"names {len(value)} columns; BigQuery clusters by at most {MAX_CLUSTERING_COLUMNS} columns"
         )
     for i, column in enumerate(value):
         if not isinstance(column, str) or column not in WINDOW_TABLE_COLUMNS:
@@ -1062,27 +1051,25 @@ def _clustering(node: Node) -> tuple[str, ...]:
 def _parse_pubsub_sinks(node: Node) -> PubSubSinksSpec:
     if node.value is None or not node.is_mapping():
         return PubSubSinksSpec()
-    keys = ("anonymized_topic", "alerts_topic")
-    node.reject_unknown(keys)
+    node.reject_unknown(SECTION_KEYS["sinks.pubsub"])
     return PubSubSinksSpec(
-        **{k: _resource(node, k, TOPIC_PATTERN, "projects/PROJECT/topics/NAME") for k in keys}
+        **{k: _resource(node, k, TOPIC_PATTERN, "projects/PROJECT/topics/NAME") for k in _PUBSUB_SINK_TOPICS}
     )
 
 
-def _is_uri(path: str) -> bool:
-    return "://" in path
-
-
 def _resolve(path: str, base_dir: str) -> str:
-    if not path or _is_uri(path) or os.path.isabs(path) or not base_dir:
+    """A path written in the file, relative to the file's folder; an override's as given."""
+    if isinstance(path, GivenPath):
+        return str(path)
+    if not path or is_uri(path) or os.path.isabs(path) or not base_dir:
         return path
-    if _is_uri(base_dir):
+    if is_uri(base_dir):
         return posixpath.join(base_dir, path)
     return os.path.normpath(os.path.join(base_dir, path))
 
 
 def _dirname(path: str) -> str:
-    return posixpath.dirname(path) if _is_uri(path) else os.path.dirname(os.path.abspath(path))
+    return posixpath.dirname(path) if is_uri(path) else os.path.dirname(os.path.abspath(path))
 
 
 # A dataset config is a few KB; YAML parsing takes about 30 times a file's size in memory
@@ -1091,9 +1078,9 @@ MAX_CONFIG_BYTES = 1 << 20
 
 
 def _not_in_schema(name: str) -> str:
-    """The message for a field reference that schema.fields does not declare; the name is
-    config (the operator wrote it), so it is quoted to say which reference is wrong."""
-    return f"names a field that is not in schema.fields ({name!r})"
+    """The message for a field reference that schema.fields does not declare. The name is not
+    repeated (the key path says which reference is wrong, and a value may be anything)."""
+    return "names a field that is not in schema.fields"
 
 
 def _read_text(path: str) -> str:
@@ -1116,39 +1103,3 @@ def _read_text(path: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(ConfigIssue("", f"config file {path} is not UTF-8 text")) from None
-
-
-def with_overrides(config: DatasetConfig, overrides: ConfigOverrides) -> DatasetConfig:
-    """Apply run-time overrides to an already loaded config."""
-    source = replace(config.source, path=overrides.input) if overrides.input else config.source
-    if source.pubsub is not None and (overrides.input_subscription or overrides.input_topic):
-        source = replace(
-            source,
-            pubsub=replace(
-                source.pubsub, subscription=overrides.input_subscription, topic=overrides.input_topic
-            ),
-        )
-    if source.bigquery is not None and overrides.input_table:
-        source = replace(source, bigquery=BigQuerySourceSpec(overrides.input_table, None))
-    sinks = replace(config.sinks, output_dir=overrides.output_dir) if overrides.output_dir else config.sinks
-    bq, ps = sinks.bigquery, sinks.pubsub
-    sinks = replace(
-        sinks,
-        bigquery=replace(
-            bq,
-            anonymized_table=overrides.output_table or bq.anonymized_table,
-            flagged_windows_table=overrides.flagged_windows_table or bq.flagged_windows_table,
-            dead_letter_table=overrides.dead_letter_table or bq.dead_letter_table,
-        ),
-        pubsub=replace(
-            ps,
-            anonymized_topic=overrides.output_topic or ps.anonymized_topic,
-            alerts_topic=overrides.alerts_topic or ps.alerts_topic,
-        ),
-    )
-    keys = replace(
-        config.keys,
-        keyset=overrides.keyset or config.keys.keyset,
-        kms_key_uri=overrides.kms_key_uri or config.keys.kms_key_uri,
-    )
-    return replace(config, source=source, sinks=sinks, keys=keys)

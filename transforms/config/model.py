@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class FieldType(str, enum.Enum):
+class FieldType(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     """Types a schema field may declare. JSON accepts any JSON value."""
 
     STRING = "string"
@@ -25,7 +25,7 @@ class FieldType(str, enum.Enum):
     JSON = "json"
 
 
-class UnknownFieldPolicy(str, enum.Enum):
+class UnknownFieldPolicy(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     """What happens to fields a record carries that the schema does not name."""
 
     DROP = "drop"  # removed from the anonymized record
@@ -34,7 +34,7 @@ class UnknownFieldPolicy(str, enum.Enum):
     REJECT = "reject"  # the whole record goes to the dead letters
 
 
-class SourceFormat(str, enum.Enum):
+class SourceFormat(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     JSONL = "jsonl"
     CSV = "csv"
     AVRO = "avro"
@@ -154,14 +154,14 @@ class FieldPolicy:
         return self.transformation is None
 
 
-class PiiEngine(str, enum.Enum):
+class PiiEngine(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     """Who de-identifies: veilwatch itself, or the Cloud DLP API (``pii.engine``)."""
 
     LOCAL = "local"
     DLP = "dlp"
 
 
-class DlpMode(str, enum.Enum):
+class DlpMode(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     """What the DLP engine asks of the API (``pii.dlp.mode``)."""
 
     DEIDENTIFY = "deidentify"  # content.deidentify: DLP detects and transforms
@@ -193,7 +193,7 @@ class DlpEngineSpec:
     fields: tuple[str, ...] | None = None
 
 
-class TransformationErrorHandling(str, enum.Enum):
+class TransformationErrorHandling(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     """What happens when a value cannot be transformed (a date shift of a non-date ...), DLP's
     ``transformationErrorHandling``. A streaming job cannot fail a request as DLP's ``throwError``
     does, so it dead-letters the record, as veilwatch's default (no key) does; ``leaveUntransformed``
@@ -227,7 +227,7 @@ class PiiSpec:
         return None
 
 
-class WindowKind(str, enum.Enum):
+class WindowKind(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     FIXED = "fixed"
     SLIDING = "sliding"
     SESSIONS = "sessions"  # per series: activity separated by at least ``gap`` of silence
@@ -242,7 +242,7 @@ class WindowSpec:
     gap_seconds: float | None = None  # sessions only (size is unused)
 
 
-class MetricKind(str, enum.Enum):
+class MetricKind(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     """What a metric measures in each window (per group key when ``group_by`` is set)."""
 
     COUNT = "count"  # records
@@ -385,7 +385,7 @@ class SinksSpec:
         )
 
 
-class DriftComparator(str, enum.Enum):
+class DriftComparator(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() and f-strings of members
     """TFDV's drift comparators: how far a feature's distribution in one window may move
     from the previous window's (TFDV ``drift_comparator``)."""
 

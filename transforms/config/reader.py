@@ -34,7 +34,8 @@ _TYPE_NAMES = {
     list: "a list",
 }
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+DURATION_PATTERN = r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$"
+_DURATION = re.compile(DURATION_PATTERN)
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -92,7 +93,7 @@ class Node:
         if not _is_instance(value, expected):
             self.error(f"expected {_type_name(expected)}, got {kind_of(value)}", key)
             return default
-        return float(value) if expected is float else value
+        return float(value) if expected is float else value  # type: ignore[return-value]  # T is float there
 
     def required(self, key: str, expected: type | tuple[type, ...], default: T) -> T:
         if not self.has(key) or self.value[key] is None:
@@ -110,7 +111,7 @@ class Node:
             return default
         value = self.value[key]
         if not isinstance(value, str) or value not in allowed:
-            self.error(f"must be one of: {', '.join(allowed)}{_suggest(value, allowed)}", key)
+            self.error(f"must be one of: {', '.join(allowed)}{did_you_mean(value, allowed)}", key)
             return default
         return value
 
@@ -135,7 +136,7 @@ class Node:
                 self.issues.append(
                     ConfigIssue(
                         self.child_path(str(key)),
-                        f"unknown key{_suggest(key, allowed)} (allowed: {', '.join(allowed)})",
+                        f"unknown key{did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})",
                     )
                 )
 
@@ -175,8 +176,13 @@ def parse_duration(value: Any) -> float | None:
     return None
 
 
-def _suggest(value: Any, allowed: list[str]) -> str:
+def did_you_mean(value: Any, allowed: Iterable[str]) -> str:
+    """`` (did you mean 'size'?)`` when ``value`` is close to one of ``allowed``, else "".
+
+    Only the allowed name is quoted, never ``value``: a mistyped choice or key may be anything
+    the operator pasted (an e-mail address, a sample record), and the key path already says where.
+    """
     if not isinstance(value, str):
         return ""
-    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.75)
-    return f" '{value}' (did you mean '{close[0]}'?)" if close else f" '{value}'" if len(value) <= 64 else ""
+    close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from veilwatch.transforms.config.model import DatasetConfig, FieldType
-from veilwatch.transforms.io.output_schema import column_name
 from veilwatch.transforms.records.event_time import to_iso
-from veilwatch.transforms.records.paths import Path, iter_values, parse_path
+from veilwatch.transforms.records.paths import Path, column_name, iter_values, parse_path
+from veilwatch.transforms.windows.assign import window_step_seconds as step_of_windows
 
 WINDOW_COLUMN = "__window_start"
 _INTEGER, _FLOAT, _TEXT = "integer", "float", "text"
@@ -37,6 +37,7 @@ class Column:
 def profiled_columns(config: DatasetConfig) -> tuple[Column, ...]:
     """The columns of ``config.data_validation.fields``, typed as they leave de-identification."""
     spec = config.data_validation
+    assert spec is not None, "built only when data_validation is configured"
     declared = {p.path for p in config.pii.fields}
     types = {f.path: f.type for f in config.fields}
     columns = []
@@ -53,8 +54,11 @@ def profiled_columns(config: DatasetConfig) -> tuple[Column, ...]:
 
 
 def window_step_seconds(config: DatasetConfig) -> float:
-    """Statistics are per window step: the window size, or a sliding window's period."""
-    return config.window.period_seconds or config.window.size_seconds
+    """Statistics are per window step: the window size, or a sliding window's period
+    (``windows.assign.window_step_seconds``; config validation refuses session windows here)."""
+    step = step_of_windows(config.window)
+    assert step is not None, "data validation needs fixed or sliding windows"
+    return step
 
 
 def window_start(event_time: float, step: float) -> str:

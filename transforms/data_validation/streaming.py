@@ -68,7 +68,7 @@ class RecordBatchPerStepFn(beam.DoFn):
 
     def process(self, batch) -> Iterator[Any]:
         by_step: dict[float, list[dict]] = {}
-        for record, t in zip(batch.records, batch.event_times):
+        for record, t in zip(batch.records, batch.event_times, strict=True):
             by_step.setdefault(math.floor(t / self.step) * self.step, []).append(record)
         for start, records in by_step.items():
             yield beam_window.TimestampedValue(to_record_batch(records, None, self.columns, self.step), start)
@@ -98,6 +98,7 @@ class CheckWindowsInOrderFn(beam.DoFn):
 
     def setup(self) -> None:
         spec = self.config.data_validation
+        assert spec is not None, "built only when data_validation is configured"
         self.checker = StreamingChecker(
             self.config, load_schema(spec.schema_path) if spec.schema_path else None
         )
@@ -127,7 +128,7 @@ class CheckWindowsInOrderFn(beam.DoFn):
         wake_at=beam.DoFn.StateParam(WAKE_AT),
         checker_state=beam.DoFn.StateParam(CHECKER),
         wake=beam.DoFn.TimerParam(WAKE),
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict | pvalue.TaggedOutput]:
         from tensorflow_metadata.proto.v0 import statistics_pb2
 
         now = float(fire_time)
@@ -152,18 +153,18 @@ class CheckWindowsInOrderFn(beam.DoFn):
             counts["data_validation_windows_checked"] += int(outcome.first_check)
             counts["data_validation_flagged"] += len(outcome.flagged)
             if outcome.inferred_schema is not None and self.config.sinks.output_dir:
-                self._write_schema(outcome.inferred_schema)
+                self._write_schema(outcome.inferred_schema, self.config.sinks.output_dir)
             yield from outcome.flagged
         checker_state.write(state)
         if ready:
             yield pvalue.TaggedOutput(COUNTS, counts)
 
-    def _write_schema(self, schema: Any) -> None:
+    def _write_schema(self, schema: Any, output_dir: str) -> None:
         from veilwatch.transforms.detection.labels import (
             label_scanner,
         )  # the detection engine: built only here
 
-        write_schema(schema, self.config.sinks.output_dir, label_scanner(self.config.pii.detection))
+        write_schema(schema, output_dir, label_scanner(self.config.pii.detection))
 
 
 class ValidateStreamingWindows(beam.PTransform):

@@ -62,7 +62,9 @@ class StreamingChecker:
     """Validates windows against the schema and their predecessor (see module docstring)."""
 
     def __init__(self, config: DatasetConfig, given_schema: Any = None):
-        self.spec = config.data_validation
+        spec = config.data_validation
+        assert spec is not None, "built only when data_validation is configured"
+        self.spec = spec
         self.dataset = config.dataset
         self.columns = profiled_columns(config)
         self.step = window_step_seconds(config)
@@ -86,6 +88,7 @@ class StreamingChecker:
             window_anomalies(stats, schema, previous_stats), self.dataset, start, self.step, self.columns
         )
         before = entry.flagged if entry is not None else frozenset()
+        assert before is not None, "a window still in its baseline returned above"
         new = [r for r in records if (r["series_key"], r["detail"]) not in before]
         state.recent[start] = RecentWindow(serialized, before | {(r["series_key"], r["detail"]) for r in new})
         self._trim(state)

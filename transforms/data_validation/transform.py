@@ -84,6 +84,7 @@ class CheckWindowsFn(beam.DoFn):
         from veilwatch.transforms.detection.labels import label_scanner
 
         spec = self.config.data_validation
+        assert spec is not None, "built only when data_validation is configured"
         self.columns = profiled_columns(self.config)
         self.step = window_step_seconds(self.config)
         self.given = load_schema(spec.schema_path) if spec.schema_path else None
@@ -91,6 +92,7 @@ class CheckWindowsFn(beam.DoFn):
 
     def process(self, stats_list) -> Iterator[Any]:
         spec = self.config.data_validation
+        assert spec is not None, "built only when data_validation is configured"
         windows = split_windows(stats_list)
         flagged = 0
         checked = []

@@ -69,7 +69,7 @@ class WindowStatisticsFn(beam.CombineFn):
         from tfx_bsl.arrow import table_util
 
         batch = acc.pending[0] if len(acc.pending) == 1 else table_util.MergeRecordBatches(acc.pending)
-        acc.partials = [g.add_input(p, batch) for g, p in zip(self._gens(), acc.partials)]
+        acc.partials = [g.add_input(p, batch) for g, p in zip(self._gens(), acc.partials, strict=True)]
         acc.pending, acc.pending_rows = [], 0
 
     def add_input(self, acc: _Accumulator, record_batch: Any) -> _Accumulator:
@@ -86,7 +86,8 @@ class WindowStatisticsFn(beam.CombineFn):
             out.pending.extend(acc.pending)
             out.pending_rows += acc.pending_rows
             out.partials = [
-                g.merge_accumulators([a, b]) for g, a, b in zip(self._gens(), out.partials, acc.partials)
+                g.merge_accumulators([a, b])
+                for g, a, b in zip(self._gens(), out.partials, acc.partials, strict=True)
             ]
         if out.pending_rows >= BATCH_ROWS:
             self._flush(out)
@@ -94,7 +95,7 @@ class WindowStatisticsFn(beam.CombineFn):
 
     def compact(self, acc: _Accumulator) -> _Accumulator:
         self._flush(acc)
-        acc.partials = [g.compact(p) for g, p in zip(self._gens(), acc.partials)]
+        acc.partials = [g.compact(p) for g, p in zip(self._gens(), acc.partials, strict=True)]
         return acc
 
     def extract_output(self, acc: _Accumulator) -> Any:
@@ -102,5 +103,5 @@ class WindowStatisticsFn(beam.CombineFn):
 
         self._flush(acc)
         return merge_util.merge_dataset_feature_statistics(
-            [g.extract_output(g.compact(p)) for g, p in zip(self._gens(), acc.partials)]
+            [g.extract_output(g.compact(p)) for g, p in zip(self._gens(), acc.partials, strict=True)]
         )

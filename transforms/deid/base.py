@@ -76,8 +76,9 @@ class KeyProvider(Protocol):
         in the message).
         """
 
-    def primary_key_id(self) -> int:
-        """The tink key id of the keyset's primary key (new tokens are made with it)."""
+    def primary_key_id(self) -> int | None:
+        """The tink key id of the keyset's primary key (new tokens are made with it); None
+        without a keyset (NoKeyset), whose raw_key and hmac_prf raise instead."""
 
 
 class Transformation(abc.ABC):
@@ -108,8 +109,8 @@ class PrimitiveSpec(Generic[ParamsT]):
     """Registry entry for one DLP primitive transformation."""
 
     dlp_name: str
-    parse: Callable[[Mapping[str, Any], str], ParamsT]
-    build: Callable[[ParamsT, KeyProvider], Transformation]
+    parse: Callable[[Any, str], ParamsT]  # the raw config value (validated by the parser) and its path
+    build: Callable[[ParamsT, KeyProvider | None], Transformation]  # keys None: a run given none
     reversible: bool = False
     # Whether it uses the dataset keyset: a bool, or a function of its parsed params when
     # that depends on them (a date shift without a context draws random shifts, no key).
@@ -118,3 +119,11 @@ class PrimitiveSpec(Generic[ParamsT]):
     def uses_keyset(self, params: ParamsT) -> bool:
         """``needs_keys`` for these params."""
         return self.needs_keys(params) if callable(self.needs_keys) else self.needs_keys
+
+
+def require_keys(keys: KeyProvider | None, name: str) -> KeyProvider:
+    """``keys`` for a primitive that draws on the dataset keyset, and a clear error in a run given
+    none (a real run without a keyset passes NoKeyset, whose key methods raise their own)."""
+    if keys is None:
+        raise ValueError(f"{name} without a cryptoKey needs the dataset keyset (keys.keyset or --keyset)")
+    return keys

@@ -79,6 +79,7 @@ class Condition:
             return self.operator == "NOT_EQUAL_TO"
         if self.operator == "EXISTS":
             return True
+        assert self.kind is not None, "every operator but EXISTS has a typed value"
         if self.kind == "stringValue":  # a string compares with every type: read as the field's type
             left, right = actual, _string_as(self.value, actual)
         else:
@@ -215,6 +216,7 @@ def _condition(item: Any, path: str, issues: list[ConfigIssue]) -> Condition | N
             )
     if len(issues) > before:
         return None
+    assert isinstance(name, str) and isinstance(operator, str), "without issues, both were checked"
     return Condition(name, operator, kind, parsed)
 
 
@@ -323,7 +325,8 @@ def _coerce(actual: Any, kind: str) -> Any:
         match = re.fullmatch(r"(\d{2}):(\d{2}):(\d{2})", actual.strip())
         if match:
             try:
-                return dt.time(*map(int, match.groups()))
+                hour, minute, second = map(int, match.groups())
+                return dt.time(hour, minute, second)
             except ValueError:
                 return _INCOMPARABLE
         stamp = _timestamp(actual)

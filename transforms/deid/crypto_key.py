@@ -281,7 +281,7 @@ def resolve_crypto_key(spec: CryptoKeySpec, *, allow_plaintext: bool) -> bytes:
             )
         return _checked(decode_base64(spec.key_b64 or ""), spec)
     if spec.kind == "kms_wrapped":
-        cache_key = ("kms_wrapped", spec.crypto_key_name, spec.wrapped_key_b64)
+        cache_key: tuple = ("kms_wrapped", spec.crypto_key_name, spec.wrapped_key_b64)
         with _LOCK:
             key = _CACHE.get(cache_key)
             if key is None:

@@ -253,9 +253,11 @@ class RecordDeidentifier:
                 if isinstance(text, str) and text:
                     record[name] = self._scan_text(text, record, path_text, findings, context_values)
                 continue
-            update_values(
-                record, path, lambda v: self._scan_text(v, record, path_text, findings, context_values)
+            # update_values calls the function before returning: partial binds this iteration's values.
+            scan = functools.partial(
+                self._scan_text, record=record, field=path_text, out=findings, context_values=context_values
             )
+            update_values(record, path, scan)
         if self._unknown_fields is not None:
             self._deidentify_unknown_fields(record, findings, context_values)
         return findings
@@ -273,13 +275,16 @@ class RecordDeidentifier:
             if isinstance(action, FieldRewriter):
                 action.rewrite(record, context_values)
             else:
-                update_values(
-                    record,
-                    action.path,
-                    lambda v: self._scan_text(
-                        v, record, action.path_text, findings, context_values, action.by_type, action.default
-                    ),
+                scan = functools.partial(
+                    self._scan_text,
+                    record=record,
+                    field=action.path_text,
+                    out=findings,
+                    context_values=context_values,
+                    by_type=action.by_type,
+                    default=action.default,
                 )
+                update_values(record, action.path, scan)
 
     def _deidentify_unknown_fields(
         self, record: dict, out: list[FieldFinding], context_values: dict | None
@@ -299,6 +304,7 @@ class RecordDeidentifier:
             return self._scan_key(key, path, record, out, context_values)
 
         # keep: only floats are looked at (a number that is not finite is refused)
+        assert self._unknown_fields is not None, "called only with the schema (see deidentify)"
         rewrite_unknown_fields(
             record,
             self._unknown_fields,
@@ -313,10 +319,12 @@ class RecordDeidentifier:
         """A key name outside the schema -> the name with its findings de-identified."""
         found = self._key_findings.get(key)
         if found is None:
-            if self._scanner.text_too_long(key):
+            scanner = self._scanner
+            assert scanner is not None, "__init__ refuses a config that scans without a scanner"
+            if scanner.text_too_long(key):
                 where = f"under '{path}'" if path else "at the top level"
                 raise RecordError("scan", f"a key name {where} is longer than the scanner's max_text_chars")
-            found = self._scanner.scan(key) if key else []
+            found = scanner.scan(key) if key else []
             if len(self._key_findings) >= VALUE_CACHE_SIZE:
                 self._key_findings.clear()
             self._key_findings[key] = found
@@ -359,9 +367,11 @@ class RecordDeidentifier:
         infoTypeTransformations (pii.fields), else pii.info_type_transformations."""
         if not isinstance(value, str):
             return value
-        if self._scanner.text_too_long(value):
+        scanner = self._scanner
+        assert scanner is not None, "__init__ refuses a config that scans without a scanner"
+        if scanner.text_too_long(value):
             raise RecordError("scan", f"field '{field}' is longer than the scanner's max_text_chars")
-        found = self._scanner.scan(value)
+        found = scanner.scan(value)
         if not found:
             return value
         return self._replace_findings(value, found, record, field, out, context_values, by_type, default)
@@ -386,6 +396,7 @@ class RecordDeidentifier:
                 if by_type is None
                 else by_type.get(f.info_type, default)
             )
+            assert transformation is not None, "a field scan carries its default transformation"
             if transformation.context_free:
                 ctx = shared_context(f.info_type, field)
             else:

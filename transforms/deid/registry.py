@@ -12,6 +12,7 @@ from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 from veilwatch.transforms.config.model import TransformationSpec
+from veilwatch.transforms.config.reader import did_you_mean
 from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation
 from veilwatch.transforms.deid.primitives.bucketing import BUCKETING
 from veilwatch.transforms.deid.primitives.character_mask import CHARACTER_MASK
@@ -73,7 +74,10 @@ def parse_transformation(value: Any, path: str) -> TransformationSpec:
     spec = PRIMITIVES.get(name)
     if spec is None:
         raise ConfigError(
-            ConfigIssue(path, f"unknown transformation '{name}' (supported: {', '.join(PRIMITIVES)})")
+            ConfigIssue(
+                path,
+                f"unknown transformation{did_you_mean(name, PRIMITIVES)} (supported: {', '.join(PRIMITIVES)})",
+            )
         )
     return TransformationSpec(name, spec.parse(params, f"{path}.{name}"), source={name: params})
 
@@ -92,5 +96,5 @@ def is_reversible(spec: TransformationSpec) -> bool:
     return PRIMITIVES[spec.dlp_name].reversible
 
 
-def build_transformation(spec: TransformationSpec, keys: KeyProvider) -> Transformation:
+def build_transformation(spec: TransformationSpec, keys: KeyProvider | None) -> Transformation:
     return PRIMITIVES[spec.dlp_name].build(spec.params, keys)

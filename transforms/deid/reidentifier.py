@@ -24,6 +24,7 @@ unrecoverable (refused).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,12 +100,12 @@ class ReidentifyPlan:
                 if context == path:
                     raise ReidentifyRefused(f"field '{path}' is its own context field; it cannot be restored")
                 if context and context in changed and context not in requested:
-                    how = (
-                        declared[context].transformation.dlp_name if context in declared else "text scanning"
-                    )
+                    # None: a scanned text field, or a pii.fields item scanned with its own infoTypes
+                    context_spec = declared[context].transformation if context in declared else None
+                    how = context_spec.dlp_name if context_spec is not None else "text scanning"
                     hint = (
                         "add it to --fields"
-                        if context in declared and is_reversible(declared[context].transformation)
+                        if context_spec is not None and is_reversible(context_spec)
                         else f"{how} is not reversible, so '{path}' cannot be restored"
                     )
                     raise ReidentifyRefused(
@@ -176,12 +177,17 @@ class RecordReidentifier:
             self._texts.append((step.path, parse_path(step.path), SurrogateScanner(by_name), by_name))
 
     def reidentify(self, record: dict) -> None:
+        # update_values calls the function before returning: partial binds this iteration's values.
         for path_text, path, info_type, transformation in self._fields:
-            update_values(
-                record, path, lambda v: self._reverse(transformation, v, info_type, record, path_text)
+            reverse = functools.partial(
+                self._reverse, transformation, info_type=info_type, record=record, path=path_text
             )
+            update_values(record, path, reverse)
         for path_text, path, scanner, by_name in self._texts:
-            update_values(record, path, lambda v: self._restore_text(v, scanner, by_name, record, path_text))
+            restore = functools.partial(
+                self._restore_text, scanner=scanner, by_name=by_name, record=record, path=path_text
+            )
+            update_values(record, path, restore)
 
     @staticmethod
     def _reverse(t: Transformation, value: Any, info_type: str, record: dict, path: str) -> Any:

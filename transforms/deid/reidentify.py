@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -21,9 +21,9 @@ from veilwatch.transforms.deadletter import (
     file_dead_letter,
     make_dead_letter,
 )
-from veilwatch.transforms.deid.reidentifier import RecordReidentifier
-from veilwatch.transforms.io.sources import RawBatch, nest_dotted
+from veilwatch.transforms.elements import DeadLetter, RawBatch
 from veilwatch.transforms.records.errors import RecordError
+from veilwatch.transforms.records.nesting import nest_dotted
 from veilwatch.transforms.records.parse import parse_payload
 
 DEAD_LETTERS = "dead_letters"
@@ -39,6 +39,13 @@ def unflatten(row: dict) -> dict:
     return nest_dotted((name.replace("__", "."), value) for name, value in row.items())
 
 
+class Reidentifier(Protocol):
+    """Restores one record in place (RecordReidentifier; the DLP engine's also has a
+    ``reidentify_batch``, used for a whole bundle when present)."""
+
+    def reidentify(self, record: dict) -> None: ...
+
+
 class ReidentifyOutputs(NamedTuple):
     records: beam.PCollection  # list[dict] per batch
     dead_letters: beam.PCollection  # list[dict] per batch
@@ -48,7 +55,7 @@ class ReidentifyOutputs(NamedTuple):
 class ReidentifyBatchFn(beam.DoFn):
     """``reidentifier_factory`` runs in ``setup()``: keys are loaded on the worker, never pickled."""
 
-    def __init__(self, reidentifier_factory: Callable[[], RecordReidentifier], redactor: DeadLetterRedactor):
+    def __init__(self, reidentifier_factory: Callable[[], Reidentifier], redactor: DeadLetterRedactor):
         self.reidentifier_factory = reidentifier_factory
         self.redactor = redactor
         self.restored_counter = Metrics.counter("veilwatch", "records_reidentified")
@@ -60,7 +67,9 @@ class ReidentifyBatchFn(beam.DoFn):
     def process(self, batch: RawBatch) -> Iterator:
         restored: list[dict] = []
         # Files that could not be read (to their end): one file-level dead letter each.
-        dead: list[dict] = [file_dead_letter(f.path, f.reason, f.records_before) for f in batch.file_errors]
+        dead: list[DeadLetter] = [
+            file_dead_letter(f.path, f.reason, f.records_before) for f in batch.file_errors
+        ]
         # A reidentifier working a bundle at a time (the DLP engine: content.reidentify) gets the
         # parsed records together after the loop.
         reidentify_batch = getattr(self.reidentifier, "reidentify_batch", None)
@@ -88,7 +97,10 @@ class ReidentifyBatchFn(beam.DoFn):
                     )
                 )
         if pending:
-            for (item, record), reason in zip(pending, reidentify_batch([r for _, r in pending])):
+            assert reidentify_batch is not None, "records wait only for a batch reidentifier"
+            for (item, record), reason in zip(
+                pending, reidentify_batch([r for _, r in pending]), strict=True
+            ):
                 if reason is None:
                     restored.append(record)
                 else:
@@ -111,10 +123,10 @@ class ReidentifyBatchFn(beam.DoFn):
         yield pvalue.TaggedOutput(STATS, dict(stats))
 
 
-class ReidentifyRecords(beam.PTransform):
+class ReidentifyRecords(beam.PTransform[beam.PCollection[RawBatch], ReidentifyOutputs]):
     """PCollection[RawBatch] of anonymized records -> ReidentifyOutputs."""
 
-    def __init__(self, reidentifier_factory: Callable[[], RecordReidentifier], redactor: DeadLetterRedactor):
+    def __init__(self, reidentifier_factory: Callable[[], Reidentifier], redactor: DeadLetterRedactor):
         super().__init__()
         self.reidentifier_factory = reidentifier_factory
         self.redactor = redactor

@@ -86,7 +86,7 @@ def rename_keys(node: dict, keys: list[str], path: str, rename: Rename) -> list[
             new_key = _unique(new_key, taken)
         taken.add(new_key)
         new_names.append(new_key)
-    renamed = dict(zip(keys, new_names))
+    renamed = dict(zip(keys, new_names, strict=True))
     items = list(node.items())
     node.clear()
     for key, value in items:

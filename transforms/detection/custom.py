@@ -65,6 +65,7 @@ def build_custom(spec: CustomInfoType) -> Recognizer:
     if spec.words:
         return RegexRecognizer(spec.name, dictionary_pattern(spec.words), likelihood=spec.likelihood)
     validator = named_validator(spec.validator) if spec.validator else None
+    assert spec.regex is not None, "the settings parser requires words or a regex"
     return Re2Recognizer(
         spec.name,
         spec.regex,

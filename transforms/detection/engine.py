@@ -24,6 +24,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from veilwatch.transforms.detection import catalog
 from veilwatch.transforms.detection.context import HotwordIndex, text_tokens
@@ -60,11 +61,25 @@ _ESCAPE = re.compile(r"\\[ntr]")
 _DIGIT_CLUSTER = re.compile(r"\d+(?:[ \-./()]{1,2}\d+)*")
 _DROP_SEPARATORS = str.maketrans("", "", " -./()")
 
-# (min cluster digits, gate index or -1, recognizer.find, types to keep or None for all, wants claimed spans,
-#  hotword first words of its types if it wants a likelihood floor, else None)
-_Step = tuple[int, int, Callable[..., Iterable[Finding]], frozenset[str] | None, bool, frozenset[str] | None]
-# what the optional Hyperscan prefilter needs to know of a step (see prefilter.py)
-_Prefiltered = tuple[_Step, Condition]
+
+class _Step(NamedTuple):
+    """One recognizer as the engine runs it (unpacked per text in the hot loop: a tuple, named)."""
+
+    min_digits: int  # digits a text's longest cluster must have for the recognizer to match
+    gate: int  # index of its gate in ``_gates``, or -1: no gate
+    find: Callable[..., Iterable[Finding]]  # recognizer.find
+    keep: frozenset[str] | None  # the wanted types it finds, or None for all of them
+    wants_claimed: bool  # deferring: runs in the second pass, told the spans already claimed
+    context: frozenset[str] | None  # its types' hotword first words if it wants a likelihood floor
+
+
+class _Prefiltered(NamedTuple):
+    """A step and what the optional Hyperscan prefilter needs to know of it (see prefilter.py)."""
+
+    step: _Step
+    condition: Condition
+
+
 # Texts up to this long have their findings cached (longer ones rarely repeat and cost memory).
 _CACHED_TEXT_CHARS = 512
 _CLAIM_LEVEL = Likelihood.LIKELY  # spans found at this level or above are "claimed" for deferring recognizers
@@ -76,6 +91,7 @@ def _gate_function(source: object) -> Callable[[str], object]:
         return source  # type: ignore[return-value]
     if isinstance(source, tuple):
         return lambda text: any(map(text.__contains__, source)) or None
+    assert isinstance(source, str), "a gate is a substring, a tuple of them, a regex or hotwords"
     if re.escape(source) == source:
         return lambda text: source in text or None
     return re.compile(fast_start(source)).search
@@ -136,16 +152,22 @@ class DetectionEngine:
                 hotwords=hotword_keys,
                 patterns=tuple(recognizer.prefilter_patterns),
             )
-            planned.append(((min_digits, gate, recognizer.find, keep, wants_claimed, context), condition))
+            planned.append(
+                _Prefiltered(
+                    _Step(min_digits, gate, recognizer.find, keep, wants_claimed, context), condition
+                )
+            )
         # Sorted by min_digits, so that per text the steps that cannot match are cut off
         # with one bisect instead of being visited; recognizers that defer to stronger
         # findings (phone numbers) run in a second pass, after everything else.
-        planned.sort(key=lambda item: item[0][0])
-        planned = [p for p in planned if not p[0][4]] + [p for p in planned if p[0][4]]
-        steps = [step for step, _ in planned]
-        self._steps = tuple(s for s in steps if not s[4])
-        self._deferred = tuple(s for s in steps if s[4])
-        self._thresholds = [s[0] for s in self._steps]
+        planned.sort(key=lambda item: item.step.min_digits)
+        planned = [p for p in planned if not p.step.wants_claimed] + [
+            p for p in planned if p.step.wants_claimed
+        ]
+        steps = [p.step for p in planned]
+        self._steps = tuple(s for s in steps if not s.wants_claimed)
+        self._deferred = tuple(s for s in steps if s.wants_claimed)
+        self._thresholds = [s.min_digits for s in self._steps]
         self._gates = tuple(_gate_function(source) for source in gate_sources)
         self._exclusions = ExclusionIndex(settings.exclusions)
         self._min = settings.min_likelihood
@@ -156,9 +178,7 @@ class DetectionEngine:
         # findings of recent short texts are kept, per engine, in a bounded LRU cache.
         size = settings.result_cache_size
         self._cached = functools.lru_cache(maxsize=size)(self._scan_tuple) if size else None
-        self._prefilter = (
-            build_prefilter([condition for _, condition in planned]) if settings.use_prefilter else None
-        )
+        self._prefilter = build_prefilter([p.condition for p in planned]) if settings.use_prefilter else None
 
     @staticmethod
     def _load_ner(settings: DetectionSettings) -> SpacyNerRecognizer | None:

@@ -652,7 +652,7 @@ def _firms(text: str, spans: _Spans) -> None:
 def _org_suffixes(text: str, spans: _Spans) -> None:
     """Capitalised words ending in a legal or sector suffix: "Junar Inc", "Impaq International"."""
     words = _words(text)
-    for i, (s, e, word) in enumerate(words):
+    for i, (_, e, word) in enumerate(words):
         if i == 0 or not _ORG_SUFFIX.match(word):
             continue
         j = i

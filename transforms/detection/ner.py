@@ -129,7 +129,7 @@ class SpacyNerRecognizer(Recognizer):
             read = self._read(pending)
         except Exception:  # noqa: BLE001 - each text is read again on its own in find(), where a
             return  # failure makes its record a dead letter instead of failing the whole batch
-        for text, entities in zip(pending, read):
+        for text, entities in zip(pending, read, strict=True):
             self._remember(text, entities)
 
     def _read(self, texts: list[str]) -> list[list[Entity]]:
@@ -140,7 +140,7 @@ class SpacyNerRecognizer(Recognizer):
         ]
         docs = self.nlp.pipe([chunk for _, _, chunk in pieces], batch_size=_BATCH_SIZE)
         read: list[list[Entity]] = [[] for _ in texts]
-        for (i, offset, _), doc in zip(pieces, docs):
+        for (i, offset, _), doc in zip(pieces, docs, strict=True):
             read[i].extend(Entity(e.start + offset, e.end + offset, e.label) for e in entities_from_doc(doc))
         return read
 

@@ -42,13 +42,14 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 LOG = logging.getLogger(__name__)
 
 try:  # optional: the engine works (slower) without it
     import hyperscan as _hs
 except ImportError:  # pragma: no cover - exercised where hyperscan is not installed
-    _hs = None
+    _hs = None  # type: ignore[assignment]  # no prefilter is built then (see build_prefilter)
 
 # Recognizer patterns longer than this are not compiled into the prefilter (their
 # gates and digit conditions still are): Hyperscan's compile time grows fast with
@@ -161,7 +162,7 @@ def widen(source: str) -> str:
         if char == "{":
             bound = _BOUND.match(source, i)
             if bound and bound.group(2) and int(bound.group(2)) - int(bound.group(1)) > _MAX_SPAN:
-                out.append("{%s,}" % bound.group(1))  # a wide bounded repeat costs Hyperscan dearly
+                out.append(f"{{{bound.group(1)},}}")  # a wide bounded repeat costs Hyperscan dearly
                 i = bound.end()
                 continue
         if source.startswith("(?P=", i):
@@ -260,7 +261,7 @@ def _literals(words: Sequence[str]) -> str:
 class Prefilter:
     """A compiled Hyperscan database: ``scan(text)`` lists the conditions that hold, ascending."""
 
-    def __init__(self, database: object, size: int, stand_in_unsafe: frozenset[int] = frozenset()) -> None:
+    def __init__(self, database: Any, size: int, stand_in_unsafe: frozenset[int] = frozenset()) -> None:
         self._database = database
         self.size = size
         # conditions with a negated class that a stand-in could fall into: always hold for non-ASCII text
@@ -350,7 +351,7 @@ def _expression(source: str) -> bytes | None:
 def _groups(condition: Condition) -> tuple[tuple[tuple[bytes, int], ...], ...]:
     """The condition as an AND of ORs of (expression, re flags); an OR with an
     expression that cannot be had is left out (fewer conditions: more texts pass)."""
-    groups: list[tuple[str, ...] | tuple[tuple[str, int], ...]] = []
+    groups: list[tuple[tuple[str, int], ...]] = []
     patterns = condition.patterns
     if not (
         patterns and all(len(source) <= MAX_PATTERN_CHARS and _expression(source) for source, _ in patterns)
@@ -374,8 +375,8 @@ def _groups(condition: Condition) -> tuple[tuple[tuple[bytes, int], ...], ...]:
         groups.append(tuple(patterns))
     out = []
     for group in groups:
-        compiled = tuple((_expression(source), flags) for source, flags in group)
-        if all(e is not None for e, _ in compiled):
+        compiled = tuple((e, flags) for source, flags in group if (e := _expression(source)) is not None)
+        if len(compiled) == len(group):  # every expression of the OR could be had
             out.append(compiled)
     return tuple(out)
 

@@ -183,7 +183,7 @@ class BareNumberRecognizer(Recognizer):
         self._by_length = by_length
         self.min_digit_run = min_length
         self.min_digits = min_length
-        self.prefilter_patterns = ((r"\d{%d}" % min_length, 0),)
+        self.prefilter_patterns = ((rf"\d{{{min_length}}}", 0),)
 
     def find(self, text: str) -> Iterator[Finding]:
         by_length = self._by_length

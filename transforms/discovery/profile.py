@@ -74,7 +74,9 @@ class FieldStats:
     @property
     def time_span_seconds(self) -> float:
         """Seconds between the earliest and the latest timestamp value (0 without two)."""
-        return 0.0 if self.first_time is None else self.last_time - self.first_time
+        if self.first_time is None or self.last_time is None:  # set together
+            return 0.0
+        return self.last_time - self.first_time
 
     def _add_time(self, t: float) -> None:
         self.first_time = t if self.first_time is None else min(self.first_time, t)
@@ -94,7 +96,7 @@ class FieldStats:
         self.embedded.update(other.embedded)
         self._add_hashes(other.distinct)
         self.distinct_overflow |= other.distinct_overflow
-        if other.first_time is not None:
+        if other.first_time is not None and other.last_time is not None:  # set together
             self._add_time(other.first_time)
             self._add_time(other.last_time)
 

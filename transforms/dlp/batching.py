@@ -29,7 +29,10 @@ class Limits(NamedTuple):
     max_findings: int = MAX_FINDINGS
 
 
-def plan_batches(costs: Sequence[RowCost], overhead_bytes: int, limits: Limits = Limits()) -> list[range]:
+DLP_LIMITS = Limits()  # DLP's own request limits, the default everywhere
+
+
+def plan_batches(costs: Sequence[RowCost], overhead_bytes: int, limits: Limits = DLP_LIMITS) -> list[range]:
     """Consecutive index ranges of ``costs``, each within the limits (see module docstring)."""
     budget = limits.max_bytes - overhead_bytes - SIZE_MARGIN
     batches: list[range] = []

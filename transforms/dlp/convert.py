@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import proto
 from google.cloud import dlp_v2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -246,6 +247,7 @@ def _whole_value_primitive(policy: FieldPolicy, where: str, warnings: list[str])
     becomes the ``replaceConfig`` of the field's declared infoType (``[IBAN_CODE]``): DLP defines it
     per finding, and a cell DLP finds nothing in would be left as it is, where veilwatch replaces
     every value of the declared field."""
+    assert policy.transformation is not None, "called for whole-value policies only"
     if policy.transformation.dlp_name == "replaceWithInfoTypeConfig":
         return {"replaceConfig": {"newValue": {"stringValue": f"[{policy.info_type or 'REDACTED'}]"}}}
     return _primitive_dict(policy.transformation, where, warnings)
@@ -276,7 +278,8 @@ def _known_keys(value: dict, descriptor: Descriptor, where: str, dropped: list[s
     """``value`` without the keys ``descriptor`` (a DLP message) has no field for, recursively."""
     out = {}
     for key, item in value.items():
-        field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(key)
+        # fields_by_camelcase_name: real (every protobuf implementation), missing from types-protobuf
+        field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(key)  # type: ignore[attr-defined]
         if field is None:
             dropped.append(f"{where}.{key}")
             continue
@@ -699,10 +702,10 @@ def _detection_from(document: Mapping, notes: list[str]) -> dict:
         for j, rule in enumerate(rule_set.get("rules", [])):
             where = f"inspectConfig.ruleSet[{i}].rules[{j}]"
             if "hotwordRule" in rule:
-                entry = _hotword_from(rule["hotwordRule"], where, notes)
-                if entry is not None:
+                hotword = _hotword_from(rule["hotwordRule"], where, notes)
+                if hotword is not None:
                     for name in types:
-                        hotwords[name] = entry
+                        hotwords[name] = hotword
             elif "exclusionRule" in rule:
                 _exclusion_from(rule["exclusionRule"], types, exclusions, where, notes)
     if hotwords:
@@ -776,7 +779,9 @@ def parse_inspect_template(text: str) -> dlp_v2.InspectTemplate | dlp_v2.Inspect
     return _parse_template(text, dlp_v2.InspectTemplate, dlp_v2.InspectConfig, "inspectConfig")
 
 
-def _parse_template(text: str, template_type: type, config_type: type, config_key: str) -> Any:
+def _parse_template(
+    text: str, template_type: type[proto.Message], config_type: type[proto.Message], config_key: str
+) -> Any:
     import json
 
     if len(text) > MAX_TEMPLATE_CHARS:
@@ -881,7 +886,8 @@ def _bad_value_path(value: Any, descriptor: Descriptor, where: str) -> str:
             continue
         except json_format.ParseError:
             pass
-        field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(key)
+        # fields_by_camelcase_name: real (every protobuf implementation), missing from types-protobuf
+        field = descriptor.fields_by_camelcase_name.get(key) or descriptor.fields_by_name.get(key)  # type: ignore[attr-defined]
         child = field.message_type if field is not None else None
         path = f"{where}.{key}"
         if child is None or child.full_name.startswith("google.protobuf.") or child.GetOptions().map_entry:

@@ -133,7 +133,7 @@ class DlpTableEngine:
         if not texts:
             return []
         rows = [dlp.Table.Row(values=[to_value(t)]) for t in texts]
-        costs = [row_cost(r, 1, findings_estimate(t)) for r, t in zip(rows, texts)]
+        costs = [row_cost(r, 1, findings_estimate(t)) for r, t in zip(rows, texts, strict=True)]
         overhead = dlp.InspectContentRequest.pb(self._inspect_request([])).ByteSize()
 
         def send(chunk: Sequence[dlp.Table.Row]) -> list[list[DlpFinding]]:
@@ -203,7 +203,7 @@ class DlpTableEngine:
 
         answered: list[dlp.TransformationOverview] = []
 
-        def send(chunk: Sequence[dlp.Table.Row]) -> list[dlp.Table.Row]:
+        def send(chunk: Sequence[dlp.Table.Row]) -> list[dlp.Table.Row | str]:  # a row, or SUPPRESSED
             response = self.client.deidentify_content(
                 request=self._deidentify_request(list(chunk)), retry=None, timeout=CALL_TIMEOUT_SECONDS
             )
@@ -223,8 +223,8 @@ class DlpTableEngine:
             return rows
 
         results = self.caller.run(rows, costs, overhead, self._counting_overview(send, answered))
-        out: list[RowFailure | None] = []
-        for record, result in zip(records, results):
+        out: list[RowFailure | str | None] = []
+        for record, result in zip(records, results, strict=True):
             if isinstance(result, RowFailure) or result is SUPPRESSED:
                 out.append(result)
                 continue

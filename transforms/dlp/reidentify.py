@@ -117,6 +117,7 @@ class DlpRecordReidentifier:
         caller: BatchCaller | None = None,
     ):
         spec = config.pii.dlp
+        assert spec is not None, "config validation requires pii.dlp with the DLP engine"
         self.parent = parent_for(spec)
         self.template = spec.reidentify_template_name
         reid, inspect = reidentify_configs(config, plan)
@@ -170,7 +171,7 @@ class DlpRecordReidentifier:
             return rows_back
 
         out: list[str | None] = []
-        for record, result in zip(records, self.caller.run(rows, costs, overhead, send)):
+        for record, result in zip(records, self.caller.run(rows, costs, overhead, send), strict=True):
             if isinstance(result, RowFailure):
                 out.append(result.reason)
                 continue

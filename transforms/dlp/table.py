@@ -8,10 +8,12 @@ missing or null field is an empty ``Value`` and is left alone on the way back.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from google.cloud.dlp_v2 import types as dlp
+from google.type import dayofweek_pb2
 
 from veilwatch.transforms.dlp.batching import RowCost, field_size
 from veilwatch.transforms.records.paths import get_simple
@@ -45,9 +47,11 @@ def from_value(value: dlp.Value) -> Any:
         t = value.time_value
         return f"{t.hours:02d}:{t.minutes:02d}:{t.seconds:02d}"
     if kind == "timestamp_value":
-        return value.timestamp_value.isoformat().replace("+00:00", "Z")
+        # proto-plus hands a Timestamp field over as a datetime (DatetimeWithNanoseconds)
+        stamp = cast(dt.datetime, value.timestamp_value)
+        return stamp.isoformat().replace("+00:00", "Z")
     if kind == "day_of_week_value":
-        return dlp.DayOfWeek(value.day_of_week_value).name
+        return dayofweek_pb2.DayOfWeek.Name(value.day_of_week_value)
     return None
 
 
@@ -67,7 +71,7 @@ def cell_problem(
     """Why ``record`` cannot be sent as a table row (naming the field, never the value), or None:
     an integer beyond int64 in any column, an object or a list in a column DLP transforms (a cell
     holds one value; sent empty, it would come back empty and the field be lost silently)."""
-    for i, (names, path) in enumerate(zip(columns, paths)):
+    for i, (names, path) in enumerate(zip(columns, paths, strict=True)):
         value = get_simple(record, names)
         if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
             return (
@@ -91,7 +95,7 @@ def with_refused(records: list[dict] | Any, refused: dict[int, Any], send: Any) 
     """``send`` (records -> one result each) over the records not in ``refused``, merged in order
     with the ``refused`` results (index -> result)."""
     rest = [i for i in range(len(records)) if i not in refused]
-    sent = dict(zip(rest, send([records[i] for i in rest]) if rest else []))
+    sent = dict(zip(rest, send([records[i] for i in rest]) if rest else [], strict=True))
     return [refused[i] if i in refused else sent[i] for i in range(len(records))]
 
 

@@ -38,10 +38,11 @@ from apache_beam.io.gcp.bigquery import BigQueryDisposition, ReadFromBigQuery, W
 from apache_beam.io.gcp.bigquery_tools import RetryStrategy
 
 from veilwatch.transforms.config.model import BigQuerySinksSpec, DatasetConfig, SourceFormat, SourceSpec
+from veilwatch.transforms.elements import RawBatch
 from veilwatch.transforms.io.output_schema import output_fields
 from veilwatch.transforms.io.progress import RecordsReadCounter
 from veilwatch.transforms.io.sinks import to_json_line
-from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, json_ready_item
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, json_ready_item
 
 _BQ_TYPES = {"string": "STRING", "long": "INT64", "double": "FLOAT64", "boolean": "BOOL"}
 
@@ -137,6 +138,7 @@ class RowsToBatchFn(beam.DoFn):
 
     def __init__(self, source: SourceSpec):
         spec = source.bigquery
+        assert spec is not None, "config validation requires source.bigquery for a BigQuery source"
         self.name = spec.table if spec.table else "query"
         self.records_read = RecordsReadCounter()  # a Beam counter, also read by the progress line
 
@@ -150,7 +152,7 @@ class RowsToBatchFn(beam.DoFn):
         yield RawBatch(SourceFormat.BIGQUERY, items)
 
 
-class ReadBigQueryBatches(beam.PTransform):
+class ReadBigQueryBatches(beam.PTransform[beam.pvalue.PBegin, beam.PCollection[RawBatch]]):
     """A table or query -> PCollection[RawBatch] (bounded), via the BigQuery Storage Read API."""
 
     def __init__(self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE):
@@ -160,6 +162,7 @@ class ReadBigQueryBatches(beam.PTransform):
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[RawBatch]:
         spec = self.source.bigquery
+        assert spec is not None, "config validation requires source.bigquery for a BigQuery source"
         read = (
             ReadFromBigQuery(table=spec.table, method=ReadFromBigQuery.Method.DIRECT_READ)
             if spec.table
@@ -201,7 +204,7 @@ class WriteBatchesToBigQuery(beam.PTransform):
         )
         # Streaming inserts retry transient errors only: a row BigQuery refuses (a bad value) would
         # otherwise be retried forever, never reaching the failed rows (and the dead letter).
-        retry = {"insert_retry_strategy": RetryStrategy.RETRY_ON_TRANSIENT_ERROR} if self.streaming else {}
+        retry = RetryStrategy.RETRY_ON_TRANSIENT_ERROR if self.streaming else None  # None: Beam's default
         return (
             pcoll
             | "ToRows" >> beam.FlatMap(self.to_rows)
@@ -213,6 +216,6 @@ class WriteBatchesToBigQuery(beam.PTransform):
                 write_disposition=BigQueryDisposition.WRITE_APPEND,
                 method=method,
                 additional_bq_parameters=self.parameters,
-                **retry,
+                insert_retry_strategy=retry,
             )
         )

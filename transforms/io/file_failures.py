@@ -10,24 +10,11 @@ readers put file content (even schema text or a line) in them.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from veilwatch.transforms.config.model import SourceFormat
-
-
-class FileError(NamedTuple):
-    """A file (or a JSONL byte range of one) that could not be read, or not to its end.
-
-    ``reason`` is worded by veilwatch (never an exception's message, which may quote
-    content); ``records_before`` records of the file were read and emitted before the
-    failure and are processed as usual."""
-
-    path: str
-    reason: str
-    records_before: int
+from veilwatch.transforms.elements import FileError as FileError  # re-exported: where readers build it
 
 
 class UnreadableFile(Exception):

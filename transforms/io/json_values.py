@@ -102,7 +102,8 @@ def _convert(value: Any, stack: list[Any]) -> Any:
     if isinstance(value, _KEPT):
         return value
     if isinstance(value, tuple):
-        if hasattr(value, "months") and hasattr(value, "nanoseconds"):  # Arrow MonthDayNano
+        # Arrow MonthDayNano
+        if hasattr(value, "months") and hasattr(value, "days") and hasattr(value, "nanoseconds"):
             return {
                 "months": int(value.months),
                 "days": int(value.days),

@@ -15,13 +15,9 @@ import json
 from typing import Any
 
 from veilwatch.transforms.config.model import DatasetConfig, FieldType
-from veilwatch.transforms.records.paths import iter_values, parse_path
+from veilwatch.transforms.records.paths import column_name, iter_values, parse_path
 
 _AVRO_TYPES = {FieldType.INTEGER: "long", FieldType.FLOAT: "double", FieldType.BOOLEAN: "boolean"}
-
-
-def column_name(path: str) -> str:
-    return path.replace("[]", "").replace(".", "__")
 
 
 def output_fields(config: DatasetConfig) -> list[tuple[str, str]]:
@@ -40,7 +36,7 @@ def output_fields(config: DatasetConfig) -> list[tuple[str, str]]:
 def flatten(record: dict, config: DatasetConfig) -> dict[str, Any]:
     """The record as one flat row of the output schema."""
     row: dict[str, Any] = {}
-    for (name, kind), spec in zip(output_fields(config), config.fields):
+    for (name, kind), spec in zip(output_fields(config), config.fields, strict=True):
         path = parse_path(spec.path)
         if "[]" in spec.path:
             values = [v for v in iter_values(record, path)]

@@ -30,9 +30,10 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from veilwatch.transforms.config.model import EventTimeSpec, PubSubSourceSpec, SourceFormat, SourceSpec
+from veilwatch.transforms.elements import RawBatch, RawItem
 from veilwatch.transforms.io.progress import RecordsReadCounter
 from veilwatch.transforms.io.sinks import to_json_line
-from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, RawBatch, RawItem
+from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE
 
 
 def message_ref(message: PubsubMessage) -> str:
@@ -101,7 +102,7 @@ class MessagesToBatchesFn(beam.DoFn):
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
         for win, (items, earliest) in self._buffers.items():
-            yield WindowedValue(self._batch(items), earliest, [win])
+            yield WindowedValue(self._batch(items), earliest, (win,))
         self._buffers = {}
 
     def _batch(self, items: list[RawItem]) -> RawBatch:
@@ -109,7 +110,7 @@ class MessagesToBatchesFn(beam.DoFn):
         return RawBatch(SourceFormat.PUBSUB, tuple(items))
 
 
-class MessagesToRawBatches(beam.PTransform):
+class MessagesToRawBatches(beam.PTransform[beam.PCollection[PubsubMessage], beam.PCollection[RawBatch]]):
     """PCollection[PubsubMessage] -> PCollection[RawBatch] (what the anonymizer reads)."""
 
     def __init__(self, source: SourceSpec, event_time: EventTimeSpec, batch_size: int = DEFAULT_BATCH_SIZE):
@@ -124,7 +125,7 @@ class MessagesToRawBatches(beam.PTransform):
         )
 
 
-class ReadPubSubBatches(beam.PTransform):
+class ReadPubSubBatches(beam.PTransform[beam.pvalue.PBegin, beam.PCollection[RawBatch]]):
     """A subscription or topic -> PCollection[RawBatch] (unbounded: run with ``--streaming``)."""
 
     def __init__(self, source: SourceSpec, event_time: EventTimeSpec, batch_size: int = DEFAULT_BATCH_SIZE):
@@ -135,6 +136,7 @@ class ReadPubSubBatches(beam.PTransform):
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[RawBatch]:
         spec = self.source.pubsub
+        assert spec is not None, "config validation requires source.pubsub for a Pub/Sub source"
         read = ReadFromPubSub(
             topic=None if spec.subscription else spec.topic,
             subscription=spec.subscription,

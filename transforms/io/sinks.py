@@ -22,10 +22,10 @@ import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
 from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX
 from veilwatch.transforms.deid.transformation_errors import summary_entries as transformation_error_entries
+from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.json_values import duration_seconds
 from veilwatch.transforms.io.output_schema import avro_schema, flatten, parquet_schema
 from veilwatch.transforms.report.timeline import timeline_entries

@@ -26,7 +26,7 @@ import io
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.io import fileio
@@ -35,11 +35,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from veilwatch.transforms.config.model import SourceFormat, SourceSpec
+from veilwatch.transforms.elements import FileError, RawBatch, RawItem
 from veilwatch.transforms.io.csv_rows import CsvRows
 from veilwatch.transforms.io.file_failures import (
     NOT_UTF8,
     UTF16_BOMS,
-    FileError,
     UnreadableFile,
     describe_file_failure,
 )
@@ -50,6 +50,7 @@ from veilwatch.transforms.io.json_values import (
     to_json_ready,
 )
 from veilwatch.transforms.io.progress import RecordsReadCounter
+from veilwatch.transforms.records.nesting import nest_dotted
 
 # Records per batch: large enough that runner overhead per element vanishes,
 # small enough that a batch's records and their outputs stay a few MB.
@@ -57,26 +58,6 @@ DEFAULT_BATCH_SIZE = 1000
 # JSONL files larger than this are split into ranges read in parallel.
 DEFAULT_SPLIT_BYTES = 64 * 1024 * 1024
 _READ_BLOCK = 1 << 16
-
-
-class RawItem(NamedTuple):
-    """One record as read: ``payload`` is bytes (a JSONL line) or a mapping
-    (CSV, Avro, Parquet row); ``error`` says why it could not be read whole.
-
-    A named tuple, not a dataclass: one is built per record read, and a tuple is built fast."""
-
-    ref: str
-    payload: Any
-    size: int
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class RawBatch:
-    format: SourceFormat
-    items: tuple[RawItem, ...]
-    # Files that failed while this batch was read: file-level dead letters, not records.
-    file_errors: tuple[FileError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,25 +261,7 @@ def read_csv(path: str, delimiter: str, max_record_bytes: int) -> Iterator[RawIt
             elif len(cells) != width:
                 yield RawItem(ref, None, row.size, f"row has {len(cells)} columns, the header has {width}")
             else:
-                yield RawItem(ref, nest_dotted(zip(header, cells)), row.size)
-
-
-def nest_dotted(pairs: Iterable[tuple[str, Any]]) -> dict:
-    """CSV columns named ``customer.email`` become nested records, as the CSV sink writes them."""
-    record: dict = {}
-    for name, value in pairs:
-        if "." not in name:
-            record[name] = value
-            continue
-        *parents, leaf = name.split(".")
-        node = record
-        for parent in parents:
-            child = node.get(parent)
-            if not isinstance(child, dict):
-                child = node[parent] = {}
-            node = child
-        node[leaf] = value
-    return record
+                yield RawItem(ref, nest_dotted(zip(header, cells, strict=True)), row.size)
 
 
 def _has_surrogates(cell: str) -> bool:
@@ -347,7 +310,7 @@ def json_ready_item(ref: str, record: Any) -> RawItem:
         return RawItem(ref, None, 0, str(exc))
 
 
-class ReadRawBatches(beam.PTransform):
+class ReadRawBatches(beam.PTransform[beam.pvalue.PBegin, beam.PCollection[RawBatch]]):
     """files matching ``source.path`` -> PCollection[RawBatch]."""
 
     def __init__(

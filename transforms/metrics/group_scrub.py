@@ -18,8 +18,13 @@ than two series under the same name.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from veilwatch.transforms.config.model import DatasetConfig
 from veilwatch.transforms.data_validation.redact import redact_text
+
+if TYPE_CHECKING:
+    from veilwatch.transforms.detection.labels import LabelScanner
 
 # Distinct values remembered per worker: group values repeat in every batch, and a
 # scan costs far more than a lookup. Bounded, as a group_by field may be high-cardinality.
@@ -36,7 +41,7 @@ class ValueScrubber:
 
     def __init__(self, config: DatasetConfig):
         self.detection = config.pii.detection
-        self._engine = None
+        self._engine: LabelScanner | None = None
         self._cache: dict[str, str] = {}
 
     def __getstate__(self) -> dict:

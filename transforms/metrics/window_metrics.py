@@ -16,7 +16,6 @@ import json
 import math
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -28,12 +27,19 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.model import DatasetConfig, MetricSpec, WindowKind
+from veilwatch.transforms.elements import (
+    AnonymizedBatch,
+    SeriesId,
+    TooLatePartial,
+    WindowMetric,
+    WindowPartial,
+)
+from veilwatch.transforms.elements import series_key as series_key  # re-exported: the series' name
 from veilwatch.transforms.metrics.calculators import Calculator, calculator_for
 from veilwatch.transforms.metrics.group_scrub import ValueScrubber
 from veilwatch.transforms.records.paths import first_value_getter
-from veilwatch.transforms.windows.assign import WindowAssigner
+from veilwatch.transforms.windows.assign import WindowAssigner, window_step_seconds
 
 TOO_LATE = "too_late"
 # Stateful shards of the lateness gate: enough to spread the partials over workers.
@@ -41,27 +47,6 @@ _GATE_SHARDS = 16
 # Group values longer than this are cut in series keys: a key names a series,
 # it is not a place to store data.
 _MAX_GROUP_CHARS = 128
-
-
-@dataclass(frozen=True)
-class WindowMetric:
-    """The value of one metric in one event-time window of one series."""
-
-    metric: str
-    group_by: str | None
-    group: str | None
-    window_start: float
-    window_end: float
-    value: float
-    detail: str | None = None  # e.g. the heavy hitter's (de-identified) value
-
-    @property
-    def series_key(self) -> str:
-        return series_key(self.metric, self.group_by, self.group)
-
-
-def series_key(metric: str, group_by: str | None, group: str | None) -> str:
-    return metric if group_by is None else f"{metric}[{group_by}={group}]"
 
 
 def group_value(value: Any) -> str:
@@ -79,7 +64,7 @@ def _scrubbed_group_getter(group_by: str, scrub: ValueScrubber) -> Any:
 
 
 class PartialMetricsFn(beam.DoFn):
-    """AnonymizedBatch -> ((metric, group_by, group), (start, end, partial, records)) per window touched."""
+    """AnonymizedBatch -> (SeriesId, WindowPartial) per series and window touched."""
 
     def __init__(self, config: DatasetConfig):
         self.config = config
@@ -95,9 +80,11 @@ class PartialMetricsFn(beam.DoFn):
         self.calcs = {m.name: c for m, c, _ in self.metrics}
 
     def process(self, batch: AnonymizedBatch) -> Iterator[Any]:
-        no_findings = frozenset()
+        no_findings: frozenset = frozenset()
         findings = batch.findings or (no_findings,) * len(batch.records)
-        rows = [(r, f, t, False) for r, f, t in zip(batch.records, findings, batch.event_times)]
+        rows: list[tuple] = [
+            (r, f, t, False) for r, f, t in zip(batch.records, findings, batch.event_times, strict=True)
+        ]
         rows += [(None, no_findings, t, True) for t in batch.dead_letter_times]
         if self.gap is not None:
             yield from self._session_partials(rows)
@@ -107,29 +94,34 @@ class PartialMetricsFn(beam.DoFn):
     def _session_partials(self, rows: list[tuple]) -> Iterator[Any]:
         """Per series, runs of records less than ``gap`` apart -> one partial per run over
         [first, last + gap); Beam's session merging joins runs of different batches."""
-        per_series: dict[tuple, list[tuple]] = {}
+        per_series: dict[SeriesId, list[tuple]] = {}
         for record, found, t, dead in rows:
             for metric, _, getter in self.metrics:
                 if getter is not None and record is None:
                     continue
                 group = group_value(getter(record)) if getter is not None else None
-                per_series.setdefault((metric.name, metric.group_by, group), []).append(
+                per_series.setdefault(SeriesId(metric.name, metric.group_by, group), []).append(
                     (t, record, found, dead)
                 )
+        gap = self.gap
+        assert gap is not None, "sessions only"
         for key, items in per_series.items():
-            calc = self.calcs[key[0]]
+            calc = self.calcs[key.metric]
             items.sort(key=lambda item: item[0])
-            start = end = local = None
+            start: float | None = None
+            end = -math.inf
+            local: Any = None
             n = 0
             for t, record, found, dead in items:
                 if start is None or t >= end:
                     if start is not None:
                         yield _partial(key, start, end, calc.partial(local), n)
-                    start, end, local, n = t, t + self.gap, calc.local(), 0
+                    start, end, local, n = t, t + gap, calc.local(), 0
                 calc.add(local, record, found, dead)
                 n += 1
-                end = max(end, t + self.gap)
-            yield _partial(key, start, end, calc.partial(local), n)
+                end = max(end, t + gap)
+            if start is not None:  # (every series has at least one item)
+                yield _partial(key, start, end, calc.partial(local), n)
 
     def _interval_partials(self, rows: list[tuple]) -> Iterator[Any]:
         """Per fixed or sliding window the batch touches, one partial per series.
@@ -137,6 +129,7 @@ class PartialMetricsFn(beam.DoFn):
         Rows are grouped by window, then by group value, keeping their order, so
         each calculator sees the same rows in the same order as row by row.
         """
+        assert self.assigner is not None, "fixed and sliding windows only"
         size = self.assigner.size
         for start, window_rows in self._rows_by_window(rows).items():
             for metric, calc, getter in self.metrics:
@@ -144,7 +137,7 @@ class PartialMetricsFn(beam.DoFn):
                     local = calc.local()
                     calc.add_rows(local, series_rows)
                     yield _partial(
-                        (metric.name, metric.group_by, group),
+                        SeriesId(metric.name, metric.group_by, group),
                         start,
                         start + size,
                         calc.partial(local),
@@ -154,6 +147,7 @@ class PartialMetricsFn(beam.DoFn):
     def _rows_by_window(self, rows: list[tuple]) -> dict[float, list[tuple]]:
         """Window start -> the rows (in order) whose event time lies in that window."""
         by_window: dict[float, list[tuple]] = {}
+        assert self.assigner is not None, "fixed and sliding windows only"
         starts_of = self.assigner.starts
         for row in rows:
             for start in starts_of(row[2]):
@@ -184,9 +178,9 @@ def _rows_by_group(rows: list[tuple], getter: Any) -> dict[str | None, list[tupl
     return groups
 
 
-def _partial(key: tuple, start: float, end: float, partial: Any, n: int) -> beam_window.TimestampedValue:
+def _partial(key: SeriesId, start: float, end: float, partial: Any, n: int) -> beam_window.TimestampedValue:
     """A partial of ``n`` records, timestamped inside the window it carries."""
-    element = (key, (start, end, partial, n))
+    element = (key, WindowPartial(start, end, partial, n))
     return beam_window.TimestampedValue(element, beam_window.IntervalWindow(start, end).max_timestamp())
 
 
@@ -201,9 +195,9 @@ class LatenessGateFn(beam.DoFn):
     step wider than the configured one, so nothing the gate lets through is
     dropped later without being counted. State is two floats per shard.
 
-    Input and output: (shard, (key, (start, end, partial, records))) ->
-    (key, (start, end, partial, records)), timestamps unchanged; what it drops
-    also leaves on the ``too_late`` output as (key, start, end, records).
+    Input and output: (shard, (SeriesId, WindowPartial)) -> (SeriesId, WindowPartial),
+    timestamps unchanged; what it drops also leaves on the ``too_late`` output as a
+    :class:`TooLatePartial`.
     """
 
     WATERMARK_SEEN = userstate.ReadModifyWriteStateSpec("watermark_seen", coders.FloatCoder())
@@ -225,16 +219,18 @@ class LatenessGateFn(beam.DoFn):
         latest=beam.DoFn.StateParam(LATEST_CLOSE),
         next_tick=beam.DoFn.StateParam(NEXT_TICK),
         tick=beam.DoFn.TimerParam(TICK),
-    ) -> Iterator[tuple]:
+    ) -> Iterator[tuple | pvalue.TaggedOutput]:
+        key: SeriesId
+        carried: WindowPartial
         _, (key, carried) = element
-        end, records = carried[1], carried[3]
+        end, records = carried.window_end, carried.records
         close = end + self.lateness
         watermark = seen.read()
         if watermark is not None and close < watermark:
             self.dropped_partials.inc()
-            if key[0] == self.counted_metric:
+            if key.metric == self.counted_metric:
                 self.dropped_records.inc(records)
-                yield pvalue.TaggedOutput(TOO_LATE, (key, carried[0], end, records))
+                yield pvalue.TaggedOutput(TOO_LATE, TooLatePartial(key, carried.window_start, end, records))
             return
         if (latest.read() or -math.inf) < close:
             latest.write(close)
@@ -295,11 +291,12 @@ class MergePartialsFn(beam.CombineFn):
 
 
 class CarriedWindows(beam_window.NonMergingWindowFn):
-    """Puts a partial into the window whose bounds it carries: (key, (start, end, value))."""
+    """Puts a partial into the window whose bounds it carries: (SeriesId, WindowPartial)."""
 
     def assign(self, context: beam_window.WindowFn.AssignContext) -> list[beam_window.IntervalWindow]:
-        start, end = context.element[1][:2]
-        return [beam_window.IntervalWindow(start, end)]
+        assert context.element is not None
+        partial: WindowPartial = context.element[1]
+        return [beam_window.IntervalWindow(partial.window_start, partial.window_end)]
 
     def get_window_coder(self):
         return coders.IntervalWindowCoder()
@@ -310,8 +307,9 @@ class CarriedSessions(beam_window.Sessions):
     Beam merges when they overlap (per key), exactly as ``Sessions`` merges its own."""
 
     def assign(self, context: beam_window.WindowFn.AssignContext) -> list[beam_window.IntervalWindow]:
-        start, end = context.element[1][:2]
-        return [beam_window.IntervalWindow(start, end)]
+        assert context.element is not None
+        partial: WindowPartial = context.element[1]
+        return [beam_window.IntervalWindow(partial.window_start, partial.window_end)]
 
     # Travel to the runner as this Python class (pickled), not as Beam's standard session URN,
     # which the runner would re-implement from timestamps and lose the carried bounds.
@@ -342,11 +340,13 @@ def _scrubbed_detail(detail: Any, scrub: ValueScrubber) -> str | None:
 
 
 class WindowMetricsOutputs(NamedTuple):
-    metrics: beam.PCollection  # WindowMetric
-    too_late: beam.PCollection  # (series key, window start, window end, records) per dropped partial
+    metrics: beam.PCollection[WindowMetric]
+    too_late: beam.PCollection[TooLatePartial]  # one per dropped partial
 
 
-class ComputeWindowMetrics(beam.PTransform):
+class ComputeWindowMetrics(
+    beam.PTransform[beam.PCollection[AnonymizedBatch], beam.PCollection[WindowMetric] | WindowMetricsOutputs]
+):
     """PCollection[AnonymizedBatch] -> PCollection[WindowMetric], in event-time windows.
 
     Unbounded input (and sessions, which must merge) goes through Beam's windowing:
@@ -365,17 +365,18 @@ class ComputeWindowMetrics(beam.PTransform):
         self.with_too_late = with_too_late
 
     def _step_seconds(self) -> float:
+        """How often the lateness gate looks at the watermark: the window step, or a session's gap."""
         window = self.config.window
-        return (
-            window.gap_seconds
-            if window.kind is WindowKind.SESSIONS
-            else (window.period_seconds or window.size_seconds)
-        )
+        step = window_step_seconds(window)
+        if step is None:
+            assert window.gap_seconds is not None, "config validation requires a session's gap"
+            return window.gap_seconds
+        return step
 
     def _window_into(self, bounded: bool) -> beam.WindowInto:
         window = self.config.window
         carried = (
-            CarriedSessions(window.gap_seconds) if window.kind is WindowKind.SESSIONS else CarriedWindows()
+            CarriedSessions(self._step_seconds()) if window.kind is WindowKind.SESSIONS else CarriedWindows()
         )
         if bounded:
             return beam.WindowInto(
@@ -391,7 +392,9 @@ class ComputeWindowMetrics(beam.PTransform):
             allowed_lateness=Duration(seconds=window.allowed_lateness_seconds + self._step_seconds()),
         )
 
-    def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> Any:
+    def expand(
+        self, batches: beam.PCollection[AnonymizedBatch]
+    ) -> beam.PCollection[WindowMetric] | WindowMetricsOutputs:
         if self.with_too_late and batches.is_bounded:
             raise ValueError(
                 "with_too_late applies to unbounded input only (a bounded input has no late data)"
@@ -401,7 +404,12 @@ class ComputeWindowMetrics(beam.PTransform):
             return (
                 partials
                 | "KeyBySeriesAndWindow"
-                >> beam.MapTuple(lambda key, partial: ((key, partial[0], partial[1]), (key[0], partial[2])))
+                >> beam.MapTuple(
+                    lambda key, partial: (
+                        (key, partial.window_start, partial.window_end),
+                        (key.metric, partial.partial),
+                    )
+                )
                 | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
                 | "ToWindowMetric" >> beam.ParDo(_KeyedToWindowMetric(self.config))
             )
@@ -411,7 +419,7 @@ class ComputeWindowMetrics(beam.PTransform):
                 partials
                 | "ShardForLatenessGate"
                 >> beam.Map(
-                    lambda kv: (zlib.crc32(repr(kv[0]).encode()) % _GATE_SHARDS, kv)
+                    lambda kv: (zlib.crc32(repr(tuple(kv[0])).encode()) % _GATE_SHARDS, kv)
                 ).with_output_types(tuple[int, Any])
                 | "DropAndCountTooLate"
                 >> beam.ParDo(
@@ -426,11 +434,14 @@ class ComputeWindowMetrics(beam.PTransform):
         metrics = (
             partials
             | "IntoEventTimeWindows" >> self._window_into(batches.is_bounded)
-            | "DropCarriedBounds" >> beam.MapTuple(lambda key, partial: (key, (key[0], partial[2])))
+            | "DropCarriedBounds" >> beam.MapTuple(lambda key, partial: (key, (key.metric, partial.partial)))
             | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
             | "ToWindowMetric" >> beam.ParDo(_ToWindowMetric(self.config))
         )
-        return WindowMetricsOutputs(metrics, too_late) if self.with_too_late else metrics
+        if self.with_too_late:
+            assert too_late is not None  # unbounded input, checked above
+            return WindowMetricsOutputs(metrics, too_late)
+        return metrics
 
 
 class _KeyedToWindowMetric(beam.DoFn):

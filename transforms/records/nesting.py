@@ -10,6 +10,7 @@ are dead-lettered before any later step sees them.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 # What nests: JSON objects and arrays (tuples come from some binary readers).
@@ -60,3 +61,21 @@ def holds_non_finite(value: Any) -> bool:
         elif type(node) is float and not math.isfinite(node):
             return True
     return False
+
+
+def nest_dotted(pairs: Iterable[tuple[str, Any]]) -> dict:
+    """CSV columns named ``customer.email`` become nested records, as the CSV sink writes them."""
+    record: dict = {}
+    for name, value in pairs:
+        if "." not in name:
+            record[name] = value
+            continue
+        *parents, leaf = name.split(".")
+        node = record
+        for parent in parents:
+            child = node.get(parent)
+            if not isinstance(child, dict):
+                child = node[parent] = {}
+            node = child
+        node[leaf] = value
+    return record

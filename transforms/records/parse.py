@@ -83,7 +83,7 @@ def too_deep_message(max_depth: int) -> str:
     return f"record nests objects and lists deeper than source.max_depth ({max_depth} levels)"
 
 
-def parse_line(line: bytes) -> Any:
+def parse_line(line: bytes | bytearray) -> Any:
     """One JSON document from a line, exactly as ``json.loads`` reads it."""
     if orjson_agrees(line):
         try:
@@ -93,7 +93,7 @@ def parse_line(line: bytes) -> Any:
     return _parse_with_json(line)
 
 
-def orjson_agrees(line: bytes) -> bool:
+def orjson_agrees(line: bytes | bytearray) -> bool:
     """Whether orjson is certain to read ``line`` as ``json.loads`` does (see the module docstring).
 
     A cheap screen over the raw bytes: a ``False`` is often a false alarm
@@ -108,7 +108,7 @@ def orjson_agrees(line: bytes) -> bool:
     return not long_integer and screened.count(b"{") <= MAX_FAST_NESTING
 
 
-def _parse_with_json(line: bytes) -> Any:
+def _parse_with_json(line: bytes | bytearray) -> Any:
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as exc:

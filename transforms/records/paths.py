@@ -25,6 +25,11 @@ class Segment(NamedTuple):
 Path = tuple[Segment, ...]
 
 
+def column_name(path: str) -> str:
+    """A field path's column in flat outputs (CSV, Parquet, BigQuery, statistics): ``a.b[]`` -> ``a__b``."""
+    return path.replace("[]", "").replace(".", "__")
+
+
 def parse_path(path: str, where: str = "path") -> Path:
     """``"items[].sku"`` -> (Segment("items", True), Segment("sku", False))."""
     parts = path.split(".") if isinstance(path, str) else []

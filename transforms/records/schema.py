@@ -18,6 +18,7 @@ Every walk over a record keeps its own stack: nothing recurses on input depth.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from math import isfinite
 from typing import Any
@@ -174,7 +175,7 @@ class SchemaValidator:
                 self.tree.prune(record)
         if self.coerce_text:
             for spec, path in self.fields:
-                update_values(record, path, lambda v, t=spec.type, p=spec.path: _coerce(v, t, p))
+                update_values(record, path, functools.partial(_coerce, ftype=spec.type, path=spec.path))
             for spec, path in self._json_fields:  # the record is level 1, a value at path a.b level 3
                 if any(
                     exceeds_depth(value, self.max_depth - len(path)) for value in iter_values(record, path)

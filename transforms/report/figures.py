@@ -13,6 +13,7 @@ import io
 import itertools
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
@@ -34,7 +35,9 @@ def start_page() -> None:
     _ids = itertools.count(1)
 
 
-def _time(iso: str) -> dt.datetime:
+def _time(iso: str) -> Any:
+    """The datetime of ``iso``. Typed Any: matplotlib plots datetimes through its date units, while
+    its stubs declare numbers and arrays only."""
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
@@ -70,15 +73,15 @@ def series_chart(windows: Sequence[dict], title: str) -> str:
     fig, ax = plt.subplots(figsize=(_WIDTH, _HEIGHT))
     times = [_time(w["window_start"]) for w in rows]
     observed = [w["observed"] if w["observed"] is not None else float("nan") for w in rows]
-    banded = [(t, w) for t, w in zip(times, rows) if w.get("expected") is not None]
+    banded = [(t, w) for t, w in zip(times, rows, strict=True) if w.get("expected") is not None]
     if banded:
         bt = [t for t, _ in banded]
         expected = [w["expected"] for _, w in banded]
         width = [(w.get("threshold") or 0) * (w.get("spread") or 0) for _, w in banded]
         ax.fill_between(
             bt,
-            [e - d for e, d in zip(expected, width)],
-            [e + d for e, d in zip(expected, width)],
+            [e - d for e, d in zip(expected, width, strict=True)],
+            [e + d for e, d in zip(expected, width, strict=True)],
             color=EXPECTED,
             alpha=0.18,
             linewidth=0,
@@ -98,7 +101,7 @@ def series_chart(windows: Sequence[dict], title: str) -> str:
     for flag, color, label in ((True, FLAGGED, "alert"), (False, OTHER, "flagged (in cooldown)")):
         marked = [
             (t, w["observed"])
-            for t, w in zip(times, rows)
+            for t, w in zip(times, rows, strict=True)
             if w.get("is_anomaly") and bool(w.get("alert")) is flag and w["observed"] is not None
         ]
         if marked:
@@ -122,7 +125,7 @@ def share_over_time(
     """A share (numerator / denominator, in %) per time bucket, with the numerator on a second axis as bars."""
     fig, ax = plt.subplots(figsize=(_WIDTH, _HEIGHT))
     times = [_time(s) for s in starts]
-    share = [100.0 * n / d if d else 0.0 for n, d in zip(numerators, denominators)]
+    share = [100.0 * n / d if d else 0.0 for n, d in zip(numerators, denominators, strict=True)]
     ax.plot(times, share, color=color, linewidth=1.2, marker="." if len(times) < 60 else None, markersize=3)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_ylim(bottom=0)
@@ -137,7 +140,7 @@ def counts_over_time(
     """A count per time bucket, as bars one bucket wide."""
     fig, ax = plt.subplots(figsize=(_WIDTH, _HEIGHT))
     times = [_time(s) for s in starts]
-    width = (times[1] - times[0]) * 0.9 if len(times) > 1 else dt.timedelta(minutes=50)
+    width: Any = (times[1] - times[0]) * 0.9 if len(times) > 1 else dt.timedelta(minutes=50)  # see _time
     ax.bar(times, counts, width=width, color=color, align="edge")
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_title(title, fontsize=10, loc="left")
@@ -147,7 +150,7 @@ def counts_over_time(
 
 def horizontal_bars(labels: Sequence[str], values: Sequence[int], title: str, color: str = OBSERVED) -> str:
     """One bar per label (e.g. per field and infoType), largest on top."""
-    pairs = sorted(zip(labels, values), key=lambda p: p[1])
+    pairs = sorted(zip(labels, values, strict=True), key=lambda p: p[1])
     fig, ax = plt.subplots(figsize=(_WIDTH, max(1.4, 0.28 * len(pairs) + 0.8)))
     ax.barh([p[0] for p in pairs], [p[1] for p in pairs], color=color)
     ax.set_title(title, fontsize=10, loc="left")

@@ -39,7 +39,7 @@ class ReportInputError(ValueError):
     """The output directory has no run summary to build a report from, or an output is not what a run writes."""
 
 
-def _parsed(text: str, where: str) -> Any:
+def _parsed(text: str | bytes, where: str) -> Any:
     """``text`` as JSON; a ReportInputError naming ``where`` (never the text) when it is not."""
     try:
         return json.loads(text)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from veilwatch.transforms.config.model import WindowKind, WindowSpec
+from veilwatch.transforms.config.model import WindowSpec
 from veilwatch.transforms.records.event_time import to_iso
+from veilwatch.transforms.windows.assign import window_step_seconds
 
 PREFIX = "timeline|"
 _DEFAULT_BUCKET_SECONDS = 3600.0  # session windows have no fixed size: bucket by hour
@@ -21,9 +22,7 @@ _DEFAULT_BUCKET_SECONDS = 3600.0  # session windows have no fixed size: bucket b
 
 def bucket_seconds(windowing: WindowSpec) -> float:
     """The run's window size (a sliding window's period), else an hour."""
-    if windowing.kind is WindowKind.SESSIONS:
-        return _DEFAULT_BUCKET_SECONDS
-    return float(windowing.period_seconds or windowing.size_seconds or _DEFAULT_BUCKET_SECONDS)
+    return float(window_step_seconds(windowing) or _DEFAULT_BUCKET_SECONDS)
 
 
 class TimelineCounts:
@@ -38,7 +37,7 @@ class TimelineCounts:
     def __call__(self, batch: Any) -> dict[str, int]:
         counts: Counter = Counter()
         findings = batch.findings or ((),) * len(batch.event_times)
-        for seconds, found in zip(batch.event_times, findings):
+        for seconds, found in zip(batch.event_times, findings, strict=True):
             if seconds is None:
                 continue
             start = self._start(seconds)

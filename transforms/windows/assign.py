@@ -14,10 +14,22 @@ import math
 from veilwatch.transforms.config.model import WindowKind, WindowSpec
 
 
+def window_step_seconds(spec: WindowSpec) -> float | None:
+    """Seconds from one window's start to the next: a fixed window's size, a sliding
+    window's period; None for sessions, which have no fixed step. The one place this is
+    worked out (metrics' lateness gate, gap filling in scoring, data validation, the report's
+    timeline all use it)."""
+    if spec.kind is WindowKind.SESSIONS:
+        return None
+    return spec.period_seconds or spec.size_seconds
+
+
 class WindowAssigner:
     def __init__(self, spec: WindowSpec):
         self.size = spec.size_seconds
-        self.period = spec.period_seconds if spec.kind is WindowKind.SLIDING else spec.size_seconds
+        period = spec.period_seconds if spec.kind is WindowKind.SLIDING else spec.size_seconds
+        assert period is not None, "config validation requires a sliding window's period"
+        self.period: float = period
 
     def starts(self, t: float) -> list[float]:
         """Start times of the windows that contain ``t``, oldest first."""

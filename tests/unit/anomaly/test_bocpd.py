@@ -23,19 +23,24 @@ def flagged(values, params=BocpdParams()):
 
 def test_a_level_shift_is_reported_within_a_few_windows_of_its_onset_once():
     found, verdicts, _ = flagged(noise(400) + noise(300, seed=8, level=103))
-    assert found and 400 <= found[0] <= 406, found
-    assert verdicts[found[0]].score >= 0.9 and "most probable run" in verdicts[found[0]].basis
+    assert found, found
+    assert 400 <= found[0] <= 406, found
+    assert verdicts[found[0]].score >= 0.9
+    assert "most probable run" in verdicts[found[0]].basis
     assert len([i for i in found if i < 650]) == 1
 
 
 def test_a_downward_shift_has_a_negative_score():
     found, verdicts, _ = flagged(noise(400) + noise(300, seed=8, level=96))
-    assert found and 400 <= found[0] <= 406 and verdicts[found[0]].score <= -0.9
+    assert found
+    assert 400 <= found[0] <= 406
+    assert verdicts[found[0]].score <= -0.9
 
 
 def test_a_variance_change_is_found():
     found = flagged(noise(400) + noise(300, seed=8, sigma=5))[0]
-    assert found and 400 <= found[0] <= 440, found
+    assert found, found
+    assert 400 <= found[0] <= 440, found
 
 
 def test_stationary_noise_and_single_spikes_raise_almost_nothing():
@@ -72,18 +77,18 @@ def test_state_is_bounded_by_max_run_and_round_trips_through_json():
         v2, copy = d.observe(json.loads(json.dumps(copy)), obs(i, v))
         assert v1 == v2
         sizes.append(len(state["cells"]))
-    assert max(sizes) == 30 and max(c[0] for c in state["cells"]) == 29
+    assert max(sizes) == 30
+    assert max(c[0] for c in state["cells"]) == 29
     assert len(json.dumps(state)) < 30 * 5 * 25 + 200
 
 
 def test_registry_builds_it_and_names_bad_keys():
     spec = parse_detector({"type": "bocpd", "hazard": 100, "max_run": 50}, "d")
-    assert parse_detector(spec.to_dict(), "d") == spec and build_detector(spec).name == "bocpd"
+    assert parse_detector(spec.to_dict(), "d") == spec
+    assert build_detector(spec).name == "bocpd"
     wrapped = parse_detector({"type": "bocpd", "detector": {"type": "seasonal", "season": "day"}}, "d")
-    assert (
-        parse_detector(wrapped.to_dict(), "d") == wrapped
-        and build_detector(wrapped).name == "bocpd(seasonal)"
-    )
+    assert parse_detector(wrapped.to_dict(), "d") == wrapped
+    assert build_detector(wrapped).name == "bocpd(seasonal)"
     for bad, key in [
         ({"type": "bocpd", "max_run": 2}, "d.max_run"),
         ({"type": "bocpd", "hazard": 1}, "d.hazard"),
@@ -129,7 +134,11 @@ def test_with_a_seasonal_member_the_daily_ramp_is_not_a_change_and_a_real_shift_
     found = [i for i, v in enumerate(verdicts) if v.is_anomaly]
     # the plain model starts a new run on every ramp (its runs last a few hours), so it cannot see the shift
     assert [i for i in plain if 288 <= i <= 300] == []
-    assert found and 288 <= found[0] <= 294 and [i for i in found if i < 288] == [], found
+    assert found, found
+    assert 288 <= found[0] <= 294, found
+    assert [i for i in found if i < 288] == [], found
     # (a second change follows when the member's slots take the new level in, ~3 days later)
-    assert verdicts[found[0]].detector == "bocpd(seasonal)" and verdicts[found[0]].score > 0
-    assert json.loads(json.dumps(state)) == state and "member" in state
+    assert verdicts[found[0]].detector == "bocpd(seasonal)"
+    assert verdicts[found[0]].score > 0
+    assert json.loads(json.dumps(state)) == state
+    assert "member" in state

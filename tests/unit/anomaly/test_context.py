@@ -40,7 +40,9 @@ def test_the_grid_spans_the_learnt_range_and_goes_on_beyond_it():
     ]
     assert [level(rng, v, 8) for v in (float("inf"), float("-inf"), float("nan"))] == [39, -32, 39]
     flat = {"n": 10, "lo": 5.0, "hi": 5.0}
-    assert level(flat, 5.0, 8) == 0 and level(flat, 5.01, 8) > 0 and level(flat, 4.99, 8) < 0
+    assert level(flat, 5.0, 8) == 0
+    assert level(flat, 5.01, 8) > 0
+    assert level(flat, 4.99, 8) < 0
 
 
 def test_stationary_noise_raises_nothing_after_learning():
@@ -52,14 +54,19 @@ def test_stationary_noise_raises_nothing_after_learning():
 def test_a_level_shift_alerts_at_its_first_window_and_once():
     values = noise(600) + noise(300, seed=9, level=110)
     found, verdicts, _ = flagged(values)
-    assert found and found[0] == 600 and verdicts[600].score == 1.0
+    assert found
+    assert found[0] == 600
+    assert verdicts[600].score == 1.0
     # the new level's noise visits a few new levels in its first windows (the cooldown's job), then is known
-    assert len(found) <= 5 and all(600 <= i < 650 for i in found)
+    assert len(found) <= 5
+    assert all(600 <= i < 650 for i in found)
 
 
 def test_a_downward_shift_has_a_negative_score():
     found, verdicts, _ = flagged(noise(600) + noise(100, seed=9, level=90))
-    assert found and found[0] == 600 and verdicts[600].score == -1.0
+    assert found
+    assert found[0] == 600
+    assert verdicts[600].score == -1.0
 
 
 def test_a_recurring_spike_alerts_the_first_time_only():
@@ -96,7 +103,9 @@ def test_a_new_transition_between_known_levels_alerts_with_longer_contexts():
     assert flagged(values, unigram)[0] == []  # every level is well known
     found, verdicts, _ = flagged(values, bigram)
     # the pairs (0, 10) and then (10, 5) are new: half the contexts of each window
-    assert found == [905, 910] and verdicts[905].score == 0.5 and verdicts[910].score == -0.5
+    assert found == [905, 910]
+    assert verdicts[905].score == 0.5
+    assert verdicts[910].score == -0.5
 
 
 def test_the_memory_is_bounded_and_forgets_the_least_recently_seen():
@@ -117,8 +126,9 @@ def test_scale_free():
 
 def test_registry_validates_the_params_by_key():
     spec = parse_detector({"type": "context", "levels": 8, "order": 2, "neighbours": 1}, "d")
-    assert isinstance(build_detector(spec), Context) and parse_detector(spec.to_dict(), "d") == spec
-    with pytest.raises(ConfigError) as err:
+    assert isinstance(build_detector(spec), Context)
+    assert parse_detector(spec.to_dict(), "d") == spec
+    with pytest.raises(ConfigError, match=r"d\.levels: must be at least 2") as err:
         parse_detector(
             {"type": "context", "levels": 1, "order": 0, "neighbours": 3, "memory": 2, "oops": 1}, "d"
         )
@@ -160,7 +170,8 @@ def test_as_a_gate_it_only_removes_alerts_and_lets_a_first_spike_through():
         windows = [obs(i, v) for i, v in enumerate(values)]
         flagged_alone = [i for i, v in enumerate(run(alone, windows)[0]) if v.is_anomaly]
         flagged_gated = [i for i, v in enumerate(run(gated, windows)[0]) if v.is_anomaly]
-        assert flagged_gated[:1] == flagged_alone[:1] == [600] and set(flagged_gated) <= set(flagged_alone)
+        assert flagged_gated[:1] == flagged_alone[:1] == [600]
+        assert set(flagged_gated) <= set(flagged_alone)
         fewer += len(flagged_gated) < len(flagged_alone)
     assert (
         fewer >= 1

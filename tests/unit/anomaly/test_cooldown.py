@@ -38,4 +38,5 @@ def test_state_is_json_and_not_mutated():
     cd = Cooldown(windows=3)
     state = cd.initial_state()
     _, new = cd.apply(state, obs(4, 0), True)
-    assert state == {"last_alert": None} and new == {"last_alert": 4 * HOUR}
+    assert state == {"last_alert": None}
+    assert new == {"last_alert": 4 * HOUR}

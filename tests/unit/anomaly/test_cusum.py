@@ -33,14 +33,18 @@ def test_a_small_step_is_found_that_a_zscore_misses():
         [obs(i, v) for i, v in enumerate(values)],
     )[0]
     assert not any(v.is_anomaly for v in zscore)
-    assert found and 300 <= found[0] <= 315 and verdicts[found[0]].score >= 12
+    assert found
+    assert 300 <= found[0] <= 315
+    assert verdicts[found[0]].score >= 12
     assert found == [found[0]]  # one alarm: the baseline restarts on the new level
 
 
 def test_a_downward_drift_is_found_with_a_negative_score():
     values = noise(300) + [v - 0.1 * i for i, v in enumerate(noise(200, seed=8))]
     found, verdicts, _ = flagged(values)
-    assert found and 300 < found[0] < 400 and verdicts[found[0]].score <= -12
+    assert found
+    assert 300 < found[0] < 400
+    assert verdicts[found[0]].score <= -12
 
 
 def test_a_single_spike_does_not_alarm_on_its_own():
@@ -66,7 +70,8 @@ def test_state_round_trips_through_json_and_stays_bounded():
         v1, state = d.observe(state, obs(i, v))
         v2, copy = d.observe(json.loads(json.dumps(copy)), obs(i, v))
         assert v1 == v2
-        assert len(state["history"]) <= PARAMS.history and len(state["since"]) <= PARAMS.history
+        assert len(state["history"]) <= PARAMS.history
+        assert len(state["since"]) <= PARAMS.history
 
 
 def test_with_a_seasonal_member_the_daily_ramp_is_not_a_shift_and_a_real_one_is_found():
@@ -106,10 +111,15 @@ def test_with_a_seasonal_member_the_daily_ramp_is_not_a_shift_and_a_real_one_is_
     verdicts, state = run(seasonal, windows)
     assert sum(v.is_anomaly for v in plain[:240]) >= 10
     found = [i for i, v in enumerate(verdicts) if v.is_anomaly]
-    assert found and all(i >= 240 for i in found) and found[0] <= 252
-    assert len(found) == 1 and abs(state["offset"] - 3) < 1.5  # the shift is taken out, not alarmed again
-    assert verdicts[found[0]].detector == "cusum(seasonal)" and verdicts[found[0]].score > 0
-    assert json.loads(json.dumps(state)) == state and len(state["since"]) <= CusumParams().history
+    assert found
+    assert all(i >= 240 for i in found)
+    assert found[0] <= 252
+    assert len(found) == 1
+    assert abs(state["offset"] - 3) < 1.5  # the shift is taken out, not alarmed again
+    assert verdicts[found[0]].detector == "cusum(seasonal)"
+    assert verdicts[found[0]].score > 0
+    assert json.loads(json.dumps(state)) == state
+    assert len(state["since"]) <= CusumParams().history
 
 
 def ar1(n, phi, seed=5, level=100.0):
@@ -133,5 +143,8 @@ def test_long_run_variance_keeps_autocorrelated_noise_quiet_and_still_finds_a_sh
     values = ar1(600, 0.9) + [v + 4 for v in ar1(400, 0.9, seed=8)]
     found, verdicts, state = flagged(values, lr)
     after = [i for i in found if i >= 600]
-    assert after and after[0] <= 700 and verdicts[after[0]].score > 0
-    assert len(state["moments"]) == 5 and json.loads(json.dumps(state)) == state
+    assert after
+    assert after[0] <= 700
+    assert verdicts[after[0]].score > 0
+    assert len(state["moments"]) == 5
+    assert json.loads(json.dumps(state)) == state

@@ -53,13 +53,16 @@ def test_opposite_sides_do_not_agree():
     # window 4 with members a (up) and b (down) only: 1 up + 1 down is not 2 agreeing
     a, b, _ = members()
     verdicts, _ = run(Ensemble([a, b], EnsembleParams(mode="all")), [obs(i, 0) for i in range(5)])
-    assert verdicts[4].is_anomaly is False and verdicts[2].is_anomaly is True
+    assert verdicts[4].is_anomaly is False
+    assert verdicts[2].is_anomaly is True
 
 
 def test_verdict_is_the_most_severe_agreeing_member():
     verdicts, _ = run(Ensemble(members(), EnsembleParams(mode="k", k=2)), [obs(i, 0) for i in range(5)])
-    assert verdicts[2].score == 6.0 and verdicts[2].detector == "2_of(a+b+c):b"
-    assert verdicts[4].score == -5.0 and verdicts[4].basis == "b basis"  # a (5.0, up) does not agree
+    assert verdicts[2].score == 6.0
+    assert verdicts[2].detector == "2_of(a+b+c):b"
+    assert verdicts[4].score == -5.0
+    assert verdicts[4].basis == "b basis"  # a (5.0, up) does not agree
     assert verdicts[0].score is None  # all members warming up
 
 
@@ -70,7 +73,7 @@ def test_state_is_a_dict_of_member_states():
 
 
 def test_k_larger_than_members_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"k=4 exceeds the 3 members"):
         Ensemble(members(), EnsembleParams(mode="k", k=4))
 
 
@@ -93,6 +96,9 @@ def test_max_mode_flags_as_any_and_scores_in_units_of_each_members_threshold():
     b = Scaled("b", [None, 1.0, 2.0, -2.5])  # threshold 30: scores 10, 20, -25
     verdicts, _ = run(Ensemble([a, b], EnsembleParams(mode="max")), [obs(i, 0.0) for i in range(4)])
     assert [v.is_anomaly for v in verdicts] == [False, True, False, False]
-    assert verdicts[1].score == pytest.approx(4 / 3) and verdicts[1].threshold == 1.0
-    assert verdicts[2].score == pytest.approx(2 / 3) and verdicts[2].detector.endswith(":b")
-    assert verdicts[3].score == pytest.approx(-2.5 / 3) and verdicts[3].detector.endswith(":b")
+    assert verdicts[1].score == pytest.approx(4 / 3)
+    assert verdicts[1].threshold == 1.0
+    assert verdicts[2].score == pytest.approx(2 / 3)
+    assert verdicts[2].detector.endswith(":b")
+    assert verdicts[3].score == pytest.approx(-2.5 / 3)
+    assert verdicts[3].detector.endswith(":b")

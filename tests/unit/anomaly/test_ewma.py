@@ -13,8 +13,10 @@ def test_mean_and_variance_are_hand_computed():
     #     then weight 0.5, diff 3 -> mean 12.5, var 0.5 * (1 + 0.5 * 9) = 2.75
     verdicts, state = run(Ewma(EwmaParams(**P)), [obs(0, 10), obs(1, 12), obs(2, 14)])
     assert [v.expected for v in verdicts] == [None, None, 11]
-    assert verdicts[2].score == pytest.approx(3.0) and verdicts[2].is_anomaly
-    assert state["mean"] == pytest.approx(12.5) and state["var"] == pytest.approx(2.75)
+    assert verdicts[2].score == pytest.approx(3.0)
+    assert verdicts[2].is_anomaly
+    assert state["mean"] == pytest.approx(12.5)
+    assert state["var"] == pytest.approx(2.75)
 
 
 def test_halflife_sets_the_weight():
@@ -26,7 +28,8 @@ def test_a_gap_decays_the_baseline_as_the_missing_windows_would():
     # windows 0, 1 then 3 (window 2 missing): 2 steps -> weight 1 - 0.5 ** 2 = 0.75
     # mean 11 + 0.75 * (15 - 11) = 14; var 0.25 * (1 + 0.75 * 16) = 3.25
     _, state = run(Ewma(EwmaParams(**P)), [obs(0, 10), obs(1, 12), obs(3, 15)])
-    assert state["mean"] == pytest.approx(14.0) and state["var"] == pytest.approx(3.25)
+    assert state["mean"] == pytest.approx(14.0)
+    assert state["var"] == pytest.approx(3.25)
 
 
 def test_clip_limits_how_far_a_spike_moves_the_baseline():

@@ -1,5 +1,6 @@
 """Anomaly likelihood around a member detector: one threshold, the same tail probability on every series."""
 
+import itertools
 import json
 import random
 
@@ -37,7 +38,8 @@ def flagged(values, d=None):
 
 def test_log_score_is_nupics():
     assert log_likelihood(1e-5) == pytest.approx(0.5, abs=1e-4)
-    assert log_likelihood(0.5) < 0.05 and log_likelihood(0.0) == 1.0
+    assert log_likelihood(0.5) < 0.05
+    assert log_likelihood(0.0) == 1.0
     assert upper_tail(0.0, 0.0, 1.0) == pytest.approx(0.5)
 
 
@@ -53,7 +55,8 @@ def test_stationary_noise_raises_nothing_and_its_score_distribution_is_learnt():
 def test_a_step_is_found_soon_after_it_starts():
     values = noise(1500) + [v + 6 for v in noise(200, seed=9)]
     found, verdicts, _ = flagged(values)
-    assert found and 1500 <= found[0] <= 1505
+    assert found
+    assert 1500 <= found[0] <= 1505
     assert verdicts[found[0]].score > 0.5  # signed like the member's score: above expected
     assert all(i >= 1500 for i in found)
 
@@ -82,7 +85,8 @@ def test_red_right_after_red_is_reported_yellow():
     values = noise(1500) + [v + 30 for v in noise(20, seed=9)]
     _, verdicts, _ = flagged(values)
     reds = [i for i, v in enumerate(verdicts) if v.score is not None and abs(v.score) >= 0.5]
-    assert reds and all(b - a > 1 for a, b in zip(reds, reds[1:]))
+    assert reds
+    assert all(b - a > 1 for a, b in itertools.pairwise(reds))
 
 
 def test_nothing_flags_during_warm_up():
@@ -101,7 +105,8 @@ def test_state_round_trips_through_json_and_stays_bounded():
         assert v1 == v2
         sizes.append(len(json.dumps(state)))
     assert len(state["recent"]) == PARAMS.average
-    assert max(sizes[500:]) < 1000 and max(sizes[500:]) - min(sizes[500:]) < 100
+    assert max(sizes[500:]) < 1000
+    assert max(sizes[500:]) - min(sizes[500:]) < 100
 
 
 def test_registry_builds_it_around_its_detector_and_reports_bad_keys_with_paths():
@@ -110,12 +115,14 @@ def test_registry_builds_it_around_its_detector_and_reports_bad_keys_with_paths(
     )
     assert parse_detector(spec.to_dict(), "d") == spec
     built = build_detector(spec)
-    assert isinstance(built, Likelihood) and isinstance(built.member, Ewma) and built.params.threshold == 0.6
-    with pytest.raises(ConfigError) as err:
+    assert isinstance(built, Likelihood)
+    assert isinstance(built.member, Ewma)
+    assert built.params.threshold == 0.6
+    with pytest.raises(ConfigError, match=r"d\.detector\.halflife: expected a number, got str") as err:
         parse_detector(
             {"type": "likelihood", "threshold": 2, "detector": {"type": "ewma", "halflife": "x"}}, "d"
         )
     assert {i.path for i in err.value.issues} == {"d.threshold", "d.detector.halflife"}
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ConfigError, match=r"d\.detector: expected the detector whose raw scores are") as err:
         parse_detector({"type": "likelihood"}, "d")
     assert [i.path for i in err.value.issues] == ["d.detector"]

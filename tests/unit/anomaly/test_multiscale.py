@@ -29,14 +29,17 @@ def test_a_one_sigma_step_is_found_in_the_slow_view_and_not_in_single_windows():
     single = flagged(Ewma(EWMA), values)[0]
     slow, verdicts, _ = flagged(Multiscale(Ewma(EWMA), MultiscaleParams(scale=16)), values)
     assert [i for i in single if i < 430] == []  # single windows: nothing near the onset
-    assert slow and 400 <= slow[0] <= 425, slow[:3]
-    assert verdicts[slow[0]].detector == "multiscale16(ewma)" and verdicts[slow[0]].score > 0
+    assert slow, slow[:3]
+    assert 400 <= slow[0] <= 425, slow[:3]
+    assert verdicts[slow[0]].detector == "multiscale16(ewma)"
+    assert verdicts[slow[0]].score > 0
 
 
 def test_a_slow_drift_is_found_soon_after_it_starts():
     values = noise(400) + [v - 0.03 * i for i, v in enumerate(noise(300, seed=8))]
     slow = flagged(Multiscale(Ewma(EWMA), MultiscaleParams(scale=16, aggregate="median")), values)[0]
-    assert slow and 400 < slow[0] <= 520, slow[:3]
+    assert slow, slow[:3]
+    assert 400 < slow[0] <= 520, slow[:3]
     assert (
         flagged(Multiscale(Ewma(EWMA), MultiscaleParams(scale=16, aggregate="median")), values[:400])[0] == []
     )
@@ -56,7 +59,9 @@ def test_nothing_flags_while_the_first_aggregate_fills():
         MultiscaleParams(scale=8),
     )
     verdicts, _ = run(detector, [obs(i, float(i * i)) for i in range(7)])
-    assert len(verdicts) == 7 and all(v.score is None and not v.is_anomaly for v in verdicts)
+    assert len(verdicts) == 7
+    assert all(v.score is None for v in verdicts)
+    assert not any(v.is_anomaly for v in verdicts)
 
 
 def test_scale_free():
@@ -78,7 +83,8 @@ def test_state_round_trips_through_json_and_stays_bounded():
         v1, state = d.observe(state, obs(i, v))
         v2, copy = d.observe(json.loads(json.dumps(copy)), obs(i, v))
         assert v1 == v2
-    assert len(state["recent"]) == 16 and set(state) == {"recent", "member"}
+    assert len(state["recent"]) == 16
+    assert set(state) == {"recent", "member"}
 
 
 def test_registry_builds_it_and_names_bad_keys():

@@ -45,7 +45,8 @@ def test_normalised_adds_raw_null_and_perfect_across_categories(cv):
 def test_each_category_is_scored_by_the_candidate_chosen_without_it(cv):
     # "x" is best on a but poor on b; "y" the reverse. Holding a out, the choice is made on b alone.
     by = {"x": {"a": totals(2.0, 2), "b": totals(-1.0, 2)}, "y": {"a": totals(-1.0, 2), "b": totals(1.5, 2)}}
-    assert cv.choose(by, ["b"]) == "y" and cv.choose(by, ["a"]) == "x"
+    assert cv.choose(by, ["b"]) == "y"
+    assert cv.choose(by, ["a"]) == "x"
     assert cv.choose(by, ["a", "b"]) == "x"
     assert cv.choose({"p": {"a": totals(0.0, 2)}, "q": {"a": totals(0.0, 2)}}, ["a"]) == "p"  # ties: first
 
@@ -76,7 +77,8 @@ def test_spikes_leave_the_recent_range_and_silences_read_zero(synthetic):
         assert start > synthetic.ROWS * synthetic.PROBATION
         assert not min(before) <= values[start] <= max(before)
         values, start = synthetic.series("silence", random.Random(seed))
-        assert values[start : start + 12] == [0.0] * 12 and min(values[:start]) > 0
+        assert values[start : start + 12] == [0.0] * 12
+        assert min(values[:start]) > 0
 
 
 def test_the_shipped_config_and_every_grid_candidate_are_valid(cv):

@@ -8,7 +8,7 @@ from veilwatch.transforms.config.errors import ConfigError
 
 
 def issues(mapping, path="anomaly.detector"):
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ConfigError, match=r"anomaly\.detector\.") as err:
         parse_detector(mapping, path)
     return {i.path: i.message for i in err.value.issues}
 
@@ -25,10 +25,13 @@ def test_parses_the_documented_example_and_builds_it():
         },
         "d",
     )
-    assert spec.params.threshold == 4.0 and isinstance(spec.params.threshold, float)
-    assert spec.params.direction is Direction.BOTH and spec.params.min_abs_change == 5.0
+    assert spec.params.threshold == 4.0
+    assert isinstance(spec.params.threshold, float)
+    assert spec.params.direction is Direction.BOTH
+    assert spec.params.min_abs_change == 5.0
     detector = build_detector(spec)
-    assert isinstance(detector, Seasonal) and detector.params.season == "day"
+    assert isinstance(detector, Seasonal)
+    assert detector.params.season == "day"
 
 
 @pytest.mark.parametrize("kind", sorted(set(DETECTORS) - {"ensemble", "likelihood", "multiscale"}))
@@ -81,7 +84,8 @@ def test_ensemble_builds_its_members():
         {"type": "ensemble", "mode": "all", "members": [{"type": "seasonal"}, {"type": "robust_zscore"}]}, "d"
     )
     detector = build_detector(spec)
-    assert isinstance(detector, Ensemble) and detector.name == "all(seasonal+robust_zscore)"
+    assert isinstance(detector, Ensemble)
+    assert detector.name == "all(seasonal+robust_zscore)"
     assert parse_detector(spec.to_dict(), "d") == spec
 
 
@@ -92,6 +96,8 @@ def test_values_are_never_echoed():
 
 def test_cooldown():
     assert parse_cooldown({"windows": 12, "extend": True}, "c").windows == 12.0
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(
+        ConfigError, match=r"c\.minutes: unknown key; expected one of seconds, windows,"
+    ) as err:
         parse_cooldown({"minutes": 5, "extend": "yes"}, "c")
     assert {i.path for i in err.value.issues} == {"c.minutes", "c.extend"}

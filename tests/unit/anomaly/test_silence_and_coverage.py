@@ -19,7 +19,9 @@ def _verdict(expected, score=-1.3, is_anomaly=False):
 
 def test_zero_against_a_busy_baseline_is_anomalous_whatever_the_z_score():
     flagged = judge_silence(_verdict(283.0), observed=0.0)
-    assert flagged.is_anomaly and flagged.score == -1.3 and flagged.basis.endswith("silent window")
+    assert flagged.is_anomaly
+    assert flagged.score == -1.3
+    assert flagged.basis.endswith("silent window")
     assert math.exp(-SILENT_EXPECTED) < 1e-4
 
 
@@ -58,4 +60,5 @@ def test_a_series_is_filled_after_its_last_window_up_to_the_last_whole_window_of
         (6.0, 8.0),
         (7.0, 9.0),
     ]
-    assert zero_windows_after(last, H, None) == [] and zero_windows_after(last, H, (0.0, 6 * H)) == []
+    assert zero_windows_after(last, H, None) == []
+    assert zero_windows_after(last, H, (0.0, 6 * H)) == []

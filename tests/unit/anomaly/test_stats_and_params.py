@@ -9,9 +9,11 @@ from veilwatch.transforms.anomaly.stats import median, quantile, robust_sigma, t
 
 
 def test_quantiles_and_medians():
-    assert median([3, 1, 2]) == 2 and median([4, 1, 3, 2]) == 2.5
+    assert median([3, 1, 2]) == 2
+    assert median([4, 1, 3, 2]) == 2.5
     assert quantile([1, 2, 3, 4], 0.25) == 1.75  # position 0.75 between 1 and 2
-    assert quantile([5, 1, 9], 0) == 1 and quantile([5, 1, 9], 1) == 9
+    assert quantile([5, 1, 9], 0) == 1
+    assert quantile([5, 1, 9], 1) == 9
 
 
 def test_robust_and_tail_sigma():
@@ -27,8 +29,14 @@ def test_robust_and_tail_sigma():
 
 def test_flag_rule_and_floor():
     p = CommonParams(threshold=4, direction=Direction.UP, min_abs_change=5)
-    assert flags(p, 4.5, 12) and not flags(p, -4.5, -12) and not flags(p, 4.5, 4)
-    assert is_deviation(-4, -1, 4, Direction.BOTH, 0) and legacy_is_deviation is is_deviation
+    assert flags(p, 4.5, 12)
+    assert not flags(p, -4.5, -12)
+    assert not flags(p, 4.5, 4)
+    assert is_deviation(-4, -1, 4, Direction.BOTH, 0)
+    assert legacy_is_deviation is is_deviation
     assert is_deviation(-4, -1, 4, "down", 0)
-    assert spread_floor(CommonParams(), 100) == 5.0 and spread_floor(CommonParams(), 3) == 1.0
-    assert z_score(5, 5, 0) == 0 and z_score(6, 5, 0) == math.inf and z_score(4, 5, 0) == -math.inf
+    assert spread_floor(CommonParams(), 100) == 5.0
+    assert spread_floor(CommonParams(), 3) == 1.0
+    assert z_score(5, 5, 0) == 0
+    assert z_score(6, 5, 0) == math.inf
+    assert z_score(4, 5, 0) == -math.inf

@@ -8,7 +8,6 @@ import json
 import apache_beam as beam
 from apache_beam.utils.timestamp import Timestamp
 
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.beam_yaml.params import dataset_config
 from veilwatch.transforms.beam_yaml.rows import (
     DEAD_LETTER_ROW,
@@ -19,6 +18,7 @@ from veilwatch.transforms.beam_yaml.rows import (
     row_to_record,
     to_anonymized_batch,
 )
+from veilwatch.transforms.elements import AnonymizedBatch
 
 CONFIG = {
     "dataset": "visits",
@@ -47,7 +47,8 @@ def test_json_text_in_a_field_becomes_a_line_and_an_oversized_or_missing_one_a_r
         (None, "field line holds no JSON text"),
     ]
     refs = [i.ref for i in items]
-    assert len(set(refs)) == 3 and all(r.startswith("beam_yaml#") for r in refs)
+    assert len(set(refs)) == 3
+    assert all(r.startswith("beam_yaml#") for r in refs)
 
 
 def test_a_row_of_the_dataset_schema_is_the_record_nested_rows_and_timestamps_included():
@@ -111,4 +112,5 @@ def test_a_dead_letter_row_carries_the_event_time_its_redacted_record_kept():
 
 def test_score_rows_have_the_fields_of_the_scores_output():
     assert [name for name, _ in SCORE_ROW._fields][:4] == ["dataset", "series_key", "metric", "group_by"]
-    assert "is_anomaly" in dict(SCORE_ROW._fields) and "explanation" in dict(SCORE_ROW._fields)
+    assert "is_anomaly" in dict(SCORE_ROW._fields)
+    assert "explanation" in dict(SCORE_ROW._fields)

@@ -72,12 +72,14 @@ def test_a_conditionally_transformed_field_cannot_key_series_or_name_heavy_hitte
         "records: use a field that is always de-identified (or not PII)"
     ]
     hitter = _issues(_doc([_CONDITIONAL], [_HITTER]))
-    assert len(hitter) == 1 and hitter[0].startswith("metrics[0].field: is de-identified only where its")
+    assert len(hitter) == 1
+    assert hitter[0].startswith("metrics[0].field: is de-identified only where its")
 
 
 def test_a_conditionally_transformed_field_is_not_profiled_by_data_validation():
     issues = _issues(_doc([_CONDITIONAL], data_validation={"fields": ["merchant", "amount"]}))
-    assert len(issues) == 1 and issues[0].startswith("data_validation.fields[0]: is de-identified only where")
+    assert len(issues) == 1
+    assert issues[0].startswith("data_validation.fields[0]: is de-identified only where")
     assert issues[0].endswith("statistics list top values")
     # left out of the default fields (every schema field but the event time)
     config = parse_config(_doc([_CONDITIONAL], data_validation={}))
@@ -129,7 +131,8 @@ def test_ff1_small_domain_left_untransformed_is_refused_as_a_series_key():
         },
     }
     issues = _issues(_doc([fpe], [_GROUPED]))
-    assert len(issues) == 1 and "veilwatchSmallDomain leaveUntransformed" in issues[0]
+    assert len(issues) == 1
+    assert "veilwatchSmallDomain leaveUntransformed" in issues[0]
     fpe["transformation"]["cryptoReplaceFfxFpeConfig"]["veilwatchSmallDomain"] = "redact"
     parse_config(_doc([fpe], [_GROUPED]))
 
@@ -137,9 +140,8 @@ def test_ff1_small_domain_left_untransformed_is_refused_as_a_series_key():
 def test_a_scanned_declared_field_is_refused_like_scan_fields():
     scanned = {"path": "merchant", "info_type_transformations": {"EMAIL_ADDRESS": "redactConfig"}}
     issues = _issues(_doc([scanned], [_GROUPED]))
-    assert len(issues) == 1 and issues[0].startswith(
-        "metrics[0].group_by: is scanned (pii.fields[0] info_type_transformations)"
-    )
+    assert len(issues) == 1
+    assert issues[0].startswith("metrics[0].group_by: is scanned (pii.fields[0] info_type_transformations)")
 
 
 def test_validate_config_exits_2_naming_the_key_and_no_value(tmp_path):

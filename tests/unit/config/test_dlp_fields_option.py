@@ -99,7 +99,8 @@ def test_validate_config_exits_2_naming_the_key(tmp_path):
     path.write_text(yaml.safe_dump(_doc({"fields": ["email", SECRET]})))
     result = run_cli("validate-config", path)
     assert result.code == 2
-    assert "pii.dlp.fields[1]" in result.err and SECRET not in result.err + result.out
+    assert "pii.dlp.fields[1]" in result.err
+    assert SECRET not in result.err + result.out
 
 
 def test_reidentify_restores_each_group_with_its_own_engine_and_refuses_a_mix():
@@ -117,6 +118,8 @@ def test_reidentify_restores_each_group_with_its_own_engine_and_refuses_a_mix():
     config = parse_config(doc)
     assert restored_by_dlp(config, plan_reidentify(config, ["email"])) is True  # DLP made it
     assert restored_by_dlp(config, plan_reidentify(config, ["card"])) is False  # the keyset made it
-    with pytest.raises(PreflightError) as refused:
+    with pytest.raises(
+        PreflightError, match=r"reidentify refused: \-\-fields names fields pii\.dlp\.fields"
+    ) as refused:
         plan_reidentify(config, ["email", "card"])
     assert "restore each group in a run of its own" in str(refused.value)

@@ -10,11 +10,11 @@ from veilwatch.transforms.config.loader import ConfigOverrides, load_config, par
 from veilwatch.transforms.config.model import FieldType, SourceFormat, UnknownFieldPolicy, WindowKind
 
 BROKEN = {
-    "broken_unknown_key.yaml": "windowing.sise: unknown key 'sise' (did you mean 'size'?)",
+    "broken_unknown_key.yaml": "windowing.sise: unknown key (did you mean 'size'?)",
     "broken_wrong_type.yaml": "source.max_record_bytes: expected an integer, got a string",
     "broken_unknown_info_type.yaml": "pii.fields[0].info_type: is not an infoType name",
-    "broken_unknown_transformation.yaml": "pii.fields[0].transformation: unknown transformation 'maskConfig'",
-    "broken_missing_field.yaml": "pii.fields[0].path: names a field that is not in schema.fields ('customer.mail')",
+    "broken_unknown_transformation.yaml": "pii.fields[0].transformation: unknown transformation (supported: ",
+    "broken_missing_field.yaml": "pii.fields[0].path: names a field that is not in schema.fields\n",
 }
 
 
@@ -43,7 +43,8 @@ def test_minimal_config_is_valid_and_typed():
     assert config.source.path == str(FIXTURES / "configs" / "orders.jsonl")  # relative to the config file
     assert config.field("amount").type is FieldType.FLOAT
     assert config.unknown_fields is UnknownFieldPolicy.DROP
-    assert config.window.kind is WindowKind.FIXED and config.window.size_seconds == 3600
+    assert config.window.kind is WindowKind.FIXED
+    assert config.window.size_seconds == 3600
     assert config.pii.fields[0].transformation.dlp_name == "characterMaskConfig"
 
 
@@ -111,7 +112,7 @@ def test_keyed_transformation_needs_a_keyset():
 
 
 def test_event_time_must_name_a_schema_field():
-    assert "event_time.field: names a field that is not in schema.fields ('when')" in _issues(
+    assert "event_time.field: names a field that is not in schema.fields" in _issues(
         _doc(event_time={"field": "when"})
     )
 
@@ -188,4 +189,6 @@ def test_an_oversized_config_is_refused_before_parsing(tmp_path):
     scanned = run_cli(
         "scan", "--input", texts, "--output", tmp_path / "f.jsonl", "--detection-config", detection
     )
-    assert scanned.code == 2 and "--detection-config" in scanned.err and "larger than 1 MiB" in scanned.err
+    assert scanned.code == 2
+    assert "--detection-config" in scanned.err
+    assert "larger than 1 MiB" in scanned.err

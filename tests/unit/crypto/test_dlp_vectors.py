@@ -135,7 +135,9 @@ def test_fpe_surrogate_length_is_the_value_length(source, text, expected_prefix)
     token = build(fpe(base64.b64encode(bytes(range(32))).decode(), surrogate=name)).transform(text, CTX)
     assert token.startswith(expected_prefix)
     body = token[len(expected_prefix) :]
-    assert len(body) == len(text) and body.isdigit() and body != text
+    assert len(body) == len(text)
+    assert body.isdigit()
+    assert body != text
 
 
 # -- cryptoDeterministicConfig: DLP's token shape --------------------------------------------------------
@@ -161,10 +163,13 @@ def test_deterministic_token_has_dlps_length_and_layout(
     token = build(siv(KEY_ABC, surrogate)).transform(plaintext, CTX)
     assert token.startswith(f"{surrogate}({annotated_length}):")
     body = token.split(":", 1)[1]
-    assert len(body) == annotated_length and body.endswith(padding) and not body.endswith(padding + "=")
+    assert len(body) == annotated_length
+    assert body.endswith(padding)
+    assert not body.endswith(padding + "=")
     raw = base64.b64decode(body)
     # DLP's layout: version byte 0x01 || SIV (16 bytes) || ciphertext (as long as the plaintext); no key id
-    assert raw[0] == 0x01 and len(raw) == 1 + 16 + len(plaintext.encode())
+    assert raw[0] == 0x01
+    assert len(raw) == 1 + 16 + len(plaintext.encode())
 
 
 def test_published_deterministic_tokens_have_the_same_layout():
@@ -175,7 +180,8 @@ def test_published_deterministic_tokens_have_the_same_layout():
         ("AWDeSznl9C7+NzTaCgiqiEAZ8Y55fZSuvCQ=", "Plaintext"),
     ):
         raw = base64.b64decode(token)
-        assert raw[0] == 0x01 and len(raw) == 1 + 16 + len(plaintext)
+        assert raw[0] == 0x01
+        assert len(raw) == 1 + 16 + len(plaintext)
 
 
 def test_deterministic_with_a_dlp_key_restores_and_binds_the_context():
@@ -237,7 +243,8 @@ def test_dlp_fpe_tokens_keep_length_and_alphabet_and_restore(key, at, surrogate,
     body = token[len(f"TOK({len(text)}):") :] if surrogate else token
     if surrogate:
         assert token.startswith(f"TOK({len(text)}):")
-    assert len(body) == len(text) and set(body) <= set(alphabet.alphabet)
+    assert len(body) == len(text)
+    assert set(body) <= set(alphabet.alphabet)
     assert build(config).reverse(token, ctx) == text
 
 

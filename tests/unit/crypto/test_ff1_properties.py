@@ -73,5 +73,6 @@ def test_digit_lists_round_trip_for_any_radix(key, radix, data):
         st.lists(st.integers(0, radix - 1), min_size=ff1.min_length, max_size=ff1.min_length + 30)
     )
     ct = ff1.encrypt_digits(digits)
-    assert len(ct) == len(digits) and all(0 <= d < radix for d in ct)
+    assert len(ct) == len(digits)
+    assert all(0 <= d < radix for d in ct)
     assert ff1.decrypt_digits(ct) == digits

@@ -59,7 +59,9 @@ def test_wycheproof_aes_ff1(name):
         flags = set(test["flags"])
         if test["result"] == "valid" and "SmallMessageSize" in flags:
             # Valid for the original FF1, below SP 800-38G Rev. 1's minimum.
-            with pytest.raises(DomainTooSmallError):
+            with pytest.raises(
+                DomainTooSmallError, match=r"is below the NIST SP 800-38G Rev\. 1 minimum domain"
+            ):
                 _run(FF1, group, test)
             ct, pt = _run(_LegacyMinimumFF1, group, test)
             ok = ct == test["ct"] and pt == test["msg"]

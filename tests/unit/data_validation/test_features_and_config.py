@@ -45,7 +45,7 @@ def _doc(data_validation, **changes):
 
 
 def _issues(doc):
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(ConfigError, match=r"data_validation") as info:
         parse_config(doc)
     return [str(i) for i in info.value.issues]
 
@@ -54,7 +54,9 @@ def test_default_fields_leave_out_the_event_time_and_scanned_text():
     config = parse_config(_doc({}))
     spec = config.data_validation
     assert spec.fields == ("email", "service", "status", "ok", "latency", "items[].sku")
-    assert spec.baseline_windows == 24 and spec.schema_path is None and not spec.drift
+    assert spec.baseline_windows == 24
+    assert spec.schema_path is None
+    assert not spec.drift
 
 
 def test_absent_section_means_off():

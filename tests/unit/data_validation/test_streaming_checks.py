@@ -66,11 +66,17 @@ def _flags(outcome):
 def test_baseline_windows_build_the_schema_and_later_ones_are_checked():
     checker, state = StreamingChecker(_config()), CheckerState()
     first, second = checker.observe(state, 0, _stats()), checker.observe(state, H, _stats())
-    assert not first.first_check and not second.first_check and first.new_window and second.new_window
-    assert state.schema is not None and state.baseline == {}  # inferred, the baseline's statistics let go
-    assert first.inferred_schema is None and tfdv.get_domain(second.inferred_schema, "service").value
+    assert not first.first_check
+    assert not second.first_check
+    assert first.new_window
+    assert second.new_window
+    assert state.schema is not None
+    assert state.baseline == {}  # inferred, the baseline's statistics let go
+    assert first.inferred_schema is None
+    assert tfdv.get_domain(second.inferred_schema, "service").value
     ordinary = checker.observe(state, 2 * H, _stats())
-    assert ordinary.first_check and ordinary.flagged == []
+    assert ordinary.first_check
+    assert ordinary.flagged == []
     missing = checker.observe(state, 3 * H, _stats(status=False))
     assert _flags(missing) == [("03:00", "data_validation[status]", "FEATURE_TYPE_NOT_PRESENT")]
 
@@ -82,7 +88,9 @@ def test_a_late_pane_emits_only_what_was_not_flagged_for_its_window():
     assert len(checker.observe(state, 2 * H, _stats(status=False)).flagged) == 1
     checker.observe(state, 3 * H, _stats())
     again = checker.observe(state, 2 * H, _stats(status=False))  # the same anomaly, a pane later
-    assert again.flagged == [] and not again.new_window and not again.first_check
+    assert again.flagged == []
+    assert not again.new_window
+    assert not again.first_check
     worse = checker.observe(state, 2 * H, _stats(ORDINARY + ["checkout-v2"], status=False))
     assert _flags(worse) == [("02:00", "data_validation[service]", "ENUM_TYPE_UNEXPECTED_STRING_VALUES")]
 
@@ -92,7 +100,9 @@ def test_a_late_pane_of_a_baseline_window_is_not_checked():
     for hour in (0, 1, 2):
         checker.observe(state, hour * H, _stats())
     late = checker.observe(state, H, _stats(ORDINARY + ["checkout-v2"]))
-    assert late.flagged == [] and not late.new_window and not late.first_check
+    assert late.flagged == []
+    assert not late.new_window
+    assert not late.first_check
 
 
 def test_a_window_whose_first_pane_is_late_is_checked_against_the_window_before_it():
@@ -103,7 +113,9 @@ def test_a_window_whose_first_pane_is_late_is_checked_against_the_window_before_
     checker.observe(state, 3 * H, _stats(["batch"] * 18 + ["api", "web"]))  # drifts from hour 1
     # hour 2 had no records on time; its late pane is compared with hour 1, not hour 3
     late = checker.observe(state, 2 * H, _stats())
-    assert late.new_window and late.first_check and late.flagged == []
+    assert late.new_window
+    assert late.first_check
+    assert late.flagged == []
 
 
 def test_state_keeps_only_the_windows_a_late_pane_can_reach():
@@ -129,7 +141,9 @@ def test_a_schema_written_by_a_batch_run_checks_every_window(tmp_path):
     first = checker.observe(state, 0, _stats(ORDINARY + ["checkout-v2"]))
     assert first.first_check
     assert _flags(first) == [("00:00", "data_validation[service]", "ENUM_TYPE_UNEXPECTED_STRING_VALUES")]
-    assert checker.observe(state, H, _stats()).flagged == [] and state.schema is None and state.baseline == {}
+    assert checker.observe(state, H, _stats()).flagged == []
+    assert state.schema is None
+    assert state.baseline == {}
 
 
 def test_window_statistics_merge_encoded_partials_as_one_pass_would():

@@ -49,17 +49,23 @@ def parse(value, sizes=AES_KEY_SIZES):
 
 def test_the_three_dlp_forms_are_accepted():
     spec, issues = parse({"unwrapped": {"key": KEY_B64}})
-    assert issues == [] and spec.kind == "unwrapped" and spec.key_b64 == KEY_B64
+    assert issues == []
+    assert spec.kind == "unwrapped"
+    assert spec.key_b64 == KEY_B64
     assert spec.path == "pii.fields[0].transformation.x.cryptoKey.unwrapped"
     wrapped = base64.b64encode(b"w" * 60).decode()
     spec, issues = parse({"kmsWrapped": {"wrappedKey": wrapped, "cryptoKeyName": KMS_KEY_NAME}})
-    assert issues == [] and (spec.kind, spec.wrapped_key_b64, spec.crypto_key_name) == (
+    assert issues == []
+    assert (spec.kind, spec.wrapped_key_b64, spec.crypto_key_name) == (
         "kms_wrapped",
         wrapped,
         KMS_KEY_NAME,
     )
     spec, issues = parse({"transient": {"name": "k1"}})
-    assert issues == [] and spec.kind == "transient" and spec.transient_name == "k1" and not spec.reversible
+    assert issues == []
+    assert spec.kind == "transient"
+    assert spec.transient_name == "k1"
+    assert not spec.reversible
     assert parse_crypto_key({"commonAlphabet": "NUMERIC"}, "p", [], allowed_sizes=AES_KEY_SIZES) is None
 
 
@@ -71,7 +77,8 @@ def test_url_safe_and_unpadded_base64_are_read_as_protobuf_json_reads_bytes():
         base64.b64encode(key).decode().rstrip("="),
     ):
         spec, issues = parse({"unwrapped": {"key": text}})
-        assert issues == [] and resolve_crypto_key(spec, allow_plaintext=True) == key
+        assert issues == []
+        assert resolve_crypto_key(spec, allow_plaintext=True) == key
 
 
 @pytest.mark.parametrize(
@@ -99,8 +106,10 @@ def test_url_safe_and_unpadded_base64_are_read_as_protobuf_json_reads_bytes():
 )
 def test_bad_keys_are_named_by_path_without_quoting_them(value, path, message):
     spec, issues = parse(value)
-    assert spec is None and len(issues) >= 1
-    assert issues[0].startswith(f"pii.fields[0].transformation.x.{path}: ") and message in issues[0]
+    assert spec is None
+    assert len(issues) >= 1
+    assert issues[0].startswith(f"pii.fields[0].transformation.x.{path}: ")
+    assert message in issues[0]
     assert not any(KEY_B64[:16] in i or "YWJj" in i for i in issues)
 
 
@@ -115,8 +124,12 @@ def test_repr_and_messages_never_show_key_bytes():
     wrapped = base64.b64encode(b"secret-wrapped-key-bytes").decode()
     kms, _ = parse({"kmsWrapped": {"wrappedKey": wrapped, "cryptoKeyName": KMS_KEY_NAME}})
     for text in (repr(spec), str(spec), repr(kms), repr([spec, kms])):
-        assert KEY_B64 not in text and wrapped not in text and "<redacted>" in text
-    with pytest.raises(CryptoKeyError) as info:
+        assert KEY_B64 not in text
+        assert wrapped not in text
+        assert "<redacted>" in text
+    with pytest.raises(
+        CryptoKeyError, match=r"pii\.fields\[0\]\.transformation\.x\.cryptoKey\.unwrapped: an"
+    ) as info:
         resolve_crypto_key(spec, allow_plaintext=False)
     assert KEY_B64 not in str(info.value)
     assert pickle.loads(pickle.dumps(spec)) == spec  # plain data: travels to workers in the config
@@ -143,16 +156,18 @@ def test_a_parsed_config_never_shows_the_key():
 
     for name in ("cryptoHashConfig", "cryptoDeterministicConfig"):
         spec = parse_transformation({name: {"cryptoKey": {"unwrapped": {"key": KEY_B64}}}}, "t")
-        assert KEY_B64 not in repr(spec) and KEY_B64 not in str(spec)
+        assert KEY_B64 not in repr(spec)
+        assert KEY_B64 not in str(spec)
 
 
 def test_the_flag_reaches_build_through_the_key_provider():
     assert plaintext_allowed(NoKeyset(allow_plaintext_keys=True))
-    assert (
-        not plaintext_allowed(NoKeyset()) and not plaintext_allowed(None) and not plaintext_allowed(object())
-    )
+    assert not plaintext_allowed(NoKeyset())
+    assert not plaintext_allowed(None)
+    assert not plaintext_allowed(object())
     ring = KeyRing(new_keyset_handle(), allow_plaintext_keys=True)
-    assert plaintext_allowed(ring) and plaintext_allowed(ring.pinned(ring.primary_key_id()))
+    assert plaintext_allowed(ring)
+    assert plaintext_allowed(ring.pinned(ring.primary_key_id()))
     assert not plaintext_allowed(KeyRing(new_keyset_handle()))
 
 
@@ -161,9 +176,8 @@ def test_transient_keys_are_random_per_name_and_stable_within_the_process():
     a2, _ = parse({"transient": {"name": "a"}})
     b, _ = parse({"transient": {"name": "b"}})
     key_a = resolve_crypto_key(a, allow_plaintext=False)  # no plaintext in the config: no flag needed
-    assert len(key_a) == 32 and key_a == resolve_crypto_key(
-        a2, allow_plaintext=False
-    )  # DLP: same name, same key
+    assert len(key_a) == 32
+    assert key_a == resolve_crypto_key(a2, allow_plaintext=False)  # DLP: same name, same key
     assert key_a != resolve_crypto_key(b, allow_plaintext=False)
     crypto_key.clear_cache()
     assert resolve_crypto_key(a, allow_plaintext=False) != key_a  # a new process: a new key

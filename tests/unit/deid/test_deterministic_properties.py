@@ -83,7 +83,8 @@ def test_ff1_keeps_length_and_alphabet_and_is_deterministic(case, context):
     if surrogate:
         return  # annotated tokens are covered by the round trip below
     token = make(config, KEYS_A).transform(text, _ctx(context))
-    assert len(token) == len(text) and set(token) <= set(alphabet)
+    assert len(token) == len(text)
+    assert set(token) <= set(alphabet)
     assert token == make(config, KEYS_A).transform(text, _ctx(context))
 
 
@@ -105,4 +106,5 @@ def test_aes_siv_round_trips_and_survives_rotation(config, value, context):
     assert make(config, KEYS_A).reverse(token, _ctx(context)) == value
     assert make(config, KEYS_A_ROTATED).reverse(token, _ctx(context)) == value
     new_token = make(config, KEYS_A_ROTATED).transform(value, _ctx(context))
-    assert new_token != token and make(config, KEYS_A_ROTATED).reverse(new_token, _ctx(context)) == value
+    assert new_token != token
+    assert make(config, KEYS_A_ROTATED).reverse(new_token, _ctx(context)) == value

@@ -160,7 +160,8 @@ def test_bucketing_follows_dlps_example_and_leaves_unbucketed_values():
         "HIGH",
         "MEDIUM",
     ]
-    assert t.transform(0, CTX) == 0 and t.transform(101, CTX) == 101
+    assert t.transform(0, CTX) == 0
+    assert t.transform(101, CTX) == 101
     dates = make(
         {
             "bucketingConfig": {
@@ -171,10 +172,8 @@ def test_bucketing_follows_dlps_example_and_leaves_unbucketed_values():
             }
         }
     )
-    assert (
-        dates.transform("1999-12-31", CTX) == "before 2000"
-        and dates.transform("2026-11-02", CTX) == "2000 or later"
-    )
+    assert dates.transform("1999-12-31", CTX) == "before 2000"
+    assert dates.transform("2026-11-02", CTX) == "2000 or later"
 
 
 @pytest.mark.parametrize(
@@ -197,7 +196,7 @@ def test_time_part(part, value, expected):
 def test_time_part_rejects_non_dates_without_quoting_them():
     t = make({"timePartConfig": {"partToExtract": "HOUR_OF_DAY"}})
     for bad in ("jane@example.com", "2026-11-02", 12):
-        with pytest.raises(TransformationError) as info:
+        with pytest.raises(TransformationError, match=r"timePartConfig") as info:
             t.transform(bad, CTX)
         assert str(bad) not in str(info.value)
 
@@ -243,7 +242,8 @@ def test_replace_dictionary_is_a_keyed_deterministic_choice():
     t = make({"replaceDictionaryConfig": {"wordList": {"words": words}}}, keys)
     names = [f"person {i}" for i in range(200)]
     out = [t.transform(n, CTX) for n in names]
-    assert set(out) <= set(words) and len(set(out)) > 25
+    assert set(out) <= set(words)
+    assert len(set(out)) > 25
     assert out == [
         make({"replaceDictionaryConfig": {"wordList": {"words": words}}}, keys).transform(n, CTX)
         for n in names
@@ -259,7 +259,8 @@ def test_crypto_deterministic_token_layout_and_surrogate():
     annotation = parse_annotated(token, "EMAIL_TOKEN")
     raw = base64.b64decode(annotation.surrogate)
     # tink's prefix: 0x01 || key id, then SIV (16) || ciphertext (len of the value).
-    assert raw[0] == 1 and int.from_bytes(raw[1:5], "big") == keys.primary_key_id()
+    assert raw[0] == 1
+    assert int.from_bytes(raw[1:5], "big") == keys.primary_key_id()
     assert len(raw) == 5 + 16 + len("jane@example.com")
     assert t.reverse(token, CTX) == "jane@example.com"
     plain = make({"cryptoDeterministicConfig": {}}, keys)
@@ -288,7 +289,7 @@ def test_crypto_deterministic_rejects_foreign_and_modified_tokens():
     t = make(SIV, keys)
     token = t.transform("jane@example.com", CTX)
     for bad in ("EMAIL_TOKEN(3):abc", "not a token", token[:-4] + "AAA=", "EMAIL_TOKEN(8):AQAAAAAA"):
-        with pytest.raises(TransformationError):
+        with pytest.raises(TransformationError, match=r"^cryptoDeterministicConfig"):
             t.reverse(bad, CTX)
     with pytest.raises(TransformationError, match="not in the keyset"):
         make(SIV, keyring()).reverse(token, CTX)
@@ -298,7 +299,9 @@ def test_ffx_fpe_examples_and_domain_errors():
     keys = keyring()
     t = make(FPE, keys)
     token = t.transform("4111111111111111", CTX)
-    assert token.isdigit() and len(token) == 16 and token != "4111111111111111"
+    assert token.isdigit()
+    assert len(token) == 16
+    assert token != "4111111111111111"
     assert t.reverse(token, CTX) == "4111111111111111"
     assert t.transform("", CTX) == ""  # DLP skips the empty string
     for bad, message in (("4111-1111-1111", "alphabet"), ("12345", "1,000,000|domain|minimum|short")):
@@ -318,7 +321,9 @@ def test_ffx_fpe_surrogate_carries_the_key_id_and_survives_rotation():
     }
     token = make(config, keys).transform("4111111111111111", CTX)
     surrogate = parse_annotated(token, "CARD").surrogate
-    assert surrogate[:10] == f"{keys.primary_key_id():010d}" and len(surrogate) == 26 and surrogate.isdigit()
+    assert surrogate[:10] == f"{keys.primary_key_id():010d}"
+    assert len(surrogate) == 26
+    assert surrogate.isdigit()
     later = rotated(keys)
     again = make(config, later)
     assert again.reverse(token, CTX) == "4111111111111111"

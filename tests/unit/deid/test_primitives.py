@@ -49,7 +49,9 @@ def test_character_mask_follows_dlp(params, value, expected):
 
 
 def test_character_mask_rejects_bad_parameters():
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError, match=r"f\.t\.characterMaskConfig\.maskingCharacter: must be exactly"
+    ) as info:
         parse_transformation({"characterMaskConfig": {"maskingCharacter": "**", "numberToMask": "3"}}, "f.t")
     assert {i.path for i in info.value.issues} == {
         "f.t.characterMaskConfig.maskingCharacter",

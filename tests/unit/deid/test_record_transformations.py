@@ -98,7 +98,9 @@ def test_bad_conditions_name_the_key_and_never_the_value():
         _c("i", "EXISTS", {"integerValue": "1"}),
     )
     bad["expressions"]["logicalOperator"] = "OR"
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError, match=r"pii\.fields\[0\]\.condition\.expressions\.logicalOperator: must"
+    ) as info:
         parse_record_condition(bad, "pii.fields[0].condition")
     text = str(info.value)
     assert SECRET not in text
@@ -164,14 +166,15 @@ def test_config_items_with_paths_condition_and_info_type_transformations():
     assert [(p.path, p.group) for p in pii.fields] == [("first", 0), ("last", 0), ("note", 1)]
     assert pii.fields[0].condition is pii.fields[1].condition
     assert pii.fields[0].condition.source == condition
-    assert pii.fields[2].transformation is None and list(pii.fields[2].info_type_transformations) == [
-        "EMAIL_ADDRESS"
-    ]
+    assert pii.fields[2].transformation is None
+    assert list(pii.fields[2].info_type_transformations) == ["EMAIL_ADDRESS"]
     assert len(pii.record_suppressions) == 1
 
 
 def test_config_errors_name_the_key_path():
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError, match=r"pii\.fields\[0\]: needs exactly one of path \(one field\) or"
+    ) as info:
         parse_config(
             _doc(
                 {
@@ -276,7 +279,8 @@ def test_a_field_named_by_several_items_gets_the_first_that_applies():
     de, fr = {"country": "DE", "first": "Jane"}, {"country": "FR", "first": "Jane"}
     deid.deidentify(de)
     deid.deidentify(fr)
-    assert de["first"] == "" and fr["first"] == "****"
+    assert de["first"] == ""
+    assert fr["first"] == "****"
 
 
 def test_per_field_info_type_transformations_scan_that_field():
@@ -318,7 +322,8 @@ def test_record_suppressions_leave_the_record_unchanged_and_raise():
         deid.deidentify(record)
     assert record == before
     kept = {"country": "DE", "first": "Jane"}
-    assert deid.deidentify(kept) == [] and kept["first"] == ""
+    assert deid.deidentify(kept) == []
+    assert kept["first"] == ""
 
 
 def test_the_run_summary_accounts_for_suppressed_records():
@@ -329,7 +334,8 @@ def test_the_run_summary_accounts_for_suppressed_records():
         "d",
         {"records_read": 10, "records_anonymized": 6, "records_dead_lettered": 1, "records_suppressed": 3},
     )
-    assert document["records_suppressed"] == 3 and document["all_records_accounted_for"] is True
+    assert document["records_suppressed"] == 3
+    assert document["all_records_accounted_for"] is True
     assert (
         summary_document(
             "d",

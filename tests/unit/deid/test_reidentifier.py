@@ -74,8 +74,10 @@ def anonymize(keys, record=RECORD):
 def test_every_reversible_field_round_trips_including_context_fields():
     keys = keyring()
     anon = anonymize(keys)
-    assert anon["customer"]["email"].startswith("EMAIL_TOKEN(") and anon["card"].isdigit()
-    assert "jane@example.com" not in anon["note"] and "EMAIL_TOKEN(" in anon["note"]
+    assert anon["customer"]["email"].startswith("EMAIL_TOKEN(")
+    assert anon["card"].isdigit()
+    assert "jane@example.com" not in anon["note"]
+    assert "EMAIL_TOKEN(" in anon["note"]
     restored = copy.deepcopy(anon)
     RecordReidentifier(ReidentifyPlan.build(pii(), ALL), keys).reidentify(restored)
     expected = copy.deepcopy(RECORD)
@@ -92,10 +94,8 @@ def test_round_trip_across_a_key_rotation():
     RecordReidentifier(ReidentifyPlan.build(pii(), [f for f in ALL if f != "card"]), later).reidentify(
         restored
     )
-    assert (
-        restored["customer"]["email"] == "jane@example.com"
-        and restored["customer"]["account"] == "Acc0unt42xyz"
-    )
+    assert restored["customer"]["email"] == "jane@example.com"
+    assert restored["customer"]["account"] == "Acc0unt42xyz"
     assert restored["note"] == RECORD["note"]
     card = copy.deepcopy(anon)
     RecordReidentifier(ReidentifyPlan.build(pii(), ["card"]), later.pinned(keys.primary_key_id())).reidentify(
@@ -106,7 +106,8 @@ def test_round_trip_across_a_key_rotation():
     new = anonymize(later)
     assert new["customer"]["email"] != anon["customer"]["email"]
     RecordReidentifier(ReidentifyPlan.build(pii(), ALL), later).reidentify(new)
-    assert new["customer"]["email"] == "jane@example.com" and new["card"] == "4111111111111111"
+    assert new["customer"]["email"] == "jane@example.com"
+    assert new["card"] == "4111111111111111"
 
 
 def test_context_is_the_original_value_even_when_the_context_field_is_tokenized():
@@ -154,13 +155,32 @@ def test_scanned_text_without_a_reversible_surrogate_is_refused():
 def test_wrong_key_or_tampered_token_is_a_record_error_without_the_value():
     keys = keyring()
     anon = anonymize(keys)
-    with pytest.raises(RecordError) as info:
+    with pytest.raises(
+        RecordError, match=r"field 'customer\.email': cryptoDeterministicConfig token was"
+    ) as info:
         RecordReidentifier(ReidentifyPlan.build(pii(), ["customer.email"]), keyring()).reidentify(
             copy.deepcopy(anon)
         )
-    assert info.value.stage == "reidentify" and "not in the keyset" in info.value.message
+    assert info.value.stage == "reidentify"
+    assert "not in the keyset" in info.value.message
     tampered = copy.deepcopy(anon)
     tampered["customer"]["email"] = tampered["customer"]["email"][:-6] + "AAAAA="
     with pytest.raises(RecordError, match="authentication failed") as info:
         RecordReidentifier(ReidentifyPlan.build(pii(), ["customer.email"]), keys).reidentify(tampered)
     assert "jane" not in info.value.message
+
+
+def test_a_context_field_scanned_with_its_own_info_type_transformations_is_refused_by_name():
+    """The context field is a pii.fields item without a whole-value transformation (scanned with
+    its own infoTypeTransformations): the refusal names it, rather than failing on the missing
+    transformation (an AttributeError before the fix, found by mypy)."""
+    scanned_context = PiiSpec(
+        fields=(
+            FieldPolicy("card", "CREDIT_CARD_NUMBER", spec(FPE)),
+            FieldPolicy("merchant", "MERCHANT", None, info_type_transformations={"EMAIL_ADDRESS": spec(SIV)}),
+        ),
+    )
+    message = "field 'card' uses context field 'merchant', which was itself de-identified (text scanning)"
+    with pytest.raises(ReidentifyRefused, match=message.replace("(", "\\(").replace(")", "\\)")) as refused:
+        ReidentifyPlan.build(scanned_context, ["card"])
+    assert "is not reversible, so 'card' cannot be restored" in str(refused.value)

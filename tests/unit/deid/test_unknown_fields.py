@@ -105,7 +105,8 @@ def test_findings_below_a_renamed_key_use_its_new_name(engine):
 
 def test_keep_leaves_values_as_they_are(engine):
     out, findings = deidentify({"x": {"y": f"mail {EMAIL}", "n": CARD}}, engine, scan_values=False)
-    assert out == {"x": {"y": f"mail {EMAIL}", "n": CARD}} and findings == []
+    assert out == {"x": {"y": f"mail {EMAIL}", "n": CARD}}
+    assert findings == []
 
 
 def test_renamed_keys_that_meet_get_a_suffix_and_no_value_is_lost(engine):
@@ -142,4 +143,5 @@ def test_rename_keeps_order_and_the_walk_has_no_depth_limit():
     rewrite_unknown_fields(
         record, SCHEMA, lambda key, path: key, lambda value, path: seen.append(path) or value
     )
-    assert len(seen) == 1 and seen[0].count(".") == 5001
+    assert len(seen) == 1
+    assert seen[0].count(".") == 5001

@@ -20,7 +20,8 @@ def names(engine: DetectionEngine, text: str, info_type: str = "PERSON_NAME") ->
 def test_the_installed_model_is_the_pinned_one():
     recognizer = load_ner_recognizer()
     assert "ner" in recognizer.nlp.pipe_names
-    assert "parser" not in recognizer.nlp.pipe_names and "tagger" not in recognizer.nlp.pipe_names
+    assert "parser" not in recognizer.nlp.pipe_names
+    assert "tagger" not in recognizer.nlp.pipe_names
     assert recognizer.nlp.meta["version"] == "3.8.0"
 
 
@@ -65,7 +66,8 @@ def test_places_and_organisations(engine):
     text = "Ferrovia Analytics GmbH moved its team from Lisbon to Costa Rica."
     found = spans(engine, text)
     assert ("Ferrovia Analytics GmbH", "ORGANIZATION_NAME") in found
-    assert ("Lisbon", "LOCATION") in found and ("Costa Rica", "LOCATION") in found
+    assert ("Lisbon", "LOCATION") in found
+    assert ("Costa Rica", "LOCATION") in found
 
 
 def test_lower_case_chat_names_need_a_name_that_is_no_english_word(engine):

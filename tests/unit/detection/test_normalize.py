@@ -13,14 +13,16 @@ def test_ascii_and_nfkc_text_need_no_view():
 
 def test_full_width_forms_become_ascii_one_to_one():
     view = for_matching("ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ")
-    assert view is not None and view.text == "jane@example.com"
+    assert view is not None
+    assert view.text == "jane@example.com"
     assert view.origin == tuple(range(len(view.text) + 1))
 
 
 def test_offsets_map_back_through_expansions():
     original = "㎡ ﬁ ＠x"  # ㎡ -> "m2", ﬁ -> "fi": the view is longer than the original
     view = for_matching(original)
-    assert view is not None and view.text == "m2 fi @x"
+    assert view is not None
+    assert view.text == "m2 fi @x"
     # a finding on "@x" in the view is "＠x" in the original
     (mapped,) = view.to_original([Finding(6, 8, "T", Likelihood.LIKELY)])
     assert original[mapped.start : mapped.end] == "＠x"

@@ -50,7 +50,8 @@ def _check(engine: DetectionEngine, text: str) -> None:
         assert 0 <= f.start < f.end <= len(text)
         assert f.start >= previous_end  # sorted, non-overlapping
         previous_end = f.end
-        assert isinstance(f.likelihood, Likelihood) and f.likelihood >= Likelihood.POSSIBLE
+        assert isinstance(f.likelihood, Likelihood)
+        assert f.likelihood >= Likelihood.POSSIBLE
         value = text[f.start : f.end]
         assert value == value.strip() or f.info_type == "ENCRYPTION_KEY"
         if f.info_type == "EMAIL_ADDRESS":

@@ -32,8 +32,10 @@ def test_scan_line_for_line(tmp_path):
         "findings": [{"start": 4, "end": 20, "info_type": "EMAIL_ADDRESS", "likelihood": "LIKELY"}]
     }
     assert lines[1] == {"findings": []}
-    assert lines[2]["findings"] == [] and "error" in lines[2]
-    assert lines[3]["findings"] == [] and "error" in lines[3]
+    assert lines[2]["findings"] == []
+    assert "error" in lines[2]
+    assert lines[3]["findings"] == []
+    assert "error" in lines[3]
     assert "max_text_chars" in lines[4]["error"]
     assert "jane@example.org" not in out.read_text(encoding="utf-8")
 

@@ -70,7 +70,7 @@ def test_custom_regex_ignore_case_and_validator_still_apply():
 @pytest.mark.parametrize("section", ["custom_info_types", "exclusions"])
 def test_what_re2_refuses_is_a_config_error_naming_the_key(pattern, section):
     entry = {"CODE_X": {"regex": pattern}}
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(ConfigError, match=r"pii\.detection\.") as info:
         parse_detection_settings({section: entry}, "pii.detection")
     message = str(info.value)
     path = (
@@ -80,7 +80,8 @@ def test_what_re2_refuses_is_a_config_error_naming_the_key(pattern, section):
     )
     assert path in message
     assert "RE2" in message
-    assert pattern not in message and pattern[3:] not in message
+    assert pattern not in message
+    assert pattern[3:] not in message
 
 
 def test_validate_config_refuses_a_back_reference_with_exit_2(tmp_path):

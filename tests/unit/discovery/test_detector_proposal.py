@@ -32,7 +32,8 @@ def _profiles(hours: list[float]) -> FieldProfiles:
 
 def test_the_span_is_read_from_the_event_time_field_and_rendered_as_the_detector():
     short = propose(_profiles([0, 5.5, 30, 47]))
-    assert short.event_time == "ts" and short.event_time_span_seconds == 47 * 3600
+    assert short.event_time == "ts"
+    assert short.event_time_span_seconds == 47 * 3600
     long = propose(_profiles([0.0, 80.0, 12.0, 72.5]))  # order does not matter
     assert long.event_time_span_seconds == 80 * 3600
     for proposal, kind in ((short, "robust_zscore"), (long, "seasonal")):

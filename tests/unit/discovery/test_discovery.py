@@ -102,7 +102,8 @@ def test_proposal_rules(engine):
         "float",
         "json",
     ]
-    assert by_path["id"].required and not by_path["comment"].required
+    assert by_path["id"].required
+    assert not by_path["comment"].required
     assert (by_path["contact.email"].info_type, by_path["contact.email"].evidence) == (
         "EMAIL_ADDRESS",
         "values",
@@ -111,7 +112,8 @@ def test_proposal_rules(engine):
     assert by_path["contact.phone"].info_type == "PHONE_NUMBER"
     # a context-only infoType is recognised in a column named for it (the field name is its context)
     assert by_path["passport_no"].info_type == "PASSPORT"
-    assert by_path["id"].info_type is None and by_path["category"].info_type is None
+    assert by_path["id"].info_type is None
+    assert by_path["category"].info_type is None
     assert proposal.scan_fields == ("comment",)  # prose with many distinct values; categories are not
     assert proposal.event_time == "ts"
     assert proposal.needs_keys  # emails are hashed with the keyset
@@ -155,7 +157,8 @@ def test_render_has_no_values(engine):
     for record in _records(25):
         profiles.add(record, engine)
     text = render_config(propose(profiles), dataset="orders", source_format="jsonl", source_path="o.jsonl")
-    assert "example.org" not in text and "4567" not in text
+    assert "example.org" not in text
+    assert "4567" not in text
     assert "# from values: hit rate 100.0%" in text
 
 

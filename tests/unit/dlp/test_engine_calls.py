@@ -3,6 +3,7 @@ in-process DlpService (tests/support/fake_dlp.py) through the real google-cloud-
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import grpc
@@ -81,8 +82,10 @@ def test_records_come_back_deidentified_by_the_server(fake):
     records = _records(3)
     assert engine.deidentify_records(records) == [None, None, None]
     assert [r["note"] for r in records] == [f"write to [EMAIL_ADDRESS] #{i}" for i in range(3)]
-    assert all(r["customer"]["name"] == "" for r in records) and records[2]["customer"]["id"] == 2
-    assert fake.count("DeidentifyContent") == 1 and caller.totals["requests"] == 1
+    assert all(r["customer"]["name"] == "" for r in records)
+    assert records[2]["customer"]["id"] == 2
+    assert fake.count("DeidentifyContent") == 1
+    assert caller.totals["requests"] == 1
 
 
 def test_planned_batches_stay_within_every_limit_without_a_refusal(fake):
@@ -90,7 +93,8 @@ def test_planned_batches_stay_within_every_limit_without_a_refusal(fake):
     records = _records(12, name_len=100_000)  # 1.2 MB in all
     assert engine.deidentify_records(records) == [None] * 12
     sizes = [c.size for c in fake.calls]
-    assert len(sizes) == 3 and max(sizes) <= MAX_REQUEST_BYTES
+    assert len(sizes) == 3
+    assert max(sizes) <= MAX_REQUEST_BYTES
     assert caller.totals["splits"] == 0
 
 
@@ -110,7 +114,8 @@ def test_request_the_api_finds_too_large_is_split_in_halves_and_retried(fake):
     assert all(r["customer"]["name"] == "" for r in records)
     refused = [c for c in fake.calls if c.size > MAX_REQUEST_BYTES]
     accepted = [c for c in fake.calls if c.size <= MAX_REQUEST_BYTES]
-    assert [c.rows for c in refused] == [12, 6, 6] and sum(c.rows for c in accepted) == 12
+    assert [c.rows for c in refused] == [12, 6, 6]
+    assert sum(c.rows for c in accepted) == 12
     assert caller.totals["splits"] == 3
 
 
@@ -120,8 +125,10 @@ def test_too_many_findings_is_split_and_retried(fake):
     engine, caller = _engine(fake)
     records = _records(10, note=note)
     assert engine.deidentify_records(records) == [None] * 10
-    assert all("@" not in r["note"] and r["note"].count("[EMAIL_ADDRESS]") == 400 for r in records)
-    assert [c.rows for c in fake.calls] == [10, 5, 5] and caller.totals["splits"] == 1
+    assert not any("@" in r["note"] for r in records)
+    assert [r["note"].count("[EMAIL_ADDRESS]") for r in records] == [400] * 10
+    assert [c.rows for c in fake.calls] == [10, 5, 5]
+    assert caller.totals["splits"] == 1
 
 
 def test_truncated_inspection_is_split_and_retried(fake):
@@ -129,7 +136,8 @@ def test_truncated_inspection_is_split_and_retried(fake):
     engine, caller = _engine(fake)
     results = engine.inspect_texts(texts)
     assert [len(r) for r in results] == [400] * 10
-    assert [c.rows for c in fake.calls] == [10, 5, 5] and caller.totals["splits"] == 1
+    assert [c.rows for c in fake.calls] == [10, 5, 5]
+    assert caller.totals["splits"] == 1
 
 
 def test_a_row_too_large_alone_fails_with_its_reason_and_the_others_pass(fake):
@@ -138,8 +146,10 @@ def test_a_row_too_large_alone_fails_with_its_reason_and_the_others_pass(fake):
     records[2]["customer"]["name"] = "N" * 600_000
     results = engine.deidentify_records(records)
     assert [r is None for r in results] == [True, True, False, True]
-    assert "too large" in results[2].reason and "INVALID_ARGUMENT" in results[2].reason
-    assert "NNNN" not in results[2].reason and records[2]["customer"]["name"].startswith("NNN")  # untouched
+    assert "too large" in results[2].reason
+    assert "INVALID_ARGUMENT" in results[2].reason
+    assert "NNNN" not in results[2].reason
+    assert records[2]["customer"]["name"].startswith("NNN")  # untouched
     assert caller.totals["rows_failed"] == 1
 
 
@@ -154,7 +164,8 @@ def test_quota_and_availability_errors_back_off_with_jitter_then_succeed(fake, c
     fake.fail_next(code, times=3)
     records = _records(2)
     assert engine.deidentify_records(records) == [None, None]
-    assert fake.count("DeidentifyContent") == 4 and caller.totals["retries"] == 3
+    assert fake.count("DeidentifyContent") == 4
+    assert caller.totals["retries"] == 3
     # Full jitter: attempt n waits rng() * min(cap, base * 2**(n-1)).
     assert sleeps.seconds == [0.25 * 1, 0.75 * 2, 0.5 * 4]
 
@@ -164,7 +175,9 @@ def test_rows_that_keep_failing_come_back_as_failures_after_bounded_attempts(fak
     fake.fail_next(grpc.StatusCode.RESOURCE_EXHAUSTED, times=10)
     records = _records(3)
     results = engine.deidentify_records(records)
-    assert all(isinstance(r, RowFailure) for r in results) and len(results) == 3
+    assert len(results) == 3
+    assert all(isinstance(r, RowFailure) for r in results)
+    assert len(results) == 3
     assert "RESOURCE_EXHAUSTED on all 3 attempts" in results[0].reason
     assert fake.count("DeidentifyContent") == 3
     assert records[0]["note"].startswith("write to ann@")  # not rewritten
@@ -185,7 +198,7 @@ def test_requests_per_minute_spaces_the_requests_the_server_receives(fake):
     assert engine.deidentify_records(_records(12)) == [None] * 12
     times = [c.at for c in fake.calls]
     assert len(times) == 6
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.05 - 0.005, gaps
     assert times[-1] - times[0] >= 5 * 0.05 - 0.005
 
@@ -208,7 +221,8 @@ def test_the_limiter_is_shared_by_every_instance_of_a_worker_process():
 
     a = shared_limiter(("p", "global"), 600)
     assert shared_limiter(("p", "global"), 600) is a
-    assert shared_limiter(("p", "europe-west3"), 600) is not a and a.interval == 0.1
+    assert shared_limiter(("p", "europe-west3"), 600) is not a
+    assert a.interval == 0.1
 
 
 def test_the_server_deidentifies_and_inspects_string_items_too(fake):
@@ -278,11 +292,11 @@ def test_a_value_dlp_cannot_transform_fails_its_row_only(fake):
         "DLP answered INVALID_ARGUMENT (a value its transformation cannot take"
     )
     assert records[5]["card"] == "4000-not-digits"
-    assert all(
-        r["card"].isdigit() and len(r["card"]) == 16 and not r["card"].startswith("40000000000000")
-        for i, r in enumerate(records)
-        if i != 5
-    )
+    tokens = [r["card"] for i, r in enumerate(records) if i != 5]
+    assert len(tokens) == 7
+    assert all(card.isdigit() for card in tokens)
+    assert all(len(card) == 16 for card in tokens)
+    assert not any(card.startswith("40000000000000") for card in tokens)
     assert [c.rows for c in fake.calls] == [8, 4, 4, 2, 1, 1, 2]  # depth first: 8, 0-4, 4-8, 4-6, 4, 5, 6-8
 
 
@@ -290,7 +304,9 @@ def test_isolation_stops_within_its_budget_when_every_row_is_refused(fake):
     caller = BatchCaller(RateLimiter(60_000), sleep=Sleeps(), isolation_requests=4)
     engine = DlpTableEngine(CARD_PII, SPEC, fake.client(), caller, CARD_FPE, INSPECT)
     results = engine.deidentify_records([{"card": "not digits"} for _ in range(64)])
-    assert all(isinstance(r, RowFailure) for r in results) and len(results) == 64
+    assert len(results) == 64
+    assert all(isinstance(r, RowFailure) for r in results)
+    assert len(results) == 64
     assert len(fake.calls) == 1 + 4
 
 

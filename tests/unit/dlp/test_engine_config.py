@@ -37,7 +37,8 @@ def _config(tmp_path, pii_changes, schema_changes=None, keyless=True):
 
 def test_local_is_the_default_engine():
     config = load_config(str(REPO / "templates" / "datasets" / "payments.yaml"))
-    assert config.pii.engine is PiiEngine.LOCAL and config.pii.dlp is None
+    assert config.pii.engine is PiiEngine.LOCAL
+    assert config.pii.dlp is None
 
 
 def test_dlp_settings_are_parsed_with_dlp_defaults(tmp_path):
@@ -45,7 +46,8 @@ def test_dlp_settings_are_parsed_with_dlp_defaults(tmp_path):
     assert config.pii.engine is PiiEngine.DLP
     assert config.pii.dlp == DlpEngineSpec(project="acme-pii")
     assert config.pii.dlp.requests_per_minute == DLP_DEFAULT_REQUESTS_PER_MINUTE == 600
-    assert config.pii.dlp.mode is DlpMode.DEIDENTIFY and config.pii.dlp.location == "global"
+    assert config.pii.dlp.mode is DlpMode.DEIDENTIFY
+    assert config.pii.dlp.location == "global"
     full = {
         "project": "acme-pii",
         "location": "europe-west3",

@@ -106,7 +106,7 @@ def test_a_field_a_condition_reads_must_be_a_column(fake):
             ]
         }
     }
-    with pytest.raises(exceptions.InvalidArgument) as caught:
+    with pytest.raises(exceptions.InvalidArgument, match=r"400 Field age in the condition at") as caught:
         _deidentify(fake, config, ["name"], [["Ann"]])
     assert caught.value.grpc_status_code == grpc.StatusCode.INVALID_ARGUMENT
     assert "Field age in the condition" in caught.value.message
@@ -182,9 +182,15 @@ def test_the_engine_maps_the_answer_rows_back_and_counts_suppressed_rows_in_one_
     records = [{"name": f"N{i}", "age": age} for i, age in enumerate([30, 12, 40, 41, 5, 18, 2])]
     results = engine.deidentify_records(records)
     assert results == [SUPPRESSED, None, SUPPRESSED, SUPPRESSED, None, SUPPRESSED, None]
-    assert [r["name"] for r, res in zip(records, results) if res is None] == ["", "", ""]
-    assert [r["name"] for r, res in zip(records, results) if res is not None] == ["N0", "N2", "N3", "N5"]
-    assert fake.count("DeidentifyContent") == 1 and caller.totals["splits"] == 0
+    assert [r["name"] for r, res in zip(records, results, strict=True) if res is None] == ["", "", ""]
+    assert [r["name"] for r, res in zip(records, results, strict=True) if res is not None] == [
+        "N0",
+        "N2",
+        "N3",
+        "N5",
+    ]
+    assert fake.count("DeidentifyContent") == 1
+    assert caller.totals["splits"] == 0
 
 
 def test_a_declared_field_replaced_with_its_info_type_is_sent_as_that_info_type(fake):

@@ -71,7 +71,8 @@ def test_imported_samples_validate_once_the_key_is_filled_in(tmp_path, name):
     assert text.startswith("# Dataset config imported from the DLP template")
     if "cryptoKey" in text:  # every key section is flagged, in the file and in the notes
         keys = [line for line in text.splitlines() if line.strip().startswith("cryptoKey:")]
-        assert keys and text.count("# FILL IN / CHECK: key section") == len(keys)
+        assert keys
+        assert text.count("# FILL IN / CHECK: key section") == len(keys)
         assert "cryptoKey" in result.err
     checked = run_cli("validate-config", _fill_in(out))
     assert checked.code == 0, checked.err
@@ -83,7 +84,8 @@ def test_the_kms_wrapped_fpe_sample_keeps_its_key_and_flags_it(tmp_path):
     assert doc["dataset"] == "fpe_ssn"
     assert doc["pii"]["scan_fields"] == ["text"]  # free text: the field to scan is for the user to name
     fpe = doc["pii"]["default_scan_transformation"]["cryptoReplaceFfxFpeConfig"]
-    assert fpe["commonAlphabet"] == "NUMERIC" and fpe["surrogateInfoType"] == {"name": "SSN_TOKEN"}
+    assert fpe["commonAlphabet"] == "NUMERIC"
+    assert fpe["surrogateInfoType"] == {"name": "SSN_TOKEN"}
     assert fpe["cryptoKey"]["kmsWrapped"]["cryptoKeyName"].endswith("/keyRings/dlp-test/cryptoKeys/dlp-test")
     assert doc["pii"]["detection"] == {"info_types": ["US_SOCIAL_SECURITY_NUMBER"]}
     assert "FILL IN pii.default_scan_transformation.cryptoReplaceFfxFpeConfig.cryptoKey" in result.err
@@ -138,7 +140,8 @@ def test_condition_infotypes_sample_output(tmp_path):
     old = {"email": "johndoe@example.com", "phone number": "4253458383", "age": "63"}
     deid.deidentify(young)
     deid.deidentify(old)
-    assert young["email"] == "robertfrost@example.com" and old["email"] == "[EMAIL_ADDRESS]"
+    assert young["email"] == "robertfrost@example.com"
+    assert old["email"] == "[EMAIL_ADDRESS]"
 
 
 def test_bucketing_sample_output(tmp_path):
@@ -184,7 +187,8 @@ def test_payments_export_says_what_each_item_means():
     assert [t.info_types[0].name if t.info_types else None for t in scanned] == ["EMAIL_ADDRESS", None]
     assert "replace_with_info_type_config" in scanned[1].primitive_transformation
     names = [t.name for t in inspect_config_for(config).info_types]
-    assert "EMAIL_ADDRESS" in names and len(names) == len(set(names))
+    assert "EMAIL_ADDRESS" in names
+    assert len(names) == len(set(names))
 
 
 @pytest.mark.parametrize("example", ["payments.yaml", "app_logs.yaml"])
@@ -236,13 +240,13 @@ SECRET = "4111111111111111"
         ),
         (
             '{"recordTransformations": {"fieldTransformations": [{"fields": [{"name": "a"}], "primitiveTransformation": '
-            '{"replaceConfig": {"newValue": {"stringValue": "x"}, "colour": "%s"}}}]}}' % SECRET,
+            '{"replaceConfig": {"newValue": {"stringValue": "x"}, "colour": "' + SECRET + '"}}}]}}',
             "DeidentifyConfig.recordTransformations.fieldTransformations[0].primitiveTransformation.replaceConfig.colour:"
             " unknown field",
         ),
         (
             '{"infoTypeTransformations": {"transformations": [{"primitiveTransformation": {"cryptoReplaceFfxFpeConfig": '
-            '{"commonAlphabet": "%s"}}}]}}' % SECRET,
+            '{"commonAlphabet": "' + SECRET + '"}}}]}}',
             "commonAlphabet: not a valid value",
         ),
         ('{"imageTransformations": {}}', "imageTransformations: image redaction has no dataset-config form"),
@@ -262,7 +266,8 @@ def test_export_of_a_bad_config_exits_2(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("dataset: x\n")
     result = run_cli("dlp", "export", "--dataset_config", path)
-    assert result.code == 2 and "schema" in result.err
+    assert result.code == 2
+    assert "schema" in result.err
 
 
 def test_detection_settings_round_trip_through_an_inspect_config():

@@ -103,7 +103,8 @@ def test_clustering_shape_is_checked(value, message, tmp_path):
     path.write_text(yaml.safe_dump(doc))
     result = run_cli("validate-config", path)
     assert result.code == 2
-    assert "sinks.bigquery.clustering" in result.err and message in result.err
+    assert "sinks.bigquery.clustering" in result.err
+    assert message in result.err
 
 
 def test_the_graph_creates_its_tables_with_the_parameters(tmp_path):

@@ -71,7 +71,8 @@ def test_every_arrow_type_read_from_parquet_has_its_json_form(tmp_path):
     table = pa.Table.from_arrays([a for a, _ in ARROW_COLUMNS.values()], names=list(ARROW_COLUMNS))
     pq.write_table(table, path)
     items = list(read_parquet(str(path), 100))
-    assert len(items) == 1 and items[0].error is None
+    assert len(items) == 1
+    assert items[0].error is None
     row = items[0].payload
     assert set(row) == set(ARROW_COLUMNS)
     for name, (_, expected) in ARROW_COLUMNS.items():
@@ -137,7 +138,8 @@ def test_every_avro_logical_type_has_its_json_form(tmp_path):
     with open(path, "wb") as handle:
         fastavro.writer(handle, schema, [record])
     items = list(read_avro(str(path)))
-    assert len(items) == 1 and items[0].error is None
+    assert len(items) == 1
+    assert items[0].error is None
     got = json.loads(to_json_line(items[0].payload))
     assert got == {
         "decimal": "-12.50",

@@ -10,9 +10,9 @@ import yaml
 
 from tests.conftest import FIXTURES
 from veilwatch.pipelines.summary_report import format_summary
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.errors import ConfigError
 from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.sinks import csv_text, neutralize_formula, summary_document
 
 HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+SUM(A1:A9)", "-2+3", "@cmd", "\tx", "\rx", "-", "=1+1"]
@@ -65,7 +65,9 @@ def _doc(**sinks):
 def test_the_switch_defaults_to_on_and_is_validated():
     assert parse_config(_doc()).sinks.csv_neutralize_formulas is True
     assert parse_config(_doc(csv_neutralize_formulas=False)).sinks.csv_neutralize_formulas is False
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError, match=r"sinks\.csv_neutralize_formulas: expected true or false, got"
+    ) as info:
         parse_config(_doc(csv_neutralize_formulas="no"))
     assert [str(i) for i in info.value.issues] == [
         "sinks.csv_neutralize_formulas: expected true or false, got a string"

@@ -55,7 +55,8 @@ def test_a_csv_row_over_max_record_bytes_is_an_error_row_and_the_next_rows_are_r
     items = list(read_csv(str(path), ",", MIB))
     assert [i.ref.rsplit("#", 1)[1] for i in items] == ["2", "3", "4"]
     assert items[0].payload == {"id": "1", "note": "a"}
-    assert items[1].payload is None and items[1].error == f"record larger than max_record_bytes ({MIB})"
+    assert items[1].payload is None
+    assert items[1].error == f"record larger than max_record_bytes ({MIB})"
     assert items[2].payload == {"id": "3", "note": "c"}
 
 
@@ -96,7 +97,8 @@ def test_a_bom_is_dropped_from_the_first_jsonl_line_only_at_offset_0(tmp_path):
     whole = list(read_lines(FileRange(str(path), 0, None), MIB))
     assert [json.loads(i.payload)["id"] for i in whole] == list(range(40))
     assert whole[0].payload == lines[0]  # without the mark (json.loads of bytes would hide it)
-    assert whole[0].ref.endswith("@0") and whole[1].ref.endswith(f"@{3 + len(lines[0]) + 1}")
+    assert whole[0].ref.endswith("@0")
+    assert whole[1].ref.endswith(f"@{3 + len(lines[0]) + 1}")
     # Split into byte ranges: the same lines, once each.
     middle = len(data) // 2
     split = list(read_lines(FileRange(str(path), 0, middle), MIB)) + list(
@@ -150,9 +152,12 @@ def test_an_unreadable_file_is_one_file_error_not_a_crash(tmp_path, name):
     path.write_bytes(make())
     items, errors = _read(path, name.rsplit(".", 1)[1])
     assert items == []
-    assert len(errors) == 1 and errors[0].path == str(path) and errors[0].records_before == 0
+    assert len(errors) == 1
+    assert errors[0].path == str(path)
+    assert errors[0].records_before == 0
     assert errors[0].reason.startswith(reason), errors[0].reason
-    assert "leak" not in errors[0].reason and "@" not in errors[0].reason
+    assert "leak" not in errors[0].reason
+    assert "@" not in errors[0].reason
 
 
 def test_an_avro_file_truncated_part_way_keeps_the_records_before_the_failure(tmp_path):
@@ -163,7 +168,8 @@ def test_an_avro_file_truncated_part_way_keeps_the_records_before_the_failure(tm
     items, errors = _read(path, "avro", batch_size=100)
     assert 0 < len(items) < len(records)
     assert [i.payload for i in items] == records[: len(items)]  # read in order, nothing skipped
-    assert len(errors) == 1 and errors[0].records_before == len(items)
+    assert len(errors) == 1
+    assert errors[0].records_before == len(items)
     assert errors[0].reason.startswith("the Avro file is truncated or corrupt")
 
 
@@ -171,7 +177,8 @@ def test_a_corrupt_gzip_jsonl_file_is_a_file_error(tmp_path):
     path = tmp_path / "broken.jsonl.gz"
     path.write_bytes(gzip.compress(b'{"id": 1}\n' * 10)[:-30] + b"garbage")
     items, errors = _read(path, "jsonl")
-    assert len(errors) == 1 and errors[0].reason.startswith("the file cannot be read or decompressed")
+    assert len(errors) == 1
+    assert errors[0].reason.startswith("the file cannot be read or decompressed")
     assert errors[0].records_before == len(items)
 
 
@@ -195,7 +202,8 @@ def test_a_gzip_csv_file_is_read(tmp_path):
     path = tmp_path / "good.csv.gz"
     path.write_bytes(gzip.compress(b"\xef\xbb\xbfid,note\n1,a\n2,b\n"))
     items, errors = _read(path, "csv")
-    assert errors == [] and [i.payload for i in items] == [{"id": "1", "note": "a"}, {"id": "2", "note": "b"}]
+    assert errors == []
+    assert [i.payload for i in items] == [{"id": "1", "note": "a"}, {"id": "2", "note": "b"}]
 
 
 def test_reidentify_turns_a_file_error_into_a_file_dead_letter_not_a_record():
@@ -231,4 +239,5 @@ def test_a_utf16_or_utf32_file_is_a_file_error_not_a_dead_letter_per_row(tmp_pat
     path.write_bytes(text.encode(encoding))  # Python writes the byte order mark first
     items, errors = _read(path, fmt)
     assert items == []
-    assert len(errors) == 1 and errors[0].reason.startswith("the file is UTF-16 or UTF-32 encoded")
+    assert len(errors) == 1
+    assert errors[0].reason.startswith("the file is UTF-16 or UTF-32 encoded")

@@ -20,12 +20,14 @@ def test_kms_encrypted_keyset_created_rotated_and_loaded(fake_gcp, tmp_path):  #
     path = tmp_path / "enc.json"
     assert run_cli("keys", "create", "--out", path, "--kms_key_uri", KMS_KEY_URI).code == 0
     document = json.loads(path.read_text())
-    assert "encryptedKeyset" in document and "key" not in document
+    assert "encryptedKeyset" in document
+    assert "key" not in document
     ring = KeyRing.load(KeysSpec(str(path), KMS_KEY_URI), allow_plaintext=False)  # no plaintext flag needed
     first = ring.primary_key_id()
     assert run_cli("keys", "rotate", "--keyset", path, "--kms_key_uri", KMS_KEY_URI).code == 0
     rotated = KeyRing.load(KeysSpec(str(path), KMS_KEY_URI), allow_plaintext=False)
-    assert first in rotated.key_ids() and rotated.primary_key_id() != first
+    assert first in rotated.key_ids()
+    assert rotated.primary_key_id() != first
     assert rotated.raw_key(None, "p", first) == ring.raw_key(None, "p")
     assert {"Encrypt", "Decrypt"} <= set(fake_gcp.calls)
 

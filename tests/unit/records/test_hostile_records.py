@@ -16,10 +16,10 @@ from veilwatch.transforms.deadletter import REDACTED, DeadLetterRedactor
 from veilwatch.transforms.detection.engine import DetectionEngine
 from veilwatch.transforms.detection.settings import DetectionSettings
 from veilwatch.transforms.io.sources import RawItem
+from veilwatch.transforms.processing.record_processor import Anonymized, RecordProcessor, Rejected
 from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.nesting import exceeds_depth, holds_non_finite
 from veilwatch.transforms.records.parse import parse_payload
-from veilwatch.transforms.records.processor import Anonymized, RecordProcessor, Rejected
 from veilwatch.transforms.records.schema import SchemaTree, SchemaValidator
 
 EMAIL = "jane.roe@leakmail.com"
@@ -88,13 +88,15 @@ def test_500_deep_unknown_field_is_a_parse_dead_letter_under_every_policy(policy
 def test_lines_beyond_orjson_and_json_limits_are_parse_dead_letters(depth, engine):
     line = "{" + BASE + ', "x": ' + "[" * depth + "]" * depth + "}"
     outcome = process(processor("keep", engine), line)
-    assert isinstance(outcome, Rejected) and outcome.dead_letter["stage"] == "parse"
+    assert isinstance(outcome, Rejected)
+    assert outcome.dead_letter["stage"] == "parse"
 
 
 def test_structured_rows_are_held_to_the_same_depth(engine):
     row = {"ts": "2026-11-02T10:00:00Z", "service": "api", "x": nested(FAR_TOO_DEEP)}
     outcome = process(processor("keep", engine), row)
-    assert isinstance(outcome, Rejected) and outcome.dead_letter["stage"] == "parse"
+    assert isinstance(outcome, Rejected)
+    assert outcome.dead_letter["stage"] == "parse"
 
 
 def test_max_depth_is_configurable_and_counts_the_record_as_level_one(engine):
@@ -116,19 +118,19 @@ def test_max_depth_is_configurable_and_counts_the_record_as_level_one(engine):
     ],
 )
 def test_bad_max_depth_is_a_config_error_naming_the_key(value, message):
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(ConfigError, match=r"source\.max_depth: ") as info:
         parse_config(app_logs_config("keep", max_depth=value))
-    assert "source.max_depth" in str(info.value) and message in str(info.value)
+    assert "source.max_depth" in str(info.value)
+    assert message in str(info.value)
 
 
 def test_walks_over_records_keep_their_own_stack():
     deep_dicts, deep_lists = nested(FAR_TOO_DEEP), nested(FAR_TOO_DEEP, as_list=True)
-    assert (
-        exceeds_depth(deep_dicts, 64)
-        and exceeds_depth(deep_lists, 4999)
-        and not exceeds_depth(deep_lists, 5000)
-    )
-    assert not holds_non_finite(deep_dicts) and holds_non_finite(nested(FAR_TOO_DEEP, float("nan"), True))
+    assert exceeds_depth(deep_dicts, 64)
+    assert exceeds_depth(deep_lists, 4999)
+    assert not exceeds_depth(deep_lists, 5000)
+    assert not holds_non_finite(deep_dicts)
+    assert holds_non_finite(nested(FAR_TOO_DEEP, float("nan"), True))
     tree = SchemaTree((FieldSpec("items.sku", FieldType.STRING),))
     record = {"items": nested(FAR_TOO_DEEP, {"sku": "1", "pw": "x"}, as_list=True)}
     assert [key for _, key, _ in tree.unknown_keys(record)] == ["pw"]
@@ -149,9 +151,10 @@ def test_csv_json_cells_are_held_to_max_depth():
     )
     assert validator.validate({"payload": json.dumps(nested(6))}) == {"payload": nested(6)}
     for depth in (8, 500, FAR_TOO_DEEP):
-        with pytest.raises(RecordError) as info:
+        with pytest.raises(RecordError, match=r"field 'payload' nests objects and lists ") as info:
             validator.validate({"payload": '{"a": ' * depth + "1" + "}" * depth})
-        assert info.value.stage == "validate" and info.value.message.startswith("field 'payload' nests")
+        assert info.value.stage == "validate"
+        assert info.value.message.startswith("field 'payload' nests")
 
 
 # --- 11. numbers that are not finite ------------------------------------------------------------
@@ -184,7 +187,7 @@ def test_non_finite_csv_text_is_a_validation_dead_letter(text, kind):
     validator = SchemaValidator(
         (FieldSpec("x", FieldType.FLOAT, True),), UnknownFieldPolicy.DROP, coerce_text=True
     )
-    with pytest.raises(RecordError) as info:
+    with pytest.raises(RecordError, match=r"field 'x' must be a finite number, got ") as info:
         validator.validate({"x": text})
     assert info.value.message == f"field 'x' must be a finite number, got {kind}"
 
@@ -223,7 +226,8 @@ def test_non_finite_numbers_are_refused_in_every_declared_type(fields, record, m
 @pytest.mark.parametrize("policy", ["keep", "scan"])
 def test_non_finite_numbers_outside_the_schema_are_validation_dead_letters(policy, engine):
     outcome = process(processor(policy, engine), "{" + BASE + ', "extra": {"deep": [1, Infinity]}}')
-    assert isinstance(outcome, Rejected) and outcome.dead_letter["stage"] == "validate"
+    assert isinstance(outcome, Rejected)
+    assert outcome.dead_letter["stage"] == "validate"
     assert "not finite" in outcome.dead_letter["error"]
 
 
@@ -242,7 +246,8 @@ def test_finite_floats_and_huge_integers_stay_valid():
 @pytest.mark.parametrize("ts", [EMAIL, f"2026-11-02T10:00:00Z {EMAIL}", "9999-01-01T00:00:00Z"])
 def test_unreadable_event_time_is_not_kept_in_its_dead_letter(policy, ts, engine):
     outcome = process(processor(policy, engine), json.dumps({"ts": ts, "service": "api"}))
-    assert isinstance(outcome, Rejected) and outcome.dead_letter["stage"] == "event_time"
+    assert isinstance(outcome, Rejected)
+    assert outcome.dead_letter["stage"] == "event_time"
     assert outcome.dead_letter["record"] == {"ts": REDACTED, "service": "api"}
     assert ts not in json.dumps(outcome.dead_letter)
 
@@ -274,9 +279,12 @@ KEY_RECORDS = [
 @pytest.mark.parametrize("record", KEY_RECORDS)
 def test_reject_dead_letters_name_no_key_outside_the_schema(record, engine):
     outcome = process(processor("reject", engine), json.dumps(record))
-    assert isinstance(outcome, Rejected) and outcome.dead_letter["stage"] == "validate"
+    assert isinstance(outcome, Rejected)
+    assert outcome.dead_letter["stage"] == "validate"
     text = json.dumps(outcome.dead_letter)
-    assert EMAIL not in text and "leakmail" not in text and "a.b" not in text
+    assert EMAIL not in text
+    assert "leakmail" not in text
+    assert "a.b" not in text
     assert outcome.dead_letter["error"].startswith("fields not in the schema: 1 ")
     assert "[KEY 1]" in text
 

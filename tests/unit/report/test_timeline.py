@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from veilwatch.transforms.anonymize import AnonymizedBatch
 from veilwatch.transforms.config.model import WindowKind, WindowSpec
+from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.sinks import merge_counts, summary_document
 from veilwatch.transforms.report.timeline import TimelineCounts, bucket_seconds, timeline_entries
 
@@ -45,4 +45,5 @@ def test_summary_document_carries_the_timeline_in_time_order():
     }
     timeline = summary_document("d", counts)["timeline"]
     assert [t["start"] for t in timeline] == ["1970-01-01T01:00:00Z", "1970-01-01T02:00:00Z"]
-    assert timeline[0]["with_findings"] == 1 and timeline[1]["records"] == 4
+    assert timeline[0]["with_findings"] == 1
+    assert timeline[1]["records"] == 4

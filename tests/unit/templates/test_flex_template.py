@@ -25,11 +25,16 @@ def _readme_parameters() -> list[tuple[str, str]]:
 
 
 def test_every_parameter_is_complete():
-    assert METADATA["name"] and METADATA["description"]
+    assert METADATA["name"]
+    assert METADATA["description"]
+    assert METADATA["parameters"]
     for p in METADATA["parameters"]:
         assert set(p) >= {"name", "label", "helpText", "regexes", "isOptional"}, p["name"]
-        assert p["label"] and p["helpText"] and p["regexes"], p["name"]
-        assert all(r.startswith("^") and r.endswith("$") for r in p["regexes"]), p["name"]
+        assert p["label"], p["name"]
+        assert p["helpText"], p["name"]
+        assert p["regexes"], p["name"]
+        assert all(r.startswith("^") for r in p["regexes"]), p["name"]
+        assert all(r.endswith("$") for r in p["regexes"]), p["name"]
         for regex in p["regexes"]:
             re.compile(regex)
 
@@ -49,7 +54,8 @@ def test_every_required_run_option_is_a_required_parameter():
     required = {flag[2:] for flag, kwargs in RUN_OPTIONS if kwargs.get("required")}
     assert required == {"dataset_config"}
     for name in required:
-        assert name in PARAMETERS and PARAMETERS[name]["isOptional"] is False
+        assert name in PARAMETERS
+        assert PARAMETERS[name]["isOptional"] is False
     assert [n for n, p in PARAMETERS.items() if not p["isOptional"]] == sorted(required)
 
 
@@ -96,16 +102,16 @@ def test_resource_regexes_are_the_config_loaders():
         "output_table": loader.TABLE_PATTERN,
         "flagged_windows_table": loader.TABLE_PATTERN,
         "dead_letter_table": loader.TABLE_PATTERN,
+        "kms_key_uri": loader.KMS_KEY_PATTERN,
     }.items():
         assert PARAMETERS[name]["regexes"] == [pattern], name
 
 
 def test_the_readme_shows_the_build_and_run_commands():
-    assert (
-        "gcloud dataflow flex-template build" in README
-        and "--metadata-file templates/metadata.json" in README
-    )
-    assert "gcloud dataflow flex-template run" in README and "--template-file-gcs-location" in README
+    assert "gcloud dataflow flex-template build" in README
+    assert "--metadata-file templates/metadata.json" in README
+    assert "gcloud dataflow flex-template run" in README
+    assert "--template-file-gcs-location" in README
     assert "docker build -f templates/Dockerfile" in README
     for role in (
         "roles/dataflow.worker",
@@ -234,7 +240,9 @@ def test_the_launcher_base_image_is_tagged():
     assert len(images) == 2, images
     for image in images:
         name, _, tag = image.rpartition(":")
-        assert name and "/" in name and tag, image  # a tag is named
+        assert name, image
+        assert "/" in name, image
+        assert tag, image  # a tag is named
         assert tag != "latest", image
     launcher = [i for i in images if "python311-template-launcher-base" in i]
     assert len(launcher) == 1

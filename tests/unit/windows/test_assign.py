@@ -7,7 +7,7 @@ from apache_beam.transforms import window as beam_window
 from apache_beam.utils.timestamp import Timestamp
 
 from veilwatch.transforms.config.model import WindowKind, WindowSpec
-from veilwatch.transforms.windows.assign import WindowAssigner
+from veilwatch.transforms.windows.assign import WindowAssigner, window_step_seconds
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,17 @@ def test_same_windows_as_beam(spec, beam_fn, t):
     ours = WindowAssigner(spec).starts(t)
     theirs = sorted(float(w.start) for w in beam_fn.assign(beam_window.WindowFn.AssignContext(Timestamp(t))))
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "spec,step",
+    [
+        (WindowSpec(WindowKind.FIXED, 3600.0), 3600.0),
+        (WindowSpec(WindowKind.SLIDING, 7200.0, period_seconds=600.0), 600.0),
+        (WindowSpec(WindowKind.SESSIONS, 300.0, gap_seconds=300.0), None),
+    ],
+    ids=["fixed", "sliding", "sessions"],
+)
+def test_the_window_step_is_worked_out_in_one_place(spec, step):
+    """Scoring's gap filling, the lateness gate, data validation and the report's timeline all use it."""
+    assert window_step_seconds(spec) == step

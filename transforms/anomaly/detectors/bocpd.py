@@ -148,7 +148,10 @@ class Bocpd(Detector):
         log_weights = [math.log(c[1]) + _log_t(x, c[2], c[3], c[4]) for c in cells]
         top = max(log_weights)
         weights = [math.exp(lw - top) for lw in log_weights]
-        grown = [[c[0] + 1, w * self.grow] + _posterior(c[2], c[3], c[4], x) for c, w in zip(cells, weights)]
+        grown = [
+            [c[0] + 1, w * self.grow] + _posterior(c[2], c[3], c[4], x)
+            for c, w in zip(cells, weights, strict=True)
+        ]
         cells = [[0, sum(weights) * self.hazard, mean, KAPPA0, ALPHA0 * prior_var]] + grown
         cells = _truncate(cells, p.max_run)
         total = sum(c[1] for c in cells)

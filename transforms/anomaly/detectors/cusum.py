@@ -122,6 +122,7 @@ class Cusum(Detector):
         is_anomaly = False
         scores = list(state.get("moments", []))
         if z is not None:
+            assert expected is not None, "a score comes with its expected value"
             if p.clip > 0:
                 z = max(-p.clip, min(p.clip, z))
             if p.long_run:  # phi: lag-1 autocorrelation of the clipped z-scores, slowly weighted

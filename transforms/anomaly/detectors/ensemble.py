@@ -60,11 +60,11 @@ class Ensemble(Detector):
         self.required = {"all": len(members), "any": 1, "k": params.k, "max": 1}[params.mode]
 
     def initial_state(self) -> State:
-        return {key: m.initial_state() for key, m in zip(self.keys, self.members)}
+        return {key: m.initial_state() for key, m in zip(self.keys, self.members, strict=True)}
 
     def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
         verdicts, new_state = [], {}
-        for key, member in zip(self.keys, self.members):
+        for key, member in zip(self.keys, self.members, strict=True):
             verdict, new_state[key] = member.observe(state.get(key) or member.initial_state(), obs)
             verdicts.append(verdict)
         up = [v for v in verdicts if v.is_anomaly and v.score is not None and v.score > 0]
@@ -86,4 +86,5 @@ class Ensemble(Detector):
 
 
 def _severity(verdict: Verdict) -> float:
+    assert verdict.score is not None, "only verdicts with a score are ranked"
     return abs(verdict.score) / verdict.threshold if verdict.threshold else abs(verdict.score)

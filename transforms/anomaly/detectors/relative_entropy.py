@@ -119,6 +119,7 @@ class RelativeEntropy(Detector):
                 best, best_stat = k, stat
         accepted = best is not None and best_stat < self.critical
         if accepted:
+            assert best is not None
             hyp[best][1] += 1
             hyp[best][2] = i
             anomalous = hyp[best][1] <= p.min_count
@@ -164,7 +165,7 @@ def kl_divergence(p_counts, q_counts) -> float:
     """KL(P || Q) of two histograms given as counts; infinite where P has mass and Q has none."""
     np, nq = sum(p_counts), sum(q_counts)
     total = 0.0
-    for a, b in zip(p_counts, q_counts):
+    for a, b in zip(p_counts, q_counts, strict=True):
         if a:
             if not b:
                 return math.inf

@@ -18,6 +18,7 @@ members watch the trailing history.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -85,6 +86,8 @@ class Seasonal(Detector):
         seen = {per for per, _ in own if per < period}
         history, residuals = state["history"], state.get("residuals", [])
 
+        expected: float | None
+        raw_spread: float | None
         seasonal = None  # (expected, raw spread) of the slot baseline, once it exists
         if len(seen) >= p.min_periods:
             slot_median = median(pooled)
@@ -104,6 +107,7 @@ class Seasonal(Detector):
         spread = score = None
         is_anomaly = False
         if expected is not None and state["n"] >= p.warmup:
+            assert raw_spread is not None, "set with expected"
             spread = max(raw_spread, spread_floor(p, expected))
             score = z_score(obs.value, expected, spread)
             is_anomaly = flags(p, score, obs.value - expected)
@@ -140,7 +144,7 @@ def _step_noise(history: list[float]) -> float:
     differences / sqrt(2). Floors the seasonal spread, so a slot that happened
     to repeat one value (a quantised, mostly idle metric) does not make the
     next ordinary step an infinite deviation."""
-    steps = [b - a for a, b in zip(history, history[1:])]
+    steps = [b - a for a, b in itertools.pairwise(history)]
     return robust_sigma(steps) / math.sqrt(2) if steps else 0.0
 
 

@@ -22,6 +22,7 @@ left as it is.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,11 +62,7 @@ def _as_moment(value: Any) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return (
-        moment.replace(tzinfo=dt.UTC)
-        if moment.tzinfo is None
-        else moment.astimezone(dt.UTC)
-    )
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _kind(value: Any) -> str:
@@ -112,7 +109,7 @@ def parse_bucketing(params: Mapping[str, Any] | None, path: str) -> BucketingPar
         issues.append(ConfigIssue(f"{path}.buckets", "all bounds must be of one type (numbers or strings)"))
     elif not issues:
         ordered = sorted(buckets, key=lambda b: (b.min is not None, b.min))
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if a.max is None or (b.min is not None and b.min < a.max):
                 issues.append(ConfigIssue(f"{path}.buckets", "ranges must not overlap"))
                 break

@@ -218,7 +218,7 @@ def _time_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str | None
 
 def _date_value(inner: Any, where: str, issues: list[ConfigIssue]) -> str | None:
     if isinstance(inner, str) and _ISO_DATE.fullmatch(inner):
-        inner = dict(zip(("year", "month", "day"), map(int, inner.split("-"))))
+        inner = dict(zip(("year", "month", "day"), map(int, inner.split("-")), strict=True))
     if (
         isinstance(inner, Mapping)
         and set(inner) == {"year", "month", "day"}
@@ -272,7 +272,7 @@ class ContextReader:
         self._get = first_value_getter(field_path) if field_path else None
 
     def __call__(self, ctx: ValueContext) -> Any:
-        if self._get is None:
+        if self._get is None or self.field_path is None:  # both are None without a field
             return None
         if ctx.context_values is not None and self.field_path in ctx.context_values:
             return ctx.context_values[self.field_path]

@@ -62,6 +62,7 @@ from veilwatch.transforms.deid.base import (
     Transformation,
     TransformationError,
     ValueContext,
+    require_keys,
 )
 from veilwatch.transforms.deid.crypto.aes_siv import SIV_SIZE, AesSiv
 from veilwatch.transforms.deid.crypto.errors import CryptoError
@@ -196,8 +197,10 @@ class CryptoDeterministic(_SivTransformation):
 
     def __init__(self, params: CryptoDeterministicParams, keys: KeyProvider):
         self._keys = keys
+        primary_cipher = AesSiv(siv_key(keys, None))  # raises KeysetError without a keyset (NoKeyset)
         primary_id = keys.primary_key_id()
-        self._ciphers: dict[int, AesSiv] = {primary_id: AesSiv(siv_key(keys, None))}
+        assert primary_id is not None, "a keyset that gave a key has a primary key"
+        self._ciphers: dict[int, AesSiv] = {primary_id: primary_cipher}
         super().__init__(
             params, self._ciphers[primary_id], bytes([TINK_PREFIX_BYTE]) + primary_id.to_bytes(4, "big")
         )
@@ -239,10 +242,10 @@ class DlpCryptoDeterministic(_SivTransformation):
         return self._decrypt(self._encrypting, raw[1:], ctx)
 
 
-def build_crypto_deterministic(params: CryptoDeterministicParams, keys: KeyProvider) -> Transformation:
+def build_crypto_deterministic(params: CryptoDeterministicParams, keys: KeyProvider | None) -> Transformation:
     if params.crypto_key is not None:
         return DlpCryptoDeterministic(params, keys)
-    return CryptoDeterministic(params, keys)
+    return CryptoDeterministic(params, require_keys(keys, NAME))
 
 
 CRYPTO_DETERMINISTIC = PrimitiveSpec(

@@ -72,6 +72,7 @@ from veilwatch.transforms.deid.base import (
     Transformation,
     TransformationError,
     ValueContext,
+    require_keys,
 )
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 from veilwatch.transforms.deid.crypto.ff1 import FF1
@@ -276,8 +277,11 @@ class FfxFpe(_Ff1Transformation):
         self._alphabet = params.alphabet
         self._radix = len(params.alphabet)
         self._index = {ch: i for i, ch in enumerate(params.alphabet)}
-        self._primary_id = keys.primary_key_id()
-        self._ciphers: dict[int, FF1] = {self._primary_id: self._make_cipher(None)}
+        primary_cipher = self._make_cipher(None)  # raises KeysetError without a keyset (NoKeyset)
+        primary_id = keys.primary_key_id()
+        assert primary_id is not None, "a keyset that gave a key has a primary key"
+        self._primary_id = primary_id
+        self._ciphers: dict[int, FF1] = {primary_id: primary_cipher}
         self._width = key_id_width(self._radix)
         self._key_prefix = self._encode_key_id(self._primary_id)
         super().__init__(params, self._ciphers[self._primary_id])
@@ -340,10 +344,10 @@ class DlpFfxFpe(_Ff1Transformation):
         refuse_transient_restore(self._spec.reversible, NAME)
 
 
-def build_ffx_fpe(params: FfxFpeParams, keys: KeyProvider) -> Transformation:
+def build_ffx_fpe(params: FfxFpeParams, keys: KeyProvider | None) -> Transformation:
     if params.crypto_key is not None:
         return DlpFfxFpe(params, keys)
-    return FfxFpe(params, keys)
+    return FfxFpe(params, require_keys(keys, NAME))
 
 
 CRYPTO_REPLACE_FFX_FPE = PrimitiveSpec(NAME, parse_ffx_fpe, build_ffx_fpe, reversible=True, needs_keys=True)

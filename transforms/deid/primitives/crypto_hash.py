@@ -32,7 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
-from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
+from veilwatch.transforms.deid.base import (
+    KeyProvider,
+    PrimitiveSpec,
+    Transformation,
+    ValueContext,
+    require_keys,
+)
 from veilwatch.transforms.deid.crypto_key import (
     HASH_KEY_SIZES,
     CryptoKeySpec,
@@ -66,13 +72,13 @@ def _dlp_hmac(key: bytes) -> Callable[[bytes], bytes]:
 
 
 class CryptoHash(Transformation):
-    def __init__(self, params: CryptoHashParams, keys: KeyProvider):
+    def __init__(self, params: CryptoHashParams, keys: KeyProvider | None):
         if params.crypto_key is not None:
             self._hmac = _dlp_hmac(
                 resolve_crypto_key(params.crypto_key, allow_plaintext=plaintext_allowed(keys))
             )
         else:
-            self._hmac = keys.hmac_prf(params.key_name)
+            self._hmac = require_keys(keys, NAME).hmac_prf(params.key_name)
 
     def transform(self, value: Any, ctx: ValueContext) -> Any:
         data = value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")

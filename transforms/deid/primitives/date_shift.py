@@ -44,6 +44,7 @@ from veilwatch.transforms.deid.base import (
     Transformation,
     TransformationError,
     ValueContext,
+    require_keys,
 )
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 from veilwatch.transforms.deid.crypto.tweak import context_tweak
@@ -123,7 +124,7 @@ class DateShift(Transformation):
             if params.crypto_key is not None:
                 self._key = resolve_crypto_key(params.crypto_key, allow_plaintext=plaintext_allowed(keys))
             else:
-                self._key = keys.raw_key(None, NAME)
+                self._key = require_keys(keys, NAME).raw_key(None, NAME)
 
     def random_shift(self) -> int:
         """A fresh shift for a value without context, uniform within the bounds."""

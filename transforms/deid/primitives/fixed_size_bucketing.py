@@ -76,6 +76,7 @@ def parse_fixed_size_bucketing(params: Mapping[str, Any] | None, path: str) -> F
     if size is not None and size <= 0:
         issues.append(ConfigIssue(f"{path}.bucketSize", "must be positive"))
     raise_issues(issues)
+    assert lower is not None and upper is not None and size is not None, "each missing one is an issue"
     return FixedSizeBucketingParams(lower, upper, size)
 
 

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigIssue
-from veilwatch.transforms.deid.base import KeyProvider, PrimitiveSpec, Transformation, ValueContext
+from veilwatch.transforms.deid.base import (
+    KeyProvider,
+    PrimitiveSpec,
+    Transformation,
+    ValueContext,
+    require_keys,
+)
 from veilwatch.transforms.deid.primitives.common import as_mapping, raise_issues, reject_unknown
 
 NAME = "replaceDictionaryConfig"
@@ -57,9 +63,9 @@ def parse_replace_dictionary(params: Mapping[str, Any] | None, path: str) -> Rep
 
 
 class ReplaceDictionary(Transformation):
-    def __init__(self, params: ReplaceDictionaryParams, keys: KeyProvider):
+    def __init__(self, params: ReplaceDictionaryParams, keys: KeyProvider | None):
         self._words = params.words
-        self._key = keys.raw_key(None, NAME)
+        self._key = require_keys(keys, NAME).raw_key(None, NAME)
 
     def transform(self, value: Any, ctx: ValueContext) -> Any:
         data = value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")

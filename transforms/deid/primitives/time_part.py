@@ -54,6 +54,7 @@ def parse_time_part(params: Mapping[str, Any] | None, path: str) -> TimePartPara
     if not isinstance(part, str) or part not in PARTS:
         issues.append(ConfigIssue(f"{path}.partToExtract", f"is required, one of: {', '.join(PARTS)}"))
     raise_issues(issues)
+    assert isinstance(part, str), "checked above: an issue otherwise"
     return TimePartParams(part)
 
 

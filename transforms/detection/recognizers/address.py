@@ -430,11 +430,15 @@ class AddressRecognizer(Recognizer):
                 elif places < _MAX_PLACES:
                     m = place.match(text, sep_end)
                     place_end = _place_end(text, m.start(), m.end(), lower_mode) if m is not None else None
-                    if place_end is not None and not (
-                        lower_mode
-                        and spaced_only
-                        and not _LINE_END.match(text, place_end)
-                        and place_end == m.end()
+                    if (
+                        m is not None
+                        and place_end is not None
+                        and not (
+                            lower_mode
+                            and spaced_only
+                            and not _LINE_END.match(text, place_end)
+                            and place_end == m.end()
+                        )
                     ):
                         part = (m.start(), place_end, "place")
             if part is None:

@@ -19,7 +19,7 @@ from stdnum import iban as _iban
 from stdnum.us import rtn as _rtn
 
 from veilwatch.transforms.detection.findings import Finding, Likelihood
-from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer
+from veilwatch.transforms.detection.recognizer import Recognizer, RegexRecognizer, Validator
 from veilwatch.transforms.detection.validators import digits_of, luhn_valid
 
 # (prefix range low, high, allowed lengths) per issuer; prefixes compared on
@@ -341,7 +341,9 @@ ROUTING = [
 ]
 
 #: bare nine-digit routing numbers, for the shared BareNumberRecognizer
-BARE_ROWS = [("US_BANK_ROUTING_MICR", frozenset({9}), routing_valid, Likelihood.UNLIKELY)]
+BARE_ROWS: list[tuple[str, frozenset[int], Validator, Likelihood]] = [
+    ("US_BANK_ROUTING_MICR", frozenset({9}), routing_valid, Likelihood.UNLIKELY)
+]
 
 
 #: words that label a number as a bank account number (lower case, whole words)

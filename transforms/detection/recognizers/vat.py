@@ -74,7 +74,9 @@ class VatRecognizer(Recognizer):
             candidate, start = match.group(), match.start()
             if start and (text[start - 1].isalnum() or text[start - 1] in "_-."):
                 continue
-            letters = _LETTERS.match(candidate).group()
+            prefix = _LETTERS.match(candidate)
+            assert prefix is not None, "every candidate starts with letters (_CANDIDATE)"
+            letters = prefix.group()
             if not (letters[:3] == "CHE" or (letters[:2] in _PREFIX_SET and len(letters) <= 3)):
                 continue
             valid = self._valid

@@ -33,7 +33,7 @@ def add(registers: bytearray, value: str) -> None:
 def merge(a: bytearray, b: bytearray) -> bytearray:
     if len(a) != len(b):
         raise ValueError("cannot merge HyperLogLog sketches of different precision")
-    return bytearray(max(x, y) for x, y in zip(a, b))
+    return bytearray(max(x, y) for x, y in zip(a, b, strict=True))
 
 
 def estimate(registers: bytearray) -> float:

@@ -37,11 +37,17 @@ from veilwatch.transforms.dlp.caller import BatchCaller, RowFailure
 from veilwatch.transforms.dlp.client import build_client
 from veilwatch.transforms.dlp.engine import SUPPRESSED, DlpFinding, DlpTableEngine, context_fields
 from veilwatch.transforms.dlp.rate_limit import shared_limiter
-from veilwatch.transforms.io.sources import RawItem
+from veilwatch.transforms.elements import RawItem
+from veilwatch.transforms.processing.record_processor import (
+    Anonymized,
+    RecordProcessor,
+    Rejected,
+    Suppressed,
+    build_scanner,
+)
 from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.parse import parse_payload
 from veilwatch.transforms.records.paths import get_simple
-from veilwatch.transforms.records.processor import Anonymized, RecordProcessor, Rejected, Suppressed
 
 STAGE = "deidentify"
 
@@ -58,7 +64,7 @@ class BatchFindingsScanner:
     def load(self, texts: Sequence[str], results: Sequence[Any]) -> None:
         self._found = {}
         self._failed = {}
-        for text, result in zip(texts, results):
+        for text, result in zip(texts, results, strict=True):
             if isinstance(result, RowFailure):
                 self._failed[text] = result.reason
             else:
@@ -80,6 +86,7 @@ def dlp_configs(config: DatasetConfig) -> tuple[dlp.DeidentifyConfig | None, dlp
     from veilwatch.transforms.dlp.convert import deidentify_config_for, inspect_config_for
 
     spec = config.pii.dlp
+    assert spec is not None, "config validation requires pii.dlp with the DLP engine"
     deidentify = None
     if spec.mode is DlpMode.DEIDENTIFY and not spec.deidentify_template_name:
         deidentify = _message(dlp.DeidentifyConfig, deidentify_config_for(config))
@@ -151,6 +158,7 @@ class DlpRecordProcessor:
         inspect_config: dlp.InspectConfig | None = None,
     ):
         spec = config.pii.dlp
+        assert spec is not None, "config validation requires pii.dlp with the DLP engine"
         self.mode = spec.mode
         full_config = config
         # pii.dlp.fields: DLP gets those fields' items only, the local engine the others.
@@ -185,6 +193,7 @@ class DlpRecordProcessor:
         ]
         self.scan_paths = tuple((path, tuple(path.split("."))) for path in dict.fromkeys(scanned))
         self.max_depth = config.source.max_depth
+        self.transformation_errors: Any  # a TransformationErrors, or DLP's and the local engine's as one
         if self.mode is DlpMode.DETECT:
             self.scanner = BatchFindingsScanner()
             self.local = RecordProcessor(config, keys, self.scanner if self.scan_paths else None)
@@ -200,8 +209,6 @@ class DlpRecordProcessor:
             # pii.dlp.fields: the other fields de-identified here, on the record as it came in
             self.local_fields = None
             if local_pii is not None:
-                from veilwatch.transforms.anonymize import build_scanner
-
                 self.local_fields = RecordDeidentifier(
                     local_pii, keys, build_scanner(replace(config, pii=local_pii))
                 )
@@ -210,10 +217,10 @@ class DlpRecordProcessor:
                 )
         self.primary_key_id = self.local.primary_key_id
 
-    def prepare(self, items: list[RawItem]) -> None:  # process_batch does the batch work
+    def prepare(self, items: Sequence[RawItem]) -> None:  # process_batch does the batch work
         return None
 
-    def process_batch(self, items: Sequence[RawItem]) -> list[Anonymized | Rejected]:
+    def process_batch(self, items: Sequence[RawItem]) -> list[Anonymized | Rejected | Suppressed]:
         if self.mode is DlpMode.DETECT:
             if self.scan_paths:
                 texts = self._parsed_texts(items)
@@ -259,22 +266,23 @@ class DlpRecordProcessor:
                 texts[text] = None
         return list(texts)
 
-    def _deidentify(self, items: Sequence[RawItem]) -> list[Anonymized | Rejected]:
-        outcomes: list[Anonymized | Rejected] = [self.local.process(item) for item in items]
-        admitted = [i for i, o in enumerate(outcomes) if isinstance(o, Anonymized)]
+    def _deidentify(self, items: Sequence[RawItem]) -> list[Anonymized | Rejected | Suppressed]:
+        outcomes: list[Anonymized | Rejected | Suppressed] = [self.local.process(item) for item in items]
+        # The records still on their way (index -> outcome), in order.
+        admitted = {i: o for i, o in enumerate(outcomes) if isinstance(o, Anonymized)}
         # The records DLP gets: with pii.dlp.fields, copies taken before the local engine works on
         # the other fields (conditions and contexts read every field as it came in, on both sides).
-        sent = {i: outcomes[i].record for i in admitted}
+        sent = {i: o.record for i, o in admitted.items()}
         local_findings: dict[int, list[FieldFinding]] = {}
         if self.local_fields is not None:
             sent = {i: copy.deepcopy(record) for i, record in sent.items()}
-            for i in admitted:
-                outcomes[i], local_findings[i] = self._deidentify_locally(items[i], outcomes[i])
-            admitted = [i for i in admitted if isinstance(outcomes[i], Anonymized)]
+            for i, outcome in admitted.items():
+                outcomes[i], local_findings[i] = self._deidentify_locally(items[i], outcome)
+            admitted = {i: o for i, o in admitted.items() if isinstance(outcomes[i], Anonymized)}
         # Findings first (DLP's de-identify answer carries none), on the original texts.
         per_record = {i: self._texts(sent[i]) for i in admitted}
         distinct = list(dict.fromkeys(text for pairs in per_record.values() for _, text in pairs))
-        inspected = dict(zip(distinct, self.engine.inspect_texts(distinct)))
+        inspected = dict(zip(distinct, self.engine.inspect_texts(distinct), strict=True))
         findings: dict[int, list[FieldFinding]] = {}
         to_send: list[int] = []
         for i in admitted:
@@ -287,27 +295,28 @@ class DlpRecordProcessor:
                     break
                 found.extend(FieldFinding(path, f.start, f.end, f.info_type, f.likelihood) for f in result)
             if failure is not None:
-                outcomes[i] = self._reject(items[i], outcomes[i], failure)
+                outcomes[i] = self._reject(items[i], admitted[i], failure)
                 continue
             findings[i] = found
             to_send.append(i)
         results = self.engine.deidentify_records([sent[i] for i in to_send])
-        for i, failure in zip(to_send, results):
-            if failure is SUPPRESSED:
+        for i, answer in zip(to_send, results, strict=True):
+            if answer is SUPPRESSED:
                 outcomes[i] = Suppressed(items[i].ref)
-            elif failure is not None:
-                outcomes[i] = self._reject(items[i], outcomes[i], failure)
+            elif answer is not None:
+                assert isinstance(answer, RowFailure), "SUPPRESSED is the only other answer"
+                outcomes[i] = self._reject(items[i], admitted[i], answer)
             else:
-                if sent[i] is not outcomes[i].record:  # DLP's cells into the locally de-identified record
-                    self.engine.copy_transformed(sent[i], outcomes[i].record)
-                outcomes[i] = outcomes[i]._replace(
-                    findings=tuple(local_findings.get(i, ())) + tuple(findings[i])
-                )
+                outcome = admitted[i]
+                if sent[i] is not outcome.record:  # DLP's cells into the locally de-identified record
+                    self.engine.copy_transformed(sent[i], outcome.record)
+                outcomes[i] = outcome._replace(findings=tuple(local_findings.get(i, ())) + tuple(findings[i]))
         return outcomes
 
     def _deidentify_locally(self, item: RawItem, outcome: Anonymized) -> tuple[Any, list[FieldFinding]]:
         """The fields pii.dlp.fields leaves to the local engine, de-identified in place: the
         outcome (Suppressed or Rejected when the local engine says so) and its findings."""
+        assert self.local_fields is not None, "called only with pii.dlp.fields (see _deidentify)"
         try:
             return outcome, self.local_fields.deidentify(outcome.record)
         except RecordSuppressed:

@@ -10,6 +10,7 @@ errors, only the exception's type (its message could quote the value).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,7 +23,8 @@ from veilwatch.transforms.deid.record_deidentifier import (
     RecordSuppressed,
     Scanner,
 )
-from veilwatch.transforms.io.sources import RawItem
+from veilwatch.transforms.detection.engine import DetectionEngine
+from veilwatch.transforms.elements import DeadLetter, RawItem
 from veilwatch.transforms.records.errors import RecordError
 from veilwatch.transforms.records.event_time import EventTimeParser
 from veilwatch.transforms.records.parse import parse_payload
@@ -46,7 +48,7 @@ class Suppressed(NamedTuple):
 
 @dataclass(frozen=True)
 class Rejected:
-    dead_letter: dict
+    dead_letter: DeadLetter
     event_time: float | None = None  # when the record's event time could still be read
 
 
@@ -75,7 +77,7 @@ class RecordProcessor:
         primary = getattr(keys, "primary_key_id", None)
         self.primary_key_id: int | None = primary() if callable(primary) else primary
 
-    def prepare(self, items: list[RawItem]) -> None:
+    def prepare(self, items: Sequence[RawItem]) -> None:
         """Hand the scanner the free text of a whole batch at once, before ``process`` takes the
         records one by one: the NER model reads texts far faster in batches (``nlp.pipe``). A
         record that does not parse is skipped here and dead-lettered by ``process``."""
@@ -125,3 +127,15 @@ class RecordProcessor:
             return self.event_time(record)
         except Exception:  # noqa: BLE001 - best effort: the record is rejected anyway
             return None
+
+
+def build_scanner(config: DatasetConfig):
+    """The detection engine when the config scans text (or key names: fields outside the
+    schema that reach the outputs, ``keep`` and ``scan``), else None."""
+    if (
+        not config.pii.scan_fields
+        and not any(p.scans for p in config.pii.fields)
+        and config.unknown_fields not in (UnknownFieldPolicy.SCAN, UnknownFieldPolicy.KEEP)
+    ):
+        return None
+    return DetectionEngine(config.pii.detection) if config.pii.detection is not None else DetectionEngine()
