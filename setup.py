@@ -9,13 +9,13 @@ backtracks. apache-beam's version must match ``templates/Dockerfile``.
 from setuptools import find_packages, setup
 
 INSTALL_REQUIRES = [
-    "apache-beam[gcp]==2.64.0",  # must match templates/Dockerfile
-    "tensorflow-data-validation==1.16.1",  # newest that installs on Python 3.11 with Beam 2.64
+    "apache-beam[gcp]==2.72.0",  # must match templates/Dockerfile; newest Beam that fits TFDV 1.16.1 (README)
+    "tensorflow-data-validation==1.16.1",  # newest that installs here (1.17+ wheels need glibc 2.39)
     "google-cloud-dlp==3.38.0",
     "google-cloud-kms==3.14.0",  # KMS-wrapped keysets (keys.kms_key_uri)
     "google-cloud-secret-manager==2.29.0",  # keysets in Secret Manager (secretmanager://...)
     "tink==1.10.0",  # newest tink that fits protobuf < 5 (pinned by TFDV)
-    "cryptography==50.0.2",
+    "cryptography==47.0.0",  # newest that fits apache-beam 2.72 (cryptography>=39,<48)
     "pyyaml==6.0.4",
     "fastavro==1.13.1",
     "pyarrow==10.0.1",
@@ -25,6 +25,11 @@ INSTALL_REQUIRES = [
     "google-re2==1.1.20240702",  # user-supplied regexes (custom infoTypes, exclusions) match in linear time, as in DLP
     "matplotlib==3.9.4",  # report.html's charts as inline SVG (the last release that fits numpy < 2)
     "virtualenv-clone==0.5.7",  # Beam YAML's runner imports it (transforms/beam_yaml)
+    # Beam 2.69/2.70 moved these out of its core dependencies (into its dill, yaml and tfrecord extras;
+    # the yaml extra also pulls js2py on Python < 3.12, so they are pinned here instead):
+    "dill==0.3.1.1",  # tfx-bsl (under TFDV) imports it; the version Beam's dill extra pins
+    "jsonschema==4.26.0",  # Beam YAML's runner validates every pipeline spec with it
+    "crcmod==1.7",  # without it, importing apache_beam logs a crcmod warning on every command
 ]
 
 TEST_REQUIRES = [
