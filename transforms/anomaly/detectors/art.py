@@ -387,7 +387,7 @@ class Art(Detector):
             if len(s["warm"]) >= self.trend:
                 self._finish_warmup(s)
                 return self._verdict(value, self._expected(s), 0.0, False, self._basis(s)), s
-            return self._verdict(value, None, 0.0, False, f"learning ({s['n']} of {p.warmup} windows)"), s
+            return self._verdict(value, None, 0.0, False, self._basis(s)), s
         s.update(hist=list(s["hist"]), cats=list(s["cats"]), used=list(s["used"]))  # never mutate the input
         self._widen(s, raw)
         anomaly, conf, x = self._sample(s, raw, live=True)
@@ -403,6 +403,8 @@ class Art(Detector):
         return lo + self._median(s["hist"]) / LEVELS * (hi - lo)
 
     def _basis(self, s: State) -> str:
+        if s.get("range") is None:
+            return f"learning ({s['n']} of {self.params.warmup} windows)"
         lb, ub = s.get("rho", (0.0, 0.0))
         return (
             f"{len(s.get('cats', []))} ART categories, vigilance {lb:.2f}-{ub:.2f}, every {self.step} windows"
