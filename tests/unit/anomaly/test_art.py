@@ -8,6 +8,7 @@ import pytest
 
 from tests.unit.anomaly.helpers import obs, run
 from veilwatch.transforms.anomaly.detectors.art import Art, ArtParams, features, haar, match
+from veilwatch.transforms.anomaly.explain import explain
 from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
 from veilwatch.transforms.config.errors import ConfigError
 
@@ -74,6 +75,9 @@ def test_a_spike_alerts_within_one_sample_and_with_full_confidence():
     values[2000] = 200.0
     found, verdicts, _ = flagged(values)
     assert found and 2000 <= found[0] <= 2001 and verdicts[found[0]].score == 1.0
+    assert "1.0 ART confidence" in explain(verdicts[found[0]], "count") and "ART categories" in explain(
+        verdicts[found[0]], "count"
+    )
     # the masks after an anomaly keep its tail quiet; the widened range makes a few windows new for a while
     assert [i for i in found if found[0] < i < found[0] + 48] == [] and len(found) <= 4
 
