@@ -56,6 +56,8 @@ TYPES: dict[str, dict] = {
     "ensemble": {"type": "ensemble", "members": [EWMA, {"type": "iqr"}]},
     "likelihood": {"type": "likelihood", "detector": EWMA},
     "cusum(ewma)": {"type": "cusum", "detector": EWMA},
+    "art": {"type": "art"},
+    "art(warmup 300)": {"type": "art", "warmup": 300},
 }
 
 

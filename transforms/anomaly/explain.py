@@ -8,8 +8,8 @@
 Numbers are shown with 3-4 significant digits; the unit is "sigma" for the
 z-score detectors, "IQR beyond the fence" for ``iqr``, "cumulative sigma"
 for ``cusum``, a log-likelihood (0 to 1) for ``likelihood``, the share of new
-contexts for ``context`` and multiples of the chi-square test's critical value
-for ``relative_entropy`` (these two have no spread). The window is
+contexts for ``context``, multiples of the chi-square test's critical value
+for ``relative_entropy`` and ARTime's confidence for ``art`` (these three have no spread). The window is
 named by its bounds only when ``with_window=True`` (records carry the bounds
 in their own fields already).
 """
@@ -56,6 +56,7 @@ def _unit(detector: str) -> str:
         "cusum": "cumulative sigma",
         "context": "share of new contexts",
         "relative_entropy": "x the chi-square critical value",
+        "art": "ART confidence (0 to 1, a window founding a new cluster)",
     }.get(detector, "sigma")
 
 

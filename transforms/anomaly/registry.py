@@ -25,6 +25,7 @@ from typing import Any
 
 from veilwatch.transforms.anomaly.base import Detector, Direction
 from veilwatch.transforms.anomaly.cooldown import Cooldown
+from veilwatch.transforms.anomaly.detectors.art import Art, ArtParams, is_power_of_two
 from veilwatch.transforms.anomaly.detectors.beam_adapter import BeamDetector, BeamDetectorParams
 from veilwatch.transforms.anomaly.detectors.bocpd import Bocpd, BocpdParams
 from veilwatch.transforms.anomaly.detectors.context import Context, ContextParams
@@ -56,6 +57,7 @@ DETECTORS: dict[str, tuple[type, type]] = {
     "context": (Context, ContextParams),
     "relative_entropy": (RelativeEntropy, RelativeEntropyParams),
     "multiscale": (Multiscale, MultiscaleParams),
+    "art": (Art, ArtParams),
 }
 
 # types that wrap one detector given under the key ``detector`` (required unless cusum)
@@ -215,6 +217,8 @@ def _check(f: dataclasses.Field, value: Any) -> tuple[str | None, Any]:
 def _check_combination(kind: str, params: Any, members: tuple, path: str, issues: list[ConfigIssue]) -> None:
     if kind == "seasonal" and params.min_periods > params.periods:
         issues.append(ConfigIssue(path + ".min_periods", "must not exceed periods"))
+    if kind == "art" and not is_power_of_two(params.window):
+        issues.append(ConfigIssue(path + ".window", "must be a power of two (4, 8, 16 or 32)"))
     if kind == "ensemble" and params.mode == "k" and params.k > len(members):
         issues.append(ConfigIssue(path + ".k", "exceeds the number of members"))
 
