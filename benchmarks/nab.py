@@ -57,7 +57,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))  # nab_cv, nab_dev_harness beside this file
 
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
-from veilwatch.transforms.config.loader import parse_config  # noqa: E402
+from veilwatch.transforms.config_loading.loader import parse_config  # noqa: E402
 
 NAB_TIME = "%Y-%m-%d %H:%M:%S"
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline  # noqa: E402
 from veilwatch.pipelines.sample_data import iter_bulk, write_jsonl  # noqa: E402
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config  # noqa: E402
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config  # noqa: E402
 from veilwatch.transforms.keys.keyring import create_plaintext_keyset  # noqa: E402
 
 

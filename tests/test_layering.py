@@ -6,12 +6,12 @@ import does not hide a cycle, it only delays it) and under ``TYPE_CHECKING``.
 Lowest first:
 
 - elements: the leaf modules (element types, value descriptions, URI test); they import nothing of ours.
-- config model: the dataset config's types, errors and readers (``config.loader`` and ``config.json_schema`` excepted).
+- config model: the dataset config's types, errors and readers (``config``).
 - records: per-record basics every engine needs (paths, parsing, event time, schema).
 - engines: detection, de-identification, DLP, metrics calculators, detectors, keys,
   windows, data validation, discovery, dead-letter redaction, report rendering.
-- config loading: ``config.loader`` composes the engines' parsers into one validated config
-  (``config.json_schema`` builds the config's JSON Schema from the same tables).
+- config loading: ``config_loading.loader`` composes the engines' parsers into one validated config
+  (``config_loading.json_schema`` builds the config's JSON Schema from the same tables).
 - io: sources, sinks, Pub/Sub and BigQuery adapters.
 - record processing: the per-record pipeline (parse, validate, de-identify) locally or with DLP.
 - composites: the Beam PTransforms that wire the above (anonymize, window metrics, scoring ...).
@@ -57,7 +57,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "transforms.report",
         ),
     ),
-    ("config loading", ("transforms.config.loader", "transforms.config.json_schema")),
+    ("config loading", ("transforms.config_loading",)),
     ("io", ("transforms.io",)),
     ("record processing", ("transforms.processing",)),
     (

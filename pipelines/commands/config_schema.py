@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from veilwatch.transforms.config.json_schema import schema_text
+from veilwatch.transforms.config_loading.json_schema import schema_text
 
 NAME = "config-schema"
 HELP = "Print the JSON Schema of the dataset config (for editors; validate-config checks more)."

@@ -199,7 +199,7 @@ def render_yaml(document: dict, notes: list[str], source: str) -> str:
 
 def _export(args: argparse.Namespace) -> int:
     from veilwatch.transforms.config.errors import ConfigError
-    from veilwatch.transforms.config.loader import ConfigOverrides, load_config
+    from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config
     from veilwatch.transforms.dlp.convert import export_document
 
     try:

@@ -45,7 +45,7 @@ from veilwatch.pipelines.preflight import (
 )
 from veilwatch.pipelines.reidentify_pipeline import OUTPUT_PARTS, build_reidentify_pipeline
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config
 from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE
 
 NAME = "reidentify"

@@ -47,9 +47,9 @@ from veilwatch.pipelines.preflight import (
 from veilwatch.pipelines.progress import ProgressLine
 from veilwatch.pipelines.summary_report import format_summary
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
 from veilwatch.transforms.config.overrides import OVERRIDE_KEYS
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config
 from veilwatch.transforms.locations import is_uri
 
 NAME = "run"

@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
-from veilwatch.transforms.config.loader import MAX_CONFIG_BYTES
+from veilwatch.transforms.config_loading.loader import MAX_CONFIG_BYTES
 from veilwatch.transforms.detection import DetectionEngine, parse_detection_settings
 from veilwatch.transforms.detection.ner import NER_INFO_TYPES, NerUnavailable
 

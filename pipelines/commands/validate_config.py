@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config
 
 NAME = "validate-config"
 HELP = "Check a dataset config and report every problem by key path (exit 2 if invalid)."

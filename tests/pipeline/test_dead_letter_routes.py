@@ -28,7 +28,7 @@ from tests.pipeline.test_streaming_pipeline import (
     _streaming_pipeline,
 )
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.dead_letter_routes import FailedRowsToDeadLetters, TooLateToDeadLetters
 from veilwatch.transforms.elements import SeriesId, TooLatePartial
 from veilwatch.transforms.io.bigquery import WINDOW_SCHEMA, anonymized_table_schema

@@ -137,8 +137,8 @@ def test_beam_counters_report_requests_retries_splits_and_rows_per_request(fake,
     from apache_beam.metrics.metric import MetricsFilter
 
     from veilwatch.transforms.anonymize import AnonymizeRecords, ProcessorFactory
-    from veilwatch.transforms.config.loader import load_config
     from veilwatch.transforms.config.model import SourceFormat
+    from veilwatch.transforms.config_loading.loader import load_config
     from veilwatch.transforms.io.sources import RawBatch, RawItem
 
     config = load_config(

@@ -13,7 +13,7 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.io.bigquery import (
     DEAD_LETTER_SCHEMA,
     WINDOW_SCHEMA,

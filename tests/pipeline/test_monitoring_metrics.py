@@ -20,7 +20,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from tests.conftest import REPO
 from tests.pipeline.helpers import example_config
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config
 
 pytestmark = pytest.mark.pipeline
 

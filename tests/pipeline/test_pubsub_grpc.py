@@ -29,7 +29,7 @@ from google.protobuf import empty_pb2
 from google.pubsub_v1 import types as ps
 
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 
 pytestmark = pytest.mark.pipeline
 

@@ -15,8 +15,8 @@ from apache_beam.transforms.window import TimestampedValue
 from veilwatch.transforms.anomaly.coverage import InputExtent
 from veilwatch.transforms.anomaly.registry import parse_detector
 from veilwatch.transforms.anomaly.score import ScoreSeries
-from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.config.model import MetricKind
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics
 

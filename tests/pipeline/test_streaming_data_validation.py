@@ -28,7 +28,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.transforms.window import TimestampedValue
 
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.elements import AnonymizedBatch
 
 pytestmark = pytest.mark.pipeline

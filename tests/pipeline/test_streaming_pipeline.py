@@ -27,7 +27,7 @@ from tests.conftest import run_cli
 from tests.pipeline.helpers import example_config, read_jsonl_dir, write_payments_feed
 from veilwatch.pipelines.anonymize_pipeline import build_pipeline
 from veilwatch.pipelines.sample_data import Anomaly
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config, parse_config
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config, parse_config
 from veilwatch.transforms.io.pubsub import MessagesToRawBatches
 from veilwatch.transforms.io.windowed_files import DEFAULT_EVERY_SECONDS
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config, parse_config
 from veilwatch.transforms.config.model import DatasetConfig
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config, parse_config
 
 # The YAML pipeline reads and writes: the config's source path and output directory play no
 # part, so they need not be set (these stand in for them; nothing is read from or written there).

@@ -1,6 +1,6 @@
 """Typed, immutable configuration of one dataset.
 
-A :class:`DatasetConfig` is what ``veilwatch.transforms.config.loader.load_config``
+A :class:`DatasetConfig` is what ``veilwatch.transforms.config_loading.loader.load_config``
 makes of a YAML file (see ``templates/datasets/*.yaml``). Every part is a
 frozen dataclass, so the config pickles to Dataflow workers as plain data and
 no step can change it under another.

@@ -10,7 +10,7 @@ import yaml
 
 from tests.conftest import run_cli
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 
 _WHERE_DE = {
     "expressions": {

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import run_cli
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 
 SECRET = "4111111111111111"
 

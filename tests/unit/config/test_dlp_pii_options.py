@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.config.model import TransformationErrorHandling
+from veilwatch.transforms.config_loading.loader import parse_config
 
 
 def _doc(pii):
@@ -43,7 +43,7 @@ def test_an_infotype_dlp_added_after_the_catalog_is_a_warning_not_an_error(caplo
         "scan_fields": ["note"],
         "info_type_transformations": {"BRAZIL_RG_NUMBER": "redactConfig"},
     }
-    with caplog.at_level(logging.WARNING, logger="veilwatch.transforms.config.loader"):
+    with caplog.at_level(logging.WARNING, logger="veilwatch.transforms.config_loading.loader"):
         config = parse_config(_doc(pii))
     assert config.pii.fields[0].info_type == "BRAZIL_RG_NUMBER"
     assert "BRAZIL_RG_NUMBER" in config.pii.info_type_transformations

@@ -10,8 +10,13 @@ import yaml
 
 from tests.conftest import FIXTURES, REPO, run_cli
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.json_schema import VALUES, dataset_config_schema, schema_text
-from veilwatch.transforms.config.loader import SECTION_KEYS, ConfigOverrides, load_config, parse_config
+from veilwatch.transforms.config_loading.json_schema import VALUES, dataset_config_schema, schema_text
+from veilwatch.transforms.config_loading.loader import (
+    SECTION_KEYS,
+    ConfigOverrides,
+    load_config,
+    parse_config,
+)
 
 CHECKED_IN = REPO / "templates" / "dataset-config.schema.json"
 EXAMPLES = sorted((REPO / "templates" / "datasets").glob("*.yaml"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import ConfigOverrides, parse_config
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, parse_config
 
 PII = "jane.doe@example.com"
 

@@ -17,8 +17,8 @@ import yaml
 from tests.conftest import REPO, run_cli
 from veilwatch.pipelines.options import RUN_OPTIONS
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config, parse_config
 from veilwatch.transforms.config.overrides import OVERRIDE_KEYS, write_overrides
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config, parse_config
 
 PUBSUB = {"format": "pubsub", "pubsub": {"subscription": "projects/my-project/subscriptions/payments-in"}}
 BIGQUERY = {"format": "bigquery", "bigquery": {"query": "SELECT * FROM raw.payments"}}

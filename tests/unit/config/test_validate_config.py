@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import FIXTURES, REPO, run_cli
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import ConfigOverrides, load_config, parse_config
 from veilwatch.transforms.config.model import FieldType, SourceFormat, UnknownFieldPolicy, WindowKind
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config, parse_config
 
 BROKEN = {
     "broken_unknown_key.yaml": "windowing.sise: unknown key (did you mean 'size'?)",

@@ -6,8 +6,8 @@ import pyarrow as pa
 import pytest
 
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.config.model import DriftComparator
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.data_validation.features import (
     WINDOW_COLUMN,
     profiled_columns,

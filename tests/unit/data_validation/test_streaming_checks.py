@@ -9,7 +9,7 @@ tfdv = pytest.importorskip("tensorflow_data_validation")
 from google.protobuf import text_format  # noqa: E402
 from tensorflow_metadata.proto.v0 import statistics_pb2  # noqa: E402
 
-from veilwatch.transforms.config.loader import parse_config  # noqa: E402
+from veilwatch.transforms.config_loading.loader import parse_config  # noqa: E402
 from veilwatch.transforms.data_validation.checks import baseline_schema, split_windows  # noqa: E402
 from veilwatch.transforms.data_validation.features import WINDOW_COLUMN, profiled_columns, to_record_batch  # noqa: E402
 from veilwatch.transforms.data_validation.streaming_checks import CheckerState, StreamingChecker  # noqa: E402

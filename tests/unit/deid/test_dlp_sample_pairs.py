@@ -32,7 +32,7 @@ from google.cloud import dlp_v2
 
 from tests.unit.deid.keys import keyring
 from veilwatch.transforms.anonymize import load_keys
-from veilwatch.transforms.config.loader import ConfigOverrides, parse_config
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, parse_config
 from veilwatch.transforms.deid.base import ValueContext
 from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier
 from veilwatch.transforms.deid.registry import build_transformation, parse_transformation

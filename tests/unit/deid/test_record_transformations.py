@@ -13,7 +13,7 @@ import copy
 import pytest
 
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.deid.conditions import parse_record_condition
 from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier, RecordSuppressed
 from veilwatch.transforms.detection.engine import DetectionEngine

@@ -6,13 +6,13 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, run_cli
-from veilwatch.transforms.config.loader import load_config
 from veilwatch.transforms.config.model import (
     DLP_DEFAULT_REQUESTS_PER_MINUTE,
     DlpEngineSpec,
     DlpMode,
     PiiEngine,
 )
+from veilwatch.transforms.config_loading.loader import load_config
 from veilwatch.transforms.dlp.client import endpoint_for, parent_for
 
 # Primitives DLP runs without a key (the payments example's keyed ones use the tink keyset).

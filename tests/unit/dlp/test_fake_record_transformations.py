@@ -198,7 +198,7 @@ def test_a_declared_field_replaced_with_its_info_type_is_sent_as_that_info_type(
     DLP defines the primitive per finding, so the request says the infoType: even a value DLP
     finds nothing in becomes [IBAN_CODE], as with the local engine."""
     from tests.conftest import REPO
-    from veilwatch.transforms.config.loader import load_config
+    from veilwatch.transforms.config_loading.loader import load_config
     from veilwatch.transforms.dlp.convert import deidentify_config_for
 
     config = load_config(str(REPO / "templates" / "datasets" / "payments.yaml"))

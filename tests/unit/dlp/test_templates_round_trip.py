@@ -22,7 +22,7 @@ import yaml
 from google.cloud import dlp_v2
 
 from tests.conftest import FIXTURES, REPO, run_cli
-from veilwatch.transforms.config.loader import load_config
+from veilwatch.transforms.config_loading.loader import load_config
 from veilwatch.transforms.deid.record_deidentifier import RecordDeidentifier, RecordSuppressed
 from veilwatch.transforms.detection.engine import DetectionEngine
 from veilwatch.transforms.detection.settings import DetectionSettings
@@ -298,7 +298,7 @@ def test_detection_settings_round_trip_through_an_inspect_config():
         "pii": {"scan_fields": ["text"], "detection": detection},
         "sinks": {"output_dir": "out"},
     }
-    from veilwatch.transforms.config.loader import parse_config
+    from veilwatch.transforms.config_loading.loader import parse_config
 
     warnings: list[str] = []
     inspect = inspect_config_for(parse_config(doc), warnings)
@@ -343,7 +343,7 @@ def test_export_keeps_dlp_keys_and_drops_veilwatch_extensions_with_a_warning():
     }
     from google.protobuf import json_format
 
-    from veilwatch.transforms.config.loader import parse_config
+    from veilwatch.transforms.config_loading.loader import parse_config
 
     warnings: list[str] = []
     message = deidentify_config_for(parse_config(doc), warnings)

@@ -13,7 +13,7 @@ import yaml
 from apache_beam.io.gcp.bigquery import WriteToBigQuery
 
 from tests.conftest import REPO, run_cli
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.io.bigquery import DEAD_LETTER_SCHEMA, WINDOW_SCHEMA, table_parameters
 
 STREAM_CONFIG = REPO / "templates" / "datasets" / "payments_stream.yaml"

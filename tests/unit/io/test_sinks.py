@@ -11,7 +11,7 @@ import yaml
 from tests.conftest import FIXTURES
 from veilwatch.pipelines.summary_report import format_summary
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import parse_config
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.sinks import csv_text, neutralize_formula, summary_document
 

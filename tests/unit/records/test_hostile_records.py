@@ -10,8 +10,8 @@ import yaml
 
 from tests.conftest import REPO
 from veilwatch.transforms.config.errors import ConfigError
-from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.config.model import FieldSpec, FieldType, UnknownFieldPolicy
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.deadletter import REDACTED, DeadLetterRedactor
 from veilwatch.transforms.detection.engine import DetectionEngine
 from veilwatch.transforms.detection.settings import DetectionSettings

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from veilwatch.transforms.config.loader import parse_config
 from veilwatch.transforms.config.model import EventTimeSpec, FieldSpec, FieldType, UnknownFieldPolicy
+from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.deadletter import REDACTED, DeadLetterRedactor
 from veilwatch.transforms.io.sources import RawItem
 from veilwatch.transforms.processing.record_processor import Anonymized, RecordProcessor, Rejected

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import REPO
 from veilwatch.pipelines.cli import build_parser
 from veilwatch.pipelines.options import LOCAL_ONLY_OPTIONS, RUN_OPTIONS
-from veilwatch.transforms.config import loader
+from veilwatch.transforms.config_loading import loader
 
 TEMPLATES = REPO / "templates"
 METADATA = json.loads((TEMPLATES / "metadata.json").read_text())

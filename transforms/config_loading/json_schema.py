@@ -24,17 +24,6 @@ from typing import Any
 from veilwatch.transforms.anomaly.cooldown import Cooldown
 from veilwatch.transforms.anomaly.registry import detector_json_schema, params_json_schema
 from veilwatch.transforms.config.info_types import INFO_TYPE_NAME
-from veilwatch.transforms.config.loader import (
-    ATTRIBUTE_TIME_FORMATS,
-    EVENT_TIME_FORMATS,
-    KMS_KEY_PATTERN,
-    MAX_CLUSTERING_COLUMNS,
-    PARTITIONINGS,
-    SECTION_KEYS,
-    SUBSCRIPTION_PATTERN,
-    TABLE_PATTERN,
-    TOPIC_PATTERN,
-)
 from veilwatch.transforms.config.model import (
     FILE_FORMATS,
     MAX_DEPTH_LIMIT,
@@ -50,6 +39,17 @@ from veilwatch.transforms.config.model import (
     WindowKind,
 )
 from veilwatch.transforms.config.reader import DURATION_PATTERN
+from veilwatch.transforms.config_loading.loader import (
+    ATTRIBUTE_TIME_FORMATS,
+    EVENT_TIME_FORMATS,
+    KMS_KEY_PATTERN,
+    MAX_CLUSTERING_COLUMNS,
+    PARTITIONINGS,
+    SECTION_KEYS,
+    SUBSCRIPTION_PATTERN,
+    TABLE_PATTERN,
+    TOPIC_PATTERN,
+)
 from veilwatch.transforms.deid.registry import PRIMITIVES
 from veilwatch.transforms.detection.settings import SETTINGS_KEYS
 
@@ -329,5 +329,5 @@ def schema_text() -> str:
 
 if (
     __name__ == "__main__"
-):  # python -m veilwatch.transforms.config.json_schema > templates/dataset-config.schema.json
+):  # python -m veilwatch.transforms.config_loading.json_schema > templates/dataset-config.schema.json
     print(schema_text(), end="")
