@@ -348,7 +348,7 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
             | "SeriesInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
             | "CountSeries" >> beam.Filter(lambda m: kinds.get(m.metric) is MetricKind.COUNT)
             | "KeyCountSeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(tuple[str, Any])
-            | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)  # type: ignore[arg-type]  # Beam takes callables
+            | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)
             | "SilentTails"
             >> beam.ParDo(
                 _SilentTailFn(self.step), extent=pvalue.AsSingleton(self.extent, default_value=None)
