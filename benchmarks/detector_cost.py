@@ -56,6 +56,7 @@ TYPES: dict[str, dict] = {
     "ensemble": {"type": "ensemble", "members": [EWMA, {"type": "iqr"}]},
     "likelihood": {"type": "likelihood", "detector": EWMA},
     "cusum(ewma)": {"type": "cusum", "detector": EWMA},
+    "volatility": {"type": "volatility"},
 }
 
 

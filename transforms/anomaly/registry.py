@@ -37,6 +37,7 @@ from veilwatch.transforms.anomaly.detectors.multiscale import Multiscale, Multis
 from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
 from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
+from veilwatch.transforms.anomaly.detectors.volatility import Volatility, VolatilityParams
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 
 # type name -> (detector class, params class); "ensemble" is built from its members,
@@ -56,6 +57,7 @@ DETECTORS: dict[str, tuple[type, type]] = {
     "context": (Context, ContextParams),
     "relative_entropy": (RelativeEntropy, RelativeEntropyParams),
     "multiscale": (Multiscale, MultiscaleParams),
+    "volatility": (Volatility, VolatilityParams),
 }
 
 # types that wrap one detector given under the key ``detector`` (required unless cusum)
