@@ -58,6 +58,7 @@ TYPES: dict[str, dict] = {
     "cusum(ewma)": {"type": "cusum", "detector": EWMA},
     "art": {"type": "art"},
     "art(warmup 300)": {"type": "art", "warmup": 300},
+    "volatility": {"type": "volatility"},
 }
 
 

@@ -76,7 +76,7 @@ def detect_file(path: Path, detector_cfg: dict, cooldown_cfg: dict) -> list[str]
     for stamp, start, value in zip(stamps, times, values, strict=True):
         verdict, state = detector.observe(state, Observation(start, start + window, value))
         alert, cool_state = cooldown.apply(
-            cool_state, Observation(start, start + window, value), verdict.is_anomaly
+            cool_state, Observation(start, start + window, value), verdict.is_anomaly, verdict.sources
         )
         if alert:
             flagged.append(stamp)

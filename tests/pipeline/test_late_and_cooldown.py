@@ -133,3 +133,34 @@ def test_an_incident_alerts_once_then_windows_inside_the_cooldown_stay_anomalous
                 [("06:00", True), ("07:00", False), ("08:00", False), ("09:00", False), ("10:00", True)]
             ),
         )
+
+
+# Two views of the series: rises (member 0) and drops (member 1), for the per-member cooldown.
+RISES_OR_DROPS = parse_detector(
+    {
+        "type": "ensemble",
+        "mode": "any",
+        "members": [
+            {"type": "robust_zscore", "history": 24, "warmup": 3, "threshold": 4, "direction": "up"},
+            {"type": "robust_zscore", "history": 24, "warmup": 3, "threshold": 4, "direction": "down"},
+        ],
+    },
+    "detector",
+)
+
+
+def test_a_per_member_cooldown_holds_back_only_the_member_that_alerted():
+    """Mutation: the on-time branch calls ``cooldown.apply`` without the verdict's ``sources``
+    (every member then shares one cooldown and 08:00 is held back)."""
+    calm = [(h, 100.0 + h % 2) for h in range(6)]
+    incident = [(6, 400.0), (7, 100.0), (8, 10.0), (9, 400.0), (10, 100.0)]
+    stream = _stream(calm + incident, late=[], after=[])
+    with _streaming_pipeline() as p:
+        alerts = (
+            _scores(p, stream, Cooldown(windows=4, per_member=True), RISES_OR_DROPS)
+            | beam.Filter(lambda s: s[3])
+            | beam.Map(lambda s: (s[0], s[4]))
+        )
+        # 06:00 rise alerts; 08:00 drop alerts (the drop member has no cooldown yet); 09:00 rise is
+        # inside the rise member's cooldown from 06:00.
+        assert_that(alerts, equal_to([("06:00", True), ("08:00", True), ("09:00", False)]))

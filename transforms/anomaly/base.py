@@ -49,6 +49,10 @@ class Verdict:
         the absolute change is at least the configured minimum.
     basis: a short phrase naming the baseline, for explanations
         ("trailing 48 windows", "Tuesday 14:00 over 4 weeks").
+    sources: an ensemble's anomalous verdict names the members whose
+        agreement made it ("<position>:<member name>"), so a per-member
+        cooldown can hold back one member's alerts without the others'; empty
+        for single detectors.
     """
 
     observed: float
@@ -59,6 +63,7 @@ class Verdict:
     is_anomaly: bool
     detector: str
     basis: str = ""
+    sources: tuple[str, ...] = ()
 
 
 State = dict[str, Any]

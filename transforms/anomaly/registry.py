@@ -38,6 +38,7 @@ from veilwatch.transforms.anomaly.detectors.multiscale import Multiscale, Multis
 from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
 from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
+from veilwatch.transforms.anomaly.detectors.volatility import Volatility, VolatilityParams
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
 
 # type name -> (detector class, params class); "ensemble" is built from its members,
@@ -58,6 +59,7 @@ DETECTORS: dict[str, tuple[type, type]] = {
     "relative_entropy": (RelativeEntropy, RelativeEntropyParams),
     "multiscale": (Multiscale, MultiscaleParams),
     "art": (Art, ArtParams),
+    "volatility": (Volatility, VolatilityParams),
 }
 
 # types that wrap one detector given under the key ``detector`` (required unless cusum)

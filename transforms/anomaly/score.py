@@ -248,7 +248,7 @@ class ScoreSeriesFn(beam.DoFn):
                 self.late.inc()  # already past this window: score it alone, keep the baseline's order
                 verdict, _ = detector.observe(state, obs)
                 verdict = self._silence(m, verdict)
-                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly)
+                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
                 yield self._emit(m, verdict, alert)
                 continue
             step = self._gap_step(m)
@@ -256,7 +256,7 @@ class ScoreSeriesFn(beam.DoFn):
                 obs = Observation(window.window_start, window.window_end, window.value)
                 verdict, state = detector.observe(state, obs)
                 verdict = self._silence(window, verdict)
-                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly)
+                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
                 yield self._emit(window, verdict, alert)
             last = m.window_start
         detector_state.write(json.dumps(state))

@@ -66,6 +66,14 @@ def test_verdict_is_the_most_severe_agreeing_member():
     assert verdicts[0].score is None  # all members warming up
 
 
+def test_an_anomalous_verdict_names_the_agreeing_members_as_sources():
+    verdicts, _ = run(Ensemble(members(), EnsembleParams(mode="any")), [obs(i, 0) for i in range(5)])
+    assert verdicts[1].sources == ("0:a",)
+    assert verdicts[2].sources == ("0:a", "1:b")
+    assert verdicts[4].sources == ("1:b", "2:c")  # the larger agreeing side (down), not a (up)
+    assert verdicts[3].sources == () and verdicts[0].sources == ()  # not anomalous: no sources
+
+
 def test_state_is_a_dict_of_member_states():
     ens = Ensemble(members(), EnsembleParams(mode="any"))
     _, state = run(ens, [obs(i, 0) for i in range(2)])

@@ -101,3 +101,7 @@ def test_cooldown():
     ) as err:
         parse_cooldown({"minutes": 5, "extend": "yes"}, "c")
     assert {i.path for i in err.value.issues} == {"c.minutes", "c.extend"}
+    assert parse_cooldown({"windows": 48, "per_member": True}, "c").per_member is True
+    with pytest.raises(ConfigError) as err:
+        parse_cooldown({"per_member": "members"}, "c")
+    assert [i.path for i in err.value.issues] == ["c.per_member"]

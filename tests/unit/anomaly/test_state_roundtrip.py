@@ -34,6 +34,7 @@ CONFIGS = {
     },
     "context": {"type": "context", "warmup": 10, "learn": 5, "order": 3, "threshold": 0.3, "memory": 16},
     "context_neighbours": {"type": "context", "warmup": 10, "learn": 5, "neighbours": 1},
+    "volatility": {"type": "volatility", "warmup": 20, "threshold": 4, "direction": "both"},
     "relative_entropy": {"type": "relative_entropy", "warmup": 10, "window": 12, "hypotheses": 4},
     "art": {"type": "art", "warmup": 48, "categories": 8},
     "ensemble": {

@@ -15,8 +15,9 @@ stage: the anomaly likelihood of the max normalised score flags what is
 improbable *on this series* for the ensemble as a whole, with no per-member,
 per-file knob (an "any" ensemble adds up every member's false alarms).
 
-The state
-is a dict of the members' states, keyed ``"<position>:<member name>"``.
+An anomalous verdict lists the agreeing members' keys in ``sources``
+(``"<position>:<member name>"``), for a per-member cooldown. The state
+is a dict of the members' states, keyed the same way.
 
     both = Ensemble([Seasonal(...), RobustZScore(...)], EnsembleParams(mode="all"))
 """
@@ -67,12 +68,15 @@ class Ensemble(Detector):
         for key, member in zip(self.keys, self.members, strict=True):
             verdict, new_state[key] = member.observe(state.get(key) or member.initial_state(), obs)
             verdicts.append(verdict)
-        up = [v for v in verdicts if v.is_anomaly and v.score is not None and v.score > 0]
-        down = [v for v in verdicts if v.is_anomaly and v.score is not None and v.score < 0]
+        up = [i for i, v in enumerate(verdicts) if v.is_anomaly and v.score is not None and v.score > 0]
+        down = [i for i, v in enumerate(verdicts) if v.is_anomaly and v.score is not None and v.score < 0]
         agreeing = max(up, down, key=len)
         is_anomaly = len(agreeing) >= self.required
-        candidates = agreeing if is_anomaly else [v for v in verdicts if v.score is not None]
+        candidates = (
+            [verdicts[i] for i in agreeing] if is_anomaly else [v for v in verdicts if v.score is not None]
+        )
         chosen = max(candidates, key=_severity) if candidates else verdicts[0]
+        sources = tuple(self.keys[i] for i in agreeing) if is_anomaly else ()
         if self.params.mode == "max" and chosen.score is not None:
             normalised = _severity(chosen) if chosen.score >= 0 else -_severity(chosen)
             return replace(
@@ -81,8 +85,11 @@ class Ensemble(Detector):
                 threshold=1.0,
                 is_anomaly=is_anomaly,
                 detector=f"{self.name}:{chosen.detector}",
+                sources=sources,
             ), new_state
-        return replace(chosen, is_anomaly=is_anomaly, detector=f"{self.name}:{chosen.detector}"), new_state
+        return replace(
+            chosen, is_anomaly=is_anomaly, detector=f"{self.name}:{chosen.detector}", sources=sources
+        ), new_state
 
 
 def _severity(verdict: Verdict) -> float:

@@ -97,7 +97,9 @@ class Likelihood(Detector):
         p = self.params
         inner, member_state = self.member.observe(state.get("member") or self.member.initial_state(), obs)
         if inner.score is None:  # member in warm-up: nothing to learn from yet
-            verdict = replace(inner, threshold=p.threshold, is_anomaly=False, detector=self._label(inner))
+            verdict = replace(
+                inner, threshold=p.threshold, is_anomaly=False, detector=self._label(inner), sources=()
+            )
             return verdict, {**state, "member": member_state}
         raw = abs(inner.score)
         if p.clip > 0:
@@ -119,7 +121,12 @@ class Likelihood(Detector):
             signed, change, p.threshold, p.direction, p.min_abs_change
         )
         verdict = replace(
-            inner, score=signed, threshold=p.threshold, is_anomaly=is_anomaly, detector=self._label(inner)
+            inner,
+            score=signed,
+            threshold=p.threshold,
+            is_anomaly=is_anomaly,
+            detector=self._label(inner),
+            sources=(),  # the stage is one detector: its member's agreement is not why it flags
         )
         weight = max(self.weight, 1 / (n + 1))  # a plain running mean until the horizon is filled
         mean, var = ewm_update(mean, var, average, weight)
