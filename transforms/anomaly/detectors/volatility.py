@@ -142,7 +142,9 @@ class Volatility(Detector):
         else:
             size = abs(d) if p.clip <= 0 or scale <= 0 else min(abs(d), p.clip * scale * MEAN_AD_TO_SIGMA)
             scale = scale + self.weight * (size - scale)
-        if is_anomaly and score is not None:  # the change is real: the new regime's mean absolute difference is the baseline
+        if (
+            is_anomaly and score is not None
+        ):  # the change is real: the new regime's mean absolute difference is the baseline
             count, total = since_up if score > 0 else since_down
             scale = total / count if count else scale
             up = down = 0.0
