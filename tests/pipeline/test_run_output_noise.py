@@ -69,7 +69,6 @@ def test_outputs_line_lists_what_the_run_wrote_scores_included(tmp_path):
 
 
 def test_tfdv_import_prints_no_cuda_tensorrt_or_ipython_lines(tmp_path):
-    pytest.importorskip("tensorflow_data_validation")
     config = yaml.safe_load((REPO / "templates" / "datasets" / "app_logs.yaml").read_text())
     config["source"]["path"] = str(tmp_path / "logs.jsonl")
     config["data_validation"] = {"baseline_windows": 4}

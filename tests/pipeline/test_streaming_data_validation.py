@@ -32,7 +32,6 @@ from veilwatch.transforms.config_loading.loader import parse_config
 from veilwatch.transforms.elements import AnonymizedBatch
 
 pytestmark = pytest.mark.pipeline
-pytest.importorskip("tensorflow_data_validation")
 
 from veilwatch.transforms.data_validation.streaming import ValidateStreamingWindows  # noqa: E402
 from veilwatch.transforms.data_validation.transform import CountersFn  # noqa: E402

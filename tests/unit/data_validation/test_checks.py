@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-tfdv = pytest.importorskip("tensorflow_data_validation")
-
+import tensorflow_data_validation as tfdv  # a direct dependency: a broken install fails, never skips
 from tensorflow_metadata.proto.v0 import statistics_pb2  # noqa: E402
 
 from veilwatch.transforms.config.model import DataValidationSpec, DriftComparator  # noqa: E402

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-tfdv = pytest.importorskip("tensorflow_data_validation")
-
+import tensorflow_data_validation as tfdv  # a direct dependency: a broken install fails, never skips
 from google.protobuf import text_format  # noqa: E402
 from tensorflow_metadata.proto.v0 import statistics_pb2  # noqa: E402
 

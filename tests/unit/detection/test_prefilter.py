@@ -12,8 +12,6 @@ from veilwatch.transforms.detection import DetectionEngine, DetectionSettings
 from veilwatch.transforms.detection.prefilter import Condition, build_prefilter, python_to_hyperscan, widen
 from veilwatch.transforms.detection.settings import CustomInfoType
 
-hyperscan = pytest.importorskip("hyperscan")
-
 FAST = DetectionEngine()
 PLAIN = DetectionEngine(DetectionSettings(use_prefilter=False))
 

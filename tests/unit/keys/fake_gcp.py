@@ -15,16 +15,13 @@ from __future__ import annotations
 import os
 from concurrent import futures
 
+import google_crc32c  # noqa: E402
 import grpc
 import pytest
-
-kms_v1 = pytest.importorskip("google.cloud.kms_v1", reason="google-cloud-kms is not installed")
-secretmanager_v1 = pytest.importorskip(
-    "google.cloud.secretmanager_v1", reason="google-cloud-secret-manager is not installed"
-)
-
-import google_crc32c  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+
+# Direct dependencies: a broken install fails here, never skips.
+from google.cloud import kms_v1, secretmanager_v1  # noqa: E402
 from google.cloud.kms_v1.services.key_management_service.transports import (  # noqa: E402
     KeyManagementServiceGrpcTransport,
 )
