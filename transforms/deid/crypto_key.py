@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from veilwatch.transforms.config.errors import ConfigIssue
+from veilwatch.transforms.config.reader import Node
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 
 _LOG = logging.getLogger(__name__)
@@ -203,11 +204,9 @@ def _exact_keys(inner: Any, keys: tuple[str, ...], where: str, issues: list[Conf
     if not isinstance(inner, Mapping):
         issues.append(ConfigIssue(where, f"must be a mapping with {', '.join(keys)}"))
         return False
-    ok = True
-    for key in inner:
-        if key not in keys:
-            issues.append(ConfigIssue(f"{where}.{key}", f"unknown key (allowed: {', '.join(keys)})"))
-            ok = False
+    before = len(issues)
+    Node(dict(inner), where, issues).reject_unknown(keys)  # the config walker's message, "did you mean" too
+    ok = len(issues) == before
     for key in keys:
         if inner.get(key) is None:
             issues.append(ConfigIssue(f"{where}.{key}", "is required"))

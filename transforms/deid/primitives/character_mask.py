@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.reader import Node
 from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, ValueContext
 
 COMMON_CHARACTERS = {
@@ -43,11 +44,8 @@ def parse_character_mask(params: Mapping[str, Any] | None, path: str) -> Charact
     params = params or {}
     if not isinstance(params, Mapping):
         raise ConfigError(ConfigIssue(path, "expected a mapping of characterMaskConfig parameters"))
-    issues = [
-        ConfigIssue(f"{path}.{k}", f"unknown key (allowed: {', '.join(_KEYS)})")
-        for k in params
-        if k not in _KEYS
-    ]
+    issues: list[ConfigIssue] = []
+    Node(dict(params), path, issues).reject_unknown(_KEYS)
     # "" is DLP's unset character (proto3 cannot tell them apart: the Go samples pass ""): the default.
     char = params.get("maskingCharacter", "*")
     if char == "":

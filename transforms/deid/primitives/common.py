@@ -4,6 +4,9 @@ DLP writes a field reference as ``{name: "patient_id"}`` (a ``FieldId``), an
 infoType as ``{name: "EMAIL_TOKEN"}`` and a literal as a ``Value``
 (``{integerValue: 10}``, ``{stringValue: "LOW"}`` ...). These helpers parse
 those shapes, collecting :class:`ConfigIssue` objects that name the key path.
+They are thin wrappers over the dataset config's :class:`Node` walker, so a
+primitive's parameters read (and report) like the rest of the config: an
+unknown key gets the walker's "did you mean", and no message quotes a value.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.reader import Node
 from veilwatch.transforms.deid.base import TransformationError, ValueContext
 from veilwatch.transforms.deid.crypto.errors import CryptoError
 from veilwatch.transforms.deid.crypto.surrogate import check_info_type_name
@@ -41,10 +45,11 @@ _TIME_TEXT = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?")
 
 
 def as_mapping(params: Any, path: str, name: str, issues: list[ConfigIssue]) -> Mapping[str, Any]:
+    """A primitive's parameter mapping (``None``: no parameters), or ``{}`` after an issue at ``path``."""
     if params is None:
         return {}
     if not isinstance(params, Mapping):
-        issues.append(ConfigIssue(path, f"expected a mapping of {name} parameters"))
+        Node(params, path, issues).error(f"expected a mapping of {name} parameters")
         return {}
     return params
 
@@ -52,29 +57,26 @@ def as_mapping(params: Any, path: str, name: str, issues: list[ConfigIssue]) -> 
 def reject_unknown(
     params: Mapping[str, Any], allowed: tuple[str, ...], path: str, issues: list[ConfigIssue]
 ) -> None:
-    for key in params:
-        if key not in allowed:
-            issues.append(
-                ConfigIssue(f"{path}.{key}", f"unknown key (allowed: {', '.join(allowed) or 'none'})")
-            )
+    """The config walker's unknown-key issue (with its "did you mean") for each key not in ``allowed``."""
+    Node(dict(params), path, issues).reject_unknown(allowed)
 
 
 def parse_field_id(params: Mapping[str, Any], key: str, path: str, issues: list[ConfigIssue]) -> str | None:
     """``context: {name: customer.id}`` -> ``"customer.id"`` (a simple dotted path)."""
-    if key not in params or params[key] is None:
+    node = Node(dict(params), path, issues).child(key)
+    value = node.value
+    if value is None:
         return None
-    value = params[key]
-    where = f"{path}.{key}"
     if not (isinstance(value, Mapping) and set(value) == {"name"} and isinstance(value["name"], str)):
-        issues.append(ConfigIssue(where, "must be a DLP FieldId, e.g. {name: customer.id}"))
+        node.error("must be a DLP FieldId, e.g. {name: customer.id}")
         return None
     try:
-        parsed = parse_path(value["name"], f"{where}.name")
+        parsed = parse_path(value["name"], node.child_path("name"))
     except ConfigError as exc:
         issues.extend(exc.issues)
         return None
     if any(segment.each for segment in parsed):
-        issues.append(ConfigIssue(f"{where}.name", "must name one field (no '[]' list step)"))
+        node.error("must name one field (no '[]' list step)", "name")
         return None
     return value["name"]
 
@@ -83,21 +85,21 @@ def parse_info_type_name(
     params: Mapping[str, Any], key: str, path: str, issues: list[ConfigIssue]
 ) -> str | None:
     """``surrogateInfoType: {name: EMAIL_TOKEN}`` -> ``"EMAIL_TOKEN"``."""
-    if key not in params or params[key] is None:
+    node = Node(dict(params), path, issues).child(key)
+    value = node.value
+    if value is None:
         return None
-    value = params[key]
-    where = f"{path}.{key}"
     if not (
         isinstance(value, Mapping)
         and isinstance(value.get("name"), str)
         and set(value) <= {"name", "version", "sensitivityScore"}
     ):
-        issues.append(ConfigIssue(where, "must be a DLP InfoType, e.g. {name: EMAIL_TOKEN}"))
+        node.error("must be a DLP InfoType, e.g. {name: EMAIL_TOKEN}")
         return None
     try:
         return check_info_type_name(value["name"])
     except CryptoError as exc:
-        issues.append(ConfigIssue(f"{where}.name", str(exc)))
+        node.error(str(exc), "name")
         return None
 
 
@@ -116,15 +118,16 @@ def parse_value(value: Any, where: str, issues: list[ConfigIssue]) -> Any:
 
     ``timeValue`` and ``dateValue`` also accept that output form (``"10:20:30"``, ``"2016-01-15"``).
     """
+    node = Node(value, where, issues)
     if isinstance(value, Mapping):
         if len(value) != 1 or next(iter(value)) not in VALUE_KINDS:
-            issues.append(ConfigIssue(where, f"must hold exactly one of: {', '.join(VALUE_KINDS)}"))
+            node.error(f"must hold exactly one of: {', '.join(VALUE_KINDS)}")
             return None
         kind, inner = next(iter(value.items()))
-        return _VALUE_PARSERS[kind](inner, f"{where}.{kind}", issues)
+        return _VALUE_PARSERS[kind](inner, node.child_path(kind), issues)
     if isinstance(value, (str, int, float, bool)):
         return value
-    issues.append(ConfigIssue(where, "must be a scalar or a DLP Value mapping"))
+    node.error("must be a scalar or a DLP Value mapping")
     return None
 
 

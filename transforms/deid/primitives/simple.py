@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.config.reader import Node
 from veilwatch.transforms.deid.base import PrimitiveSpec, Transformation, ValueContext
 from veilwatch.transforms.deid.primitives.common import parse_value, raise_issues
 
@@ -29,10 +30,10 @@ def parse_replace(params: Mapping[str, Any] | None, path: str) -> ReplaceParams:
         raise ConfigError(
             ConfigIssue(f"{path}.newValue", "is required (e.g. newValue: {stringValue: 'n/a'})")
         )
-    unknown = set(params) - {"newValue"}
-    if unknown:
-        raise ConfigError(ConfigIssue(f"{path}.{sorted(unknown)[0]}", "unknown key (allowed: newValue)"))
     issues: list[ConfigIssue] = []
+    Node(dict(params), path, issues).reject_unknown(("newValue",))
+    if issues:  # the first unknown key by name, as before
+        raise ConfigError(min(issues, key=lambda issue: issue.path))
     value = parse_value(params["newValue"], f"{path}.newValue", issues)
     raise_issues(issues)
     return ReplaceParams(value)
