@@ -4,7 +4,7 @@ The cross-validated score is computed from ``nab_dev_harness.py`` runs of the
 grid's candidates (no Beam), beside the pipeline's in-sample score of
 ``--config``; that describes the pipeline only if both flag the same rows, so
 the command checks it on every run and refuses otherwise. Synthetic series of
-``nab_synthetic.py`` stand in for NAB; the scorer (``tests/support/nab_score.py``, a copy of ``../shared/eval``'s) is
+``nab_synthetic.py`` stand in for NAB; the scorer (``tests/support/nab_score.py``, a copy of the developers' scorer, see its header) is
 always there.
 """
 
@@ -20,7 +20,9 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.pipeline
 
-SCORER = REPO / "tests" / "support" / "nab_score.py"  # a copy of ../shared/eval/nab_score.py, see its header
+SCORER = (
+    REPO / "tests" / "support" / "nab_score.py"
+)  # a verbatim copy of the developers' NAB scorer, see its header
 DETECTOR = {
     "type": "robust_zscore",
     "threshold": 6,

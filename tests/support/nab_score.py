@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-# Provenance: a verbatim copy of ../shared/eval/nab_score.py (the NAB scorer beside a
-# veilwatch checkout; sha256 8f6731dda613f38361e1cfc60fe6864d27051f85a957c4d43e8b337cf99edf9d), copied 2026-12-01 so that
-# tests/pipeline/test_nab_cv_command.py runs on a clone without ../shared/. Test fixture only:
-# the benchmarks and the published figures use ../shared/eval/nab_score.py itself. Do not edit;
-# refresh it by copying again.
+# Provenance: a verbatim copy of the developers' NAB scorer, eval/nab_score.py of the shared
+# evaluation kit that sits beside a developer's checkout (not part of a clone; sha256
+# 8f6731dda613f38361e1cfc60fe6864d27051f85a957c4d43e8b337cf99edf9d), copied 2026-12-01 so that
+# tests/pipeline/test_nab_cv_command.py runs on any clone. Test fixture only: the benchmarks and
+# the published figures use the kit's scorer itself. Do not edit; refresh it by copying again.
 """Score anomaly detections with the Numenta Anomaly Benchmark (NAB) method.
 
 Standard library only. Written from the method described in NAB's papers and

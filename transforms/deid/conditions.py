@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veilwatch.transforms.config.errors import ConfigError, ConfigIssue
+from veilwatch.transforms.deid.primitives.common import DAYS_OF_WEEK as DAYS
+from veilwatch.transforms.deid.primitives.common import VALUE_KINDS
 from veilwatch.transforms.records.paths import first_value_getter, parse_path
 
 OPERATORS = (
@@ -49,17 +51,6 @@ OPERATORS = (
     "LESS_THAN_OR_EQUALS",
     "EXISTS",
 )
-VALUE_KINDS = (
-    "integerValue",
-    "floatValue",
-    "stringValue",
-    "booleanValue",
-    "timestampValue",
-    "timeValue",
-    "dateValue",
-    "dayOfWeekValue",
-)
-DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 _INCOMPARABLE = object()
 
