@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -306,7 +306,7 @@ def _iso(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def write_jsonl(path: str, records: list[dict[str, Any]]) -> None:
+def write_jsonl(path: str, records: Iterable[dict[str, Any]]) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -318,11 +318,16 @@ def write_labels(path: str, labels: list[Label]) -> None:
         handle.write("\n")
 
 
+BULK_CHUNK = 250_000
+
+
 def iter_bulk(dataset: str, n: int, seed: int = 11) -> Iterator[dict[str, Any]]:
     """Exactly ``n`` records for benchmarks and large tests (four-day cycles, no anomalies)."""
     produced = 0
     while produced < n:
-        records, _ = generate(dataset, days=4, seed=seed, base_per_hour=max(1.0, (n - produced) / 96 * 1.1))
+        # At most BULK_CHUNK records per generated cycle: memory stays flat however large n is.
+        chunk = min(n - produced, BULK_CHUNK)
+        records, _ = generate(dataset, days=4, seed=seed, base_per_hour=max(1.0, chunk / 96 * 1.1))
         take = records[: n - produced]
         yield from take
         produced += len(take)
