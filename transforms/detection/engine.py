@@ -235,14 +235,27 @@ class DetectionEngine:
 
     def _prefiltered(self, text: str, hits: list[int]) -> tuple[list[Finding], frozenset[str] | None]:
         """The findings of the steps the prefilter reported (``hits``, ascending), and the
-        text's tokens if they were needed."""
+        text's tokens if they were needed. (``_floor`` and ``_run_step`` written out: this
+        loop runs for every hit of every text.)"""
         found: list[Finding] = []
         tokens: frozenset[str] | None = None
         steps = self._all_steps
         for index in hits:
             _, _, find, keep, wants_claimed, context = steps[index]
-            floor, tokens = self._floor(text, context, tokens)
-            _run_step(text, find, keep, wants_claimed, floor, found)
+            floor: Likelihood | None = None
+            if context is not None:
+                if tokens is None:
+                    tokens = text_tokens(text)
+                if tokens.isdisjoint(context):
+                    floor = self._min
+            if wants_claimed:
+                _run_step(text, find, keep, wants_claimed, floor, found)
+                continue
+            results = find(text) if floor is None else find(text, floor=floor)
+            if keep is None:
+                found.extend(results)
+            else:
+                found.extend(f for f in results if f.info_type in keep)
         return found, tokens
 
     def _candidates(self, text: str) -> tuple[list[Finding], frozenset[str] | None]:

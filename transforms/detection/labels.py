@@ -14,7 +14,7 @@ and every identifier are replaced.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from veilwatch.transforms.detection.engine import DetectionEngine
 from veilwatch.transforms.detection.findings import Finding
@@ -31,6 +31,13 @@ class LabelScanner:
 
     def text_too_long(self, text: str) -> bool:
         return self.engine.text_too_long(text)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Let the NER model read ``texts`` as one batch before they are scanned one by one
+        (``DetectionEngine.prepare``). A label scanned alone costs the model about 2.5 ms; in a
+        batch, about 0.4 ms: a caller holding several labels (a bundle's heavy hitters) passes them
+        here first. Without the model this does nothing; the findings are the same either way."""
+        self.engine.prepare(texts)
 
     def scan(self, text: str) -> list[Finding]:
         return [f for f in self.engine.scan(text) if f.info_type not in GROUPING_TYPES]

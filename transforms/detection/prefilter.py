@@ -281,7 +281,7 @@ class Prefilter:
         data = text.encode("ascii")
         hits: list[int] = []
         try:
-            self._database.scan(data, match_event_handler=_collect, context=hits)
+            self._database.scan(data, _collect, 0, hits)  # (match_event_handler, flags, context)
         except _hs.ScanTerminated:  # every single-match expression has reported: Hyperscan stops early
             pass
         if stand_ins and self._stand_in_unsafe:
@@ -341,13 +341,17 @@ def _try_compile(expression: bytes, flags: int) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
 def _expression(source: str) -> bytes | None:
+    """``source`` widened and in Hyperscan's dialect, or None when it cannot be had (cached: every
+    engine of a process, one per DoFn instance, asks for the same catalog's sources)."""
     try:
         return python_to_hyperscan(widen(source)).encode("ascii")
     except (ValueError, UnicodeEncodeError):  # unbalanced, or non-ASCII literals: no condition
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def _groups(condition: Condition) -> tuple[tuple[tuple[bytes, int], ...], ...]:
     """The condition as an AND of ORs of (expression, re flags); an OR with an
     expression that cannot be had is left out (fewer conditions: more texts pass)."""
@@ -405,7 +409,16 @@ def build_prefilter(conditions: Sequence[Condition]) -> Prefilter | None:
     second or two, so databases are cached per process by their conditions."""
     if _hs is None:
         return None
-    return _build(tuple(_groups(c) for c in conditions))
+    return _build(tuple(_condition_groups(c) for c in conditions))
+
+
+def _condition_groups(condition: Condition) -> tuple[tuple[tuple[bytes, int], ...], ...]:
+    """``_groups(condition)``, cached per process; a condition that cannot be hashed (a gate of
+    an unexpected type from a user recognizer) is translated every time."""
+    try:
+        return _groups(condition)
+    except TypeError:
+        return _groups.__wrapped__(condition)
 
 
 @functools.lru_cache(maxsize=16)

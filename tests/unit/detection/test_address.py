@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from veilwatch.transforms.detection import DetectionEngine
 from veilwatch.transforms.detection.catalog import DEFAULT_CATALOG
 from veilwatch.transforms.detection.findings import Likelihood
+from veilwatch.transforms.detection.recognizers import address
 from veilwatch.transforms.detection.recognizers.address import AddressRecognizer, CornerAddressRecognizer
 from veilwatch.transforms.detection.settings import DetectionSettings
 
@@ -174,3 +177,27 @@ def test_a_finding_inside_an_address_gives_way_to_the_address():
     phone = Finding(20, 30, "PHONE_NUMBER", Likelihood.VERY_LIKELY)  # overlaps, not inside: still wins
     assert resolve_overlaps([name, address], {}) == [address]
     assert resolve_overlaps([name, address, phone], {}) == [name, phone]
+
+
+_WORDS = st.sampled_from(
+    "12 7 45b 3rd de la van 't rural route rue via calle street st. road weg ring hauptstraße kerkstraat "
+    "bergerring oak main apt suite flat , . please send to my new address is".split()
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, min_size=1, max_size=16), st.sampled_from([" ", "  ", "\t"]), st.booleans())
+def test_the_word_bound_of_the_name_first_search_changes_no_match(words, blank, lower):
+    # _search_ending_at stops after _NAME_WORDS words: the same match as searching every word start
+    text = blank.join(w if lower else w.capitalize() for w in words) + blank + "45"
+    patterns = (address._LOWER if lower else address._CASED)[1:3]  # name_first, name_first_bare
+    for pattern in patterns:
+        for start in (0, len(text) // 3):
+            bounded = address._search_ending_at(pattern, text, start, len(text), lower, address._NAME_WORDS)
+            unbounded = address._search_ending_at(pattern, text, start, len(text), lower)
+            assert (bounded and bounded.span()) == (unbounded and unbounded.span())
+
+
+def test_a_lower_case_name_first_street_is_found_after_many_words():
+    text = "please could you send the new card to my new address which is hauptstraße 12, 10115 berlin"
+    assert addresses(text) == ["hauptstraße 12, 10115 berlin"]

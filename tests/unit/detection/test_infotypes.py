@@ -137,3 +137,28 @@ def test_negative(engine, text, info_type):
 def test_non_personal_identifiers_not_flagged(engine, value):
     """ISIN, ISBN, SEDOL, WKN, ISIL: python-stdnum validates them, but they are not PII."""
     assert engine.scan(value) == []
+
+
+def test_the_iban_checksum_prefilter_agrees_with_iso_7064():
+    # financial._mod97_ok reads the letters with one translate table: the same verdict as
+    # reading them one by one (A = 10 ... Z = 35), on valid, off-by-one and odd candidates
+    from veilwatch.transforms.detection.recognizers.financial import _mod97_ok
+
+    def one_by_one(text: str) -> bool:
+        compact = text.replace(" ", "").replace("-", "").replace(".", "")
+        try:
+            return int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4])) % 97 == 1
+        except ValueError:
+            return False
+
+    valid = ["GB29 NWBK 6016 1331 9268 19", "gb29nwbk60161331926819", "DE89370400440532013000"]
+    others = [
+        "GB29 NWBK 6016 1331 9268 18",
+        "DE89370400440532013001",
+        "DE89_3704",
+        "DE89é3704",
+        "DE89٣704",
+        "",
+    ]
+    assert [_mod97_ok(t) for t in valid] == [True, True, True]
+    assert [_mod97_ok(t) for t in valid + others] == [one_by_one(t) for t in valid + others]

@@ -77,6 +77,9 @@ _NOTHING_TO_FIND = frozenset(
         "éGB29NWBK60161331926819",
         "2125550187",  # bare digits without context
         "078051123",
+        "1984 was a year",
+        "51 824 753 5564",
+        "ŁÓDŹ 12 Piotrkowska 3",
     }
 )
 
@@ -171,6 +174,19 @@ def test_negated_classes_of_letters_still_hold_for_non_ascii_text():
     assert [f.info_type for f in fast.scan("ticket Té1234")] == ["TICKET"]
 
 
+def test_a_second_engine_does_not_translate_the_patterns_again(monkeypatch):
+    # one engine per DoFn instance: after the first, building one costs no regex translation
+    from veilwatch.transforms.detection import prefilter
+
+    DetectionEngine()  # the process's first engine of these settings (or an earlier one) fills the caches
+    calls = []
+    monkeypatch.setattr(prefilter, "widen", lambda source: calls.append(source) or source)
+    engine = DetectionEngine()
+    assert engine.prefiltered
+    assert calls == []
+    assert engine.scan("call +44 20 7123 4567") == PLAIN.scan("call +44 20 7123 4567") != []
+
+
 def test_engine_pickles_and_caches_results():
     import pickle
 
@@ -221,6 +237,37 @@ def test_hotwords_with_non_ascii_letters_are_looked_for_as_their_stand_ins():
         "078-05-1123",
         "numéro d'assurance sociale 046 454 286",
         "046 454 286",
+        # context words as gates: US_PASSPORT and FINANCIAL_ACCOUNT_NUMBER need one
+        "Passport: 123456789",
+        "TRAVEL  DOCUMENT 123456789",
+        "paſſport 123456789",  # long s: IGNORECASE matches it with "s"
+        "Acct #: 000123456789",
+        "KONTO 12345678",
+        "a/c 12345678",
+        # STREET_ADDRESS: every path to an address core (address._prefilter_patterns)
+        "4521 Oak Street, Springfield, IL 62704",
+        "ship to 12 3rd Street Apt. 4",
+        "12, Rue de Rivoli 75001 Paris",
+        "Hauptstraße 12\n10115 Berlin",
+        "Kerkstraat 45, 1017 GC Amsterdam",
+        "Rákóczi út 81. Suite 540",
+        "Flat 58\nBethany Path\nLondon",
+        "Studio 3, Davis Fork",
+        "P.O. Box 101, Springfield",
+        "Postfach 12 34, 10115 Berlin",
+        "USS Dam\nFPO AE 94560",
+        "My zip code is 35649",
+        "código postal 28013",
+        "P.O. Box #7",  # only the word-gated patterns lead here
+        "Apt.5\nMain Street",
+        "zip:62704",
+        "Postfach#1234",
+        "4521 oak street, springfield",
+        "Ellahof 34, 7174JF Urmond",
+        "78 Camiño Ancho 91, 28013 Madrid",
+        "ŁÓDŹ 12 Piotrkowska 3",
+        "1984 was a year",
+        "51 824 753 5564",
     ],
 )
 def test_same_findings_with_the_tighter_conditions(text):

@@ -27,11 +27,14 @@ street type alone POSSIBLE (UNLIKELY for weak types such as ``Park`` or ``View``
 a typeless core with a unit or postcode and a place POSSIBLE; hotwords (``address``,
 ``ship to`` ...; catalog.DEFAULT_HOTWORDS) raise it a level.
 
-Cost: the recognizer needs a digit (``min_digits = 1``); per number in the text it
-looks at the neighbouring characters before any regex runs (a digit group of a phone
-or card number, a number glued to a word or after ``:``/``.`` is skipped at once), and
-the name-first regex only runs where a word before the number is a street type, so a
-text without an address costs a few microseconds.
+Cost: the recognizer needs a digit (``min_digits = 1``), and with the Hyperscan prefilter
+one of the shapes every address core starts from (``_prefilter_patterns``: a number next
+to a word, or a unit / PO box / postcode word), so a text of bare numbers never reaches it;
+one regex picks the numbers that can be house numbers (a digit group of a phone or card
+number, a number glued to a word or after ``:``/``.`` is skipped there); the name-first
+regex only runs where a word before the number is a street type, and only over the last
+``_NAME_WORDS`` words before it (a match holds no more), so a text without an address
+costs a few microseconds.
 """
 
 from __future__ import annotations
@@ -234,7 +237,12 @@ _LABELLED_POSTCODE = re.compile(
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>]*(?:,[ \t]*)?)?|[ \t]+")
 _LINE_END = re.compile(r"[ \t]*(?:\n|\Z|[,.;:!?)])")
 
-_DIGITS = re.compile(r"\d+")
+# A digit run that can be a house number: one to six digits standing alone (not glued to a word
+# or after "._-/:$€£+": "v1.2", "10:30", "$5"; ``\w`` is ``str.isalnum()`` or "_"), and not a
+# digit group of a longer number: "555 123 4567", "555-123-4567", "3.14" (but "4589 40th", "47-26"
+# are kept). One regex instead of a Python test per digit run (most runs are not house numbers).
+_HOUSE_NUMBER = re.compile(r"(?<![\w.\-/:$€£+])\d{1,6}(?!\d)(?!(?:[ \-.]\d+){2}|\.\d| \d+(?!\w))")
+_DIGIT = re.compile(r"\d")
 _UNIT_FIRST_WORDS = (
     "Flat",
     "Studio",
@@ -252,10 +260,47 @@ _UNIT_FIRST_WORDS = (
     "UNIT",
     "SUITE",
 )
-# what follows a digit group of a longer number: "555 123 4567", "555-123-4567", "3.14" (not "4589 40th", "47-26")
-_CLUSTER_AHEAD = re.compile(r"(?:[ \-.]\d+){2}|\.\d| \d+(?!\w)")
 _MAX_TAIL_PARTS = 6
 _MAX_PLACES = 3
+
+
+# The most words (runs between blanks: the regexes' separators are ``[ \t]+`` and no word holds a
+# blank) a ``name_first`` or ``name_first_bare`` match can hold: a two-word street type ("rural
+# route"), four words and a first word, then the number (``name_first``), or three first words each
+# with a particle after it, a first word and the number (``name_first_bare``).
+_NAME_WORDS = 8
+
+
+def _prefilter_patterns() -> tuple[tuple[str, int], ...]:
+    """Necessary conditions for the Hyperscan prefilter (``Recognizer.prefilter_patterns``):
+    ``AddressRecognizer.find`` yields nothing in a text where none of them matches.
+
+    Every address grows from a core, and every core comes from one of: a word-gated pattern
+    (a unit word, ``PO``, a postcode label, a PO box word: the literals ``find`` tests, the
+    non-ASCII ``código postal`` as its ASCII tail); a number followed by a street name
+    (``number_first``: after the number, its optional letter or ``-12``, a comma and blanks,
+    comes a letter, the ``'`` of ``'t`` or an ordinal such as ``3rd``); or a number after a
+    name (``name_first``: a letter, ``.`` or ``,`` then one blank before the number). Non-ASCII
+    letters and digits are scanned as ASCII stand-ins of their kind (prefilter.py)."""
+    words = [
+        *_UNIT_FIRST_WORDS,
+        "PO ",
+        "po ",
+        *(w if w.isascii() else w[w.index("digo") :] for w in _LABELLED_POSTCODE_WORDS),
+        *_PO_BOX_WORDS,
+    ]
+    assert all(w.isascii() and re.escape(w) == w.replace(" ", "\\ ") for w in words), "plain literals"
+    literals: list[str] = []
+    for word in dict.fromkeys(words):
+        if literals and len(literals[-1]) + len(word) + 1 <= 150:
+            literals[-1] += "|" + word
+        else:
+            literals.append(word)
+    return (
+        (r"\d[A-Za-z]?(?:[\-/]\d+[A-Za-z]?)?,?[ \t]+(?:[A-Za-z']|\d{1,4}(?:st|nd|rd|th))", 0),
+        (r"[A-Za-z.,][ \t]\d", 0),
+        *((f"(?:{group})", 0) for group in literals),
+    )
 
 
 class AddressRecognizer(Recognizer):
@@ -264,6 +309,7 @@ class AddressRecognizer(Recognizer):
     info_types = (INFO_TYPE,)
     min_digits = 1
     likelihood = Likelihood.LIKELY
+    prefilter_patterns = _prefilter_patterns()
 
     def __init__(self, parts: bool = False) -> None:
         #: experiment switch for benchmarks/address_eval.py: report the street line, the
@@ -292,21 +338,12 @@ class AddressRecognizer(Recognizer):
                 if m.start() and text[m.start() - 1].isalnum():
                     continue
                 candidates.append((m.start(), m.end(), "box"))
-        for m in _DIGITS.finditer(text):
+        for m in _HOUSE_NUMBER.finditer(text):
             start, end = m.span()
             if start < taken_until:
                 continue
             before = text[start - 1] if start else " "
-            if end - start > 6 or before.isalnum() or before in "._-/:$€£+":
-                continue  # house numbers are short and stand alone (not "v1.2", "10:30", "$5")
             after = text[end] if end < size else "\n"
-            if (
-                after in " -."
-                and end + 1 < size
-                and text[end + 1].isdigit()
-                and _CLUSTER_AHEAD.match(text, end)
-            ):
-                continue  # a digit group of a longer number (phone, card, date), not "4589 40th", "47-26"
             core = None
             # number first: "4521 Oak Street", "12 Rue de Rivoli", "78 Camiño Ancho 91"
             following = end
@@ -345,7 +382,7 @@ class AddressRecognizer(Recognizer):
                     num_end += 1
                 found = None
                 if _names_street_type(text[window:start]):  # the regex only where a type word is
-                    found = _search_ending_at(name_first, text, window, num_end, lower_mode)
+                    found = _search_ending_at(name_first, text, window, num_end, lower_mode, _NAME_WORDS)
                 if found is not None:
                     kind = (
                         "weak"
@@ -356,10 +393,10 @@ class AddressRecognizer(Recognizer):
                     )
                     core = (found.start(), found.end(), kind)
                 elif _POSTCODE_AHEAD.match(text, num_end):  # typeless: a postcode or unit must follow
-                    found = _search_ending_at(name_first_bare, text, window, num_end, lower_mode)
+                    found = _search_ending_at(name_first_bare, text, window, num_end, lower_mode, _NAME_WORDS)
                     if found is not None:  # "Borgo Endrizzi, 3 Piano 6": the name before the number
                         core = (found.start(), found.end(), "bare")
-            if core is not None:
+            if core is not None and _DIGIT.search(text, max(0, core[0] - 24), core[0]):  # a unit has one
                 unit = _search_ending_at(_UNIT_BEFORE, text, max(0, core[0] - 24), core[0])
                 if unit is not None and unit.start() >= taken_until:
                     core = (unit.start(), core[1], core[2])
@@ -412,18 +449,17 @@ class AddressRecognizer(Recognizer):
             if spaced_only and text[pos - 1] == "." and not (text[pos - 2].isdigit() and pos == end):
                 # "Berlin. Danke": a sentence ends
                 break
-            kinds = {p[2] for p in parts} | {p[2] for p in line or ()}
+            # every part taken so far (``count`` of them, none dropped inside this loop) is a
+            # unit, postcode, region or place: ``count`` says whether the street has one beside it
             part = None
             m = _UNIT.match(text, sep_end)
             if m is not None:
                 part = (m.start(), m.end(), "unit")
             if part is None:
                 m = (_POSTCODE_ANY_CASE if lower_mode else _POSTCODE).match(text, sep_end)
-                if m is not None and not (spaced_only and kind == "bare" and kinds == {"street"}):
+                if m is not None and not (spaced_only and kind == "bare" and not count):
                     part = (m.start(), m.end(), "postcode")
-            if part is None and (
-                not spaced_only or lower_mode or kind in ("typed", "box") or kinds - {"street"}
-            ):
+            if part is None and (not spaced_only or lower_mode or kind in ("typed", "box") or count):
                 m = None if lower_mode else _REGION.match(text, sep_end)
                 if m is not None and m.group() not in ("I", "OK", "THE", "AND", "FOR", "TO"):
                     part = (m.start(), m.end(), "region")
@@ -456,7 +492,6 @@ class AddressRecognizer(Recognizer):
                 or any(p[2] in ("unit", "postcode") for p in line)
             ):
                 parts.extend(line)
-        kinds = {p[2] for p in parts}
         kinds = {p[2] for p in parts}
         has_unit, has_postcode, has_place = (
             "unit" in kinds,
@@ -512,11 +547,15 @@ def _first_name_word(text: str, start: int, end: int) -> str:
     return words[0].strip(".").lower() if words else ""
 
 
+_NON_BLANK = re.compile(r"\S+")
+_NEXT_WORD = re.compile(r"[ \t]+(\S+)")
+
+
 def _place_end(text: str, start: int, end: int, lower_mode: bool) -> int | None:
     """Where the city / region / country words in ``text[start:end]`` end: before the first sentence
     word ("Calgary AB last", "erwetegem please"), or None when the first word is one."""
     pos = start
-    for word in re.finditer(r"\S+", text[start:end]):
+    for word in _NON_BLANK.finditer(text[start:end]):
         if not _is_place(word.group(), lower_mode):
             break
         pos = start + word.end()
@@ -525,7 +564,7 @@ def _place_end(text: str, start: int, end: int, lower_mode: bool) -> int | None:
     if not lower_mode or pos == end:
         return pos
     # an all-lower-case text: what follows the trimmed words must be a sentence word
-    following = re.match(r"[ \t]+(\S+)", text[pos:end])
+    following = _NEXT_WORD.match(text[pos:end])
     return pos if following and following.group(1).lower() in _STOP_WORDS else None
 
 
@@ -574,11 +613,16 @@ def _names_street_type(words: str) -> bool:
 
 
 def _search_ending_at(
-    pattern: re.Pattern, text: str, start: int, end: int, shortest: bool = False
+    pattern: re.Pattern, text: str, start: int, end: int, shortest: bool = False, max_words: int = 0
 ) -> re.Match | None:
     """A match of ``pattern`` (anchored with ``\\Z``) within ``text[start:end]`` that starts at a word:
     the leftmost, or with ``shortest`` the rightmost (an all-lower-case text, where the words before a
-    street's name cannot be told from it by their case)."""
+    street's name cannot be told from it by their case). ``max_words``: no match of ``pattern`` holds
+    more words (runs of characters between blanks) than this, so none starts before the last
+    ``max_words`` words of ``text[start:end]`` (0: no such bound). Those far starts are where the
+    regex tries longest before it fails."""
+    if max_words:
+        start = _last_words_start(text, start, end, max_words)
     if shortest:
         pos = end
         while pos > start:
@@ -598,6 +642,20 @@ def _search_ending_at(
             return found
         pos = s + 1
     return None
+
+
+def _last_words_start(text: str, start: int, end: int, words: int) -> int:
+    """Where the last ``words`` words (runs of characters between spaces and tabs) of
+    ``text[start:end]`` begin: ``start`` when it holds fewer."""
+    pos = end
+    while pos > start:
+        blank = max(text.rfind(" ", start, pos), text.rfind("\t", start, pos))
+        if blank + 1 < pos:  # a word ends at pos
+            words -= 1
+            if not words:
+                return max(blank + 1, start)
+        pos = blank
+    return start
 
 
 _CORNER = re.compile(

@@ -261,12 +261,19 @@ def _cut_at_case_change(rest: str, lower: bool) -> str:
     return rest
 
 
+# each ASCII letter or digit as the number ISO 13616 reads it (A = 10 ... Z = 35, either case)
+_BASE36 = {ord(c): str(int(c, 36)) for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
 def _mod97_ok(text: str) -> bool:
     """ISO 7064 mod 97-10 over the rearranged IBAN: a cheap prefilter before stdnum's
     full check (country length, BBAN structure, national check digits)."""
     compact = _SEPARATORS.sub("", text)
+    rearranged = compact[4:] + compact[:4]
+    if rearranged.isascii() and rearranged.isalnum():  # one translate instead of int() per character
+        return int(rearranged.translate(_BASE36)) % 97 == 1
     try:
-        return int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4])) % 97 == 1
+        return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
     except ValueError:
         return False
 
@@ -377,6 +384,7 @@ _ACCOUNT_CONTEXT = re.compile(
     + r")(?![\w/])",
     re.IGNORECASE,
 )
+_ACCOUNT_GATE = r"(?i:acc|a/c|checking|chequing|savings|konto|compte|cuenta|conto|rekening)"
 _ACCOUNT_CONTEXT_BEFORE = 30
 _ACCOUNT_NUMBER = re.compile(r"\d{8,17}(?![\w]|[\-./]\d)")
 
@@ -394,7 +402,8 @@ class AccountNumberRecognizer(Recognizer):
 
     info_types = ("FINANCIAL_ACCOUNT_NUMBER",)
     likelihood = Likelihood.POSSIBLE
-    gate = r"\d{8}"
+    # every ACCOUNT_CONTEXT_WORDS entry holds one of these: without one, ``find`` yields nothing
+    gate = _ACCOUNT_GATE
     min_digit_run = 8
     min_digits = 8
     prefilter_patterns = ((_ACCOUNT_NUMBER.pattern, 0),)

@@ -182,7 +182,8 @@ class UsPassportRecognizer(Recognizer):
 
     info_types = ("US_PASSPORT",)
     likelihood = Likelihood.LIKELY
-    gate = r"\d{8}"
+    # every PASSPORT_WORDS entry holds one of these: without one, ``find`` yields nothing
+    gate = r"(?i:passport|travel\s+document)"
     min_digit_run = 8
     min_digits = 8
     _pattern = re.compile(r"(?:[A-Za-z]\d{8}|\d{9})(?![\w\-])")
