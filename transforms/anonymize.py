@@ -88,11 +88,8 @@ class AnonymizeBatchFn(beam.DoFn):
         self.processor = self.processor_factory()
 
     def _outcomes(self, items: Sequence[RawItem]) -> Any:
-        """Per item, Anonymized or Rejected: record by record (local engine), or the whole
-        bundle at once when the processor works in batches (the DLP engine)."""
-        if isinstance(self.processor, RecordProcessor):
-            self.processor.prepare(items)
-            return map(self.processor.process, items)
+        """Per item, Anonymized or Rejected: the batch parsed once, then record by record (local
+        engine), or the whole bundle at once (the DLP engine)."""
         return self.processor.process_batch(items)
 
     def process(self, batch: RawBatch) -> Iterator[Any]:

@@ -28,7 +28,6 @@ never with the matched text.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import Any, NamedTuple, Protocol
 
 from veilwatch.transforms.config.model import PiiSpec
@@ -67,7 +66,8 @@ class FieldFinding(NamedTuple):
 
 
 # Distinct values remembered per declared field (a customer's email recurs in
-# every one of their transactions); the cache is emptied when full.
+# every one of their transactions), and finding replacements remembered per
+# deidentifier; each cache is emptied when full, so it holds at most this many.
 VALUE_CACHE_SIZE = 65_536
 
 
@@ -117,11 +117,16 @@ class FieldRewriter:
 
     def _apply(self, value: Any, record: dict, context_values: dict | None = None) -> Any:
         cache = None if isinstance(value, (dict, list)) else self.cache  # only scalars are cached
+        key: Any = _NOT_CACHED
         if cache is not None:
             key = value if type(value) is str else (type(value), value)
             hit = cache.get(key)
             if hit is not None:
                 return hit
+        return self.compute(value, key, record, context_values)
+
+    def compute(self, value: Any, key: Any, record: dict, context_values: dict | None = None) -> Any:
+        """``value`` transformed (a cache miss), remembered under ``key`` unless it is ``_NOT_CACHED``."""
         ctx = self._shared_context or ValueContext(self.info_type, record, self.path_text, context_values)
         try:
             out = self.transformation.transform(value, ctx)
@@ -130,11 +135,17 @@ class FieldRewriter:
                 raise RecordError("deidentify", f"field '{self.path_text}': {exc}") from None
             self.errors.handle(self.path_text, exc, "deidentify")  # raises unless leaveUntransformed
             return value  # left untransformed, and not cached: every such value is counted
-        if cache is not None:
+        if key is not _NOT_CACHED:
+            cache = self.cache
+            assert cache is not None, "a key is only given when the transformation is context-free"
             if len(cache) >= VALUE_CACHE_SIZE:
                 cache.clear()
             cache[key] = out
         return out
+
+
+# The cache key of a value FieldRewriter.compute does not remember (lists, objects, uncached fields).
+_NOT_CACHED = object()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -206,6 +217,7 @@ class RecordDeidentifier:
                 )
             self._steps.append(FieldStep(p.path, p.condition, action))
         self._fields = [s.action for s in self._steps if isinstance(s.action, FieldRewriter)]
+        self._field_groups = _group_by_parent(self._fields)
         self._field_scans = [s.action for s in self._steps if isinstance(s.action, FieldScan)]
         # Without conditions, field scans or a field named twice, every step applies: the fast path.
         paths = [s.path for s in self._steps]
@@ -220,11 +232,20 @@ class RecordDeidentifier:
         self._suppressions = tuple(pii.record_suppressions)
         self._scan_paths = [(path, parse_path(path)) for path in pii.scan_fields]
         self._scan_path_texts = frozenset(pii.scan_fields) | {scan.path_text for scan in self._field_scans}
+        # What scan_texts reads: (the name of a top-level field, else None; the parsed path).
+        self._text_paths = [
+            (path[0].name if len(path) == 1 and not path[0].each else None, path)
+            for path in [p for _, p in self._scan_paths] + [scan.path for scan in self._field_scans]
+        ]
         self._scanner = scanner
         self.scanner = scanner  # the batch path hands it a batch's texts first (RecordProcessor.prepare)
         self._unknown_fields = unknown_fields
         self._scan_unknown_values = scan_unknown_values
         self._key_findings: dict[str, list[Any]] = {}  # scanner results per key name: keys recur
+        # Replacements of findings by context-free primitives, per (primitive, infoType, field, text):
+        # an email in free text recurs as often as in its declared field. Per instance (built on the
+        # worker, never shared across pipelines), emptied when it holds VALUE_CACHE_SIZE entries.
+        self._replacements: dict[tuple[int, str, str, str], str] = {}
         self._by_type = {t: build_transformation(s, keys) for t, s in pii.info_type_transformations.items()}
         self._default = build_transformation(pii.default_scan_transformation, keys)
         if (self._scan_paths or self._field_scans or unknown_fields is not None) and scanner is None:
@@ -239,11 +260,12 @@ class RecordDeidentifier:
         :class:`RecordSuppressed` (before any change) when a ``record_suppressions`` condition matches."""
         if self._suppressions and any(c.matches(record) for c in self._suppressions):
             raise RecordSuppressed()
-        context_values = {path: get(record) for path, get in self._context_getters} or None
+        context_values = (
+            {path: get(record) for path, get in self._context_getters} if self._context_getters else None
+        )
         findings: list[FieldFinding] = []
         if self._plain:
-            for rewriter in self._fields:
-                rewriter.rewrite(record, context_values)
+            self._rewrite_fields(record, context_values)
         else:
             self._apply_steps(record, context_values, findings)
         for path_text, path in self._scan_paths:
@@ -261,6 +283,31 @@ class RecordDeidentifier:
         if self._unknown_fields is not None:
             self._deidentify_unknown_fields(record, findings, context_values)
         return findings
+
+    def _rewrite_fields(self, record: dict, context_values: dict | None) -> None:
+        """Every pii.fields rewriter in order (the plain path), what ``FieldRewriter.rewrite`` does
+        for each, with each run of fields under one parent object (``customer.name``,
+        ``customer.email``) reading that parent once and cached strings looked up inline."""
+        for parents, members in self._field_groups:
+            if parents is None:  # a path with [] steps
+                members[0].rewrite(record, context_values)
+                continue
+            parent = get_simple(record, parents) if parents else record
+            if type(parent) is not dict:
+                continue
+            for rewriter in members:
+                leaf = rewriter.leaf
+                value = parent.get(leaf)
+                if value is None:
+                    continue
+                cache = rewriter.cache
+                if cache is not None and type(value) is str:
+                    hit = cache.get(value)
+                    parent[leaf] = (
+                        hit if hit is not None else rewriter.compute(value, value, record, context_values)
+                    )
+                else:
+                    parent[leaf] = rewriter._apply(value, record, context_values)
 
     def _apply_steps(self, record: dict, context_values: dict | None, findings: list[FieldFinding]) -> None:
         """The pii.fields items in order, each where its condition holds on the record as it was
@@ -345,13 +392,18 @@ class RecordDeidentifier:
             return value if scanned == text else scanned
         return _refuse_non_finite(value, path)
 
-    def scan_texts(self, record: dict) -> Iterator[str]:
+    def scan_texts(self, record: dict) -> list[str]:
         """The texts of ``record``'s declared free-text fields (``pii.scan_fields``): what a batch
         hands the scanner's ``prepare`` before its records are de-identified one by one."""
-        for path in [p for _, p in self._scan_paths] + [scan.path for scan in self._field_scans]:
-            for value in iter_values(record, path):
+        texts: list[str] = []
+        for name, path in self._text_paths:
+            if name is not None:  # a top-level field: one lookup, no path walk
+                value = record.get(name) if isinstance(record, dict) else None
                 if isinstance(value, str) and value:
-                    yield value
+                    texts.append(value)
+                continue
+            texts.extend(value for value in iter_values(record, path) if isinstance(value, str) and value)
+        return texts
 
     def _scan_text(
         self,
@@ -397,22 +449,56 @@ class RecordDeidentifier:
                 else by_type.get(f.info_type, default)
             )
             assert transformation is not None, "a field scan carries its default transformation"
+            pieces.append(value[cursor : f.start])
+            found_text = value[f.start : f.end]
+            cache_key = None
             if transformation.context_free:
+                # The output depends on the primitive (its key), the infoType, the field and the text.
+                cache_key = (id(transformation), f.info_type, field, found_text)
+                hit = self._replacements.get(cache_key)
+                if hit is not None:
+                    pieces.append(hit)
+                    cursor = f.end
+                    out.append(
+                        FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood))
+                    )
+                    continue
                 ctx = shared_context(f.info_type, field)
             else:
                 ctx = ValueContext(f.info_type, record, field, context_values)
-            pieces.append(value[cursor : f.start])
             try:
-                pieces.append(str(transformation.transform(value[f.start : f.end], ctx)))
+                replacement = str(transformation.transform(found_text, ctx))
             except TransformationError as exc:
                 # A field outside the schema is data: it is counted, never named.
                 label = field if field in self._scan_path_texts else OUTSIDE_SCHEMA
                 self.transformation_errors.handle(label, exc, "scan")  # raises unless leaveUntransformed
-                pieces.append(value[f.start : f.end])
+                replacement = found_text  # left untransformed, and not cached: every such finding is counted
+            else:
+                if cache_key is not None:
+                    if len(self._replacements) >= VALUE_CACHE_SIZE:
+                        self._replacements.clear()
+                    self._replacements[cache_key] = replacement
+            pieces.append(replacement)
             cursor = f.end
             out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))
         pieces.append(value[cursor:])
         return "".join(pieces)
+
+
+def _group_by_parent(
+    rewriters: list[FieldRewriter],
+) -> list[tuple[tuple[str, ...] | None, list[FieldRewriter]]]:
+    """Consecutive rewriters of paths without ``[]`` under the same parent object, as
+    ``(parent names, rewriters)``; a path with ``[]`` is a group of its own with parent ``None``.
+    Only neighbours are grouped, so the rewriters still run in the config's order."""
+    groups: list[tuple[tuple[str, ...] | None, list[FieldRewriter]]] = []
+    for rewriter in rewriters:
+        parents = rewriter.parents if rewriter.simple else None
+        if parents is not None and groups and groups[-1][0] == parents:
+            groups[-1][1].append(rewriter)
+        else:
+            groups.append((parents, [rewriter]))
+    return groups
 
 
 def _refuse_non_finite(value: Any, path: str) -> Any:

@@ -10,7 +10,7 @@ errors, only the exception's type (its message could quote the value).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -80,25 +80,66 @@ class RecordProcessor:
     def prepare(self, items: Sequence[RawItem]) -> None:
         """Hand the scanner the free text of a whole batch at once, before ``process`` takes the
         records one by one: the NER model reads texts far faster in batches (``nlp.pipe``). A
-        record that does not parse is skipped here and dead-lettered by ``process``."""
-        prepare = getattr(self.deidentifier.scanner, "prepare", None)
-        if prepare is None or not getattr(self.deidentifier.scanner, "uses_ner", False):
+        record that does not parse is skipped here and dead-lettered by ``process``.
+        (:meth:`process_batch` does both and parses each record once.)"""
+        if not self._prepares:
             return
-        texts: list[str] = []
+        parsed = []
         for item in items:
             try:
-                record = parse_payload(item.payload, item.error)
+                parsed.append(parse_payload(item.payload, item.error))
             except Exception:  # noqa: BLE001 - process() reports it
                 continue
+        self._prepare_parsed(parsed)
+
+    @property
+    def _prepares(self) -> bool:
+        """Whether the scanner wants a batch's texts first (the NER model is loaded)."""
+        scanner = self.deidentifier.scanner
+        return getattr(scanner, "prepare", None) is not None and getattr(scanner, "uses_ner", False)
+
+    def _prepare_parsed(self, parsed: Sequence[object]) -> None:
+        """The scanner's ``prepare`` over the free text of the records among ``parsed`` (each text once)."""
+        texts: list[str] = []
+        scan_texts = self.deidentifier.scan_texts
+        for record in parsed:
             if isinstance(record, dict):
-                texts.extend(self.deidentifier.scan_texts(record))
-        prepare(texts)
+                texts.extend(scan_texts(record))
+        # Each text once, in order of first occurrence (as the scanner keeps them).
+        self.deidentifier.scanner.prepare(dict.fromkeys(texts))  # type: ignore[union-attr]
+
+    def process_batch(self, items: Sequence[RawItem]) -> Iterator[Anonymized | Rejected | Suppressed]:
+        """``process`` over a batch, in order, each record parsed once: the batch is parsed first,
+        the scanner prepared with its texts (:meth:`prepare`), then each record finished."""
+        max_depth = self.max_depth
+        parsed: list[dict | _ParseFailure] = []
+        for item in items:
+            try:
+                parsed.append(parse_payload(item.payload, item.error, max_depth))
+            except Exception as exc:  # noqa: BLE001 - reported by _finish, as process() would
+                parsed.append(_ParseFailure(exc))
+        if self._prepares:
+            self._prepare_parsed(parsed)
+        finish = self._finish
+        for item, record in zip(items, parsed, strict=True):
+            yield finish(item, record)
 
     def process(self, item: RawItem) -> Anonymized | Rejected | Suppressed:
-        record = None
+        try:
+            record: dict | _ParseFailure = parse_payload(item.payload, item.error, self.max_depth)
+        except Exception as exc:  # noqa: BLE001 - reported by _finish
+            record = _ParseFailure(exc)
+        return self._finish(item, record)
+
+    def _finish(self, item: RawItem, parsed: dict | _ParseFailure) -> Anonymized | Rejected | Suppressed:
+        """Validate, read the event time and de-identify a parsed record (or report why its
+        parse failed): the outcome ``process`` gives for ``item``."""
+        record: dict | None = None
         stage = "parse"
         try:
-            record = parse_payload(item.payload, item.error, self.max_depth)
+            if isinstance(parsed, _ParseFailure):
+                raise parsed.error
+            record = parsed
             stage = "validate"
             self.validator.validate(record)
             stage = "event_time"
@@ -127,6 +168,12 @@ class RecordProcessor:
             return self.event_time(record)
         except Exception:  # noqa: BLE001 - best effort: the record is rejected anyway
             return None
+
+
+class _ParseFailure(NamedTuple):
+    """Why a raw item did not parse, kept until its turn in the batch comes (never a record)."""
+
+    error: Exception
 
 
 def build_scanner(config: DatasetConfig):

@@ -66,9 +66,12 @@ def parse_payload(payload: Any, error: str | None, max_depth: int = MAX_DEPTH_LI
     if error is not None:
         raise RecordError("read", error)
     if isinstance(payload, (bytes, bytearray)):
-        record = parse_line(payload)
+        # One screen of the line serves both the parser choice and the depth test.
+        screened = payload.translate(_SCREEN, _SCREEN_DROP)
+        brackets = screened.count(b"{")  # "[" and "{" both read "{"
+        record = _parse_screened(payload, screened, brackets)
         # Every level opens a bracket: a line with few brackets (nearly all) cannot be too deep.
-        may_be_too_deep = payload.count(b"{") + payload.count(b"[") > max_depth
+        may_be_too_deep = brackets > max_depth
     else:
         record = payload
         may_be_too_deep = True
@@ -85,7 +88,13 @@ def too_deep_message(max_depth: int) -> str:
 
 def parse_line(line: bytes | bytearray) -> Any:
     """One JSON document from a line, exactly as ``json.loads`` reads it."""
-    if orjson_agrees(line):
+    screened = line.translate(_SCREEN, _SCREEN_DROP)
+    return _parse_screened(line, screened, screened.count(b"{"))
+
+
+def _parse_screened(line: bytes | bytearray, screened: bytes | bytearray, brackets: int) -> Any:
+    """:func:`parse_line` given the line's screen (see :func:`orjson_agrees`) and its bracket count."""
+    if _orjson_agrees_screened(screened, brackets):
         try:
             return orjson.loads(line)
         except orjson.JSONDecodeError:
@@ -100,12 +109,19 @@ def orjson_agrees(line: bytes | bytearray) -> bool:
     (a bracket or a long digit run inside a string), which costs only speed.
     """
     screened = line.translate(_SCREEN, _SCREEN_DROP)
-    long_integer = (
+    return _orjson_agrees_screened(screened, screened.count(b"{"))
+
+
+def _orjson_agrees_screened(screened: bytes | bytearray, brackets: int) -> bool:
+    if brackets > MAX_FAST_NESTING:
+        return False
+    if _LONG_DIGITS not in screened:  # no run of 19 digits anywhere: nearly every line, one search
+        return True
+    return not (
         screened.startswith(_LONG_DIGITS)
         or _LONG_AFTER_SEPARATOR in screened
         or _LONG_AFTER_BRACKET in screened
     )
-    return not long_integer and screened.count(b"{") <= MAX_FAST_NESTING
 
 
 def _parse_with_json(line: bytes | bytearray) -> Any:

@@ -94,6 +94,33 @@ def _compile_tree(tree: dict[str, Any]) -> _PruneNode:
 
 
 def _prune(record: Any, tree: _PruneNode) -> int:
+    """:func:`_prune_walk`, with the record itself and its objects without named branches
+    (``customer`` for ``customer.email``) handled inline: nearly every record, without the stack."""
+    if type(record) is not dict:
+        return _prune_walk(record, tree)
+    known, branches = tree
+    removed = 0 if record.keys() <= known else _drop_unknown(record, known)
+    for key, sub in branches:
+        child = record.get(key)
+        if child is None:
+            continue
+        if type(child) is dict and not sub[1]:
+            if not child.keys() <= sub[0]:
+                removed += _drop_unknown(child, sub[0])
+        else:
+            removed += _prune_walk(child, sub)
+    return removed
+
+
+def _drop_unknown(node: dict, known: frozenset) -> int:
+    """Delete the keys of ``node`` outside ``known``; return how many."""
+    unknown = [key for key in node if key not in known]
+    for key in unknown:
+        del node[key]
+    return len(unknown)
+
+
+def _prune_walk(record: Any, tree: _PruneNode) -> int:
     removed = 0
     stack = [(record, tree)]
     while stack:
@@ -105,9 +132,7 @@ def _prune(record: Any, tree: _PruneNode) -> int:
             continue
         known, branches = tree
         if not node.keys() <= known:  # the common case, every key known, skips this loop
-            for key in [key for key in node if key not in known]:
-                del node[key]
-                removed += 1
+            removed += _drop_unknown(node, known)
         for key, sub in branches:
             child = node.get(key)
             if child is not None:
