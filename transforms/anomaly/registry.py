@@ -36,6 +36,7 @@ from veilwatch.transforms.anomaly.detectors.extreme import Extreme, ExtremeParam
 from veilwatch.transforms.anomaly.detectors.iqr import Iqr, IqrParams
 from veilwatch.transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
 from veilwatch.transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
+from veilwatch.transforms.anomaly.detectors.quiet import Quiet, QuietParams
 from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
 from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
@@ -62,6 +63,7 @@ DETECTORS: dict[str, tuple[type, type]] = {
     "art": (Art, ArtParams),
     "volatility": (Volatility, VolatilityParams),
     "extreme": (Extreme, ExtremeParams),
+    "quiet": (Quiet, QuietParams),
 }
 
 # types that wrap one detector given under the key ``detector`` (required unless cusum)

@@ -84,10 +84,9 @@ class Extreme(Detector):
         value = obs.value
         expected = spread = score = None
         is_anomaly = False
-        bounds = [b for b in blocks] + ([current[:2]] if current else [])
+        bounds = remembered_range(blocks, current)
         if n >= p.warmup and bounds and math.isfinite(value):
-            lo = min(b[0] for b in bounds)
-            hi = max(b[1] for b in bounds)
+            lo, hi = bounds
             expected, spread = (lo + hi) / 2, hi - lo
             beyond = value - hi if value > hi else (value - lo if value < lo else 0.0)
             if beyond == 0:
@@ -110,14 +109,31 @@ class Extreme(Detector):
         return verdict, self._learn(state, value)
 
     def _learn(self, state: State, value: float) -> State:
-        p = self.params
-        blocks, current = list(state["blocks"]), state["current"]
-        if math.isfinite(value):  # a non-finite value teaches no range
-            if current is None:
-                current = [value, value, 1]
-            else:
-                current = [min(current[0], value), max(current[1], value), current[2] + 1]
-            if current[2] >= p.block:
-                blocks = (blocks + [current[:2]])[-p.blocks :]
-                current = None
+        blocks, current = remember(
+            state["blocks"], state["current"], value, self.params.block, self.params.blocks
+        )
         return {"n": state["n"] + 1, "blocks": blocks, "current": current}
+
+
+def remember(
+    blocks: list, current: list | None, value: float, block: int, keep: int
+) -> tuple[list, list | None]:
+    """The block-wise memory after one more window: ``current`` ([min, max, count]) takes the value and,
+    once it holds ``block`` windows, joins ``blocks`` (the last ``keep`` [min, max] pairs)."""
+    if not math.isfinite(value):  # a non-finite value teaches no range
+        return blocks, current
+    if current is None:
+        current = [value, value, 1]
+    else:
+        current = [min(current[0], value), max(current[1], value), current[2] + 1]
+    if current[2] >= block:
+        return (list(blocks) + [current[:2]])[-keep:], None
+    return blocks, current
+
+
+def remembered_range(blocks: list, current: list | None) -> tuple[float, float] | None:
+    """(min, max) over the memory, None while it is empty."""
+    bounds = list(blocks) + ([current[:2]] if current else [])
+    if not bounds:
+        return None
+    return min(b[0] for b in bounds), max(b[1] for b in bounds)
