@@ -92,3 +92,13 @@ def test_registry_validates_params():
     text = str(err.value)
     for key in ("d.ratio", "d.activity", "d.spells", "d.threshold"):
         assert key in text
+
+
+def test_a_noisy_series_whose_low_runs_lengthen_is_not_bursty():
+    # a level series is active in most windows: a long dip is the z-score's business, not a missing burst
+    rng = random.Random(14)
+    values = [100 + rng.gauss(0, 1) for _ in range(2000)] + [97 + rng.gauss(0, 0.5) for _ in range(300)]
+    found, verdicts, state = flagged(values)
+    assert found == []
+    assert 2 * state["counts"][0] > state["counts"][1]  # most windows were active
+    assert min(v.score for v in verdicts[2000:] if v.score is not None) < -2  # the spell did run long

@@ -36,7 +36,15 @@ CONFIGS = {
     "context_neighbours": {"type": "context", "warmup": 10, "learn": 5, "neighbours": 1},
     "volatility": {"type": "volatility", "warmup": 20, "threshold": 4, "direction": "both"},
     "extreme": {"type": "extreme", "warmup": 5, "block": 7, "blocks": 3, "threshold": 0.05},
-    "quiet": {"type": "quiet", "warmup": 5, "block": 7, "blocks": 3, "spells": 4, "min_spells": 2},
+    "quiet": {
+        "type": "quiet",
+        "warmup": 5,
+        "block": 24,
+        "blocks": 3,
+        "spells": 4,
+        "min_spells": 2,
+        "activity": 0.9,
+    },
     "relative_entropy": {"type": "relative_entropy", "warmup": 10, "window": 12, "hypotheses": 4},
     "art": {"type": "art", "warmup": 48, "categories": 8},
     "ensemble": {

@@ -28,15 +28,17 @@ they were measured in (``basis``: that level and range): the first burst of a
 series that only idled so far lifts the level above everything the idle
 spells called active, so they no longer measure the same activity.
 
-A series with no bursts (a flat or smoothly varying one) completes few spells
-of any length and mostly never qualifies; a series busy at every window has
-no spells. A feed that goes silent and reports 0 is a quiet spell like any
+Only a bursty series qualifies: one whose windows were mostly idle (at most
+half of them active since the spells were last forgotten, ``counts``). A
+noisy or drifting series is active in most windows, and its inactive runs are
+the noise's, not missing bursts; a series with no bursts (a flat or smoothly
+varying one) completes few spells of any length. A feed that goes silent and reports 0 is a quiet spell like any
 other when 0 lies at the bottom of its range.
 
 State: ``{"n": int, "blocks": [[min, max], ...] (<= blocks), "current": [min,
 max, count] | None, "since": int | None (windows since the last active one),
-"spells": [<= spells ints], "armed": bool, "basis": [level, range] | None}``: at
-most ``2 * blocks + spells + 8`` numbers, about 1.6 kB of JSON at the defaults (32 blocks, 32 spells).
+"spells": [<= spells ints], "armed": bool, "basis": [level, range] | None,
+"counts": [active, windows]}``: at most ``2 * blocks + spells + 10`` numbers, about 1.6 kB of JSON at the defaults (32 blocks, 32 spells).
 
     detector = Quiet(QuietParams(ratio=1.5, activity=0.25))
 """
@@ -91,13 +93,14 @@ class Quiet(Detector):
             "spells": [],
             "armed": True,
             "basis": None,
+            "counts": [0, 0],
         }
 
     def observe(self, state: State, obs: Observation) -> tuple[Verdict, State]:
         p = self.params
         value, n = obs.value, state["n"]
         since, spells, armed = state["since"], list(state["spells"]), state["armed"]
-        basis = state["basis"]
+        basis, counts = state["basis"], state["counts"]
         bounds = remembered_range(state["blocks"], state["current"])
         expected = spread = score = None
         is_anomaly = False
@@ -107,8 +110,10 @@ class Quiet(Detector):
             if basis is None or abs(expected - basis[0]) > basis[1]:
                 # the activity level moved by more than the range the spells were measured in (the
                 # first burst of a series that idled so far): they measured another kind of activity
-                spells, basis = [], [expected, spread]
-            if value >= expected:  # active: a spell that was running is complete
+                spells, basis, counts = [], [expected, spread], [0, 0]
+            active = value >= expected
+            counts = [counts[0] + active, counts[1] + 1]
+            if active:  # a spell that was running is complete
                 if since is not None and since > 0:
                     spells = (spells + [since])[-p.spells :]
                 since, armed = 0, True
@@ -117,7 +122,8 @@ class Quiet(Detector):
                 longest = max(spells, default=0)
                 if longest > 0:
                     score = -since / longest
-                    if armed and len(spells) >= p.min_spells and since > p.ratio * longest:
+                    bursty = 2 * counts[0] <= counts[1]  # most windows idle
+                    if armed and bursty and len(spells) >= p.min_spells and since > p.ratio * longest:
                         is_anomaly, armed = True, False
         verdict = Verdict(
             value,
@@ -138,4 +144,5 @@ class Quiet(Detector):
             "spells": spells,
             "armed": armed,
             "basis": basis,
+            "counts": counts,
         }
