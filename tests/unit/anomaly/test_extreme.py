@@ -6,6 +6,7 @@ import random
 import pytest
 
 from tests.unit.anomaly.helpers import obs, run
+from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
 from veilwatch.transforms.anomaly.detectors.extreme import Extreme, ExtremeParams
 from veilwatch.transforms.anomaly.detectors.iqr import Iqr, IqrParams
 from veilwatch.transforms.anomaly.registry import build_detector, parse_detector
@@ -105,3 +106,20 @@ def test_registry_validates_params():
         parse_detector({"type": "extreme", "block": 0, "blocks": "many", "margin": 1}, "d")
     text = str(err.value)
     assert "d.block" in text and "d.blocks" in text and "d.margin" in text
+
+
+def test_a_drop_to_zero_of_a_skewed_series_is_a_new_minimum_that_no_zscore_sees():
+    # a positive, right-skewed series (log-normal, like a price or a rate): a drop to ~0 is below everything
+    # produced so far, yet less than 3.5 sigmas below its mean, because the mean is close to the floor
+    rng = random.Random(15)
+    values = [0.25 * rng.lognormvariate(0, 0.3) for _ in range(1500)]
+    values[1200] = 0.001
+    params = ExtremeParams(direction="down")
+    found, verdicts, _ = flagged(values, params)
+    assert 1200 in found and verdicts[1200].score < -0.05
+    assert len([i for i in found if i >= 300]) == 1  # the floor of 300+ windows is well explored
+    ewma = run(
+        Ewma(EwmaParams(threshold=3.5, halflife=576, warmup=48, min_spread=0, min_relative_spread=0)),
+        [obs(i, v) for i, v in enumerate(values)],
+    )[0]
+    assert -3.5 < ewma[1200].score < 0
