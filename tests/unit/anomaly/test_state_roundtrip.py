@@ -43,6 +43,7 @@ CONFIGS = {
         "blocks": 3,
         "spells": 4,
         "min_spells": 2,
+        "ratio": 1.5,
         "activity": 0.9,
     },
     "relative_entropy": {"type": "relative_entropy", "warmup": 10, "window": 12, "hypotheses": 4},
