@@ -59,6 +59,8 @@ TYPES: dict[str, dict] = {
     "art": {"type": "art"},
     "art(warmup 300)": {"type": "art", "warmup": 300},
     "volatility": {"type": "volatility"},
+    "extreme": {"type": "extreme"},
+    "quiet": {"type": "quiet"},
 }
 
 

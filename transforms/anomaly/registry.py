@@ -32,9 +32,11 @@ from veilwatch.transforms.anomaly.detectors.context import Context, ContextParam
 from veilwatch.transforms.anomaly.detectors.cusum import Cusum, CusumParams
 from veilwatch.transforms.anomaly.detectors.ensemble import Ensemble, EnsembleParams
 from veilwatch.transforms.anomaly.detectors.ewma import Ewma, EwmaParams
+from veilwatch.transforms.anomaly.detectors.extreme import Extreme, ExtremeParams
 from veilwatch.transforms.anomaly.detectors.iqr import Iqr, IqrParams
 from veilwatch.transforms.anomaly.detectors.likelihood import Likelihood, LikelihoodParams
 from veilwatch.transforms.anomaly.detectors.multiscale import Multiscale, MultiscaleParams
+from veilwatch.transforms.anomaly.detectors.quiet import Quiet, QuietParams
 from veilwatch.transforms.anomaly.detectors.relative_entropy import RelativeEntropy, RelativeEntropyParams
 from veilwatch.transforms.anomaly.detectors.robust_zscore import RobustZScore, RobustZScoreParams
 from veilwatch.transforms.anomaly.detectors.seasonal import Seasonal, SeasonalParams
@@ -60,6 +62,8 @@ DETECTORS: dict[str, tuple[type, type]] = {
     "multiscale": (Multiscale, MultiscaleParams),
     "art": (Art, ArtParams),
     "volatility": (Volatility, VolatilityParams),
+    "extreme": (Extreme, ExtremeParams),
+    "quiet": (Quiet, QuietParams),
 }
 
 # types that wrap one detector given under the key ``detector`` (required unless cusum)

@@ -35,6 +35,17 @@ CONFIGS = {
     "context": {"type": "context", "warmup": 10, "learn": 5, "order": 3, "threshold": 0.3, "memory": 16},
     "context_neighbours": {"type": "context", "warmup": 10, "learn": 5, "neighbours": 1},
     "volatility": {"type": "volatility", "warmup": 20, "threshold": 4, "direction": "both"},
+    "extreme": {"type": "extreme", "warmup": 5, "block": 7, "blocks": 3, "threshold": 0.05},
+    "quiet": {
+        "type": "quiet",
+        "warmup": 5,
+        "block": 24,
+        "blocks": 3,
+        "spells": 4,
+        "min_spells": 2,
+        "ratio": 1.5,
+        "activity": 0.9,
+    },
     "relative_entropy": {"type": "relative_entropy", "warmup": 10, "window": 12, "hypotheses": 4},
     "art": {"type": "art", "warmup": 48, "categories": 8},
     "ensemble": {
