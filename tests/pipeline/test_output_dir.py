@@ -30,7 +30,7 @@ def test_a_failed_run_removes_what_it_wrote_and_the_next_run_starts(feed, tmp_pa
     config = example_config(tmp_path)
     out = tmp_path / "out"
 
-    def fail(self, counts):  # a fault late in the run, after the other sinks have written
+    def fail(self, *_):  # a fault late in the run, after the other sinks have written
         raise RuntimeError("injected fault")
 
     with monkeypatch.context() as patch:

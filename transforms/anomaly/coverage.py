@@ -16,17 +16,19 @@ watermark has passed its end, so the last window is always whole; the first
 window of a streaming run may be partial and falls in every detector's
 warm-up (unless ``warmup: 0``).
 
-    extent = batches | InputExtent()           # (first, last) event time, or nothing for no input
+    extent = batches | InputExtent()           # (first, last) event time, or None for no event time
     whole, partial = SplitByCoverage.apply(metrics, extent)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from veilwatch.transforms.anomaly.base import Verdict
 from veilwatch.transforms.anomaly.registry import DetectorSpec
@@ -71,31 +73,67 @@ class _ExtentFn(beam.CombineFn):
         return acc
 
 
+class _ExtentPerBundleFn(beam.DoFn):
+    """Batches -> one (first, last) event time per bundle that saw any."""
+
+    def start_bundle(self) -> None:
+        self._extent_fn = _ExtentFn()
+        self._acc: Any = None
+
+    def process(self, batch: Any) -> None:
+        self._acc = self._extent_fn.add_input(self._acc, batch)
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        if self._acc is not None:
+            yield WindowedValue(self._acc, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+
+
+def _merged_extent(_: bytes, per_bundle: Iterable[Any]) -> Any:
+    return _ExtentFn().merge_accumulators(per_bundle)
+
+
 class InputExtent(beam.PTransform):
-    """PCollection[AnonymizedBatch] (bounded) -> one (first, last) event time, or None for no input."""
+    """PCollection[AnonymizedBatch] (bounded) -> one (first, last) event time, or None for no time at all.
+
+    Three steps and no shuffle, where ``CombineGlobally`` was nine: each bundle's extent, then one
+    step on an ``Impulse`` merges them (a side input, read once every bundle is done)."""
 
     def expand(self, batches: beam.PCollection) -> beam.PCollection:
-        return batches | "FirstAndLastEventTime" >> beam.CombineGlobally(_ExtentFn())
+        per_bundle = batches | "ExtentPerBundle" >> beam.ParDo(_ExtentPerBundleFn())
+        return (
+            batches.pipeline
+            | "Once" >> beam.Impulse()
+            | "FirstAndLastEventTime" >> beam.Map(_merged_extent, pvalue.AsIter(per_bundle))
+        )
 
 
 class _SplitFn(beam.DoFn):
-    def __init__(self, min_coverage: float):
+    def __init__(self, min_coverage: float, on_partial: Callable[[Any, float], Any] | None = None):
         self.min_coverage = min_coverage
+        self.on_partial = on_partial
 
     def process(self, metric: Any, extent: Any) -> Iterator[Any]:
         coverage = window_coverage(metric.window_start, metric.window_end, extent)
         if coverage < self.min_coverage:
-            yield pvalue.TaggedOutput(PARTIAL, (metric, coverage))
+            on_partial = self.on_partial
+            yield pvalue.TaggedOutput(
+                PARTIAL, (metric, coverage) if on_partial is None else on_partial(metric, coverage)
+            )
         else:
             yield metric
 
 
 def split_by_coverage(
-    metrics: beam.PCollection, extent: beam.PCollection, min_coverage: float = MIN_COVERAGE
+    metrics: beam.PCollection,
+    extent: beam.PCollection,
+    min_coverage: float = MIN_COVERAGE,
+    on_partial: Callable[[Any, float], Any] | None = None,
 ) -> tuple[beam.PCollection, beam.PCollection]:
-    """(whole windows, (partial window, coverage) pairs) given the input's extent (a singleton)."""
+    """(whole windows, (partial window, coverage) pairs) given the input's extent (a singleton);
+    with ``on_partial``, the partial output holds ``on_partial(window, coverage)`` instead of the pair
+    (done in the same step: no step of its own after it)."""
     out = metrics | "SplitByCoverage" >> beam.ParDo(
-        _SplitFn(min_coverage), extent=pvalue.AsSingleton(extent, default_value=None)
+        _SplitFn(min_coverage, on_partial), extent=pvalue.AsSingleton(extent, default_value=None)
     ).with_outputs(PARTIAL, main="whole")
     return out.whole, out[PARTIAL]
 

@@ -322,13 +322,10 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
     def expand(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[ScoredWindow]:
         if self.extent is None:
             return self._score(metrics)
-        whole, partial = split_by_coverage(metrics, self.extent)
-        specs, default, dataset = self.metric_detectors, self.detector_spec, self.dataset
-        unscored = partial | "PartialWindowsNotScored" >> beam.MapTuple(
-            lambda m, coverage: scored_record(
-                dataset, m, unscored_verdict(m.value, specs.get(m.metric, default), coverage), False
-            )
-        )
+        # Every branch below scores or counts in the global window: one re-windowing for all of them.
+        metrics = metrics | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
+        unscored_record = _UnscoredRecord(self.dataset, self.detector_spec, self.metric_detectors)
+        whole, unscored = split_by_coverage(metrics, self.extent, on_partial=unscored_record)
         return (
             self._score(self._with_silent_tails(metrics, whole)),
             unscored,
@@ -344,10 +341,11 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
             return whole
         kinds = self.kinds
         tails = (
-            metrics
-            | "SeriesInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
-            | "CountSeries" >> beam.Filter(lambda m: kinds.get(m.metric) is MetricKind.COUNT)
-            | "KeyCountSeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(tuple[str, Any])
+            _in_global_window(metrics, "SeriesInGlobalWindow")
+            | "KeyCountSeries"
+            >> beam.FlatMap(
+                lambda m: [(m.series_key, m)] if kinds.get(m.metric) is MetricKind.COUNT else []
+            ).with_output_types(tuple[str, Any])
             | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)
             | "SilentTails"
             >> beam.ParDo(
@@ -355,14 +353,13 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
             )
         )
         return (
-            whole | "WholeInGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows()),
+            _in_global_window(whole, "WholeInGlobalWindow"),
             tails,
         ) | "WithSilentTails" >> beam.Flatten()
 
     def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[ScoredWindow]:
         return (
-            metrics
-            | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
+            _in_global_window(metrics, "IntoGlobalWindow")
             | "KeyBySeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(tuple[str, Any])
             | "ScoreInEventTimeOrder"
             >> beam.ParDo(
@@ -376,3 +373,23 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
                 )
             )
         )
+
+
+def _in_global_window(pcoll: beam.PCollection, label: str) -> beam.PCollection:
+    """``pcoll`` re-windowed into the global window, unless it is already (a step fewer)."""
+    if isinstance(pcoll.windowing.windowfn, beam_window.GlobalWindows):
+        return pcoll
+    return pcoll | label >> beam.WindowInto(beam_window.GlobalWindows())
+
+
+class _UnscoredRecord:
+    """(partial window, its coverage) -> its record, written without a score (``unscored_verdict``)."""
+
+    def __init__(self, dataset: str, default: DetectorSpec, specs: dict[str, DetectorSpec]):
+        self.dataset = dataset
+        self.default = default
+        self.specs = specs
+
+    def __call__(self, m: WindowMetric, coverage: float) -> ScoredWindow:
+        spec = self.specs.get(m.metric, self.default)
+        return scored_record(self.dataset, m, unscored_verdict(m.value, spec, coverage), False)

@@ -21,12 +21,15 @@ from typing import Any
 import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
 from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX
 from veilwatch.transforms.deid.transformation_errors import summary_entries as transformation_error_entries
 from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.json_values import duration_seconds
+from veilwatch.transforms.io.jsonl_files import WriteJsonlFiles
 from veilwatch.transforms.io.output_schema import avro_schema, flatten, parquet_schema
 from veilwatch.transforms.report.timeline import timeline_entries
 
@@ -69,11 +72,11 @@ class WriteJsonLines(beam.PTransform):
         self.prefix = prefix
         self.batched = batched
 
-    def expand(self, pcoll: beam.PCollection) -> beam.pvalue.PDone:
-        to_text = beam.Map(join_lines) if self.batched else beam.Map(to_json_line)
-        # Typed as str: the runner then sizes its samples of this step's output cheaply.
-        text = pcoll | "ToJsonText" >> to_text.with_output_types(str)
-        return text | "WriteText" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl")
+    def expand(self, pcoll: beam.PCollection) -> beam.PCollection[str]:
+        # Each element becomes text inside the writing step: no PCollection of text in between.
+        return pcoll | "WriteText" >> WriteJsonlFiles(
+            self.prefix, join_lines if self.batched else to_json_line
+        )
 
 
 class WriteAnonymized(beam.PTransform):
@@ -84,16 +87,12 @@ class WriteAnonymized(beam.PTransform):
         self.config = config
         self.prefix = FileSystems.join(output_dir, "anonymized", "part")
 
-    def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.pvalue.PDone:
+    def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.pvalue.PValue:
         fmt = self.config.sinks.anonymized_format
         if fmt is SourceFormat.JSONL:
-            # One step from batch to text: every step between them would cost the runner
-            # a size estimate of sampled batches (a pickle of a thousand records each).
-            return (
-                batches
-                | "ToJsonText" >> beam.FlatMap(jsonl_text).with_output_types(str)
-                | "WriteJsonl" >> beam.io.WriteToText(self.prefix, file_name_suffix=".jsonl")
-            )
+            # Batches are turned into text inside the writing step: every step between them would
+            # cost the runner a size estimate of sampled batches (a pickle of a thousand records each).
+            return batches | "WriteJsonl" >> WriteJsonlFiles(self.prefix, jsonl_text)
         # A batch whose records were all dead-lettered carries no record: nothing to write.
         batches = batches | "SkipEmptyBatches" >> beam.Filter(lambda b: len(b.records) > 0)
         if fmt is SourceFormat.CSV:
@@ -131,10 +130,9 @@ class WriteAnonymized(beam.PTransform):
         )
 
 
-def jsonl_text(batch: AnonymizedBatch) -> Iterator[str]:
-    """The batch's records as JSON lines, or nothing for a batch without records."""
-    if batch.records:
-        yield join_lines(batch.records)
+def jsonl_text(batch: AnonymizedBatch) -> str:
+    """The batch's records as JSON lines ("" for a batch without records: nothing is written)."""
+    return join_lines(batch.records)
 
 
 def csv_header(config: DatasetConfig) -> list[str]:
@@ -282,20 +280,43 @@ def _by_field(counts: dict[str, int]) -> dict[str, dict[str, int]]:
     return out
 
 
+class _SumPerBundleFn(beam.DoFn):
+    """Partial counts summed within each bundle: the summary step reads one dict per bundle,
+    not one per batch and window."""
+
+    def start_bundle(self) -> None:
+        self._total: Counter = Counter()
+        self._seen = False
+
+    def process(self, counts: dict[str, int]) -> None:
+        self._total.update(counts)
+        self._seen = True
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        if self._seen:
+            yield WindowedValue(dict(self._total), GlobalWindow().max_timestamp(), (GlobalWindow(),))
+
+
 class _WriteSummaryFn(beam.DoFn):
+    """Once (on an Impulse), after every partial count is in: run_summary.json from their sum."""
+
     def __init__(self, path: str, dataset: str):
         self.path = path
         self.dataset = dataset
 
-    def process(self, counts: dict[str, int]) -> Iterator[dict[str, Any]]:
-        document = summary_document(self.dataset, counts)
+    def process(self, _: bytes, partial_counts: Iterable[dict[str, int]]) -> Iterator[dict[str, Any]]:
+        document = summary_document(self.dataset, merge_counts(partial_counts))
         with FileSystems.create(self.path) as handle:
             handle.write(json.dumps(document, indent=2, sort_keys=False).encode("utf-8") + b"\n")
         yield document
 
 
 class WriteRunSummary(beam.PTransform):
-    """PCollection[dict[str, int]] of partial counts -> ``<output_dir>/run_summary.json``."""
+    """PCollection[dict[str, int]] of partial counts -> ``<output_dir>/run_summary.json``.
+
+    Three steps, where ``CombineGlobally`` + a write were ten: counts are summed per bundle, and one
+    step on an ``Impulse`` sums those (a side input, read once every bundle is done) and writes the
+    file; no input at all still writes a summary (of zeros), as the combine's default did."""
 
     def __init__(self, output_dir: str, dataset: str):
         super().__init__()
@@ -303,8 +324,10 @@ class WriteRunSummary(beam.PTransform):
         self.dataset = dataset
 
     def expand(self, counts: beam.PCollection[dict]) -> beam.PCollection[dict]:
+        per_bundle = counts | "SumPerBundle" >> beam.ParDo(_SumPerBundleFn()).with_output_types(dict)
         return (
-            counts
-            | "MergeCounts" >> beam.CombineGlobally(merge_counts)
-            | "WriteSummary" >> beam.ParDo(_WriteSummaryFn(self.path, self.dataset))
+            counts.pipeline
+            | "Once" >> beam.Impulse()
+            | "WriteSummary"
+            >> beam.ParDo(_WriteSummaryFn(self.path, self.dataset), beam.pvalue.AsIter(per_bundle))
         )

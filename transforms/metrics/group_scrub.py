@@ -18,6 +18,7 @@ than two series under the same name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from veilwatch.transforms.config.model import DatasetConfig
@@ -52,14 +53,27 @@ class ValueScrubber:
         self._engine = None
         self._cache = {}
 
-    def _scan(self, text: str) -> str:
+    def _scanner(self) -> LabelScanner:
         if self._engine is None:
             from veilwatch.transforms.detection.labels import LabelScanner
 
             self._engine = LabelScanner(self.detection)
-        if self._engine.text_too_long(text):
+        return self._engine
+
+    def _scan(self, text: str) -> str:
+        scanner = self._scanner()
+        if scanner.text_too_long(text):
             return TOO_LONG
-        return redact_text(text, self._engine.scan)
+        return redact_text(text, scanner.scan)
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Let the engine read the texts not scrubbed yet as one batch before they are scrubbed one by
+        one: its NER model reads a batch several times faster than one text at a time. The result
+        of each call that follows is the same as without it."""
+        cache = self._cache
+        unseen = list(dict.fromkeys(text for text in texts if text not in cache))
+        if len(unseen) > 1:
+            self._scanner().prepare(unseen)
 
     def __call__(self, text: str) -> str:
         scrubbed = self._cache.get(text)

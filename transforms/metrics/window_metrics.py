@@ -26,6 +26,7 @@ from apache_beam.transforms import trigger, userstate
 from apache_beam.transforms import window as beam_window
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import Duration, Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
 
 from veilwatch.transforms.config.model import DatasetConfig, MetricSpec, WindowKind
 from veilwatch.transforms.elements import (
@@ -57,17 +58,42 @@ def group_value(value: Any) -> str:
     return text[:_MAX_GROUP_CHARS]
 
 
-def _scrubbed_group_getter(group_by: str, scrub: ValueScrubber) -> Any:
-    """record -> its group's name, findings replaced by ``[INFO_TYPE]`` (``group_value`` of it is itself)."""
-    get = first_value_getter(group_by)
-    return lambda record: scrub(group_value(get(record)))
+class _ScrubbedGroupGetter:
+    """record -> its group's name, findings replaced by ``[INFO_TYPE]`` (``group_value`` of it is itself).
+
+    ``names(records)``: the same for many records, the values not seen before scanned as one batch
+    (the detection engine's NER reads a batch several times faster than one text at a time)."""
+
+    def __init__(self, group_by: str, scrub: ValueScrubber):
+        self.get = first_value_getter(group_by)
+        self.scrub = scrub
+
+    def __call__(self, record: Any) -> str:
+        return self.scrub(group_value(self.get(record)))
+
+    def groups(self, records: list[Any]) -> list[str]:
+        """``group_value`` of each record's scrubbed name; each distinct value is scrubbed once."""
+        get = self.get
+        raw = [group_value(get(record)) for record in records]
+        distinct = dict.fromkeys(raw)
+        scrub = self.scrub
+        scrub.prepare(distinct)
+        group_of = {name: group_value(scrub(name)) for name in distinct}
+        return [group_of[name] for name in raw]
+
+
+def _scrubbed_group_getter(group_by: str, scrub: ValueScrubber) -> _ScrubbedGroupGetter:
+    return _ScrubbedGroupGetter(group_by, scrub)
 
 
 class PartialMetricsFn(beam.DoFn):
-    """AnonymizedBatch -> (SeriesId, WindowPartial) per series and window touched."""
+    """AnonymizedBatch -> (SeriesId, WindowPartial) per series and window touched; with
+    ``keyed_by_window``, ((SeriesId, start, end), (metric name, partial)) instead: the key
+    and value the bounded path's combine takes, without a step of its own to rekey them."""
 
-    def __init__(self, config: DatasetConfig):
+    def __init__(self, config: DatasetConfig, keyed_by_window: bool = False):
         self.config = config
+        self.keyed_by_window = keyed_by_window
 
     def setup(self) -> None:
         self.gap = self.config.window.gap_seconds if self.config.window.kind is WindowKind.SESSIONS else None
@@ -86,10 +112,16 @@ class PartialMetricsFn(beam.DoFn):
             (r, f, t, False) for r, f, t in zip(batch.records, findings, batch.event_times, strict=True)
         ]
         rows += [(None, no_findings, t, True) for t in batch.dead_letter_times]
-        if self.gap is not None:
-            yield from self._session_partials(rows)
-        else:
-            yield from self._interval_partials(rows)
+        partials = self._session_partials(rows) if self.gap is not None else self._interval_partials(rows)
+        if not self.keyed_by_window:
+            yield from partials
+            return
+        for timestamped in partials:
+            key, partial = timestamped.value
+            yield beam_window.TimestampedValue(
+                ((key, partial.window_start, partial.window_end), (key.metric, partial.partial)),
+                timestamped.timestamp,
+            )
 
     def _session_partials(self, rows: list[tuple]) -> Iterator[Any]:
         """Per series, runs of records less than ``gap`` apart -> one partial per run over
@@ -148,6 +180,17 @@ class PartialMetricsFn(beam.DoFn):
         """Window start -> the rows (in order) whose event time lies in that window."""
         by_window: dict[float, list[tuple]] = {}
         assert self.assigner is not None, "fixed and sliding windows only"
+        period = self.assigner.period
+        if period == self.assigner.size:  # fixed windows: one window per row, its start as ``starts`` has it
+            floor = math.floor
+            for row in rows:
+                start = floor(row[2] / period) * period
+                window_rows = by_window.get(start)
+                if window_rows is None:
+                    by_window[start] = [row]
+                else:
+                    window_rows.append(row)
+            return by_window
         starts_of = self.assigner.starts
         for row in rows:
             for start in starts_of(row[2]):
@@ -165,11 +208,8 @@ def _rows_by_group(rows: list[tuple], getter: Any) -> dict[str | None, list[tupl
     if getter is None:
         return {None: rows}
     groups: dict[str | None, list[tuple]] = {}
-    for row in rows:
-        record = row[0]
-        if record is None:
-            continue
-        group = group_value(getter(record))
+    rows = [row for row in rows if row[0] is not None]
+    for group, row in zip(getter.groups([row[0] for row in rows]), rows, strict=True):
         group_rows = groups.get(group)
         if group_rows is None:
             groups[group] = [row]
@@ -336,7 +376,11 @@ class _ToWindowMetric(beam.DoFn):
 
 def _scrubbed_detail(detail: Any, scrub: ValueScrubber) -> str | None:
     """A heavy hitter's value, with findings replaced by ``[INFO_TYPE]`` as group names are."""
-    return None if detail is None else scrub(detail if isinstance(detail, str) else str(detail))
+    return None if detail is None else scrub(_detail_text(detail))
+
+
+def _detail_text(detail: Any) -> str:
+    return detail if isinstance(detail, str) else str(detail)
 
 
 class WindowMetricsOutputs(NamedTuple):
@@ -399,20 +443,14 @@ class ComputeWindowMetrics(
             raise ValueError(
                 "with_too_late applies to unbounded input only (a bounded input has no late data)"
             )
-        partials = batches | "PreAggregatePerBatch" >> beam.ParDo(PartialMetricsFn(self.config))
         if batches.is_bounded and self.config.window.kind is not WindowKind.SESSIONS:
             return (
-                partials
-                | "KeyBySeriesAndWindow"
-                >> beam.MapTuple(
-                    lambda key, partial: (
-                        (key, partial.window_start, partial.window_end),
-                        (key.metric, partial.partial),
-                    )
-                )
+                batches
+                | "PreAggregatePerBatch" >> beam.ParDo(PartialMetricsFn(self.config, keyed_by_window=True))
                 | "MergePartials" >> beam.CombinePerKey(MergePartialsFn(self.config))
                 | "ToWindowMetric" >> beam.ParDo(_KeyedToWindowMetric(self.config))
             )
+        partials = batches | "PreAggregatePerBatch" >> beam.ParDo(PartialMetricsFn(self.config))
         too_late = None
         if not batches.is_bounded:
             gated = (
@@ -444,16 +482,47 @@ class ComputeWindowMetrics(
         return metrics
 
 
+# Window metrics held back per bundle so that their details are scanned as one batch.
+_SCRUB_BATCH = 512
+
+
 class _KeyedToWindowMetric(beam.DoFn):
-    """((series, start, end), (value, detail)) -> WindowMetric (the bounded path's keys carry the window)."""
+    """((series, start, end), (value, detail)) -> WindowMetric (the bounded path's keys carry the window).
+
+    Details (heavy hitters' values, one per window) are scrubbed in batches of up to ``_SCRUB_BATCH``:
+    the detection engine reads them in one NER pass (several times cheaper than text by text); each
+    metric leaves with its own timestamp, window and pane."""
 
     def __init__(self, config: DatasetConfig):
         self.scrub = ValueScrubber(config)
 
-    def process(self, element: Any) -> Iterator[WindowMetric]:
-        ((name, group_by, group), start, end), (value, detail) = element
-        if value is not None:
-            yield WindowMetric(
+    def start_bundle(self) -> None:
+        self._held: list[tuple[Any, Any, Any, Any]] = []
+
+    def process(
+        self,
+        element: Any,
+        timestamp=beam.DoFn.TimestampParam,
+        win=beam.DoFn.WindowParam,
+        pane=beam.DoFn.PaneInfoParam,
+    ) -> Iterator[WindowedValue]:
+        if element[1][0] is None:  # e.g. a rate over a window that saw no record of the field
+            return
+        self._held.append((element, timestamp, win, pane))
+        if len(self._held) >= _SCRUB_BATCH:
+            yield from self._release()
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        yield from self._release()
+
+    def _release(self) -> Iterator[WindowedValue]:
+        held, self._held = self._held, []
+        self.scrub.prepare(
+            _detail_text(element[1][1]) for element, _, _, _ in held if element[1][1] is not None
+        )
+        for element, timestamp, win, pane in held:
+            ((name, group_by, group), start, end), (value, detail) = element
+            metric = WindowMetric(
                 name,
                 group_by,
                 group,
@@ -462,3 +531,4 @@ class _KeyedToWindowMetric(beam.DoFn):
                 float(value),
                 _scrubbed_detail(detail, self.scrub),
             )
+            yield WindowedValue(metric, timestamp, (win,), pane)

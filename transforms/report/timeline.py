@@ -35,18 +35,28 @@ class TimelineCounts:
         return int(seconds // self.bucket * self.bucket)
 
     def __call__(self, batch: Any) -> dict[str, int]:
-        counts: Counter = Counter()
+        # Counted per bucket start first; each key's text is made once per bucket, not once per record.
+        records: Counter = Counter()
+        with_findings: Counter = Counter()
+        bucket = self.bucket
         findings = batch.findings or ((),) * len(batch.event_times)
         for seconds, found in zip(batch.event_times, findings, strict=True):
             if seconds is None:
                 continue
-            start = self._start(seconds)
-            counts[f"{PREFIX}{start}|records"] += 1
+            start = int(seconds // bucket * bucket)
+            records[start] += 1
             if found:
-                counts[f"{PREFIX}{start}|with_findings"] += 1
-        for seconds in batch.dead_letter_times:
-            counts[f"{PREFIX}{self._start(seconds)}|dead_lettered"] += 1
-        return dict(counts)
+                with_findings[start] += 1
+        dead_lettered = Counter(self._start(seconds) for seconds in batch.dead_letter_times)
+        counts: dict[str, int] = {}
+        for what, per_start in (
+            ("records", records),
+            ("with_findings", with_findings),
+            ("dead_lettered", dead_lettered),
+        ):
+            for start, n in per_start.items():
+                counts[f"{PREFIX}{start}|{what}"] = n
+        return counts
 
 
 def timeline_entries(counts: dict[str, int]) -> list[dict[str, Any]]:

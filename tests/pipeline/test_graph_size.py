@@ -1,0 +1,45 @@
+"""The batch graph's size: the runner pays per step (translation, DoFn inspection, bundles) before any record.
+
+Issue #15 measured a fixed start-up cost proportional to the number of ParDos; the file sinks were most of
+them (WriteToText: 8 ParDos and a GroupByKey each). Built, not run.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from tests.conftest import REPO
+from veilwatch.pipelines.anonymize_pipeline import build_pipeline
+from veilwatch.transforms.config_loading.loader import ConfigOverrides, load_config
+from veilwatch.transforms.keys.keyring import create_plaintext_keyset
+
+pytestmark = pytest.mark.pipeline
+
+# The payments batch graph had 83 ParDos and 10 GroupByKeys before #15.
+MAX_PARDOS = 40
+MAX_SHUFFLES = 3  # the read's spread of file ranges, the window metrics' merge, the silent tails' last window
+
+
+def test_the_payments_batch_graph_stays_small(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text("")
+    keyset = tmp_path / "keyset.json"
+    keyset.write_text(create_plaintext_keyset())
+    config = load_config(
+        str(REPO / "templates" / "datasets" / "payments.yaml"),
+        ConfigOverrides(input=str(data), output_dir=str(tmp_path / "out"), keyset=str(keyset)),
+    )
+    p = beam.Pipeline(options=PipelineOptions(["--runner=DirectRunner"]))
+    build_pipeline(p, config, allow_plaintext_keys=True)
+    leaves = [t for t in p.to_runner_api().components.transforms.values() if not t.subtransforms]
+    kinds = collections.Counter(t.spec.urn for t in leaves)
+    assert kinds["beam:transform:pardo:v1"] <= MAX_PARDOS, sorted(t.unique_name for t in leaves)
+    assert kinds["beam:transform:group_by_key:v1"] <= MAX_SHUFFLES, sorted(t.unique_name for t in leaves)
+    # every JSONL output is written by the three-step sink
+    for name in ("WriteAnonymized/WriteJsonl", *(f"Write{n}/WriteText" for n in ("DeadLetters", "Findings"))):
+        assert sum(t.unique_name.startswith(name + "/") for t in leaves) == 3, name
+    assert not (tmp_path / "out").exists()  # building the graph writes nothing

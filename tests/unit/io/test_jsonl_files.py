@@ -1,0 +1,154 @@
+"""The JSONL file sink: same files and lines as WriteToText, in three steps, nothing final before finalize."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from veilwatch.transforms.io.jsonl_files import WriteJsonlFiles, _FinalizeFn
+from veilwatch.transforms.io.sinks import WriteJsonLines, join_lines, to_json_line
+
+BATCHES = [
+    [{"id": b * 10 + i, "name": f"n{b}-{i}", "amount": b + i / 4} for i in range(7)] for b in range(40)
+]
+
+
+def _options() -> PipelineOptions:
+    return PipelineOptions(["--runner=DirectRunner", "--direct_running_mode=in_memory"])
+
+
+def _run(elements: list, write: beam.PTransform) -> None:
+    with beam.Pipeline(options=_options()) as p:
+        p | beam.Create(elements, reshuffle=False) | write
+
+
+def _files(directory: pathlib.Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()
+    }
+
+
+def _lines(directory: pathlib.Path) -> list[str]:
+    return sorted(line for data in _files(directory).values() for line in data.decode().splitlines())
+
+
+def _leaf_steps(write: beam.PTransform) -> list[str]:
+    p = beam.Pipeline(options=_options())
+    p | beam.Create([[{"a": 1}]], reshuffle=False) | "Sink" >> write
+    transforms = p.to_runner_api().components.transforms.values()
+    return [t.unique_name for t in transforms if not t.subtransforms and t.unique_name.startswith("Sink/")]
+
+
+def test_the_sink_is_three_steps_where_write_to_text_is_twelve(tmp_path):
+    assert len(_leaf_steps(beam.io.WriteToText(str(tmp_path / "a" / "part")))) == 12
+    assert len(_leaf_steps(WriteJsonLines(str(tmp_path / "b" / "part")))) == 3
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_same_file_names_and_lines_as_write_to_text(tmp_path, batched):
+    elements = BATCHES if batched else [r for batch in BATCHES for r in batch]
+    to_text = join_lines if batched else to_json_line
+    _run(
+        elements,
+        beam.Map(to_text) | beam.io.WriteToText(str(tmp_path / "old" / "part"), file_name_suffix=".jsonl"),
+    )
+    _run(elements, WriteJsonLines(str(tmp_path / "new" / "part"), batched=batched))
+    old, new = _files(tmp_path / "old"), _files(tmp_path / "new")
+    assert sorted(new) == sorted(old) == ["part-00000-of-00001.jsonl"]
+    assert _lines(tmp_path / "new") == _lines(tmp_path / "old")
+    assert len(_lines(tmp_path / "new")) == 40 * 7
+    assert new["part-00000-of-00001.jsonl"].endswith(b"\n")
+    assert [json.loads(line)["id"] for line in _lines(tmp_path / "new")] != []
+
+
+def test_an_empty_input_writes_one_empty_shard_as_write_to_text_does(tmp_path):
+    _run([], beam.io.WriteToText(str(tmp_path / "old" / "part"), file_name_suffix=".jsonl"))
+    _run([], WriteJsonLines(str(tmp_path / "new" / "part")))
+    assert _files(tmp_path / "new") == _files(tmp_path / "old") == {"part-00000-of-00001.jsonl": b""}
+
+
+def test_batches_without_records_write_no_blank_line(tmp_path):
+    _run([[], [{"a": 1}], []], WriteJsonLines(str(tmp_path / "out" / "part")))
+    assert _files(tmp_path / "out") == {"part-00000-of-00001.jsonl": b'{"a":1}\n'}
+
+
+class _Boom(Exception):
+    pass
+
+
+def _fail_on_batch_30(batch: list) -> str:
+    if batch and batch[0]["id"] == 300:
+        raise _Boom("injected fault")
+    return join_lines(batch)
+
+
+def test_a_failing_write_leaves_no_final_file(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(Exception, match="injected fault"):
+        _run(BATCHES, WriteJsonlFiles(str(out / "part"), _fail_on_batch_30))
+    written = _files(out) if out.exists() else {}
+    assert not [name for name in written if name.startswith("part-")]
+    assert all(name.startswith("beam-temp-part-") for name in written)  # staging only (may be none)
+
+
+def test_a_rerun_replaces_the_files_of_the_same_shard_count_as_write_to_text_does(tmp_path):
+    results = {}
+    for name, write in (
+        ("old", lambda prefix: beam.Map(join_lines) | beam.io.WriteToText(prefix, file_name_suffix=".jsonl")),
+        ("new", lambda prefix: WriteJsonLines(prefix)),
+    ):
+        out = tmp_path / name
+        out.mkdir()
+        (out / "part-00000-of-00001.jsonl").write_text('{"stale":true}\n')
+        (out / "part-00000-of-00002.jsonl").write_text("another shard count: left in place\n")
+        _run(BATCHES[:2], write(str(out / "part")))
+        results[name] = _files(out)
+    assert results["new"] == results["old"]
+    files = results["new"]
+    assert sorted(files) == ["part-00000-of-00001.jsonl", "part-00000-of-00002.jsonl"]
+    assert len(files["part-00000-of-00001.jsonl"].decode().splitlines()) == 14
+    assert b"stale" not in files["part-00000-of-00001.jsonl"]
+
+
+def _temp_files(staging: pathlib.Path, texts: list[str]) -> list[str]:
+    staging.mkdir(parents=True)
+    paths = []
+    for i, text in enumerate(texts):
+        path = staging / f"t{i}"
+        path.write_text(text)
+        paths.append(str(path))
+    return paths
+
+
+def test_finalize_names_one_shard_per_temp_file_and_removes_the_staging_folder(tmp_path):
+    staging = tmp_path / "beam-temp-part-x"
+    temps = _temp_files(staging, ["a\n", "b\n", "c\n"])
+    finalize = _FinalizeFn(str(tmp_path / "part"), ".jsonl", str(staging))
+    finals = list(finalize.process(b"", list(reversed(temps))))
+    assert [pathlib.Path(f).name for f in finals] == [f"part-0000{i}-of-00003.jsonl" for i in range(3)]
+    assert [pathlib.Path(f).read_text() for f in finals] == ["a\n", "b\n", "c\n"]
+    assert not staging.exists()
+
+
+def test_a_retried_finalize_keeps_what_an_earlier_attempt_renamed(tmp_path):
+    staging = tmp_path / "beam-temp-part-x"
+    temps = _temp_files(staging, ["a\n", "b\n"])
+    (tmp_path / "part-00000-of-00002.jsonl").write_text("a\n")  # an attempt that renamed the first shard
+    pathlib.Path(temps[0]).unlink()
+    finalize = _FinalizeFn(str(tmp_path / "part"), ".jsonl", str(staging))
+    list(finalize.process(b"", temps))
+    assert _files(tmp_path) == {"part-00000-of-00002.jsonl": b"a\n", "part-00001-of-00002.jsonl": b"b\n"}
+    list(finalize.process(b"", temps))  # and once more, after everything was renamed
+    assert _files(tmp_path) == {"part-00000-of-00002.jsonl": b"a\n", "part-00001-of-00002.jsonl": b"b\n"}
+
+
+def test_finalize_refuses_a_shard_whose_temp_and_final_files_are_both_missing(tmp_path):
+    staging = tmp_path / "beam-temp-part-x"
+    temps = _temp_files(staging, ["a\n"])
+    pathlib.Path(temps[0]).unlink()
+    with pytest.raises(OSError, match="both missing"):
+        list(_FinalizeFn(str(tmp_path / "part"), ".jsonl", str(staging)).process(b"", temps))
