@@ -105,8 +105,22 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 
 
 def _needs_model(text: str) -> bool:
-    """The model finds names by their capitals: a text without an upper-case letter is left to the rules."""
+    """The model finds names by their capitals: a text without an upper-case letter is left to the rules.
+
+    Most scanned text is ASCII and much of it lower-case (notes, log lines), read again in every
+    batch: for ASCII, whose only upper-case letters are A-Z and whose ``lower()`` changes exactly
+    those, one C-level ``lower()`` gives the answer of the character-by-character test."""
+    if text.isascii():
+        return text.lower() != text
     return any(ch.isupper() for ch in text)
+
+
+def _has_letter(text: str) -> bool:
+    """Whether ``text`` has a letter (``str.isalpha``); for ASCII, whose letters are A-Z and a-z,
+    exactly when its lower- and upper-case forms differ."""
+    if text.isascii():
+        return text.lower() != text.upper()
+    return any(ch.isalpha() for ch in text)
 
 
 class SpacyNerRecognizer(Recognizer):
@@ -166,7 +180,7 @@ class SpacyNerRecognizer(Recognizer):
         return entities
 
     def find(self, text: str) -> Iterator[Finding]:
-        if not any(ch.isalpha() for ch in text):
+        if not _has_letter(text):
             return iter(())
         return iter(refine(text, self._model_entities(text)))
 
