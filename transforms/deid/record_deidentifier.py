@@ -69,6 +69,10 @@ class FieldFinding(NamedTuple):
 # every one of their transactions), and finding replacements remembered per
 # deidentifier; each cache is emptied when full, so it holds at most this many.
 VALUE_CACHE_SIZE = 65_536
+# Scanned texts remembered whole (the replaced text and its findings) per deidentifier: a note
+# such as "gift" recurs in thousands of records. At most this many texts, each no longer than the
+# scanner's result cache allows (``result_cache_chars``, 512): a few MiB at most; emptied when full.
+TEXT_CACHE_SIZE = 16_384
 
 
 class FieldRewriter:
@@ -246,6 +250,12 @@ class RecordDeidentifier:
         # an email in free text recurs as often as in its declared field. Per instance (built on the
         # worker, never shared across pipelines), emptied when it holds VALUE_CACHE_SIZE entries.
         self._replacements: dict[tuple[int, str, str, str], str] = {}
+        # Scanned texts whole: (field, text, the field scan's own transformations or None) ->
+        # (the text with its findings replaced, its findings). Only where the scanner's findings
+        # depend on the text alone (its result cache: ``result_cache_chars``) and every replacement
+        # was context-free and succeeded; see _scan_text.
+        self._texts: dict[tuple, tuple[str, tuple[FieldFinding, ...]]] = {}
+        self._text_cache_chars: int = getattr(scanner, "result_cache_chars", 0)
         self._by_type = {t: build_transformation(s, keys) for t, s in pii.info_type_transformations.items()}
         self._default = build_transformation(pii.default_scan_transformation, keys)
         if (self._scan_paths or self._field_scans or unknown_fields is not None) and scanner is None:
@@ -419,14 +429,36 @@ class RecordDeidentifier:
         infoTypeTransformations (pii.fields), else pii.info_type_transformations."""
         if not isinstance(value, str):
             return value
+        key: tuple | None = None
+        if len(value) <= self._text_cache_chars:
+            # The whole outcome of a text seen before: the same findings (the scanner's result
+            # cache makes them a function of the text) and the same context-free replacements.
+            key = (field, value, None if by_type is None else id(by_type))
+            hit = self._texts.get(key)
+            if hit is not None:
+                out.extend(hit[1])
+                return hit[0]
         scanner = self._scanner
         assert scanner is not None, "__init__ refuses a config that scans without a scanner"
         if scanner.text_too_long(value):
             raise RecordError("scan", f"field '{field}' is longer than the scanner's max_text_chars")
         found = scanner.scan(value)
         if not found:
+            if key is not None:
+                self._remember_text(key, value, ())
             return value
-        return self._replace_findings(value, found, record, field, out, context_values, by_type, default)
+        first = len(out)
+        replaced, cacheable = self._replace(
+            value, found, record, field, out, context_values, by_type, default
+        )
+        if key is not None and cacheable:
+            self._remember_text(key, replaced, tuple(out[first:]))
+        return replaced
+
+    def _remember_text(self, key: tuple, replaced: str, findings: tuple[FieldFinding, ...]) -> None:
+        if len(self._texts) >= TEXT_CACHE_SIZE:
+            self._texts.clear()
+        self._texts[key] = (replaced, findings)
 
     def _replace_findings(
         self,
@@ -440,6 +472,22 @@ class RecordDeidentifier:
         default: Transformation | None = None,
     ) -> str:
         """``value`` with every finding replaced by its infoType's transformation."""
+        return self._replace(value, found, record, field, out, context_values, by_type, default)[0]
+
+    def _replace(
+        self,
+        value: str,
+        found: list[Any],
+        record: dict,
+        field: str,
+        out: list[FieldFinding],
+        context_values: dict | None,
+        by_type: dict | None = None,
+        default: Transformation | None = None,
+    ) -> tuple[str, bool]:
+        """:meth:`_replace_findings`, and whether the result depends on the text alone (every
+        transformation context-free and none failed), so that it may be remembered per text."""
+        cacheable = True
         pieces: list[str] = []
         cursor = 0
         for f in found:  # sorted by start, non-overlapping
@@ -465,6 +513,7 @@ class RecordDeidentifier:
                     continue
                 ctx = shared_context(f.info_type, field)
             else:
+                cacheable = False
                 ctx = ValueContext(f.info_type, record, field, context_values)
             try:
                 replacement = str(transformation.transform(found_text, ctx))
@@ -473,6 +522,7 @@ class RecordDeidentifier:
                 label = field if field in self._scan_path_texts else OUTSIDE_SCHEMA
                 self.transformation_errors.handle(label, exc, "scan")  # raises unless leaveUntransformed
                 replacement = found_text  # left untransformed, and not cached: every such finding is counted
+                cacheable = False
             else:
                 if cache_key is not None:
                     if len(self._replacements) >= VALUE_CACHE_SIZE:
@@ -482,7 +532,7 @@ class RecordDeidentifier:
             cursor = f.end
             out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))
         pieces.append(value[cursor:])
-        return "".join(pieces)
+        return "".join(pieces), cacheable
 
 
 def _group_by_parent(

@@ -216,6 +216,13 @@ class DetectionEngine:
         """Whether texts go through the Hyperscan prefilter (hyperscan installed and enabled)."""
         return self._prefilter is not None
 
+    @property
+    def result_cache_chars(self) -> int:
+        """Texts up to this many characters have their findings remembered (the result cache), so
+        that a text's findings are those of its first scan; 0 without the cache. A caller may then
+        remember more per such text (the record de-identifier keeps the replaced text)."""
+        return _CACHED_TEXT_CHARS if self._cached is not None else 0
+
     def text_too_long(self, text: str) -> bool:
         """Whether ``text`` exceeds ``max_text_chars`` (the caller dead-letters such texts)."""
         return len(text) > self.settings.max_text_chars

@@ -181,12 +181,17 @@ class QuantileCalculator(Calculator):
             local.add(x)
 
     def add_rows(self, local, rows):
-        get, add = self.get, local.add
+        # _number inlined (finite ints and floats, not bools), the values added in one call.
+        get, isinf = self.get, math.isinf
+        values = []
         for row in rows:
-            if row[0] is not None:
-                x = _number(get(row[0]))
-                if x is not None:
-                    add(x)
+            record = row[0]
+            if record is not None:
+                x = get(record)
+                kind = type(x)
+                if (kind is float or kind is int) and x == x and not isinf(x):
+                    values.append(float(x))
+        local.add_many(values)
 
     def merge(self, a, b):
         return a.merge(b)
@@ -233,10 +238,14 @@ class FrequencyCalculator(Calculator):
     def add_rows(self, local, rows):
         get = self.get
         for row in rows:
-            if row[0] is not None:
-                text = _text(get(row[0]))
-                if text is not None:
-                    local[text] = local.get(text, 0) + 1
+            record = row[0]
+            if record is not None:
+                text = get(record)
+                if text is None:
+                    continue
+                if type(text) is not str:  # _text inlined: str subclasses and others as their text
+                    text = _text(text)
+                local[text] = local.get(text, 0) + 1
 
     def partial(self, local):
         total = sum(local.values())

@@ -40,15 +40,14 @@ MAX_FAST_NESTING = 200
 
 def _screen_table() -> bytes:
     """The byte translation behind :func:`orjson_agrees`: every ASCII digit reads
-    "0", the separators ":" and "," read ":", the brackets "[" and "{" read "{",
-    any other byte reads " "."""
+    "0", the separators ":" and "," and the brackets "[" and "{" read ":" (what may
+    precede a number), any other byte reads " ". One mark for both, so that one
+    search finds a long number after either (brackets are counted on the line itself)."""
     table = bytearray(b" " * 256)
     for digit in b"0123456789":
         table[digit] = ord("0")
-    for separator in b":,":
-        table[separator] = ord(":")
-    for bracket in b"[{":
-        table[bracket] = ord("{")
+    for mark in b":,[{":
+        table[mark] = ord(":")
     return bytes(table)
 
 
@@ -57,8 +56,12 @@ _SCREEN = _screen_table()
 _SCREEN_DROP = b" \t\r\n-"
 # 19 digits after a separator, a bracket or at the start: an integer that may not fit in 64 bits.
 _LONG_DIGITS = b"0" * 19
-_LONG_AFTER_SEPARATOR = b":" + _LONG_DIGITS
-_LONG_AFTER_BRACKET = b"{" + _LONG_DIGITS
+_LONG_AFTER_MARK = b":" + _LONG_DIGITS
+
+
+def _brackets(line: bytes | bytearray) -> int:
+    """How many opening brackets ``[`` and ``{`` the line holds (strings included)."""
+    return line.count(b"{") + line.count(b"[")
 
 
 def parse_payload(payload: Any, error: str | None, max_depth: int = MAX_DEPTH_LIMIT) -> dict:
@@ -68,7 +71,7 @@ def parse_payload(payload: Any, error: str | None, max_depth: int = MAX_DEPTH_LI
     if isinstance(payload, (bytes, bytearray)):
         # One screen of the line serves both the parser choice and the depth test.
         screened = payload.translate(_SCREEN, _SCREEN_DROP)
-        brackets = screened.count(b"{")  # "[" and "{" both read "{"
+        brackets = _brackets(payload)
         record = _parse_screened(payload, screened, brackets)
         # Every level opens a bracket: a line with few brackets (nearly all) cannot be too deep.
         may_be_too_deep = brackets > max_depth
@@ -88,8 +91,7 @@ def too_deep_message(max_depth: int) -> str:
 
 def parse_line(line: bytes | bytearray) -> Any:
     """One JSON document from a line, exactly as ``json.loads`` reads it."""
-    screened = line.translate(_SCREEN, _SCREEN_DROP)
-    return _parse_screened(line, screened, screened.count(b"{"))
+    return _parse_screened(line, line.translate(_SCREEN, _SCREEN_DROP), _brackets(line))
 
 
 def _parse_screened(line: bytes | bytearray, screened: bytes | bytearray, brackets: int) -> Any:
@@ -108,20 +110,14 @@ def orjson_agrees(line: bytes | bytearray) -> bool:
     A cheap screen over the raw bytes: a ``False`` is often a false alarm
     (a bracket or a long digit run inside a string), which costs only speed.
     """
-    screened = line.translate(_SCREEN, _SCREEN_DROP)
-    return _orjson_agrees_screened(screened, screened.count(b"{"))
+    return _orjson_agrees_screened(line.translate(_SCREEN, _SCREEN_DROP), _brackets(line))
 
 
 def _orjson_agrees_screened(screened: bytes | bytearray, brackets: int) -> bool:
     if brackets > MAX_FAST_NESTING:
         return False
-    if _LONG_DIGITS not in screened:  # no run of 19 digits anywhere: nearly every line, one search
-        return True
-    return not (
-        screened.startswith(_LONG_DIGITS)
-        or _LONG_AFTER_SEPARATOR in screened
-        or _LONG_AFTER_BRACKET in screened
-    )
+    # One search: a run of 19 digits inside a string (an IBAN, a card number) follows no mark.
+    return not (_LONG_AFTER_MARK in screened or screened.startswith(_LONG_DIGITS))
 
 
 def _parse_with_json(line: bytes | bytearray) -> Any:

@@ -39,6 +39,23 @@ class DDSketch:
         key = math.ceil(math.log(abs(value)) / _log_gamma(self.relative_accuracy))
         store[key] = store.get(key, 0) + 1
 
+    def add_many(self, values: list[float]) -> None:
+        """``add`` for each value, in order (one call per batch: a window's metrics add thousands)."""
+        log_gamma = _log_gamma(self.relative_accuracy)
+        positive, negative = self.positive, self.negative
+        log, ceil = math.log, math.ceil
+        zeros = 0
+        for value in values:
+            magnitude = abs(value)
+            if magnitude < _MIN_MAGNITUDE:
+                zeros += 1
+                continue
+            store = positive if value > 0 else negative
+            key = ceil(log(magnitude) / log_gamma)
+            store[key] = store.get(key, 0) + 1
+        self.zeros += zeros
+        self.count += len(values)
+
     def merge(self, other: DDSketch) -> DDSketch:
         if other.relative_accuracy != self.relative_accuracy:
             raise ValueError("cannot merge DDSketches of different accuracy")
