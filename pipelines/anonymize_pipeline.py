@@ -51,6 +51,7 @@ from veilwatch.transforms.io.sinks import WriteAnonymized, WriteJsonLines, Write
 from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
 from veilwatch.transforms.io.windowed_files import WriteWindowedJsonLines
 from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics
+from veilwatch.transforms.records.schema import SchemaTree
 from veilwatch.transforms.report.timeline import TimelineCounts, bucket_seconds
 
 
@@ -70,7 +71,8 @@ def read_source(config: DatasetConfig, batch_size: int) -> beam.PTransform:
         return ReadPubSubBatches(config.source, config.event_time, batch_size)
     if config.source.format is SourceFormat.BIGQUERY:
         return ReadBigQueryBatches(config.source, batch_size)
-    return ReadRawBatches(config.source, batch_size)
+    # CSV headers nest along the schema's objects only: a column it does not name stays one key
+    return ReadRawBatches(config.source, batch_size, csv_objects=SchemaTree(config.fields).root)
 
 
 def build_pipeline(

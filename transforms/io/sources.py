@@ -50,7 +50,7 @@ from veilwatch.transforms.io.json_values import (
     to_json_ready,
 )
 from veilwatch.transforms.io.progress import RecordsReadCounter
-from veilwatch.transforms.records.nesting import nest_dotted
+from veilwatch.transforms.records.nesting import nest_declared, nest_dotted
 
 # Records per batch: large enough that runner overhead per element vanishes,
 # small enough that a batch's records and their outputs stay a few MB.
@@ -92,9 +92,12 @@ class ReadRangeFn(beam.DoFn):
     itself is one :class:`FileError` (a file-level dead letter) in a last batch.
     """
 
-    def __init__(self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(
+        self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE, csv_objects: dict | None = None
+    ):
         self.source = source
         self.batch_size = batch_size
+        self.csv_objects = csv_objects  # see read_csv
         self.records_read = RecordsReadCounter()  # a Beam counter, also read by the progress line
         self.files_unreadable = Metrics.counter("veilwatch", "files_unreadable")
 
@@ -125,7 +128,7 @@ class ReadRangeFn(beam.DoFn):
         if fmt is SourceFormat.JSONL:
             return read_lines(r, self.source.max_record_bytes)
         if fmt is SourceFormat.CSV:
-            return read_csv(r.path, self.source.csv_delimiter, self.source.max_record_bytes)
+            return read_csv(r.path, self.source.csv_delimiter, self.source.max_record_bytes, self.csv_objects)
         if fmt is SourceFormat.AVRO:
             return read_avro(r.path)
         return read_parquet(r.path, self.batch_size)
@@ -229,8 +232,14 @@ def _oversized_line_length(handle: Any, line: bytes) -> int:
     return consumed
 
 
-def read_csv(path: str, delimiter: str, max_record_bytes: int) -> Iterator[RawItem]:
+def read_csv(
+    path: str, delimiter: str, max_record_bytes: int, objects: dict | None = None
+) -> Iterator[RawItem]:
     """Rows as header->text mappings; undecodable bytes are reported per row, not per file.
+
+    A dotted header (``customer.email``) nests: along the schema's declared objects only when
+    ``objects`` (``SchemaTree.root``) is given (:func:`nest_declared`: a column the schema does
+    not name stays one key, so PII in its name is scanned whole), at every dot without it.
 
     A leading UTF-8 byte order mark is dropped. Rows of up to ``max_record_bytes``
     are read whatever the size of one cell; a longer row (or one the csv module
@@ -261,7 +270,9 @@ def read_csv(path: str, delimiter: str, max_record_bytes: int) -> Iterator[RawIt
             elif len(cells) != width:
                 yield RawItem(ref, None, row.size, f"row has {len(cells)} columns, the header has {width}")
             else:
-                yield RawItem(ref, nest_dotted(zip(header, cells, strict=True)), row.size)
+                pairs = zip(header, cells, strict=True)
+                record = nest_dotted(pairs) if objects is None else nest_declared(pairs, objects)
+                yield RawItem(ref, record, row.size)
 
 
 def _has_surrogates(cell: str) -> bool:
@@ -314,12 +325,17 @@ class ReadRawBatches(beam.PTransform[beam.pvalue.PBegin, beam.PCollection[RawBat
     """files matching ``source.path`` -> PCollection[RawBatch]."""
 
     def __init__(
-        self, source: SourceSpec, batch_size: int = DEFAULT_BATCH_SIZE, split_bytes: int = DEFAULT_SPLIT_BYTES
+        self,
+        source: SourceSpec,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        split_bytes: int = DEFAULT_SPLIT_BYTES,
+        csv_objects: dict | None = None,
     ):
         super().__init__()
         self.source = source
         self.batch_size = batch_size
         self.split_bytes = split_bytes
+        self.csv_objects = csv_objects  # the schema's object tree: see read_csv
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[RawBatch]:
         return (
@@ -327,7 +343,7 @@ class ReadRawBatches(beam.PTransform[beam.pvalue.PBegin, beam.PCollection[RawBat
             | "MatchFiles" >> fileio.MatchFiles(self.source.path)
             | "SplitIntoRanges" >> beam.FlatMap(split_into_ranges, self.source, self.split_bytes)
             | "SpreadRanges" >> beam.Reshuffle()
-            | "ReadRanges" >> beam.ParDo(ReadRangeFn(self.source, self.batch_size))
+            | "ReadRanges" >> beam.ParDo(ReadRangeFn(self.source, self.batch_size, self.csv_objects))
         )
 
 

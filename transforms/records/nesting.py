@@ -63,8 +63,36 @@ def holds_non_finite(value: Any) -> bool:
     return False
 
 
+def nest_declared(pairs: Iterable[tuple[str, Any]], objects: dict[str, Any]) -> dict:
+    """CSV columns named ``customer.email`` become nested records where the schema declares the
+    objects: ``objects`` is the schema's tree of object fields (name -> subtree, a leaf is
+    ``True``; ``SchemaTree.root``). A header is split at its dots only while each part names a
+    declared object; the rest stays one key. ``customer.extra`` is ``{"customer": {"extra": ...}}``,
+    while a column the schema does not name, ``142.202.203.240`` or ``jane.doe@example.com``,
+    stays a single key, so the key-name scan sees the whole name: split into ``142``, ``202`` ...
+    no part is PII, and the nested keys would still spell it out."""
+    record: dict = {}
+    for name, value in pairs:
+        if "." not in name:
+            record[name] = value
+            continue
+        parts = name.split(".")
+        node, tree, used = record, objects, 0
+        while used < len(parts) - 1:
+            subtree = tree.get(parts[used]) if isinstance(tree, dict) else None
+            if not isinstance(subtree, dict):
+                break
+            child = node.get(parts[used])
+            if not isinstance(child, dict):
+                child = node[parts[used]] = {}
+            node, tree, used = child, subtree, used + 1
+        node[".".join(parts[used:])] = value
+    return record
+
+
 def nest_dotted(pairs: Iterable[tuple[str, Any]]) -> dict:
-    """CSV columns named ``customer.email`` become nested records, as the CSV sink writes them."""
+    """Columns named ``customer.email`` become nested records, at every dot (re-identification's
+    rows, whose headers are the de-identified output's own paths)."""
     record: dict = {}
     for name, value in pairs:
         if "." not in name:
