@@ -45,6 +45,7 @@ from veilwatch.transforms.io.bigquery import (
     finding_row,
     table_parameters,
 )
+from veilwatch.transforms.io.jsonl_files import SharedFinalize
 from veilwatch.transforms.io.output_schema import flatten
 from veilwatch.transforms.io.pubsub import ReadPubSubBatches, WriteJsonToPubSub
 from veilwatch.transforms.io.sinks import WriteAnonymized, WriteJsonLines, WriteRunSummary
@@ -112,7 +113,7 @@ def build_pipeline(
             )
         else:
             assert sinks.output_dir is not None, "anonymized_to_files means an output directory"
-            anon.anonymized | "WriteAnonymized" >> WriteAnonymized(config, sinks.output_dir)
+            anon.anonymized | "WriteAnonymized" >> WriteAnonymized(config, sinks.output_dir, writer.finalize)
 
     if sinks.bigquery.findings_table:
         writer.to_bigquery(
@@ -158,6 +159,8 @@ def build_pipeline(
         # batch runs keep every scored window on file: report.html plots each series with its expected band
         scores | "WriteScores" >> writer.files("scores", batched=False)
     dead_letters = _write_dead_letters(anon.dead_letters, writer)
+    if writer.finalize is not None:  # every batch JSONL output renamed into place by one step
+        writer.finalize.apply(pipeline, "FinalizeFiles")
 
     summary = None
     if not streaming and sinks.output_dir:
@@ -216,13 +219,15 @@ class _Writer:
         self.output_dir = config.sinks.output_dir
         self.streaming = streaming
         self.dead_letters: list[beam.PCollection] = []  # of later stages, list[dict] per element
+        # batch: the JSONL outputs' temp files are renamed into place by one shared step
+        self.finalize = None if streaming else SharedFinalize()
 
     def files(self, name: str, batched: bool = True) -> beam.PTransform:
         assert self.output_dir is not None, "file outputs are written only with sinks.output_dir"
         directory = FileSystems.join(self.output_dir, name)
         if self.streaming:
             return WriteWindowedJsonLines(directory, batched=batched)
-        return WriteJsonLines(FileSystems.join(directory, "part"), batched=batched)
+        return WriteJsonLines(FileSystems.join(directory, "part"), batched=batched, finalize=self.finalize)
 
     def to_bigquery(
         self,

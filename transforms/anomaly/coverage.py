@@ -88,32 +88,45 @@ class _ExtentPerBundleFn(beam.DoFn):
             yield WindowedValue(self._acc, GlobalWindow().max_timestamp(), (GlobalWindow(),))
 
 
-def _merged_extent(_: bytes, per_bundle: Iterable[Any]) -> Any:
+def input_extent(per_bundle: Iterable[Any]) -> Any:
+    """The input's (first, last) event time from ``InputExtent``'s per-bundle extents; None for no time."""
     return _ExtentFn().merge_accumulators(per_bundle)
 
 
 class InputExtent(beam.PTransform):
-    """PCollection[AnonymizedBatch] (bounded) -> one (first, last) event time, or None for no time at all.
+    """PCollection[AnonymizedBatch] (bounded) -> one (first, last) event time per bundle that saw any:
+    read as a side input (``AsIter``) and merged by ``input_extent``.
 
-    Three steps and no shuffle, where ``CombineGlobally`` was nine: each bundle's extent, then one
-    step on an ``Impulse`` merges them (a side input, read once every bundle is done)."""
+    One step and no shuffle, where ``CombineGlobally`` was nine: the consumers (``split_by_coverage``,
+    the silent tails of ``score.ScoreSeries``) merge the few per-bundle extents themselves, once per
+    bundle, so no step of its own (and no stage: an ``Impulse`` and a merge) waits for them."""
 
     def expand(self, batches: beam.PCollection) -> beam.PCollection:
-        per_bundle = batches | "ExtentPerBundle" >> beam.ParDo(_ExtentPerBundleFn())
-        return (
-            batches.pipeline
-            | "Once" >> beam.Impulse()
-            | "FirstAndLastEventTime" >> beam.Map(_merged_extent, pvalue.AsIter(per_bundle))
-        )
+        return batches | "ExtentPerBundle" >> beam.ParDo(_ExtentPerBundleFn())
 
 
-class _SplitFn(beam.DoFn):
+class ExtentSideInput:
+    """A DoFn's view of ``InputExtent``'s side input: merged once per bundle, not once per element."""
+
+    def start_bundle(self) -> None:
+        self._extent: Any = _UNSET
+
+    def extent(self, per_bundle: Iterable[Any]) -> Any:
+        if self._extent is _UNSET:
+            self._extent = input_extent(per_bundle)
+        return self._extent
+
+
+_UNSET = object()
+
+
+class _SplitFn(ExtentSideInput, beam.DoFn):
     def __init__(self, min_coverage: float, on_partial: Callable[[Any, float], Any] | None = None):
         self.min_coverage = min_coverage
         self.on_partial = on_partial
 
-    def process(self, metric: Any, extent: Any) -> Iterator[Any]:
-        coverage = window_coverage(metric.window_start, metric.window_end, extent)
+    def process(self, metric: Any, extents: Iterable[Any]) -> Iterator[Any]:
+        coverage = window_coverage(metric.window_start, metric.window_end, self.extent(extents))
         if coverage < self.min_coverage:
             on_partial = self.on_partial
             yield pvalue.TaggedOutput(
@@ -129,11 +142,11 @@ def split_by_coverage(
     min_coverage: float = MIN_COVERAGE,
     on_partial: Callable[[Any, float], Any] | None = None,
 ) -> tuple[beam.PCollection, beam.PCollection]:
-    """(whole windows, (partial window, coverage) pairs) given the input's extent (a singleton);
+    """(whole windows, (partial window, coverage) pairs) given the input's extent (``InputExtent``);
     with ``on_partial``, the partial output holds ``on_partial(window, coverage)`` instead of the pair
     (done in the same step: no step of its own after it)."""
     out = metrics | "SplitByCoverage" >> beam.ParDo(
-        _SplitFn(min_coverage, on_partial), extent=pvalue.AsSingleton(extent, default_value=None)
+        _SplitFn(min_coverage, on_partial), extents=pvalue.AsIter(extent)
     ).with_outputs(PARTIAL, main="whole")
     return out.whole, out[PARTIAL]
 

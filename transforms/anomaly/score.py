@@ -9,7 +9,14 @@ once, sorted; in streaming each window is scored when it is complete. The same
 graph serves both.
 
 State holds only plain data (JSON text and tuples of numbers and strings), so
-it survives a streaming pipeline update; no pickled class instances.
+it survives a streaming pipeline update; no pickled class instances. Per series
+it is bounded: the buffer of window metrics not yet released, the release time,
+and one JSON document of the detector's state, the cooldown's and the last
+window start scored (one cell, not three: the runner sizes every state value it
+reads or writes, a fixed cost per cell and series). A streaming job updated from
+the earlier three-cell layout (``detector_state``, ``cooldown_state``,
+``last_window_start``) starts its series' baselines afresh: their warm-up is
+scored again.
 
 A window in which a count saw no record produces no metric (Beam has no
 window without an element), so such gaps are filled with zero before scoring,
@@ -35,7 +42,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -51,6 +58,7 @@ from veilwatch.transforms.anomaly.base import Observation, Verdict
 from veilwatch.transforms.anomaly.cooldown import Cooldown
 from veilwatch.transforms.anomaly.coverage import (
     MIN_COVERAGE,
+    ExtentSideInput,
     split_by_coverage,
     unscored_verdict,
     window_coverage,
@@ -146,15 +154,20 @@ def _latest(metrics) -> WindowMetric:
     return max(metrics, key=lambda m: m.window_start)
 
 
-class _SilentTailFn(beam.DoFn):
+class _SilentTailFn(ExtentSideInput, beam.DoFn):
     """(series key, its last window) -> the zero windows after it inside the input (``zero_windows_after``)."""
 
     def __init__(self, step: float):
         self.step = step
 
-    def process(self, element: tuple[str, WindowMetric], extent: Any) -> Iterator[Any]:
-        for m in zero_windows_after(element[1], self.step, extent):
+    def process(self, element: tuple[str, WindowMetric], extents: Iterable[Any]) -> Iterator[Any]:
+        for m in zero_windows_after(element[1], self.step, self.extent(extents)):
             yield beam_window.TimestampedValue(m, m.window_end)
+
+
+# A bounded input's release time: the end of the global window, which the watermark passes once the
+# input is all read (every window metric is in by then).
+_END_OF_INPUT = beam_window.GlobalWindow().max_timestamp()
 
 
 def _to_tuple(m: WindowMetric) -> tuple:
@@ -165,11 +178,11 @@ class ScoreSeriesFn(beam.DoFn):
     """Per series: buffer window metrics, release them in event-time order on a timer, score."""
 
     BUFFER = userstate.BagStateSpec("buffer", _BUFFER_CODER)
-    DETECTOR_STATE = userstate.ReadModifyWriteStateSpec("detector_state", coders.StrUtf8Coder())
-    COOLDOWN_STATE = userstate.ReadModifyWriteStateSpec("cooldown_state", coders.StrUtf8Coder())
-    LAST_START = userstate.ReadModifyWriteStateSpec("last_window_start", coders.FloatCoder())
+    # JSON {"detector": its state, "cooldown": its state, "last_start": the last window start scored}
+    SERIES_STATE = userstate.ReadModifyWriteStateSpec("series_state", coders.StrUtf8Coder())
     # The release timer's time: the latest window end buffered. One firing then releases
-    # every buffered window (a batch run fires once per series, not once per window).
+    # every buffered window. Unbounded inputs only: a bounded one (batch) fires once per series,
+    # at the end of the input, and keeps no release time.
     TIMER_AT = userstate.ReadModifyWriteStateSpec("release_at", coders.FloatCoder())
     RELEASE = userstate.TimerSpec("release", TimeDomain.WATERMARK)
 
@@ -181,11 +194,17 @@ class ScoreSeriesFn(beam.DoFn):
         kinds: dict[str, MetricKind],
         cooldown: Cooldown = Cooldown(),
         metric_detectors: dict[str, DetectorSpec] | None = None,
+        bounded: bool = False,
     ):
+        """``bounded``: the input is bounded (batch): the watermark passes every window at once, at
+        the end of the input, so each series is released by one timer at the end of the global window
+        and no release time is kept in state (two state operations fewer per series, each of which
+        the runner sizes)."""
         self.dataset = dataset
         self.detector_spec = detector_spec
         self.metric_detectors = metric_detectors or {}
         self.step = step_seconds
+        self.bounded = bounded
         self.kinds = kinds
         self.cooldown = cooldown
         self.alerts = Metrics.counter("veilwatch", "alerts")
@@ -197,6 +216,9 @@ class ScoreSeriesFn(beam.DoFn):
         self.default_detector = build_detector(self.detector_spec)
         self.detectors = {name: build_detector(spec) for name, spec in self.metric_detectors.items()}
 
+    def start_bundle(self) -> None:
+        self._released_at_end: set[str] = set()  # bounded: series whose timer this bundle set
+
     def process(
         self,
         element: tuple[str, WindowMetric],
@@ -204,8 +226,13 @@ class ScoreSeriesFn(beam.DoFn):
         release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
     ) -> Iterator[ScoredWindow]:
-        _, metric = element
+        key, metric = element
         buffer.add(_to_tuple(metric))
+        if self.bounded:
+            if key not in self._released_at_end:
+                self._released_at_end.add(key)
+                release.set(_END_OF_INPUT)
+            return
         at = release_at.read()
         if at is None or metric.window_end > at:
             release_at.write(metric.window_end)
@@ -217,9 +244,7 @@ class ScoreSeriesFn(beam.DoFn):
         self,
         fire_time=beam.DoFn.TimestampParam,
         buffer=beam.DoFn.StateParam(BUFFER),
-        detector_state=beam.DoFn.StateParam(DETECTOR_STATE),
-        cooldown_state=beam.DoFn.StateParam(COOLDOWN_STATE),
-        last_start=beam.DoFn.StateParam(LAST_START),
+        series_state=beam.DoFn.StateParam(SERIES_STATE),
         release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
     ) -> Iterator[ScoredWindow]:
@@ -233,15 +258,16 @@ class ScoreSeriesFn(beam.DoFn):
             latest = max(m.window_end for m in waiting)
             release_at.write(latest)
             release.set(Timestamp(latest))
-        else:
+        elif not self.bounded:  # bounded: never written
             release_at.clear()
         if not ready:
             return
         detector = self.detectors.get(ready[0].metric, self.default_detector)
-        raw_state, raw_cool = detector_state.read(), cooldown_state.read()
-        state = json.loads(raw_state) if raw_state else detector.initial_state()
-        cool = json.loads(raw_cool) if raw_cool else self.cooldown.initial_state()
-        last = last_start.read()
+        raw = series_state.read()
+        saved = json.loads(raw) if raw else {}
+        state = saved["detector"] if "detector" in saved else detector.initial_state()
+        cool = saved["cooldown"] if "cooldown" in saved else self.cooldown.initial_state()
+        last = saved.get("last_start")
         for m in ready:
             obs = Observation(m.window_start, m.window_end, m.value)
             if last is not None and m.window_start <= last:
@@ -259,9 +285,7 @@ class ScoreSeriesFn(beam.DoFn):
                 alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
                 yield self._emit(window, verdict, alert)
             last = m.window_start
-        detector_state.write(json.dumps(state))
-        cooldown_state.write(json.dumps(cool))
-        last_start.write(last)
+        series_state.write(json.dumps({"detector": state, "cooldown": cool, "last_start": last}))
 
     def _silence(self, m: WindowMetric, verdict: Verdict) -> Verdict:
         return judge_silence(verdict, m.value) if self.kinds.get(m.metric) is MetricKind.COUNT else verdict
@@ -291,7 +315,7 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
         metric_detectors: dict[str, DetectorSpec] | None = None,
         extent: beam.PCollection | None = None,
     ):
-        """``extent``: a singleton PCollection of the bounded input's (first, last) event time
+        """``extent``: the bounded input's (first, last) event time per bundle
         (``coverage.InputExtent``); windows it only partly covers are not scored, and a count series
         that stops early is filled with zeros up to its last whole window. None: all are scored, no fill."""
         super().__init__()
@@ -347,10 +371,7 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
                 lambda m: [(m.series_key, m)] if kinds.get(m.metric) is MetricKind.COUNT else []
             ).with_output_types(tuple[str, Any])
             | "LastWindowPerSeries" >> beam.CombinePerKey(_latest)
-            | "SilentTails"
-            >> beam.ParDo(
-                _SilentTailFn(self.step), extent=pvalue.AsSingleton(self.extent, default_value=None)
-            )
+            | "SilentTails" >> beam.ParDo(_SilentTailFn(self.step), extents=pvalue.AsIter(self.extent))
         )
         return (
             _in_global_window(whole, "WholeInGlobalWindow"),
@@ -370,6 +391,7 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
                     self.kinds,
                     self.cooldown,
                     self.metric_detectors,
+                    bounded=metrics.is_bounded,
                 )
             )
         )

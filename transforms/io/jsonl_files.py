@@ -186,6 +186,56 @@ class _FinalizeFn(beam.DoFn):
         yield from finals
 
 
+class _FinalizeEachFn(beam.DoFn):
+    """Once, after every temp file of every output is written: each output's ``_FinalizeFn`` with
+    its own temp paths (one side input per output, in the same order)."""
+
+    def __init__(self, finalizers: list[_FinalizeFn]):
+        self.finalizers = finalizers
+
+    def process(self, _: bytes, *temp_paths: list[str]) -> Iterator[str]:
+        for finalizer, paths in zip(self.finalizers, temp_paths, strict=True):
+            yield from finalizer.process(_, paths)
+
+
+class SharedFinalize:
+    """The finalize step of several ``WriteJsonlFiles`` of one bounded pipeline, run as one step.
+
+        finalize = SharedFinalize()
+        findings | "WriteFindings" >> WriteJsonlFiles(prefix_a, join_lines, finalize=finalize)
+        scores | "WriteScores" >> WriteJsonlFiles(prefix_b, to_json_line, finalize=finalize)
+        finalize.apply(pipeline, "FinalizeFiles")  # -> PCollection of every output's final paths
+
+    Each output keeps its own staging folder, shards and retry checks (``_FinalizeFn``); what is
+    shared is the ``Impulse`` and the step, which reads each output's temp paths as a side input
+    of its own. The runner pays per step and per stage before any record: five
+    outputs finalized apart were five more stages. No output is renamed before every output's temp
+    files are written, so a run that fails earlier leaves none of them under its final name."""
+
+    def __init__(self) -> None:
+        self._finalizers: list[_FinalizeFn] = []
+        self._written: list[beam.PCollection] = []
+        self._applied = False
+
+    def add(self, finalizer: _FinalizeFn, written: beam.PCollection) -> None:
+        assert not self._applied, "an output added after the shared finalize step was built"
+        self._finalizers.append(finalizer)
+        self._written.append(written)
+
+    def apply(self, pipeline: beam.Pipeline, label: str) -> beam.PCollection[str] | None:
+        """The one finalize step (None when no output was added)."""
+        self._applied = True
+        if not self._written:
+            return None
+        side_inputs = [beam.pvalue.AsList(written) for written in self._written]
+        return (
+            pipeline
+            | f"{label}/Once" >> beam.Impulse()
+            | f"{label}/Finalize"
+            >> beam.ParDo(_FinalizeEachFn(self._finalizers), *side_inputs).with_output_types(str)
+        )
+
+
 def _matching(pattern: str) -> set[str]:
     try:
         return {m.path for m in FileSystems.match([pattern])[0].metadata_list}
@@ -195,13 +245,22 @@ def _matching(pattern: str) -> set[str]:
 
 class WriteJsonlFiles(beam.PTransform):
     """Bounded PCollection -> ``<prefix>-SSSSS-of-NNNNN<suffix>``, one text line per element
-    (``to_text(element)``; may hold several lines, empty writes nothing). Returns the final paths."""
+    (``to_text(element)``; may hold several lines, empty writes nothing). Returns the final paths;
+    with ``finalize`` (a ``SharedFinalize``), only writes the temp files (returns their paths) and
+    leaves the renaming to that shared step."""
 
-    def __init__(self, prefix: str, to_text: Callable[[Any], str], suffix: str = ".jsonl"):
+    def __init__(
+        self,
+        prefix: str,
+        to_text: Callable[[Any], str],
+        suffix: str = ".jsonl",
+        finalize: SharedFinalize | None = None,
+    ):
         super().__init__()
         self.prefix = prefix
         self.to_text = to_text
         self.suffix = suffix
+        self.finalize = finalize
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection[str]:
         temp_dir = staging_dir(self.prefix)
@@ -210,6 +269,9 @@ class WriteJsonlFiles(beam.PTransform):
         written = pcoll | "WriteTempFiles" >> beam.ParDo(
             _WriteTempFileFn(temp_dir, self.to_text)
         ).with_output_types(str)
+        if self.finalize is not None:
+            self.finalize.add(_FinalizeFn(self.prefix, self.suffix, temp_dir), written)
+            return written
         return (
             pcoll.pipeline
             | "Once" >> beam.Impulse()

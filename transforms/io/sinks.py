@@ -29,7 +29,7 @@ from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX
 from veilwatch.transforms.deid.transformation_errors import summary_entries as transformation_error_entries
 from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.json_values import duration_seconds
-from veilwatch.transforms.io.jsonl_files import WriteJsonlFiles
+from veilwatch.transforms.io.jsonl_files import SharedFinalize, WriteJsonlFiles
 from veilwatch.transforms.io.output_schema import avro_schema, flatten, parquet_schema
 from veilwatch.transforms.report.timeline import timeline_entries
 
@@ -67,32 +67,36 @@ def join_lines(records: Iterable[Any]) -> str:
 class WriteJsonLines(beam.PTransform):
     """PCollection[list[dict]] (batches) or PCollection[dict] -> ``<prefix>-SSSSS-of-NNNNN.jsonl``."""
 
-    def __init__(self, prefix: str, batched: bool = True):
+    def __init__(self, prefix: str, batched: bool = True, finalize: SharedFinalize | None = None):
+        """``finalize``: see ``WriteJsonlFiles``."""
         super().__init__()
         self.prefix = prefix
         self.batched = batched
+        self.finalize = finalize
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection[str]:
         # Each element becomes text inside the writing step: no PCollection of text in between.
         return pcoll | "WriteText" >> WriteJsonlFiles(
-            self.prefix, join_lines if self.batched else to_json_line
+            self.prefix, join_lines if self.batched else to_json_line, finalize=self.finalize
         )
 
 
 class WriteAnonymized(beam.PTransform):
     """PCollection[AnonymizedBatch] -> files under ``<output_dir>/anonymized/`` in the sink's format."""
 
-    def __init__(self, config: DatasetConfig, output_dir: str):
+    def __init__(self, config: DatasetConfig, output_dir: str, finalize: SharedFinalize | None = None):
+        """``finalize``: see ``WriteJsonlFiles`` (the JSONL format only)."""
         super().__init__()
         self.config = config
         self.prefix = FileSystems.join(output_dir, "anonymized", "part")
+        self.finalize = finalize
 
     def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.pvalue.PValue:
         fmt = self.config.sinks.anonymized_format
         if fmt is SourceFormat.JSONL:
             # Batches are turned into text inside the writing step: every step between them would
             # cost the runner a size estimate of sampled batches (a pickle of a thousand records each).
-            return batches | "WriteJsonl" >> WriteJsonlFiles(self.prefix, jsonl_text)
+            return batches | "WriteJsonl" >> WriteJsonlFiles(self.prefix, jsonl_text, finalize=self.finalize)
         # A batch whose records were all dead-lettered carries no record: nothing to write.
         batches = batches | "SkipEmptyBatches" >> beam.Filter(lambda b: len(b.records) > 0)
         if fmt is SourceFormat.CSV:

@@ -9,7 +9,7 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from veilwatch.transforms.io.jsonl_files import WriteJsonlFiles, _FinalizeFn
+from veilwatch.transforms.io.jsonl_files import SharedFinalize, WriteJsonlFiles, _FinalizeFn
 from veilwatch.transforms.io.sinks import WriteJsonLines, join_lines, to_json_line
 
 BATCHES = [
@@ -152,3 +152,62 @@ def test_finalize_refuses_a_shard_whose_temp_and_final_files_are_both_missing(tm
     pathlib.Path(temps[0]).unlink()
     with pytest.raises(OSError, match="both missing"):
         list(_FinalizeFn(str(tmp_path / "part"), ".jsonl", str(staging)).process(b"", temps))
+
+
+def _run_shared(tmp_path: pathlib.Path, to_text_b) -> None:
+    """Two outputs (a: batches, b: records) renamed into place by one shared finalize step."""
+    with beam.Pipeline(options=_options()) as p:
+        finalize = SharedFinalize()
+        batches = p | "Batches" >> beam.Create(BATCHES, reshuffle=False)
+        records = p | "Records" >> beam.Create([r for b in BATCHES for r in b], reshuffle=False)
+        batches | "WriteA" >> WriteJsonlFiles(str(tmp_path / "a" / "part"), join_lines, finalize=finalize)
+        records | "WriteB" >> WriteJsonlFiles(str(tmp_path / "b" / "part"), to_text_b, finalize=finalize)
+        finalize.apply(p, "FinalizeFiles")
+
+
+def test_one_shared_finalize_writes_each_output_as_its_own_finalize_does(tmp_path):
+    _run_shared(tmp_path / "shared", to_json_line)
+    _run(BATCHES, WriteJsonLines(str(tmp_path / "alone" / "a" / "part")))
+    _run(
+        [r for b in BATCHES for r in b], WriteJsonLines(str(tmp_path / "alone" / "b" / "part"), batched=False)
+    )
+    for output in ("a", "b"):
+        shared, alone = _files(tmp_path / "shared" / output), _files(tmp_path / "alone" / output)
+        assert sorted(shared) == sorted(alone) == ["part-00000-of-00001.jsonl"], output
+        assert _lines(tmp_path / "shared" / output) == _lines(tmp_path / "alone" / output)
+        assert len(_lines(tmp_path / "shared" / output)) == 40 * 7
+
+
+def _fail_on_record_300(record: dict) -> str:
+    if record["id"] == 300:
+        raise _Boom("injected fault")
+    return to_json_line(record)
+
+
+def test_with_a_shared_finalize_one_failing_output_leaves_no_output_renamed(tmp_path):
+    with pytest.raises(Exception, match="injected fault"):
+        _run_shared(tmp_path, _fail_on_record_300)
+    for output in ("a", "b"):
+        written = _files(tmp_path / output) if (tmp_path / output).exists() else {}
+        assert not [name for name in written if name.startswith("part-")], output
+
+
+def test_a_shared_finalize_is_one_step_for_all_outputs(tmp_path):
+    p = beam.Pipeline(options=_options())
+    finalize = SharedFinalize()
+    for name in ("a", "b", "c"):
+        (
+            p
+            | f"Create{name}" >> beam.Create([[{"a": 1}]], reshuffle=False)
+            | f"Sink{name}" >> WriteJsonLines(str(tmp_path / name / "part"), finalize=finalize)
+        )
+    finalize.apply(p, "FinalizeFiles")
+    leaves = [t.unique_name for t in p.to_runner_api().components.transforms.values() if not t.subtransforms]
+    assert sorted(n for n in leaves if n.startswith("Sink")) == [
+        f"Sink{n}/WriteText/WriteTempFiles" for n in "abc"
+    ]
+    assert sorted(n for n in leaves if n.startswith("FinalizeFiles")) == [
+        "FinalizeFiles/Finalize",
+        "FinalizeFiles/Once",
+    ]
+    assert not tmp_path.joinpath("a").exists()  # building the graph writes nothing

@@ -8,7 +8,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import assert_that, equal_to
 
-from veilwatch.transforms.anomaly.coverage import InputExtent
+from veilwatch.transforms.anomaly.coverage import InputExtent, _ExtentPerBundleFn, input_extent
 from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.sinks import WriteRunSummary
 
@@ -31,22 +31,38 @@ def _leaves(build) -> list[str]:
     return [t.spec.urn for t in transforms if not t.subtransforms and t.unique_name.startswith("Step/")]
 
 
+def _extent_of(batches: list, bundles: int = 1) -> object:
+    """InputExtent over ``batches`` cut into ``bundles`` bundles, merged as its consumers merge it."""
+    per_bundle: list = []
+    for i in range(bundles):
+        fn = _ExtentPerBundleFn()
+        fn.start_bundle()
+        for batch in batches[i::bundles]:
+            fn.process(batch)
+        per_bundle += [wv.value for wv in fn.finish_bundle()]
+    return input_extent(per_bundle)
+
+
 def test_the_extent_is_the_first_and_last_time_of_records_and_dead_letters():
+    assert _extent_of(BATCHES) == _extent_of(BATCHES, bundles=3) == (5.0, 90.0)
     with beam.Pipeline(options=_options()) as p:
-        extent = p | beam.Create(BATCHES, reshuffle=False) | InputExtent()
-        assert_that(extent, equal_to([(5.0, 90.0)]))
+        per_bundle = p | beam.Create(BATCHES, reshuffle=False) | InputExtent()
+        assert_that(per_bundle | beam.combiners.ToList() | beam.Map(input_extent), equal_to([(5.0, 90.0)]))
 
 
 def test_the_extent_of_no_input_or_no_time_is_none():
-    for batches in ([], [AnonymizedBatch(records=(), event_times=())]):
-        with beam.Pipeline(options=_options()) as p:
-            assert_that(p | beam.Create(batches, reshuffle=False) | InputExtent(), equal_to([None]))
+    assert _extent_of([]) is None
+    assert _extent_of([AnonymizedBatch(records=(), event_times=())], bundles=2) is None
+    with beam.Pipeline(options=_options()) as p:
+        per_bundle = (
+            p | beam.Create([AnonymizedBatch(records=(), event_times=())], reshuffle=False) | InputExtent()
+        )
+        assert_that(per_bundle, equal_to([]))  # no bundle saw a time
 
 
-def test_the_extent_is_three_steps_without_a_shuffle():
+def test_the_extent_is_one_step_without_a_shuffle():
     urns = _leaves(lambda pcoll: pcoll | "Step" >> InputExtent())
-    assert len(urns) == 3, urns
-    assert "beam:transform:group_by_key:v1" not in urns
+    assert urns == ["beam:transform:pardo:v1"], urns
 
 
 def test_the_summary_is_three_steps_without_a_shuffle(tmp_path):

@@ -241,3 +241,41 @@ def test_a_utf16_or_utf32_file_is_a_file_error_not_a_dead_letter_per_row(tmp_pat
     assert items == []
     assert len(errors) == 1
     assert errors[0].reason.startswith("the file is UTF-16 or UTF-32 encoded")
+
+
+# --- #15: the file listing and splitting in one step ---------------------------------------
+
+
+def test_the_read_lists_and_splits_every_matching_file_in_one_step(tmp_path):
+    from veilwatch.transforms.io.sources import MatchRangesFn
+
+    for name, n in (("a.jsonl", 300), ("b.jsonl", 5)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in _records(n, name)))
+    source = SourceSpec(SourceFormat.JSONL, str(tmp_path / "*.jsonl"))
+    ranges = sorted(
+        MatchRangesFn(source.path, source, split_bytes=4096).process(b""), key=lambda r: (r.path, r.start)
+    )
+    a_size = (tmp_path / "a.jsonl").stat().st_size
+    a_ranges = [r for r in ranges if r.path.endswith("a.jsonl")]
+    assert len(a_ranges) == -(-a_size // 4096) > 1
+    assert [(r.start, r.end) for r in a_ranges] == [
+        (s, min(s + 4096, a_size)) for s in range(0, a_size, 4096)
+    ]
+    assert [(r.start, r.end) for r in ranges if r.path.endswith("b.jsonl")] == [(0, None)]  # small: whole
+    # read through the ranges, every record once
+    fn = ReadRangeFn(source, 1000)
+    ids = [json.loads(i.payload)["id"] for r in ranges for b in fn.process(r) for i in b.items]
+    assert sorted(ids) == sorted(
+        r["id"] for n, k in (("a.jsonl", 300), ("b.jsonl", 5)) for r in _records(k, n)
+    )
+
+
+def test_a_pattern_without_wildcard_that_matches_nothing_is_an_error_and_a_wildcard_is_not(tmp_path):
+    from apache_beam.io.filesystem import BeamIOError
+
+    from veilwatch.transforms.io.sources import MatchRangesFn
+
+    source = SourceSpec(SourceFormat.JSONL, str(tmp_path / "*.jsonl"))
+    assert list(MatchRangesFn(str(tmp_path / "*.jsonl"), source).process(b"")) == []
+    with pytest.raises(BeamIOError, match="Empty match"):
+        list(MatchRangesFn(str(tmp_path / "missing.jsonl"), source).process(b""))

@@ -1,0 +1,124 @@
+"""ScoreSeriesFn's state layout: few cells (the runner sizes every value read or written, per cell and
+series: a fixed cost of each), all plain data."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from apache_beam.coders import coders
+from apache_beam.transforms import userstate
+
+from veilwatch.transforms.anomaly.base import Observation
+from veilwatch.transforms.anomaly.registry import parse_detector
+from veilwatch.transforms.anomaly.score import ScoreSeriesFn
+from veilwatch.transforms.config.model import MetricKind
+from veilwatch.transforms.elements import WindowMetric
+
+
+def _fn() -> ScoreSeriesFn:
+    detector = parse_detector({"type": "robust_zscore", "history": 20, "warmup": 5}, "detector")
+    return ScoreSeriesFn("ds", detector, 60.0, {"records": MetricKind.COUNT})
+
+
+def test_a_series_holds_a_buffer_its_release_time_and_one_json_document():
+    states, timers = userstate.get_dofn_specs(_fn())
+    assert sorted(s.name for s in states) == ["buffer", "release_at", "series_state"]
+    assert len(timers) == 1  # the release timer
+    cells = {s.name: s for s in states}
+    # text, not pickled class instances: it survives a streaming pipeline update
+    assert isinstance(cells["series_state"].coder, coders.StrUtf8Coder)
+    assert isinstance(cells["release_at"].coder, coders.FloatCoder)
+
+
+def test_the_document_round_trips_the_detector_and_cooldown_states():
+    fn = _fn()
+    fn.setup()
+    detector = fn.default_detector
+    state = detector.initial_state()
+    cool = fn.cooldown.initial_state()
+    for i in range(8):
+        _, state = detector.observe(state, Observation(60.0 * i, 60.0 * (i + 1), float(10 + i % 3)))
+    document = json.loads(json.dumps({"detector": state, "cooldown": cool, "last_start": 420.0}))
+    assert document == {"detector": state, "cooldown": cool, "last_start": 420.0}
+
+
+class _Cell:
+    """A state cell (bag or read-modify-write) that records what is done to it."""
+
+    def __init__(self):
+        self.values: list = []
+        self.ops: list[str] = []
+
+    def read(self):
+        self.ops.append("read")
+        return self.values[0] if self.values else None
+
+    def write(self, value):
+        self.ops.append("write")
+        self.values = [value]
+
+    def add(self, value):
+        self.ops.append("add")
+        self.values.append(value)
+
+    def clear(self):
+        self.ops.append("clear")
+        self.values = []
+
+
+class _Bag(_Cell):
+    def read(self):
+        self.ops.append("read")
+        return list(self.values)
+
+
+class _Timer:
+    def __init__(self):
+        self.sets: list = []
+
+    def set(self, at):
+        self.sets.append(at)
+
+
+def _score(bounded: bool, metrics: list[WindowMetric]) -> tuple[list[dict], dict]:
+    """Every metric through process in the given order (one bundle), then each series' timer fires
+    at its last set time; returns the scored records and each series' cells."""
+    fn = _fn()
+    fn.bounded = bounded
+    fn.setup()
+    fn.start_bundle()
+    cells: dict[str, dict] = {}
+    for m in metrics:
+        c = cells.setdefault(
+            m.series_key, {"buffer": _Bag(), "release_at": _Cell(), "series": _Cell(), "timer": _Timer()}
+        )
+        list(fn.process((m.series_key, m), c["buffer"], c["release_at"], c["timer"]))
+    out = []
+    for c in cells.values():
+        fire = c["timer"].sets[-1]
+        out += list(fn.on_release(fire, c["buffer"], c["series"], c["release_at"], c["timer"]))
+    return out, cells
+
+
+def test_a_bounded_input_releases_each_series_once_without_a_release_time_in_state():
+    values = [10, 12, 11, 13, 10, 12, 11, 40, 12, 11]
+    metrics = [
+        WindowMetric("records", None, None, 60.0 * i, 60.0 * (i + 1), float(v)) for i, v in enumerate(values)
+    ]
+    metrics += [WindowMetric("records", "shop", "s1", 60.0 * i, 60.0 * (i + 1), 1.0) for i in range(6)]
+    shuffled = list(metrics)
+    random.Random(7).shuffle(shuffled)  # not in event-time order
+    assert shuffled != metrics
+    bounded, cells = _score(True, shuffled)
+    streaming, _ = _score(False, shuffled)
+    assert len(bounded) == len(metrics) == 16
+    assert bounded == streaming  # same records, in event-time order per series
+    assert [r["window_start"] for r in bounded if r["group"] is None] == sorted(
+        r["window_start"] for r in bounded if r["group"] is None
+    )
+    assert any(r["is_anomaly"] for r in bounded)
+    for c in cells.values():
+        assert c["release_at"].ops == []  # never read nor written
+        assert len(c["timer"].sets) == 1  # one timer per series and bundle
+        assert c["series"].ops == ["read", "write"]
