@@ -180,7 +180,12 @@ class _FinalizeFn(beam.DoFn):
         if to_rename:
             FileSystems.rename([s for s, _ in to_rename], [f for _, f in to_rename])
         try:
-            FileSystems.delete([self.temp_dir])
+            # What is left in the staging folder (temp files of failed bundle attempts) by name:
+            # on GCS the folder's bare name matches no object, so deleting it alone would leave them.
+            leftovers = _matching(FileSystems.join(self.temp_dir, "*"))
+            if leftovers:
+                FileSystems.delete(sorted(leftovers))
+            FileSystems.delete([self.temp_dir])  # the local folder
         except OSError:  # not serious: the folder is debris the output manifest also removes
             pass
         yield from finals
