@@ -242,7 +242,7 @@ class RecordDeidentifier:
             for path in [p for _, p in self._scan_paths] + [scan.path for scan in self._field_scans]
         ]
         self._scanner = scanner
-        self.scanner = scanner  # the batch path hands it a batch's texts first (RecordProcessor.prepare)
+        self.scanner = scanner  # the batch path hands it a batch's texts first (RecordProcessor.process_batch)
         self._unknown_fields = unknown_fields
         self._scan_unknown_values = scan_unknown_values
         self._key_findings: dict[str, list[Any]] = {}  # scanner results per key name: keys recur
@@ -387,7 +387,7 @@ class RecordDeidentifier:
             self._key_findings[key] = found
         if not found:
             return key
-        return self._replace_findings(key, found, record, join(path, "{key}"), out, context_values)
+        return self._replace_findings(key, found, record, join(path, "{key}"), out, context_values)[0]
 
     def _scan_unknown_value(
         self, value: Any, path: str, record: dict, out: list[FieldFinding], context_values: dict | None
@@ -448,7 +448,7 @@ class RecordDeidentifier:
                 self._remember_text(key, value, ())
             return value
         first = len(out)
-        replaced, cacheable = self._replace(
+        replaced, cacheable = self._replace_findings(
             value, found, record, field, out, context_values, by_type, default
         )
         if key is not None and cacheable:
@@ -470,23 +470,10 @@ class RecordDeidentifier:
         context_values: dict | None,
         by_type: dict | None = None,
         default: Transformation | None = None,
-    ) -> str:
-        """``value`` with every finding replaced by its infoType's transformation."""
-        return self._replace(value, found, record, field, out, context_values, by_type, default)[0]
-
-    def _replace(
-        self,
-        value: str,
-        found: list[Any],
-        record: dict,
-        field: str,
-        out: list[FieldFinding],
-        context_values: dict | None,
-        by_type: dict | None = None,
-        default: Transformation | None = None,
     ) -> tuple[str, bool]:
-        """:meth:`_replace_findings`, and whether the result depends on the text alone (every
-        transformation context-free and none failed), so that it may be remembered per text."""
+        """``value`` with every finding replaced by its infoType's transformation, and whether the
+        result depends on the text alone (every transformation context-free and none failed), so that
+        it may be remembered per text."""
         cacheable = True
         pieces: list[str] = []
         cursor = 0

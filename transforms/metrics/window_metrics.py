@@ -61,7 +61,7 @@ def group_value(value: Any) -> str:
 class _ScrubbedGroupGetter:
     """record -> its group's name, findings replaced by ``[INFO_TYPE]`` (``group_value`` of it is itself).
 
-    ``names(records)``: the same for many records, the values not seen before scanned as one batch
+    ``groups(records)``: the same for many records, the values not seen before scanned as one batch
     (the detection engine's NER reads a batch several times faster than one text at a time)."""
 
     def __init__(self, group_by: str, scrub: ValueScrubber):
@@ -82,10 +82,6 @@ class _ScrubbedGroupGetter:
         return [group_of[name] for name in raw]
 
 
-def _scrubbed_group_getter(group_by: str, scrub: ValueScrubber) -> _ScrubbedGroupGetter:
-    return _ScrubbedGroupGetter(group_by, scrub)
-
-
 class PartialMetricsFn(beam.DoFn):
     """AnonymizedBatch -> (SeriesId, WindowPartial) per series and window touched; with
     ``keyed_by_window``, ((SeriesId, start, end), (metric name, partial)) instead: the key
@@ -100,7 +96,7 @@ class PartialMetricsFn(beam.DoFn):
         self.assigner = WindowAssigner(self.config.window) if self.gap is None else None
         scrub = ValueScrubber(self.config)  # group values name series in scores, flagged windows, reports
         self.metrics: list[tuple[MetricSpec, Calculator, Any]] = [
-            (m, calculator_for(m), _scrubbed_group_getter(m.group_by, scrub) if m.group_by else None)
+            (m, calculator_for(m), _ScrubbedGroupGetter(m.group_by, scrub) if m.group_by else None)
             for m in self.config.metrics
         ]
         self.calcs = {m.name: c for m, c, _ in self.metrics}

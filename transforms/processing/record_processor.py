@@ -77,21 +77,6 @@ class RecordProcessor:
         primary = getattr(keys, "primary_key_id", None)
         self.primary_key_id: int | None = primary() if callable(primary) else primary
 
-    def prepare(self, items: Sequence[RawItem]) -> None:
-        """Hand the scanner the free text of a whole batch at once, before ``process`` takes the
-        records one by one: the NER model reads texts far faster in batches (``nlp.pipe``). A
-        record that does not parse is skipped here and dead-lettered by ``process``.
-        (:meth:`process_batch` does both and parses each record once.)"""
-        if not self._prepares:
-            return
-        parsed = []
-        for item in items:
-            try:
-                parsed.append(parse_payload(item.payload, item.error))
-            except Exception:  # noqa: BLE001 - process() reports it
-                continue
-        self._prepare_parsed(parsed)
-
     @property
     def _prepares(self) -> bool:
         """Whether the scanner wants a batch's texts first (the NER model is loaded)."""
@@ -99,7 +84,8 @@ class RecordProcessor:
         return getattr(scanner, "prepare", None) is not None and getattr(scanner, "uses_ner", False)
 
     def _prepare_parsed(self, parsed: Sequence[object]) -> None:
-        """The scanner's ``prepare`` over the free text of the records among ``parsed`` (each text once)."""
+        """The scanner's ``prepare`` over the free text of the records among ``parsed`` (each text once):
+        the NER model reads texts far faster in batches (``nlp.pipe``) than one by one."""
         texts: list[str] = []
         scan_texts = self.deidentifier.scan_texts
         for record in parsed:
@@ -110,7 +96,7 @@ class RecordProcessor:
 
     def process_batch(self, items: Sequence[RawItem]) -> Iterator[Anonymized | Rejected | Suppressed]:
         """``process`` over a batch, in order, each record parsed once: the batch is parsed first,
-        the scanner prepared with its texts (:meth:`prepare`), then each record finished."""
+        the scanner handed its free texts at once (:meth:`_prepare_parsed`), then each record finished."""
         max_depth = self.max_depth
         parsed: list[dict | _ParseFailure] = []
         for item in items:
