@@ -242,9 +242,8 @@ class RecordDeidentifier:
             for path in [p for _, p in self._scan_paths] + [scan.path for scan in self._field_scans]
         ]
         self._scanner = scanner
-        self.scanner = (
-            scanner  # the batch path hands it a batch's texts first (RecordProcessor.process_batch)
-        )
+        # the batch path hands it a batch's texts first (RecordProcessor.process_batch)
+        self.scanner = scanner
         self._unknown_fields = unknown_fields
         self._scan_unknown_values = scan_unknown_values
         self._key_findings: dict[str, list[Any]] = {}  # scanner results per key name: keys recur
