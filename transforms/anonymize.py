@@ -7,8 +7,6 @@ processor (keys, primitives, scanner) once in ``setup()``.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -19,6 +17,7 @@ from apache_beam.metrics import Metrics
 
 from veilwatch.transforms.config.model import DatasetConfig, PiiEngine
 from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX, file_dead_letter
+from veilwatch.transforms.element_coders import AnonymizedBatchCoder  # noqa: F401  (registers the coder)
 from veilwatch.transforms.elements import AnonymizedBatch, DeadLetter, RawBatch, RawItem
 from veilwatch.transforms.keys.keyring import KeyRing, NoKeyset
 from veilwatch.transforms.processing.record_processor import (
@@ -27,6 +26,7 @@ from veilwatch.transforms.processing.record_processor import (
     Suppressed,
     build_scanner,
 )
+from veilwatch.transforms.processing.worker_gc import tune_garbage_collector_once
 
 if TYPE_CHECKING:  # imported where it is built: only DLP runs need it
     from veilwatch.transforms.processing.dlp_processor import DlpRecordProcessor
@@ -36,35 +36,6 @@ FINDINGS = "findings"
 STATS = "stats"
 # Shared by every record without findings (most of them): one object, not one per record.
 _NO_FINDINGS: frozenset = frozenset()
-
-_FREEZE_LOCK = threading.Lock()
-_frozen = False
-
-
-def freeze_long_lived_objects_once() -> bool:
-    """``gc.freeze()`` once per process, after the first processor is built; True the time it froze.
-
-    Why: the cyclic garbage collector's full collections walk every object alive, and after
-    ``setup()`` most of them are long-lived: imported modules, the spaCy model (loaded once per
-    process, see ``detection.ner``), Hyperscan databases, the config and primitives. In a 50,000
-    record run a full collection cost ~0.13 s (2.6 us/record); with those objects frozen it walks
-    only what the run allocates since. Frozen objects are still freed by reference counting; only a
-    reference cycle among them that becomes garbage later is never reclaimed.
-
-    Why once: ``gc.freeze()`` is process-wide. Freezing at every ``setup()`` would also freeze each
-    earlier pipeline's objects still alive then (a test process runs hundreds of pipelines, a worker
-    many bundles and DoFn instances), and what of them later became cyclic garbage would pile up
-    without bound. Freezing only the first time bounds that to what was alive at one moment (the
-    objects alive at the first setup; without a ``gc.collect()`` first, which would cost ~0.1 s of
-    start-up, a few hundred of them garbage already), and later processors share the frozen model.
-    """
-    global _frozen
-    with _FREEZE_LOCK:
-        if _frozen:
-            return False
-        _frozen = True
-    gc.freeze()
-    return True
 
 
 class AnonymizeOutputs(NamedTuple):
@@ -104,9 +75,8 @@ class AnonymizeBatchFn(beam.DoFn):
 
     ``processor_factory`` is called in ``setup()`` on the worker, so keys are
     loaded there and never pickled into the pipeline graph. The first ``setup()`` of a process
-    then freezes what exists for the garbage collector (``gc.freeze()``, once per process: see
-    :func:`freeze_long_lived_objects_once` for why it is safe and bounded), so that full
-    collections during the run stop walking the model, the tables and the modules.
+    then tunes the garbage collector for batches (:mod:`~veilwatch.transforms.processing.worker_gc`:
+    ``gc.freeze()`` of the model, tables and modules, and a young generation wider than a batch).
     """
 
     def __init__(self, processor_factory: Callable[[], RecordProcessor | DlpRecordProcessor]):
@@ -120,7 +90,7 @@ class AnonymizeBatchFn(beam.DoFn):
 
     def setup(self) -> None:
         self.processor = self.processor_factory()
-        freeze_long_lived_objects_once()  # full GC collections stop walking the model (see its docstring)
+        tune_garbage_collector_once()  # once per process: see processing.worker_gc
 
     def _outcomes(self, items: Sequence[RawItem]) -> Any:
         """Per item, Anonymized or Rejected: the batch parsed once, then record by record (local
@@ -224,7 +194,9 @@ class AnonymizeRecords(beam.PTransform[beam.PCollection[RawBatch], AnonymizeOutp
         self.processor_factory = processor_factory
 
     def expand(self, batches: beam.PCollection[RawBatch]) -> AnonymizeOutputs:
-        outputs = batches | "ParseValidateDeidentify" >> beam.ParDo(
-            AnonymizeBatchFn(self.processor_factory)
-        ).with_outputs(DEAD_LETTERS, FINDINGS, STATS, main="anonymized")
+        # Declared, so that the batches take AnonymizedBatchCoder (element_coders: sized without pickling)
+        anonymize = beam.ParDo(AnonymizeBatchFn(self.processor_factory)).with_output_types(AnonymizedBatch)
+        outputs = batches | "ParseValidateDeidentify" >> anonymize.with_outputs(
+            DEAD_LETTERS, FINDINGS, STATS, main="anonymized"
+        )
         return AnonymizeOutputs(outputs.anonymized, outputs[DEAD_LETTERS], outputs[FINDINGS], outputs[STATS])
