@@ -5,7 +5,8 @@ one above. Every import counts, at module level or inside a function (a nested
 import does not hide a cycle, it only delays it) and under ``TYPE_CHECKING``.
 Lowest first:
 
-- elements: the leaf modules (element types, value descriptions, URI test); they import nothing of ours.
+- elements: the leaf modules (element types and their coders, value descriptions, URI test); they import
+  nothing of ours but each other.
 - config model: the dataset config's types, errors and readers (``config``).
 - records: per-record basics every engine needs (paths, parsing, event time, schema).
 - engines: detection, de-identification, DLP, metrics calculators, detectors, keys,
@@ -33,7 +34,10 @@ from tests.conftest import REPO
 
 # Lowest layer first: (layer name, module prefixes relative to ``veilwatch``).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("elements", ("transforms.elements", "transforms.values", "transforms.locations")),
+    (
+        "elements",
+        ("transforms.elements", "transforms.element_coders", "transforms.values", "transforms.locations"),
+    ),
     ("config model", ("transforms.config",)),
     (
         "records",
