@@ -74,6 +74,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "transforms.metrics.window_metrics",
             "transforms.anomaly.score",
             "transforms.anomaly.coverage",
+            "transforms.report.window_counts",
             "transforms.deid.reidentify",
             "transforms.data_validation.transform",
             "transforms.data_validation.streaming",
@@ -163,12 +164,14 @@ def test_layer_imports_nothing_above_it(rank):
 
 
 def test_elements_import_nothing_of_ours():
-    """The leaf layer is a leaf: its modules import no other module of ours at all."""
+    """The leaf layer is a leaf: its modules import no module of ours outside it (the batch coders
+    import the element types they encode; ``elements.py`` itself imports nothing of ours)."""
     offenders = [
         f"{path.relative_to(REPO)}:{line} imports {name}"
         for module, path in our_modules()
         if layer_of(module) == 0
         for line, name in imports_of(module, path)
+        if layer_of(name) != 0
     ]
     assert offenders == []
 

@@ -51,8 +51,7 @@ class _PickledBatchCoder(beam.coders.Coder):
 
     element_type: type = object
 
-    @staticmethod
-    def size_of(value: Any) -> int:
+    def size_of(self, value: Any) -> int:
         raise NotImplementedError
 
     def _create_impl(self) -> coder_impl.CoderImpl:
@@ -79,12 +78,16 @@ class _PickledBatchCoder(beam.coders.Coder):
 
 class RawBatchCoder(_PickledBatchCoder):
     element_type = RawBatch
-    size_of = staticmethod(raw_batch_size)
+
+    def size_of(self, value: Any) -> int:
+        return raw_batch_size(value)
 
 
 class AnonymizedBatchCoder(_PickledBatchCoder):
     element_type = AnonymizedBatch
-    size_of = staticmethod(anonymized_batch_size)
+
+    def size_of(self, value: Any) -> int:
+        return anonymized_batch_size(value)
 
 
 beam.coders.registry.register_coder(RawBatch, RawBatchCoder)
