@@ -2,21 +2,29 @@
 
 Each series (dataset + metric + group) is scored window by window in
 event-time order by the configured detector, whatever order the windows
-arrive in. A stateful DoFn keyed by series buffers incoming window metrics and
-releases them on an event-time timer once the watermark has passed their end:
-in batch the watermark jumps to the end of time and everything is released at
-once, sorted; in streaming each window is scored when it is complete. The same
-graph serves both.
+arrive in. One scoring loop (``SeriesScorer``: a series' saved state and its
+windows in order -> their scored records and its new state) has two drivers:
 
-State holds only plain data (JSON text and tuples of numbers and strings), so
-it survives a streaming pipeline update; no pickled class instances. Per series
-it is bounded: the buffer of window metrics not yet released, the release time,
-and one JSON document of the detector's state, the cooldown's and the last
-window start scored (one cell, not three: the runner sizes every state value it
-reads or writes, a fixed cost per cell and series). A streaming job updated from
-the earlier three-cell layout (``detector_state``, ``cooldown_state``,
-``last_window_start``) starts its series' baselines afresh: their warm-up is
-scored again.
+- unbounded input (streaming): a stateful DoFn keyed by series
+  (``ScoreSeriesFn``) buffers incoming window metrics and releases them on an
+  event-time timer once the watermark has passed their end, so each window is
+  scored when it is complete, after the series' saved state;
+- bounded input (batch): every window of a series is known at the end of the
+  input, so a GroupByKey by series hands them over at once and one DoFn
+  (``ScoreGroupedFn``) sorts and scores them in one pass from a fresh state.
+  No state API and no timers: the runner's state cache sizes every state value
+  read or written (``objsize``, a fixed cost per call and several calls per
+  series), a cost that grows with the number of series.
+
+Streaming state holds only plain data (JSON text and tuples of numbers and
+strings), so it survives a streaming pipeline update; no pickled class
+instances. Per series it is bounded: the buffer of window metrics not yet
+released, the release time, and one JSON document of the detector's state, the
+cooldown's and the last window start scored (one cell, not three: the runner
+sizes every state value it reads or writes, a fixed cost per cell and series).
+A streaming job updated from the earlier three-cell layout
+(``detector_state``, ``cooldown_state``, ``last_window_start``) starts its
+series' baselines afresh: their warm-up is scored again.
 
 A window in which a count saw no record produces no metric (Beam has no
 window without an element), so such gaps are filled with zero before scoring,
@@ -165,26 +173,38 @@ class _SilentTailFn(ExtentSideInput, beam.DoFn):
             yield beam_window.TimestampedValue(m, m.window_end)
 
 
-# A bounded input's release time: the end of the global window, which the watermark passes once the
-# input is all read (every window metric is in by then).
-_END_OF_INPUT = beam_window.GlobalWindow().max_timestamp()
-
-
 def _to_tuple(m: WindowMetric) -> tuple:
     return (m.metric, m.group_by, m.group, m.window_start, m.window_end, m.value, m.detail)
 
 
-class ScoreSeriesFn(beam.DoFn):
-    """Per series: buffer window metrics, release them in event-time order on a timer, score."""
+def in_event_time_order(metrics: Iterable[WindowMetric]) -> list[WindowMetric]:
+    """``metrics`` by window start, as both drivers score them (a stable sort: ties keep their order),
+    each with plain float bounds and value, as the stateful buffer's coder gives them back."""
+    plain = (
+        WindowMetric(
+            m.metric,
+            m.group_by,
+            m.group,
+            float(m.window_start),
+            float(m.window_end),
+            float(m.value),
+            m.detail,
+        )
+        for m in metrics
+    )
+    return sorted(plain, key=lambda m: m.window_start)
 
-    BUFFER = userstate.BagStateSpec("buffer", _BUFFER_CODER)
-    # JSON {"detector": its state, "cooldown": its state, "last_start": the last window start scored}
-    SERIES_STATE = userstate.ReadModifyWriteStateSpec("series_state", coders.StrUtf8Coder())
-    # The release timer's time: the latest window end buffered. One firing then releases
-    # every buffered window. Unbounded inputs only: a bounded one (batch) fires once per series,
-    # at the end of the input, and keeps no release time.
-    TIMER_AT = userstate.ReadModifyWriteStateSpec("release_at", coders.FloatCoder())
-    RELEASE = userstate.TimerSpec("release", TimeDomain.WATERMARK)
+
+class SeriesScorer:
+    """One series' saved state and its next windows, in event-time order -> their scored records
+    and the series' new state.
+
+    The one scoring loop of both drivers, so the two cannot diverge: ``ScoreSeriesFn`` (unbounded
+    input: state in Beam's state API, windows released by a watermark timer) and ``ScoreGroupedFn``
+    (bounded input: all of a series' windows at once after a GroupByKey, from a fresh state).
+    The state is plain data: ``{"detector": its state, "cooldown": its state, "last_start": the last
+    window start scored}`` (``ScoreSeriesFn`` keeps it as this JSON document).
+    """
 
     def __init__(
         self,
@@ -194,30 +214,100 @@ class ScoreSeriesFn(beam.DoFn):
         kinds: dict[str, MetricKind],
         cooldown: Cooldown = Cooldown(),
         metric_detectors: dict[str, DetectorSpec] | None = None,
-        bounded: bool = False,
     ):
-        """``bounded``: the input is bounded (batch): the watermark passes every window at once, at
-        the end of the input, so each series is released by one timer at the end of the global window
-        and no release time is kept in state (two state operations fewer per series, each of which
-        the runner sizes)."""
         self.dataset = dataset
-        self.detector_spec = detector_spec
-        self.metric_detectors = metric_detectors or {}
         self.step = step_seconds
-        self.bounded = bounded
         self.kinds = kinds
         self.cooldown = cooldown
+        self.default_detector = build_detector(detector_spec)
+        self.detectors = {name: build_detector(spec) for name, spec in (metric_detectors or {}).items()}
         self.alerts = Metrics.counter("veilwatch", "alerts")
         self.scored = Metrics.counter("veilwatch", "windows_scored")
         self.flagged = Metrics.counter("veilwatch", "windows_flagged")
         self.late = Metrics.counter("veilwatch", "late_windows")
 
-    def setup(self) -> None:
-        self.default_detector = build_detector(self.detector_spec)
-        self.detectors = {name: build_detector(spec) for name, spec in self.metric_detectors.items()}
+    def score(
+        self, saved: dict[str, Any], windows: list[WindowMetric]
+    ) -> tuple[list[ScoredWindow], dict[str, Any]]:
+        """``windows`` (one series, not empty, sorted by start: ``in_event_time_order``) scored after
+        ``saved`` (``{}``: a series not seen before) -> their records (gaps filled with zeros first)
+        and the new state."""
+        detector = self.detectors.get(windows[0].metric, self.default_detector)
+        state = saved["detector"] if "detector" in saved else detector.initial_state()
+        cool = saved["cooldown"] if "cooldown" in saved else self.cooldown.initial_state()
+        last = saved.get("last_start")
+        out: list[ScoredWindow] = []
+        for m in windows:
+            obs = Observation(m.window_start, m.window_end, m.value)
+            if last is not None and m.window_start <= last:
+                self.late.inc()  # already past this window: score it alone, keep the baseline's order
+                verdict, _ = detector.observe(state, obs)
+                verdict = self._silence(m, verdict)
+                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
+                out.append(self._emit(m, verdict, alert))
+                continue
+            step = self._gap_step(m)
+            for window in (zero_windows_between(last, m, step) if step is not None else []) + [m]:
+                obs = Observation(window.window_start, window.window_end, window.value)
+                verdict, state = detector.observe(state, obs)
+                verdict = self._silence(window, verdict)
+                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
+                out.append(self._emit(window, verdict, alert))
+            last = m.window_start
+        return out, {"detector": state, "cooldown": cool, "last_start": last}
 
-    def start_bundle(self) -> None:
-        self._released_at_end: set[str] = set()  # bounded: series whose timer this bundle set
+    def _silence(self, m: WindowMetric, verdict: Verdict) -> Verdict:
+        return judge_silence(verdict, m.value) if self.kinds.get(m.metric) is MetricKind.COUNT else verdict
+
+    def _gap_step(self, m: WindowMetric) -> float | None:
+        """The window step when ``m``'s series has its gaps filled with zeros (a count over
+        fixed or sliding windows), else None."""
+        return self.step if self.kinds.get(m.metric) is MetricKind.COUNT else None
+
+    def _emit(self, m: WindowMetric, verdict: Verdict, alert: bool) -> ScoredWindow:
+        self.scored.inc()
+        self.flagged.inc(int(verdict.is_anomaly))
+        self.alerts.inc(int(alert))
+        return scored_record(self.dataset, m, verdict, alert)
+
+
+class _SeriesScoringFn(beam.DoFn):
+    """A DoFn that scores series with a ``SeriesScorer`` built on the worker (detectors are not pickled)."""
+
+    def __init__(
+        self,
+        dataset: str,
+        detector_spec: DetectorSpec,
+        step_seconds: float | None,
+        kinds: dict[str, MetricKind],
+        cooldown: Cooldown = Cooldown(),
+        metric_detectors: dict[str, DetectorSpec] | None = None,
+    ):
+        self.dataset = dataset
+        self.detector_spec = detector_spec
+        self.metric_detectors = metric_detectors or {}
+        self.step = step_seconds
+        self.kinds = kinds
+        self.cooldown = cooldown
+
+    def setup(self) -> None:
+        self.scorer = SeriesScorer(
+            self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown, self.metric_detectors
+        )
+
+
+class ScoreSeriesFn(_SeriesScoringFn):
+    """Unbounded input, per series: buffer window metrics, release them in event-time order on a
+    watermark timer once their windows have ended, score them (``SeriesScorer``) after the series'
+    state, keep the new state."""
+
+    BUFFER = userstate.BagStateSpec("buffer", _BUFFER_CODER)
+    # JSON {"detector": its state, "cooldown": its state, "last_start": the last window start scored}
+    SERIES_STATE = userstate.ReadModifyWriteStateSpec("series_state", coders.StrUtf8Coder())
+    # The release timer's time: the latest window end buffered. One firing then releases
+    # every buffered window.
+    TIMER_AT = userstate.ReadModifyWriteStateSpec("release_at", coders.FloatCoder())
+    RELEASE = userstate.TimerSpec("release", TimeDomain.WATERMARK)
 
     def process(
         self,
@@ -226,13 +316,8 @@ class ScoreSeriesFn(beam.DoFn):
         release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
     ) -> Iterator[ScoredWindow]:
-        key, metric = element
+        _, metric = element
         buffer.add(_to_tuple(metric))
-        if self.bounded:
-            if key not in self._released_at_end:
-                self._released_at_end.add(key)
-                release.set(_END_OF_INPUT)
-            return
         at = release_at.read()
         if at is None or metric.window_end > at:
             release_at.write(metric.window_end)
@@ -248,7 +333,7 @@ class ScoreSeriesFn(beam.DoFn):
         release_at=beam.DoFn.StateParam(TIMER_AT),
         release=beam.DoFn.TimerParam(RELEASE),
     ) -> Iterator[ScoredWindow]:
-        pending = sorted((WindowMetric(*t) for t in buffer.read()), key=lambda m: m.window_start)
+        pending = in_event_time_order(WindowMetric(*t) for t in buffer.read())
         ready = [m for m in pending if Timestamp(m.window_end) <= fire_time]
         waiting = [m for m in pending if Timestamp(m.window_end) > fire_time]
         buffer.clear()
@@ -258,48 +343,29 @@ class ScoreSeriesFn(beam.DoFn):
             latest = max(m.window_end for m in waiting)
             release_at.write(latest)
             release.set(Timestamp(latest))
-        elif not self.bounded:  # bounded: never written
+        else:
             release_at.clear()
         if not ready:
             return
-        detector = self.detectors.get(ready[0].metric, self.default_detector)
         raw = series_state.read()
-        saved = json.loads(raw) if raw else {}
-        state = saved["detector"] if "detector" in saved else detector.initial_state()
-        cool = saved["cooldown"] if "cooldown" in saved else self.cooldown.initial_state()
-        last = saved.get("last_start")
-        for m in ready:
-            obs = Observation(m.window_start, m.window_end, m.value)
-            if last is not None and m.window_start <= last:
-                self.late.inc()  # already past this window: score it alone, keep the baseline's order
-                verdict, _ = detector.observe(state, obs)
-                verdict = self._silence(m, verdict)
-                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
-                yield self._emit(m, verdict, alert)
-                continue
-            step = self._gap_step(m)
-            for window in (zero_windows_between(last, m, step) if step is not None else []) + [m]:
-                obs = Observation(window.window_start, window.window_end, window.value)
-                verdict, state = detector.observe(state, obs)
-                verdict = self._silence(window, verdict)
-                alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
-                yield self._emit(window, verdict, alert)
-            last = m.window_start
-        series_state.write(json.dumps({"detector": state, "cooldown": cool, "last_start": last}))
+        records, state = self.scorer.score(json.loads(raw) if raw else {}, ready)
+        series_state.write(json.dumps(state))
+        yield from records
 
-    def _silence(self, m: WindowMetric, verdict: Verdict) -> Verdict:
-        return judge_silence(verdict, m.value) if self.kinds.get(m.metric) is MetricKind.COUNT else verdict
 
-    def _gap_step(self, m: WindowMetric) -> float | None:
-        """The window step when ``m``'s series has its gaps filled with zeros (a count over
-        fixed or sliding windows), else None."""
-        return self.step if self.kinds.get(m.metric) is MetricKind.COUNT else None
+class ScoreGroupedFn(_SeriesScoringFn):
+    """Bounded input: (series key, all its window metrics, after a GroupByKey) -> its scored records,
+    in event-time order (``SeriesScorer``, from a fresh state).
 
-    def _emit(self, m: WindowMetric, verdict: Verdict, alert: bool) -> ScoredWindow:
-        self.scored.inc()
-        self.flagged.inc(int(verdict.is_anomaly))
-        self.alerts.inc(int(alert))
-        return scored_record(self.dataset, m, verdict, alert)
+    Why not ``ScoreSeriesFn`` here: with a bounded input its timer fires once per series anyway, at
+    the end of the input, so the GroupByKey gives the same windows at the same moment without the
+    state API: nothing for the runner's state cache to size (it measures every value read or
+    written with ``objsize``, a fixed cost per call, several calls per series), no timers, one pass
+    per series, and nothing kept after it (a bounded input has no later window to score)."""
+
+    def process(self, element: tuple[str, Iterable[WindowMetric]]) -> Iterator[ScoredWindow]:
+        records, _ = self.scorer.score({}, in_event_time_order(element[1]))
+        yield from records
 
 
 class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollection[ScoredWindow]]):
@@ -379,22 +445,19 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
         ) | "WithSilentTails" >> beam.Flatten()
 
     def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[ScoredWindow]:
-        return (
-            _in_global_window(metrics, "IntoGlobalWindow")
-            | "KeyBySeries" >> beam.Map(lambda m: (m.series_key, m)).with_output_types(tuple[str, Any])
-            | "ScoreInEventTimeOrder"
-            >> beam.ParDo(
-                ScoreSeriesFn(
-                    self.dataset,
-                    self.detector_spec,
-                    self.step,
-                    self.kinds,
-                    self.cooldown,
-                    self.metric_detectors,
-                    bounded=metrics.is_bounded,
-                )
+        """Each series scored in event-time order: a bounded input through a GroupByKey
+        (``ScoreGroupedFn``), an unbounded one with state and timers (``ScoreSeriesFn``)."""
+        args = (self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown, self.metric_detectors)
+        keyed = _in_global_window(metrics, "IntoGlobalWindow") | "KeyBySeries" >> beam.Map(
+            lambda m: (m.series_key, m)
+        ).with_output_types(tuple[str, Any])
+        if metrics.is_bounded:
+            return (
+                keyed
+                | "GroupBySeries" >> beam.GroupByKey()
+                | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreGroupedFn(*args))
             )
-        )
+        return keyed | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreSeriesFn(*args))
 
 
 def _in_global_window(pcoll: beam.PCollection, label: str) -> beam.PCollection:

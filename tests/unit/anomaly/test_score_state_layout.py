@@ -1,5 +1,5 @@
 """ScoreSeriesFn's state layout: few cells (the runner sizes every value read or written, per cell and
-series: a fixed cost of each), all plain data."""
+series: a fixed cost of each), all plain data; ScoreGroupedFn (bounded input) keeps none and scores alike."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from apache_beam.transforms import userstate
 
 from veilwatch.transforms.anomaly.base import Observation
 from veilwatch.transforms.anomaly.registry import parse_detector
-from veilwatch.transforms.anomaly.score import ScoreSeriesFn
+from veilwatch.transforms.anomaly.score import ScoreGroupedFn, ScoreSeriesFn
 from veilwatch.transforms.config.model import MetricKind
 from veilwatch.transforms.elements import WindowMetric
 
@@ -34,7 +34,7 @@ def test_a_series_holds_a_buffer_its_release_time_and_one_json_document():
 def test_the_document_round_trips_the_detector_and_cooldown_states():
     fn = _fn()
     fn.setup()
-    detector = fn.default_detector
+    detector = fn.scorer.default_detector
     state = detector.initial_state()
     cool = fn.cooldown.initial_state()
     for i in range(8):
@@ -81,13 +81,11 @@ class _Timer:
         self.sets.append(at)
 
 
-def _score(bounded: bool, metrics: list[WindowMetric]) -> tuple[list[dict], dict]:
-    """Every metric through process in the given order (one bundle), then each series' timer fires
-    at its last set time; returns the scored records and each series' cells."""
+def _score_with_state(metrics: list[WindowMetric]) -> tuple[list[dict], dict]:
+    """Every metric through ScoreSeriesFn.process in the given order (one bundle), then each series'
+    timer fires at its last set time; returns the scored records and each series' cells."""
     fn = _fn()
-    fn.bounded = bounded
     fn.setup()
-    fn.start_bundle()
     cells: dict[str, dict] = {}
     for m in metrics:
         c = cells.setdefault(
@@ -101,24 +99,40 @@ def _score(bounded: bool, metrics: list[WindowMetric]) -> tuple[list[dict], dict
     return out, cells
 
 
-def test_a_bounded_input_releases_each_series_once_without_a_release_time_in_state():
+def _score_grouped(metrics: list[WindowMetric]) -> list[dict]:
+    """The metrics grouped by series in arrival order (as a GroupByKey hands them over), each group
+    through ScoreGroupedFn."""
+    detector = parse_detector({"type": "robust_zscore", "history": 20, "warmup": 5}, "detector")
+    fn = ScoreGroupedFn("ds", detector, 60.0, {"records": MetricKind.COUNT})
+    fn.setup()
+    groups: dict[str, list[WindowMetric]] = {}
+    for m in metrics:
+        groups.setdefault(m.series_key, []).append(m)
+    return [record for group in groups.items() for record in fn.process(group)]
+
+
+def test_a_bounded_input_is_scored_without_state_as_the_stateful_fn_scores_it():
     values = [10, 12, 11, 13, 10, 12, 11, 40, 12, 11]
     metrics = [
-        WindowMetric("records", None, None, 60.0 * i, 60.0 * (i + 1), float(v)) for i, v in enumerate(values)
+        WindowMetric("records", None, None, 60.0 * i, 60.0 * (i + 1), float(v))
+        for i, v in enumerate(values)
+        if i != 4  # a gap: filled with a zero
     ]
-    metrics += [WindowMetric("records", "shop", "s1", 60.0 * i, 60.0 * (i + 1), 1.0) for i in range(6)]
+    metrics += [WindowMetric("records", "shop", "s1", 60.0 * i, 60.0 * (i + 1), 1) for i in range(6)]
     shuffled = list(metrics)
     random.Random(7).shuffle(shuffled)  # not in event-time order
     assert shuffled != metrics
-    bounded, cells = _score(True, shuffled)
-    streaming, _ = _score(False, shuffled)
-    assert len(bounded) == len(metrics) == 16
-    assert bounded == streaming  # same records, in event-time order per series
-    assert [r["window_start"] for r in bounded if r["group"] is None] == sorted(
-        r["window_start"] for r in bounded if r["group"] is None
+    grouped = _score_grouped(shuffled)
+    stateful, cells = _score_with_state(shuffled)
+    assert len(grouped) == len(metrics) + 1 == 16
+    assert grouped == stateful  # same records, in event-time order per series
+    assert [r["window_start"] for r in grouped if r["group"] is None] == sorted(
+        r["window_start"] for r in grouped if r["group"] is None
     )
-    assert any(r["is_anomaly"] for r in bounded)
+    assert [r["observed"] for r in grouped if r["group"] is None][4] == 0.0
+    assert all(type(r["observed"]) is float for r in grouped)  # as the stateful buffer's coder gives them
+    assert any(r["is_anomaly"] for r in grouped)
     for c in cells.values():
-        assert c["release_at"].ops == []  # never read nor written
-        assert len(c["timer"].sets) == 1  # one timer per series and bundle
         assert c["series"].ops == ["read", "write"]
+    # nothing for the runner's state cache to size, no timer
+    assert userstate.get_dofn_specs(ScoreGroupedFn("ds", _fn().detector_spec, 60.0, {})) == (set(), set())
