@@ -18,6 +18,11 @@ summary (a streaming job has no end to sum up to). The dead letters include,
 in streaming, the rows BigQuery refused and the records too late for their
 window's metrics (:mod:`veilwatch.transforms.dead_letter_routes`); BigQuery tables are
 created partitioned and clustered (:func:`veilwatch.transforms.io.bigquery.table_parameters`).
+
+The runner pays per step before the first record (#15), so in batch the steps that read the same
+elements are one: the flagged windows and the run summary's window counts
+(:mod:`veilwatch.transforms.report.window_counts`), the input's extent and the summary's timeline
+(``InputExtent(timeline=...)``).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from veilwatch.transforms.anomaly.coverage import InputExtent, is_unscored_partial
+from veilwatch.transforms.anomaly.coverage import InputExtent
 from veilwatch.transforms.anomaly.score import ScoreSeries
 from veilwatch.transforms.anonymize import AnonymizeRecords, ProcessorFactory
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
@@ -54,6 +59,7 @@ from veilwatch.transforms.io.windowed_files import WriteWindowedJsonLines
 from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics
 from veilwatch.transforms.records.schema import SchemaTree
 from veilwatch.transforms.report.timeline import TimelineCounts, bucket_seconds
+from veilwatch.transforms.report.window_counts import KeepAnomaliesAndCountWindows
 
 
 class PipelineOutputs(NamedTuple):
@@ -133,10 +139,13 @@ def build_pipeline(
             config, with_too_late=True
         )
         writer.dead_letters.append(too_late | "TooLateToDeadLetters" >> TooLateToDeadLetters(config))
-    # A bounded input's first and last event time: windows it only partly covers are not scored.
-    extent = anon.anonymized | "InputExtent" >> InputExtent() if anon.anonymized.is_bounded else None
+    summarize = not streaming and bool(sinks.output_dir)  # run_summary.json
+    extent, timeline = _input_times(anon.anonymized, config, summarize)
     scores = metrics | "Score" >> ScoreSeries.for_config(config, extent)
-    flagged = scores | "KeepAnomalies" >> beam.Filter(lambda s: s["is_anomaly"])
+    if summarize:  # one step: the flagged windows, and every scored window's counts for the summary
+        flagged, window_counts = scores | "KeepAnomalies" >> KeepAnomaliesAndCountWindows()
+    else:
+        flagged = scores | "KeepAnomalies" >> beam.Filter(lambda s: s["is_anomaly"])
     validation = None
     if config.data_validation is not None:
         # batch: TFDV over the whole run; streaming: per Beam window, checked as windows close
@@ -163,18 +172,8 @@ def build_pipeline(
         writer.finalize.apply(pipeline, "FinalizeFiles")
 
     summary = None
-    if not streaming and sinks.output_dir:
-        # a partial window of the input is written without a score: counted apart, not as scored
-        window_counts = scores | "CountWindows" >> beam.Map(
-            lambda s: (
-                {"windows_unscored_partial": 1}
-                if is_unscored_partial(s)
-                else {"windows_scored": 1, "windows_flagged": int(s["is_anomaly"]), "alerts": int(s["alert"])}
-            )
-        )
-        timeline = anon.anonymized | "CountTimeline" >> beam.Map(
-            TimelineCounts(bucket_seconds(config.window))
-        )
+    if summarize:
+        assert sinks.output_dir is not None and timeline is not None
         counts = (anon.stats, window_counts, timeline) + (
             (validation.counts,) if validation is not None else ()
         )
@@ -184,6 +183,24 @@ def build_pipeline(
             | "Summary" >> WriteRunSummary(sinks.output_dir, config.dataset)
         )
     return PipelineOutputs(anon.anonymized, dead_letters, anon.findings, metrics, scores, flagged, summary)
+
+
+def _input_times(
+    batches: beam.PCollection, config: DatasetConfig, summarize: bool
+) -> tuple[beam.PCollection | None, beam.PCollection | None]:
+    """(the input's extent, the run summary's timeline counts per batch), each None when not wanted.
+
+    A bounded input's first and last event time: windows it only partly covers are not scored. The
+    run summary's timeline counts the same event times per bucket: in the same step when both are
+    wanted (``InputExtent(timeline=...)``, one step fewer for the runner to pay for)."""
+    timeline_counts = TimelineCounts(bucket_seconds(config.window))
+    if not batches.is_bounded:  # streaming: no extent (every window is whole when scored)
+        timeline = batches | "CountTimeline" >> beam.Map(timeline_counts) if summarize else None
+        return None, timeline
+    if not summarize:
+        return batches | "InputExtent" >> InputExtent(), None
+    extent, timeline = batches | "InputExtent" >> InputExtent(timeline=timeline_counts)
+    return extent, timeline
 
 
 def _write_dead_letters(records_dead: beam.PCollection, writer: _Writer) -> beam.PCollection:

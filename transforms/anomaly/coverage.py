@@ -18,12 +18,15 @@ warm-up (unless ``warmup: 0``).
 
     extent = batches | InputExtent()           # (first, last) event time, or None for no event time
     whole, partial = SplitByCoverage.apply(metrics, extent)
+
+The run summary's timeline (records per time bucket, ``report.timeline``) reads the same event times
+of every batch: ``InputExtent(timeline=...)`` counts them in the same step (see ``InputExtent``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -73,15 +76,25 @@ class _ExtentFn(beam.CombineFn):
         return acc
 
 
+# InputExtent's second output, with ``timeline``: the timeline's counts of each batch.
+TIMELINE = "timeline"
+
+
 class _ExtentPerBundleFn(beam.DoFn):
-    """Batches -> one (first, last) event time per bundle that saw any."""
+    """Batches -> one (first, last) event time per bundle that saw any; with ``timeline``, also
+    ``timeline(batch)`` for every batch (tagged ``TIMELINE``)."""
+
+    def __init__(self, timeline: Callable[[Any], dict[str, int]] | None = None):
+        self.timeline = timeline
 
     def start_bundle(self) -> None:
         self._extent_fn = _ExtentFn()
         self._acc: Any = None
 
-    def process(self, batch: Any) -> None:
+    def process(self, batch: Any) -> Iterator[pvalue.TaggedOutput]:
         self._acc = self._extent_fn.add_input(self._acc, batch)
+        if self.timeline is not None:
+            yield pvalue.TaggedOutput(TIMELINE, self.timeline(batch))
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
         if self._acc is not None:
@@ -93,16 +106,34 @@ def input_extent(per_bundle: Iterable[Any]) -> Any:
     return _ExtentFn().merge_accumulators(per_bundle)
 
 
+class InputExtentOutputs(NamedTuple):
+    extent: beam.PCollection  # one (first, last) event time per bundle that saw any
+    timeline: beam.PCollection  # dict[str, int] per batch: ``timeline(batch)``
+
+
 class InputExtent(beam.PTransform):
     """PCollection[AnonymizedBatch] (bounded) -> one (first, last) event time per bundle that saw any:
     read as a side input (``AsIter``) and merged by ``input_extent``.
 
     One step and no shuffle, where ``CombineGlobally`` was nine: the consumers (``split_by_coverage``,
     the silent tails of ``score.ScoreSeries``) merge the few per-bundle extents themselves, once per
-    bundle, so no step of its own (and no stage: an ``Impulse`` and a merge) waits for them."""
+    bundle, so no step of its own (and no stage: an ``Impulse`` and a merge) waits for them.
 
-    def expand(self, batches: beam.PCollection) -> beam.PCollection:
-        return batches | "ExtentPerBundle" >> beam.ParDo(_ExtentPerBundleFn())
+    With ``timeline`` (the run summary's ``report.timeline.TimelineCounts``), expand returns
+    :class:`InputExtentOutputs`, whose ``timeline`` holds ``timeline(batch)`` for every batch, counted
+    in the same step: both read each batch's event times, and a step of its own costs the runner
+    about as much as a few hundred records before the first one (#15)."""
+
+    def __init__(self, timeline: Callable[[Any], dict[str, int]] | None = None):
+        super().__init__()
+        self.timeline = timeline
+
+    def expand(self, batches: beam.PCollection) -> beam.PCollection | InputExtentOutputs:
+        step = beam.ParDo(_ExtentPerBundleFn(self.timeline))
+        if self.timeline is None:
+            return batches | "ExtentPerBundle" >> step
+        outputs = batches | "ExtentPerBundle" >> step.with_outputs(TIMELINE, main="extent")
+        return InputExtentOutputs(outputs.extent, outputs[TIMELINE])
 
 
 class ExtentSideInput:

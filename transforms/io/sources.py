@@ -32,8 +32,11 @@ import apache_beam as beam
 from apache_beam.io.filesystem import BeamIOError, CompressedFile, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import TimestampedValue
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
 
 from veilwatch.transforms.config.model import SourceFormat, SourceSpec
+from veilwatch.transforms.element_coders import RawBatchCoder  # noqa: F401  (registers the coder)
 from veilwatch.transforms.elements import FileError, RawBatch, RawItem
 from veilwatch.transforms.io.csv_rows import CsvRows
 from veilwatch.transforms.io.file_failures import (
@@ -83,7 +86,9 @@ def split_into_ranges(
 
 
 class MatchRangesFn(beam.DoFn):
-    """(one Impulse element) -> the ranges (``split_into_ranges``) of every file matching ``pattern``.
+    """(one Impulse element) -> ``(index, range)`` for every range (``split_into_ranges``) of every file
+    matching ``pattern``, numbered 0, 1, 2 ... in the order listed: the key of the shuffle that spreads
+    the ranges (see ``ReadRawBatches``), one range per key.
 
     ``fileio.MatchFiles`` + a FlatMap did the same in six steps (a ``Create`` of the pattern is four);
     the runner pays per step before any record. A pattern without a wildcard that matches nothing
@@ -95,16 +100,24 @@ class MatchRangesFn(beam.DoFn):
         self.source = source
         self.split_bytes = split_bytes
 
-    def process(self, _: bytes) -> Iterator[FileRange]:
+    def process(self, _: bytes) -> Iterator[tuple[int, FileRange]]:
         matched = FileSystems.match([self.pattern])[0].metadata_list
         if not matched and not any(c in self.pattern for c in "*?["):
             raise BeamIOError(f"Empty match for pattern {self.pattern}: no such file.")
-        for metadata in matched:
-            yield from split_into_ranges(metadata, self.source, self.split_bytes)
+        ranges = (
+            r for metadata in matched for r in split_into_ranges(metadata, self.source, self.split_bytes)
+        )
+        yield from enumerate(ranges)
 
 
-class ReadRangeFn(beam.DoFn):
-    """Reads one :class:`FileRange` and emits :class:`RawBatch` es.
+class ReadRangesFn(beam.DoFn):
+    """``(key, ranges)`` as grouped by ``ReadRawBatches``' shuffle -> the :class:`RawBatch` es of each
+    :class:`FileRange` (``read_range``), one range after the other, each range's records in file order.
+
+    The batches carry the timestamp the read's elements always had, the ``Impulse``'s (the earliest):
+    a group leaves the ``GroupByKey`` at the end of the global window (the default timestamp
+    combiner), and ``Reshuffle``'s restore step used to put the timestamp back. No step after the
+    read uses it (each event-time step stamps its elements with their event time); it stays as it was.
 
     A file that cannot be opened or decoded, or fails part-way (a truncated Avro
     or Parquet file, a corrupt compressed file), does not fail the run: the
@@ -121,7 +134,13 @@ class ReadRangeFn(beam.DoFn):
         self.records_read = RecordsReadCounter()  # a Beam counter, also read by the progress line
         self.files_unreadable = Metrics.counter("veilwatch", "files_unreadable")
 
-    def process(self, file_range: FileRange) -> Iterator[RawBatch]:
+    def process(self, keyed_ranges: tuple[int, Iterable[FileRange]]) -> Iterator[TimestampedValue]:
+        for file_range in keyed_ranges[1]:
+            for batch in self.read_range(file_range):
+                yield TimestampedValue(batch, MIN_TIMESTAMP)
+
+    def read_range(self, file_range: FileRange) -> Iterator[RawBatch]:
+        """One range's records in batches; a failure ends them with its :class:`FileError`."""
         items: list[RawItem] = []
         emitted = 0
         try:
@@ -342,7 +361,17 @@ def json_ready_item(ref: str, record: Any) -> RawItem:
 
 
 class ReadRawBatches(beam.PTransform[beam.pvalue.PBegin, beam.PCollection[RawBatch]]):
-    """files matching ``source.path`` -> PCollection[RawBatch]."""
+    """files matching ``source.path`` -> PCollection[RawBatch].
+
+    ``Impulse -> MatchFiles -> SpreadRanges -> ReadRanges``: the file listing (one element) is
+    followed by a shuffle so that the ranges spread over workers (a runner fuses a step with the
+    one before it, and Dataflow would read every range on the one worker that listed them): a
+    ``GroupByKey`` on each range's index (``MatchRangesFn``) breaks the fusion, one range per key.
+    ``beam.Reshuffle`` did the same in four ParDos and the ``GroupByKey`` (random keys added and
+    removed, each element's timestamp and window kept through the shuffle); the runner pays per
+    ParDo before any record (#15). None of that is needed here: the indexes spread the ranges as
+    random keys did, the ranges are in the global window, which the ``GroupByKey`` keeps, and
+    ``ReadRangesFn`` gives the batches back their timestamp."""
 
     def __init__(
         self,
@@ -358,12 +387,16 @@ class ReadRawBatches(beam.PTransform[beam.pvalue.PBegin, beam.PCollection[RawBat
         self.csv_objects = csv_objects  # the schema's object tree: see read_csv
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[RawBatch]:
+        match = MatchRangesFn(self.source.path, self.source, self.split_bytes)
         return (
             pbegin
             | "Once" >> beam.Impulse()
-            | "MatchFiles" >> beam.ParDo(MatchRangesFn(self.source.path, self.source, self.split_bytes))
-            | "SpreadRanges" >> beam.Reshuffle()
-            | "ReadRanges" >> beam.ParDo(ReadRangeFn(self.source, self.batch_size, self.csv_objects))
+            | "MatchFiles" >> beam.ParDo(match).with_output_types(tuple[int, FileRange])
+            | "SpreadRanges" >> beam.GroupByKey()
+            | "ReadRanges"
+            >> beam.ParDo(ReadRangesFn(self.source, self.batch_size, self.csv_objects)).with_output_types(
+                RawBatch  # declared, for RawBatchCoder (element_coders: sized without pickling)
+            )
         )
 
 

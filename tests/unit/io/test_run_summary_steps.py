@@ -11,6 +11,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from veilwatch.transforms.anomaly.coverage import InputExtent, _ExtentPerBundleFn, input_extent
 from veilwatch.transforms.elements import AnonymizedBatch
 from veilwatch.transforms.io.sinks import WriteRunSummary
+from veilwatch.transforms.report.timeline import TimelineCounts
 
 BATCHES = [
     AnonymizedBatch(records=({}, {}), event_times=(50.0, 20.0)),
@@ -38,7 +39,7 @@ def _extent_of(batches: list, bundles: int = 1) -> object:
         fn = _ExtentPerBundleFn()
         fn.start_bundle()
         for batch in batches[i::bundles]:
-            fn.process(batch)
+            list(fn.process(batch))  # a generator: its tagged timeline output, if any
         per_bundle += [wv.value for wv in fn.finish_bundle()]
     return input_extent(per_bundle)
 
@@ -92,3 +93,27 @@ def test_no_counts_at_all_still_write_a_summary_of_zeros(tmp_path):
     summary = json.loads((tmp_path / "run_summary.json").read_text())
     assert summary["dataset"] == "d"
     assert summary["records_read"] == 0 and summary["all_records_accounted_for"] is True
+
+
+def test_the_extent_step_also_counts_the_timeline_when_asked():
+    """#15: the summary's timeline counts come out of the extent's step, the same counts as its own Map."""
+    timeline = TimelineCounts(10.0)
+    with beam.Pipeline(options=_options()) as p:
+        outputs = p | beam.Create(BATCHES, reshuffle=False) | InputExtent(timeline=timeline)
+        assert_that(
+            outputs.extent | beam.combiners.ToList() | beam.Map(input_extent),
+            equal_to([(5.0, 90.0)]),
+            label="Extent",
+        )
+        assert_that(outputs.timeline, equal_to([timeline(b) for b in BATCHES]), label="Timeline")
+    assert [timeline(b) for b in BATCHES] == [
+        {"timeline|50|records": 1, "timeline|20|records": 1},
+        {"timeline|0|dead_lettered": 1},
+        {"timeline|90|records": 1},
+        {},
+    ]
+
+
+def test_the_extent_with_the_timeline_is_still_one_step():
+    urns = _leaves(lambda pcoll: pcoll | "Step" >> InputExtent(timeline=TimelineCounts(10.0)))
+    assert urns == ["beam:transform:pardo:v1"], urns

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from veilwatch.transforms.config.model import SourceFormat, SourceSpec
-from veilwatch.transforms.io.sources import FileRange, ReadRangeFn, read_csv, read_lines
+from veilwatch.transforms.io.sources import FileRange, ReadRangesFn, read_csv, read_lines
 
 MIB = 1_048_576
 AVRO_SCHEMA = {
@@ -28,9 +28,9 @@ def _records(n, tag):
 
 
 def _read(path, fmt, batch_size=1000, **source):
-    """Every batch ReadRangeFn emits for the whole file: (items, file errors)."""
-    fn = ReadRangeFn(SourceSpec(SourceFormat(fmt), str(path), **source), batch_size)
-    batches = list(fn.process(FileRange(str(path), 0, None)))
+    """Every batch ReadRangesFn emits for the whole file: (items, file errors)."""
+    fn = ReadRangesFn(SourceSpec(SourceFormat(fmt), str(path), **source), batch_size)
+    batches = list(fn.read_range(FileRange(str(path), 0, None)))
     return [i for b in batches for i in b.items], [e for b in batches for e in b.file_errors]
 
 
@@ -252,9 +252,9 @@ def test_the_read_lists_and_splits_every_matching_file_in_one_step(tmp_path):
     for name, n in (("a.jsonl", 300), ("b.jsonl", 5)):
         (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in _records(n, name)))
     source = SourceSpec(SourceFormat.JSONL, str(tmp_path / "*.jsonl"))
-    ranges = sorted(
-        MatchRangesFn(source.path, source, split_bytes=4096).process(b""), key=lambda r: (r.path, r.start)
-    )
+    keyed = list(MatchRangesFn(source.path, source, split_bytes=4096).process(b""))
+    assert [key for key, _ in keyed] == list(range(len(keyed)))  # one shuffle key per range
+    ranges = sorted((r for _, r in keyed), key=lambda r: (r.path, r.start))
     a_size = (tmp_path / "a.jsonl").stat().st_size
     a_ranges = [r for r in ranges if r.path.endswith("a.jsonl")]
     assert len(a_ranges) == -(-a_size // 4096) > 1
@@ -263,8 +263,8 @@ def test_the_read_lists_and_splits_every_matching_file_in_one_step(tmp_path):
     ]
     assert [(r.start, r.end) for r in ranges if r.path.endswith("b.jsonl")] == [(0, None)]  # small: whole
     # read through the ranges, every record once
-    fn = ReadRangeFn(source, 1000)
-    ids = [json.loads(i.payload)["id"] for r in ranges for b in fn.process(r) for i in b.items]
+    fn = ReadRangesFn(source, 1000)
+    ids = [json.loads(i.payload)["id"] for r in ranges for b in fn.read_range(r) for i in b.items]
     assert sorted(ids) == sorted(
         r["id"] for n, k in (("a.jsonl", 300), ("b.jsonl", 5)) for r in _records(k, n)
     )
