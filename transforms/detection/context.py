@@ -2,9 +2,10 @@
 
 Each rule is compiled into one case-insensitive regex. Before any window is
 searched, the engine checks whether the text can contain a hotword of the type
-at all: the text's lower-cased word set (computed once per text, and only when
-needed) must hold the first word of one of the type's hotwords. Texts without
-context words therefore cost one set intersection per type.
+at all: the text's lower-cased words (those that are the first word of some
+hotword, found by one regex pass, once per text and only when needed:
+``HotwordIndex.words_in``) must hold the first word of one of the type's
+hotwords. Texts without context words therefore cost one set intersection per type.
 """
 
 from __future__ import annotations
@@ -27,6 +28,21 @@ def text_tokens(text: str) -> frozenset[str]:
 def _first_token(word: str) -> str | None:
     tokens = _WORD.findall(word.lower())
     return tokens[0] if tokens else None
+
+
+def _whole_words_pattern(words: frozenset[str]) -> re.Pattern | None:
+    """A regex whose ``findall`` over a lower-cased text gives the ``words`` (lower-case runs of
+    word characters, as ``text_tokens`` splits) that are whole words of it: a run of word
+    characters between non-word characters equal to one of them (it must end where the run
+    ends, so only the word equal to the run can match there). Alternatives are grouped by
+    first character (Python's regex engine tries them one by one). None for no words."""
+    if not words:
+        return None
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words):
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    alternatives = "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items())
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def words_pattern(words: Iterable[str]) -> re.Pattern:
@@ -86,6 +102,16 @@ class HotwordIndex:
                 token for token in map(_first_token, rule.words) if token is not None
             )
         self._keys = {info_type: frozenset(words) for info_type, words in keys.items()}
+        self._first_words = _whole_words_pattern(frozenset().union(*self._keys.values()))
+
+    def words_in(self, text: str) -> frozenset[str]:
+        """The hotword first words (``keys`` of every type) that are words of ``text``: the
+        text's ``text_tokens`` as far as any ``keys`` set can tell (the same ``isdisjoint``
+        answers), found by one regex search over ``text.lower()`` instead of building the set of
+        all its words (half the time)."""
+        if self._first_words is None:
+            return frozenset()
+        return frozenset(self._first_words.findall(text.lower()))
 
     def __contains__(self, info_type: str) -> bool:
         return info_type in self._rules
@@ -99,7 +125,7 @@ class HotwordIndex:
     ) -> list[Finding]:
         """``findings`` with likelihoods adjusted by the rules whose words are near them.
 
-        ``tokens``: ``text_tokens(text)`` if the caller already has it.
+        ``tokens``: ``text_tokens(text)`` or ``words_in(text)`` if the caller already has it.
         """
         out = findings
         for i, finding in enumerate(findings):
@@ -107,7 +133,7 @@ class HotwordIndex:
             if rules is None:
                 continue
             if tokens is None:
-                tokens = text_tokens(text)
+                tokens = self.words_in(text)
             if tokens.isdisjoint(self._keys[finding.info_type]):
                 continue
             level = finding.likelihood

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from veilwatch.transforms.detection import catalog
-from veilwatch.transforms.detection.context import HotwordIndex, text_tokens
+from veilwatch.transforms.detection.context import HotwordIndex
 from veilwatch.transforms.detection.custom import build_custom
 from veilwatch.transforms.detection.findings import Finding, Likelihood
 from veilwatch.transforms.detection.ner import (
@@ -230,14 +230,14 @@ class DetectionEngine:
     def _floor(
         self, text: str, context: frozenset[str] | None, tokens: frozenset[str] | None
     ) -> tuple[Likelihood | None, frozenset[str] | None]:
-        """The lowest base likelihood worth finding for a step, and the text's tokens (computed
-        only when needed): for a step that wants a floor (``context``: its types' hotword first
+        """The lowest base likelihood worth finding for a step, and the text's hotword words
+        (``HotwordIndex.words_in``, computed only when needed): for a step that wants a floor (``context``: its types' hotword first
         words), ``min_likelihood`` when none of them occurs (nothing can raise a candidate then,
         so a weaker one would be filtered out); else None (no floor)."""
         if context is None:
             return None, tokens
         if tokens is None:
-            tokens = text_tokens(text)
+            tokens = self._hotwords.words_in(text)
         return (None if not tokens.isdisjoint(context) else self._min), tokens
 
     def _prefiltered(self, text: str, hits: list[int]) -> tuple[list[Finding], frozenset[str] | None]:
@@ -252,7 +252,7 @@ class DetectionEngine:
             floor: Likelihood | None = None
             if context is not None:
                 if tokens is None:
-                    tokens = text_tokens(text)
+                    tokens = self._hotwords.words_in(text)
                 if tokens.isdisjoint(context):
                     floor = self._min
             if wants_claimed:
@@ -290,7 +290,7 @@ class DetectionEngine:
                         check = gates[gate]
                         if type(check) is frozenset:
                             if tokens is None:
-                                tokens = text_tokens(text)
+                                tokens = self._hotwords.words_in(text)
                             hit = not tokens.isdisjoint(check)
                         else:
                             hit = check(text) is not None

@@ -23,7 +23,11 @@ class Likelihood(enum.IntEnum):
 
     def raised(self, levels: int) -> Likelihood:
         """This likelihood moved ``levels`` steps (negative: down), clamped to the scale."""
-        return Likelihood(min(max(int(self) + levels, 1), 5))
+        return _LEVELS[min(max(int(self) + levels, 1), 5)]  # (a tuple lookup: Likelihood(n) is slow)
+
+
+# index n -> Likelihood(n) (index 0 unused)
+_LEVELS = (Likelihood.VERY_UNLIKELY, *Likelihood)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -201,3 +203,103 @@ def test_the_word_bound_of_the_name_first_search_changes_no_match(words, blank, 
 def test_a_lower_case_name_first_street_is_found_after_many_words():
     text = "please could you send the new card to my new address which is hauptstraße 12, 10115 berlin"
     assert addresses(text) == ["hauptstraße 12, 10115 berlin"]
+
+
+# --- the speed-ups keep the grammar: regrouped alternations, word-start search, the gate regex ---
+
+_CASE_TWINS = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: match i, i, s, k under IGNORECASE
+
+
+@pytest.mark.parametrize(
+    "alternation",
+    [
+        address._SUFFIX_TYPES + "|" + address._WEAK_SUFFIX_PATTERN,
+        address._PREFIX_TYPES,
+        address._COMPOUND_ENDINGS,
+        address._UNIT_WORDS,
+    ],
+)
+def test_first_letter_groups_cannot_both_match_one_character(alternation):
+    """_by_first_letter keeps the match order only because two groups never match at one position:
+    no character (in any case, case twins included) matches the first letters of two groups."""
+    grouped = address._by_first_letter(alternation)
+    assert grouped != alternation  # it was regrouped
+    firsts = {alternative[0].lower() for alternative in alternation.split("|")}
+    candidates = {c for f in firsts for c in (f, f.upper(), f.lower(), f.casefold())} | set(_CASE_TWINS)
+    for char in candidates:
+        owners = [f for f in firsts if re.fullmatch(f"(?i:{re.escape(f)})", char)]
+        assert len(owners) <= 1, (char, owners)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="abcdeflmnoprstuvwyASDFRTUV. -'", max_size=24),
+    st.sampled_from(["_SUFFIX", "_PREFIX_TYPES", "_COMPOUND_ENDINGS", "_UNIT_WORDS", "_PARTICLES"]),
+)
+def test_regrouped_alternation_matches_like_the_original(text, name):
+    """Same match (and the same end) at every position as the plain alternation."""
+    source = (
+        address._SUFFIX_TYPES + "|" + address._WEAK_SUFFIX_PATTERN
+        if name == "_SUFFIX"
+        else getattr(address, name)
+    )
+    ignore_case = name != "_PARTICLES"
+    grouped = address._by_first_letter(source, ignore_case=ignore_case)
+    flags = re.IGNORECASE if ignore_case else 0
+    # followed by a non-word character, as in the patterns, so that backtracking into the
+    # alternation (a shorter or longer word) is exercised
+    plain = re.compile(f"(?:{source})(?![\\w])", flags)
+    regrouped = re.compile(f"(?:{grouped})(?![\\w])", flags)
+    for pos in range(len(text) + 1):
+        one, two = plain.match(text, pos), regrouped.match(text, pos)
+        assert (one and one.span()) == (two and two.span())
+
+
+def test_by_first_letter_leaves_what_it_cannot_regroup():
+    assert address._by_first_letter("e?tage|etage") == "e?tage|etage"
+    assert address._by_first_letter("(?:a|b)c|d") == "(?:a|b)c|d"
+    assert address._by_first_letter("street|st|road") == "s(?:treet|t)|r(?:oad)"
+
+
+@pytest.mark.parametrize(
+    "text, start, expected",
+    [
+        ("ab cd-ef 12 x", 0, [0, 3, 9, 12]),  # not inside "cd-ef" (after "-") nor inside words
+        ("ab cd-ef 12 x", 1, [3, 9, 12]),  # the look-behind sees the character before the window
+        ("x 'to o’neil", 0, [0, 2, 6]),  # the ' of 't starts a word; not after ’
+    ],
+)
+def test_word_starts_are_where_the_old_search_accepted_a_match(text, start, expected):
+    found = [m.start() for m in address._WORD_START.finditer(text, start)]
+    assert found == expected
+
+
+def test_gate_words_regex_finds_exactly_the_gated_words():
+    """One search says whether any word of the word-gated cores occurs (it must find each)."""
+    words = (
+        *address._UNIT_FIRST_WORDS,
+        "PO ",
+        "po ",
+        *address._LABELLED_POSTCODE_WORDS,
+        *address._PO_BOX_WORDS,
+    )
+    for word in words:
+        assert address._GATE_WORDS.search(f"x {word} 1") is not None, word
+    assert address._GATE_WORDS.search("4521 Oak Street, Springfield, IL 62704") is None
+
+
+_HOUSE_NUMBER_AS_WRITTEN_BEFORE = re.compile(
+    r"(?<![\w.\-/:$€£+])\d{1,6}(?!\d)(?!(?:[ \-.]\d+){2}|\.\d| \d+(?!\w))"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 .-/:$€£+a_\n٣", max_size=30))
+def test_house_number_pattern_starts_after_the_same_characters(text):
+    """Rewritten with the look-behind after the first digit (so the regex engine can skip to
+    digits): the same numbers as the look-behind-first form."""
+    fixed = "12 a1 v1.2 10:30 $5 -7 /8 .9 +3 4521 90210-1234 555 123 4567 €4 £6 x 77"
+    assert [m.group() for m in address._HOUSE_NUMBER.finditer(fixed)] == ["12", "10", "4567", "77"]
+    for sample in (text, fixed + text, text + fixed):
+        spans = [m.span() for m in address._HOUSE_NUMBER.finditer(sample)]
+        assert spans == [m.span() for m in _HOUSE_NUMBER_AS_WRITTEN_BEFORE.finditer(sample)]

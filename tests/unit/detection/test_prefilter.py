@@ -268,6 +268,13 @@ def test_hotwords_with_non_ascii_letters_are_looked_for_as_their_stand_ins():
         "ŁÓDŹ 12 Piotrkowska 3",
         "1984 was a year",
         "51 824 753 5564",
+        # PHONE_NUMBER: the candidate's start (phone._CANDIDATE_START) and the 7-digit cluster gate
+        "call +44 20 7123 4567",
+        "Phone: (08264) 32797",
+        "Phone: 555-0199",
+        "tel 020 7946 0958 ext. 12",
+        "IBAN DE89 3704 0044 0532 0130 00, call 212 555 0187",
+        "+1 (415) 555-0132",
     ],
 )
 def test_same_findings_with_the_tighter_conditions(text):

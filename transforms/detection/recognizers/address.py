@@ -125,14 +125,64 @@ _UNIT_WORDS = (
 )
 
 
+_REGEX_SPECIAL = set("\\()[]{}.^$*+?|")
+
+
+def _first_letter_groups(alternation: str, ignore_case: bool) -> dict[str, list[str]] | None:
+    """The alternatives of a regex alternation grouped by first letter (lower-cased with
+    ``ignore_case``), each group's rests in their order; None when that cannot be done safely:
+    an alternative that starts with a regex operator or an optional letter, or holds a group
+    other than one look-ahead, or two first letters that match each other in another case."""
+    groups: dict[str, list[str]] = {}
+    for alternative in alternation.split("|"):
+        first, second = alternative[:1], alternative[1:2]
+        if not first or first in _REGEX_SPECIAL or second in ("?", "*", "+", "{"):
+            return None
+        if "(" in alternative and not (alternative.count("(") == 1 and "(?=" in alternative):
+            return None
+        groups.setdefault(first.lower() if ignore_case else first, []).append(alternative[1:])
+    if ignore_case:
+        keys = list(groups)
+        for i, one in enumerate(keys):
+            if any(re.fullmatch(f"(?i:{re.escape(one)})", other) for other in keys[i + 1 :]):
+                return None  # (cannot happen for the word lists here)
+    return groups
+
+
+def _rests(rests: list[str]) -> str:
+    return "(?:" + "|".join(rests) + ")" if rests != [""] else ""
+
+
+def _by_first_letter(alternation: str, ignore_case: bool = True) -> str:
+    """The regex alternation ``alternation`` ("street|st|road") written with its alternatives
+    grouped by first letter ("s(?:treet|t)|r(?:oad)"), keeping their order inside each group.
+
+    The same language, and the same match at every position: two alternatives with different
+    first letters never both match at one position (``ignore_case``: not even in another case),
+    so the alternatives a regex engine tries there, and their order, are those of one group. It
+    is faster because Python's regex engine tries the alternatives of an alternation one by one:
+    at a position, one test per group instead of one per word (the street type alternations
+    have some 250 words). An alternation it cannot regroup safely (see ``_first_letter_groups``)
+    is returned as it is."""
+    groups = _first_letter_groups(alternation, ignore_case)
+    if groups is None:
+        return alternation
+    return "|".join(re.escape(key) + _rests(rests) for key, rests in groups.items())
+
+
+# the word alternations as compiled into the patterns below (see _by_first_letter)
+_PARTICLE_GROUPS = _by_first_letter(_PARTICLES, ignore_case=False)
+_UNIT_GROUPS = _by_first_letter(_UNIT_WORDS)
+
+
 def _core_patterns(upper: str):
     """The compiled core patterns for one casing mode (``upper``: the class of a name's first letter)."""
     cap = f"[{upper}]"
-    word = rf"(?:{cap}[\w'’\-]*\.?|{_ORDINAL}|(?:{_PARTICLES})(?![\w]))"
+    word = rf"(?:{cap}[\w'’\-]*\.?|{_ORDINAL}|(?:{_PARTICLE_GROUPS})(?![\w]))"
     first_word = rf"(?:{cap}[\w'’\-]*\.?|{_ORDINAL})"
-    suffix = rf"(?i:{_SUFFIX_TYPES}|{_WEAK_SUFFIX_PATTERN})"
-    prefix = rf"(?i:{_PREFIX_TYPES})"
-    compound = rf"{cap}[\w'’\-]*(?i:{_COMPOUND_ENDINGS})"
+    suffix = rf"(?i:{_by_first_letter(_SUFFIX_TYPES + '|' + _WEAK_SUFFIX_PATTERN)})"
+    prefix = rf"(?i:{_by_first_letter(_PREFIX_TYPES)})"
+    compound = rf"{cap}[\w'’\-]*(?i:{_by_first_letter(_COMPOUND_ENDINGS)})"
     sep = r"[ \t]+"
     number_first = re.compile(
         rf"(?P<num>{_NUMBER}),?{sep}(?:"
@@ -149,7 +199,7 @@ def _core_patterns(upper: str):
     )
     # no type: "Ellahof 34, 7174JF Urmond", "Stretto Paloma, 89" (needs a postcode and a place after it)
     name_first_bare = re.compile(
-        rf"(?:{first_word}{sep}(?:(?:{_PARTICLES}){sep})?){{0,3}}{first_word},?{sep}(?P<num>{_NUMBER})\Z"
+        rf"(?:{first_word}{sep}(?:(?:{_PARTICLE_GROUPS}){sep})?){{0,3}}{first_word},?{sep}(?P<num>{_NUMBER})\Z"
     )
     name_first = re.compile(
         rf"(?:(?P<ptype>{prefix})\.?{sep}(?:{word}{sep}){{0,4}}?{first_word}"
@@ -161,13 +211,13 @@ def _core_patterns(upper: str):
     )
     # a unit, then the street without a number: "Flat 58\nBethany Path", "Studio 3, Davis Fork"
     unit_first = re.compile(
-        rf"(?<![\w])(?i:{_UNIT_WORDS})\.?[ \t]*\d[\w\-]{{0,5}}[ \t]*[,\n]?[ \t]*"
+        rf"(?<![\w])(?i:{_UNIT_GROUPS})\.?[ \t]*\d[\w\-]{{0,5}}[ \t]*[,\n]?[ \t]*"
         rf"(?:{first_word}{sep}){{1,3}}(?P<stype>{suffix})\.?(?![\w])"
     )
     letters = r"(?:[^\W\d_]|['’\-])*"
     abbrev_or_word = rf"(?:{cap}[^\W\d_]{{0,2}}\.|{cap}{letters})"  # "St." but not "Berlin."
     place = re.compile(
-        rf"{abbrev_or_word}(?:[ \t]+(?:{abbrev_or_word}|(?:{_PARTICLES})(?![\w])|[A-Z](?![\w]))){{0,3}}(?![\w])"
+        rf"{abbrev_or_word}(?:[ \t]+(?:{abbrev_or_word}|(?:{_PARTICLE_GROUPS})(?![\w])|[A-Z](?![\w]))){{0,3}}(?![\w])"
     )
     return number_first, name_first, name_first_bare, unit_first, place
 
@@ -176,12 +226,12 @@ _CASED = _core_patterns(_UPPER)
 _LOWER = _core_patterns(r"^\W\d_")  # an all-lower-case text: any word may be a name
 
 _UNIT = re.compile(
-    rf"(?i:{_UNIT_WORDS})\.?[ \t]*(?:#|no\.?)?[ \t]*\d[\w\-]{{0,5}}(?![\w])"
+    rf"(?i:{_UNIT_GROUPS})\.?[ \t]*(?:#|no\.?)?[ \t]*\d[\w\-]{{0,5}}(?![\w])"
     r"|#[ \t]?\d{1,5}[A-Za-z]?(?![\w])"
 )
 # a unit written before the street line ("Unit 84 191 Rodriguez Frontage", "Studio 6\nFord Roads")
 _UNIT_BEFORE = re.compile(
-    rf"(?<![\w])(?i:{_UNIT_WORDS})\.?[ \t]*(?:#|no\.?)?[ \t]*\d[\w\-/]{{0,5}}[ \t]*(?:[,\n][ \t]*)?\Z"
+    rf"(?<![\w])(?i:{_UNIT_GROUPS})\.?[ \t]*(?:#|no\.?)?[ \t]*\d[\w\-/]{{0,5}}[ \t]*(?:[,\n][ \t]*)?\Z"
 )
 _POSTCODE = re.compile(
     r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"  # UK
@@ -241,7 +291,9 @@ _LINE_END = re.compile(r"[ \t]*(?:\n|\Z|[,.;:!?)])")
 # or after "._-/:$€£+": "v1.2", "10:30", "$5"; ``\w`` is ``str.isalnum()`` or "_"), and not a
 # digit group of a longer number: "555 123 4567", "555-123-4567", "3.14" (but "4589 40th", "47-26"
 # are kept). One regex instead of a Python test per digit run (most runs are not house numbers).
-_HOUSE_NUMBER = re.compile(r"(?<![\w.\-/:$€£+])\d{1,6}(?!\d)(?!(?:[ \-.]\d+){2}|\.\d| \d+(?!\w))")
+# (Written ``\d(?<![...]\d)\d{0,5}`` rather than ``(?<![...])\d{1,6}``, the same language: a pattern
+# that starts with ``\d`` lets the regex engine skip straight to the digits.)
+_HOUSE_NUMBER = re.compile(r"\d(?<![\w.\-/:$€£+]\d)\d{0,5}(?!\d)(?!(?:[ \-.]\d+){2}|\.\d| \d+(?!\w))")
 _DIGIT = re.compile(r"\d")
 _UNIT_FIRST_WORDS = (
     "Flat",
@@ -259,6 +311,19 @@ _UNIT_FIRST_WORDS = (
     "APT",
     "UNIT",
     "SUITE",
+)
+# Any word that ``_word_gated`` tests for, as one regex (grouped by first letter, case kept): one
+# search instead of some forty substring tests in the many texts that hold none of them.
+_GATE_WORDS = re.compile(
+    _by_first_letter(
+        "|".join(
+            re.escape(w)
+            for w in dict.fromkeys(
+                (*_UNIT_FIRST_WORDS, "PO ", "po ", *_LABELLED_POSTCODE_WORDS, *_PO_BOX_WORDS)
+            )
+        ),
+        ignore_case=False,
+    )
 )
 _MAX_TAIL_PARTS = 6
 _MAX_PLACES = 3
@@ -280,8 +345,10 @@ def _prefilter_patterns() -> tuple[tuple[str, int], ...]:
     non-ASCII ``código postal`` as its ASCII tail); a number followed by a street name
     (``number_first``: after the number, its optional letter or ``-12``, a comma and blanks,
     comes a letter, the ``'`` of ``'t`` or an ordinal such as ``3rd``); or a number after a
-    name (``name_first``: a letter, ``.`` or ``,`` then one blank before the number). Non-ASCII
-    letters and digits are scanned as ASCII stand-ins of their kind (prefilter.py)."""
+    name (``name_first``: a letter, ``.`` or ``,`` then one blank before the number). Both
+    numbers are house numbers (``_HOUSE_NUMBER``: a run of at most six digits, not glued to a
+    word), so a text whose only numbers are card, phone or account numbers never gets here.
+    Non-ASCII letters and digits are scanned as ASCII stand-ins of their kind (prefilter.py)."""
     words = [
         *_UNIT_FIRST_WORDS,
         "PO ",
@@ -296,9 +363,13 @@ def _prefilter_patterns() -> tuple[tuple[str, int], ...]:
             literals[-1] += "|" + word
         else:
             literals.append(word)
+    # a house number (``_HOUSE_NUMBER``): one to six digits, not after a word character or one of
+    # ``.-/:$+`` (nor ``€£``, left out here: their ASCII stand-in is NUL); spelled without a
+    # bounded repeat, which the prefilter would open up to ``\d+`` (prefilter.widen)
+    number = r"(?:^|[^\w.\-/:$+])\d(?:\d(?:\d(?:\d(?:\d\d?)?)?)?)?"
     return (
-        (r"\d[A-Za-z]?(?:[\-/]\d+[A-Za-z]?)?,?[ \t]+(?:[A-Za-z']|\d{1,4}(?:st|nd|rd|th))", 0),
-        (r"[A-Za-z.,][ \t]\d", 0),
+        (number + r"[A-Za-z]?(?:[\-/]\d+[A-Za-z]?)?,?[ \t]+(?:[A-Za-z']|\d{1,4}(?:st|nd|rd|th))", 0),
+        (r"[A-Za-z.,][ \t]\d(?:\d(?:\d(?:\d(?:\d\d?)?)?)?)?(?:\D|$)", 0),
         *((f"(?:{group})", 0) for group in literals),
     )
 
@@ -322,22 +393,8 @@ class AddressRecognizer(Recognizer):
         taken_until = 0
         size = len(text)
         candidates: list[tuple[int, int, str]] = []  # (start, end, kind)
-        if any(map(text.__contains__, _UNIT_FIRST_WORDS)):
-            for m in unit_first.finditer(text):
-                weak = m.group("stype").lower() in _WEAK_SUFFIX_TYPES
-                candidates.append((m.start(), m.end(), "weak" if weak else "typed"))
-                taken_until = max(taken_until, m.end())
-        if "PO " in text or "po " in text:
-            for m in _MILITARY.finditer(text):
-                candidates.append((m.start(), m.end(), "box"))
-        if any(map(text.__contains__, _LABELLED_POSTCODE_WORDS)):
-            for m in _LABELLED_POSTCODE.finditer(text):
-                candidates.append((m.start(1), m.end(1), "postcode"))
-        if any(map(text.__contains__, _PO_BOX_WORDS)):
-            for m in _PO_BOX.finditer(text):
-                if m.start() and text[m.start() - 1].isalnum():
-                    continue
-                candidates.append((m.start(), m.end(), "box"))
+        if _GATE_WORDS.search(text) is not None:
+            taken_until = self._word_gated(text, unit_first, candidates)
         for m in _HOUSE_NUMBER.finditer(text):
             start, end = m.span()
             if start < taken_until:
@@ -416,6 +473,31 @@ class AddressRecognizer(Recognizer):
             for f in finding:
                 last_end = max(last_end, f.end)
                 yield f
+
+    @staticmethod
+    def _word_gated(text: str, unit_first: re.Pattern, candidates: list[tuple[int, int, str]]) -> int:
+        """Add the cores that a word must announce (a unit before the street, a military
+        address, a labelled postcode, a PO box) to ``candidates``; where the unit-first cores
+        end (the house numbers before that belong to them). Only called when one of those
+        words occurs (``_GATE_WORDS``)."""
+        taken_until = 0
+        if any(map(text.__contains__, _UNIT_FIRST_WORDS)):
+            for m in unit_first.finditer(text):
+                weak = m.group("stype").lower() in _WEAK_SUFFIX_TYPES
+                candidates.append((m.start(), m.end(), "weak" if weak else "typed"))
+                taken_until = max(taken_until, m.end())
+        if "PO " in text or "po " in text:
+            for m in _MILITARY.finditer(text):
+                candidates.append((m.start(), m.end(), "box"))
+        if any(map(text.__contains__, _LABELLED_POSTCODE_WORDS)):
+            for m in _LABELLED_POSTCODE.finditer(text):
+                candidates.append((m.start(1), m.end(1), "postcode"))
+        if any(map(text.__contains__, _PO_BOX_WORDS)):
+            for m in _PO_BOX.finditer(text):
+                if m.start() and text[m.start() - 1].isalnum():
+                    continue
+                candidates.append((m.start(), m.end(), "box"))
+        return taken_until
 
     def _extend(
         self, text: str, start: int, end: int, kind: str, place: re.Pattern, lower_mode: bool
@@ -598,7 +680,7 @@ _COMPOUND_SUFFIXES = tuple(e.replace("\\", "").rstrip(".") for e in _COMPOUND_EN
 _TOKEN_SPLIT = re.compile(r"[\s,]+")
 # what a typeless street line needs right after its number: a unit, or a postcode on the next part
 _POSTCODE_AHEAD = re.compile(
-    r"[ \t]*(?:,[ \t]*|\n[ \t>]*|[ \t]+)(?:(?:[A-Za-z]{1,2}-?)?\d|(?i:" + _UNIT_WORDS + r")(?![^\W\d_]))"
+    r"[ \t]*(?:,[ \t]*|\n[ \t>]*|[ \t]+)(?:(?:[A-Za-z]{1,2}-?)?\d|(?i:" + _UNIT_GROUPS + r")(?![^\W\d_]))"
 )
 
 
@@ -632,16 +714,21 @@ def _search_ending_at(
                 return found
             pos -= 1
         return None
-    pos = start
-    while pos < end:
-        found = pattern.search(text, pos, end)
-        if found is None:
-            return None
-        s = found.start()
-        if s == 0 or not (text[s - 1].isalnum() or text[s - 1] in "'’-"):
+    # The leftmost match that starts at a word: ``pattern.match`` tried at the word starts only
+    # (the same match ``pattern.search`` would find there), not the regex at every character.
+    for word in _WORD_START.finditer(text, start, end):
+        found = pattern.match(text, word.start(), end)
+        if found is not None:
             return found
-        pos = s + 1
     return None
+
+
+# Where ``_search_ending_at`` tries its patterns: the text's start or a position after neither a
+# letter, a digit nor one of ``'’-`` (``[^\W_]`` is ``str.isalnum()``), holding a word character or
+# the ``'`` of ``'t``: the only characters a match of ``name_first``, ``name_first_bare`` or
+# ``_UNIT_BEFORE`` starts with (a capital, a street type or unit word, an ordinal, a particle).
+# (The look-behind sees the text before the search window, as the test it replaces did.)
+_WORD_START = re.compile(r"(?<![^\W_]|['’\-])(?=[\w'])")
 
 
 def _last_words_start(text: str, start: int, end: int, words: int) -> int:

@@ -41,6 +41,14 @@ _CANDIDATE = re.compile(
     r"(?![\w]|[.\-:/]\d)"
 )
 _BAD_BEFORE = re.compile(r"[\w+\-.]")
+# The start of a candidate that ``find`` looks at, for the Hyperscan prefilter (``_CANDIDATE`` itself
+# is too long for it): at the start or after a character ``_BAD_BEFORE`` does not match, a ``+``
+# country code or a bracketed area code or a digit, then the least of digits every branch holds.
+_CANDIDATE_START = (
+    r"(?:^|[^\w+\-.])(?:\+\d{1,3}[ .\-]{0,2}(?:\(\d{1,4}\)[ .\-]?)?\d(?:[ .\-]?\d){5}"
+    r"|\(\d{1,5}\)[ .\-]?\d(?:[ .\-]?\d){3}|\d(?:[ .\-]?\d){5})",
+    0,
+)
 # ISO dates and d.m.Y dates have phone-like shapes; they are DATE's business.
 _DATE_SHAPE = re.compile(r"\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4}")
 _EXTENSION = re.compile(r",?[ ]?(?:x|ext\.?|#)[ ]?\d{1,6}$", re.IGNORECASE)
@@ -200,7 +208,11 @@ class PhoneRecognizer(Recognizer):
     info_types = ("PHONE_NUMBER",)
     min_digit_run = 2
     min_digits = 7
-    prefilter_patterns = ((_CANDIDATE.pattern, 0),)
+    # The same seven-digit cluster as ``min_digits``, as a gate: the Hyperscan prefilter then
+    # keeps it beside the candidate pattern below (it drops ``min_digits`` when a recognizer
+    # gives patterns); the pure-Python path tests it twice, to the same effect.
+    gate = r"\d(?:[ \-./()]{0,2}\d){6}"
+    prefilter_patterns = (_CANDIDATE_START,)
     #: the engine hands this recognizer the spans already found at LIKELY or above
     wants_claimed = True
     #: and the lowest likelihood worth finding: bare digit runs (UNLIKELY) are not parsed
