@@ -175,3 +175,61 @@ def test_group_values_and_heavy_hitter_details_are_scrubbed_like_the_tfdv_top_va
                 ]
             ),
         )
+
+
+def _shop_config(shop_transformation):
+    return parse_config(
+        {
+            "dataset": "d",
+            "source": {"format": "jsonl", "path": "x"},
+            "schema": {"fields": [{"name": "ts", "type": "timestamp"}, {"name": "shop", "type": "string"}]},
+            "event_time": {"field": "ts", "format": "epoch_seconds"},
+            "windowing": {"type": "fixed", "size": "1h"},
+            "metrics": [
+                {"name": "n_by_shop", "type": "count", "group_by": "shop"},
+                {"name": "top_shop", "type": "heavy_hitter", "field": "shop"},
+            ],
+            "pii": {
+                "fields": [
+                    {"path": "shop", "info_type": "GENERIC_ID", "transformation": shop_transformation}
+                ],
+                "detection": {"use_ner": False},
+            },
+            "sinks": {"output_dir": "o"},
+        }
+    )
+
+
+def test_values_of_an_opaque_declared_field_are_written_whole_others_still_scrubbed():
+    """A tokenized or hashed field's anonymized values hold nothing of the raw value
+    (``opaque_fields``): they name series and heavy hitters as they are, never cut apart by a scan
+    (here a value that would scan as an email stands for a token, to show it is not scanned).
+    A field masked in part keeps some of its text: scanned as before."""
+    batch = _batch((10, "tok:jane.roe@leakmail.com"), (20, "tok:jane.roe@leakmail.com"), (30, "web"))
+    hashed = _shop_config({"cryptoHashConfig": {"cryptoKey": {"transient": {"name": "k"}}}})
+    masked = _shop_config({"characterMaskConfig": {"maskingCharacter": "#", "numberToMask": 2}})
+    with TestPipeline() as p:
+        whole = p | "Hashed" >> beam.Create([batch]) | "HashedMetrics" >> ComputeWindowMetrics(hashed)
+        scrubbed = p | "Masked" >> beam.Create([batch]) | "MaskedMetrics" >> ComputeWindowMetrics(masked)
+        assert_that(
+            whole,
+            equal_to(
+                [
+                    WindowMetric("n_by_shop", "shop", "tok:jane.roe@leakmail.com", 0, H, 2),
+                    WindowMetric("n_by_shop", "shop", "web", 0, H, 1),
+                    WindowMetric("top_shop", None, None, 0, H, 2, "tok:jane.roe@leakmail.com"),
+                ]
+            ),
+            label="whole",
+        )
+        assert_that(
+            scrubbed,
+            equal_to(
+                [
+                    WindowMetric("n_by_shop", "shop", "tok:[EMAIL_ADDRESS]", 0, H, 2),
+                    WindowMetric("n_by_shop", "shop", "web", 0, H, 1),
+                    WindowMetric("top_shop", None, None, 0, H, 2, "tok:[EMAIL_ADDRESS]"),
+                ]
+            ),
+            label="scrubbed",
+        )

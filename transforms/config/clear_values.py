@@ -20,6 +20,10 @@ The config loader refuses such a field as ``group_by``, ``heavy_hitter`` field o
 
     why = fields_left_in_clear(config.pii)
     why.get("merchant_reference")  # 'is de-identified only where its pii.fields[3] condition holds ...'
+
+The other end: :func:`opaque_fields`, the declared fields whose anonymized values hold nothing at
+all of the raw value (a token, a hash, a replacement): the metrics stage writes their values as
+they are instead of scanning them again (``metrics.group_scrub``).
 """
 
 from __future__ import annotations
@@ -31,18 +35,54 @@ _FF1 = "cryptoReplaceFfxFpeConfig"
 _FF1_LEAVE = "leaveUntransformed"
 
 
+# Primitives whose output holds nothing of the value it replaces (DLP's names): cipher texts and
+# hashes under the dataset's keys, a redaction, or a value taken from the config.
+OPAQUE_PRIMITIVES = frozenset(
+    {
+        "cryptoDeterministicConfig",
+        "cryptoHashConfig",
+        "cryptoReplaceFfxFpeConfig",
+        "redactConfig",
+        "replaceConfig",
+        "replaceWithInfoTypeConfig",
+        "replaceDictionaryConfig",
+    }
+)
+
+
 def fields_left_in_clear(pii: PiiSpec) -> dict[str, str]:
     """Declared field path -> why some of its anonymized values may be clear text (no value quoted)."""
-    by_path: dict[str, list[FieldPolicy]] = {}
-    for policy in pii.fields:
-        by_path.setdefault(policy.path, []).append(policy)
     why: dict[str, str] = {}
     leave = pii.transformation_error_handling is TransformationErrorHandling.LEAVE_UNTRANSFORMED
-    for path, policies in by_path.items():
+    for path, policies in _policies_by_path(pii).items():
         reason = _reason(policies, leave)
         if reason:
             why[path] = reason
     return why
+
+
+def opaque_fields(pii: PiiSpec) -> frozenset[str]:
+    """Declared field paths whose anonymized values hold nothing of the raw value: never left in
+    clear (:func:`fields_left_in_clear`: every value is transformed by one of the items naming the
+    field), and every such item transforms it whole with one of :data:`OPAQUE_PRIMITIVES`. A field
+    masked in part (``characterMaskConfig`` keeps the unmasked characters), date-shifted or
+    bucketed keeps some of its value, and is not opaque."""
+    clear = fields_left_in_clear(pii)
+    return frozenset(
+        path
+        for path, policies in _policies_by_path(pii).items()
+        if path not in clear
+        and all(
+            p.transformation is not None and p.transformation.dlp_name in OPAQUE_PRIMITIVES for p in policies
+        )
+    )
+
+
+def _policies_by_path(pii: PiiSpec) -> dict[str, list[FieldPolicy]]:
+    by_path: dict[str, list[FieldPolicy]] = {}
+    for policy in pii.fields:
+        by_path.setdefault(policy.path, []).append(policy)
+    return by_path
 
 
 def _reason(policies: list[FieldPolicy], leave_untransformed: bool) -> str | None:

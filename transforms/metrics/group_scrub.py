@@ -12,6 +12,12 @@ scrubbed before records are grouped, so every value holding a finding of one
 type falls into one series (``record_count[merchant=[EMAIL_ADDRESS]]``) rather
 than two series under the same name.
 
+Values of an opaque declared field (``config.clear_values.opaque_fields``: tokenized, hashed,
+encrypted or replaced whole, in every record) are left as they are: they hold nothing of the raw
+value, they are written as they are to ``anonymized/``, and a heavy hitter's token is only useful
+whole (to re-identify it with the key, or to find its records); scanning them would cost an NER
+pass over every token (base64 has capitals) and could cut one apart.
+
     scrub = ValueScrubber(config)
     scrub("jane@example.org via web")   # '[EMAIL_ADDRESS] via web'
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from veilwatch.transforms.config.clear_values import opaque_fields
 from veilwatch.transforms.config.model import DatasetConfig
 from veilwatch.transforms.data_validation.redact import redact_text
 
@@ -42,16 +49,24 @@ class ValueScrubber:
 
     def __init__(self, config: DatasetConfig):
         self.detection = config.pii.detection
+        self.opaque_fields = opaque_fields(config.pii)
         self._engine: LabelScanner | None = None
         self._cache: dict[str, str] = {}
 
     def __getstate__(self) -> dict:
-        return {"detection": self.detection}
+        return {"detection": self.detection, "opaque_fields": self.opaque_fields}
 
     def __setstate__(self, state: dict) -> None:
         self.detection = state["detection"]
+        self.opaque_fields = state["opaque_fields"]
         self._engine = None
         self._cache = {}
+
+    def scrubs(self, field: str | None) -> bool:
+        """Whether values of ``field`` are scrubbed: all but those of an opaque declared field
+        (``config.clear_values.opaque_fields``: a token, hash or replacement, written as it is to
+        ``anonymized/`` too, which a scan could only cut apart)."""
+        return field not in self.opaque_fields
 
     def _scanner(self) -> LabelScanner:
         if self._engine is None:

@@ -59,24 +59,28 @@ def group_value(value: Any) -> str:
 
 
 class _ScrubbedGroupGetter:
-    """record -> its group's name, findings replaced by ``[INFO_TYPE]`` (``group_value`` of it is itself).
+    """record -> its group's name, findings replaced by ``[INFO_TYPE]`` (``group_value`` of it is itself);
+    the name as it is for an opaque declared field (``ValueScrubber.scrubs``: a token stays whole).
 
     ``groups(records)``: the same for many records, the values not seen before scanned as one batch
     (the detection engine's NER reads a batch several times faster than one text at a time)."""
 
     def __init__(self, group_by: str, scrub: ValueScrubber):
         self.get = first_value_getter(group_by)
-        self.scrub = scrub
+        self.scrub = scrub if scrub.scrubs(group_by) else None
 
     def __call__(self, record: Any) -> str:
-        return self.scrub(group_value(self.get(record)))
+        name = group_value(self.get(record))
+        return name if self.scrub is None else self.scrub(name)
 
     def groups(self, records: list[Any]) -> list[str]:
         """``group_value`` of each record's scrubbed name; each distinct value is scrubbed once."""
         get = self.get
         raw = [group_value(get(record)) for record in records]
-        distinct = dict.fromkeys(raw)
         scrub = self.scrub
+        if scrub is None:
+            return raw
+        distinct = dict.fromkeys(raw)
         scrub.prepare(distinct)
         group_of = {name: group_value(scrub(name)) for name in distinct}
         return [group_of[name] for name in raw]
@@ -355,6 +359,7 @@ class CarriedSessions(beam_window.Sessions):
 class _ToWindowMetric(beam.DoFn):
     def __init__(self, config: DatasetConfig):
         self.scrub = ValueScrubber(config)
+        self.whole_details = whole_detail_metrics(config, self.scrub)
 
     def process(self, element: Any, win=beam.DoFn.WindowParam) -> Iterator[WindowMetric]:
         (name, group_by, group), (value, detail) = element
@@ -366,13 +371,22 @@ class _ToWindowMetric(beam.DoFn):
                 float(win.start),
                 float(win.end),
                 float(value),
-                _scrubbed_detail(detail, self.scrub),
+                _scrubbed_detail(detail, None if name in self.whole_details else self.scrub),
             )
 
 
-def _scrubbed_detail(detail: Any, scrub: ValueScrubber) -> str | None:
-    """A heavy hitter's value, with findings replaced by ``[INFO_TYPE]`` as group names are."""
-    return None if detail is None else scrub(_detail_text(detail))
+def whole_detail_metrics(config: DatasetConfig, scrub: ValueScrubber) -> frozenset[str]:
+    """The metrics whose details (a heavy hitter's value) are written whole, unscanned: those of an
+    opaque declared field (``ValueScrubber.scrubs``)."""
+    return frozenset(m.name for m in config.metrics if m.field is not None and not scrub.scrubs(m.field))
+
+
+def _scrubbed_detail(detail: Any, scrub: ValueScrubber | None) -> str | None:
+    """A heavy hitter's value, with findings replaced by ``[INFO_TYPE]`` as group names are (as it is,
+    with ``scrub`` None: an opaque field's)."""
+    if detail is None:
+        return None
+    return _detail_text(detail) if scrub is None else scrub(_detail_text(detail))
 
 
 def _detail_text(detail: Any) -> str:
@@ -491,6 +505,7 @@ class _KeyedToWindowMetric(beam.DoFn):
 
     def __init__(self, config: DatasetConfig):
         self.scrub = ValueScrubber(config)
+        self.whole_details = whole_detail_metrics(config, self.scrub)
 
     def start_bundle(self) -> None:
         self._held: list[tuple[Any, Any, Any, Any]] = []
@@ -513,8 +528,11 @@ class _KeyedToWindowMetric(beam.DoFn):
 
     def _release(self) -> Iterator[WindowedValue]:
         held, self._held = self._held, []
+        whole = self.whole_details
         self.scrub.prepare(
-            _detail_text(element[1][1]) for element, _, _, _ in held if element[1][1] is not None
+            _detail_text(element[1][1])
+            for element, _, _, _ in held
+            if element[1][1] is not None and element[0][0][0] not in whole
         )
         for element, timestamp, win, pane in held:
             ((name, group_by, group), start, end), (value, detail) = element
@@ -525,6 +543,6 @@ class _KeyedToWindowMetric(beam.DoFn):
                 float(start),
                 float(end),
                 float(value),
-                _scrubbed_detail(detail, self.scrub),
+                _scrubbed_detail(detail, None if name in whole else self.scrub),
             )
             yield WindowedValue(metric, timestamp, (win,), pane)
