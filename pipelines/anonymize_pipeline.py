@@ -22,7 +22,9 @@ created partitioned and clustered (:func:`veilwatch.transforms.io.bigquery.table
 The runner pays per step before the first record (#15), so in batch the steps that read the same
 elements are one: the flagged windows and the run summary's window counts
 (:mod:`veilwatch.transforms.report.window_counts`), the input's extent and the summary's timeline
-(``InputExtent(timeline=...)``).
+(``InputExtent(timeline=...)``). Those steps and the anonymizing step sum the summary's counts per bundle
+themselves, and the summary is written by the step that renames every file output into place, after the
+renames (``SharedFinalize.after_renames``): run_summary.json appears only once the run's files are complete.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from veilwatch.transforms.io.bigquery import (
 from veilwatch.transforms.io.jsonl_files import SharedFinalize
 from veilwatch.transforms.io.output_schema import flatten
 from veilwatch.transforms.io.pubsub import ReadPubSubBatches, WriteJsonToPubSub
-from veilwatch.transforms.io.sinks import WriteAnonymized, WriteJsonLines, WriteRunSummary
+from veilwatch.transforms.io.sinks import RunSummaryWriter, WriteAnonymized, WriteJsonLines, WriteRunSummary
 from veilwatch.transforms.io.sources import DEFAULT_BATCH_SIZE, ReadRawBatches
 from veilwatch.transforms.io.windowed_files import WriteWindowedJsonLines
 from veilwatch.transforms.metrics.window_metrics import ComputeWindowMetrics
@@ -92,7 +94,10 @@ def build_pipeline(
 ) -> PipelineOutputs:
     sinks = config.sinks
     raw = pipeline | "Read" >> (read or read_source(config, batch_size))
-    anon = raw | "Anonymize" >> AnonymizeRecords(config, ProcessorFactory(config, allow_plaintext_keys))
+    summarize = not streaming and bool(sinks.output_dir)  # run_summary.json
+    anon = raw | "Anonymize" >> AnonymizeRecords(
+        config, ProcessorFactory(config, allow_plaintext_keys), stats_per_bundle=summarize
+    )
     writer = _Writer(config, streaming)
 
     if sinks.bigquery.anonymized_table:
@@ -139,7 +144,6 @@ def build_pipeline(
             config, with_too_late=True
         )
         writer.dead_letters.append(too_late | "TooLateToDeadLetters" >> TooLateToDeadLetters(config))
-    summarize = not streaming and bool(sinks.output_dir)  # run_summary.json
     extent, timeline = _input_times(anon.anonymized, config, summarize)
     scores = metrics | "Score" >> ScoreSeries.for_config(config, extent)
     if summarize:  # one step: the flagged windows, and every scored window's counts for the summary
@@ -168,27 +172,42 @@ def build_pipeline(
         # batch runs keep every scored window on file: report.html plots each series with its expected band
         scores | "WriteScores" >> writer.files("scores", batched=False)
     dead_letters = _write_dead_letters(anon.dead_letters, writer)
-    if writer.finalize is not None:  # every batch JSONL output renamed into place by one step
-        writer.finalize.apply(pipeline, "FinalizeFiles")
 
-    summary = None
-    if summarize:
-        assert sinks.output_dir is not None and timeline is not None
-        counts = (anon.stats, window_counts, timeline) + (
+    counts = None
+    if summarize:  # each source's counts summed per bundle where they are counted; TFDV's: one dict
+        assert timeline is not None
+        sources = (anon.stats, window_counts, timeline) + (
             (validation.counts,) if validation is not None else ()
         )
-        summary = (
-            counts
-            | "AllCounts" >> beam.Flatten()
-            | "Summary" >> WriteRunSummary(sinks.output_dir, config.dataset)
-        )
+        counts = sources | "AllCounts" >> beam.Flatten()
+    summary = _finalize_and_summarize(pipeline, writer, counts)
     return PipelineOutputs(anon.anonymized, dead_letters, anon.findings, metrics, scores, flagged, summary)
+
+
+def _finalize_and_summarize(
+    pipeline: beam.Pipeline, writer: _Writer, counts: beam.PCollection | None
+) -> beam.PCollection | None:
+    """Batch: every JSONL file output renamed into place by one shared step, which then writes
+    run_summary.json from ``counts`` (None: no summary): a consumer that sees run_summary.json knows
+    every file output is complete, and a run whose renames fail writes none. Without a shared file
+    output (every output in BigQuery), the summary is a step of its own. Returns the summary document."""
+    finalize = writer.finalize
+    if finalize is not None and finalize.has_outputs:
+        if counts is not None:
+            assert writer.output_dir is not None
+            finalize.after_renames(RunSummaryWriter(writer.output_dir, writer.config.dataset), counts)
+        finalized = finalize.apply(pipeline, "FinalizeFiles")
+        return finalized.after_renames if finalized is not None else None
+    if counts is None:
+        return None
+    assert writer.output_dir is not None
+    return counts | "Summary" >> WriteRunSummary(writer.output_dir, writer.config.dataset)
 
 
 def _input_times(
     batches: beam.PCollection, config: DatasetConfig, summarize: bool
 ) -> tuple[beam.PCollection | None, beam.PCollection | None]:
-    """(the input's extent, the run summary's timeline counts per batch), each None when not wanted.
+    """(the input's extent, the run summary's timeline counts per bundle), each None when not wanted.
 
     A bounded input's first and last event time: windows it only partly covers are not scored. The
     run summary's timeline counts the same event times per bucket: in the same step when both are

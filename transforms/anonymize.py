@@ -27,6 +27,7 @@ from veilwatch.transforms.processing.record_processor import (
     build_scanner,
 )
 from veilwatch.transforms.processing.worker_gc import tune_garbage_collector_once
+from veilwatch.transforms.report.bundle_counts import BundleCounts
 
 if TYPE_CHECKING:  # imported where it is built: only DLP runs need it
     from veilwatch.transforms.processing.dlp_processor import DlpRecordProcessor
@@ -42,7 +43,7 @@ class AnonymizeOutputs(NamedTuple):
     anonymized: beam.PCollection  # AnonymizedBatch
     dead_letters: beam.PCollection  # list[dict] per batch
     findings: beam.PCollection  # list[dict] per batch
-    stats: beam.PCollection  # dict[str, int] per batch
+    stats: beam.PCollection  # dict[str, int] per batch (per bundle with ``stats_per_bundle``)
 
 
 class ProcessorFactory:
@@ -77,10 +78,20 @@ class AnonymizeBatchFn(beam.DoFn):
     loaded there and never pickled into the pipeline graph. The first ``setup()`` of a process
     then tunes the garbage collector for batches (:mod:`~veilwatch.transforms.processing.worker_gc`:
     ``gc.freeze()`` of the model, tables and modules, and a young generation wider than a batch).
+
+    The ``STATS`` output holds each batch's counts; with ``stats_per_bundle`` (bounded runs with a run
+    summary), their sum per bundle instead, emitted when the bundle ends in the global window
+    (:class:`~veilwatch.transforms.report.bundle_counts.BundleCounts`): the summary reads one dict per
+    bundle, and no step of its own sums them.
     """
 
-    def __init__(self, processor_factory: Callable[[], RecordProcessor | DlpRecordProcessor]):
+    def __init__(
+        self,
+        processor_factory: Callable[[], RecordProcessor | DlpRecordProcessor],
+        stats_per_bundle: bool = False,
+    ):
         self.processor_factory = processor_factory
+        self.stats_per_bundle = stats_per_bundle
         self.anonymized_counter = Metrics.counter("veilwatch", "records_anonymized")
         self.dead_letter_counter = Metrics.counter("veilwatch", "records_dead_lettered")
         self.suppressed_counter = Metrics.counter(
@@ -91,6 +102,12 @@ class AnonymizeBatchFn(beam.DoFn):
     def setup(self) -> None:
         self.processor = self.processor_factory()
         tune_garbage_collector_once()  # once per process: see processing.worker_gc
+
+    def start_bundle(self) -> None:
+        self._bundle_stats = BundleCounts()
+
+    def finish_bundle(self) -> list[Any]:
+        return self._bundle_stats.flush(STATS)
 
     def _outcomes(self, items: Sequence[RawItem]) -> Any:
         """Per item, Anonymized or Rejected: the batch parsed once, then record by record (local
@@ -154,7 +171,10 @@ class AnonymizeBatchFn(beam.DoFn):
             yield pvalue.TaggedOutput(DEAD_LETTERS, dead)
         if findings:
             yield pvalue.TaggedOutput(FINDINGS, findings)
-        yield pvalue.TaggedOutput(STATS, dict(stats))
+        if self.stats_per_bundle:
+            self._bundle_stats.add(stats)
+        else:
+            yield pvalue.TaggedOutput(STATS, dict(stats))
 
     def _count_per_name(self, stats: Counter) -> None:
         """Beam counters for dashboards (Cloud Monitoring): findings per infoType
@@ -187,15 +207,22 @@ class AnonymizeRecords(beam.PTransform[beam.PCollection[RawBatch], AnonymizeOutp
     """PCollection[RawBatch] -> AnonymizeOutputs (see module docstring)."""
 
     def __init__(
-        self, config: DatasetConfig, processor_factory: Callable[[], RecordProcessor | DlpRecordProcessor]
+        self,
+        config: DatasetConfig,
+        processor_factory: Callable[[], RecordProcessor | DlpRecordProcessor],
+        stats_per_bundle: bool = False,
     ):
+        """``stats_per_bundle``: see ``AnonymizeBatchFn`` (bounded input only)."""
         super().__init__()
         self.config = config
         self.processor_factory = processor_factory
+        self.stats_per_bundle = stats_per_bundle
 
     def expand(self, batches: beam.PCollection[RawBatch]) -> AnonymizeOutputs:
         # Declared, so that the batches take AnonymizedBatchCoder (element_coders: sized without pickling)
-        anonymize = beam.ParDo(AnonymizeBatchFn(self.processor_factory)).with_output_types(AnonymizedBatch)
+        anonymize = beam.ParDo(
+            AnonymizeBatchFn(self.processor_factory, self.stats_per_bundle)
+        ).with_output_types(AnonymizedBatch)
         outputs = batches | "ParseValidateDeidentify" >> anonymize.with_outputs(
             DEAD_LETTERS, FINDINGS, STATS, main="anonymized"
         )

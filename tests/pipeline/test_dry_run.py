@@ -72,7 +72,7 @@ def test_dry_run_for_dataflow_builds_the_graph_offline_and_writes_nothing(tmp_pa
         "Score",
         "ScoreInEventTimeOrder",
         "WriteFlagged",
-        "Summary",
+        "Finalize",  # FinalizeFiles: every .jsonl output renamed into place, then run_summary.json
     ):
         assert step in steps
     assert sorted(p.name for p in tmp_path.rglob("*")) == before

@@ -34,7 +34,7 @@ def test_a_failed_run_removes_what_it_wrote_and_the_next_run_starts(feed, tmp_pa
         raise RuntimeError("injected fault")
 
     with monkeypatch.context() as patch:
-        patch.setattr(sinks._WriteSummaryFn, "process", fail)
+        patch.setattr(sinks.RunSummaryWriter, "__call__", fail)
         failed = _run(config, data, out, keyset_path)
     assert failed.code == 1, failed.err
     assert not out.exists() or (_files(out) == [] and not list(out.rglob("beam-temp-*")))

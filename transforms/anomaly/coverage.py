@@ -35,6 +35,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from veilwatch.transforms.anomaly.base import Verdict
 from veilwatch.transforms.anomaly.registry import DetectorSpec
+from veilwatch.transforms.report.bundle_counts import BundleCounts
 
 # Windows less covered than this by the input's time span are not scored.
 MIN_COVERAGE = 0.9
@@ -81,8 +82,8 @@ TIMELINE = "timeline"
 
 
 class _ExtentPerBundleFn(beam.DoFn):
-    """Batches -> one (first, last) event time per bundle that saw any; with ``timeline``, also
-    ``timeline(batch)`` for every batch (tagged ``TIMELINE``)."""
+    """Batches -> one (first, last) event time per bundle that saw any; with ``timeline``, also the
+    sum of ``timeline(batch)`` over the bundle's batches (tagged ``TIMELINE``), both when it ends."""
 
     def __init__(self, timeline: Callable[[Any], dict[str, int]] | None = None):
         self.timeline = timeline
@@ -90,15 +91,17 @@ class _ExtentPerBundleFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._extent_fn = _ExtentFn()
         self._acc: Any = None
+        self._timeline = BundleCounts()
 
-    def process(self, batch: Any) -> Iterator[pvalue.TaggedOutput]:
+    def process(self, batch: Any) -> None:
         self._acc = self._extent_fn.add_input(self._acc, batch)
         if self.timeline is not None:
-            yield pvalue.TaggedOutput(TIMELINE, self.timeline(batch))
+            self._timeline.add(self.timeline(batch))
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
+    def finish_bundle(self) -> Iterator[Any]:
         if self._acc is not None:
             yield WindowedValue(self._acc, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+        yield from self._timeline.flush(TIMELINE)
 
 
 def input_extent(per_bundle: Iterable[Any]) -> Any:
@@ -108,7 +111,7 @@ def input_extent(per_bundle: Iterable[Any]) -> Any:
 
 class InputExtentOutputs(NamedTuple):
     extent: beam.PCollection  # one (first, last) event time per bundle that saw any
-    timeline: beam.PCollection  # dict[str, int] per batch: ``timeline(batch)``
+    timeline: beam.PCollection  # dict[str, int] per bundle: the sum of ``timeline(batch)`` over its batches
 
 
 class InputExtent(beam.PTransform):
@@ -120,9 +123,10 @@ class InputExtent(beam.PTransform):
     bundle, so no step of its own (and no stage: an ``Impulse`` and a merge) waits for them.
 
     With ``timeline`` (the run summary's ``report.timeline.TimelineCounts``), expand returns
-    :class:`InputExtentOutputs`, whose ``timeline`` holds ``timeline(batch)`` for every batch, counted
-    in the same step: both read each batch's event times, and a step of its own costs the runner
-    about as much as a few hundred records before the first one (#15)."""
+    :class:`InputExtentOutputs`, whose ``timeline`` holds the sum of ``timeline(batch)`` per bundle,
+    counted in the same step: both read each batch's event times, and a step of its own costs the runner
+    about as much as a few hundred records before the first one (#15). Summed per bundle there, the run
+    summary reads one dict per bundle and needs no summing step."""
 
     def __init__(self, timeline: Callable[[Any], dict[str, int]] | None = None):
         super().__init__()

@@ -76,10 +76,11 @@ Dropped, and why
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO, NamedTuple
 
 import apache_beam as beam
+from apache_beam import pvalue
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms import window as beam_window
@@ -191,16 +192,45 @@ class _FinalizeFn(beam.DoFn):
         yield from finals
 
 
+# SharedFinalize's tagged output: what its ``after_renames`` step returned.
+AFTER_RENAMES = "after_renames"
+
+
 class _FinalizeEachFn(beam.DoFn):
     """Once, after every temp file of every output is written: each output's ``_FinalizeFn`` with
-    its own temp paths (one side input per output, in the same order)."""
+    its own temp paths (one side input per output, in the same order); then, with ``after_renames``,
+    that step over the last side input, once every output is in place (its result tagged
+    ``AFTER_RENAMES``). A rename that fails fails the step before ``after_renames`` runs."""
 
-    def __init__(self, finalizers: list[_FinalizeFn]):
+    def __init__(
+        self,
+        finalizers: list[_FinalizeFn],
+        after_renames: Callable[[Iterable[Any]], Any] | None,
+        waits: int = 0,
+    ):
+        """``waits``: side inputs after the temp paths that the step only waits for (``wait_for``)."""
         self.finalizers = finalizers
+        self.after_renames = after_renames
+        self.waits = waits
 
-    def process(self, _: bytes, *temp_paths: list[str]) -> Iterator[str]:
-        for finalizer, paths in zip(self.finalizers, temp_paths, strict=True):
-            yield from finalizer.process(_, paths)
+    def process(self, _: bytes, *side_inputs: Any) -> Iterator[Any]:
+        temp_paths = side_inputs[: len(self.finalizers)]
+        # every output renamed into place (the list, not a generator: all of them first) ...
+        finals = [
+            final
+            for finalizer, paths in zip(self.finalizers, temp_paths, strict=True)
+            for final in finalizer.process(_, paths)
+        ]
+        # ... and only then the step that announces the run complete (run_summary.json)
+        if self.after_renames is not None:
+            inputs = side_inputs[len(self.finalizers) + self.waits]
+            yield pvalue.TaggedOutput(AFTER_RENAMES, self.after_renames(inputs))
+        yield from finals
+
+
+class FinalizeOutputs(NamedTuple):
+    paths: beam.PCollection  # every output's final file paths
+    after_renames: beam.PCollection | None  # what ``after_renames`` returned (None without one)
 
 
 class SharedFinalize:
@@ -209,36 +239,68 @@ class SharedFinalize:
         finalize = SharedFinalize()
         findings | "WriteFindings" >> WriteJsonlFiles(prefix_a, join_lines, finalize=finalize)
         scores | "WriteScores" >> WriteJsonlFiles(prefix_b, to_json_line, finalize=finalize)
-        finalize.apply(pipeline, "FinalizeFiles")  # -> PCollection of every output's final paths
+        finalize.after_renames(write_summary, counts)  # optional: write_summary(counts), last
+        finalize.apply(pipeline, "FinalizeFiles")  # -> FinalizeOutputs (final paths, summary)
 
     Each output keeps its own staging folder, shards and retry checks (``_FinalizeFn``); what is
     shared is the ``Impulse`` and the step, which reads each output's temp paths as a side input
     of its own. The runner pays per step and per stage before any record: five
     outputs finalized apart were five more stages. No output is renamed before every output's temp
-    files are written, so a run that fails earlier leaves none of them under its final name."""
+    files are written, so a run that fails earlier leaves none of them under its final name.
+
+    ``after_renames(step, inputs)`` runs ``step(inputs)`` (``inputs`` read as a side input,
+    ``AsIter``) in the same step once every output is renamed into place: the run summary, so that
+    a consumer that sees run_summary.json knows every output is complete, and a run whose renames
+    fail writes none (a stage of its own would have been unordered with the renames, and one more
+    stage). A retried step renames what is left and runs ``step`` again: it must be idempotent.
+    ``wait_for(written)`` makes the step wait for another write that finalizes itself (Beam's
+    ``WriteToText`` of a CSV output, say): read as a side input, its final paths must all be there first."""
 
     def __init__(self) -> None:
         self._finalizers: list[_FinalizeFn] = []
         self._written: list[beam.PCollection] = []
+        self._waits: list[beam.PCollection] = []
+        self._after: tuple[Callable[[Iterable[Any]], Any], beam.PCollection] | None = None
         self._applied = False
+
+    @property
+    def has_outputs(self) -> bool:
+        return bool(self._written)
 
     def add(self, finalizer: _FinalizeFn, written: beam.PCollection) -> None:
         assert not self._applied, "an output added after the shared finalize step was built"
         self._finalizers.append(finalizer)
         self._written.append(written)
 
-    def apply(self, pipeline: beam.Pipeline, label: str) -> beam.PCollection[str] | None:
+    def wait_for(self, written: beam.PCollection) -> None:
+        """Run the step only once ``written`` (another write's final paths) is complete."""
+        assert not self._applied, "a write to wait for added after the shared finalize step was built"
+        self._waits.append(written)
+
+    def after_renames(self, step: Callable[[Iterable[Any]], Any], inputs: beam.PCollection) -> None:
+        """Run ``step(inputs)`` in the finalize step, after every output is in place (see above)."""
+        assert not self._applied and self._after is None, "one step after the renames, before apply"
+        self._after = (step, inputs)
+
+    def apply(self, pipeline: beam.Pipeline, label: str) -> FinalizeOutputs | None:
         """The one finalize step (None when no output was added)."""
         self._applied = True
         if not self._written:
             return None
-        side_inputs = [beam.pvalue.AsList(written) for written in self._written]
-        return (
+        side_inputs: list[Any] = [beam.pvalue.AsList(written) for written in self._written]
+        side_inputs += [beam.pvalue.AsIter(written) for written in self._waits]
+        step, inputs = self._after if self._after is not None else (None, None)
+        if inputs is not None:
+            side_inputs.append(beam.pvalue.AsIter(inputs))
+        outputs = (
             pipeline
             | f"{label}/Once" >> beam.Impulse()
             | f"{label}/Finalize"
-            >> beam.ParDo(_FinalizeEachFn(self._finalizers), *side_inputs).with_output_types(str)
+            >> beam.ParDo(
+                _FinalizeEachFn(self._finalizers, step, len(self._waits)), *side_inputs
+            ).with_outputs(AFTER_RENAMES, main="paths")
         )
+        return FinalizeOutputs(outputs.paths, outputs[AFTER_RENAMES] if step is not None else None)
 
 
 def _matching(pattern: str) -> set[str]:

@@ -21,8 +21,6 @@ from typing import Any
 import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.windowed_value import WindowedValue
 
 from veilwatch.transforms.config.model import DatasetConfig, SourceFormat
 from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX
@@ -85,18 +83,25 @@ class WriteAnonymized(beam.PTransform):
     """PCollection[AnonymizedBatch] -> files under ``<output_dir>/anonymized/`` in the sink's format."""
 
     def __init__(self, config: DatasetConfig, output_dir: str, finalize: SharedFinalize | None = None):
-        """``finalize``: see ``WriteJsonlFiles`` (the JSONL format only)."""
+        """``finalize``: see ``WriteJsonlFiles``; the other formats finalize themselves (Beam's sinks),
+        and the shared step waits for them (``SharedFinalize.wait_for``: the run summary comes last)."""
         super().__init__()
         self.config = config
         self.prefix = FileSystems.join(output_dir, "anonymized", "part")
         self.finalize = finalize
 
     def expand(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.pvalue.PValue:
-        fmt = self.config.sinks.anonymized_format
-        if fmt is SourceFormat.JSONL:
+        if self.config.sinks.anonymized_format is SourceFormat.JSONL:
             # Batches are turned into text inside the writing step: every step between them would
             # cost the runner a size estimate of sampled batches (a pickle of a thousand records each).
             return batches | "WriteJsonl" >> WriteJsonlFiles(self.prefix, jsonl_text, finalize=self.finalize)
+        written = self._write_other_format(batches)  # the final paths, once Beam's sink has finalized
+        if self.finalize is not None:
+            self.finalize.wait_for(written)
+        return written
+
+    def _write_other_format(self, batches: beam.PCollection[AnonymizedBatch]) -> beam.PCollection:
+        fmt = self.config.sinks.anonymized_format
         # A batch whose records were all dead-lettered carries no record: nothing to write.
         batches = batches | "SkipEmptyBatches" >> beam.Filter(lambda b: len(b.records) > 0)
         if fmt is SourceFormat.CSV:
@@ -284,54 +289,52 @@ def _by_field(counts: dict[str, int]) -> dict[str, dict[str, int]]:
     return out
 
 
-class _SumPerBundleFn(beam.DoFn):
-    """Partial counts summed within each bundle: the summary step reads one dict per bundle,
-    not one per batch and window."""
+class RunSummaryWriter:
+    """Partial counts -> their sum's summary document, written to ``path`` (run_summary.json) and returned.
 
-    def start_bundle(self) -> None:
-        self._total: Counter = Counter()
-        self._seen = False
+    Called once per run, after every partial count is in: by ``WriteRunSummary``'s step, or by the shared
+    finalize step after every file output is renamed into place (``SharedFinalize.after_renames``).
+    Writing the same counts again (a retried step) writes the same file."""
 
-    def process(self, counts: dict[str, int]) -> None:
-        self._total.update(counts)
-        self._seen = True
+    def __init__(self, output_dir: str, dataset: str):
+        self.path = FileSystems.join(output_dir, "run_summary.json")
+        self.dataset = dataset
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
-        if self._seen:
-            yield WindowedValue(dict(self._total), GlobalWindow().max_timestamp(), (GlobalWindow(),))
+    def __call__(self, partial_counts: Iterable[dict[str, int]]) -> dict[str, Any]:
+        document = summary_document(self.dataset, merge_counts(partial_counts))
+        with FileSystems.create(self.path) as handle:
+            handle.write(json.dumps(document, indent=2, sort_keys=False).encode("utf-8") + b"\n")
+        return document
 
 
 class _WriteSummaryFn(beam.DoFn):
     """Once (on an Impulse), after every partial count is in: run_summary.json from their sum."""
 
-    def __init__(self, path: str, dataset: str):
-        self.path = path
-        self.dataset = dataset
+    def __init__(self, write: RunSummaryWriter):
+        self.write = write
 
     def process(self, _: bytes, partial_counts: Iterable[dict[str, int]]) -> Iterator[dict[str, Any]]:
-        document = summary_document(self.dataset, merge_counts(partial_counts))
-        with FileSystems.create(self.path) as handle:
-            handle.write(json.dumps(document, indent=2, sort_keys=False).encode("utf-8") + b"\n")
-        yield document
+        yield self.write(partial_counts)
 
 
 class WriteRunSummary(beam.PTransform):
     """PCollection[dict[str, int]] of partial counts -> ``<output_dir>/run_summary.json``.
 
-    Three steps, where ``CombineGlobally`` + a write were ten: counts are summed per bundle, and one
-    step on an ``Impulse`` sums those (a side input, read once every bundle is done) and writes the
-    file; no input at all still writes a summary (of zeros), as the combine's default did."""
+    Two steps, where ``CombineGlobally`` + a write were ten: one step on an ``Impulse`` sums the partial
+    counts (a side input, read once every one is in) and writes the file; no input at all still writes a
+    summary (of zeros), as the combine's default did. The side input is held in memory as it is read:
+    its producers sum their counts per bundle
+    (:class:`~veilwatch.transforms.report.bundle_counts.BundleCounts`), so it holds a few dicts, not one
+    per batch. A batch run with file outputs writes the summary in their shared finalize step instead
+    (``RunSummaryWriter`` with ``SharedFinalize.after_renames``): after they are all in place."""
 
     def __init__(self, output_dir: str, dataset: str):
         super().__init__()
-        self.path = FileSystems.join(output_dir, "run_summary.json")
-        self.dataset = dataset
+        self.write = RunSummaryWriter(output_dir, dataset)
 
     def expand(self, counts: beam.PCollection[dict]) -> beam.PCollection[dict]:
-        per_bundle = counts | "SumPerBundle" >> beam.ParDo(_SumPerBundleFn()).with_output_types(dict)
         return (
             counts.pipeline
             | "Once" >> beam.Impulse()
-            | "WriteSummary"
-            >> beam.ParDo(_WriteSummaryFn(self.path, self.dataset), beam.pvalue.AsIter(per_bundle))
+            | "WriteSummary" >> beam.ParDo(_WriteSummaryFn(self.write), beam.pvalue.AsIter(counts))
         )

@@ -4,8 +4,10 @@ The flagged windows (``is_anomaly``) go to their outputs; every scored window al
 summary: ``windows_scored``, ``windows_flagged`` and ``alerts``, or ``windows_unscored_partial`` for a
 window the input only partly covers, written without a score (``anomaly.coverage``). Both look at each
 scored window once, so one ParDo does both (the counts a tagged output) where a Filter and a Map were
-two steps: the runner pays per step before the first record (#15). Streaming runs have no run summary
-and keep the Filter.
+two steps: the runner pays per step before the first record (#15). The counts are summed per bundle in
+that step (:class:`~veilwatch.transforms.report.bundle_counts.BundleCounts`, in the global window), so
+the summary reads one dict per bundle and no step of its own sums them. Streaming runs have no run
+summary and keep the Filter.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import apache_beam as beam
-from apache_beam import pvalue
 
 from veilwatch.transforms.anomaly.coverage import is_unscored_partial
+from veilwatch.transforms.report.bundle_counts import BundleCounts
 
 WINDOW_COUNTS = "window_counts"
 
@@ -29,15 +31,23 @@ def window_counts(scored: dict[str, Any]) -> dict[str, int]:
 
 
 class _FlagAndCountFn(beam.DoFn):
+    def start_bundle(self) -> None:
+        self._counts = BundleCounts()
+
     def process(self, scored: dict[str, Any]) -> Iterator[Any]:
+        self._counts.add(window_counts(scored))
         if scored["is_anomaly"]:
             yield scored
-        yield pvalue.TaggedOutput(WINDOW_COUNTS, window_counts(scored))
+
+    def finish_bundle(self) -> list[Any]:
+        return self._counts.flush(WINDOW_COUNTS)
 
 
 class FlaggedAndCounts(NamedTuple):
     flagged: beam.PCollection  # the scored windows with is_anomaly
-    window_counts: beam.PCollection  # dict[str, int] per scored window, for the run summary
+    window_counts: (
+        beam.PCollection
+    )  # dict[str, int] per bundle (its scored windows' sum), for the run summary
 
 
 class KeepAnomaliesAndCountWindows(beam.PTransform):

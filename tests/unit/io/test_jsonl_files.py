@@ -7,10 +7,12 @@ import pathlib
 
 import apache_beam as beam
 import pytest
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.util import assert_that, equal_to
 
 from veilwatch.transforms.io.jsonl_files import SharedFinalize, WriteJsonlFiles, _FinalizeFn
-from veilwatch.transforms.io.sinks import WriteJsonLines, join_lines, to_json_line
+from veilwatch.transforms.io.sinks import RunSummaryWriter, WriteJsonLines, join_lines, to_json_line
 
 BATCHES = [
     [{"id": b * 10 + i, "name": f"n{b}-{i}", "amount": b + i / 4} for i in range(7)] for b in range(40)
@@ -207,7 +209,64 @@ def test_a_shared_finalize_is_one_step_for_all_outputs(tmp_path):
         f"Sink{n}/WriteText/WriteTempFiles" for n in "abc"
     ]
     assert sorted(n for n in leaves if n.startswith("FinalizeFiles")) == [
-        "FinalizeFiles/Finalize",
+        "FinalizeFiles/Finalize/ParDo(_FinalizeEachFn)",
         "FinalizeFiles/Once",
     ]
     assert not tmp_path.joinpath("a").exists()  # building the graph writes nothing
+
+
+class _WhatIsInPlace:
+    """An ``after_renames`` step that reports the files under ``root`` when it runs, and sums its inputs."""
+
+    def __init__(self, root: str):
+        self.root = root
+
+    def __call__(self, counts) -> dict:
+        root = pathlib.Path(self.root)
+        return {
+            "parts": sorted(str(p.relative_to(root)) for p in root.rglob("part-*")),
+            "staging": sorted(str(p.relative_to(root)) for p in root.rglob("beam-temp-*")),
+            "total": sum(c["n"] for c in counts),
+        }
+
+
+def _run_shared_then(tmp_path: pathlib.Path, after, expected_after: list) -> None:
+    """``_run_shared``'s two outputs, and ``after`` over three partial counts after the renames."""
+    with beam.Pipeline(options=_options()) as p:
+        finalize = SharedFinalize()
+        batches = p | "Batches" >> beam.Create(BATCHES, reshuffle=False)
+        batches | "WriteA" >> WriteJsonlFiles(str(tmp_path / "a" / "part"), join_lines, finalize=finalize)
+        batches | "WriteB" >> WriteJsonlFiles(str(tmp_path / "b" / "part"), join_lines, finalize=finalize)
+        counts = p | "Counts" >> beam.Create([{"n": 1}, {"n": 2}, {"n": 4}], reshuffle=False)
+        finalize.after_renames(after, counts)
+        outputs = finalize.apply(p, "FinalizeFiles")
+        assert outputs is not None and outputs.after_renames is not None
+        assert_that(outputs.after_renames, equal_to(expected_after), label="AfterRenames")
+        assert_that(
+            outputs.paths,
+            equal_to([str(tmp_path / o / "part-00000-of-00001.jsonl") for o in "ab"]),
+            label="Paths",
+        )
+
+
+def test_the_step_after_the_renames_runs_once_every_output_is_in_place(tmp_path):
+    """#15: the run summary, written in the shared finalize step, sees every output complete."""
+    in_place = {
+        "parts": ["a/part-00000-of-00001.jsonl", "b/part-00000-of-00001.jsonl"],
+        "staging": [],  # each output's staging folder removed too
+        "total": 7,  # every partial count read
+    }
+    _run_shared_then(tmp_path, _WhatIsInPlace(str(tmp_path)), [in_place])
+
+
+def test_a_failing_rename_runs_no_step_after_the_renames(tmp_path, monkeypatch):
+    """A run whose outputs could not be put in place writes no run_summary.json."""
+
+    def fail(*_):
+        raise _Boom("injected rename fault")
+
+    monkeypatch.setattr(FileSystems, "rename", staticmethod(fail))
+    with pytest.raises(Exception, match="injected rename fault"):
+        _run_shared_then(tmp_path, RunSummaryWriter(str(tmp_path), "d"), [])
+    assert not (tmp_path / "run_summary.json").exists()
+    assert not list(tmp_path.rglob("part-*"))

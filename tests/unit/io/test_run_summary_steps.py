@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from veilwatch.transforms.anomaly.coverage import InputExtent, _ExtentPerBundleFn, input_extent
 from veilwatch.transforms.elements import AnonymizedBatch
-from veilwatch.transforms.io.sinks import WriteRunSummary
+from veilwatch.transforms.io.sinks import WriteRunSummary, merge_counts
 from veilwatch.transforms.report.timeline import TimelineCounts
 
 BATCHES = [
@@ -39,8 +39,8 @@ def _extent_of(batches: list, bundles: int = 1) -> object:
         fn = _ExtentPerBundleFn()
         fn.start_bundle()
         for batch in batches[i::bundles]:
-            list(fn.process(batch))  # a generator: its tagged timeline output, if any
-        per_bundle += [wv.value for wv in fn.finish_bundle()]
+            fn.process(batch)
+        per_bundle += [wv.value for wv in fn.finish_bundle()]  # no timeline asked: the extent only
     return input_extent(per_bundle)
 
 
@@ -66,10 +66,10 @@ def test_the_extent_is_one_step_without_a_shuffle():
     assert urns == ["beam:transform:pardo:v1"], urns
 
 
-def test_the_summary_is_three_steps_without_a_shuffle(tmp_path):
+def test_the_summary_is_two_steps_without_a_shuffle(tmp_path):
+    """#15: an Impulse and the write; the partial counts are summed per bundle where they are counted."""
     urns = _leaves(lambda pcoll: pcoll | "Step" >> WriteRunSummary(str(tmp_path), "d"))
-    assert len(urns) == 3, urns
-    assert "beam:transform:group_by_key:v1" not in urns
+    assert sorted(urns) == ["beam:transform:impulse:v1", "beam:transform:pardo:v1"], urns
 
 
 def test_the_summary_sums_every_partial_count(tmp_path):
@@ -96,7 +96,8 @@ def test_no_counts_at_all_still_write_a_summary_of_zeros(tmp_path):
 
 
 def test_the_extent_step_also_counts_the_timeline_when_asked():
-    """#15: the summary's timeline counts come out of the extent's step, the same counts as its own Map."""
+    """#15: the summary's timeline counts come out of the extent's step, summed per bundle: the same
+    sum as its own Map of every batch."""
     timeline = TimelineCounts(10.0)
     with beam.Pipeline(options=_options()) as p:
         outputs = p | beam.Create(BATCHES, reshuffle=False) | InputExtent(timeline=timeline)
@@ -105,7 +106,15 @@ def test_the_extent_step_also_counts_the_timeline_when_asked():
             equal_to([(5.0, 90.0)]),
             label="Extent",
         )
-        assert_that(outputs.timeline, equal_to([timeline(b) for b in BATCHES]), label="Timeline")
+        assert_that(
+            outputs.timeline | "AllTimeline" >> beam.combiners.ToList() | "Sum" >> beam.Map(merge_counts),
+            equal_to([merge_counts(timeline(b) for b in BATCHES)]),
+            label="Timeline",
+        )
+        # one dict per bundle, not one per batch: the summary's side input stays small
+        assert_that(
+            outputs.timeline | "Count" >> beam.combiners.Count.Globally(), equal_to([1]), label="PerBundle"
+        )
     assert [timeline(b) for b in BATCHES] == [
         {"timeline|50|records": 1, "timeline|20|records": 1},
         {"timeline|0|dead_lettered": 1},

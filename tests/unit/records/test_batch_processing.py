@@ -141,3 +141,31 @@ def test_the_dofn_parses_each_line_once_even_when_the_ner_model_reads_the_batch_
     assert stats["records_anonymized"] + stats["records_dead_lettered"] + stats["records_suppressed"] == len(
         ITEMS
     )
+
+
+def test_with_stats_per_bundle_the_dofn_emits_the_bundles_sum_once_in_the_global_window():
+    """#15: the run summary's side input holds one stats dict per bundle, summed where it is counted."""
+    from apache_beam.transforms.window import GlobalWindow
+
+    from veilwatch.transforms.anonymize import STATS
+    from veilwatch.transforms.io.sinks import merge_counts
+
+    config = _config()
+    processor = RecordProcessor(config, None, build_scanner(config))
+    batches = [RawBatch("jsonl", tuple(ITEMS[:2])), RawBatch("jsonl", tuple(ITEMS[2:]))]
+    per_batch = AnonymizeBatchFn(lambda: processor)
+    per_batch.setup()
+    per_batch.start_bundle()
+    expected = [o.value for b in batches for o in per_batch.process(b) if getattr(o, "tag", None) == STATS]
+    assert len(expected) == 2 and per_batch.finish_bundle() == []
+    summed = AnonymizeBatchFn(lambda: processor, stats_per_bundle=True)
+    summed.setup()
+    summed.start_bundle()
+    outputs = [o for b in batches for o in summed.process(b)]
+    assert not [o for o in outputs if getattr(o, "tag", None) == STATS]
+    (last,) = summed.finish_bundle()
+    assert last.tag == STATS and last.value.windows == (GlobalWindow(),)
+    assert last.value.value == merge_counts(expected)
+    assert last.value.value["records_read"] == len(ITEMS)
+    summed.start_bundle()
+    assert summed.finish_bundle() == []
