@@ -94,6 +94,9 @@ class Transformation(abc.ABC):
     context_field: str | None = None
     # The surrogate infoType name its tokens are annotated with, or None.
     surrogate_info_type: str | None = None
+    # True when the output ignores the value: the same for every value of a field (a redaction,
+    # a replacement): computed once per field, never per value (see FieldRewriter).
+    constant_output: bool = False
 
     @abc.abstractmethod
     def transform(self, value: Any, ctx: ValueContext) -> Any:

@@ -99,6 +99,10 @@ class FieldRewriter:
         # so that 1, 1.0 and True stay apart (a str key never equals a tuple key).
         self.cache: dict[Any, Any] | None = {} if context_free else None
         self._shared_context = shared_context(info_type, path_text) if context_free else None
+        # A redaction or replacement: the one output of every value, as a 1-tuple ("" is one), else None.
+        self.constant: tuple[Any] | None = None
+        if transformation.constant_output and self._shared_context is not None:
+            self.constant = (transformation.transform(None, self._shared_context),)
 
     def rewrite(self, record: dict, context_values: dict | None = None) -> None:
         if not self.simple:
@@ -111,6 +115,9 @@ class FieldRewriter:
         value = parent.get(leaf)
         if value is None:
             return
+        if self.constant is not None:
+            parent[leaf] = self.constant[0]
+            return
         # The cache lookup of _apply for strings, inlined: most declared values recur (a customer's email).
         if type(value) is str and self.cache is not None:
             hit = self.cache.get(value)
@@ -120,6 +127,8 @@ class FieldRewriter:
         parent[leaf] = self._apply(value, record, context_values)
 
     def _apply(self, value: Any, record: dict, context_values: dict | None = None) -> Any:
+        if self.constant is not None:
+            return self.constant[0]
         cache = None if isinstance(value, (dict, list)) else self.cache  # only scalars are cached
         key: Any = _NOT_CACHED
         if cache is not None:
@@ -310,6 +319,10 @@ class RecordDeidentifier:
                 leaf = rewriter.leaf
                 value = parent.get(leaf)
                 if value is None:
+                    continue
+                constant = rewriter.constant
+                if constant is not None:  # a redaction or replacement: no cache, no call
+                    parent[leaf] = constant[0]
                     continue
                 cache = rewriter.cache
                 if cache is not None and type(value) is str:

@@ -264,3 +264,24 @@ def test_scan_texts_reads_top_level_nested_and_list_fields_and_field_scans():
     }
     assert deid.scan_texts(record) == ["n", "c", "s1", "s2", "m"]
     assert deid.scan_texts({"note": 3, "customer": "x", "items": None}) == []
+
+
+def test_a_redaction_or_replacement_is_one_output_for_every_value_without_a_cache():
+    """Primitives whose output ignores the value (``constant_output``) give it to every value, of
+    any type, at simple and ``[]`` paths alike, as their transform would; nothing is remembered per value."""
+    from veilwatch.transforms.deid.primitives.simple import Redact, ReplaceWithInfoType
+
+    redact = FieldRewriter("email", "EMAIL_ADDRESS", Redact())
+    typed = FieldRewriter("customer.email", "EMAIL_ADDRESS", ReplaceWithInfoType())
+    listed = FieldRewriter("items[].sku", "GENERIC_ID", ReplaceWithInfoType())
+    for value in (EMAIL, OTHER, 42, 4.5, True, {"nested": EMAIL}, [EMAIL]):
+        record = {"email": value, "customer": {"email": value}, "items": [{"sku": value}, {"sku": None}]}
+        for rewriter in (redact, typed, listed):
+            rewriter.rewrite(record)
+        assert record["email"] == ""
+        assert record["customer"]["email"] == "[EMAIL_ADDRESS]"
+        assert record["items"][0]["sku"] == "[GENERIC_ID]"
+    missing = {"customer": {}}
+    typed.rewrite(missing)
+    assert missing == {"customer": {}}  # a missing value stays missing
+    assert redact.cache == {} and typed.cache == {} and listed.cache == {}

@@ -40,6 +40,8 @@ def parse_replace(params: Mapping[str, Any] | None, path: str) -> ReplaceParams:
 
 
 class Replace(Transformation):
+    constant_output = True
+
     def __init__(self, params: ReplaceParams):
         self.new_value = params.new_value
 
@@ -50,12 +52,16 @@ class Replace(Transformation):
 class Redact(Transformation):
     """Removes the value: an empty string for a field, nothing for a span of text."""
 
+    constant_output = True
+
     def transform(self, value: Any, ctx: ValueContext) -> Any:
         return ""
 
 
 class ReplaceWithInfoType(Transformation):
     """Replaces the value with its infoType in brackets, as DLP does: ``[EMAIL_ADDRESS]``."""
+
+    constant_output = True  # the infoType is the field's, fixed
 
     def transform(self, value: Any, ctx: ValueContext) -> Any:
         return f"[{ctx.info_type or 'REDACTED'}]"
