@@ -105,7 +105,7 @@ def shard_name(prefix: str, index: int, count: int, suffix: str) -> str:
 class _WriteTempFileFn(beam.DoFn):
     """Each bundle's elements, as text lines, into one new temp file; emits its path when the bundle ends."""
 
-    def __init__(self, temp_dir: str, to_text: Callable[[Any], str]):
+    def __init__(self, temp_dir: str, to_text: Callable[[Any], str | bytes]):
         self.temp_dir = temp_dir
         self.to_text = to_text
 
@@ -116,10 +116,10 @@ class _WriteTempFileFn(beam.DoFn):
         self._pending_bytes = 0
 
     def process(self, element: Any) -> None:
-        text = self.to_text(element)
+        text = self.to_text(element)  # str, or UTF-8 bytes already (sinks.to_json_bytes)
         if not text:
             return
-        data = text.encode("utf-8") + b"\n"
+        data = (text.encode("utf-8") if isinstance(text, str) else text) + b"\n"
         self._pending.append(data)
         self._pending_bytes += len(data)
         if self._pending_bytes >= _FLUSH_BYTES:
@@ -319,7 +319,7 @@ class WriteJsonlFiles(beam.PTransform):
     def __init__(
         self,
         prefix: str,
-        to_text: Callable[[Any], str],
+        to_text: Callable[[Any], str | bytes],
         suffix: str = ".jsonl",
         finalize: SharedFinalize | None = None,
     ):

@@ -62,6 +62,22 @@ def join_lines(records: Iterable[Any]) -> str:
     return "\n".join(to_json_line(r) for r in records)
 
 
+def to_json_bytes(record: Any) -> bytes:
+    """``to_json_line`` as the UTF-8 bytes a file holds, without the round trip through ``str``
+    (orjson writes bytes: decoding each line and encoding the joined text again cost ~0.2 us a record)."""
+    try:
+        return orjson.dumps(record, default=json_default)
+    except TypeError:  # integers beyond 64 bits: the standard library writes them exactly
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=json_default).encode(
+            "utf-8"
+        )
+
+
+def join_line_bytes(records: Iterable[Any]) -> bytes:
+    """``join_lines`` as bytes (see ``to_json_bytes``)."""
+    return b"\n".join(map(to_json_bytes, records))
+
+
 class WriteJsonLines(beam.PTransform):
     """PCollection[list[dict]] (batches) or PCollection[dict] -> ``<prefix>-SSSSS-of-NNNNN.jsonl``."""
 
@@ -75,7 +91,7 @@ class WriteJsonLines(beam.PTransform):
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection[str]:
         # Each element becomes text inside the writing step: no PCollection of text in between.
         return pcoll | "WriteText" >> WriteJsonlFiles(
-            self.prefix, join_lines if self.batched else to_json_line, finalize=self.finalize
+            self.prefix, join_line_bytes if self.batched else to_json_bytes, finalize=self.finalize
         )
 
 
@@ -139,9 +155,9 @@ class WriteAnonymized(beam.PTransform):
         )
 
 
-def jsonl_text(batch: AnonymizedBatch) -> str:
-    """The batch's records as JSON lines ("" for a batch without records: nothing is written)."""
-    return join_lines(batch.records)
+def jsonl_text(batch: AnonymizedBatch) -> bytes:
+    """The batch's records as JSON lines, UTF-8 (empty for a batch without records: nothing is written)."""
+    return join_line_bytes(batch.records)
 
 
 def csv_header(config: DatasetConfig) -> list[str]:

@@ -88,3 +88,23 @@ def test_the_run_summary_counts_each_unreadable_file_once():
     assert not any("/in/" in str(v) for v in document.values())
     text = format_summary({**document, "windows_scored": 0}, "/nonexistent-out")
     assert "  files unreadable             2   (file-level dead letters, stage file)" in text
+
+
+def test_json_bytes_are_the_json_lines_encoded():
+    """The file sinks write ``to_json_bytes`` (no round trip through str): byte for byte what
+    ``to_json_line`` gives, encoded, on every path (orjson, and json for integers beyond 64 bits)."""
+    import datetime as dt
+    import decimal
+
+    from veilwatch.transforms.io.sinks import join_line_bytes, join_lines, to_json_bytes, to_json_line
+
+    records = [
+        {"a": 1, "b": "plain"},
+        {"name": "Zoë Ødegård 山田", "emoji": "🙂", "nested": {"list": [1, 2.5, None, True]}},
+        {"big": 2**70, "text": "ü"},  # beyond 64 bits: the json path
+        {"when": dt.date(2026, 12, 1), "amount": decimal.Decimal("1.10"), "raw": b"\x00\xff"},
+    ]
+    for record in records:
+        assert to_json_bytes(record) == to_json_line(record).encode("utf-8")
+    assert join_line_bytes(records) == join_lines(records).encode("utf-8")
+    assert join_line_bytes([]) == b""
