@@ -24,11 +24,13 @@ pytestmark = pytest.mark.pipeline
 # flagged windows and the summary's window counts are one step, the input's extent and the timeline one step.
 # 20 since: the run summary is written by the shared finalize step, and its counts are summed per bundle where
 # they are counted (no summing step, no Impulse of its own).
-MAX_PARDOS = 20
+# 16 since: the bounded scorer's grouped step sets partial windows apart and fills the silent tails itself
+# (SplitByCoverage, KeyCountSeries, LastWindowPerSeries' combine and SilentTails gone, and two Flattens).
+MAX_PARDOS = 16
 MAX_IMPULSES = 2  # the read's file listing, the shared file finalize (which then writes the run summary)
-# the read's spread of file ranges, the window metrics' merge, the silent tails' last window, and the
-# scorer's group by series (batch: in place of the stateful DoFn's state and timers, no ParDo more)
-MAX_SHUFFLES = 4
+# the read's spread of file ranges, the window metrics' merge, and the scorer's group by series (batch: in
+# place of the stateful DoFn's state and timers, no ParDo more; it also finds each count series' last window)
+MAX_SHUFFLES = 3
 
 
 def test_the_payments_batch_graph_stays_small(tmp_path):

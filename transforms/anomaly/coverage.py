@@ -17,7 +17,8 @@ window of a streaming run may be partial and falls in every detector's
 warm-up (unless ``warmup: 0``).
 
     extent = batches | InputExtent()           # (first, last) event time, or None for no event time
-    whole, partial = SplitByCoverage.apply(metrics, extent)
+    whole, partial = split_by_coverage(metrics, extent)
+    partial_coverage(metric, input_extent(extents))   # the same test, for one window in a DoFn
 
 The run summary's timeline (records per time bucket, ``report.timeline``) reads the same event times
 of every batch: ``InputExtent(timeline=...)`` counts them in the same step (see ``InputExtent``).
@@ -118,9 +119,10 @@ class InputExtent(beam.PTransform):
     """PCollection[AnonymizedBatch] (bounded) -> one (first, last) event time per bundle that saw any:
     read as a side input (``AsIter``) and merged by ``input_extent``.
 
-    One step and no shuffle, where ``CombineGlobally`` was nine: the consumers (``split_by_coverage``,
-    the silent tails of ``score.ScoreSeries``) merge the few per-bundle extents themselves, once per
-    bundle, so no step of its own (and no stage: an ``Impulse`` and a merge) waits for them.
+    One step and no shuffle, where ``CombineGlobally`` was nine: the consumers (``score.ScoreSeries``'s
+    grouped scoring step for a bounded input, ``split_by_coverage``) merge the few per-bundle extents
+    themselves (``ExtentSideInput``), once per bundle, so no step of its own (and no stage: an
+    ``Impulse`` and a merge) waits for them.
 
     With ``timeline`` (the run summary's ``report.timeline.TimelineCounts``), expand returns
     :class:`InputExtentOutputs`, whose ``timeline`` holds the sum of ``timeline(batch)`` per bundle,
@@ -155,14 +157,24 @@ class ExtentSideInput:
 _UNSET = object()
 
 
+def partial_coverage(metric: Any, extent: Any, min_coverage: float = MIN_COVERAGE) -> float | None:
+    """How much of ``metric``'s window the input's extent covers when that is less than ``min_coverage``
+    (a partial window: written, not scored); None for a whole window (or no extent: every window whole).
+
+    The one test of both splits: ``split_by_coverage``'s step and the bounded scorer's grouped step
+    (``score.ScoreCoveredGroupedFn``), which splits each series it receives whole."""
+    coverage = window_coverage(metric.window_start, metric.window_end, extent)
+    return coverage if coverage < min_coverage else None
+
+
 class _SplitFn(ExtentSideInput, beam.DoFn):
     def __init__(self, min_coverage: float, on_partial: Callable[[Any, float], Any] | None = None):
         self.min_coverage = min_coverage
         self.on_partial = on_partial
 
     def process(self, metric: Any, extents: Iterable[Any]) -> Iterator[Any]:
-        coverage = window_coverage(metric.window_start, metric.window_end, self.extent(extents))
-        if coverage < self.min_coverage:
+        coverage = partial_coverage(metric, self.extent(extents), self.min_coverage)
+        if coverage is not None:
             on_partial = self.on_partial
             yield pvalue.TaggedOutput(
                 PARTIAL, (metric, coverage) if on_partial is None else on_partial(metric, coverage)

@@ -14,7 +14,10 @@ windows in order -> their scored records and its new state) has two drivers:
   (``ScoreGroupedFn``) sorts and scores them in one pass from a fresh state.
   No state API and no timers: the runner's state cache sizes every state value
   read or written (``objsize``, a fixed cost per call and several calls per
-  series), a cost that grows with the number of series.
+  series), a cost that grows with the number of series. Given the input's
+  extent, the same step (``ScoreCoveredGroupedFn``) also sets the partial
+  windows apart and fills the silent tail (both below): it sees the whole
+  series anyway, and the runner pays for every step before any record (#15).
 
 Streaming state holds only plain data (JSON text and tuples of numbers and
 strings), so it survives a streaming pipeline update; no pickled class
@@ -67,6 +70,7 @@ from veilwatch.transforms.anomaly.cooldown import Cooldown
 from veilwatch.transforms.anomaly.coverage import (
     MIN_COVERAGE,
     ExtentSideInput,
+    partial_coverage,
     split_by_coverage,
     unscored_verdict,
     window_coverage,
@@ -246,7 +250,7 @@ class SeriesScorer:
                 alert, cool = self.cooldown.apply(cool, obs, verdict.is_anomaly, verdict.sources)
                 out.append(self._emit(m, verdict, alert))
                 continue
-            step = self._gap_step(m)
+            step = self.gap_step(m)
             for window in (zero_windows_between(last, m, step) if step is not None else []) + [m]:
                 obs = Observation(window.window_start, window.window_end, window.value)
                 verdict, state = detector.observe(state, obs)
@@ -259,7 +263,7 @@ class SeriesScorer:
     def _silence(self, m: WindowMetric, verdict: Verdict) -> Verdict:
         return judge_silence(verdict, m.value) if self.kinds.get(m.metric) is MetricKind.COUNT else verdict
 
-    def _gap_step(self, m: WindowMetric) -> float | None:
+    def gap_step(self, m: WindowMetric) -> float | None:
         """The window step when ``m``'s series has its gaps filled with zeros (a count over
         fixed or sliding windows), else None."""
         return self.step if self.kinds.get(m.metric) is MetricKind.COUNT else None
@@ -368,6 +372,42 @@ class ScoreGroupedFn(_SeriesScoringFn):
         yield from records
 
 
+class ScoreCoveredGroupedFn(ExtentSideInput, ScoreGroupedFn):
+    """Bounded input with its extent (``coverage.InputExtent``, a side input): (series key, all its
+    window metrics, after a GroupByKey) -> the unscored records of the windows the input only partly
+    covers (``coverage.partial_coverage``), and the scored records of the whole ones plus, for a count
+    series, the zero windows after its last window (whole or partial) that the input covers whole
+    (``zero_windows_after``), in event-time order (``SeriesScorer``, from a fresh state).
+
+    The split and the silent tail were steps of their own before the group by series (the split, a
+    keying of the count series, a CombinePerKey for their last window with its own shuffle, the tails,
+    two Flattens): the runner pays a fixed cost for every step and shuffle before any record (#15), and
+    this step holds every window of the series anyway, its last one included."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.unscored_record = _UnscoredRecord(self.dataset, self.detector_spec, self.metric_detectors)
+
+    def process(  # type: ignore[override]  # the extent side input
+        self, element: tuple[str, Iterable[WindowMetric]], extents: Iterable[Any]
+    ) -> Iterator[ScoredWindow]:
+        extent = self.extent(extents)
+        metrics = list(element[1])
+        whole = []
+        for m in metrics:
+            coverage = partial_coverage(m, extent)
+            if coverage is None:
+                whole.append(m)
+            else:
+                yield self.unscored_record(m, coverage)
+        last = _latest(metrics)
+        step = self.scorer.gap_step(last)
+        tail = zero_windows_after(last, step, extent) if step is not None else []
+        if whole or tail:  # a series whose windows are all partial may still have a silent tail
+            records, _ = self.scorer.score({}, in_event_time_order(whole + tail))
+            yield from records
+
+
 class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollection[ScoredWindow]]):
     """PCollection[WindowMetric] -> PCollection[ScoredWindow] (one scored record per window)."""
 
@@ -412,6 +452,9 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
     def expand(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[ScoredWindow]:
         if self.extent is None:
             return self._score(metrics)
+        if metrics.is_bounded:  # one grouped step splits, fills and scores each series
+            return self._score(metrics, self.extent)
+        # Unbounded window metrics given a bounded input's extent: split, fill, then score with state.
         # Every branch below scores or counts in the global window: one re-windowing for all of them.
         metrics = metrics | "IntoGlobalWindow" >> beam.WindowInto(beam_window.GlobalWindows())
         unscored_record = _UnscoredRecord(self.dataset, self.detector_spec, self.metric_detectors)
@@ -422,7 +465,9 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
         ) | "AllWindows" >> beam.Flatten()
 
     def _with_silent_tails(self, metrics: beam.PCollection, whole: beam.PCollection) -> beam.PCollection:
-        """``whole`` plus, for each count series, zero windows from its last window to the input's end."""
+        """``whole`` plus, for each count series, zero windows from its last window to the input's end
+        (steps of their own: only for unbounded window metrics given an extent; a bounded input's
+        grouped step, ``ScoreCoveredGroupedFn``, does it per series)."""
         if (
             self.step is None
             or self.extent is None
@@ -444,18 +489,22 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
             tails,
         ) | "WithSilentTails" >> beam.Flatten()
 
-    def _score(self, metrics: beam.PCollection[WindowMetric]) -> beam.PCollection[ScoredWindow]:
+    def _score(
+        self, metrics: beam.PCollection[WindowMetric], extent: beam.PCollection | None = None
+    ) -> beam.PCollection[ScoredWindow]:
         """Each series scored in event-time order: a bounded input through a GroupByKey
-        (``ScoreGroupedFn``), an unbounded one with state and timers (``ScoreSeriesFn``)."""
+        (``ScoreGroupedFn``; given ``extent``, ``ScoreCoveredGroupedFn`` also sets partial windows apart
+        and fills silent tails), an unbounded one with state and timers (``ScoreSeriesFn``)."""
         args = (self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown, self.metric_detectors)
         keyed = _in_global_window(metrics, "IntoGlobalWindow") | "KeyBySeries" >> beam.Map(
             lambda m: (m.series_key, m)
         ).with_output_types(tuple[str, Any])
         if metrics.is_bounded:
-            return (
-                keyed
-                | "GroupBySeries" >> beam.GroupByKey()
-                | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreGroupedFn(*args))
+            grouped = keyed | "GroupBySeries" >> beam.GroupByKey()
+            if extent is None:
+                return grouped | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreGroupedFn(*args))
+            return grouped | "ScoreInEventTimeOrder" >> beam.ParDo(
+                ScoreCoveredGroupedFn(*args), extents=pvalue.AsIter(extent)
             )
         return keyed | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreSeriesFn(*args))
 
