@@ -54,6 +54,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -199,6 +200,22 @@ def in_event_time_order(metrics: Iterable[WindowMetric]) -> list[WindowMetric]:
     return sorted(plain, key=lambda m: m.window_start)
 
 
+@dataclass(frozen=True)
+class ScoringSpec:
+    """What scoring a dataset's series takes, as the config gives it (picklable: the detectors are
+    built from it on the worker, by ``SeriesScorer``).
+
+    ``step_seconds``: the window step, for the zero fill of a count series (None for sessions);
+    ``kinds``: each metric's kind; ``metric_detectors``: a metric's own detector, else ``detector_spec``."""
+
+    dataset: str
+    detector_spec: DetectorSpec
+    step_seconds: float | None
+    kinds: dict[str, MetricKind]
+    cooldown: Cooldown = field(default_factory=Cooldown)
+    metric_detectors: dict[str, DetectorSpec] = field(default_factory=dict)
+
+
 class SeriesScorer:
     """One series' saved state and its next windows, in event-time order -> their scored records
     and the series' new state.
@@ -210,21 +227,13 @@ class SeriesScorer:
     window start scored}`` (``ScoreSeriesFn`` keeps it as this JSON document).
     """
 
-    def __init__(
-        self,
-        dataset: str,
-        detector_spec: DetectorSpec,
-        step_seconds: float | None,
-        kinds: dict[str, MetricKind],
-        cooldown: Cooldown = Cooldown(),
-        metric_detectors: dict[str, DetectorSpec] | None = None,
-    ):
-        self.dataset = dataset
-        self.step = step_seconds
-        self.kinds = kinds
-        self.cooldown = cooldown
-        self.default_detector = build_detector(detector_spec)
-        self.detectors = {name: build_detector(spec) for name, spec in (metric_detectors or {}).items()}
+    def __init__(self, spec: ScoringSpec):
+        self.dataset = spec.dataset
+        self.step = spec.step_seconds
+        self.kinds = spec.kinds
+        self.cooldown = spec.cooldown
+        self.default_detector = build_detector(spec.detector_spec)
+        self.detectors = {name: build_detector(d) for name, d in spec.metric_detectors.items()}
         self.alerts = Metrics.counter("veilwatch", "alerts")
         self.scored = Metrics.counter("veilwatch", "windows_scored")
         self.flagged = Metrics.counter("veilwatch", "windows_flagged")
@@ -278,26 +287,11 @@ class SeriesScorer:
 class _SeriesScoringFn(beam.DoFn):
     """A DoFn that scores series with a ``SeriesScorer`` built on the worker (detectors are not pickled)."""
 
-    def __init__(
-        self,
-        dataset: str,
-        detector_spec: DetectorSpec,
-        step_seconds: float | None,
-        kinds: dict[str, MetricKind],
-        cooldown: Cooldown = Cooldown(),
-        metric_detectors: dict[str, DetectorSpec] | None = None,
-    ):
-        self.dataset = dataset
-        self.detector_spec = detector_spec
-        self.metric_detectors = metric_detectors or {}
-        self.step = step_seconds
-        self.kinds = kinds
-        self.cooldown = cooldown
+    def __init__(self, spec: ScoringSpec):
+        self.spec = spec
 
     def setup(self) -> None:
-        self.scorer = SeriesScorer(
-            self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown, self.metric_detectors
-        )
+        self.scorer = SeriesScorer(self.spec)
 
 
 class ScoreSeriesFn(_SeriesScoringFn):
@@ -386,7 +380,8 @@ class ScoreCoveredGroupedFn(ExtentSideInput, ScoreGroupedFn):
 
     def setup(self) -> None:
         super().setup()
-        self.unscored_record = _UnscoredRecord(self.dataset, self.detector_spec, self.metric_detectors)
+        spec = self.spec
+        self.unscored_record = _UnscoredRecord(spec.dataset, spec.detector_spec, spec.metric_detectors)
 
     def process(  # type: ignore[override]  # the extent side input
         self, element: tuple[str, Iterable[WindowMetric]], extents: Iterable[Any]
@@ -495,18 +490,20 @@ class ScoreSeries(beam.PTransform[beam.PCollection[WindowMetric], beam.PCollecti
         """Each series scored in event-time order: a bounded input through a GroupByKey
         (``ScoreGroupedFn``; given ``extent``, ``ScoreCoveredGroupedFn`` also sets partial windows apart
         and fills silent tails), an unbounded one with state and timers (``ScoreSeriesFn``)."""
-        args = (self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown, self.metric_detectors)
+        spec = ScoringSpec(
+            self.dataset, self.detector_spec, self.step, self.kinds, self.cooldown, self.metric_detectors
+        )
         keyed = _in_global_window(metrics, "IntoGlobalWindow") | "KeyBySeries" >> beam.Map(
             lambda m: (m.series_key, m)
         ).with_output_types(tuple[str, Any])
         if metrics.is_bounded:
             grouped = keyed | "GroupBySeries" >> beam.GroupByKey()
             if extent is None:
-                return grouped | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreGroupedFn(*args))
+                return grouped | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreGroupedFn(spec))
             return grouped | "ScoreInEventTimeOrder" >> beam.ParDo(
-                ScoreCoveredGroupedFn(*args), extents=pvalue.AsIter(extent)
+                ScoreCoveredGroupedFn(spec), extents=pvalue.AsIter(extent)
             )
-        return keyed | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreSeriesFn(*args))
+        return keyed | "ScoreInEventTimeOrder" >> beam.ParDo(ScoreSeriesFn(spec))
 
 
 def _in_global_window(pcoll: beam.PCollection, label: str) -> beam.PCollection:

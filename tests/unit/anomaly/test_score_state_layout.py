@@ -11,14 +11,14 @@ from apache_beam.transforms import userstate
 
 from veilwatch.transforms.anomaly.base import Observation
 from veilwatch.transforms.anomaly.registry import parse_detector
-from veilwatch.transforms.anomaly.score import ScoreGroupedFn, ScoreSeriesFn
+from veilwatch.transforms.anomaly.score import ScoreGroupedFn, ScoreSeriesFn, ScoringSpec
 from veilwatch.transforms.config.model import MetricKind
 from veilwatch.transforms.elements import WindowMetric
 
 
 def _fn() -> ScoreSeriesFn:
     detector = parse_detector({"type": "robust_zscore", "history": 20, "warmup": 5}, "detector")
-    return ScoreSeriesFn("ds", detector, 60.0, {"records": MetricKind.COUNT})
+    return ScoreSeriesFn(ScoringSpec("ds", detector, 60.0, {"records": MetricKind.COUNT}))
 
 
 def test_a_series_holds_a_buffer_its_release_time_and_one_json_document():
@@ -36,7 +36,7 @@ def test_the_document_round_trips_the_detector_and_cooldown_states():
     fn.setup()
     detector = fn.scorer.default_detector
     state = detector.initial_state()
-    cool = fn.cooldown.initial_state()
+    cool = fn.spec.cooldown.initial_state()
     for i in range(8):
         _, state = detector.observe(state, Observation(60.0 * i, 60.0 * (i + 1), float(10 + i % 3)))
     document = json.loads(json.dumps({"detector": state, "cooldown": cool, "last_start": 420.0}))
@@ -103,7 +103,7 @@ def _score_grouped(metrics: list[WindowMetric]) -> list[dict]:
     """The metrics grouped by series in arrival order (as a GroupByKey hands them over), each group
     through ScoreGroupedFn."""
     detector = parse_detector({"type": "robust_zscore", "history": 20, "warmup": 5}, "detector")
-    fn = ScoreGroupedFn("ds", detector, 60.0, {"records": MetricKind.COUNT})
+    fn = ScoreGroupedFn(ScoringSpec("ds", detector, 60.0, {"records": MetricKind.COUNT}))
     fn.setup()
     groups: dict[str, list[WindowMetric]] = {}
     for m in metrics:
@@ -135,4 +135,6 @@ def test_a_bounded_input_is_scored_without_state_as_the_stateful_fn_scores_it():
     for c in cells.values():
         assert c["series"].ops == ["read", "write"]
     # nothing for the runner's state cache to size, no timer
-    assert userstate.get_dofn_specs(ScoreGroupedFn("ds", _fn().detector_spec, 60.0, {})) == (set(), set())
+    assert userstate.get_dofn_specs(
+        ScoreGroupedFn(ScoringSpec("ds", _fn().spec.detector_spec, 60.0, {}))
+    ) == (set(), set())
