@@ -66,7 +66,11 @@ def opaque_fields(pii: PiiSpec) -> frozenset[str]:
     clear (:func:`fields_left_in_clear`: every value is transformed by one of the items naming the
     field), and every such item transforms it whole with one of :data:`OPAQUE_PRIMITIVES`. A field
     masked in part (``characterMaskConfig`` keeps the unmasked characters), date-shifted or
-    bucketed keeps some of its value, and is not opaque."""
+    bucketed keeps some of its value, and is not opaque. With a DLP de-identify template
+    (``pii.dlp.deidentify_template_name``) the template, not ``pii.fields``, says what happens to
+    each field and to a value it cannot transform: no field is opaque then."""
+    if pii.dlp is not None and pii.dlp.deidentify_template_name:
+        return frozenset()
     clear = fields_left_in_clear(pii)
     return frozenset(
         path

@@ -85,3 +85,21 @@ def test_every_item_naming_the_field_must_be_opaque():
     fallback_mask = _field("a", _MASK)
     assert opaque_fields(_pii([_field("a", _TOKEN, condition=_WHERE_DE), fallback_hash])) == {"a"}
     assert opaque_fields(_pii([_field("a", _TOKEN, condition=_WHERE_DE), fallback_mask])) == frozenset()
+
+
+def test_with_a_dlp_de_identify_template_no_field_is_opaque():
+    """The template, not pii.fields, decides how DLP transforms each field (it may only mask one, or
+    leave a value it cannot transform): values are scanned as any others'."""
+    doc = {
+        "dataset": "d",
+        "source": {"format": "jsonl", "path": "x.jsonl"},
+        "schema": {
+            "fields": [{"name": "ts", "type": "timestamp", "required": True}, {"name": "a", "type": "string"}]
+        },
+        "event_time": {"field": "ts"},
+        "sinks": {"output_dir": "out"},
+        "pii": {"engine": "dlp", "dlp": {"project": "p"}, "fields": [_field("a", "redactConfig")]},
+    }
+    assert opaque_fields(parse_config(doc).pii) == {"a"}
+    doc["pii"]["dlp"]["deidentify_template_name"] = "projects/p/deidentifyTemplates/t"
+    assert opaque_fields(parse_config(doc).pii) == frozenset()
