@@ -197,7 +197,8 @@ def _finalize_and_summarize(
             assert writer.output_dir is not None
             finalize.after_renames(RunSummaryWriter(writer.output_dir, writer.config.dataset), counts)
         finalized = finalize.apply(pipeline, "FinalizeFiles")
-        return finalized.after_renames if finalized is not None else None
+        assert finalized is not None, "has_outputs: apply builds the step"
+        return finalized.after_renames
     if counts is None:
         return None
     assert writer.output_dir is not None

@@ -8,7 +8,7 @@ processor (keys, primitives, scanner) once in ``setup()``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import apache_beam as beam
@@ -18,7 +18,7 @@ from apache_beam.metrics import Metrics
 from veilwatch.transforms.config.model import DatasetConfig, PiiEngine
 from veilwatch.transforms.deadletter import UNREADABLE_FILE_PREFIX, file_dead_letter
 from veilwatch.transforms.element_coders import AnonymizedBatchCoder  # noqa: F401  (registers the coder)
-from veilwatch.transforms.elements import AnonymizedBatch, DeadLetter, RawBatch, RawItem
+from veilwatch.transforms.elements import AnonymizedBatch, DeadLetter, RawBatch
 from veilwatch.transforms.keys.keyring import KeyRing, NoKeyset
 from veilwatch.transforms.processing.record_processor import (
     Anonymized,
@@ -109,11 +109,6 @@ class AnonymizeBatchFn(beam.DoFn):
     def finish_bundle(self) -> list[Any]:
         return self._bundle_stats.flush(STATS)
 
-    def _outcomes(self, items: Sequence[RawItem]) -> Any:
-        """Per item, Anonymized or Rejected: the batch parsed once, then record by record (local
-        engine), or the whole bundle at once (the DLP engine)."""
-        return self.processor.process_batch(items)
-
     def process(self, batch: RawBatch) -> Iterator[Any]:
         records: list[dict] = []
         times: list[float] = []
@@ -125,7 +120,7 @@ class AnonymizeBatchFn(beam.DoFn):
         for failure in batch.file_errors:
             dead.append(file_dead_letter(failure.path, failure.reason, failure.records_before))
             stats[f"{UNREADABLE_FILE_PREFIX}{failure.path}"] = 1
-        for outcome in self._outcomes(batch.items):
+        for outcome in self.processor.process_batch(batch.items):  # the batch parsed once
             if isinstance(outcome, Anonymized):
                 records.append(outcome.record)
                 times.append(outcome.event_time)

@@ -21,7 +21,6 @@ import pickle
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.coders import coder_impl
 
 from veilwatch.transforms.elements import AnonymizedBatch, RawBatch
 
@@ -47,15 +46,10 @@ def anonymized_batch_size(batch: AnonymizedBatch) -> int:
 
 
 class _PickledBatchCoder(beam.coders.Coder):
-    """Pickle both ways, like Beam's fallback; ``size_of`` instead of pickling to estimate a size."""
+    """Pickle both ways, like Beam's fallback; ``estimate_size`` from the batch, not from pickling it
+    (``Coder``'s own impl calls ``encode``, ``decode`` and ``estimate_size``)."""
 
     element_type: type = object
-
-    def size_of(self, value: Any) -> int:
-        raise NotImplementedError
-
-    def _create_impl(self) -> coder_impl.CoderImpl:
-        return coder_impl.CallbackCoderImpl(_dumps, pickle.loads, self.size_of)
 
     def encode(self, value: Any) -> bytes:
         return _dumps(value)
@@ -63,30 +57,21 @@ class _PickledBatchCoder(beam.coders.Coder):
     def decode(self, encoded: bytes) -> Any:
         return pickle.loads(encoded)
 
-    def is_deterministic(self) -> bool:
-        return False  # never a key: pickled dicts need not encode the same way twice
-
     def to_type_hint(self) -> type:
         return self.element_type
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
 
 class RawBatchCoder(_PickledBatchCoder):
     element_type = RawBatch
 
-    def size_of(self, value: Any) -> int:
+    def estimate_size(self, value: Any) -> int:
         return raw_batch_size(value)
 
 
 class AnonymizedBatchCoder(_PickledBatchCoder):
     element_type = AnonymizedBatch
 
-    def size_of(self, value: Any) -> int:
+    def estimate_size(self, value: Any) -> int:
         return anonymized_batch_size(value)
 
 

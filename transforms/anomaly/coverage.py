@@ -16,7 +16,7 @@ watermark has passed its end, so the last window is always whole; the first
 window of a streaming run may be partial and falls in every detector's
 warm-up (unless ``warmup: 0``).
 
-    extent = batches | InputExtent()           # (first, last) event time, or None for no event time
+    extent = batches | InputExtent()           # one (first, last) event time per bundle that saw any
     whole, partial = split_by_coverage(metrics, extent)
     partial_coverage(metric, input_extent(extents))   # the same test, for one window in a DoFn
 

@@ -71,7 +71,8 @@ class FieldFinding(NamedTuple):
 VALUE_CACHE_SIZE = 65_536
 # Scanned texts remembered whole (the replaced text and its findings) per deidentifier: a note
 # such as "gift" recurs in thousands of records. At most this many texts, each no longer than the
-# scanner's result cache allows (``result_cache_chars``, 512): a few MiB at most; emptied when full.
+# scanner's result cache allows (``result_cache_chars``, 512): up to ~16 MiB of ASCII keys and
+# replaced texts (~64 MiB for 4-byte characters) per deidentifier; emptied when full.
 TEXT_CACHE_SIZE = 16_384
 
 
@@ -501,34 +502,32 @@ class RecordDeidentifier:
             pieces.append(value[cursor : f.start])
             found_text = value[f.start : f.end]
             cache_key = None
+            hit = None
             if transformation.context_free:
-                # The output depends on the primitive (its key), the infoType, the field and the text.
-                cache_key = (id(transformation), f.info_type, field, found_text)
-                hit = self._replacements.get(cache_key)
-                if hit is not None:
-                    pieces.append(hit)
-                    cursor = f.end
-                    out.append(
-                        FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood))
-                    )
-                    continue
                 ctx = shared_context(f.info_type, field)
+                if not transformation.constant_output:  # a redaction is not worth remembering per text
+                    # The output depends on the primitive (its key), the infoType, the field and the text.
+                    cache_key = (id(transformation), f.info_type, field, found_text)
+                    hit = self._replacements.get(cache_key)
             else:
                 cacheable = False
                 ctx = ValueContext(f.info_type, record, field, context_values)
-            try:
-                replacement = str(transformation.transform(found_text, ctx))
-            except TransformationError as exc:
-                # A field outside the schema is data: it is counted, never named.
-                label = field if field in self._scan_path_texts else OUTSIDE_SCHEMA
-                self.transformation_errors.handle(label, exc, "scan")  # raises unless leaveUntransformed
-                replacement = found_text  # left untransformed, and not cached: every such finding is counted
-                cacheable = False
+            if hit is not None:
+                replacement = hit
             else:
-                if cache_key is not None:
-                    if len(self._replacements) >= VALUE_CACHE_SIZE:
-                        self._replacements.clear()
-                    self._replacements[cache_key] = replacement
+                try:
+                    replacement = str(transformation.transform(found_text, ctx))
+                except TransformationError as exc:
+                    # A field outside the schema is data: it is counted, never named.
+                    label = field if field in self._scan_path_texts else OUTSIDE_SCHEMA
+                    self.transformation_errors.handle(label, exc, "scan")  # raises unless leaveUntransformed
+                    replacement = found_text  # left untransformed, not cached: every such finding is counted
+                    cacheable = False
+                else:
+                    if cache_key is not None:
+                        if len(self._replacements) >= VALUE_CACHE_SIZE:
+                            self._replacements.clear()
+                        self._replacements[cache_key] = replacement
             pieces.append(replacement)
             cursor = f.end
             out.append(FieldFinding(field, f.start, f.end, f.info_type, _likelihood_name(f.likelihood)))

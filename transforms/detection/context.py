@@ -21,7 +21,8 @@ _WORD = re.compile(r"\w+")
 
 
 def text_tokens(text: str) -> frozenset[str]:
-    """The lower-cased words of ``text`` (the hotword precheck's view of it)."""
+    """The lower-cased words of ``text``: what the hotword precheck's answers stand for
+    (``HotwordIndex.words_in`` finds only the words that matter, with the same answers)."""
     return frozenset(_WORD.findall(text.lower()))
 
 
@@ -95,7 +96,7 @@ class HotwordIndex:
                 )
             )
         self._rules = by_type
-        # first words of every hotword of a type, for the precheck against text_tokens()
+        # first words of every hotword of a type, for the precheck against words_in()
         keys: dict[str, set[str]] = {}
         for rule in rules_list:
             keys.setdefault(rule.info_type, set()).update(

@@ -25,7 +25,7 @@ _NON_DIGITS = re.compile(r"\D+")
 
 
 def digits_of(text: str) -> str:
-    """The ASCII digits of ``text``, separators dropped."""
+    """The decimal digits (of any script) of ``text``, separators dropped."""
     return _NON_DIGITS.sub("", text)
 
 

@@ -166,15 +166,14 @@ class _FinalizeFn(beam.DoFn):
         existing_sources = _matching(FileSystems.join(self.temp_dir, "*"))
         existing_finals = _matching(f"{self.prefix}-*-of-{count:05d}{self.suffix}")
         to_rename: list[tuple[str, str]] = []
+        renamed_before: set[str] = set()
         for source, final in zip(sources, finals, strict=True):
             if source in existing_sources:
                 to_rename.append((source, final))
             elif final not in existing_finals:
                 raise OSError(f"temp file and output file both missing for shard {final}")
-            # else: renamed by an earlier attempt of this step: kept
-        renamed_before = {
-            final for source, final in zip(sources, finals, strict=True) if source not in existing_sources
-        }
+            else:  # renamed by an earlier attempt of this step: kept
+                renamed_before.add(final)
         stale = sorted(existing_finals - renamed_before)
         if stale:
             FileSystems.delete(stale)
@@ -200,18 +199,12 @@ class _FinalizeEachFn(beam.DoFn):
     """Once, after every temp file of every output is written: each output's ``_FinalizeFn`` with
     its own temp paths (one side input per output, in the same order); then, with ``after_renames``,
     that step over the last side input, once every output is in place (its result tagged
-    ``AFTER_RENAMES``). A rename that fails fails the step before ``after_renames`` runs."""
+    ``AFTER_RENAMES``). A rename that fails fails the step before ``after_renames`` runs. Side
+    inputs between the temp paths and that last one are writes the step only waits for (``wait_for``)."""
 
-    def __init__(
-        self,
-        finalizers: list[_FinalizeFn],
-        after_renames: Callable[[Iterable[Any]], Any] | None,
-        waits: int = 0,
-    ):
-        """``waits``: side inputs after the temp paths that the step only waits for (``wait_for``)."""
+    def __init__(self, finalizers: list[_FinalizeFn], after_renames: Callable[[Iterable[Any]], Any] | None):
         self.finalizers = finalizers
         self.after_renames = after_renames
-        self.waits = waits
 
     def process(self, _: bytes, *side_inputs: Any) -> Iterator[Any]:
         temp_paths = side_inputs[: len(self.finalizers)]
@@ -223,7 +216,7 @@ class _FinalizeEachFn(beam.DoFn):
         ]
         # ... and only then the step that announces the run complete (run_summary.json)
         if self.after_renames is not None:
-            inputs = side_inputs[len(self.finalizers) + self.waits]
+            inputs = side_inputs[-1]  # SharedFinalize.apply puts after_renames' inputs last
             yield pvalue.TaggedOutput(AFTER_RENAMES, self.after_renames(inputs))
         yield from finals
 
@@ -296,9 +289,9 @@ class SharedFinalize:
             pipeline
             | f"{label}/Once" >> beam.Impulse()
             | f"{label}/Finalize"
-            >> beam.ParDo(
-                _FinalizeEachFn(self._finalizers, step, len(self._waits)), *side_inputs
-            ).with_outputs(AFTER_RENAMES, main="paths")
+            >> beam.ParDo(_FinalizeEachFn(self._finalizers, step), *side_inputs).with_outputs(
+                AFTER_RENAMES, main="paths"
+            )
         )
         return FinalizeOutputs(outputs.paths, outputs[AFTER_RENAMES] if step is not None else None)
 

@@ -67,10 +67,8 @@ def to_json_bytes(record: Any) -> bytes:
     (orjson writes bytes: decoding each line and encoding the joined text again cost ~0.2 us a record)."""
     try:
         return orjson.dumps(record, default=json_default)
-    except TypeError:  # integers beyond 64 bits: the standard library writes them exactly
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=json_default).encode(
-            "utf-8"
-        )
+    except TypeError:  # what orjson cannot write (integers beyond 64 bits): to_json_line's own fallback
+        return to_json_line(record).encode("utf-8")
 
 
 def join_line_bytes(records: Iterable[Any]) -> bytes:

@@ -217,9 +217,6 @@ class DlpRecordProcessor:
                 )
         self.primary_key_id = self.local.primary_key_id
 
-    def prepare(self, items: Sequence[RawItem]) -> None:  # process_batch does the batch work
-        return None
-
     def process_batch(self, items: Sequence[RawItem]) -> list[Anonymized | Rejected | Suppressed]:
         if self.mode is DlpMode.DETECT:
             if self.scan_paths:

@@ -91,8 +91,8 @@ class RecordProcessor:
         for record in parsed:
             if isinstance(record, dict):
                 texts.extend(scan_texts(record))
-        # Each text once, in order of first occurrence (as the scanner keeps them).
-        self.deidentifier.scanner.prepare(dict.fromkeys(texts))  # type: ignore[union-attr]
+        # The NER's prepare reads each text once (it drops repeats and texts it has seen).
+        self.deidentifier.scanner.prepare(texts)  # type: ignore[union-attr]
 
     def process_batch(self, items: Sequence[RawItem]) -> Iterator[Anonymized | Rejected | Suppressed]:
         """``process`` over a batch, in order, each record parsed once: the batch is parsed first,

@@ -312,19 +312,13 @@ _UNIT_FIRST_WORDS = (
     "UNIT",
     "SUITE",
 )
-# Any word that ``_word_gated`` tests for, as one regex (grouped by first letter, case kept): one
-# search instead of some forty substring tests in the many texts that hold none of them.
-_GATE_WORDS = re.compile(
-    _by_first_letter(
-        "|".join(
-            re.escape(w)
-            for w in dict.fromkeys(
-                (*_UNIT_FIRST_WORDS, "PO ", "po ", *_LABELLED_POSTCODE_WORDS, *_PO_BOX_WORDS)
-            )
-        ),
-        ignore_case=False,
-    )
+# The words ``_word_gated`` tests for (and the prefilter looks for, ``_prefilter_patterns``).
+_GATED_WORDS = tuple(
+    dict.fromkeys((*_UNIT_FIRST_WORDS, "PO ", "po ", *_LABELLED_POSTCODE_WORDS, *_PO_BOX_WORDS))
 )
+# Any of them as one regex (grouped by first letter, case kept): one search instead of some forty
+# substring tests in the many texts that hold none of them.
+_GATE_WORDS = re.compile(_by_first_letter("|".join(map(re.escape, _GATED_WORDS)), ignore_case=False))
 _MAX_TAIL_PARTS = 6
 _MAX_PLACES = 3
 
@@ -349,13 +343,7 @@ def _prefilter_patterns() -> tuple[tuple[str, int], ...]:
     numbers are house numbers (``_HOUSE_NUMBER``: a run of at most six digits, not glued to a
     word), so a text whose only numbers are card, phone or account numbers never gets here.
     Non-ASCII letters and digits are scanned as ASCII stand-ins of their kind (prefilter.py)."""
-    words = [
-        *_UNIT_FIRST_WORDS,
-        "PO ",
-        "po ",
-        *(w if w.isascii() else w[w.index("digo") :] for w in _LABELLED_POSTCODE_WORDS),
-        *_PO_BOX_WORDS,
-    ]
+    words = [w if w.isascii() else w[w.index("digo") :] for w in _GATED_WORDS]  # ASCII tails (see above)
     assert all(w.isascii() and re.escape(w) == w.replace(" ", "\\ ") for w in words), "plain literals"
     literals: list[str] = []
     for word in dict.fromkeys(words):

@@ -385,6 +385,7 @@ _ACCOUNT_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _ACCOUNT_GATE = r"(?i:acc|a/c|checking|chequing|savings|konto|compte|cuenta|conto|rekening)"
+assert all(re.search(_ACCOUNT_GATE, w) for w in ACCOUNT_CONTEXT_WORDS), "an account word the gate misses"
 _ACCOUNT_CONTEXT_BEFORE = 30
 _ACCOUNT_NUMBER = re.compile(r"\d{8,17}(?![\w]|[\-./]\d)")
 

@@ -156,6 +156,8 @@ PASSPORT = RegexRecognizer(
 
 #: words that say a number is a passport number (the US_PASSPORT context)
 PASSPORT_WORDS = ("passport", "passports", "passport#", "passport no", "passport number", "travel document")
+_PASSPORT_GATE = r"(?i:passport|travel\s+document)"
+assert all(re.search(_PASSPORT_GATE, w) for w in PASSPORT_WORDS), "a passport word the gate misses"
 _PASSPORT_CONTEXT = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in PASSPORT_WORDS) + r")(?!\w)",
     re.IGNORECASE,
@@ -182,8 +184,8 @@ class UsPassportRecognizer(Recognizer):
 
     info_types = ("US_PASSPORT",)
     likelihood = Likelihood.LIKELY
-    # every PASSPORT_WORDS entry holds one of these: without one, ``find`` yields nothing
-    gate = r"(?i:passport|travel\s+document)"
+    # every PASSPORT_WORDS entry holds one of these (checked below): without one, ``find`` yields nothing
+    gate = _PASSPORT_GATE
     min_digit_run = 8
     min_digits = 8
     _pattern = re.compile(r"(?:[A-Za-z]\d{8}|\d{9})(?![\w\-])")
